@@ -1,0 +1,243 @@
+//! The next months: every planned recharge (fixed by the calendar, or estimated from a
+//! projected balance or validity) and each number's projected balance. Pure: `now` comes in.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+
+use crate::engine::calendar::{YearMonth, add_days, local_date, monthly_due, start_of_day, sub_days};
+use crate::engine::plan::{committed_this_month, effective_mode, plan};
+use crate::engine::state::State;
+use crate::model::{Config, Currency, Mode, Money, Number, Trigger};
+
+/// Forecasts look at most ten years ahead.
+pub const MAX_DAYS: u32 = 3660;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Planned {
+    pub number: String,
+    pub rule: String,
+    pub at: DateTime<Utc>,
+    pub amount: Money,
+    pub mode: Mode,
+    /// True when the date depends on a balance or validity forecast, not a fixed calendar.
+    pub estimated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Projection {
+    pub number: String,
+    pub currency: Currency,
+    /// The projected balance from each date on (only dates where it changes).
+    pub points: Vec<(NaiveDate, i64)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Forecast {
+    pub items: Vec<Planned>,
+    pub projections: Vec<Projection>,
+}
+
+impl Forecast {
+    /// Planned cost per currency over the whole range.
+    pub fn totals(&self) -> BTreeMap<Currency, i64> {
+        let mut t = BTreeMap::new();
+        for i in &self.items {
+            *t.entry(i.amount.currency).or_insert(0) += i.amount.minor;
+        }
+        t
+    }
+
+    /// Planned cost per local month and currency.
+    pub fn by_month(&self, tz: chrono_tz::Tz) -> BTreeMap<(YearMonth, Currency), i64> {
+        let mut t = BTreeMap::new();
+        for i in &self.items {
+            *t.entry((YearMonth::of(local_date(tz, i.at)), i.amount.currency)).or_insert(0) += i.amount.minor;
+        }
+        t
+    }
+}
+
+/// Upcoming recharges over `days` from `now`, sorted by time.
+pub fn forecast(state: &State, config: &Config, now: DateTime<Utc>, days: u32) -> Forecast {
+    let now_plan = plan(state, config, now);
+    let mut out = Forecast::default();
+    for number in &config.numbers {
+        let (items, projection) = simulate(state, config, number, now, days.min(MAX_DAYS), &now_plan);
+        out.items.extend(items);
+        out.projections.push(projection);
+    }
+    out.items.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.number.cmp(&b.number)));
+    out
+}
+
+/// The next `n` dates `rule_index` of `number` would fire on (the Rules form preview).
+pub fn preview(state: &State, config: &Config, number: &Number, now: DateTime<Utc>, n: usize) -> Vec<(DateTime<Utc>, bool)> {
+    let now_plan = plan(state, config, now);
+    let (items, _) = simulate(state, config, number, now, 5 * 366, &now_plan);
+    items.into_iter().take(n).map(|i| (i.at, i.estimated)).collect()
+}
+
+struct Sim {
+    balance: Option<i64>,
+    validity: Option<NaiveDate>,
+    validity_estimated: bool,
+    last_activity: Option<NaiveDate>,
+    activity_estimated: bool,
+    last_fire: HashMap<String, DateTime<Utc>>,
+    spent: BTreeMap<YearMonth, i64>,
+    points: Vec<(NaiveDate, i64)>,
+}
+
+impl Sim {
+    fn fire(&mut self, number: &Number, day: NaiveDate, at: DateTime<Utc>, rule: &str, amount: i64, estimated: bool) {
+        if let Some(b) = &mut self.balance {
+            *b += amount;
+            self.points.push((day, *b));
+        }
+        self.last_activity = Some(day);
+        self.activity_estimated = estimated;
+        if let Some(vd) = number.plan.validity_days {
+            let extended = add_days(day, vd);
+            self.validity = Some(self.validity.map_or(extended, |v| v.max(extended)));
+            self.validity_estimated = true;
+        }
+        self.last_fire.insert(rule.to_string(), at);
+        *self.spent.entry(YearMonth::of(day)).or_insert(0) += amount;
+    }
+}
+
+fn simulate(
+    state: &State,
+    config: &Config,
+    number: &Number,
+    now: DateTime<Utc>,
+    days: u32,
+    now_plan: &crate::engine::plan::Plan,
+) -> (Vec<Planned>, Projection) {
+    let tz = config.timezone;
+    let today = local_date(tz, now);
+    let end = now + Duration::days(days as i64);
+    let end_date = local_date(tz, end);
+    let ns = state.number(&number.id);
+    let mut sim = Sim {
+        balance: ns
+            .filter(|n| n.observed.as_ref().is_some_and(|o| o.currency == number.currency))
+            .and_then(|n| n.expected_balance()),
+        validity: ns.and_then(|n| n.validity_in(&number.plan, tz)),
+        validity_estimated: false,
+        last_activity: ns.and_then(|n| n.last_activity.or(n.first_seen)).map(|t| local_date(tz, t)),
+        activity_estimated: false,
+        last_fire: ns.map(|n| n.rule_last_intent.clone()).unwrap_or_default(),
+        spent: BTreeMap::new(),
+        points: Vec::new(),
+    };
+    sim.spent.insert(YearMonth::of(today), committed_this_month(ns, number, tz, now));
+    if let Some(b) = sim.balance {
+        sim.points.push((today, b));
+    }
+    let mut items = Vec::new();
+    let mut taken: HashSet<(String, String)> = HashSet::new();
+    let rules: Vec<_> = number.rules.iter().filter(|r| r.enabled).collect();
+    let within_budget = |sim: &Sim, day: NaiveDate, amount: i64, mode: Mode| {
+        mode == Mode::Remind
+            || number
+                .monthly_budget
+                .is_none_or(|b| sim.spent.get(&YearMonth::of(day)).copied().unwrap_or(0) + amount <= b.minor)
+    };
+
+    // What is due now (or waits for a retry) comes first, as the worker will run it.
+    let pending = now_plan
+        .due
+        .iter()
+        .filter(|d| d.number == number.id)
+        .map(|d| (d.rule.clone(), d.key.clone(), now))
+        .chain(
+            now_plan
+                .retries
+                .iter()
+                .filter(|r| r.number == number.id && r.at <= end)
+                .map(|r| (r.rule.clone(), r.key.clone(), r.at)),
+        );
+    for (rule_id, key, at) in pending.collect::<Vec<_>>() {
+        let Some(rule) = number.rule(&rule_id) else { continue };
+        let estimated = rule.trigger.kind().is_estimated();
+        let day = local_date(tz, at);
+        items.push(Planned {
+            number: number.id.clone(),
+            rule: rule.id.clone(),
+            at,
+            amount: rule.amount,
+            mode: effective_mode(rule, number),
+            estimated,
+        });
+        sim.fire(number, day, at, &rule.id, rule.amount.minor, estimated);
+        taken.insert((rule.id.clone(), key));
+    }
+
+    let mut day = today;
+    while day <= end_date {
+        if day > today
+            && day.day() == 1
+            && let (Some(fee), Some(b)) = (number.plan.monthly_fee, sim.balance.as_mut())
+        {
+            *b -= fee.minor;
+            sim.points.push((day, *b));
+        }
+        let day_start = start_of_day(tz, day).max(now);
+        for rule in &rules {
+            let mode = effective_mode(rule, number);
+            let amount = rule.amount.minor;
+            let fire_at = match &rule.trigger {
+                Trigger::Monthly { day: md, at } => {
+                    let month = YearMonth::of(day);
+                    let t = monthly_due(tz, month, *md, *at);
+                    let key = format!("{}:{month}", rule.id);
+                    let known = ns.is_some_and(|n| n.key(&key).is_some()) || taken.contains(&(rule.id.clone(), key));
+                    (month.day(*md) == day && t > now && !known).then_some((t, false))
+                }
+                Trigger::KeepAlive { every_days } => sim
+                    .last_activity
+                    .map(|la| add_days(la, *every_days))
+                    .filter(|due| *due == day && day > today)
+                    .map(|_| (day_start, sim.activity_estimated)),
+                Trigger::BeforeExpiry { days } => sim
+                    .validity
+                    .map(|v| sub_days(v, *days))
+                    .filter(|on| *on == day && day > today)
+                    .map(|_| (day_start, sim.validity_estimated)),
+                Trigger::LowBalance { below, cooldown_hours } => {
+                    let cooled = sim
+                        .last_fire
+                        .get(&rule.id)
+                        .is_none_or(|l| *l + Duration::hours(*cooldown_hours as i64) <= day_start);
+                    (day > today && cooled && sim.balance.is_some_and(|b| b < below.minor)).then_some((day_start, true))
+                }
+            };
+            let Some((at, estimated)) = fire_at else { continue };
+            if at > end || !within_budget(&sim, day, amount, mode) {
+                continue;
+            }
+            items.push(Planned {
+                number: number.id.clone(),
+                rule: rule.id.clone(),
+                at,
+                amount: rule.amount,
+                mode,
+                estimated,
+            });
+            sim.fire(number, day, at, &rule.id, amount, estimated);
+        }
+        day = match day.succ_opt() {
+            Some(d) => d,
+            None => break,
+        };
+    }
+    items.sort_by_key(|i| i.at);
+    let projection = Projection {
+        number: number.id.clone(),
+        currency: number.currency,
+        points: sim.points,
+    };
+    (items, projection)
+}

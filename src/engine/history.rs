@@ -1,0 +1,275 @@
+//! The person-facing history: one row per recharge key, manual top-up, balance reading
+//! and activity, in log order, with status and verification flags taken from the state.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::engine::state::{AttemptStatus, KeyStatus, State};
+use crate::engine::verify::Verification;
+use crate::model::{Config, Currency, Event, EventBody};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    Recharge,
+    Manual,
+    Balance,
+    Activity,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Recharge => "recharge",
+            EntryKind::Manual => "manual",
+            EntryKind::Balance => "balance",
+            EntryKind::Activity => "activity",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryStatus {
+    Succeeded,
+    Failed,
+    InDoubt,
+    Reminder,
+}
+
+impl EntryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryStatus::Succeeded => "succeeded",
+            EntryStatus::Failed => "failed",
+            EntryStatus::InDoubt => "in_doubt",
+            EntryStatus::Reminder => "reminder",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Flag {
+    Verified,
+    Unverified,
+    PossibleDuplicate,
+}
+
+impl Flag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Verified => "verified",
+            Flag::Unverified => "unverified",
+            Flag::PossibleDuplicate => "possible_duplicate",
+        }
+    }
+}
+
+/// A history row as recorded: recharges point into the state's keys, the rest are copies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Row {
+    Recharge { number: String, key: String },
+    Manual { id: String, at: DateTime<Utc>, number: String, amount_minor: i64, currency: Currency, note: Option<String>, intent: Option<String> },
+    Balance { id: String, at: DateTime<Utc>, number: String, balance_minor: i64, currency: Currency, validity_until: Option<NaiveDate>, source: String },
+    Activity { id: String, at: DateTime<Utc>, number: String, note: Option<String> },
+}
+
+/// A history entry, ready to show or export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub number: String,
+    pub kind: EntryKind,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<Currency>,
+    pub status: Option<EntryStatus>,
+    pub rule: Option<String>,
+    pub key: Option<String>,
+    pub attempts: Option<u32>,
+    pub reference: Option<String>,
+    pub error: Option<String>,
+    pub note: Option<String>,
+    pub validity_until: Option<NaiveDate>,
+    pub flags: Vec<Flag>,
+}
+
+impl Entry {
+    /// Whether this entry moved money into the number (for totals and exports).
+    pub fn is_spend(&self) -> bool {
+        match self.kind {
+            EntryKind::Manual => true,
+            EntryKind::Recharge => self.status == Some(EntryStatus::Succeeded),
+            _ => false,
+        }
+    }
+
+    pub fn has(&self, f: Flag) -> bool {
+        self.flags.contains(&f)
+    }
+}
+
+/// State plus the rows in log order; fed one event at a time (also live, by the TUI).
+#[derive(Clone, Debug)]
+pub struct History {
+    pub state: State,
+    pub rows: Vec<Row>,
+}
+
+impl History {
+    pub fn new(state: State) -> History {
+        History { state, rows: Vec::new() }
+    }
+
+    pub fn apply(&mut self, e: &Event) {
+        let first_attempt = match &e.body {
+            EventBody::Intent { key, .. } => self.state.number(&e.number).and_then(|n| n.key(key)).is_none(),
+            _ => false,
+        };
+        self.state.apply(e);
+        let at = e.at.with_timezone(&Utc);
+        let row = match &e.body {
+            EventBody::Intent { key, .. } if first_attempt => Row::Recharge { number: e.number.clone(), key: key.clone() },
+            EventBody::Manual { amount_minor, currency, note, intent } => Row::Manual {
+                id: e.id.clone(),
+                at,
+                number: e.number.clone(),
+                amount_minor: *amount_minor,
+                currency: *currency,
+                note: note.clone(),
+                intent: intent.clone(),
+            },
+            EventBody::Balance { balance_minor, currency, validity_until, source } => Row::Balance {
+                id: e.id.clone(),
+                at,
+                number: e.number.clone(),
+                balance_minor: *balance_minor,
+                currency: *currency,
+                validity_until: *validity_until,
+                source: source.clone(),
+            },
+            EventBody::Activity { note } => Row::Activity { id: e.id.clone(), at, number: e.number.clone(), note: note.clone() },
+            _ => return,
+        };
+        self.rows.push(row);
+    }
+
+    /// The entry for `row`, with flags judged at `now` with the number's tolerance.
+    pub fn entry(&self, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
+        entry(&self.state, row, config, now)
+    }
+
+    pub fn entries(&self, config: &Config, now: DateTime<Utc>) -> Vec<Entry> {
+        self.rows.iter().filter_map(|r| self.entry(r, config, now)).collect()
+    }
+}
+
+fn flags_for(state: &State, number: &str, id: &str, config: &Config, now: DateTime<Utc>) -> Vec<Flag> {
+    let tolerance = config
+        .number(number)
+        .map_or(crate::model::number::DEFAULT_VERIFY_TOLERANCE, |n| n.verify_tolerance);
+    let Some(check) = state.number(number).and_then(|n| n.verify.checks.get(id)) else {
+        return Vec::new();
+    };
+    let mut flags = Vec::new();
+    match check.verification(tolerance, now) {
+        Verification::Verified => flags.push(Flag::Verified),
+        Verification::Unverified => flags.push(Flag::Unverified),
+        Verification::Pending => {}
+    }
+    if check.possible_duplicate {
+        flags.push(Flag::PossibleDuplicate);
+    }
+    flags
+}
+
+pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
+    Some(match row {
+        Row::Recharge { number, key } => {
+            let ks = state.number(number)?.key(key)?;
+            let last = ks.last()?;
+            let status = match ks.status() {
+                KeyStatus::Charged => EntryStatus::Succeeded,
+                KeyStatus::InDoubt => EntryStatus::InDoubt,
+                KeyStatus::Failed { .. } => EntryStatus::Failed,
+                KeyStatus::ReminderOpen | KeyStatus::ReminderSettled => EntryStatus::Reminder,
+            };
+            let succeeded = ks.attempts.iter().find(|a| a.status() == AttemptStatus::Succeeded);
+            let flags = succeeded.map_or_else(Vec::new, |a| flags_for(state, number, &a.intent, config, now));
+            Entry {
+                id: last.intent.clone(),
+                at: ks.first_at()?,
+                number: number.clone(),
+                kind: EntryKind::Recharge,
+                amount_minor: Some(ks.amount_minor),
+                currency: Some(ks.currency),
+                status: Some(status),
+                rule: Some(ks.rule.clone()),
+                key: Some(ks.key.clone()),
+                attempts: Some(ks.attempts.iter().map(|a| a.n).max().unwrap_or(1)),
+                reference: succeeded
+                    .and_then(|a| a.reference.clone())
+                    .or_else(|| ks.attempts.iter().rev().find_map(|a| a.reference.clone()))
+                    .or_else(|| ks.settled_by.clone()),
+                error: last.error.clone(),
+                note: None,
+                validity_until: None,
+                flags,
+            }
+        }
+        Row::Manual { id, at, number, amount_minor, currency, note, intent } => {
+            let rule = intent
+                .as_ref()
+                .and_then(|i| state.number(number)?.key_of_intent(i))
+                .map(|k| (k.rule.clone(), k.key.clone()));
+            Entry {
+                id: id.clone(),
+                at: *at,
+                number: number.clone(),
+                kind: EntryKind::Manual,
+                amount_minor: Some(*amount_minor),
+                currency: Some(*currency),
+                status: None,
+                rule: rule.as_ref().map(|r| r.0.clone()),
+                key: rule.map(|r| r.1),
+                attempts: None,
+                reference: intent.clone(),
+                error: None,
+                note: note.clone(),
+                validity_until: None,
+                flags: flags_for(state, number, id, config, now),
+            }
+        }
+        Row::Balance { id, at, number, balance_minor, currency, validity_until, source } => Entry {
+            id: id.clone(),
+            at: *at,
+            number: number.clone(),
+            kind: EntryKind::Balance,
+            amount_minor: Some(*balance_minor),
+            currency: Some(*currency),
+            status: None,
+            rule: None,
+            key: None,
+            attempts: None,
+            reference: None,
+            error: None,
+            note: (!source.is_empty()).then(|| source.clone()),
+            validity_until: *validity_until,
+            flags: Vec::new(),
+        },
+        Row::Activity { id, at, number, note } => Entry {
+            id: id.clone(),
+            at: *at,
+            number: number.clone(),
+            kind: EntryKind::Activity,
+            amount_minor: None,
+            currency: None,
+            status: None,
+            rule: None,
+            key: None,
+            attempts: None,
+            reference: None,
+            error: None,
+            note: note.clone(),
+            validity_until: None,
+            flags: Vec::new(),
+        },
+    })
+}

@@ -1,0 +1,234 @@
+//! What is due now: for each enabled rule, the key of its current period and whether that
+//! key may be charged (new, or a failed attempt to retry). Pure: `now` comes in.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+use crate::engine::calendar::{YearMonth, add_days, local_date, local_instant, monthly_due, start_of_day, sub_days};
+use crate::engine::state::{KeyStatus, NumberState, State};
+use crate::model::{Config, Mode, Money, Number, Rule, Trigger};
+
+/// At most this many attempts under one key.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// How long to wait after failed attempt `n` before attempt `n + 1`.
+pub fn retry_delay(n: u32) -> Duration {
+    match n {
+        0 | 1 => Duration::minutes(10),
+        _ => Duration::minutes(60),
+    }
+}
+
+/// An intent to write (and, in `auto` mode, to run).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Due {
+    pub number: String,
+    pub rule: String,
+    pub key: String,
+    pub attempt: u32,
+    pub amount: Money,
+    pub mode: Mode,
+    /// When the rule's condition started to hold (or the retry became allowed).
+    pub due_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockReason {
+    /// The charge would take this month's spend past `monthly_budget`.
+    Budget { committed: i64, budget: i64 },
+    /// The rule already charged `max` times this month.
+    RuleCap { max: u32 },
+    /// An earlier charge of this rule may have gone through; nobody knows yet.
+    InDoubt { intent: String },
+}
+
+/// A charge that is due but held back by a guard: shown, never silent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocked {
+    pub number: String,
+    pub rule: String,
+    pub key: String,
+    pub amount: Money,
+    pub reason: BlockReason,
+}
+
+/// A failed key that will be tried again later.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retry {
+    pub number: String,
+    pub rule: String,
+    pub key: String,
+    pub attempt: u32,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub due: Vec<Due>,
+    pub blocked: Vec<Blocked>,
+    pub retries: Vec<Retry>,
+}
+
+/// The key naming the current period of `rule` and since when it is due, if it is due.
+pub fn current_key(rule: &Rule, number: &Number, ns: Option<&NumberState>, tz: Tz, now: DateTime<Utc>) -> Option<(String, DateTime<Utc>)> {
+    let today = local_date(tz, now);
+    match &rule.trigger {
+        Trigger::Monthly { day, at } => {
+            let month = YearMonth::of(today);
+            let due = monthly_due(tz, month, *day, *at);
+            (now >= due).then(|| (format!("{}:{month}", rule.id), due))
+        }
+        Trigger::LowBalance { below, .. } => {
+            let ns = ns?;
+            let obs = ns.observed.as_ref()?;
+            if obs.currency != number.currency {
+                return None;
+            }
+            let expected = ns.expected_balance()?;
+            (expected < below.minor).then(|| (format!("{}:{}", rule.id, obs.id), obs.at.min(now)))
+        }
+        Trigger::BeforeExpiry { days } => {
+            let validity = ns?.validity_in(&number.plan, tz)?;
+            let fire_on = sub_days(validity, *days);
+            (today >= fire_on).then(|| (format!("{}:{}", rule.id, validity.format("%Y-%m-%d")), start_of_day(tz, fire_on).min(now)))
+        }
+        Trigger::KeepAlive { every_days } => {
+            let base = ns.and_then(|n| n.last_activity.or(n.first_seen));
+            let due_on: NaiveDate = match base {
+                Some(b) => add_days(local_date(tz, b), *every_days),
+                None => today,
+            };
+            (today >= due_on).then(|| (format!("{}:{}", rule.id, due_on.format("%Y-%m-%d")), start_of_day(tz, due_on).min(now)))
+        }
+    }
+}
+
+/// The mode an intent of `rule` really has: `auto` only if the executor can charge.
+pub fn effective_mode(rule: &Rule, number: &Number) -> Mode {
+    if rule.mode == Mode::Auto && number.executor.charges() {
+        Mode::Auto
+    } else {
+        Mode::Remind
+    }
+}
+
+/// Money committed this month: spent, plus in-doubt charges (they may have gone through).
+pub fn committed_this_month(ns: Option<&NumberState>, number: &Number, tz: Tz, now: DateTime<Utc>) -> i64 {
+    let Some(ns) = ns else { return 0 };
+    let month = YearMonth::of(local_date(tz, now));
+    let in_doubt: i64 = ns
+        .in_doubt
+        .iter()
+        .filter_map(|i| ns.key_of_intent(i))
+        .filter(|k| k.currency == number.currency)
+        .filter(|k| k.last().is_some_and(|a| YearMonth::of(local_date(tz, a.at)) == month))
+        .map(|k| k.amount_minor)
+        .sum();
+    ns.spent_in(month, number.currency) + in_doubt
+}
+
+fn charges_this_month(ns: &NumberState, rule: &str, tz: Tz, now: DateTime<Utc>) -> u32 {
+    let month = YearMonth::of(local_date(tz, now));
+    ns.keys
+        .values()
+        .filter(|k| k.rule == rule && k.mode == Mode::Auto)
+        .filter(|k| matches!(k.status(), KeyStatus::Charged | KeyStatus::InDoubt))
+        .filter(|k| k.first_at().is_some_and(|t| YearMonth::of(local_date(tz, t)) == month))
+        .count() as u32
+}
+
+/// Every intent due at `now`, the charges a guard holds back, and the retries waiting.
+pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
+    let tz = config.timezone;
+    let mut out = Plan::default();
+    for number in &config.numbers {
+        let ns = state.number(&number.id);
+        let mut committed = committed_this_month(ns, number, tz, now);
+        for rule in number.rules.iter().filter(|r| r.enabled) {
+            let Some((key, since)) = current_key(rule, number, ns, tz, now) else {
+                continue;
+            };
+            let existing = ns.and_then(|n| n.key(&key));
+            let (attempt, due_at) = match existing.map(|k| (k, k.status())) {
+                None => {
+                    if let Trigger::LowBalance { cooldown_hours, .. } = rule.trigger
+                        && let Some(last) = ns.and_then(|n| n.rule_last_intent.get(&rule.id))
+                        && now < *last + Duration::hours(cooldown_hours as i64)
+                    {
+                        continue;
+                    }
+                    (1, since)
+                }
+                Some((k, KeyStatus::Failed { attempts })) if attempts < MAX_ATTEMPTS => {
+                    let retry_at = k.last().map_or(now, |a| a.settled_at()) + retry_delay(attempts);
+                    if now < retry_at {
+                        out.retries.push(Retry {
+                            number: number.id.clone(),
+                            rule: rule.id.clone(),
+                            key,
+                            attempt: attempts + 1,
+                            at: retry_at,
+                        });
+                        continue;
+                    }
+                    (attempts + 1, retry_at)
+                }
+                // Charged, in doubt, exhausted, or a reminder: never again under this key.
+                Some(_) => continue,
+            };
+            let mode = effective_mode(rule, number);
+            if mode == Mode::Auto {
+                let block = |reason| Blocked {
+                    number: number.id.clone(),
+                    rule: rule.id.clone(),
+                    key: key.clone(),
+                    amount: rule.amount,
+                    reason,
+                };
+                if matches!(rule.trigger, Trigger::LowBalance { .. } | Trigger::BeforeExpiry { .. })
+                    && let Some(ns) = ns
+                    && let Some(i) = ns.in_doubt.iter().find(|i| ns.key_of_intent(i).is_some_and(|k| k.rule == rule.id))
+                {
+                    out.blocked.push(block(BlockReason::InDoubt { intent: i.clone() }));
+                    continue;
+                }
+                if let (Some(max), Some(ns)) = (rule.max_per_month, ns)
+                    && charges_this_month(ns, &rule.id, tz, now) >= max
+                {
+                    out.blocked.push(block(BlockReason::RuleCap { max }));
+                    continue;
+                }
+                if let Some(budget) = number.monthly_budget
+                    && committed + rule.amount.minor > budget.minor
+                {
+                    out.blocked.push(block(BlockReason::Budget {
+                        committed,
+                        budget: budget.minor,
+                    }));
+                    continue;
+                }
+                committed += rule.amount.minor;
+            }
+            out.due.push(Due {
+                number: number.id.clone(),
+                rule: rule.id.clone(),
+                key,
+                attempt,
+                amount: rule.amount,
+                mode,
+                due_at,
+            });
+        }
+    }
+    out
+}
+
+/// A local time of day for day-granular triggers' forecast entries.
+pub fn day_start() -> NaiveTime {
+    NaiveTime::MIN
+}
+
+/// The instant a day-granular event is placed at in forecasts: the start of its local day.
+pub fn on_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    local_instant(tz, date, day_start())
+}

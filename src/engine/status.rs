@@ -1,0 +1,173 @@
+//! A number at a glance: balances, deadlines, the next recharge and what needs attention.
+//! Derived from state + config + `now`; shared by `status`, the TUI and notifications.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use crate::engine::calendar::{add_days, local_date};
+use crate::engine::forecast::{Forecast, Planned};
+use crate::engine::plan::{BlockReason, Plan, committed_this_month};
+use crate::engine::state::{KeyStatus, State};
+use crate::engine::verify::Verification;
+use crate::model::{Config, Number, Trigger};
+
+/// Failures and unverified top-ups older than this stop asking for attention.
+pub const RECENT_DAYS: i64 = 30;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Attention {
+    InDoubt,
+    Failed,
+    Due,
+    Low,
+    Expiring,
+    Inactive,
+    Unverified,
+    OverBudget,
+}
+
+impl Attention {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attention::Low => "low",
+            Attention::Expiring => "expiring",
+            Attention::Inactive => "inactive",
+            Attention::InDoubt => "in_doubt",
+            Attention::Failed => "failed",
+            Attention::Unverified => "unverified",
+            Attention::OverBudget => "over_budget",
+            Attention::Due => "due",
+        }
+    }
+}
+
+/// How close a deadline is, by the config's warn/urgent windows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Urgency {
+    Fine,
+    Warn,
+    Urgent,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NumberStatus {
+    pub id: String,
+    pub observed: Option<(i64, DateTime<Utc>)>,
+    pub expected: Option<i64>,
+    pub validity: Option<NaiveDate>,
+    pub validity_days_left: Option<i64>,
+    /// When the carrier reclaims the number for inactivity (`plan.keep_alive_days`).
+    pub inactive_on: Option<NaiveDate>,
+    pub inactive_days_left: Option<i64>,
+    pub next: Option<Planned>,
+    pub in_doubt: usize,
+    pub open_reminders: usize,
+    pub spent_this_month: i64,
+    pub attention: Vec<Attention>,
+}
+
+impl NumberStatus {
+    pub fn urgency(days_left: Option<i64>, config: &Config) -> Urgency {
+        match days_left {
+            Some(d) if d <= config.deadline_days.urgent as i64 => Urgency::Urgent,
+            Some(d) if d <= config.deadline_days.warn as i64 => Urgency::Warn,
+            _ => Urgency::Fine,
+        }
+    }
+
+    pub fn has(&self, a: Attention) -> bool {
+        self.attention.contains(&a)
+    }
+}
+
+/// The threshold under which a number counts as low.
+pub fn low_threshold(number: &Number) -> i64 {
+    number
+        .rules
+        .iter()
+        .filter_map(|r| match &r.trigger {
+            Trigger::LowBalance { below, .. } => Some(below.minor),
+            _ => None,
+        })
+        .min()
+        .or(number.plan.monthly_fee.map(|f| f.minor))
+        .unwrap_or(1)
+}
+
+pub fn number_status(state: &State, config: &Config, number: &Number, now: DateTime<Utc>, plan: &Plan, forecast: &Forecast) -> NumberStatus {
+    let tz = config.timezone;
+    let today = local_date(tz, now);
+    let ns = state.number(&number.id);
+    let same_currency = |c| c == number.currency;
+    let observed = ns
+        .and_then(|n| n.observed.as_ref())
+        .filter(|o| same_currency(o.currency))
+        .map(|o| (o.balance, o.at));
+    let expected = observed.and(ns.and_then(|n| n.expected_balance()));
+    let validity = ns.and_then(|n| n.validity_in(&number.plan, tz));
+    let inactive_on = match (number.plan.keep_alive_days, ns.and_then(|n| n.last_activity.or(n.first_seen))) {
+        (Some(days), Some(last)) => Some(add_days(local_date(tz, last), days)),
+        _ => None,
+    };
+    let days_left = |d: Option<NaiveDate>| d.map(|d| (d - today).num_days());
+    let mut attention = Vec::new();
+    let in_doubt = ns.map_or(0, |n| n.in_doubt.len());
+    let open_reminders = ns.map_or(0, |n| n.open_reminders.len());
+    if in_doubt > 0 {
+        attention.push(Attention::InDoubt);
+    }
+    let recent = now - Duration::days(RECENT_DAYS);
+    if let Some(ns) = ns {
+        let failed = ns.failed_keys.iter().filter_map(|k| ns.key(k)).any(|k| {
+            matches!(k.status(), KeyStatus::Failed { .. })
+                && k.last().is_some_and(|a| a.settled_at() > recent && ns.last_top_up.is_none_or(|t| a.at > t))
+        });
+        if failed {
+            attention.push(Attention::Failed);
+        }
+    }
+    if open_reminders > 0 {
+        attention.push(Attention::Due);
+    }
+    if expected.is_some_and(|e| e < low_threshold(number)) {
+        attention.push(Attention::Low);
+    }
+    let validity_days_left = days_left(validity);
+    if validity_days_left.is_some_and(|d| d <= config.deadline_days.warn as i64) {
+        attention.push(Attention::Expiring);
+    }
+    let inactive_days_left = days_left(inactive_on);
+    if inactive_days_left.is_some_and(|d| d <= config.deadline_days.warn as i64) {
+        attention.push(Attention::Inactive);
+    }
+    if let Some(ns) = ns {
+        let unverified = ns.verify.checks.values().any(|c| {
+            c.at > recent && c.verification(number.verify_tolerance, now) == Verification::Unverified
+        });
+        if unverified {
+            attention.push(Attention::Unverified);
+        }
+    }
+    let spent_this_month = committed_this_month(ns, number, tz, now);
+    let over = number.monthly_budget.is_some_and(|b| spent_this_month > b.minor)
+        || plan.blocked.iter().any(|b| {
+            b.number == number.id && matches!(b.reason, BlockReason::Budget { .. } | BlockReason::RuleCap { .. })
+        });
+    if over {
+        attention.push(Attention::OverBudget);
+    }
+    attention.sort();
+    NumberStatus {
+        id: number.id.clone(),
+        observed,
+        expected,
+        validity,
+        validity_days_left,
+        inactive_on,
+        inactive_days_left,
+        next: forecast.items.iter().find(|i| i.number == number.id).cloned(),
+        in_doubt,
+        open_reminders,
+        spent_this_month,
+        attention,
+    }
+}

@@ -1,0 +1,14 @@
+//! The domain's nouns: money, numbers, rules and the events of the recharge log.
+//! No I/O and no clocks live here.
+
+pub mod event;
+pub mod money;
+pub mod number;
+pub mod rule;
+
+pub use event::{Event, EventBody, OutcomeStatus, ResolvedStatus};
+pub use money::{Currency, Money, MoneyError};
+pub use number::{
+    CommandSpec, Config, DeadlineDays, Executor, Notify, NotifyEvent, Number, Plan, Provider,
+};
+pub use rule::{Mode, MonthDay, Rule, Trigger, TriggerKind};

@@ -1,0 +1,192 @@
+//! A SIM line and what baohao knows how to do with it: its plan, provider and executor.
+//! Validated data only; reading and writing the config file is `store::config`'s job.
+
+use chrono_tz::Tz;
+
+use crate::model::money::{Currency, Money};
+use crate::model::rule::Rule;
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Plan {
+    pub monthly_fee: Option<Money>,
+    /// Each successful recharge extends validity to at least its date plus this many days.
+    pub validity_days: Option<u32>,
+    /// The carrier reclaims the number after this many days without activity.
+    pub keep_alive_days: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandSpec {
+    pub program: String,
+    pub args: Vec<String>,
+    pub timeout_secs: u64,
+}
+
+pub const DEFAULT_TIMEOUT_SECS: u64 = 30;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Provider {
+    /// The person types balances.
+    Manual,
+    Command(CommandSpec),
+    /// A simulated balance that drains by the plan's monthly fee.
+    Demo,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Executor {
+    /// Intents become due reminders that a manual top-up settles.
+    Remind,
+    Command(CommandSpec),
+    Demo,
+}
+
+impl Provider {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Provider::Manual => "manual",
+            Provider::Command(_) => "command",
+            Provider::Demo => "demo",
+        }
+    }
+}
+
+impl Executor {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Executor::Remind => "remind",
+            Executor::Command(_) => "command",
+            Executor::Demo => "demo",
+        }
+    }
+
+    /// Whether this executor can actually charge (and so an `auto` rule really is automatic).
+    pub fn charges(&self) -> bool {
+        !matches!(self, Executor::Remind)
+    }
+}
+
+pub const DEFAULT_VERIFY_TOLERANCE: u8 = 10;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Number {
+    pub id: String,
+    pub label: String,
+    pub msisdn: String,
+    pub carrier: String,
+    pub currency: Currency,
+    pub plan: Plan,
+    pub monthly_budget: Option<Money>,
+    /// Percent a verifying balance rise may fall short of the amount.
+    pub verify_tolerance: u8,
+    pub provider: Provider,
+    pub executor: Executor,
+    pub rules: Vec<Rule>,
+}
+
+impl Number {
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// `+44 7700 ••• 123`-style: keeps the country code and last three digits.
+    pub fn masked_msisdn(&self) -> String {
+        mask_msisdn(&self.msisdn)
+    }
+}
+
+pub fn mask_msisdn(msisdn: &str) -> String {
+    let digits: Vec<char> = msisdn.chars().collect();
+    if digits.len() <= 6 {
+        return msisdn.to_string();
+    }
+    let head: String = digits[..3].iter().collect();
+    let tail: String = digits[digits.len() - 3..].iter().collect();
+    format!("{head}•••{tail}")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyEvent {
+    ReminderDue,
+    RechargeFailed,
+    InDoubt,
+    LowBalance,
+    DeadlineNear,
+    Unverified,
+}
+
+impl NotifyEvent {
+    pub const ALL: [NotifyEvent; 6] = [
+        NotifyEvent::ReminderDue,
+        NotifyEvent::RechargeFailed,
+        NotifyEvent::InDoubt,
+        NotifyEvent::LowBalance,
+        NotifyEvent::DeadlineNear,
+        NotifyEvent::Unverified,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyEvent::ReminderDue => "reminder_due",
+            NotifyEvent::RechargeFailed => "recharge_failed",
+            NotifyEvent::InDoubt => "in_doubt",
+            NotifyEvent::LowBalance => "low_balance",
+            NotifyEvent::DeadlineNear => "deadline_near",
+            NotifyEvent::Unverified => "unverified",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NotifyEvent> {
+        NotifyEvent::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notify {
+    pub command: CommandSpec,
+    pub events: Vec<NotifyEvent>,
+}
+
+/// When a deadline turns amber (`warn`) and red (`urgent`), in days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeadlineDays {
+    pub warn: u32,
+    pub urgent: u32,
+}
+
+impl Default for DeadlineDays {
+    fn default() -> Self {
+        DeadlineDays { warn: 30, urgent: 7 }
+    }
+}
+
+pub const DEFAULT_REFRESH_MINUTES: u32 = 60;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// As written in the file; `None` means the system's zone.
+    pub timezone_name: Option<String>,
+    pub timezone: Tz,
+    pub refresh_minutes: u32,
+    pub notify: Option<Notify>,
+    pub deadline_days: DeadlineDays,
+    pub numbers: Vec<Number>,
+}
+
+impl Config {
+    pub fn empty(timezone_name: Option<String>, timezone: Tz) -> Config {
+        Config {
+            timezone_name,
+            timezone,
+            refresh_minutes: DEFAULT_REFRESH_MINUTES,
+            notify: None,
+            deadline_days: DeadlineDays::default(),
+            numbers: Vec::new(),
+        }
+    }
+
+    pub fn number(&self, id: &str) -> Option<&Number> {
+        self.numbers.iter().find(|n| n.id == id)
+    }
+}

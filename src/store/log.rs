@@ -1,0 +1,337 @@
+//! log.jsonl, the recharge log: streaming reads that skip bad lines with their line number,
+//! and appends of whole lines under an exclusive lock, fsync'd. Nothing is ever rewritten,
+//! except that an incomplete last line (a torn write) is cut off before the next append.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use crate::model::Event;
+use crate::model::event::LineError;
+use crate::store::fsutil;
+
+/// A position in the log: the byte just after the last complete line read, and its line count.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub offset: u64,
+    pub line: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogProblem {
+    /// A complete line that is not a usable event: skipped.
+    BadLine { line: usize, error: LineError },
+    /// The last line has no newline (a write was torn): ignored, cut before the next append.
+    TornTail { line: usize, bytes: u64 },
+}
+
+impl LogProblem {
+    pub fn render(&self, file: &Path) -> String {
+        use crate::i18n::T;
+        match self {
+            LogProblem::BadLine { line, error } => {
+                crate::tr!(T::LogBadLine, file.display(), line, error)
+            }
+            LogProblem::TornTail { line, bytes } => {
+                crate::tr!(T::LogTornTail, file.display(), line, bytes)
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Scan {
+    pub cursor: Cursor,
+    pub problems: Vec<LogProblem>,
+    /// Events read in this scan (including unknown types, which are not passed on).
+    pub events: usize,
+}
+
+/// The recharge log at one path.
+#[derive(Clone, Debug)]
+pub struct Log {
+    path: PathBuf,
+}
+
+impl Log {
+    pub fn new(path: impl Into<PathBuf>) -> Log {
+        Log { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads every complete line from `from` on, calling `f` for each event in order.
+    /// A missing file reads as empty. Never writes.
+    pub fn scan(&self, from: Cursor, f: impl FnMut(Event)) -> io::Result<Scan> {
+        match File::open(&self.path) {
+            Ok(file) => scan_file(&file, from, f),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Scan {
+                cursor: from,
+                ..Scan::default()
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads the whole log into memory (small logs, tests and exports).
+    pub fn read_all(&self) -> io::Result<(Vec<Event>, Scan)> {
+        let mut events = Vec::new();
+        let scan = self.scan(Cursor::default(), |e| events.push(e))?;
+        Ok((events, scan))
+    }
+
+    /// Appends `events`, each as one line, in one write under the lock, then fsync.
+    /// Returns the torn tail that had to be cut first, if any.
+    pub fn append(&self, events: &[Event]) -> io::Result<Option<LogProblem>> {
+        self.transact(|txn| txn.append(events)).map(|(_, torn)| torn)
+    }
+
+    /// Runs `f` holding the log's exclusive lock, so that what `f` reads (with
+    /// [`Txn::scan`]) cannot change before what it appends: check-then-append is atomic
+    /// across processes. Returns `f`'s value and any torn tail cut on append.
+    pub fn transact<R>(&self, f: impl FnOnce(&mut Txn) -> io::Result<R>) -> io::Result<(R, Option<LogProblem>)> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fsutil::create_private_dir(dir)?;
+        }
+        let file = fsutil::open_private_append(&self.path)?;
+        file.lock()?;
+        let mut txn = Txn { file: &file, torn: None };
+        let r = f(&mut txn);
+        let torn = txn.torn.take();
+        // Dropping `file` closes it and releases the lock.
+        drop(file);
+        r.map(|r| (r, torn))
+    }
+}
+
+/// The log while its lock is held.
+pub struct Txn<'a> {
+    file: &'a File,
+    torn: Option<LogProblem>,
+}
+
+impl Txn<'_> {
+    /// Reads lines appended since `from` (by anyone) under the lock.
+    pub fn scan(&mut self, from: Cursor, f: impl FnMut(Event)) -> io::Result<Scan> {
+        scan_file(self.file, from, f)
+    }
+
+    /// Appends whole lines in one write, then fsync. Cuts a torn tail first.
+    pub fn append(&mut self, events: &[Event]) -> io::Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        if let Some(torn) = cut_torn_tail(self.file)? {
+            self.torn = Some(torn);
+        }
+        let mut buf = Vec::with_capacity(events.len() * 200);
+        for e in events {
+            buf.extend_from_slice(e.to_line().as_bytes());
+            buf.push(b'\n');
+        }
+        // The file is opened O_APPEND: the write lands at the end, whole.
+        let mut w = self.file;
+        w.write_all(&buf)?;
+        self.file.sync_data()
+    }
+}
+
+/// If the file does not end in a newline, truncates it just after the last one.
+fn cut_torn_tail(file: &File) -> io::Result<Option<LogProblem>> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(None);
+    }
+    let mut last = [0u8; 1];
+    file.read_exact_at(&mut last, len - 1)?;
+    if last[0] == b'\n' {
+        return Ok(None);
+    }
+    // Find the last newline, reading backwards in chunks.
+    let mut end = len;
+    let mut keep = 0u64;
+    let mut chunk = vec![0u8; 64 * 1024];
+    while end > 0 {
+        let start = end.saturating_sub(chunk.len() as u64);
+        let n = (end - start) as usize;
+        file.read_exact_at(&mut chunk[..n], start)?;
+        if let Some(i) = chunk[..n].iter().rposition(|&b| b == b'\n') {
+            keep = start + i as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    let lines = count_newlines(file, keep)?;
+    file.set_len(keep)?;
+    file.sync_data()?;
+    Ok(Some(LogProblem::TornTail {
+        line: lines + 1,
+        bytes: len - keep,
+    }))
+}
+
+fn count_newlines(file: &File, upto: u64) -> io::Result<usize> {
+    let mut r = BufReader::with_capacity(256 * 1024, file.take(upto));
+    let mut n = 0;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(n);
+        }
+        n += buf.iter().filter(|&&b| b == b'\n').count();
+        let l = buf.len();
+        r.consume(l);
+    }
+}
+
+fn scan_file(file: &File, from: Cursor, mut f: impl FnMut(Event)) -> io::Result<Scan> {
+    let mut handle = file;
+    handle.seek(SeekFrom::Start(from.offset))?;
+    let mut reader = BufReader::with_capacity(256 * 1024, handle);
+    let mut scan = Scan {
+        cursor: from,
+        ..Scan::default()
+    };
+    let mut line = Vec::with_capacity(512);
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        if line.last() != Some(&b'\n') {
+            scan.problems.push(LogProblem::TornTail {
+                line: scan.cursor.line + 1,
+                bytes: n as u64,
+            });
+            break;
+        }
+        scan.cursor.offset += n as u64;
+        scan.cursor.line += 1;
+        let mut body = &line[..n - 1];
+        if body.last() == Some(&b'\r') {
+            body = &body[..body.len() - 1];
+        }
+        if body.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match Event::parse_line(body) {
+            Ok(Some(e)) => {
+                scan.events += 1;
+                f(e)
+            }
+            Ok(None) => scan.events += 1,
+            Err(error) => scan.problems.push(LogProblem::BadLine {
+                line: scan.cursor.line,
+                error,
+            }),
+        }
+    }
+    Ok(scan)
+}
+
+/// A new event id: 10 base32 characters of milliseconds, then 6 random ones (sortable,
+/// short enough to type, unique in practice).
+pub fn new_id(now_millis: i64) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let mut out = [0u8; 16];
+    let mut t = now_millis.max(0) as u64;
+    for i in (0..10).rev() {
+        out[i] = ALPHABET[(t & 31) as usize];
+        t >>= 5;
+    }
+    let mut rnd = [0u8; 6];
+    if getrandom::fill(&mut rnd).is_err() {
+        // No entropy source: fall back to the process id and a counter (still unique here).
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let c = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mix = (std::process::id() as u64) << 20 ^ c as u64;
+        for (i, b) in rnd.iter_mut().enumerate() {
+            *b = (mix >> (i * 5)) as u8;
+        }
+    }
+    for i in 0..6 {
+        out[10 + i] = ALPHABET[(rnd[i] & 31) as usize];
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Currency, EventBody};
+    use chrono::DateTime;
+
+    fn ev(id: &str) -> Event {
+        Event {
+            id: id.into(),
+            at: DateTime::parse_from_rfc3339("2026-11-25T09:00:00+08:00").unwrap(),
+            number: "cmcc".into(),
+            body: EventBody::Manual {
+                amount_minor: 800,
+                currency: Currency::new("CNY").unwrap(),
+                note: None,
+                intent: None,
+            },
+        }
+    }
+
+    #[test]
+    fn torn_tail_is_ignored_then_cut_before_the_next_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::new(dir.path().join("log.jsonl"));
+        log.append(&[ev("a"), ev("b")]).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(log.path()).unwrap();
+        f.write_all(br#"{"v":1,"id":"c","at":"2026-"#).unwrap();
+        let (events, scan) = log.read_all().unwrap();
+        assert_eq!(events.len(), 2);
+        assert!(matches!(scan.problems[..], [LogProblem::TornTail { line: 3, bytes: 27 }]));
+        let torn = log.append(&[ev("d")]).unwrap();
+        assert!(matches!(torn, Some(LogProblem::TornTail { line: 3, .. })));
+        let (events, scan) = log.read_all().unwrap();
+        assert_eq!(events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["a", "b", "d"]);
+        assert!(scan.problems.is_empty());
+    }
+
+    #[test]
+    fn a_bad_line_in_the_middle_is_reported_and_skipped_never_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::new(dir.path().join("log.jsonl"));
+        log.append(&[ev("a")]).unwrap();
+        let mut f = std::fs::OpenOptions::new().append(true).open(log.path()).unwrap();
+        f.write_all(b"this is not json\n").unwrap();
+        log.append(&[ev("b")]).unwrap();
+        let before = std::fs::read(log.path()).unwrap();
+        let (events, scan) = log.read_all().unwrap();
+        assert_eq!(events.len(), 2);
+        assert!(matches!(scan.problems[..], [LogProblem::BadLine { line: 2, .. }]));
+        assert_eq!(std::fs::read(log.path()).unwrap(), before);
+    }
+
+    #[test]
+    fn scanning_from_a_cursor_sees_only_new_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::new(dir.path().join("log.jsonl"));
+        assert_eq!(log.scan(Cursor::default(), |_| {}).unwrap().events, 0);
+        log.append(&[ev("a")]).unwrap();
+        let s = log.scan(Cursor::default(), |_| {}).unwrap();
+        log.append(&[ev("b"), ev("c")]).unwrap();
+        let mut seen = Vec::new();
+        let s2 = log.scan(s.cursor, |e| seen.push(e.id)).unwrap();
+        assert_eq!(seen, ["b", "c"]);
+        assert_eq!(s2.cursor.line, 3);
+    }
+
+    #[test]
+    fn ids_are_unique_and_sortable() {
+        let a = new_id(1_700_000_000_000);
+        let b = new_id(1_700_000_000_001);
+        assert_eq!(a.len(), 16);
+        assert!(a < b);
+        let many: std::collections::HashSet<_> = (0..10_000).map(|_| new_id(5)).collect();
+        assert!(many.len() > 9_990);
+    }
+}

@@ -1,0 +1,11 @@
+//! Files: where they live, the config (strict, atomic, conflict-aware), the recharge log
+//! (append-only, locked, fsync'd) and the worker lock. The only module that writes disk.
+
+pub mod config;
+pub mod fsutil;
+pub mod lock;
+pub mod log;
+pub mod paths;
+
+pub use log::{Cursor, Log, LogProblem};
+pub use paths::Paths;
