@@ -20,10 +20,12 @@ thread_local! {
 
 /// The language in force on this thread (a test override, else the process setting).
 pub fn lang() -> Lang {
-    OVERRIDE.with(|o| o.get()).unwrap_or(match GLOBAL.load(Ordering::Relaxed) {
-        1 => Lang::Zh,
-        _ => Lang::En,
-    })
+    OVERRIDE
+        .with(|o| o.get())
+        .unwrap_or(match GLOBAL.load(Ordering::Relaxed) {
+            1 => Lang::Zh,
+            _ => Lang::En,
+        })
 }
 
 pub fn set_lang(l: Lang) {
@@ -144,7 +146,11 @@ mod tests {
             assert!(!t.en().is_empty() && !t.zh().is_empty(), "{t:?} is empty");
             for i in 0..6 {
                 let p = format!("{{{i}}}");
-                assert_eq!(t.en().contains(&p), t.zh().contains(&p), "{t:?} placeholder {p}");
+                assert_eq!(
+                    t.en().contains(&p),
+                    t.zh().contains(&p),
+                    "{t:?} placeholder {p}"
+                );
             }
         }
     }

@@ -1,10 +1,14 @@
 //! baohao keeps phone numbers alive: balances, deadlines, recharge rules, and a log that
 //! proves each recharge happened exactly once. The binary is a thin layer over this crate.
 
+pub mod cli;
+pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod store;
+pub mod tui;
+pub mod worker;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,1 +1,141 @@
-fn main() {}
+//! The `baohao` binary: parses the command line and hands over to the library.
+//! Errors leave as one sentence on stderr with a non-zero exit, never a backtrace.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use baohao::cli::context::{Home, Snapshot, now};
+use baohao::cli::{Cli, Command, history, plan, presets, status, write};
+use baohao::i18n::{Lang, T, set_lang};
+use baohao::{Error, Result, tr};
+use clap::{CommandFactory, Parser};
+
+/// What a command leaves behind: text for stdout, and whether all was well.
+struct Done {
+    stdout: String,
+    ok: bool,
+}
+
+impl From<String> for Done {
+    fn from(stdout: String) -> Done {
+        Done { stdout, ok: true }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(l) = &cli.lang
+        && Lang::parse(l).is_none()
+    {
+        eprintln!("baohao: {}", tr!(T::BadLang, l));
+        return ExitCode::from(2);
+    }
+    set_lang(Lang::detect(cli.lang.as_deref()));
+    match run(cli) {
+        Ok(done) => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`baohao history | head`) is not an error worth a word.
+            let _ = out
+                .write_all(done.stdout.as_bytes())
+                .and_then(|()| out.flush());
+            if done.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("baohao: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Writes `text` to `path`, or hands it back for stdout.
+fn output(text: String, path: Option<&std::path::Path>) -> Result<Done> {
+    match path {
+        None => Ok(text.into()),
+        Some(p) => {
+            std::fs::write(p, text.as_bytes()).map_err(|e| Error::io(T::WhatWrite, p, &e))?;
+            Ok(Done {
+                stdout: String::new(),
+                ok: true,
+            })
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Done> {
+    let explicit_home =
+        cli.home.is_some() || std::env::var_os("BAOHAO_HOME").is_some_and(|h| !h.is_empty());
+    let Some(command) = cli.command else {
+        let home = Home::open(cli.demo, cli.home.as_deref())?;
+        baohao::tui::run(home, cli.mouse)?;
+        return Ok(String::new().into());
+    };
+    let now = now()?;
+    if let Command::Completions { shell } = command {
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "baohao", &mut buf);
+        return Ok(String::from_utf8_lossy(&buf).into_owned().into());
+    }
+    if let Command::Presets { json } = command {
+        return Ok(if json {
+            presets::json()
+        } else {
+            presets::human()
+        }
+        .into());
+    }
+    // `init --demo` writes the demo into the named home instead of a temporary one.
+    let is_init = matches!(command, Command::Init);
+    let home = Home::open(cli.demo && !is_init, cli.home.as_deref())?;
+    let paths = &home.paths;
+    match command {
+        Command::Init => write::init(&home, cli.demo, explicit_home, now).map(Done::from),
+        Command::Status { json } => {
+            let snap = Snapshot::read(paths)?;
+            snap.warn(paths);
+            Ok(if json {
+                status::json(&snap, now)
+            } else {
+                status::human(&snap, now)
+            }
+            .into())
+        }
+        Command::History(args) => {
+            let snap = Snapshot::read(paths)?;
+            snap.warn(paths);
+            let text = history::run(&snap, &args, now)?;
+            output(text, args.output.as_deref())
+        }
+        Command::Plan(args) => {
+            let snap = Snapshot::read(paths)?;
+            snap.warn(paths);
+            let text = plan::run(&snap, &args, now)?;
+            output(text, args.output.as_deref())
+        }
+        Command::Record {
+            number,
+            amount,
+            note,
+        } => write::record(paths, &number, &amount, note, now).map(Done::from),
+        Command::Resolve {
+            intent,
+            status,
+            note,
+        } => write::resolve(paths, &intent, &status, note, now).map(Done::from),
+        Command::Activity { number, note } => {
+            write::activity(paths, &number, note, now).map(Done::from)
+        }
+        Command::Balance {
+            number,
+            amount,
+            valid_until,
+        } => write::balance(paths, &number, &amount, valid_until.as_deref(), now).map(Done::from),
+        Command::Validate => write::validate(paths).map(|(stdout, ok)| Done { stdout, ok }),
+        Command::Daemon => baohao::worker::daemon(paths).map(Done::from),
+        Command::Tick => baohao::worker::tick(paths, now).map(Done::from),
+        Command::Completions { .. } | Command::Presets { .. } => Ok(String::new().into()),
+    }
+}

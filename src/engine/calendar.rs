@@ -48,7 +48,9 @@ impl YearMonth {
         let last = self.last_day();
         match day {
             MonthDay::Last => last,
-            MonthDay::Day(d) => NaiveDate::from_ymd_opt(self.year, self.month, d as u32).unwrap_or(last),
+            MonthDay::Day(d) => {
+                NaiveDate::from_ymd_opt(self.year, self.month, d as u32).unwrap_or(last)
+            }
         }
     }
 }
@@ -89,11 +91,13 @@ pub fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
 }
 
 pub fn add_days(date: NaiveDate, days: u32) -> NaiveDate {
-    date.checked_add_days(Days::new(days as u64)).unwrap_or(NaiveDate::MAX)
+    date.checked_add_days(Days::new(days as u64))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 pub fn sub_days(date: NaiveDate, days: u32) -> NaiveDate {
-    date.checked_sub_days(Days::new(days as u64)).unwrap_or(NaiveDate::MIN)
+    date.checked_sub_days(Days::new(days as u64))
+        .unwrap_or(NaiveDate::MIN)
 }
 
 /// When a monthly rule is due in `month`.
@@ -134,11 +138,19 @@ mod tests {
         let winter = local_instant(tz, d(2026, 12, 5), nine);
         assert_eq!(winter.to_rfc3339(), "2026-12-05T09:00:00+00:00");
         // 01:30 on 2026-03-29 does not exist in London: the first instant after the gap.
-        let gap = local_instant(tz, d(2026, 3, 29), NaiveTime::from_hms_opt(1, 30, 0).unwrap());
+        let gap = local_instant(
+            tz,
+            d(2026, 3, 29),
+            NaiveTime::from_hms_opt(1, 30, 0).unwrap(),
+        );
         assert_eq!(gap.to_rfc3339(), "2026-03-29T01:00:00+00:00");
         assert_eq!(local_date(tz, gap), d(2026, 3, 29));
         // 01:30 on 2026-10-25 happens twice: the earlier one.
-        let twice = local_instant(tz, d(2026, 10, 25), NaiveTime::from_hms_opt(1, 30, 0).unwrap());
+        let twice = local_instant(
+            tz,
+            d(2026, 10, 25),
+            NaiveTime::from_hms_opt(1, 30, 0).unwrap(),
+        );
         assert_eq!(twice.to_rfc3339(), "2026-10-25T00:30:00+00:00");
     }
 }

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use crate::engine::calendar::{YearMonth, add_days, local_date, monthly_due, start_of_day, sub_days};
+use crate::engine::calendar::{
+    YearMonth, add_days, local_date, monthly_due, start_of_day, sub_days,
+};
 use crate::engine::plan::{committed_this_month, effective_mode, plan};
 use crate::engine::state::State;
 use crate::model::{Config, Currency, Mode, Money, Number, Trigger};
@@ -52,7 +54,8 @@ impl Forecast {
     pub fn by_month(&self, tz: chrono_tz::Tz) -> BTreeMap<(YearMonth, Currency), i64> {
         let mut t = BTreeMap::new();
         for i in &self.items {
-            *t.entry((YearMonth::of(local_date(tz, i.at)), i.amount.currency)).or_insert(0) += i.amount.minor;
+            *t.entry((YearMonth::of(local_date(tz, i.at)), i.amount.currency))
+                .or_insert(0) += i.amount.minor;
         }
         t
     }
@@ -63,19 +66,31 @@ pub fn forecast(state: &State, config: &Config, now: DateTime<Utc>, days: u32) -
     let now_plan = plan(state, config, now);
     let mut out = Forecast::default();
     for number in &config.numbers {
-        let (items, projection) = simulate(state, config, number, now, days.min(MAX_DAYS), &now_plan);
+        let (items, projection) =
+            simulate(state, config, number, now, days.min(MAX_DAYS), &now_plan);
         out.items.extend(items);
         out.projections.push(projection);
     }
-    out.items.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.number.cmp(&b.number)));
+    out.items
+        .sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.number.cmp(&b.number)));
     out
 }
 
 /// The next `n` dates `rule_index` of `number` would fire on (the Rules form preview).
-pub fn preview(state: &State, config: &Config, number: &Number, now: DateTime<Utc>, n: usize) -> Vec<(DateTime<Utc>, bool)> {
+pub fn preview(
+    state: &State,
+    config: &Config,
+    number: &Number,
+    now: DateTime<Utc>,
+    n: usize,
+) -> Vec<(DateTime<Utc>, bool)> {
     let now_plan = plan(state, config, now);
     let (items, _) = simulate(state, config, number, now, 5 * 366, &now_plan);
-    items.into_iter().take(n).map(|i| (i.at, i.estimated)).collect()
+    items
+        .into_iter()
+        .take(n)
+        .map(|i| (i.at, i.estimated))
+        .collect()
 }
 
 struct Sim {
@@ -90,7 +105,15 @@ struct Sim {
 }
 
 impl Sim {
-    fn fire(&mut self, number: &Number, day: NaiveDate, at: DateTime<Utc>, rule: &str, amount: i64, estimated: bool) {
+    fn fire(
+        &mut self,
+        number: &Number,
+        day: NaiveDate,
+        at: DateTime<Utc>,
+        rule: &str,
+        amount: i64,
+        estimated: bool,
+    ) {
         if let Some(b) = &mut self.balance {
             *b += amount;
             self.points.push((day, *b));
@@ -122,17 +145,26 @@ fn simulate(
     let ns = state.number(&number.id);
     let mut sim = Sim {
         balance: ns
-            .filter(|n| n.observed.as_ref().is_some_and(|o| o.currency == number.currency))
+            .filter(|n| {
+                n.observed
+                    .as_ref()
+                    .is_some_and(|o| o.currency == number.currency)
+            })
             .and_then(|n| n.expected_balance()),
         validity: ns.and_then(|n| n.validity_in(&number.plan, tz)),
         validity_estimated: false,
-        last_activity: ns.and_then(|n| n.last_activity.or(n.first_seen)).map(|t| local_date(tz, t)),
+        last_activity: ns
+            .and_then(|n| n.last_activity.or(n.first_seen))
+            .map(|t| local_date(tz, t)),
         activity_estimated: false,
         last_fire: ns.map(|n| n.rule_last_intent.clone()).unwrap_or_default(),
         spent: BTreeMap::new(),
         points: Vec::new(),
     };
-    sim.spent.insert(YearMonth::of(today), committed_this_month(ns, number, tz, now));
+    sim.spent.insert(
+        YearMonth::of(today),
+        committed_this_month(ns, number, tz, now),
+    );
     if let Some(b) = sim.balance {
         sim.points.push((today, b));
     }
@@ -141,9 +173,9 @@ fn simulate(
     let rules: Vec<_> = number.rules.iter().filter(|r| r.enabled).collect();
     let within_budget = |sim: &Sim, day: NaiveDate, amount: i64, mode: Mode| {
         mode == Mode::Remind
-            || number
-                .monthly_budget
-                .is_none_or(|b| sim.spent.get(&YearMonth::of(day)).copied().unwrap_or(0) + amount <= b.minor)
+            || number.monthly_budget.is_none_or(|b| {
+                sim.spent.get(&YearMonth::of(day)).copied().unwrap_or(0) + amount <= b.minor
+            })
     };
 
     // What is due now (or waits for a retry) comes first, as the worker will run it.
@@ -160,7 +192,9 @@ fn simulate(
                 .map(|r| (r.rule.clone(), r.key.clone(), r.at)),
         );
     for (rule_id, key, at) in pending.collect::<Vec<_>>() {
-        let Some(rule) = number.rule(&rule_id) else { continue };
+        let Some(rule) = number.rule(&rule_id) else {
+            continue;
+        };
         let estimated = rule.trigger.kind().is_estimated();
         let day = local_date(tz, at);
         items.push(Planned {
@@ -193,7 +227,8 @@ fn simulate(
                     let month = YearMonth::of(day);
                     let t = monthly_due(tz, month, *md, *at);
                     let key = format!("{}:{month}", rule.id);
-                    let known = ns.is_some_and(|n| n.key(&key).is_some()) || taken.contains(&(rule.id.clone(), key));
+                    let known = ns.is_some_and(|n| n.key(&key).is_some())
+                        || taken.contains(&(rule.id.clone(), key));
                     (month.day(*md) == day && t > now && !known).then_some((t, false))
                 }
                 Trigger::KeepAlive { every_days } => sim
@@ -206,15 +241,21 @@ fn simulate(
                     .map(|v| sub_days(v, *days))
                     .filter(|on| *on == day && day > today)
                     .map(|_| (day_start, sim.validity_estimated)),
-                Trigger::LowBalance { below, cooldown_hours } => {
+                Trigger::LowBalance {
+                    below,
+                    cooldown_hours,
+                } => {
                     let cooled = sim
                         .last_fire
                         .get(&rule.id)
                         .is_none_or(|l| *l + Duration::hours(*cooldown_hours as i64) <= day_start);
-                    (day > today && cooled && sim.balance.is_some_and(|b| b < below.minor)).then_some((day_start, true))
+                    (day > today && cooled && sim.balance.is_some_and(|b| b < below.minor))
+                        .then_some((day_start, true))
                 }
             };
-            let Some((at, estimated)) = fire_at else { continue };
+            let Some((at, estimated)) = fire_at else {
+                continue;
+            };
             if at > end || !within_budget(&sim, day, amount, mode) {
                 continue;
             }

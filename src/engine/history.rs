@@ -65,10 +65,34 @@ impl Flag {
 /// A history row as recorded: recharges point into the state's keys, the rest are copies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Row {
-    Recharge { number: String, key: String },
-    Manual { id: String, at: DateTime<Utc>, number: String, amount_minor: i64, currency: Currency, note: Option<String>, intent: Option<String> },
-    Balance { id: String, at: DateTime<Utc>, number: String, balance_minor: i64, currency: Currency, validity_until: Option<NaiveDate>, source: String },
-    Activity { id: String, at: DateTime<Utc>, number: String, note: Option<String> },
+    Recharge {
+        number: String,
+        key: String,
+    },
+    Manual {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        amount_minor: i64,
+        currency: Currency,
+        note: Option<String>,
+        intent: Option<String>,
+    },
+    Balance {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        balance_minor: i64,
+        currency: Currency,
+        validity_until: Option<NaiveDate>,
+        source: String,
+    },
+    Activity {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        note: Option<String>,
+    },
 }
 
 /// A history entry, ready to show or export.
@@ -115,19 +139,34 @@ pub struct History {
 
 impl History {
     pub fn new(state: State) -> History {
-        History { state, rows: Vec::new() }
+        History {
+            state,
+            rows: Vec::new(),
+        }
     }
 
     pub fn apply(&mut self, e: &Event) {
         let first_attempt = match &e.body {
-            EventBody::Intent { key, .. } => self.state.number(&e.number).and_then(|n| n.key(key)).is_none(),
+            EventBody::Intent { key, .. } => self
+                .state
+                .number(&e.number)
+                .and_then(|n| n.key(key))
+                .is_none(),
             _ => false,
         };
         self.state.apply(e);
         let at = e.at.with_timezone(&Utc);
         let row = match &e.body {
-            EventBody::Intent { key, .. } if first_attempt => Row::Recharge { number: e.number.clone(), key: key.clone() },
-            EventBody::Manual { amount_minor, currency, note, intent } => Row::Manual {
+            EventBody::Intent { key, .. } if first_attempt => Row::Recharge {
+                number: e.number.clone(),
+                key: key.clone(),
+            },
+            EventBody::Manual {
+                amount_minor,
+                currency,
+                note,
+                intent,
+            } => Row::Manual {
                 id: e.id.clone(),
                 at,
                 number: e.number.clone(),
@@ -136,7 +175,12 @@ impl History {
                 note: note.clone(),
                 intent: intent.clone(),
             },
-            EventBody::Balance { balance_minor, currency, validity_until, source } => Row::Balance {
+            EventBody::Balance {
+                balance_minor,
+                currency,
+                validity_until,
+                source,
+            } => Row::Balance {
                 id: e.id.clone(),
                 at,
                 number: e.number.clone(),
@@ -145,7 +189,12 @@ impl History {
                 validity_until: *validity_until,
                 source: source.clone(),
             },
-            EventBody::Activity { note } => Row::Activity { id: e.id.clone(), at, number: e.number.clone(), note: note.clone() },
+            EventBody::Activity { note } => Row::Activity {
+                id: e.id.clone(),
+                at,
+                number: e.number.clone(),
+                note: note.clone(),
+            },
             _ => return,
         };
         self.rows.push(row);
@@ -157,14 +206,25 @@ impl History {
     }
 
     pub fn entries(&self, config: &Config, now: DateTime<Utc>) -> Vec<Entry> {
-        self.rows.iter().filter_map(|r| self.entry(r, config, now)).collect()
+        self.rows
+            .iter()
+            .filter_map(|r| self.entry(r, config, now))
+            .collect()
     }
 }
 
-fn flags_for(state: &State, number: &str, id: &str, config: &Config, now: DateTime<Utc>) -> Vec<Flag> {
+fn flags_for(
+    state: &State,
+    number: &str,
+    id: &str,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Vec<Flag> {
     let tolerance = config
         .number(number)
-        .map_or(crate::model::number::DEFAULT_VERIFY_TOLERANCE, |n| n.verify_tolerance);
+        .map_or(crate::model::number::DEFAULT_VERIFY_TOLERANCE, |n| {
+            n.verify_tolerance
+        });
     let Some(check) = state.number(number).and_then(|n| n.verify.checks.get(id)) else {
         return Vec::new();
     };
@@ -191,8 +251,13 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 KeyStatus::Failed { .. } => EntryStatus::Failed,
                 KeyStatus::ReminderOpen | KeyStatus::ReminderSettled => EntryStatus::Reminder,
             };
-            let succeeded = ks.attempts.iter().find(|a| a.status() == AttemptStatus::Succeeded);
-            let flags = succeeded.map_or_else(Vec::new, |a| flags_for(state, number, &a.intent, config, now));
+            let succeeded = ks
+                .attempts
+                .iter()
+                .find(|a| a.status() == AttemptStatus::Succeeded);
+            let flags = succeeded.map_or_else(Vec::new, |a| {
+                flags_for(state, number, &a.intent, config, now)
+            });
             Entry {
                 id: last.intent.clone(),
                 at: ks.first_at()?,
@@ -214,7 +279,15 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 flags,
             }
         }
-        Row::Manual { id, at, number, amount_minor, currency, note, intent } => {
+        Row::Manual {
+            id,
+            at,
+            number,
+            amount_minor,
+            currency,
+            note,
+            intent,
+        } => {
             let rule = intent
                 .as_ref()
                 .and_then(|i| state.number(number)?.key_of_intent(i))
@@ -237,7 +310,15 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 flags: flags_for(state, number, id, config, now),
             }
         }
-        Row::Balance { id, at, number, balance_minor, currency, validity_until, source } => Entry {
+        Row::Balance {
+            id,
+            at,
+            number,
+            balance_minor,
+            currency,
+            validity_until,
+            source,
+        } => Entry {
             id: id.clone(),
             at: *at,
             number: number.clone(),
@@ -254,7 +335,12 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             validity_until: *validity_until,
             flags: Vec::new(),
         },
-        Row::Activity { id, at, number, note } => Entry {
+        Row::Activity {
+            id,
+            at,
+            number,
+            note,
+        } => Entry {
             id: id.clone(),
             at: *at,
             number: number.clone(),

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use crate::engine::calendar::{YearMonth, add_days, local_date, local_instant, monthly_due, start_of_day, sub_days};
+use crate::engine::calendar::{
+    YearMonth, add_days, local_date, local_instant, monthly_due, start_of_day, sub_days,
+};
 use crate::engine::state::{KeyStatus, NumberState, State};
 use crate::model::{Config, Mode, Money, Number, Rule, Trigger};
 
@@ -70,7 +72,13 @@ pub struct Plan {
 }
 
 /// The key naming the current period of `rule` and since when it is due, if it is due.
-pub fn current_key(rule: &Rule, number: &Number, ns: Option<&NumberState>, tz: Tz, now: DateTime<Utc>) -> Option<(String, DateTime<Utc>)> {
+pub fn current_key(
+    rule: &Rule,
+    number: &Number,
+    ns: Option<&NumberState>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<(String, DateTime<Utc>)> {
     let today = local_date(tz, now);
     match &rule.trigger {
         Trigger::Monthly { day, at } => {
@@ -90,7 +98,12 @@ pub fn current_key(rule: &Rule, number: &Number, ns: Option<&NumberState>, tz: T
         Trigger::BeforeExpiry { days } => {
             let validity = ns?.validity_in(&number.plan, tz)?;
             let fire_on = sub_days(validity, *days);
-            (today >= fire_on).then(|| (format!("{}:{}", rule.id, validity.format("%Y-%m-%d")), start_of_day(tz, fire_on).min(now)))
+            (today >= fire_on).then(|| {
+                (
+                    format!("{}:{}", rule.id, validity.format("%Y-%m-%d")),
+                    start_of_day(tz, fire_on).min(now),
+                )
+            })
         }
         Trigger::KeepAlive { every_days } => {
             let base = ns.and_then(|n| n.last_activity.or(n.first_seen));
@@ -98,7 +111,12 @@ pub fn current_key(rule: &Rule, number: &Number, ns: Option<&NumberState>, tz: T
                 Some(b) => add_days(local_date(tz, b), *every_days),
                 None => today,
             };
-            (today >= due_on).then(|| (format!("{}:{}", rule.id, due_on.format("%Y-%m-%d")), start_of_day(tz, due_on).min(now)))
+            (today >= due_on).then(|| {
+                (
+                    format!("{}:{}", rule.id, due_on.format("%Y-%m-%d")),
+                    start_of_day(tz, due_on).min(now),
+                )
+            })
         }
     }
 }
@@ -113,7 +131,12 @@ pub fn effective_mode(rule: &Rule, number: &Number) -> Mode {
 }
 
 /// Money committed this month: spent, plus in-doubt charges (they may have gone through).
-pub fn committed_this_month(ns: Option<&NumberState>, number: &Number, tz: Tz, now: DateTime<Utc>) -> i64 {
+pub fn committed_this_month(
+    ns: Option<&NumberState>,
+    number: &Number,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> i64 {
     let Some(ns) = ns else { return 0 };
     let month = YearMonth::of(local_date(tz, now));
     let in_doubt: i64 = ns
@@ -121,7 +144,10 @@ pub fn committed_this_month(ns: Option<&NumberState>, number: &Number, tz: Tz, n
         .iter()
         .filter_map(|i| ns.key_of_intent(i))
         .filter(|k| k.currency == number.currency)
-        .filter(|k| k.last().is_some_and(|a| YearMonth::of(local_date(tz, a.at)) == month))
+        .filter(|k| {
+            k.last()
+                .is_some_and(|a| YearMonth::of(local_date(tz, a.at)) == month)
+        })
         .map(|k| k.amount_minor)
         .sum();
     ns.spent_in(month, number.currency) + in_doubt
@@ -133,7 +159,10 @@ fn charges_this_month(ns: &NumberState, rule: &str, tz: Tz, now: DateTime<Utc>) 
         .values()
         .filter(|k| k.rule == rule && k.mode == Mode::Auto)
         .filter(|k| matches!(k.status(), KeyStatus::Charged | KeyStatus::InDoubt))
-        .filter(|k| k.first_at().is_some_and(|t| YearMonth::of(local_date(tz, t)) == month))
+        .filter(|k| {
+            k.first_at()
+                .is_some_and(|t| YearMonth::of(local_date(tz, t)) == month)
+        })
         .count() as u32
 }
 
@@ -185,11 +214,17 @@ pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
                     amount: rule.amount,
                     reason,
                 };
-                if matches!(rule.trigger, Trigger::LowBalance { .. } | Trigger::BeforeExpiry { .. })
-                    && let Some(ns) = ns
-                    && let Some(i) = ns.in_doubt.iter().find(|i| ns.key_of_intent(i).is_some_and(|k| k.rule == rule.id))
+                if matches!(
+                    rule.trigger,
+                    Trigger::LowBalance { .. } | Trigger::BeforeExpiry { .. }
+                ) && let Some(ns) = ns
+                    && let Some(i) = ns
+                        .in_doubt
+                        .iter()
+                        .find(|i| ns.key_of_intent(i).is_some_and(|k| k.rule == rule.id))
                 {
-                    out.blocked.push(block(BlockReason::InDoubt { intent: i.clone() }));
+                    out.blocked
+                        .push(block(BlockReason::InDoubt { intent: i.clone() }));
                     continue;
                 }
                 if let (Some(max), Some(ns)) = (rule.max_per_month, ns)

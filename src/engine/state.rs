@@ -78,7 +78,9 @@ pub struct KeyState {
 pub enum KeyStatus {
     Charged,
     InDoubt,
-    Failed { attempts: u32 },
+    Failed {
+        attempts: u32,
+    },
     /// A reminder not yet settled by a manual top-up.
     ReminderOpen,
     ReminderSettled,
@@ -93,7 +95,11 @@ impl KeyState {
                 KeyStatus::ReminderOpen
             };
         }
-        if self.attempts.iter().any(|a| a.status() == AttemptStatus::Succeeded) {
+        if self
+            .attempts
+            .iter()
+            .any(|a| a.status() == AttemptStatus::Succeeded)
+        {
             return KeyStatus::Charged;
         }
         match self.attempts.last().map(Attempt::status) {
@@ -291,7 +297,13 @@ impl State {
                     settled_by: None,
                 });
                 if !ks.attempts.is_empty()
-                    && matches!(ks.status(), KeyStatus::Charged | KeyStatus::InDoubt | KeyStatus::ReminderOpen | KeyStatus::ReminderSettled)
+                    && matches!(
+                        ks.status(),
+                        KeyStatus::Charged
+                            | KeyStatus::InDoubt
+                            | KeyStatus::ReminderOpen
+                            | KeyStatus::ReminderSettled
+                    )
                 {
                     self.oddities.push(Oddity {
                         event: e.id.clone(),
@@ -328,7 +340,9 @@ impl State {
                     });
                     return;
                 };
-                let Some(ks) = ns.keys.get_mut(&key) else { return };
+                let Some(ks) = ns.keys.get_mut(&key) else {
+                    return;
+                };
                 let Some(a) = ks.attempts.iter_mut().find(|a| &a.intent == intent) else {
                     return;
                 };
@@ -338,7 +352,9 @@ impl State {
                 a.error = error.clone();
                 let after = a.status();
                 let (charge_at, amount, currency) = (a.at, ks.amount_minor, ks.currency);
-                Self::settle(ns, tz, intent, &key, before, after, charge_at, amount, currency);
+                Self::settle(
+                    ns, tz, intent, &key, before, after, charge_at, amount, currency,
+                );
             }
             EventBody::Resolved { intent, status, .. } => {
                 let Some(key) = ns.intent_keys.get(intent).cloned() else {
@@ -348,7 +364,9 @@ impl State {
                     });
                     return;
                 };
-                let Some(ks) = ns.keys.get_mut(&key) else { return };
+                let Some(ks) = ns.keys.get_mut(&key) else {
+                    return;
+                };
                 let Some(a) = ks.attempts.iter_mut().find(|a| &a.intent == intent) else {
                     return;
                 };
@@ -356,7 +374,9 @@ impl State {
                 a.resolved = Some((*status, at));
                 let after = a.status();
                 let (charge_at, amount, currency) = (a.at, ks.amount_minor, ks.currency);
-                Self::settle(ns, tz, intent, &key, before, after, charge_at, amount, currency);
+                Self::settle(
+                    ns, tz, intent, &key, before, after, charge_at, amount, currency,
+                );
             }
             EventBody::Manual {
                 amount_minor,
@@ -438,7 +458,9 @@ impl State {
         }
         ns.last_top_up = Some(ns.last_top_up.map_or(at, |l| l.max(at)));
         ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
-        *ns.spend.entry((YearMonth::of(local_date(tz, at)), currency)).or_insert(0) += amount;
+        *ns.spend
+            .entry((YearMonth::of(local_date(tz, at)), currency))
+            .or_insert(0) += amount;
         ns.verify.top_up(id, at, amount, by_rule);
     }
 }

@@ -93,7 +93,14 @@ pub fn low_threshold(number: &Number) -> i64 {
         .unwrap_or(1)
 }
 
-pub fn number_status(state: &State, config: &Config, number: &Number, now: DateTime<Utc>, plan: &Plan, forecast: &Forecast) -> NumberStatus {
+pub fn number_status(
+    state: &State,
+    config: &Config,
+    number: &Number,
+    now: DateTime<Utc>,
+    plan: &Plan,
+    forecast: &Forecast,
+) -> NumberStatus {
     let tz = config.timezone;
     let today = local_date(tz, now);
     let ns = state.number(&number.id);
@@ -104,7 +111,10 @@ pub fn number_status(state: &State, config: &Config, number: &Number, now: DateT
         .map(|o| (o.balance, o.at));
     let expected = observed.and(ns.and_then(|n| n.expected_balance()));
     let validity = ns.and_then(|n| n.validity_in(&number.plan, tz));
-    let inactive_on = match (number.plan.keep_alive_days, ns.and_then(|n| n.last_activity.or(n.first_seen))) {
+    let inactive_on = match (
+        number.plan.keep_alive_days,
+        ns.and_then(|n| n.last_activity.or(n.first_seen)),
+    ) {
         (Some(days), Some(last)) => Some(add_days(local_date(tz, last), days)),
         _ => None,
     };
@@ -119,7 +129,9 @@ pub fn number_status(state: &State, config: &Config, number: &Number, now: DateT
     if let Some(ns) = ns {
         let failed = ns.failed_keys.iter().filter_map(|k| ns.key(k)).any(|k| {
             matches!(k.status(), KeyStatus::Failed { .. })
-                && k.last().is_some_and(|a| a.settled_at() > recent && ns.last_top_up.is_none_or(|t| a.at > t))
+                && k.last().is_some_and(|a| {
+                    a.settled_at() > recent && ns.last_top_up.is_none_or(|t| a.at > t)
+                })
         });
         if failed {
             attention.push(Attention::Failed);
@@ -141,16 +153,23 @@ pub fn number_status(state: &State, config: &Config, number: &Number, now: DateT
     }
     if let Some(ns) = ns {
         let unverified = ns.verify.checks.values().any(|c| {
-            c.at > recent && c.verification(number.verify_tolerance, now) == Verification::Unverified
+            c.at > recent
+                && c.verification(number.verify_tolerance, now) == Verification::Unverified
         });
         if unverified {
             attention.push(Attention::Unverified);
         }
     }
     let spent_this_month = committed_this_month(ns, number, tz, now);
-    let over = number.monthly_budget.is_some_and(|b| spent_this_month > b.minor)
+    let over = number
+        .monthly_budget
+        .is_some_and(|b| spent_this_month > b.minor)
         || plan.blocked.iter().any(|b| {
-            b.number == number.id && matches!(b.reason, BlockReason::Budget { .. } | BlockReason::RuleCap { .. })
+            b.number == number.id
+                && matches!(
+                    b.reason,
+                    BlockReason::Budget { .. } | BlockReason::RuleCap { .. }
+                )
         });
     if over {
         attention.push(Attention::OverBudget);
@@ -164,7 +183,11 @@ pub fn number_status(state: &State, config: &Config, number: &Number, now: DateT
         validity_days_left,
         inactive_on,
         inactive_days_left,
-        next: forecast.items.iter().find(|i| i.number == number.id).cloned(),
+        next: forecast
+            .items
+            .iter()
+            .find(|i| i.number == number.id)
+            .cloned(),
         in_doubt,
         open_reminders,
         spent_this_month,

@@ -98,7 +98,11 @@ impl Tracker {
             },
         );
         self.pending.push(id.to_string());
-        self.recent.push_back(Recent { at, amount, by_rule });
+        self.recent.push_back(Recent {
+            at,
+            amount,
+            by_rule,
+        });
         if self.recent.len() > KEEP {
             self.recent.pop_front();
         }
@@ -211,7 +215,10 @@ mod tests {
         tr.top_up("c", t(20), 1000, false);
         assert!(tr.checks["c"].possible_duplicate);
         tr.top_up("d", t(50), 1000, false);
-        assert!(!tr.checks["d"].possible_duplicate, "the nearest is 30 h earlier");
+        assert!(
+            !tr.checks["d"].possible_duplicate,
+            "the nearest is 30 h earlier"
+        );
         tr.top_up("e", t(51), 999, false);
         assert!(!tr.checks["e"].possible_duplicate, "a different amount");
     }

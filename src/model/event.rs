@@ -265,11 +265,9 @@ impl Event {
                 let status = need(raw.status, "status")?;
                 EventBody::Resolved {
                     intent: need(raw.intent, "intent")?.into_owned(),
-                    status: ResolvedStatus::parse(&status).ok_or_else(|| {
-                        LineError::Invalid {
-                            field: "status",
-                            value: status.into_owned(),
-                        }
+                    status: ResolvedStatus::parse(&status).ok_or_else(|| LineError::Invalid {
+                        field: "status",
+                        value: status.into_owned(),
                     })?,
                     note: owned(raw.note),
                 }
@@ -471,7 +469,11 @@ mod tests {
             };
             let line = e.to_line();
             assert!(!line.contains('\n'));
-            assert_eq!(Event::parse_line(line.as_bytes()).unwrap(), Some(e), "{line}");
+            assert_eq!(
+                Event::parse_line(line.as_bytes()).unwrap(),
+                Some(e),
+                "{line}"
+            );
         }
     }
 
@@ -479,16 +481,24 @@ mod tests {
     fn unknown_fields_and_types_are_ignored() {
         let line = br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"activity","future":{"deep":[1]}}"#;
         assert!(matches!(Event::parse_line(line), Ok(Some(_))));
-        let line = br#"{"v":2,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"teleport"}"#;
+        let line =
+            br#"{"v":2,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"teleport"}"#;
         assert_eq!(Event::parse_line(line), Ok(None));
     }
 
     #[test]
     fn bad_lines_say_what_is_wrong() {
-        let e = Event::parse_line(br#"{"v":1,"id":"a","at":"yesterday","number":"x","type":"activity"}"#);
+        let e = Event::parse_line(
+            br#"{"v":1,"id":"a","at":"yesterday","number":"x","type":"activity"}"#,
+        );
         assert!(matches!(e, Err(LineError::Invalid { field: "at", .. })));
-        let e = Event::parse_line(br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"manual"}"#);
+        let e = Event::parse_line(
+            br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"manual"}"#,
+        );
         assert_eq!(e, Err(LineError::Missing("amount_minor")));
-        assert!(matches!(Event::parse_line(b"{\"v\":1,"), Err(LineError::Json(_))));
+        assert!(matches!(
+            Event::parse_line(b"{\"v\":1,"),
+            Err(LineError::Json(_))
+        ));
     }
 }

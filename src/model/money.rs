@@ -163,7 +163,12 @@ impl fmt::Display for MoneyError {
             MoneyError::NotANumber(i) => tr!(T::MoneyNotANumber, i),
             MoneyError::Negative(i) => tr!(T::MoneyNegative, i),
             MoneyError::TooManyDecimals { input, currency } => {
-                tr!(T::MoneyTooManyDecimals, input, currency, currency.exponent())
+                tr!(
+                    T::MoneyTooManyDecimals,
+                    input,
+                    currency,
+                    currency.exponent()
+                )
             }
             MoneyError::TooLarge(i) => tr!(T::MoneyTooLarge, i, MAX_MAJOR),
             MoneyError::UnknownCurrency(c) => tr!(T::MoneyUnknownCurrency, c),
@@ -246,7 +251,10 @@ impl Money {
         }
         let mut frac: i64 = 0;
         for i in 0..exp {
-            let d = frac_trimmed.as_bytes().get(i).map_or(0, |b| (b - b'0') as i64);
+            let d = frac_trimmed
+                .as_bytes()
+                .get(i)
+                .map_or(0, |b| (b - b'0') as i64);
             frac = frac * 10 + d;
         }
         let minor = major * currency.scale() + frac;
@@ -394,19 +402,55 @@ mod tests {
     #[test]
     fn refuses_what_it_must() {
         let cny = c("CNY");
-        assert!(matches!(Money::parse("10.005", cny), Err(MoneyError::TooManyDecimals { .. })));
-        assert!(matches!(Money::parse("-5", cny), Err(MoneyError::Negative(_))));
-        assert!(matches!(Money::parse("abc", cny), Err(MoneyError::NotANumber(_))));
+        assert!(matches!(
+            Money::parse("10.005", cny),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            Money::parse("-5", cny),
+            Err(MoneyError::Negative(_))
+        ));
+        assert!(matches!(
+            Money::parse("abc", cny),
+            Err(MoneyError::NotANumber(_))
+        ));
         assert!(matches!(Money::parse("", cny), Err(MoneyError::Empty)));
-        assert!(matches!(Money::parse("100000.01", cny), Err(MoneyError::TooLarge(_))));
-        assert!(matches!(Money::parse("99999999999999999999", cny), Err(MoneyError::TooLarge(_))));
-        assert!(matches!(Money::parse("£5", cny), Err(MoneyError::WrongCurrency { .. })));
-        assert!(matches!(Money::parse("5 GBP", cny), Err(MoneyError::WrongCurrency { .. })));
-        assert!(matches!(Money::parse("1.5", c("JPY")), Err(MoneyError::TooManyDecimals { .. })));
-        assert!(matches!(Money::parse("1e3", cny), Err(MoneyError::NotANumber(_))));
-        assert!(matches!(Money::parse("1,000", cny), Err(MoneyError::NotANumber(_))));
-        assert!(matches!(Money::parse(".", cny), Err(MoneyError::NotANumber(_))));
-        assert!(matches!(Money::parse("10 . 5", cny), Err(MoneyError::NotANumber(_))));
+        assert!(matches!(
+            Money::parse("100000.01", cny),
+            Err(MoneyError::TooLarge(_))
+        ));
+        assert!(matches!(
+            Money::parse("99999999999999999999", cny),
+            Err(MoneyError::TooLarge(_))
+        ));
+        assert!(matches!(
+            Money::parse("£5", cny),
+            Err(MoneyError::WrongCurrency { .. })
+        ));
+        assert!(matches!(
+            Money::parse("5 GBP", cny),
+            Err(MoneyError::WrongCurrency { .. })
+        ));
+        assert!(matches!(
+            Money::parse("1.5", c("JPY")),
+            Err(MoneyError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            Money::parse("1e3", cny),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            Money::parse("1,000", cny),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            Money::parse(".", cny),
+            Err(MoneyError::NotANumber(_))
+        ));
+        assert!(matches!(
+            Money::parse("10 . 5", cny),
+            Err(MoneyError::NotANumber(_))
+        ));
         assert!(Currency::new("XYZ").is_err());
     }
 

@@ -157,7 +157,10 @@ pub struct DeadlineDays {
 
 impl Default for DeadlineDays {
     fn default() -> Self {
-        DeadlineDays { warn: 30, urgent: 7 }
+        DeadlineDays {
+            warn: 30,
+            urgent: 7,
+        }
     }
 }
 

@@ -289,7 +289,8 @@ fn walk_json(text: &[u8], visit: &mut dyn FnMut(&str, usize)) {
             }
             *i += 1;
         }
-        let s = String::from_utf8_lossy(&text[start.min(text.len())..(*i).min(text.len())]).into_owned();
+        let s = String::from_utf8_lossy(&text[start.min(text.len())..(*i).min(text.len())])
+            .into_owned();
         *i += 1;
         s
     };
@@ -320,7 +321,9 @@ fn walk_json(text: &[u8], visit: &mut dyn FnMut(&str, usize)) {
                 expect_value = false;
                 i += 1;
             }
-            b'"' if matches!(stack.last(), Some((Frame::Object { key: None }, _))) && !expect_value => {
+            b'"' if matches!(stack.last(), Some((Frame::Object { key: None }, _)))
+                && !expect_value =>
+            {
                 let k = read_string(&mut i, &mut line);
                 if let Some((Frame::Object { key }, base)) = stack.last_mut() {
                     path.truncate(*base);
@@ -363,7 +366,9 @@ fn walk_json(text: &[u8], visit: &mut dyn FnMut(&str, usize)) {
                         read_string(&mut i, &mut line);
                     }
                     _ => {
-                        while i < text.len() && !matches!(text[i], b',' | b'}' | b']' | b'\n' | b' ') {
+                        while i < text.len()
+                            && !matches!(text[i], b',' | b'}' | b']' | b'\n' | b' ')
+                        {
                             i += 1;
                         }
                     }
@@ -388,9 +393,14 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
             }
         },
     };
-    let refresh_minutes = file.refresh_minutes.unwrap_or(crate::model::number::DEFAULT_REFRESH_MINUTES);
+    let refresh_minutes = file
+        .refresh_minutes
+        .unwrap_or(crate::model::number::DEFAULT_REFRESH_MINUTES);
     if !(1..=10_080).contains(&refresh_minutes) {
-        problems.push(Problem::at("refresh_minutes", tr!(T::CfgRange, refresh_minutes, 1, 10_080)));
+        problems.push(Problem::at(
+            "refresh_minutes",
+            tr!(T::CfgRange, refresh_minutes, 1, 10_080),
+        ));
     }
     let deadline_days = match &file.deadline_days {
         None => DeadlineDays::default(),
@@ -411,7 +421,11 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
                 Some(ev) => events.push(ev),
                 None => problems.push(Problem::at(
                     format!("notify.events[{i}]"),
-                    tr!(T::CfgChoice, e, NotifyEvent::ALL.map(|e| e.as_str()).join(", ")),
+                    tr!(
+                        T::CfgChoice,
+                        e,
+                        NotifyEvent::ALL.map(|e| e.as_str()).join(", ")
+                    ),
                 )),
             }
         }
@@ -432,7 +446,10 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
     for (i, n) in file.numbers.iter().enumerate() {
         let here = format!("numbers[{i}]");
         if !ids.insert(n.id.as_str()) {
-            problems.push(Problem::at(format!("{here}.id"), tr!(T::CfgDuplicateId, n.id)));
+            problems.push(Problem::at(
+                format!("{here}.id"),
+                tr!(T::CfgDuplicateId, n.id),
+            ));
         }
         if let Some(num) = validate_number(n, &here, &mut problems) {
             numbers.push(num);
@@ -455,9 +472,25 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
     }
 }
 
+/// Validates one number on its own (presets, the TUI's forms).
+pub fn number_from_file(n: &FileNumber) -> std::result::Result<Number, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let number = validate_number(n, "", &mut problems);
+    for p in &mut problems {
+        p.path = p.path.trim_start_matches('.').to_string();
+    }
+    match number {
+        Some(n) if problems.is_empty() => Ok(n),
+        _ => Err(problems),
+    }
+}
+
 /// A slug: 1–32 of ASCII letters, digits, `-` and `_`.
 pub fn is_slug(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// E.164: `+`, a non-zero country digit, 7 to 15 digits in all.
@@ -486,7 +519,10 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
         problems.push(Problem::at(format!("{here}.label"), tr!(T::CfgLabel)));
     }
     if !is_e164(&n.msisdn) {
-        problems.push(Problem::at(format!("{here}.msisdn"), tr!(T::CfgMsisdn, n.msisdn)));
+        problems.push(Problem::at(
+            format!("{here}.msisdn"),
+            tr!(T::CfgMsisdn, n.msisdn),
+        ));
     }
     let currency = match Currency::new(&n.currency) {
         Ok(c) => Some(c),
@@ -499,20 +535,31 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
         (Some(d), Some(c)) => money(&format!("{here}.plan.monthly_fee"), &d.0, c, problems),
         _ => None,
     };
-    for (name, v) in [("validity_days", n.plan.validity_days), ("keep_alive_days", n.plan.keep_alive_days)] {
+    for (name, v) in [
+        ("validity_days", n.plan.validity_days),
+        ("keep_alive_days", n.plan.keep_alive_days),
+    ] {
         if let Some(v) = v
             && !(1..=3650).contains(&v)
         {
-            problems.push(Problem::at(format!("{here}.plan.{name}"), tr!(T::CfgRange, v, 1, 3650)));
+            problems.push(Problem::at(
+                format!("{here}.plan.{name}"),
+                tr!(T::CfgRange, v, 1, 3650),
+            ));
         }
     }
     let monthly_budget = match (&n.monthly_budget, currency) {
         (Some(d), Some(c)) => money(&format!("{here}.monthly_budget"), &d.0, c, problems),
         _ => None,
     };
-    let verify_tolerance = n.verify_tolerance.unwrap_or(DEFAULT_VERIFY_TOLERANCE as u32);
+    let verify_tolerance = n
+        .verify_tolerance
+        .unwrap_or(DEFAULT_VERIFY_TOLERANCE as u32);
     if verify_tolerance > 100 {
-        problems.push(Problem::at(format!("{here}.verify_tolerance"), tr!(T::CfgRange, verify_tolerance, 0, 100)));
+        problems.push(Problem::at(
+            format!("{here}.verify_tolerance"),
+            tr!(T::CfgRange, verify_tolerance, 0, 100),
+        ));
     }
     let provider = match n.provider.kind.as_str() {
         "manual" => {
@@ -523,9 +570,16 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             no_command_fields(&format!("{here}.provider"), &n.provider, problems);
             Provider::Demo
         }
-        "command" => Provider::Command(action_command(&format!("{here}.provider"), &n.provider, problems)),
+        "command" => Provider::Command(action_command(
+            &format!("{here}.provider"),
+            &n.provider,
+            problems,
+        )),
         other => {
-            problems.push(Problem::at(format!("{here}.provider.kind"), tr!(T::CfgChoice, other, "manual, command, demo")));
+            problems.push(Problem::at(
+                format!("{here}.provider.kind"),
+                tr!(T::CfgChoice, other, "manual, command, demo"),
+            ));
             Provider::Manual
         }
     };
@@ -538,9 +592,16 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             no_command_fields(&format!("{here}.executor"), &n.executor, problems);
             Executor::Demo
         }
-        "command" => Executor::Command(action_command(&format!("{here}.executor"), &n.executor, problems)),
+        "command" => Executor::Command(action_command(
+            &format!("{here}.executor"),
+            &n.executor,
+            problems,
+        )),
         other => {
-            problems.push(Problem::at(format!("{here}.executor.kind"), tr!(T::CfgChoice, other, "remind, command, demo")));
+            problems.push(Problem::at(
+                format!("{here}.executor.kind"),
+                tr!(T::CfgChoice, other, "remind, command, demo"),
+            ));
             Executor::Remind
         }
     };
@@ -550,7 +611,10 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
     for (j, r) in n.rules.iter().enumerate() {
         let rp = format!("{here}.rules[{j}]");
         if !rule_ids.insert(r.id.as_str()) {
-            problems.push(Problem::at(format!("{rp}.id"), tr!(T::CfgDuplicateId, r.id)));
+            problems.push(Problem::at(
+                format!("{rp}.id"),
+                tr!(T::CfgDuplicateId, r.id),
+            ));
         }
         if let Some(rule) = validate_rule(r, &rp, currency, problems) {
             rules.push(rule);
@@ -582,13 +646,22 @@ fn no_command_fields(path: &str, a: &FileAction, problems: &mut Vec<Problem>) {
         ("timeout_secs", a.timeout_secs.is_some()),
     ] {
         if present {
-            problems.push(Problem::at(format!("{path}.{name}"), tr!(T::CfgFieldNotForKind, name, a.kind)));
+            problems.push(Problem::at(
+                format!("{path}.{name}"),
+                tr!(T::CfgFieldNotForKind, name, a.kind),
+            ));
         }
     }
 }
 
 fn action_command(path: &str, a: &FileAction, problems: &mut Vec<Problem>) -> CommandSpec {
-    command_spec(path, a.program.as_ref(), a.args.as_ref(), a.timeout_secs, problems)
+    command_spec(
+        path,
+        a.program.as_ref(),
+        a.args.as_ref(),
+        a.timeout_secs,
+        problems,
+    )
 }
 
 fn command_spec(
@@ -607,7 +680,10 @@ fn command_spec(
     };
     let timeout_secs = timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS);
     if !(1..=3600).contains(&timeout_secs) {
-        problems.push(Problem::at(format!("{path}.timeout_secs"), tr!(T::CfgRange, timeout_secs, 1, 3600)));
+        problems.push(Problem::at(
+            format!("{path}.timeout_secs"),
+            tr!(T::CfgRange, timeout_secs, 1, 3600),
+        ));
     }
     CommandSpec {
         program,
@@ -616,14 +692,22 @@ fn command_spec(
     }
 }
 
-fn validate_rule(r: &FileRule, rp: &str, currency: Currency, problems: &mut Vec<Problem>) -> Option<Rule> {
+fn validate_rule(
+    r: &FileRule,
+    rp: &str,
+    currency: Currency,
+    problems: &mut Vec<Problem>,
+) -> Option<Rule> {
     let before = problems.len();
     if !is_slug(&r.id) {
         problems.push(Problem::at(format!("{rp}.id"), tr!(T::CfgSlug, r.id)));
     }
     let mode = Mode::parse(&r.mode);
     if mode.is_none() {
-        problems.push(Problem::at(format!("{rp}.mode"), tr!(T::CfgChoice, r.mode, "auto, remind")));
+        problems.push(Problem::at(
+            format!("{rp}.mode"),
+            tr!(T::CfgChoice, r.mode, "auto, remind"),
+        ));
     }
     let amount = money(&format!("{rp}.amount"), &r.amount.0, currency, problems);
     if let Some(a) = amount
@@ -632,7 +716,10 @@ fn validate_rule(r: &FileRule, rp: &str, currency: Currency, problems: &mut Vec<
         problems.push(Problem::at(format!("{rp}.amount"), tr!(T::CfgZeroAmount)));
     }
     if let Some(0) = r.max_per_month {
-        problems.push(Problem::at(format!("{rp}.max_per_month"), tr!(T::CfgRange, 0, 1, 100)));
+        problems.push(Problem::at(
+            format!("{rp}.max_per_month"),
+            tr!(T::CfgRange, 0, 1, 100),
+        ));
     }
     let trigger = validate_trigger(&r.trigger, &format!("{rp}.trigger"), currency, problems);
     if problems.len() > before {
@@ -657,11 +744,20 @@ pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0)
 }
 
-fn validate_trigger(t: &FileTrigger, tp: &str, currency: Currency, problems: &mut Vec<Problem>) -> Option<Trigger> {
+fn validate_trigger(
+    t: &FileTrigger,
+    tp: &str,
+    currency: Currency,
+    problems: &mut Vec<Problem>,
+) -> Option<Trigger> {
     let Some(kind) = TriggerKind::parse(&t.kind) else {
         problems.push(Problem::at(
             format!("{tp}.kind"),
-            tr!(T::CfgChoice, t.kind, TriggerKind::ALL.map(|k| k.as_str()).join(", ")),
+            tr!(
+                T::CfgChoice,
+                t.kind,
+                TriggerKind::ALL.map(|k| k.as_str()).join(", ")
+            ),
         ));
         return None;
     };
@@ -680,7 +776,10 @@ fn validate_trigger(t: &FileTrigger, tp: &str, currency: Currency, problems: &mu
         ("every_days", t.every_days.is_some()),
     ] {
         if present && !allowed.contains(&name) {
-            problems.push(Problem::at(format!("{tp}.{name}"), tr!(T::CfgFieldNotForKind, name, t.kind)));
+            problems.push(Problem::at(
+                format!("{tp}.{name}"),
+                tr!(T::CfgFieldNotForKind, name, t.kind),
+            ));
         }
     }
     let required = |name: &str, problems: &mut Vec<Problem>| {
@@ -717,7 +816,10 @@ fn validate_trigger(t: &FileTrigger, tp: &str, currency: Currency, problems: &mu
             };
             let cooldown_hours = t.cooldown_hours.unwrap_or(24);
             if cooldown_hours > 24 * 366 {
-                problems.push(Problem::at(format!("{tp}.cooldown_hours"), tr!(T::CfgRange, cooldown_hours, 0, 24 * 366)));
+                problems.push(Problem::at(
+                    format!("{tp}.cooldown_hours"),
+                    tr!(T::CfgRange, cooldown_hours, 0, 24 * 366),
+                ));
             }
             Some(Trigger::LowBalance {
                 below: below?,
@@ -730,7 +832,10 @@ fn validate_trigger(t: &FileTrigger, tp: &str, currency: Currency, problems: &mu
                 None
             }
             Some(d) if !(1..=365).contains(&d) => {
-                problems.push(Problem::at(format!("{tp}.days"), tr!(T::CfgRange, d, 1, 365)));
+                problems.push(Problem::at(
+                    format!("{tp}.days"),
+                    tr!(T::CfgRange, d, 1, 365),
+                ));
                 None
             }
             Some(days) => Some(Trigger::BeforeExpiry { days }),
@@ -741,7 +846,10 @@ fn validate_trigger(t: &FileTrigger, tp: &str, currency: Currency, problems: &mu
                 None
             }
             Some(d) if !(1..=3650).contains(&d) => {
-                problems.push(Problem::at(format!("{tp}.every_days"), tr!(T::CfgRange, d, 1, 3650)));
+                problems.push(Problem::at(
+                    format!("{tp}.every_days"),
+                    tr!(T::CfgRange, d, 1, 3650),
+                ));
                 None
             }
             Some(every_days) => Some(Trigger::KeepAlive { every_days }),
@@ -809,7 +917,8 @@ fn number_to_file(n: &Number) -> FileNumber {
             keep_alive_days: n.plan.keep_alive_days,
         },
         monthly_budget: n.monthly_budget.map(dec),
-        verify_tolerance: (n.verify_tolerance != DEFAULT_VERIFY_TOLERANCE).then_some(n.verify_tolerance as u32),
+        verify_tolerance: (n.verify_tolerance != DEFAULT_VERIFY_TOLERANCE)
+            .then_some(n.verify_tolerance as u32),
         provider: match &n.provider {
             Provider::Command(c) => action_to_file("command", Some(c)),
             p => action_to_file(p.kind(), None),
@@ -818,7 +927,7 @@ fn number_to_file(n: &Number) -> FileNumber {
             Executor::Command(c) => action_to_file("command", Some(c)),
             e => action_to_file(e.kind(), None),
         },
-        rules: n.rules.iter().map(|r| rule_to_file(r)).collect(),
+        rules: n.rules.iter().map(rule_to_file).collect(),
     }
 }
 
@@ -835,7 +944,10 @@ pub fn rule_to_file(r: &Rule) -> FileRule {
             });
             t.at = Some(at.format("%H:%M").to_string());
         }
-        Trigger::LowBalance { below, cooldown_hours } => {
+        Trigger::LowBalance {
+            below,
+            cooldown_hours,
+        } => {
             t.below = Some(Decimal(below.decimal()));
             t.cooldown_hours = Some(*cooldown_hours);
         }
@@ -903,10 +1015,7 @@ pub fn load(paths: &Paths) -> Result<Loaded> {
 }
 
 pub fn problems_error(file: &Path, problems: &[Problem]) -> Error {
-    let mut msg = problems
-        .first()
-        .map(|p| p.render(file))
-        .unwrap_or_default();
+    let mut msg = problems.first().map(|p| p.render(file)).unwrap_or_default();
     if problems.len() > 1 {
         msg.push(' ');
         msg.push_str(&tr!(T::CfgMoreProblems, problems.len() - 1));
@@ -926,7 +1035,8 @@ pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<S
         .mode(0o600)
         .open(&paths.config_lock)
         .map_err(|e| Error::io(T::WhatOpen, &paths.config_lock, &e))?;
-    lock.lock().map_err(|e| Error::io(T::WhatLock, &paths.config_lock, &e))?;
+    lock.lock()
+        .map_err(|e| Error::io(T::WhatLock, &paths.config_lock, &e))?;
     let current = match std::fs::read(&paths.config) {
         Ok(b) => Some(Stamp::of(&b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -936,7 +1046,8 @@ pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<S
         return Err(Error::conflict(tr!(T::CfgConflict, paths.config.display())));
     }
     let text = render(config);
-    fsutil::write_atomic(&paths.config, text.as_bytes()).map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
+    fsutil::write_atomic(&paths.config, text.as_bytes())
+        .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
     Ok(Stamp::of(text.as_bytes()))
 }
 
@@ -994,14 +1105,38 @@ mod tests {
             ("\"10.00\"", "\"10.005\"", "numbers[0].rules[0].amount"),
             ("+8613800138000", "13800138000", "numbers[0].msisdn"),
             ("Asia/Shanghai", "Asia/Shangai", "timezone"),
-            ("\"day\": 5", "\"day\": 32", "numbers[0].rules[0].trigger.day"),
+            (
+                "\"day\": 5",
+                "\"day\": 32",
+                "numbers[0].rules[0].trigger.day",
+            ),
             ("\"09:00\"", "\"9am\"", "numbers[0].rules[0].trigger.at"),
-            ("\"id\": \"low\"", "\"id\": \"monthly\"", "numbers[0].rules[1].id"),
-            ("\"mode\": \"auto\"", "\"mode\": \"often\"", "numbers[0].rules[1].mode"),
-            ("\"kind\": \"remind\"", "\"kind\": \"remind\", \"program\": \"x\"", "numbers[0].executor.program"),
-            ("\"currency\": \"CNY\"", "\"currency\": \"XXX\"", "numbers[0].currency"),
+            (
+                "\"id\": \"low\"",
+                "\"id\": \"monthly\"",
+                "numbers[0].rules[1].id",
+            ),
+            (
+                "\"mode\": \"auto\"",
+                "\"mode\": \"often\"",
+                "numbers[0].rules[1].mode",
+            ),
+            (
+                "\"kind\": \"remind\"",
+                "\"kind\": \"remind\", \"program\": \"x\"",
+                "numbers[0].executor.program",
+            ),
+            (
+                "\"currency\": \"CNY\"",
+                "\"currency\": \"XXX\"",
+                "numbers[0].currency",
+            ),
             ("\"30.00\"", "\"-30\"", "numbers[0].monthly_budget"),
-            ("\"cooldown_hours\": 24", "\"cooldown_hours\": 24, \"day\": 3", "numbers[0].rules[1].trigger.day"),
+            (
+                "\"cooldown_hours\": 24",
+                "\"cooldown_hours\": 24, \"day\": 3",
+                "numbers[0].rules[1].trigger.day",
+            ),
         ];
         for (from, to, path) in cases {
             let bad = GOOD.replacen(from, to, 1);
@@ -1018,8 +1153,14 @@ mod tests {
         assert_eq!(line_of_path(t, "timezone"), Some(3));
         assert_eq!(line_of_path(t, "numbers[0].msisdn"), Some(6));
         assert_eq!(line_of_path(t, "numbers[0].rules[1].amount"), Some(15));
-        assert_eq!(line_of_path(t, "numbers[0].rules[1].trigger.below"), Some(16));
-        assert_eq!(line_of_path(t, "numbers[0].rules[1].trigger.nothing"), Some(16));
+        assert_eq!(
+            line_of_path(t, "numbers[0].rules[1].trigger.below"),
+            Some(16)
+        );
+        assert_eq!(
+            line_of_path(t, "numbers[0].rules[1].trigger.nothing"),
+            Some(16)
+        );
         assert_eq!(line_of_path(t, "numbers[0].provider.args[0]"), Some(10));
     }
 
@@ -1056,6 +1197,10 @@ mod tests {
         c.refresh_minutes = 15;
         let err = save(&paths, &c, Some(stamp)).unwrap_err();
         assert_eq!(err.kind, crate::error::ErrorKind::Conflict);
-        assert!(std::fs::read_to_string(&paths.config).unwrap().contains("45"));
+        assert!(
+            std::fs::read_to_string(&paths.config)
+                .unwrap()
+                .contains("45")
+        );
     }
 }

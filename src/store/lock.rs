@@ -53,8 +53,10 @@ impl WorkerLock {
         match file.try_lock() {
             Ok(()) => {
                 let pid = std::process::id().to_string();
-                file.set_len(0).map_err(|e| Error::io(T::WhatWrite, path, &e))?;
-                file.seek(SeekFrom::Start(0)).map_err(|e| Error::io(T::WhatWrite, path, &e))?;
+                file.set_len(0)
+                    .map_err(|e| Error::io(T::WhatWrite, path, &e))?;
+                file.seek(SeekFrom::Start(0))
+                    .map_err(|e| Error::io(T::WhatWrite, path, &e))?;
                 file.write_all(format!("{pid}\n").as_bytes())
                     .and_then(|()| file.sync_data())
                     .map_err(|e| Error::io(T::WhatWrite, path, &e))?;
@@ -101,7 +103,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("worker.lock");
         let held = WorkerLock::try_acquire(&p).unwrap().unwrap();
-        assert_eq!(WorkerLock::holder(&p), Holder::Other(Some(std::process::id())));
+        assert_eq!(
+            WorkerLock::holder(&p),
+            Holder::Other(Some(std::process::id()))
+        );
         let refused = WorkerLock::try_acquire(&p).unwrap().unwrap_err();
         assert_eq!(refused, Holder::Other(Some(std::process::id())));
         drop(held);

@@ -86,19 +86,26 @@ impl Log {
     /// Appends `events`, each as one line, in one write under the lock, then fsync.
     /// Returns the torn tail that had to be cut first, if any.
     pub fn append(&self, events: &[Event]) -> io::Result<Option<LogProblem>> {
-        self.transact(|txn| txn.append(events)).map(|(_, torn)| torn)
+        self.transact(|txn| txn.append(events))
+            .map(|(_, torn)| torn)
     }
 
     /// Runs `f` holding the log's exclusive lock, so that what `f` reads (with
     /// [`Txn::scan`]) cannot change before what it appends: check-then-append is atomic
     /// across processes. Returns `f`'s value and any torn tail cut on append.
-    pub fn transact<R>(&self, f: impl FnOnce(&mut Txn) -> io::Result<R>) -> io::Result<(R, Option<LogProblem>)> {
+    pub fn transact<R>(
+        &self,
+        f: impl FnOnce(&mut Txn) -> io::Result<R>,
+    ) -> io::Result<(R, Option<LogProblem>)> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fsutil::create_private_dir(dir)?;
         }
         let file = fsutil::open_private_append(&self.path)?;
         file.lock()?;
-        let mut txn = Txn { file: &file, torn: None };
+        let mut txn = Txn {
+            file: &file,
+            torn: None,
+        };
         let r = f(&mut txn);
         let torn = txn.torn.take();
         // Dropping `file` closes it and releases the lock.
@@ -284,15 +291,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = Log::new(dir.path().join("log.jsonl"));
         log.append(&[ev("a"), ev("b")]).unwrap();
-        let mut f = std::fs::OpenOptions::new().append(true).open(log.path()).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
         f.write_all(br#"{"v":1,"id":"c","at":"2026-"#).unwrap();
         let (events, scan) = log.read_all().unwrap();
         assert_eq!(events.len(), 2);
-        assert!(matches!(scan.problems[..], [LogProblem::TornTail { line: 3, bytes: 27 }]));
+        assert!(matches!(
+            scan.problems[..],
+            [LogProblem::TornTail { line: 3, bytes: 27 }]
+        ));
         let torn = log.append(&[ev("d")]).unwrap();
         assert!(matches!(torn, Some(LogProblem::TornTail { line: 3, .. })));
         let (events, scan) = log.read_all().unwrap();
-        assert_eq!(events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["a", "b", "d"]);
+        assert_eq!(
+            events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b", "d"]
+        );
         assert!(scan.problems.is_empty());
     }
 
@@ -301,13 +317,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = Log::new(dir.path().join("log.jsonl"));
         log.append(&[ev("a")]).unwrap();
-        let mut f = std::fs::OpenOptions::new().append(true).open(log.path()).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
         f.write_all(b"this is not json\n").unwrap();
         log.append(&[ev("b")]).unwrap();
         let before = std::fs::read(log.path()).unwrap();
         let (events, scan) = log.read_all().unwrap();
         assert_eq!(events.len(), 2);
-        assert!(matches!(scan.problems[..], [LogProblem::BadLine { line: 2, .. }]));
+        assert!(matches!(
+            scan.problems[..],
+            [LogProblem::BadLine { line: 2, .. }]
+        ));
         assert_eq!(std::fs::read(log.path()).unwrap(), before);
     }
 

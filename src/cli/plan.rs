@@ -1,0 +1,107 @@
+//! `baohao plan`: upcoming recharges and what they will cost, per currency.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::cli::PlanArgs;
+use crate::cli::context::Snapshot;
+use crate::cli::export;
+use crate::cli::format::{local_minute, money, rfc3339};
+use crate::cli::table::{Align, Table};
+use crate::engine::forecast::MAX_DAYS;
+use crate::engine::{Forecast, forecast};
+use crate::error::{Error, Result};
+use crate::i18n::T;
+use crate::tr;
+
+pub const DEFAULT_DAYS: i64 = 30;
+
+pub fn days(arg: Option<i64>) -> Result<u32> {
+    let d = arg.unwrap_or(DEFAULT_DAYS);
+    if d < 0 || d > MAX_DAYS as i64 {
+        return Err(Error::input(tr!(T::BadDays, d, MAX_DAYS)));
+    }
+    Ok(d as u32)
+}
+
+pub fn json(f: &Forecast, snap: &Snapshot) -> String {
+    let tz = snap.config.timezone;
+    let v: Vec<Value> = f
+        .items
+        .iter()
+        .map(|p| {
+            json!({
+                "number": p.number,
+                "rule": p.rule,
+                "at": rfc3339(p.at, tz),
+                "amount_minor": p.amount.minor,
+                "currency": p.amount.currency.code(),
+                "mode": p.mode.as_str(),
+                "estimated": p.estimated,
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub fn human(f: &Forecast, snap: &Snapshot, days: u32) -> String {
+    let tz = snap.config.timezone;
+    let mut out = String::new();
+    if f.items.is_empty() {
+        out.push_str(&tr!(T::PlanEmpty, days));
+        out.push('\n');
+        return out;
+    }
+    let mut t = Table::new(&[
+        (tr!(T::ColTime), Align::Left),
+        (tr!(T::ColNumber), Align::Left),
+        (tr!(T::ColLabel), Align::Left),
+        (tr!(T::ColRule), Align::Left),
+        (tr!(T::ColAmount), Align::Right),
+        (tr!(T::ColMode), Align::Left),
+    ]);
+    for p in &f.items {
+        let label = snap
+            .config
+            .number(&p.number)
+            .map(|n| n.label.clone())
+            .unwrap_or_default();
+        let time = format!(
+            "{}{}",
+            local_minute(p.at, tz),
+            if p.estimated { " ~" } else { "" }
+        );
+        t.row(vec![
+            time,
+            p.number.clone(),
+            label,
+            p.rule.clone(),
+            p.amount.display(),
+            p.mode.label(),
+        ]);
+    }
+    out.push_str(&t.render());
+    out.push('\n');
+    let totals: Vec<String> = f.totals().into_iter().map(|(c, m)| money(m, c)).collect();
+    out.push_str(&tr!(T::PlanTotal, days, totals.join(" · ")));
+    out.push('\n');
+    if f.items.iter().any(|p| p.estimated) {
+        out.push_str(&tr!(T::PlanEstimatedNote));
+        out.push('\n');
+    }
+    out
+}
+
+pub fn run(snap: &Snapshot, args: &PlanArgs, now: DateTime<Utc>) -> Result<String> {
+    let days = days(args.days)?;
+    let f = forecast(snap.state(), &snap.config, now, days);
+    Ok(if args.json {
+        json(&f, snap)
+    } else if args.ical {
+        export::ical(&f.items, &snap.config, now)
+    } else {
+        human(&f, snap, days)
+    })
+}

@@ -1,0 +1,130 @@
+//! `baohao status`: one row a number, for people (a table) or machines (`--json`).
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::cli::context::Snapshot;
+use crate::cli::format::{date, local_minute, money, rfc3339};
+use crate::cli::table::{Align, Table};
+use crate::engine::{NumberStatus, forecast, number_status, plan};
+use crate::i18n::T;
+use crate::tr;
+
+/// Every configured number's status at `now`.
+pub fn statuses(snap: &Snapshot, now: DateTime<Utc>) -> Vec<NumberStatus> {
+    let p = plan(snap.state(), &snap.config, now);
+    let f = forecast(snap.state(), &snap.config, now, 400);
+    snap.config
+        .numbers
+        .iter()
+        .map(|n| number_status(snap.state(), &snap.config, n, now, &p, &f))
+        .collect()
+}
+
+pub fn json(snap: &Snapshot, now: DateTime<Utc>) -> String {
+    let tz = snap.config.timezone;
+    let rows: Vec<Value> = snap
+        .config
+        .numbers
+        .iter()
+        .zip(statuses(snap, now))
+        .map(|(n, s)| {
+            json!({
+                "id": n.id,
+                "label": n.label,
+                "msisdn": n.msisdn,
+                "carrier": n.carrier,
+                "currency": n.currency.code(),
+                "balance_minor": s.observed.map(|o| o.0),
+                "expected_balance_minor": s.expected,
+                "observed_at": s.observed.map(|o| rfc3339(o.1, tz)),
+                "validity_until": s.validity.map(date),
+                "inactive_on": s.inactive_on.map(date),
+                "next": s.next.as_ref().map(|p| json!({
+                    "at": rfc3339(p.at, tz),
+                    "rule": p.rule,
+                    "amount_minor": p.amount.minor,
+                })),
+                "in_doubt": s.in_doubt,
+                "attention": s.attention.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub fn human(snap: &Snapshot, now: DateTime<Utc>) -> String {
+    let tz = snap.config.timezone;
+    if snap.config.numbers.is_empty() {
+        return tr!(T::StatusNoNumbers) + "\n";
+    }
+    let mut t = Table::new(&[
+        (tr!(T::ColId), Align::Left),
+        (tr!(T::ColLabel), Align::Left),
+        (tr!(T::ColMsisdn), Align::Left),
+        (tr!(T::ColBalance), Align::Right),
+        (tr!(T::ColValidity), Align::Left),
+        (tr!(T::ColNext), Align::Left),
+        (tr!(T::ColAttention), Align::Left),
+    ]);
+    for (n, s) in snap.config.numbers.iter().zip(statuses(snap, now)) {
+        let balance = match (s.observed, s.expected) {
+            (Some((b, _)), Some(e)) if e != b => {
+                format!("{} → {}", money(b, n.currency), money(e, n.currency))
+            }
+            (Some((b, _)), _) => money(b, n.currency),
+            _ => "—".to_string(),
+        };
+        let validity = match (s.validity, s.validity_days_left) {
+            (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
+            _ => "—".to_string(),
+        };
+        let next = s
+            .next
+            .as_ref()
+            .map(|p| {
+                format!(
+                    "{} {}{}",
+                    local_minute(p.at, tz),
+                    p.amount.display(),
+                    if p.estimated { " ~" } else { "" }
+                )
+            })
+            .unwrap_or_else(|| "—".to_string());
+        let attention = if s.attention.is_empty() {
+            tr!(T::AttentionOk)
+        } else {
+            s.attention
+                .iter()
+                .map(|a| crate::cli::status::attention_label(*a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        t.row(vec![
+            n.id.clone(),
+            n.label.clone(),
+            n.msisdn.clone(),
+            balance,
+            validity,
+            next,
+            attention,
+        ]);
+    }
+    t.render()
+}
+
+pub fn attention_label(a: crate::engine::Attention) -> String {
+    use crate::engine::Attention::*;
+    match a {
+        Low => tr!(T::AttLow),
+        Expiring => tr!(T::AttExpiring),
+        Inactive => tr!(T::AttInactive),
+        InDoubt => tr!(T::AttInDoubt),
+        Failed => tr!(T::AttFailed),
+        Unverified => tr!(T::AttUnverified),
+        OverBudget => tr!(T::AttOverBudget),
+        Due => tr!(T::AttDue),
+    }
+}

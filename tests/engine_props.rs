@@ -1,0 +1,373 @@
+//! Property tests of the engine's promises: one key is charged at most once whatever the
+//! interleaving of restarts, failures, unknown outcomes and clock jumps; at most three
+//! attempts; monthly dates clamp right and stay on the local day across DST.
+
+use std::collections::HashMap;
+
+use baohao::engine::calendar::{YearMonth, local_date, local_instant};
+use baohao::engine::state::AttemptStatus;
+use baohao::engine::{State, plan};
+use baohao::model::{
+    Config, Currency, Event, EventBody, Mode, MonthDay, OutcomeStatus, ResolvedStatus,
+};
+use baohao::store::config::parse;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use proptest::prelude::*;
+
+fn config(tz: &str) -> Config {
+    let text = format!(
+        r#"{{"version":1,"timezone":"{tz}","numbers":[
+        {{"id":"a","label":"A","msisdn":"+447700900123","currency":"GBP",
+          "plan":{{"monthly_fee":"3.00","validity_days":30,"keep_alive_days":180}},
+          "monthly_budget":"60.00",
+          "provider":{{"kind":"manual"}},"executor":{{"kind":"demo"}},
+          "rules":[
+            {{"id":"m31","mode":"auto","amount":"5.00","trigger":{{"kind":"monthly","day":31,"at":"01:30"}}}},
+            {{"id":"mlast","mode":"auto","amount":"4.00","trigger":{{"kind":"monthly","day":"last","at":"23:59"}}}},
+            {{"id":"low","mode":"auto","amount":"10.00","trigger":{{"kind":"low_balance","below":"5.00","cooldown_hours":6}}}},
+            {{"id":"exp","mode":"auto","amount":"7.00","trigger":{{"kind":"before_expiry","days":3}}}},
+            {{"id":"alive","mode":"auto","amount":"1.00","trigger":{{"kind":"keep_alive","every_days":20}}}},
+            {{"id":"rem","mode":"remind","amount":"2.00","trigger":{{"kind":"monthly","day":29,"at":"09:00"}}}}
+          ]}},
+        {{"id":"b","label":"移动","msisdn":"+8613800138000","currency":"CNY",
+          "provider":{{"kind":"manual"}},"executor":{{"kind":"demo"}},
+          "rules":[
+            {{"id":"m30","mode":"auto","amount":"8.00","max_per_month":1,"trigger":{{"kind":"monthly","day":30,"at":"00:00"}}}},
+            {{"id":"low","mode":"auto","amount":"20.00","trigger":{{"kind":"low_balance","below":"5.00","cooldown_hours":0}}}}
+          ]}}
+        ]}}"#
+    );
+    parse(text.as_bytes()).expect("test config is valid")
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// Move the clock by this many minutes (negative: backwards).
+    Clock(i64),
+    /// One worker pass; each executor run answers with the matching choice.
+    Pass(Vec<Answer>),
+    Reading {
+        number: usize,
+        balance: i64,
+    },
+    /// Replay from the written log, as after a crash.
+    Restart,
+    /// The person resolves the oldest in-doubt intent, truthfully.
+    Resolve,
+    Activity,
+    /// Several passes in a row with a failing executor, each past the retry backoff.
+    Storm(u8),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    Succeeded,
+    Failed,
+    /// Timed out: really charged or not.
+    Unknown {
+        charged: bool,
+    },
+    /// Crashed after the intent, before the outcome: really charged or not.
+    Crash {
+        charged: bool,
+    },
+}
+
+fn answer() -> impl Strategy<Value = Answer> {
+    prop_oneof![
+        4 => Just(Answer::Succeeded),
+        3 => Just(Answer::Failed),
+        1 => any::<bool>().prop_map(|charged| Answer::Unknown { charged }),
+        1 => any::<bool>().prop_map(|charged| Answer::Crash { charged }),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => prop_oneof![
+            (1i64..=90).prop_map(Op::Clock),
+            (60i64..=60 * 24 * 20).prop_map(Op::Clock),
+            (-60i64 * 24 * 40..=-1).prop_map(Op::Clock),
+        ],
+        6 => proptest::collection::vec(answer(), 1..6).prop_map(Op::Pass),
+        2 => (0usize..2, -500i64..3000).prop_map(|(number, balance)| Op::Reading { number, balance }),
+        2 => Just(Op::Restart),
+        1 => Just(Op::Resolve),
+        1 => Just(Op::Activity),
+        1 => (2u8..6).prop_map(Op::Storm),
+    ]
+}
+
+struct World {
+    config: Config,
+    now: DateTime<Utc>,
+    log: Vec<String>,
+    state: State,
+    /// What really happened at the carrier: charges per (number, key).
+    charged: HashMap<(String, String), u32>,
+    /// Intents whose truth the person knows (for honest resolutions).
+    truth: HashMap<String, bool>,
+    seq: u64,
+}
+
+impl World {
+    fn new(start: DateTime<Utc>) -> World {
+        let config = config("Europe/London");
+        World {
+            state: State::new(config.timezone),
+            config,
+            now: start,
+            log: Vec::new(),
+            charged: HashMap::new(),
+            truth: HashMap::new(),
+            seq: 0,
+        }
+    }
+
+    fn append(&mut self, number: &str, body: EventBody) -> String {
+        self.seq += 1;
+        let id = format!("e{:06}", self.seq);
+        let e = Event {
+            id: id.clone(),
+            at: self.now.fixed_offset(),
+            number: number.to_string(),
+            body,
+        };
+        self.log.push(e.to_line());
+        self.state.apply(&e);
+        id
+    }
+
+    fn restart(&mut self) {
+        let events: Vec<Event> = self
+            .log
+            .iter()
+            .map(|l| Event::parse_line(l.as_bytes()).unwrap().unwrap())
+            .collect();
+        self.state = State::replay(self.config.timezone, &events);
+    }
+
+    fn pass(&mut self, answers: &[Answer]) -> Result<(), TestCaseError> {
+        let p = plan(&self.state, &self.config, self.now);
+        let mut answers = answers.iter().cycle();
+        for due in p.due {
+            // Before writing: the key must be new, or its last attempt must have failed.
+            if let Some(ks) = self.state.number(&due.number).and_then(|n| n.key(&due.key)) {
+                let last = ks.last().unwrap();
+                prop_assert_eq!(
+                    last.status(),
+                    AttemptStatus::Failed,
+                    "retry after a non-failure: {:?}",
+                    ks
+                );
+                prop_assert!(due.attempt <= 3);
+                prop_assert_eq!(due.attempt, last.n + 1);
+            } else {
+                prop_assert_eq!(due.attempt, 1);
+            }
+            let intent = self.append(
+                &due.number,
+                EventBody::Intent {
+                    rule: due.rule.clone(),
+                    key: due.key.clone(),
+                    attempt: due.attempt,
+                    amount_minor: due.amount.minor,
+                    currency: due.amount.currency,
+                    mode: due.mode,
+                },
+            );
+            if due.mode == Mode::Remind {
+                continue;
+            }
+            let a = *answers.next().unwrap();
+            let really = matches!(
+                a,
+                Answer::Succeeded
+                    | Answer::Unknown { charged: true }
+                    | Answer::Crash { charged: true }
+            );
+            if really {
+                *self
+                    .charged
+                    .entry((due.number.clone(), due.key.clone()))
+                    .or_insert(0) += 1;
+            }
+            self.truth.insert(intent.clone(), really);
+            let status = match a {
+                Answer::Succeeded => OutcomeStatus::Succeeded,
+                Answer::Failed => OutcomeStatus::Failed,
+                Answer::Unknown { .. } => OutcomeStatus::Unknown,
+                Answer::Crash { .. } => {
+                    self.restart();
+                    return Ok(());
+                }
+            };
+            self.append(
+                &due.number,
+                EventBody::Outcome {
+                    intent,
+                    status,
+                    reference: None,
+                    error: None,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), TestCaseError> {
+        for ((number, key), n) in &self.charged {
+            prop_assert!(*n <= 1, "{number} {key} charged {n} times");
+        }
+        for (id, ns) in &self.state.numbers {
+            for ks in ns.keys.values() {
+                prop_assert!(
+                    ks.attempts.len() <= 3,
+                    "{id} {}: {} attempts",
+                    ks.key,
+                    ks.attempts.len()
+                );
+                let succeeded = ks
+                    .attempts
+                    .iter()
+                    .filter(|a| a.status() == AttemptStatus::Succeeded)
+                    .count();
+                prop_assert!(
+                    succeeded <= 1,
+                    "{id} {} succeeded {succeeded} times",
+                    ks.key
+                );
+            }
+        }
+        prop_assert!(self.state.oddities.is_empty(), "{:?}", self.state.oddities);
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_key_is_ever_charged_twice(start_day in 0i64..800, ops in proptest::collection::vec(op(), 1..120)) {
+        let start = Utc.with_ymd_and_hms(2026, 1, 20, 12, 0, 0).unwrap() + Duration::days(start_day);
+        let mut w = World::new(start);
+        let gbp = Currency::new("GBP").unwrap();
+        let cny = Currency::new("CNY").unwrap();
+        for op in ops {
+            match op {
+                Op::Clock(m) => w.now += Duration::minutes(m),
+                Op::Pass(answers) => w.pass(&answers)?,
+                Op::Reading { number, balance } => {
+                    let (id, currency) = if number == 0 { ("a", gbp) } else { ("b", cny) };
+                    w.append(id, EventBody::Balance {
+                        balance_minor: balance,
+                        currency,
+                        validity_until: (number == 0).then(|| local_date(w.config.timezone, w.now) + Duration::days(balance.rem_euclid(10))),
+                        source: "test".into(),
+                    });
+                }
+                Op::Restart => w.restart(),
+                Op::Resolve => {
+                    let found = w.state.numbers.iter()
+                        .find_map(|(n, ns)| ns.in_doubt.iter().next().map(|i| (n.clone(), i.clone())));
+                    if let Some((number, intent)) = found {
+                        let really = w.truth.get(&intent).copied().unwrap_or(false);
+                        let status = if really { ResolvedStatus::Succeeded } else { ResolvedStatus::Failed };
+                        w.append(&number, EventBody::Resolved { intent, status, note: None });
+                    }
+                }
+                Op::Activity => { w.append("a", EventBody::Activity { note: None }); }
+                Op::Storm(n) => {
+                    for _ in 0..n {
+                        w.now += Duration::minutes(61);
+                        w.pass(&[Answer::Failed])?;
+                        w.check()?;
+                    }
+                }
+            }
+            w.check()?;
+        }
+    }
+
+    #[test]
+    fn monthly_days_clamp_to_the_month(year in 1970i32..2400, month in 1u32..=12, day in 1u8..=31) {
+        let ym = YearMonth { year, month };
+        let d = ym.day(MonthDay::Day(day));
+        let last = ym.last_day();
+        prop_assert_eq!((d.year(), d.month()), (year, month));
+        prop_assert_eq!(d.day(), (day as u32).min(last.day()));
+        prop_assert_eq!(ym.day(MonthDay::Last), last);
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        if month == 2 {
+            prop_assert_eq!(last.day(), if leap { 29 } else { 28 });
+        }
+    }
+
+    #[test]
+    fn london_local_times_stay_on_their_day(days in 0i64..(366 * 4), hour in 0u32..24, minute in 0u32..60) {
+        let tz: Tz = "Europe/London".parse().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(days);
+        let time = NaiveTime::from_hms_opt(hour, minute, 0).unwrap();
+        let at = local_instant(tz, date, time);
+        let local = at.with_timezone(&tz);
+        prop_assert_eq!(local.date_naive(), date);
+        // Exactly the wall time asked for, unless it falls in the spring-forward gap.
+        if local.time() != time {
+            prop_assert_eq!(hour, 1, "only 01:xx can be missing in London");
+            prop_assert_eq!(local.time(), NaiveTime::from_hms_opt(2, 0, 0).unwrap());
+        }
+    }
+}
+
+#[test]
+fn a_missed_monthly_catches_up_once_inside_its_month_and_never_after() {
+    let text = r#"{"version":1,"timezone":"Asia/Shanghai","numbers":[{"id":"c","label":"c","msisdn":"+8613800138000","currency":"CNY",
+      "provider":{"kind":"manual"},"executor":{"kind":"demo"},
+      "rules":[{"id":"m","mode":"auto","amount":"10","trigger":{"kind":"monthly","day":5,"at":"09:00"}}]}]}"#;
+    let config = parse(text.as_bytes()).unwrap();
+    let tz = config.timezone;
+    let at = |m: u32, d: u32, h: u32| {
+        tz.with_ymd_and_hms(2026, m, d, h, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let state = State::new(tz);
+    assert!(
+        plan(&state, &config, at(3, 5, 8)).due.is_empty(),
+        "not before 09:00"
+    );
+    let due = plan(&state, &config, at(3, 9, 12)).due;
+    assert_eq!(due.len(), 1, "caught up on the 9th");
+    assert_eq!(due[0].key, "m:2026-03");
+    // Down all of April's window? Then April's key is only current in April.
+    let due = plan(&state, &config, at(5, 1, 0)).due;
+    assert!(
+        due.is_empty(),
+        "April 30th-May 1st: May not yet due, April never: {due:?}"
+    );
+}
+
+#[test]
+fn budget_and_caps_block_visibly() {
+    let text = r#"{"version":1,"timezone":"UTC","numbers":[{"id":"c","label":"c","msisdn":"+8613800138000","currency":"CNY",
+      "monthly_budget":"15.00",
+      "provider":{"kind":"manual"},"executor":{"kind":"demo"},
+      "rules":[{"id":"m","mode":"auto","amount":"10","trigger":{"kind":"monthly","day":1,"at":"00:00"}},
+               {"id":"n","mode":"auto","amount":"10","trigger":{"kind":"monthly","day":1,"at":"00:00"}},
+               {"id":"r","mode":"remind","amount":"10","trigger":{"kind":"monthly","day":1,"at":"00:00"}}]}]}"#;
+    let config = parse(text.as_bytes()).unwrap();
+    let state = State::new(config.timezone);
+    let p = plan(
+        &state,
+        &config,
+        Utc.with_ymd_and_hms(2026, 6, 2, 0, 0, 0).unwrap(),
+    );
+    assert_eq!(
+        p.due.iter().map(|d| d.rule.as_str()).collect::<Vec<_>>(),
+        ["m", "r"],
+        "reminders are not charges"
+    );
+    assert_eq!(p.blocked.len(), 1);
+    assert_eq!(p.blocked[0].rule, "n");
+}
