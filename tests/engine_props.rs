@@ -221,7 +221,7 @@ impl World {
             prop_assert!(*n <= 1, "{number} {key} charged {n} times");
         }
         for (id, ns) in &self.state.numbers {
-            for ks in ns.keys.values() {
+            for ks in ns.keys() {
                 prop_assert!(
                     ks.attempts.len() <= 3,
                     "{id} {}: {} attempts",
@@ -270,7 +270,7 @@ proptest! {
                 Op::Restart => w.restart(),
                 Op::Resolve => {
                     let found = w.state.numbers.iter()
-                        .find_map(|(n, ns)| ns.in_doubt.iter().next().map(|i| (n.clone(), i.clone())));
+                        .find_map(|(n, ns)| ns.in_doubt().next().map(|(_, a)| (n.clone(), a.intent.to_string())));
                     if let Some((number, intent)) = found {
                         let really = w.truth.get(&intent).copied().unwrap_or(false);
                         let status = if really { ResolvedStatus::Succeeded } else { ResolvedStatus::Failed };

@@ -97,7 +97,7 @@ impl Snapshot {
         let loaded = config::load(paths)?;
         let mut history = History::new(State::new(loaded.config.timezone));
         let scan = Log::new(&paths.log)
-            .scan(Cursor::default(), |e| history.apply(&e))
+            .scan_ref(Cursor::default(), |e| history.apply_event(e))
             .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
         Ok(Snapshot {
             config: loaded.config,

@@ -65,7 +65,7 @@ fn append_checked(
     let cursor = snap.cursor;
     let (result, torn) = log
         .transact(|txn| {
-            txn.scan(cursor, |e| history.apply(&e))?;
+            txn.scan(cursor, |e| history.apply_owned(e))?;
             match decide(&history.state) {
                 Ok(e) => {
                     txn.append(std::slice::from_ref(&e))?;
@@ -104,12 +104,8 @@ pub fn record(
     let e = append_checked(paths, &mut snap, |state| {
         // The oldest open reminder of this number is what this top-up answers.
         let open = state.number(&n.id).and_then(|ns| {
-            ns.open_reminders
-                .iter()
-                .filter_map(|i| {
-                    ns.key_of_intent(i)
-                        .and_then(|k| k.last().map(|a| (a.at, i.clone())))
-                })
+            ns.open_reminders()
+                .map(|(_, a)| (a.at, a.intent.to_string()))
                 .min()
         });
         settles = open.clone();
@@ -121,7 +117,7 @@ pub fn record(
                 amount_minor: m.minor,
                 currency: m.currency,
                 note: note.clone(),
-                intent: open.map(|o| o.1),
+                intent: open.map(|o| o.1.to_string()),
             },
         ))
     })?;
@@ -141,13 +137,12 @@ pub fn record(
 pub fn find_intent(state: &State, wanted: &str) -> Result<(String, String)> {
     let mut found = Vec::new();
     for (number, ns) in &state.numbers {
-        if let Some(k) = ns.intent_keys.get(wanted) {
-            let _ = k;
+        if ns.key_of_intent(wanted).is_some() {
             return Ok((number.clone(), wanted.to_string()));
         }
-        for id in ns.intent_keys.keys() {
+        for id in ns.intent_ids() {
             if !wanted.is_empty() && id.starts_with(wanted) {
-                found.push((number.clone(), id.clone()));
+                found.push((number.clone(), id.to_string()));
             }
         }
     }
@@ -182,7 +177,7 @@ pub fn resolve(
         let attempt = ks
             .attempts
             .iter()
-            .find(|a| a.intent == id)
+            .find(|a| *a.intent == *id)
             .ok_or_else(|| Error::input(tr!(T::UnknownIntent, intent)))?;
         if ks.mode == Mode::Remind {
             return Err(Error::input(tr!(T::ResolveReminder, id, number)));
@@ -378,7 +373,7 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
     let tz = config.as_ref().map_or(chrono_tz::Tz::UTC, |c| c.timezone);
     let mut state = State::new(tz);
     let scan = Log::new(&paths.log)
-        .scan(Default::default(), |e| state.apply(&e))
+        .scan(Default::default(), |e| state.apply_owned(e))
         .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
     for p in &scan.problems {
         clean = false;

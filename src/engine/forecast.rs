@@ -157,7 +157,13 @@ fn simulate(
             .and_then(|n| n.last_activity.or(n.first_seen))
             .map(|t| local_date(tz, t)),
         activity_estimated: false,
-        last_fire: ns.map(|n| n.rule_last_intent.clone()).unwrap_or_default(),
+        last_fire: ns
+            .map(|n| {
+                n.rule_last_intents()
+                    .map(|(r, t)| (r.to_string(), t))
+                    .collect()
+            })
+            .unwrap_or_default(),
         spent: BTreeMap::new(),
         points: Vec::new(),
     };

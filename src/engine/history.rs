@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::engine::state::{AttemptStatus, KeyStatus, State};
+use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, State};
 use crate::engine::verify::Verification;
 use crate::model::{Config, Currency, Event, EventBody};
 
@@ -77,6 +77,10 @@ pub enum Row {
         currency: Currency,
         note: Option<String>,
         intent: Option<String>,
+        /// The reminder key it settles (an index into the number's keys).
+        settles: Option<u32>,
+        /// Its verification check in the number's tracker.
+        check: Option<u32>,
     },
     Balance {
         id: String,
@@ -146,58 +150,70 @@ impl History {
     }
 
     pub fn apply(&mut self, e: &Event) {
-        let first_attempt = match &e.body {
-            EventBody::Intent { key, .. } => self
-                .state
-                .number(&e.number)
-                .and_then(|n| n.key(key))
-                .is_none(),
-            _ => false,
-        };
-        self.state.apply(e);
+        self.apply_owned(e.clone());
+    }
+
+    pub fn apply_owned(&mut self, e: Event) {
+        self.apply_event(e);
+    }
+
+    /// Folds `e` into the state and records its row, if it makes one.
+    pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
+        let s = |v: &S| v.as_ref().to_string();
+        let so = |v: &Option<S>| v.as_ref().map(|v| v.as_ref().to_string());
         let at = e.at.with_timezone(&Utc);
+        let ns = self.state.number(e.number.as_ref());
         let row = match &e.body {
-            EventBody::Intent { key, .. } if first_attempt => Row::Recharge {
-                number: e.number.clone(),
-                key: key.clone(),
-            },
+            EventBody::Intent { key, .. } if ns.and_then(|n| n.key(key.as_ref())).is_none() => {
+                Some(Row::Recharge {
+                    number: s(&e.number),
+                    key: s(key),
+                })
+            }
             EventBody::Manual {
                 amount_minor,
                 currency,
                 note,
                 intent,
-            } => Row::Manual {
-                id: e.id.clone(),
+            } => Some(Row::Manual {
+                id: s(&e.id),
                 at,
-                number: e.number.clone(),
+                number: s(&e.number),
                 amount_minor: *amount_minor,
                 currency: *currency,
-                note: note.clone(),
-                intent: intent.clone(),
-            },
+                note: so(note),
+                intent: so(intent),
+                settles: intent
+                    .as_ref()
+                    .and_then(|i| ns?.key_index_of_intent(i.as_ref())),
+                check: Some(ns.map_or(0, |n| n.verify.next_index())),
+            }),
             EventBody::Balance {
                 balance_minor,
                 currency,
                 validity_until,
                 source,
-            } => Row::Balance {
-                id: e.id.clone(),
+            } => Some(Row::Balance {
+                id: s(&e.id),
                 at,
-                number: e.number.clone(),
+                number: s(&e.number),
                 balance_minor: *balance_minor,
                 currency: *currency,
                 validity_until: *validity_until,
-                source: source.clone(),
-            },
-            EventBody::Activity { note } => Row::Activity {
-                id: e.id.clone(),
+                source: s(source),
+            }),
+            EventBody::Activity { note } => Some(Row::Activity {
+                id: s(&e.id),
                 at,
-                number: e.number.clone(),
-                note: note.clone(),
-            },
-            _ => return,
+                number: s(&e.number),
+                note: so(note),
+            }),
+            _ => None,
         };
-        self.rows.push(row);
+        self.state.apply_event(e);
+        if let Some(row) = row {
+            self.rows.push(row);
+        }
     }
 
     /// The entry for `row`, with flags judged at `now` with the number's tolerance.
@@ -216,7 +232,7 @@ impl History {
 fn flags_for(
     state: &State,
     number: &str,
-    id: &str,
+    check: Option<u32>,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Vec<Flag> {
@@ -225,7 +241,7 @@ fn flags_for(
         .map_or(crate::model::number::DEFAULT_VERIFY_TOLERANCE, |n| {
             n.verify_tolerance
         });
-    let Some(check) = state.number(number).and_then(|n| n.verify.checks.get(id)) else {
+    let Some(check) = check.and_then(|c| state.number(number)?.verify.check(c)) else {
         return Vec::new();
     };
     let mut flags = Vec::new();
@@ -255,25 +271,30 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 .attempts
                 .iter()
                 .find(|a| a.status() == AttemptStatus::Succeeded);
-            let flags = succeeded.map_or_else(Vec::new, |a| {
-                flags_for(state, number, &a.intent, config, now)
-            });
+            let flags =
+                succeeded.map_or_else(Vec::new, |a| flags_for(state, number, a.check, config, now));
             Entry {
-                id: last.intent.clone(),
+                id: last.intent.to_string(),
                 at: ks.first_at()?,
                 number: number.clone(),
                 kind: EntryKind::Recharge,
                 amount_minor: Some(ks.amount_minor),
                 currency: Some(ks.currency),
                 status: Some(status),
-                rule: Some(ks.rule.clone()),
-                key: Some(ks.key.clone()),
+                rule: Some(ks.rule.to_string()),
+                key: Some(ks.key.to_string()),
                 attempts: Some(ks.attempts.iter().map(|a| a.n).max().unwrap_or(1)),
                 reference: succeeded
-                    .and_then(|a| a.reference.clone())
-                    .or_else(|| ks.attempts.iter().rev().find_map(|a| a.reference.clone()))
-                    .or_else(|| ks.settled_by.clone()),
-                error: last.error.clone(),
+                    .and_then(|a| a.reference.as_deref())
+                    .or_else(|| {
+                        ks.attempts
+                            .iter()
+                            .rev()
+                            .find_map(|a| a.reference.as_deref())
+                    })
+                    .or(ks.settled_by.as_deref())
+                    .map(str::to_string),
+                error: last.error.as_deref().map(str::to_string),
                 note: None,
                 validity_until: None,
                 flags,
@@ -287,11 +308,12 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             currency,
             note,
             intent,
+            settles,
+            check,
         } => {
-            let rule = intent
-                .as_ref()
-                .and_then(|i| state.number(number)?.key_of_intent(i))
-                .map(|k| (k.rule.clone(), k.key.clone()));
+            let rule = settles
+                .and_then(|k| state.number(number)?.key_at(k))
+                .map(|k| (k.rule.to_string(), k.key.to_string()));
             Entry {
                 id: id.clone(),
                 at: *at,
@@ -307,7 +329,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 error: None,
                 note: note.clone(),
                 validity_until: None,
-                flags: flags_for(state, number, id, config, now),
+                flags: flags_for(state, number, *check, config, now),
             }
         }
         Row::Balance {

@@ -140,24 +140,19 @@ pub fn committed_this_month(
     let Some(ns) = ns else { return 0 };
     let month = YearMonth::of(local_date(tz, now));
     let in_doubt: i64 = ns
-        .in_doubt
-        .iter()
-        .filter_map(|i| ns.key_of_intent(i))
-        .filter(|k| k.currency == number.currency)
-        .filter(|k| {
-            k.last()
-                .is_some_and(|a| YearMonth::of(local_date(tz, a.at)) == month)
+        .in_doubt()
+        .filter(|(k, a)| {
+            k.currency == number.currency && YearMonth::of(local_date(tz, a.at)) == month
         })
-        .map(|k| k.amount_minor)
+        .map(|(k, _)| k.amount_minor)
         .sum();
     ns.spent_in(month, number.currency) + in_doubt
 }
 
 fn charges_this_month(ns: &NumberState, rule: &str, tz: Tz, now: DateTime<Utc>) -> u32 {
     let month = YearMonth::of(local_date(tz, now));
-    ns.keys
-        .values()
-        .filter(|k| k.rule == rule && k.mode == Mode::Auto)
+    ns.keys()
+        .filter(|k| &*k.rule == rule && k.mode == Mode::Auto)
         .filter(|k| matches!(k.status(), KeyStatus::Charged | KeyStatus::InDoubt))
         .filter(|k| {
             k.first_at()
@@ -181,8 +176,8 @@ pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
             let (attempt, due_at) = match existing.map(|k| (k, k.status())) {
                 None => {
                     if let Trigger::LowBalance { cooldown_hours, .. } = rule.trigger
-                        && let Some(last) = ns.and_then(|n| n.rule_last_intent.get(&rule.id))
-                        && now < *last + Duration::hours(cooldown_hours as i64)
+                        && let Some(last) = ns.and_then(|n| n.last_intent_of(&rule.id))
+                        && now < last + Duration::hours(cooldown_hours as i64)
                     {
                         continue;
                     }
@@ -218,13 +213,11 @@ pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
                     rule.trigger,
                     Trigger::LowBalance { .. } | Trigger::BeforeExpiry { .. }
                 ) && let Some(ns) = ns
-                    && let Some(i) = ns
-                        .in_doubt
-                        .iter()
-                        .find(|i| ns.key_of_intent(i).is_some_and(|k| k.rule == rule.id))
+                    && let Some((_, a)) = ns.in_doubt().find(|(k, _)| *k.rule == *rule.id)
                 {
-                    out.blocked
-                        .push(block(BlockReason::InDoubt { intent: i.clone() }));
+                    out.blocked.push(block(BlockReason::InDoubt {
+                        intent: a.intent.to_string(),
+                    }));
                     continue;
                 }
                 if let (Some(max), Some(ns)) = (rule.max_per_month, ns)

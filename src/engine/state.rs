@@ -1,10 +1,14 @@
 //! Replay: the state of every number as a pure fold of the log's events, in log order.
 //! It decides nothing and reads no clock; `plan` and `forecast` ask it questions.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
+use smallvec::SmallVec;
 
 use crate::engine::calendar::{YearMonth, add_days, local_date};
 use crate::engine::verify::Tracker;
@@ -12,6 +16,47 @@ use crate::model::{Currency, Event, EventBody, Mode, OutcomeStatus, Plan, Resolv
 
 /// Balance readings kept per number for charts.
 const KEEP_READINGS: usize = 400;
+
+/// A small set kept in insertion order: the newest is usually the one removed next, so
+/// removal searches from the back. (In-doubt and failed sets are short in real logs.)
+#[derive(Clone, Debug)]
+pub struct IndexSet<T>(Vec<T>);
+
+impl<T> Default for IndexSet<T> {
+    fn default() -> Self {
+        IndexSet(Vec::new())
+    }
+}
+
+impl<T: PartialEq + Copy> IndexSet<T> {
+    fn insert(&mut self, v: T) {
+        if !self.0.contains(&v) {
+            self.0.push(v);
+        }
+    }
+
+    fn remove(&mut self, v: &T) {
+        if let Some(i) = self.0.iter().rposition(|x| x == v) {
+            self.0.remove(i);
+        }
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A string an event may carry: owned, or borrowed from the line being replayed.
+pub trait EventStr: AsRef<str> + Into<String> + Into<Box<str>> {}
+impl<T: AsRef<str> + Into<String> + Into<Box<str>>> EventStr for T {}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Observation {
@@ -23,13 +68,15 @@ pub struct Observation {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attempt {
-    pub intent: String,
+    pub intent: Box<str>,
     pub n: u32,
     pub at: DateTime<Utc>,
     pub outcome: Option<(OutcomeStatus, DateTime<Utc>)>,
     pub resolved: Option<(ResolvedStatus, DateTime<Utc>)>,
-    pub reference: Option<String>,
-    pub error: Option<String>,
+    pub reference: Option<Box<str>>,
+    pub error: Option<Box<str>>,
+    /// The verification check of this attempt's top-up, once it succeeded.
+    pub check: Option<u32>,
 }
 
 /// What became of one attempt, resolutions taking precedence over outcomes.
@@ -64,14 +111,15 @@ impl Attempt {
 /// Every attempt made under one key (one rule, one period).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyState {
-    pub rule: String,
-    pub key: String,
+    pub rule: Arc<str>,
+    pub key: Box<str>,
     pub mode: Mode,
-    pub amount_minor: i64,
     pub currency: Currency,
-    pub attempts: Vec<Attempt>,
+    pub amount_minor: i64,
+    /// Almost always one; stored inline.
+    pub attempts: SmallVec<[Attempt; 1]>,
     /// The manual top-up that settled this reminder.
-    pub settled_by: Option<String>,
+    pub settled_by: Option<Box<str>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,14 +167,6 @@ impl KeyState {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ManualTopUp {
-    pub id: String,
-    pub at: DateTime<Utc>,
-    pub amount_minor: i64,
-    pub currency: Currency,
-}
-
 #[derive(Clone, Debug, Default)]
 pub struct NumberState {
     pub observed: Option<Observation>,
@@ -139,20 +179,24 @@ pub struct NumberState {
     /// The last activity: a top-up or a recorded use.
     pub last_activity: Option<DateTime<Utc>>,
     pub first_seen: Option<DateTime<Utc>>,
-    pub spend: BTreeMap<(YearMonth, Currency), i64>,
-    pub keys: HashMap<String, KeyState>,
-    /// Intent id → key, for outcomes and resolutions.
-    pub intent_keys: HashMap<String, String>,
+    /// Money in per local month and currency, in month order.
+    spend: Vec<((YearMonth, Currency), i64)>,
     /// The last intent of each rule (cooldowns).
-    pub rule_last_intent: HashMap<String, DateTime<Utc>>,
-    pub in_doubt: BTreeSet<String>,
-    pub open_reminders: BTreeSet<String>,
-    /// Keys whose last attempt failed.
-    pub failed_keys: BTreeSet<String>,
-    pub manual: Vec<ManualTopUp>,
+    rule_last_intent: Vec<(Arc<str>, DateTime<Utc>)>,
+    /// Auto attempts (key, attempt) that may or may not have charged.
+    in_doubt: IndexSet<(u32, u32)>,
+    /// Reminders (key, attempt) not yet settled by a manual top-up.
+    open_reminders: IndexSet<(u32, u32)>,
+    /// Keys (by index) whose last attempt failed.
+    failed: IndexSet<u32>,
     pub readings: VecDeque<(DateTime<Utc>, i64)>,
     pub verify: Tracker,
     pub notified: HashSet<(String, String)>,
+    rules: Vec<Arc<str>>,
+    keys: Vec<KeyState>,
+    key_index: HashTable<u32>,
+    last_intent: Option<(u32, u32)>,
+    hasher: DefaultHashBuilder,
 }
 
 impl NumberState {
@@ -163,11 +207,8 @@ impl NumberState {
             .map(|o| o.balance.saturating_add(self.recharged_since_observed))
     }
 
-    /// Validity from the last report, extended by `plan.validity_days` after top-ups.
-    pub fn validity(&self, plan: &Plan) -> Option<NaiveDate> {
-        self.validity_in(plan, Tz::UTC)
-    }
-
+    /// Validity from the last report, extended by `plan.validity_days` after top-ups
+    /// (dates in `tz`).
     pub fn validity_in(&self, plan: &Plan, tz: Tz) -> Option<NaiveDate> {
         let extended = match (plan.validity_days, self.last_top_up) {
             (Some(days), Some(at)) if self.observed_validity.is_none_or(|(_, seen)| at > seen) => {
@@ -181,17 +222,190 @@ impl NumberState {
         }
     }
 
+    fn key_idx(&self, key: &str) -> Option<u32> {
+        let hash = self.hasher.hash_one(key);
+        self.key_index
+            .find(hash, |i| &*self.keys[*i as usize].key == key)
+            .copied()
+    }
+
+    /// Finds an intent by id. Only open intents are ever looked up by the log's own events
+    /// (an outcome for a pending attempt, a resolution of an in-doubt one, a manual top-up
+    /// settling an open reminder), so those are searched first; the full scan is for readers
+    /// asking about old intents, and for abnormal logs.
+    fn intent_idx(&self, intent: &str) -> Option<(u32, u32)> {
+        let is =
+            |&(k, a): &(u32, u32)| &*self.keys[k as usize].attempts[a as usize].intent == intent;
+        if let Some(last) = self.last_intent.filter(is) {
+            return Some(last);
+        }
+        if let Some(found) = self
+            .in_doubt
+            .iter()
+            .rev()
+            .chain(self.open_reminders.iter().rev())
+            .copied()
+            .find(is)
+        {
+            return Some(found);
+        }
+        self.keys.iter().enumerate().rev().find_map(|(k, ks)| {
+            ks.attempts
+                .iter()
+                .position(|a| &*a.intent == intent)
+                .map(|a| (k as u32, a as u32))
+        })
+    }
+
     pub fn key(&self, key: &str) -> Option<&KeyState> {
-        self.keys.get(key)
+        self.key_idx(key).map(|i| &self.keys[i as usize])
+    }
+
+    /// The index of the key an intent belongs to (stable for the life of the state).
+    pub fn key_index_of_intent(&self, intent: &str) -> Option<u32> {
+        self.intent_idx(intent).map(|(k, _)| k)
+    }
+
+    pub fn key_at(&self, index: u32) -> Option<&KeyState> {
+        self.keys.get(index as usize)
     }
 
     pub fn key_of_intent(&self, intent: &str) -> Option<&KeyState> {
-        self.intent_keys.get(intent).and_then(|k| self.keys.get(k))
+        self.intent_idx(intent).map(|(k, _)| &self.keys[k as usize])
+    }
+
+    /// Every key ever intended for this number, in the order first seen.
+    pub fn keys(&self) -> impl Iterator<Item = &KeyState> {
+        self.keys.iter()
+    }
+
+    /// Auto intents that may or may not have charged: nobody knows yet.
+    pub fn in_doubt(&self) -> impl Iterator<Item = (&KeyState, &Attempt)> {
+        self.in_doubt.iter().map(|(k, a)| {
+            let ks = &self.keys[*k as usize];
+            (ks, &ks.attempts[*a as usize])
+        })
+    }
+
+    pub fn in_doubt_count(&self) -> usize {
+        self.in_doubt.len()
+    }
+
+    /// Reminders not yet settled by a manual top-up.
+    pub fn open_reminders(&self) -> impl Iterator<Item = (&KeyState, &Attempt)> {
+        self.open_reminders.iter().map(|(k, a)| {
+            let ks = &self.keys[*k as usize];
+            (ks, &ks.attempts[*a as usize])
+        })
+    }
+
+    pub fn open_reminder_count(&self) -> usize {
+        self.open_reminders.len()
+    }
+
+    /// When `rule` last wrote an intent.
+    pub fn last_intent_of(&self, rule: &str) -> Option<DateTime<Utc>> {
+        self.rule_last_intent
+            .iter()
+            .find(|(r, _)| &**r == rule)
+            .map(|(_, t)| *t)
+    }
+
+    pub fn rule_last_intents(&self) -> impl Iterator<Item = (&str, DateTime<Utc>)> {
+        self.rule_last_intent.iter().map(|(r, t)| (&**r, *t))
+    }
+
+    /// Every intent id written for this number.
+    pub fn intent_ids(&self) -> impl Iterator<Item = &str> {
+        self.keys
+            .iter()
+            .flat_map(|k| k.attempts.iter().map(|a| &*a.intent))
+    }
+
+    /// Keys whose last attempt failed.
+    pub fn failed_keys(&self) -> impl Iterator<Item = &KeyState> {
+        self.failed.iter().map(|i| &self.keys[*i as usize])
     }
 
     /// Successful top-ups and manual entries in `month`, in `currency`.
     pub fn spent_in(&self, month: YearMonth, currency: Currency) -> i64 {
-        self.spend.get(&(month, currency)).copied().unwrap_or(0)
+        self.spend
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == (month, currency))
+            .map_or(0, |(_, v)| *v)
+    }
+
+    /// Money in per month and currency, oldest first.
+    pub fn spend(&self) -> BTreeMap<(YearMonth, Currency), i64> {
+        let mut out = BTreeMap::new();
+        for (k, v) in &self.spend {
+            *out.entry(*k).or_insert(0) += v;
+        }
+        out
+    }
+
+    fn add_spend(&mut self, month: YearMonth, currency: Currency, amount: i64) {
+        // Logs are in time order: the month is almost always the last one or new.
+        match self
+            .spend
+            .iter_mut()
+            .rev()
+            .take(8)
+            .find(|(k, _)| *k == (month, currency))
+        {
+            Some((_, v)) => *v += amount,
+            None => match self.spend.iter_mut().find(|(k, _)| *k == (month, currency)) {
+                Some((_, v)) => *v += amount,
+                None => self.spend.push(((month, currency), amount)),
+            },
+        }
+    }
+
+    fn intern_rule(&mut self, rule: &str) -> Arc<str> {
+        match self.rules.iter().find(|r| &***r == rule) {
+            Some(r) => r.clone(),
+            None => {
+                let r: Arc<str> = rule.into();
+                self.rules.push(r.clone());
+                r
+            }
+        }
+    }
+
+    /// The key's index, creating its entry on first sight.
+    fn key_entry<S: EventStr>(
+        &mut self,
+        rule: &str,
+        key: S,
+        mode: Mode,
+        currency: Currency,
+        amount_minor: i64,
+    ) -> u32 {
+        let hash = self.hasher.hash_one(key.as_ref());
+        let keys = &self.keys;
+        if let Some(i) = self
+            .key_index
+            .find(hash, |i| *keys[*i as usize].key == *key.as_ref())
+        {
+            return *i;
+        }
+        let rule = self.intern_rule(rule);
+        let i = self.keys.len() as u32;
+        let key: Box<str> = key.into();
+        self.keys.push(KeyState {
+            rule,
+            key,
+            mode,
+            currency,
+            amount_minor,
+            attempts: SmallVec::new(),
+            settled_by: None,
+        });
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.key_index
+            .insert_unique(hash, i, |j| hasher.hash_one(&*keys[*j as usize].key));
+        i
     }
 }
 
@@ -216,6 +430,7 @@ pub struct State {
     pub events: u64,
     pub oddities: Vec<Oddity>,
     pub last_at: Option<DateTime<Utc>>,
+    months: MonthCache,
 }
 
 impl State {
@@ -226,6 +441,7 @@ impl State {
             events: 0,
             oddities: Vec::new(),
             last_at: None,
+            months: MonthCache::default(),
         }
     }
 
@@ -247,37 +463,61 @@ impl State {
 
     /// Folds one event in. Never fails: what does not add up is noted in `oddities`.
     pub fn apply(&mut self, e: &Event) {
+        self.apply_owned(e.clone());
+    }
+
+    /// [`State::apply`] for an event the caller no longer needs: its strings move in.
+    pub fn apply_owned(&mut self, e: Event) {
+        self.apply_event(e);
+    }
+
+    /// Folds an event whose strings are owned or borrowed from the line being read;
+    /// only what the state keeps is copied.
+    pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
         let at = e.at.with_timezone(&Utc);
         self.events += 1;
         self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
         let tz = self.tz;
-        let ns = match self.numbers.get_mut(&e.number) {
+        let ns = match self.numbers.get_mut(e.number.as_ref()) {
             Some(ns) => ns,
-            None => self.numbers.entry(e.number.clone()).or_default(),
+            None => self.numbers.entry(e.number.into()).or_default(),
         };
         ns.first_seen.get_or_insert(at);
-        match &e.body {
+        let id = e.id;
+        match e.body {
             EventBody::Balance {
                 balance_minor,
                 currency,
                 validity_until,
                 ..
             } => {
-                ns.observed = Some(Observation {
-                    id: e.id.clone(),
-                    at,
-                    balance: *balance_minor,
-                    currency: *currency,
-                });
+                match &mut ns.observed {
+                    Some(o) => {
+                        // Reuse the id's buffer: one reading replaces the last.
+                        o.id.clear();
+                        o.id.push_str(id.as_ref());
+                        o.at = at;
+                        o.balance = balance_minor;
+                        o.currency = currency;
+                    }
+                    None => {
+                        ns.observed = Some(Observation {
+                            id: id.into(),
+                            at,
+                            balance: balance_minor,
+                            currency,
+                        })
+                    }
+                }
                 ns.recharged_since_observed = 0;
                 if let Some(v) = validity_until {
-                    ns.observed_validity = Some((*v, at));
+                    ns.observed_validity = Some((v, at));
                 }
-                ns.readings.push_back((at, *balance_minor));
+                ns.readings.push_back((at, balance_minor));
                 if ns.readings.len() > KEEP_READINGS {
                     ns.readings.pop_front();
                 }
-                ns.verify.reading(at, *balance_minor);
+                ns.verify.reading(at, balance_minor);
             }
             EventBody::Intent {
                 rule,
@@ -287,44 +527,43 @@ impl State {
                 currency,
                 mode,
             } => {
-                let ks = ns.keys.entry(key.clone()).or_insert_with(|| KeyState {
-                    rule: rule.clone(),
-                    key: key.clone(),
-                    mode: *mode,
-                    amount_minor: *amount_minor,
-                    currency: *currency,
-                    attempts: Vec::new(),
-                    settled_by: None,
-                });
-                if !ks.attempts.is_empty()
-                    && matches!(
-                        ks.status(),
-                        KeyStatus::Charged
-                            | KeyStatus::InDoubt
-                            | KeyStatus::ReminderOpen
-                            | KeyStatus::ReminderSettled
-                    )
-                {
+                let k = ns.key_entry(rule.as_ref(), key, mode, currency, amount_minor);
+                let ks = &mut ns.keys[k as usize];
+                if !ks.attempts.is_empty() && !matches!(ks.status(), KeyStatus::Failed { .. }) {
                     self.oddities.push(Oddity {
-                        event: e.id.clone(),
-                        what: OddityKind::KeyReused(key.clone()),
+                        event: id.as_ref().to_string(),
+                        what: OddityKind::KeyReused(ks.key.to_string()),
                     });
                 }
+                let a = ks.attempts.len() as u32;
+                let had_attempts = a > 0;
+                let ks = &mut ns.keys[k as usize];
                 ks.attempts.push(Attempt {
-                    intent: e.id.clone(),
-                    n: *attempt,
+                    intent: id.into(),
+                    n: attempt,
                     at,
                     outcome: None,
                     resolved: None,
                     reference: None,
                     error: None,
+                    check: None,
                 });
-                ns.intent_keys.insert(e.id.clone(), key.clone());
-                ns.rule_last_intent.insert(rule.clone(), at);
-                ns.failed_keys.remove(key);
+                let rule = &ks.rule;
+                match ns
+                    .rule_last_intent
+                    .iter_mut()
+                    .find(|(r, _)| Arc::ptr_eq(r, rule))
+                {
+                    Some(slot) => slot.1 = at,
+                    None => ns.rule_last_intent.push((rule.clone(), at)),
+                }
+                ns.last_intent = Some((k, a));
+                if had_attempts {
+                    ns.failed.remove(&k);
+                }
                 match mode {
-                    Mode::Auto => ns.in_doubt.insert(e.id.clone()),
-                    Mode::Remind => ns.open_reminders.insert(e.id.clone()),
+                    Mode::Auto => ns.in_doubt.insert((k, a)),
+                    Mode::Remind => ns.open_reminders.insert((k, a)),
                 };
             }
             EventBody::Outcome {
@@ -333,50 +572,34 @@ impl State {
                 reference,
                 error,
             } => {
-                let Some(key) = ns.intent_keys.get(intent).cloned() else {
+                let Some((k, a)) = ns.intent_idx(intent.as_ref()) else {
                     self.oddities.push(Oddity {
-                        event: e.id.clone(),
-                        what: OddityKind::UnknownIntent(intent.clone()),
+                        event: id.into(),
+                        what: OddityKind::UnknownIntent(intent.into()),
                     });
                     return;
                 };
-                let Some(ks) = ns.keys.get_mut(&key) else {
-                    return;
-                };
-                let Some(a) = ks.attempts.iter_mut().find(|a| &a.intent == intent) else {
-                    return;
-                };
-                let before = a.status();
-                a.outcome = Some((*status, at));
-                a.reference = reference.clone().or(a.reference.take());
-                a.error = error.clone();
-                let after = a.status();
-                let (charge_at, amount, currency) = (a.at, ks.amount_minor, ks.currency);
-                Self::settle(
-                    ns, tz, intent, &key, before, after, charge_at, amount, currency,
-                );
+                let attempt = &mut ns.keys[k as usize].attempts[a as usize];
+                let before = attempt.status();
+                attempt.outcome = Some((status, at));
+                if let Some(r) = reference {
+                    attempt.reference = Some(r.into());
+                }
+                attempt.error = error.map(Into::into);
+                Self::settle(ns, &mut self.months, tz, k, a, before);
             }
             EventBody::Resolved { intent, status, .. } => {
-                let Some(key) = ns.intent_keys.get(intent).cloned() else {
+                let Some((k, a)) = ns.intent_idx(intent.as_ref()) else {
                     self.oddities.push(Oddity {
-                        event: e.id.clone(),
-                        what: OddityKind::UnknownIntent(intent.clone()),
+                        event: id.into(),
+                        what: OddityKind::UnknownIntent(intent.into()),
                     });
                     return;
                 };
-                let Some(ks) = ns.keys.get_mut(&key) else {
-                    return;
-                };
-                let Some(a) = ks.attempts.iter_mut().find(|a| &a.intent == intent) else {
-                    return;
-                };
-                let before = a.status();
-                a.resolved = Some((*status, at));
-                let after = a.status();
-                let (charge_at, amount, currency) = (a.at, ks.amount_minor, ks.currency);
-                Self::settle(
-                    ns, tz, intent, &key, before, after, charge_at, amount, currency,
-                );
+                let attempt = &mut ns.keys[k as usize].attempts[a as usize];
+                let before = attempt.status();
+                attempt.resolved = Some((status, at));
+                Self::settle(ns, &mut self.months, tz, k, a, before);
             }
             EventBody::Manual {
                 amount_minor,
@@ -386,70 +609,70 @@ impl State {
             } => {
                 let mut by_rule = false;
                 if let Some(i) = intent
-                    && let Some(key) = ns.intent_keys.get(i).cloned()
-                    && let Some(ks) = ns.keys.get_mut(&key)
+                    && let Some((k, a)) = ns.intent_idx(i.as_ref())
                 {
-                    ks.settled_by = Some(e.id.clone());
-                    ns.open_reminders.remove(i);
+                    ns.keys[k as usize].settled_by = Some(id.into());
+                    ns.open_reminders.remove(&(k, a));
                     by_rule = true;
                 }
-                ns.manual.push(ManualTopUp {
-                    id: e.id.clone(),
+                Self::top_up(
+                    ns,
+                    &mut self.months,
+                    tz,
                     at,
-                    amount_minor: *amount_minor,
-                    currency: *currency,
-                });
-                Self::top_up(ns, tz, &e.id, at, *amount_minor, *currency, by_rule);
+                    amount_minor,
+                    currency,
+                    by_rule,
+                );
             }
             EventBody::Activity { .. } => {
                 ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
             }
             EventBody::Notified { event, key } => {
-                ns.notified.insert((event.clone(), key.clone()));
+                ns.notified.insert((event.into(), key.into()));
             }
         }
     }
 
-    /// Book-keeping when an attempt's status changes.
-    #[allow(clippy::too_many_arguments)]
+    /// Book-keeping when attempt `a` of key `k` may have changed status.
     fn settle(
         ns: &mut NumberState,
+        months: &mut MonthCache,
         tz: Tz,
-        intent: &str,
-        key: &str,
+        k: u32,
+        a: u32,
         before: AttemptStatus,
-        after: AttemptStatus,
-        charge_at: DateTime<Utc>,
-        amount: i64,
-        currency: Currency,
     ) {
-        if after != AttemptStatus::InDoubt {
-            ns.in_doubt.remove(intent);
-        } else {
-            ns.in_doubt.insert(intent.to_string());
+        let ks = &ns.keys[k as usize];
+        let attempt = &ks.attempts[a as usize];
+        let after = attempt.status();
+        let (charge_at, amount, currency) = (attempt.at, ks.amount_minor, ks.currency);
+        if after == AttemptStatus::InDoubt {
+            ns.in_doubt.insert((k, a));
+        } else if before == AttemptStatus::InDoubt {
+            ns.in_doubt.remove(&(k, a));
         }
-        match after {
-            AttemptStatus::Failed => {
-                ns.failed_keys.insert(key.to_string());
-            }
-            _ => {
-                ns.failed_keys.remove(key);
-            }
+        if after == AttemptStatus::Failed {
+            ns.failed.insert(k);
+        } else if !ns.failed.is_empty() {
+            ns.failed.remove(&k);
         }
         if before != AttemptStatus::Succeeded && after == AttemptStatus::Succeeded {
-            Self::top_up(ns, tz, intent, charge_at, amount, currency, true);
+            let check = Self::top_up(ns, months, tz, charge_at, amount, currency, true);
+            ns.keys[k as usize].attempts[a as usize].check = Some(check);
         }
     }
 
+    /// Money went in: expected balance, activity, spend, and a verification check (its index).
     fn top_up(
         ns: &mut NumberState,
+        months: &mut MonthCache,
         tz: Tz,
-        id: &str,
         at: DateTime<Utc>,
         amount: i64,
         currency: Currency,
         by_rule: bool,
-    ) {
+    ) -> u32 {
         if let Some(o) = &ns.observed
             && at > o.at
             && o.currency == currency
@@ -458,9 +681,32 @@ impl State {
         }
         ns.last_top_up = Some(ns.last_top_up.map_or(at, |l| l.max(at)));
         ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
-        *ns.spend
-            .entry((YearMonth::of(local_date(tz, at)), currency))
-            .or_insert(0) += amount;
-        ns.verify.top_up(id, at, amount, by_rule);
+        let month = months.month_of(tz, at);
+        ns.add_spend(month, currency, amount);
+        ns.verify.top_up(at, amount, by_rule)
+    }
+}
+
+/// The local month of the last instant asked about, so that an in-order log converts
+/// time zones about once a month rather than once an event.
+#[derive(Clone, Debug, Default)]
+struct MonthCache {
+    range: Option<(i64, i64, YearMonth)>,
+}
+
+impl MonthCache {
+    fn month_of(&mut self, tz: Tz, at: DateTime<Utc>) -> YearMonth {
+        let t = at.timestamp();
+        if let Some((start, end, m)) = self.range
+            && t >= start
+            && t < end
+        {
+            return m;
+        }
+        let m = YearMonth::of(local_date(tz, at));
+        let start = crate::engine::calendar::start_of_day(tz, m.first_day()).timestamp();
+        let end = crate::engine::calendar::start_of_day(tz, m.next().first_day()).timestamp();
+        self.range = Some((start, end, m));
+        m
     }
 }

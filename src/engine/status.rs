@@ -120,14 +120,14 @@ pub fn number_status(
     };
     let days_left = |d: Option<NaiveDate>| d.map(|d| (d - today).num_days());
     let mut attention = Vec::new();
-    let in_doubt = ns.map_or(0, |n| n.in_doubt.len());
-    let open_reminders = ns.map_or(0, |n| n.open_reminders.len());
+    let in_doubt = ns.map_or(0, |n| n.in_doubt_count());
+    let open_reminders = ns.map_or(0, |n| n.open_reminder_count());
     if in_doubt > 0 {
         attention.push(Attention::InDoubt);
     }
     let recent = now - Duration::days(RECENT_DAYS);
     if let Some(ns) = ns {
-        let failed = ns.failed_keys.iter().filter_map(|k| ns.key(k)).any(|k| {
+        let failed = ns.failed_keys().any(|k| {
             matches!(k.status(), KeyStatus::Failed { .. })
                 && k.last().is_some_and(|a| {
                     a.settled_at() > recent && ns.last_top_up.is_none_or(|t| a.at > t)
@@ -152,10 +152,12 @@ pub fn number_status(
         attention.push(Attention::Inactive);
     }
     if let Some(ns) = ns {
-        let unverified = ns.verify.checks.values().any(|c| {
-            c.at > recent
-                && c.verification(number.verify_tolerance, now) == Verification::Unverified
-        });
+        let unverified = ns
+            .verify
+            .checks()
+            .rev()
+            .take_while(|c| c.at > recent.timestamp())
+            .any(|c| c.verification(number.verify_tolerance, now) == Verification::Unverified);
         if unverified {
             attention.push(Attention::Unverified);
         }

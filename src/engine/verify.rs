@@ -1,19 +1,22 @@
 //! Did a top-up land? Matches each successful top-up against later balance readings
 //! (verified / unverified after 48 h) and flags same-amount top-ups within 24 h.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 pub const WINDOW_HOURS: i64 = 48;
 pub const DUPLICATE_HOURS: i64 = 24;
-const KEEP: usize = 256;
+const WINDOW_SECS: i64 = WINDOW_HOURS * 3600;
+const DUPLICATE_SECS: i64 = DUPLICATE_HOURS * 3600;
+/// Readings, recent top-ups and open windows kept per number (far above real use).
+const KEEP: usize = 64;
 
 /// What the readings said about one top-up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
-    /// When the money went in (the intent's time for a recharge).
-    pub at: DateTime<Utc>,
+    /// When the money went in (the intent's time for a recharge), in Unix seconds.
+    pub at: i64,
     pub amount: i64,
     /// The last reading at or before `at`.
     pub baseline: Option<i64>,
@@ -39,7 +42,7 @@ impl Check {
         let needed = self.amount - shortfall;
         if self.credited.is_some_and(|c| c >= needed) {
             Verification::Verified
-        } else if now > self.at + Duration::hours(WINDOW_HOURS) {
+        } else if now.timestamp() > self.at + WINDOW_SECS {
             Verification::Unverified
         } else {
             Verification::Pending
@@ -49,55 +52,65 @@ impl Check {
 
 #[derive(Clone, Debug)]
 struct Recent {
-    at: DateTime<Utc>,
+    at: i64,
     amount: i64,
     by_rule: bool,
 }
 
-/// One number's tracker, fed in log order.
+/// One number's tracker, fed in log order. Scans walk back from the newest reading or
+/// top-up and stop early, so each event costs about the same however long the log.
 #[derive(Clone, Debug, Default)]
 pub struct Tracker {
-    readings: VecDeque<(DateTime<Utc>, i64)>,
+    readings: VecDeque<(i64, i64)>,
     recent: VecDeque<Recent>,
-    pending: Vec<String>,
-    pub checks: HashMap<String, Check>,
+    /// Checks whose window is still open (indices into `checks`).
+    pending: Vec<u32>,
+    checks: Vec<Check>,
 }
 
 impl Tracker {
-    /// A successful top-up `id` of `amount` at `at`; `by_rule` when a rule asked for it.
-    pub fn top_up(&mut self, id: &str, at: DateTime<Utc>, amount: i64, by_rule: bool) {
+    /// A successful top-up of `amount` at `at` (`by_rule` when a rule asked for it);
+    /// returns the index of its check.
+    pub fn top_up(&mut self, at: DateTime<Utc>, amount: i64, by_rule: bool) -> u32 {
+        let at = at.timestamp();
         let base = self.readings.iter().rev().find(|(t, _)| *t <= at).copied();
         let since = base.map(|(t, _)| t);
         let group_before: i64 = self
             .recent
             .iter()
-            .filter(|r| since.is_none_or(|s| r.at > s) && r.at <= at)
+            .rev()
+            .take_while(|r| since.is_none_or(|s| r.at > s))
+            .filter(|r| r.at <= at)
             .map(|r| r.amount)
             .sum();
-        let window_end = at + Duration::hours(WINDOW_HOURS);
+        let window_end = at + WINDOW_SECS;
         let credited = self
             .readings
             .iter()
-            .filter(|(t, _)| *t > at && *t <= window_end)
+            .rev()
+            .take_while(|(t, _)| *t > at)
+            .filter(|(t, _)| *t <= window_end)
             .map(|(_, v)| v - base.map_or(0, |b| b.1) - group_before)
             .max();
-        let possible_duplicate = self.recent.iter().any(|r| {
-            r.amount == amount
-                && (at - r.at).num_seconds().abs() <= DUPLICATE_HOURS * 3600
-                && !(r.by_rule && by_rule)
+        let possible_duplicate = self
+            .recent
+            .iter()
+            .rev()
+            .take_while(|r| r.at + DUPLICATE_SECS >= at)
+            .any(|r| r.amount == amount && r.at <= at + DUPLICATE_SECS && !(r.by_rule && by_rule));
+        let idx = self.checks.len() as u32;
+        self.checks.push(Check {
+            at,
+            amount,
+            baseline: base.map(|b| b.1),
+            group_before,
+            credited,
+            possible_duplicate,
         });
-        self.checks.insert(
-            id.to_string(),
-            Check {
-                at,
-                amount,
-                baseline: base.map(|b| b.1),
-                group_before,
-                credited,
-                possible_duplicate,
-            },
-        );
-        self.pending.push(id.to_string());
+        self.pending.push(idx);
+        if self.pending.len() > KEEP {
+            self.pending.remove(0);
+        }
         self.recent.push_back(Recent {
             at,
             amount,
@@ -106,26 +119,40 @@ impl Tracker {
         if self.recent.len() > KEEP {
             self.recent.pop_front();
         }
+        idx
     }
 
     /// A balance reading: credits pending top-ups inside their window.
     pub fn reading(&mut self, at: DateTime<Utc>, balance: i64) {
+        let at = at.timestamp();
         let checks = &mut self.checks;
-        self.pending.retain(|id| {
-            let Some(c) = checks.get_mut(id) else {
-                return false;
-            };
-            let end = c.at + Duration::hours(WINDOW_HOURS);
+        self.pending.retain(|&i| {
+            let c = &mut checks[i as usize];
+            let end = c.at + WINDOW_SECS;
             if at >= c.at && at <= end {
                 let rise = balance - c.baseline.unwrap_or(0) - c.group_before;
                 c.credited = Some(c.credited.map_or(rise, |p| p.max(rise)));
             }
-            at <= end
+            // Fully credited is verified under any tolerance: nothing more to learn.
+            at <= end && c.credited.is_none_or(|cr| cr < c.amount)
         });
         self.readings.push_back((at, balance));
         if self.readings.len() > KEEP {
             self.readings.pop_front();
         }
+    }
+
+    pub fn check(&self, index: u32) -> Option<&Check> {
+        self.checks.get(index as usize)
+    }
+
+    /// The index the next top-up's check will get.
+    pub fn next_index(&self) -> u32 {
+        self.checks.len() as u32
+    }
+
+    pub fn checks(&self) -> impl DoubleEndedIterator<Item = &Check> {
+        self.checks.iter()
     }
 }
 
@@ -137,64 +164,64 @@ mod tests {
         DateTime::from_timestamp(1_800_000_000 + h * 3600, 0).unwrap()
     }
 
-    fn verdict(tr: &Tracker, id: &str, now_h: i64) -> Verification {
-        tr.checks[id].verification(10, t(now_h))
+    fn verdict(tr: &Tracker, id: u32, now_h: i64) -> Verification {
+        tr.check(id).unwrap().verification(10, t(now_h))
     }
 
     #[test]
     fn a_rise_verifies() {
         let mut tr = Tracker::default();
         tr.reading(t(0), 500);
-        tr.top_up("a", t(1), 1000, true);
-        assert_eq!(verdict(&tr, "a", 2), Verification::Pending);
+        tr.top_up(t(1), 1000, true);
+        assert_eq!(verdict(&tr, 0, 2), Verification::Pending);
         tr.reading(t(2), 1500);
-        assert_eq!(verdict(&tr, "a", 100), Verification::Verified);
+        assert_eq!(verdict(&tr, 0, 100), Verification::Verified);
     }
 
     #[test]
     fn no_rise_is_unverified_after_48_hours() {
         let mut tr = Tracker::default();
         tr.reading(t(0), 500);
-        tr.top_up("a", t(1), 1000, true);
+        tr.top_up(t(1), 1000, true);
         tr.reading(t(5), 500);
-        assert_eq!(verdict(&tr, "a", 48), Verification::Pending);
-        assert_eq!(verdict(&tr, "a", 50), Verification::Unverified);
+        assert_eq!(verdict(&tr, 0, 48), Verification::Pending);
+        assert_eq!(verdict(&tr, 0, 50), Verification::Unverified);
     }
 
     #[test]
     fn tolerance_allows_a_small_shortfall_but_not_more() {
         let mut tr = Tracker::default();
         tr.reading(t(0), 0);
-        tr.top_up("a", t(1), 1000, true);
+        tr.top_up(t(1), 1000, true);
         tr.reading(t(2), 900);
-        assert_eq!(verdict(&tr, "a", 60), Verification::Verified);
+        assert_eq!(verdict(&tr, 0, 60), Verification::Verified);
         let mut tr = Tracker::default();
         tr.reading(t(0), 0);
-        tr.top_up("a", t(1), 1000, true);
+        tr.top_up(t(1), 1000, true);
         tr.reading(t(2), 899);
-        assert_eq!(verdict(&tr, "a", 60), Verification::Unverified);
+        assert_eq!(verdict(&tr, 0, 60), Verification::Unverified);
     }
 
     #[test]
     fn a_reading_after_the_window_does_not_verify() {
         let mut tr = Tracker::default();
         tr.reading(t(0), 0);
-        tr.top_up("a", t(1), 1000, true);
+        tr.top_up(t(1), 1000, true);
         tr.reading(t(50), 1000);
-        assert_eq!(verdict(&tr, "a", 60), Verification::Unverified);
+        assert_eq!(verdict(&tr, 0, 60), Verification::Unverified);
     }
 
     #[test]
     fn two_top_ups_before_one_reading_share_the_rise() {
         let mut tr = Tracker::default();
         tr.reading(t(0), 0);
-        tr.top_up("a", t(1), 1000, true);
-        tr.top_up("b", t(2), 1000, false);
+        tr.top_up(t(1), 1000, true);
+        tr.top_up(t(2), 1000, false);
         tr.reading(t(3), 1000);
-        assert_eq!(verdict(&tr, "a", 60), Verification::Verified);
-        assert_eq!(verdict(&tr, "b", 60), Verification::Unverified);
-        assert!(tr.checks["b"].possible_duplicate);
-        assert!(!tr.checks["a"].possible_duplicate);
+        assert_eq!(verdict(&tr, 0, 60), Verification::Verified);
+        assert_eq!(verdict(&tr, 1, 60), Verification::Unverified);
+        assert!(tr.check(1).unwrap().possible_duplicate);
+        assert!(!tr.check(0).unwrap().possible_duplicate);
     }
 
     #[test]
@@ -202,24 +229,27 @@ mod tests {
         let mut tr = Tracker::default();
         tr.reading(t(0), 100);
         tr.reading(t(5), 1100);
-        tr.top_up("late", t(1), 1000, true);
-        assert_eq!(verdict(&tr, "late", 100), Verification::Verified);
+        tr.top_up(t(1), 1000, true);
+        assert_eq!(verdict(&tr, 0, 100), Verification::Verified);
     }
 
     #[test]
     fn duplicates_need_same_amount_within_a_day_and_not_both_by_rule() {
         let mut tr = Tracker::default();
-        tr.top_up("a", t(0), 1000, true);
-        tr.top_up("b", t(10), 1000, true);
-        assert!(!tr.checks["b"].possible_duplicate);
-        tr.top_up("c", t(20), 1000, false);
-        assert!(tr.checks["c"].possible_duplicate);
-        tr.top_up("d", t(50), 1000, false);
+        tr.top_up(t(0), 1000, true);
+        tr.top_up(t(10), 1000, true);
+        assert!(!tr.check(1).unwrap().possible_duplicate);
+        tr.top_up(t(20), 1000, false);
+        assert!(tr.check(2).unwrap().possible_duplicate);
+        tr.top_up(t(50), 1000, false);
         assert!(
-            !tr.checks["d"].possible_duplicate,
+            !tr.check(3).unwrap().possible_duplicate,
             "the nearest is 30 h earlier"
         );
-        tr.top_up("e", t(51), 999, false);
-        assert!(!tr.checks["e"].possible_duplicate, "a different amount");
+        tr.top_up(t(51), 999, false);
+        assert!(
+            !tr.check(4).unwrap().possible_duplicate,
+            "a different amount"
+        );
     }
 }

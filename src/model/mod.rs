@@ -6,7 +6,7 @@ pub mod money;
 pub mod number;
 pub mod rule;
 
-pub use event::{Event, EventBody, OutcomeStatus, ResolvedStatus};
+pub use event::{Event, EventBody, EventRef, OutcomeStatus, ResolvedStatus};
 pub use money::{Currency, Money, MoneyError};
 pub use number::{
     CommandSpec, Config, DeadlineDays, Executor, Notify, NotifyEvent, Number, Plan, Provider,

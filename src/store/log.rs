@@ -7,8 +7,8 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use crate::model::Event;
 use crate::model::event::LineError;
+use crate::model::{Event, EventRef};
 use crate::store::fsutil;
 
 /// A position in the log: the byte just after the last complete line read, and its line count.
@@ -65,7 +65,12 @@ impl Log {
 
     /// Reads every complete line from `from` on, calling `f` for each event in order.
     /// A missing file reads as empty. Never writes.
-    pub fn scan(&self, from: Cursor, f: impl FnMut(Event)) -> io::Result<Scan> {
+    pub fn scan(&self, from: Cursor, mut f: impl FnMut(Event)) -> io::Result<Scan> {
+        self.scan_ref(from, |e| f(e.into_owned()))
+    }
+
+    /// [`Log::scan`] with events borrowing from each line (replay without copies).
+    pub fn scan_ref(&self, from: Cursor, f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
         match File::open(&self.path) {
             Ok(file) => scan_file(&file, from, f),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Scan {
@@ -122,8 +127,8 @@ pub struct Txn<'a> {
 
 impl Txn<'_> {
     /// Reads lines appended since `from` (by anyone) under the lock.
-    pub fn scan(&mut self, from: Cursor, f: impl FnMut(Event)) -> io::Result<Scan> {
-        scan_file(self.file, from, f)
+    pub fn scan(&mut self, from: Cursor, mut f: impl FnMut(Event)) -> io::Result<Scan> {
+        scan_file(self.file, from, |e| f(e.into_owned()))
     }
 
     /// Appends whole lines in one write, then fsync. Cuts a torn tail first.
@@ -194,50 +199,65 @@ fn count_newlines(file: &File, upto: u64) -> io::Result<usize> {
     }
 }
 
-fn scan_file(file: &File, from: Cursor, mut f: impl FnMut(Event)) -> io::Result<Scan> {
+fn scan_file(file: &File, from: Cursor, mut f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
     let mut handle = file;
     handle.seek(SeekFrom::Start(from.offset))?;
-    let mut reader = BufReader::with_capacity(256 * 1024, handle);
+    let mut reader = BufReader::with_capacity(1 << 20, handle);
     let mut scan = Scan {
         cursor: from,
         ..Scan::default()
     };
-    let mut line = Vec::with_capacity(512);
+    // A line split across two reads is assembled here; whole lines are parsed in place.
+    let mut carry: Vec<u8> = Vec::new();
     loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line)?;
-        if n == 0 {
-            break;
-        }
-        if line.last() != Some(&b'\n') {
-            scan.problems.push(LogProblem::TornTail {
-                line: scan.cursor.line + 1,
-                bytes: n as u64,
-            });
-            break;
-        }
-        scan.cursor.offset += n as u64;
-        scan.cursor.line += 1;
-        let mut body = &line[..n - 1];
-        if body.last() == Some(&b'\r') {
-            body = &body[..body.len() - 1];
-        }
-        if body.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match Event::parse_line(body) {
-            Ok(Some(e)) => {
-                scan.events += 1;
-                f(e)
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            if !carry.is_empty() {
+                scan.problems.push(LogProblem::TornTail {
+                    line: scan.cursor.line + 1,
+                    bytes: carry.len() as u64,
+                });
             }
-            Ok(None) => scan.events += 1,
-            Err(error) => scan.problems.push(LogProblem::BadLine {
-                line: scan.cursor.line,
-                error,
-            }),
+            break;
         }
+        let mut used = 0;
+        while let Some(nl) = memchr::memchr(b'\n', &buf[used..]) {
+            let end = used + nl;
+            if carry.is_empty() {
+                take_line(&buf[used..end], &mut scan, &mut f);
+            } else {
+                carry.extend_from_slice(&buf[used..end]);
+                take_line(&carry, &mut scan, &mut f);
+                carry.clear();
+            }
+            used = end + 1;
+        }
+        carry.extend_from_slice(&buf[used..]);
+        let len = buf.len();
+        reader.consume(len);
     }
     Ok(scan)
+}
+
+/// One complete line (without its newline): counted, parsed, passed on or reported.
+fn take_line(line: &[u8], scan: &mut Scan, f: &mut impl FnMut(EventRef<'_>)) {
+    scan.cursor.offset += line.len() as u64 + 1;
+    scan.cursor.line += 1;
+    let body = line.strip_suffix(b"\r").unwrap_or(line);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    match EventRef::parse_ref(body) {
+        Ok(Some(e)) => {
+            scan.events += 1;
+            f(e)
+        }
+        Ok(None) => scan.events += 1,
+        Err(error) => scan.problems.push(LogProblem::BadLine {
+            line: scan.cursor.line,
+            error,
+        }),
+    }
 }
 
 /// A new event id: 10 base32 characters of milliseconds, then 6 random ones (sortable,
