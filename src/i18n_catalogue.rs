@@ -129,4 +129,45 @@ catalogue! {
     FlagVerified => "verified", "已到账";
     FlagUnverified => "unverified", "未到账";
     FlagDuplicate => "possible duplicate", "疑似重复";
+    // ---- commands
+    CmdTimedOut => "timed out", "超时";
+    CmdExited => "exited with status {0}", "退出码 {0}";
+    CmdKilled => "killed by a signal", "被信号终止";
+    CmdPrintedNothing => "nothing", "无输出";
+    ProgramFailedToStart => "the program \"{0}\" could not start: {1}", "程序“{0}”无法启动：{1}";
+    ProviderNotJson => "the provider printed {0}, not a JSON object", "余额程序输出了 {0}，不是 JSON 对象";
+    ProviderFloat => "the provider gave the balance as a JSON fraction; it must be a string like \"12.34\"", "余额程序以 JSON 小数给出余额；应为字符串，如 \"12.34\"";
+    ProviderNoBalance => "the provider's answer has no \"balance\" string", "余额程序的回答缺少 \"balance\" 字符串";
+    ProviderCurrency => "the provider answered in {0}, but this number is in {1}", "余额程序给出的货币为 {0}，但本号码使用 {1}";
+    ProviderValidity => "the provider's validity_until {0} is not a date (YYYY-MM-DD)", "余额程序给出的 validity_until {0} 不是日期（YYYY-MM-DD）";
+    ExecutorRemind => "this number's executor only reminds", "本号码的执行方式仅为提醒";
+    ExecutorUnreadable => "the executor's answer could not be read ({0}); the charge may have gone through", "无法读取充值程序的回答（{0}）；可能已扣费";
+    // ---- worker
+    NoRuntime => "could not start the async runtime: {0}", "无法启动异步运行时：{0}";
+    WorkerConfigBroken => "{0} Recharges are paused until the config is fixed.", "{0} 配置修好之前暂停充值。";
+    WorkerConfigFixed => "The config reads again; recharges resume.", "配置已恢复可读；继续充值。";
+    WorkerBlocked => "Held back: {0} {1} {2}: {3}.", "已暂缓：{0} {1} {2}：{3}。";
+    BlockedBudget => "this month's {0} would pass the budget of {1}", "本月已用 {0}，将超出预算 {1}";
+    BlockedCap => "the rule already charged {0} times this month", "该规则本月已扣费 {0} 次";
+    BlockedInDoubt => "an earlier charge ({0}) is in doubt; resolve it first", "之前的扣费（{0}）待确认；请先处理";
+    WorkerReminder => "Time to top up {0}: {1} (rule {2}).", "该给 {0} 充值了：{1}（规则 {2}）。";
+    WorkerSucceeded => "Recharged {0} with {1} (reference {2}).", "已为 {0} 充值 {1}（参考号 {2}）。";
+    WorkerFailed => "Recharge of {1} for {0} failed: {2}.", "为 {0} 充值 {1} 失败：{2}。";
+    WorkerUnknown => "Recharge of {1} for {0} is in doubt: {2}. It will not be retried; check and resolve it.", "为 {0} 充值 {1} 结果未知：{2}。不会自动重试；请核实后确认。";
+    WorkerQueried => "The executor says {0} {1}; recorded.", "充值程序确认 {0} 为 {1}；已记录。";
+    QueryNote => "settled by the executor's query", "由充值程序查询确认";
+    QueryNoteRef => "settled by the executor's query (reference {0})", "由充值程序查询确认（参考号 {0}）";
+    NotifyFailed => "The notify command failed for {0}: {1}.", "通知命令发送 {0} 失败：{1}。";
+    TickSkipped => "{0}; it does this work, so tick has nothing to do", "{0}；由它负责这些工作，tick 无需执行";
+    LogStarted => "baohao worker started (pid {0}) on {1}", "baohao 工作进程已启动（pid {0}），日志 {1}";
+    LogStopped => "baohao worker stopped", "baohao 工作进程已停止";
+    LogRefreshed => "{0}: balance {1}", "{0}：余额 {1}";
+    LogRefreshFailed => "{0}: refresh failed: {1}", "{0}：刷新失败：{1}";
+    AlertReminder => "Top up {0} ({1}) with {2} (rule {3}).", "请为 {0}（{1}）充值 {2}（规则 {3}）。";
+    AlertInDoubt => "A recharge of {1} for {0} is in doubt ({2}); check it and run baohao resolve.", "{0} 的 {1} 充值结果未知（{2}）；请核实后运行 baohao resolve。";
+    AlertFailed => "A recharge of {1} for {0} failed ({2} attempts): {3}.", "{0} 的 {1} 充值失败（已尝试 {2} 次）：{3}。";
+    AlertLow => "{0} is low: {1}.", "{0} 余额不足：{1}。";
+    AlertValidity => "{0} expires on {1} ({2} days).", "{0} 将于 {1} 到期（{2} 天）。";
+    AlertInactive => "{0} needs activity by {1} ({2} days) or the carrier may take it back.", "{0} 需在 {1} 前有使用记录（{2} 天），否则可能被运营商回收。";
+    AlertUnverified => "A top-up of {1} for {0} on {2} never showed in the balance.", "{0} 于 {2} 的 {1} 充值未在余额中体现。";
 }

@@ -2,6 +2,7 @@
 //! proves each recharge happened exactly once. The binary is a thin layer over this crate.
 
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod engine;
 pub mod error;
@@ -12,3 +13,8 @@ pub mod tui;
 pub mod worker;
 
 pub use error::{Error, ErrorKind, Result};
+
+/// Fails with the config's one-sentence problem before a worker starts on a broken config.
+pub fn config_must_load(paths: &store::Paths) -> Result<()> {
+    store::config::load(paths).map(|_| ())
+}

@@ -135,7 +135,7 @@ fn run(cli: Cli) -> Result<Done> {
         } => write::balance(paths, &number, &amount, valid_until.as_deref(), now).map(Done::from),
         Command::Validate => write::validate(paths).map(|(stdout, ok)| Done { stdout, ok }),
         Command::Daemon => baohao::worker::daemon(paths).map(Done::from),
-        Command::Tick => baohao::worker::tick(paths, now).map(Done::from),
+        Command::Tick => baohao::worker::tick(paths).map(Done::from),
         Command::Completions { .. } | Command::Presets { .. } => Ok(String::new().into()),
     }
 }

@@ -13,14 +13,9 @@ use crate::store::config::{self, Stamp};
 use crate::store::{Cursor, Log, LogProblem, Paths, fsutil};
 use crate::tr;
 
-/// The current time, or `BAOHAO_NOW` (RFC 3339) when set: a fixed clock for tests and demos.
+/// The current time (see [`crate::clock::Clock`] for the test hooks).
 pub fn now() -> Result<DateTime<Utc>> {
-    match std::env::var("BAOHAO_NOW") {
-        Ok(s) if !s.is_empty() => DateTime::parse_from_rfc3339(&s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| Error::input(tr!(T::BadNow, s))),
-        _ => Ok(Utc::now()),
-    }
+    Ok(crate::clock::Clock::from_env()?.now())
 }
 
 /// The data directory in use; a demo home is deleted when this is dropped.

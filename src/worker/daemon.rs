@@ -1,0 +1,99 @@
+//! Headless entry points: `baohao daemon` (the worker until SIGTERM/SIGINT, plain log
+//! lines on stderr) and `baohao tick` (one pass, for cron). Both take the worker lock.
+
+use chrono::{SecondsFormat, Utc};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::i18n::T;
+use crate::store::Paths;
+use crate::store::lock::{WorkerLock, held_message};
+use crate::tr;
+use crate::worker::{Report, Which, Worker, spawn};
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::input(tr!(T::NoRuntime, crate::error::io_reason(&e))))
+}
+
+/// A plain log line for a report (None for the chatter people need not see).
+pub fn log_line(r: &Report) -> Option<String> {
+    let text = match r {
+        Report::Refreshed { number, balance } => tr!(T::LogRefreshed, number, balance.display()),
+        Report::RefreshFailed { number, reason } => tr!(T::LogRefreshFailed, number, reason),
+        Report::Notice(s) | Report::Problem(s) => s.clone(),
+        Report::Stopped => tr!(T::LogStopped),
+        Report::Busy(_) | Report::LogChanged | Report::Idle { .. } | Report::Recharged { .. } => {
+            return None;
+        }
+    };
+    Some(format!(
+        "{} {text}",
+        Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+    ))
+}
+
+pub fn daemon(paths: &Paths) -> Result<String> {
+    let clock = Clock::from_env()?;
+    crate::config_must_load(paths)?;
+    let lock = WorkerLock::acquire_or_explain(&paths.worker_lock)?;
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let mut term =
+            signal(SignalKind::terminate()).map_err(|e| Error::input(tr!(T::NoRuntime, e)))?;
+        let mut int =
+            signal(SignalKind::interrupt()).map_err(|e| Error::input(tr!(T::NoRuntime, e)))?;
+        eprintln!(
+            "{} {}",
+            Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+            tr!(T::LogStarted, std::process::id(), paths.log.display())
+        );
+        let (handle, mut reports) = spawn(paths.clone(), clock, lock);
+        let printer = tokio::spawn(async move {
+            while let Some(r) = reports.recv().await {
+                if let Some(line) = log_line(&r) {
+                    eprintln!("{line}");
+                }
+            }
+        });
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        handle.stop().await;
+        let _ = printer.await;
+        Ok::<(), Error>(())
+    })?;
+    Ok(String::new())
+}
+
+pub fn tick(paths: &Paths) -> Result<String> {
+    let clock = Clock::from_env()?;
+    crate::config_must_load(paths)?;
+    let lock = match WorkerLock::try_acquire(&paths.worker_lock)? {
+        Ok(l) => l,
+        Err(holder) => {
+            // Not an error for cron: the running worker does this work.
+            eprintln!("baohao: {}", tr!(T::TickSkipped, held_message(holder)));
+            return Ok(String::new());
+        }
+    };
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut worker = Worker::new(paths.clone(), clock, tx, Default::default());
+        worker.pass(Which::All).await;
+        drop(worker);
+        drop(lock);
+        while let Ok(r) = rx.try_recv() {
+            if let Some(line) = log_line(&r) {
+                eprintln!("{line}");
+            }
+        }
+    });
+    Ok(String::new())
+}

@@ -1,0 +1,142 @@
+//! Alerts: which events deserve a notification now, each with a key so that it is sent
+//! once, ever (recorded as a `notified` log event). Computing them is pure; sending is the
+//! worker's.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::engine::calendar::local_date;
+use crate::engine::state::AttemptStatus;
+use crate::engine::status::{RECENT_DAYS, low_threshold};
+use crate::engine::verify::Verification;
+use crate::engine::{KeyStatus, State};
+use crate::i18n::T;
+use crate::model::{Config, Money, NotifyEvent};
+use crate::tr;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert {
+    pub event: NotifyEvent,
+    pub number: String,
+    /// Unique per event kind and number: sent once.
+    pub key: String,
+    pub message: String,
+}
+
+/// Every alert that the config asks for and that was not sent before.
+pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Alert> {
+    let Some(notify) = &config.notify else {
+        return Vec::new();
+    };
+    let tz = config.timezone;
+    let today = local_date(tz, now);
+    let recent = now - Duration::days(RECENT_DAYS);
+    let mut out = Vec::new();
+    for n in &config.numbers {
+        let Some(ns) = state.number(&n.id) else {
+            continue;
+        };
+        let mut push = |event: NotifyEvent, key: String, message: String| {
+            if notify.events.contains(&event)
+                && !ns
+                    .notified
+                    .contains(&(event.as_str().to_string(), key.clone()))
+            {
+                out.push(Alert {
+                    event,
+                    number: n.id.clone(),
+                    key,
+                    message,
+                });
+            }
+        };
+        for (k, a) in ns.open_reminders() {
+            let amount = Money::new(k.amount_minor, k.currency).display();
+            push(
+                NotifyEvent::ReminderDue,
+                a.intent.to_string(),
+                tr!(T::AlertReminder, n.label, n.msisdn, amount, k.rule),
+            );
+        }
+        for (k, a) in ns.in_doubt() {
+            let amount = Money::new(k.amount_minor, k.currency).display();
+            // Give a fresh intent time to finish before calling it in doubt.
+            if a.outcome.is_some() || now - a.at > Duration::minutes(30) {
+                push(
+                    NotifyEvent::InDoubt,
+                    a.intent.to_string(),
+                    tr!(T::AlertInDoubt, n.label, amount, a.intent),
+                );
+            }
+        }
+        for k in ns.failed_keys() {
+            if let (KeyStatus::Failed { attempts }, Some(last)) = (k.status(), k.last())
+                && last.status() == AttemptStatus::Failed
+                && last.at > recent
+            {
+                let amount = Money::new(k.amount_minor, k.currency).display();
+                let why = last.error.as_deref().unwrap_or("-");
+                push(
+                    NotifyEvent::RechargeFailed,
+                    format!("{}#{attempts}", k.key),
+                    tr!(T::AlertFailed, n.label, amount, attempts, why),
+                );
+            }
+        }
+        if let (Some(obs), Some(expected)) = (&ns.observed, ns.expected_balance())
+            && obs.currency == n.currency
+            && expected < low_threshold(n)
+        {
+            push(
+                NotifyEvent::LowBalance,
+                obs.id.clone(),
+                tr!(
+                    T::AlertLow,
+                    n.label,
+                    Money::new(expected, n.currency).display()
+                ),
+            );
+        }
+        if let Some(v) = ns.validity_in(&n.plan, tz) {
+            let left = (v - today).num_days();
+            if left <= config.deadline_days.warn as i64 {
+                push(
+                    NotifyEvent::DeadlineNear,
+                    format!("validity:{v}"),
+                    tr!(T::AlertValidity, n.label, v, left),
+                );
+            }
+        }
+        if let (Some(days), Some(last)) =
+            (n.plan.keep_alive_days, ns.last_activity.or(ns.first_seen))
+        {
+            let on = crate::engine::calendar::add_days(local_date(tz, last), days);
+            let left = (on - today).num_days();
+            if left <= config.deadline_days.warn as i64 {
+                push(
+                    NotifyEvent::DeadlineNear,
+                    format!("inactive:{on}"),
+                    tr!(T::AlertInactive, n.label, on, left),
+                );
+            }
+        }
+        for c in ns
+            .verify
+            .checks()
+            .rev()
+            .take_while(|c| c.at > recent.timestamp())
+        {
+            if c.verification(n.verify_tolerance, now) == Verification::Unverified {
+                let amount = Money::new(c.amount, n.currency).display();
+                let when = DateTime::from_timestamp(c.at, 0)
+                    .map(|t| crate::cli::format::local_minute(t, tz))
+                    .unwrap_or_default();
+                push(
+                    NotifyEvent::Unverified,
+                    format!("{}:{}", c.at, c.amount),
+                    tr!(T::AlertUnverified, n.label, amount, when),
+                );
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! Balance providers: `manual` (the person types it), `command` (the protocol), `demo`
+//! (a simulated carrier). A provider answers with a reading or a short reason it could not.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use crate::engine::NumberState;
+use crate::i18n::T;
+use crate::model::{Money, Number, Provider};
+use crate::tr;
+use crate::worker::command::{self, Finished};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub balance: Money,
+    pub validity_until: Option<NaiveDate>,
+    pub source: &'static str,
+}
+
+/// Reads `number`'s balance. `None` for a manual provider (nothing to ask).
+pub async fn read(
+    number: &Number,
+    ns: Option<&NumberState>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<Result<Reading, String>> {
+    match &number.provider {
+        Provider::Manual => None,
+        Provider::Demo => Some(Ok(Reading {
+            balance: Money::new(
+                crate::demo::demo_balance(ns, number, tz, now),
+                number.currency,
+            ),
+            validity_until: None,
+            source: "demo",
+        })),
+        Provider::Command(spec) => {
+            let env = [
+                ("BAOHAO_ACTION", "balance".to_string()),
+                ("BAOHAO_NUMBER", number.id.clone()),
+                ("BAOHAO_MSISDN", number.msisdn.clone()),
+                ("BAOHAO_CURRENCY", number.currency.code().to_string()),
+            ];
+            Some(match command::run(spec, &env).await {
+                Err(e) => Err(e.0),
+                Ok(f) => parse_balance(&f, number),
+            })
+        }
+    }
+}
+
+/// The protocol's balance answer: `{"balance": "12.34", "currency": "GBP", "validity_until": "2027-01-31"}`.
+pub fn parse_balance(f: &Finished, number: &Number) -> Result<Reading, String> {
+    if f.timed_out || f.code != Some(0) {
+        return Err(f.reason());
+    }
+    let Some(obj) = command::json_object(&f.stdout) else {
+        return Err(tr!(T::ProviderNotJson, command::preview(&f.stdout)));
+    };
+    let text = match obj.get("balance") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) if n.is_i64() => n.to_string(),
+        Some(serde_json::Value::Number(_)) => return Err(tr!(T::ProviderFloat)),
+        _ => return Err(tr!(T::ProviderNoBalance)),
+    };
+    if let Some(c) = obj.get("currency") {
+        let ok = c
+            .as_str()
+            .is_some_and(|c| c.eq_ignore_ascii_case(number.currency.code()));
+        if !ok {
+            return Err(tr!(
+                T::ProviderCurrency,
+                command::cut(&command::clean(&c.to_string()), 20),
+                number.currency
+            ));
+        }
+    }
+    let balance = Money::parse_signed(&text, number.currency).map_err(|e| e.to_string())?;
+    let validity_until = match obj.get("validity_until") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(
+            crate::model::event::parse_date(s)
+                .ok_or_else(|| tr!(T::ProviderValidity, command::cut(&command::clean(s), 20)))?,
+        ),
+        Some(other) => {
+            return Err(tr!(
+                T::ProviderValidity,
+                command::cut(&command::clean(&other.to_string()), 20)
+            ));
+        }
+    };
+    Ok(Reading {
+        balance,
+        validity_until,
+        source: "command",
+    })
+}
