@@ -8,13 +8,12 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::context::{Home, Snapshot, write_demo, write_new_pair};
 use crate::cli::format::{date, parse_date};
-use crate::engine::state::AttemptStatus;
-use crate::engine::{KeyStatus, State};
+use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::i18n::T;
-use crate::model::{Config, Event, EventBody, Mode, Money, ResolvedStatus};
+use crate::model::{Config, EventBody, Money, ResolvedStatus};
+use crate::ops::Writer;
 use crate::store::config::{self, Problem, line_of_path, system_timezone};
-use crate::store::log::new_id;
 use crate::store::{Log, Paths};
 use crate::tr;
 
@@ -44,47 +43,35 @@ pub fn init(home: &Home, demo: bool, explicit_home: bool, now: DateTime<Utc>) ->
     Ok(tr!(T::InitDone, paths.config.display(), paths.log.display()) + "\n")
 }
 
-fn event(number: &str, now: DateTime<Utc>, config: &Config, body: EventBody) -> Event {
-    Event {
-        id: new_id(now.timestamp_millis()),
-        at: now.with_timezone(&config.timezone).fixed_offset(),
-        number: number.to_string(),
-        body,
-    }
-}
-
-/// Appends under the log lock, after catching up with lines others appended since `snap`
-/// was read; `decide` sees the caught-up state and returns the event to write.
-fn append_checked(
-    paths: &Paths,
-    snap: &mut Snapshot,
-    decide: impl FnOnce(&State) -> Result<Event>,
-) -> Result<Event> {
-    let log = Log::new(&paths.log);
-    let history = &mut snap.history;
-    let cursor = snap.cursor;
-    let (result, torn) = log
-        .transact(|txn| {
-            txn.scan(cursor, |e| history.apply_owned(e))?;
-            match decide(&history.state) {
-                Ok(e) => {
-                    txn.append(std::slice::from_ref(&e))?;
-                    Ok(Ok(e))
-                }
-                Err(err) => Ok(Err(err)),
-            }
-        })
-        .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))?;
-    if let Some(t) = torn {
-        eprintln!("baohao: {}", t.render(&paths.log));
-    }
-    result
-}
-
 fn amount_for(snap: &Snapshot, number: &str, text: &str) -> Result<(crate::model::Number, Money)> {
     let n = snap.number(number)?.clone();
     let m = Money::parse(text, n.currency).map_err(|e| Error::input(tr!(T::BadAmount, e)))?;
     Ok((n, m))
+}
+
+/// The snapshot as a writer of its home.
+fn writer<'a>(paths: &'a Paths, snap: &'a mut Snapshot) -> Writer<'a> {
+    Writer {
+        paths,
+        config: &snap.config,
+        history: &mut snap.history,
+        cursor: &mut snap.cursor,
+        torn: None,
+    }
+}
+
+/// Runs `f` on the snapshot's writer, saying on stderr if a torn last line had to be cut.
+fn write<R>(
+    paths: &Paths,
+    snap: &mut Snapshot,
+    f: impl FnOnce(&mut Writer) -> Result<R>,
+) -> Result<R> {
+    let mut w = writer(paths, snap);
+    let r = f(&mut w);
+    if let Some(t) = w.torn.take() {
+        eprintln!("baohao: {t}");
+    }
+    r
 }
 
 pub fn record(
@@ -96,61 +83,18 @@ pub fn record(
 ) -> Result<String> {
     let mut snap = Snapshot::read(paths)?;
     let (n, m) = amount_for(&snap, number, amount)?;
-    if m.minor == 0 {
-        return Err(Error::input(tr!(T::BadAmount, tr!(T::CfgZeroAmount))));
-    }
-    let config = snap.config.clone();
-    let mut settles = None;
-    let e = append_checked(paths, &mut snap, |state| {
-        // The oldest open reminder of this number is what this top-up answers.
-        let open = state.number(&n.id).and_then(|ns| {
-            ns.open_reminders()
-                .map(|(_, a)| (a.at, a.intent.to_string()))
-                .min()
-        });
-        settles = open.clone();
-        Ok(event(
-            &n.id,
-            now,
-            &config,
-            EventBody::Manual {
-                amount_minor: m.minor,
-                currency: m.currency,
-                note: note.clone(),
-                intent: open.map(|o| o.1.to_string()),
-            },
-        ))
-    })?;
+    let tz = snap.config.timezone;
+    let (e, settles) = write(paths, &mut snap, |w| w.top_up(&n, m, note, now))?;
     let mut out = tr!(T::RecordDone, m.display(), n.id, n.label, e.id);
-    if let Some((at, _)) = settles {
+    if let Some(at) = settles {
         out.push(' ');
         out.push_str(&tr!(
             T::RecordSettles,
-            date(crate::engine::calendar::local_date(config.timezone, at))
+            date(crate::engine::calendar::local_date(tz, at))
         ));
     }
     out.push('\n');
     Ok(out)
-}
-
-/// Finds an intent by its id or an unambiguous prefix of it.
-pub fn find_intent(state: &State, wanted: &str) -> Result<(String, String)> {
-    let mut found = Vec::new();
-    for (number, ns) in &state.numbers {
-        if ns.key_of_intent(wanted).is_some() {
-            return Ok((number.clone(), wanted.to_string()));
-        }
-        for id in ns.intent_ids() {
-            if !wanted.is_empty() && id.starts_with(wanted) {
-                found.push((number.clone(), id.to_string()));
-            }
-        }
-    }
-    match found.len() {
-        1 => Ok(found.remove(0)),
-        0 => Err(Error::input(tr!(T::UnknownIntent, wanted))),
-        n => Err(Error::input(tr!(T::AmbiguousIntent, wanted, n))),
-    }
 }
 
 pub fn resolve(
@@ -164,54 +108,7 @@ pub fn resolve(
         return Err(Error::input(tr!(T::BadResolveStatus, status)));
     };
     let mut snap = Snapshot::read(paths)?;
-    let config = snap.config.clone();
-    let mut what = String::new();
-    let e = append_checked(paths, &mut snap, |state| {
-        let (number, id) = find_intent(state, intent)?;
-        let ns = state
-            .number(&number)
-            .ok_or_else(|| Error::input(tr!(T::UnknownIntent, intent)))?;
-        let ks = ns
-            .key_of_intent(&id)
-            .ok_or_else(|| Error::input(tr!(T::UnknownIntent, intent)))?;
-        let attempt = ks
-            .attempts
-            .iter()
-            .find(|a| *a.intent == *id)
-            .ok_or_else(|| Error::input(tr!(T::UnknownIntent, intent)))?;
-        if ks.mode == Mode::Remind {
-            return Err(Error::input(tr!(T::ResolveReminder, id, number)));
-        }
-        if attempt.status() != AttemptStatus::InDoubt {
-            let st = match attempt.status() {
-                AttemptStatus::Succeeded => tr!(T::StSucceeded),
-                _ => tr!(T::StFailed),
-            };
-            return Err(Error::input(tr!(T::ResolveNotInDoubt, id, st)));
-        }
-        if matches!(ks.status(), KeyStatus::Charged) {
-            return Err(Error::input(tr!(
-                T::ResolveNotInDoubt,
-                id,
-                tr!(T::StSucceeded)
-            )));
-        }
-        what = format!(
-            "{number} {} {}",
-            ks.rule,
-            Money::new(ks.amount_minor, ks.currency).display()
-        );
-        Ok(event(
-            &number,
-            now,
-            &config,
-            EventBody::Resolved {
-                intent: id.clone(),
-                status: resolved,
-                note: note.clone(),
-            },
-        ))
-    })?;
+    let (e, what) = write(paths, &mut snap, |w| w.resolve(intent, resolved, note, now))?;
     let intent_id = match &e.body {
         EventBody::Resolved { intent, .. } => intent.clone(),
         _ => String::new(),
@@ -231,15 +128,7 @@ pub fn activity(
 ) -> Result<String> {
     let mut snap = Snapshot::read(paths)?;
     let n = snap.number(number)?.clone();
-    let config = snap.config.clone();
-    append_checked(paths, &mut snap, |_| {
-        Ok(event(
-            &n.id,
-            now,
-            &config,
-            EventBody::Activity { note: note.clone() },
-        ))
-    })?;
+    write(paths, &mut snap, |w| w.activity(&n, note, now))?;
     Ok(tr!(T::ActivityDone, n.id, n.label) + "\n")
 }
 
@@ -260,20 +149,7 @@ pub fn balance(
             Some(parse_date(s).ok_or_else(|| Error::input(tr!(T::BadDate, "--valid-until", s)))?)
         }
     };
-    let config = snap.config.clone();
-    append_checked(paths, &mut snap, |_| {
-        Ok(event(
-            &n.id,
-            now,
-            &config,
-            EventBody::Balance {
-                balance_minor: m.minor,
-                currency: m.currency,
-                validity_until: validity,
-                source: "manual".into(),
-            },
-        ))
-    })?;
+    write(paths, &mut snap, |w| w.balance(&n, m, validity, now))?;
     Ok(tr!(T::BalanceDone, n.id, m.display()) + "\n")
 }
 

@@ -60,9 +60,17 @@ pub fn daemon(paths: &Paths) -> Result<String> {
                 }
             }
         });
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
+        let mut usr1 =
+            signal(SignalKind::user_defined1()).map_err(|e| Error::input(tr!(T::NoRuntime, e)))?;
+        // SIGUSR1 (sent by a TUI watching this daemon) asks for a refresh now.
+        loop {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+                _ = usr1.recv() => {
+                    let _ = handle.commands.send(crate::worker::Command::RefreshAll);
+                }
+            }
         }
         handle.stop().await;
         let _ = printer.await;

@@ -39,6 +39,8 @@ pub enum Command {
     RefreshAll,
     /// Refresh one number now (ignoring its backoff), then run what is due.
     Refresh(String),
+    /// The config was saved: re-read it and run what is now due.
+    ConfigChanged,
 }
 
 /// What the worker tells its owner. Text is already in the person's language.
@@ -196,6 +198,7 @@ impl Worker {
                     None => break,
                     Some(Command::RefreshAll) => Which::All,
                     Some(Command::Refresh(n)) => Which::One(n),
+                    Some(Command::ConfigChanged) => Which::None,
                 },
                 _ = tokio::time::sleep_until(next_full) => Which::All,
                 _ = minute.tick() => Which::None,

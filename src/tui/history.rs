@@ -1,0 +1,340 @@
+//! The History tab: every entry, newest first, built only for the rows on screen (so a
+//! million-entry log draws as fast as a short one), a `/` filter, and a bar chart of the
+//! money spent per month in each currency.
+
+use std::collections::BTreeMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Row, Table, TableState};
+
+use crate::cli::history::{flag_label, kind_label, status_label};
+use crate::engine::calendar::YearMonth;
+use crate::engine::{Entry, EntryStatus};
+use crate::i18n::T;
+use crate::model::{Currency, Money};
+use crate::tr;
+use crate::tui::app::{App, Tab};
+use crate::tui::widgets::when;
+
+/// Lower-case text the filter matches against: ids, labels, kinds and statuses in both
+/// languages, rule, reference, note and amount.
+pub fn search_text(app: &App, row: &crate::engine::Row) -> String {
+    let Some(e) = app.history.entry(row, &app.config, app.now) else {
+        return String::new();
+    };
+    let label = app
+        .config
+        .number(&e.number)
+        .map_or("", |n| n.label.as_str());
+    let mut s = format!(
+        "{} {} {} {}",
+        e.number,
+        label,
+        e.kind.as_str(),
+        kind_label(e.kind)
+    );
+    if let Some(st) = e.status {
+        s.push_str(&format!(
+            " {} {} {}",
+            st.as_str(),
+            st.as_str().replace('_', " "),
+            status_label(st)
+        ));
+    }
+    for f in &e.flags {
+        s.push_str(&format!(" {} {}", f.as_str(), flag_label(*f)));
+    }
+    for part in [&e.rule, &e.reference, &e.note, &e.error]
+        .into_iter()
+        .flatten()
+    {
+        s.push(' ');
+        s.push_str(part);
+    }
+    if let (Some(a), Some(c)) = (e.amount_minor, e.currency) {
+        s.push_str(&format!(
+            " {} {}",
+            Money::new(a, c).display(),
+            Money::new(a, c).decimal()
+        ));
+    }
+    s.push(' ');
+    s.push_str(&e.id);
+    s.to_lowercase()
+}
+
+fn status_style(app: &App, s: Option<EntryStatus>) -> Style {
+    let t = app.theme;
+    match s {
+        Some(EntryStatus::Succeeded) => t.ok(),
+        Some(EntryStatus::Failed) | Some(EntryStatus::InDoubt) => t.bad(),
+        Some(EntryStatus::Reminder) => t.warn(),
+        None => Style::new(),
+    }
+}
+
+fn amount(e: &Entry) -> String {
+    match (e.amount_minor, e.currency) {
+        (Some(a), Some(c)) => Money::new(a, c).display(),
+        _ => String::new(),
+    }
+}
+
+/// One entry as a line (the Numbers tab's "last entries").
+pub fn entry_line(app: &App, e: &Entry) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled(format!("  {} ", when(app, e.at, false)), app.theme.dim()),
+        Span::raw(format!("{} {} ", kind_label(e.kind), amount(e))),
+    ];
+    if let Some(s) = e.status {
+        spans.push(Span::styled(status_label(s), status_style(app, Some(s))));
+    }
+    for f in &e.flags {
+        spans.push(Span::styled(
+            format!(" · {}", flag_label(*f)),
+            app.theme.warn(),
+        ));
+    }
+    Line::from(spans)
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let chart_h = if area.height >= 18 { 7 } else { 0 };
+    let [title, body, chart] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(chart_h),
+    ])
+    .areas(area);
+    let total = app.history.rows.len();
+    let shown = app.rows(Tab::History);
+    let head = if app.filtered.is_some() {
+        tr!(T::TuiFilterShown, app.filter.value(), shown, total)
+    } else {
+        tr!(T::TuiEntries, total)
+    };
+    f.render_widget(Line::styled(format!(" {head}"), app.theme.dim()), title);
+    table(app, f, body);
+    if chart_h > 0 {
+        spend_chart(app, f, chart);
+    }
+}
+
+fn table(app: &App, f: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let i = Tab::History.index();
+    let height = area.height.saturating_sub(1) as usize;
+    let n = app.rows(Tab::History);
+    let sel = app.sel[i].min(n.saturating_sub(1));
+    // Keep the selection on screen, moving the window as little as possible.
+    let mut offset = app.offset[i].get().min(n.saturating_sub(1));
+    if sel < offset {
+        offset = sel;
+    } else if height > 0 && sel >= offset + height {
+        offset = sel + 1 - height;
+    }
+    app.offset[i].set(offset);
+    app.page[i].set(height.max(1));
+    let w = area.width;
+    let wide = w >= 110;
+    let narrow = w < 60;
+    let entries: Vec<Entry> = (offset..(offset + height).min(n))
+        .filter_map(|r| app.history_row(r))
+        .filter_map(|row| app.history.entry(row, &app.config, app.now))
+        .collect();
+    let amounts: Vec<String> = entries.iter().map(amount).collect();
+    let h_amount = tr!(T::ColAmount);
+    let amount_w = crate::tui::widgets::fit(&h_amount, amounts.iter().map(String::as_str), 6, 14);
+    let (header, widths, rows): (Vec<String>, Vec<Constraint>, Vec<Row>) = if narrow {
+        // Date, number, amount, and the status (or the kind when there is none).
+        let whats: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                e.status
+                    .map(status_label)
+                    .unwrap_or_else(|| kind_label(e.kind))
+            })
+            .collect();
+        let h_status = tr!(T::ColStatus);
+        let what_w = crate::tui::widgets::fit(&h_status, whats.iter().map(String::as_str), 6, 12);
+        let header = vec![tr!(T::ColDate), tr!(T::ColNumber), h_amount, h_status];
+        let widths = vec![
+            Constraint::Length(5),
+            Constraint::Fill(1),
+            Constraint::Length(amount_w),
+            Constraint::Length(what_w),
+        ];
+        let rows = entries
+            .iter()
+            .zip(&amounts)
+            .map(|(e, a)| {
+                let what = match e.status {
+                    Some(st) => Span::styled(status_label(st), status_style(app, Some(st))),
+                    None => Span::styled(kind_label(e.kind), t.dim()),
+                };
+                Row::new(vec![
+                    Cell::from(when(app, e.at, true).get(..5).unwrap_or("").to_string()),
+                    Cell::from(e.number.clone()),
+                    Cell::from(Line::from(a.clone()).right_aligned()),
+                    Cell::from(what),
+                ])
+            })
+            .collect();
+        (header, widths, rows)
+    } else {
+        let mut header = vec![
+            tr!(T::ColTime),
+            tr!(T::ColNumber),
+            tr!(T::ColKind),
+            h_amount,
+            tr!(T::ColStatus),
+        ];
+        let mut widths = vec![
+            Constraint::Length(if wide { 16 } else { 11 }),
+            Constraint::Length(if wide { 14 } else { 9 }),
+            Constraint::Length(8),
+            Constraint::Length(amount_w),
+            Constraint::Length(9),
+        ];
+        if w >= 72 {
+            header.push(tr!(T::ColRule));
+            widths.push(Constraint::Length(10));
+        }
+        if wide {
+            header.push(tr!(T::ColTries));
+            widths.push(Constraint::Length(5));
+        }
+        if w >= 84 {
+            header.push(tr!(T::ColReference));
+            widths.push(Constraint::Fill(1));
+        }
+        header.push(tr!(T::ColFlags));
+        widths.push(if w >= 84 {
+            Constraint::Length(if wide { 22 } else { 12 })
+        } else {
+            Constraint::Fill(1)
+        });
+        let rows = entries
+            .iter()
+            .zip(&amounts)
+            .map(|(e, a)| {
+                let label = app.config.number(&e.number).map_or(e.number.clone(), |n| {
+                    if wide { n.label.clone() } else { n.id.clone() }
+                });
+                let mut cells = vec![
+                    Cell::from(when(app, e.at, !wide)),
+                    Cell::from(label),
+                    Cell::from(kind_label(e.kind)),
+                    Cell::from(Line::from(a.clone()).right_aligned()),
+                    Cell::from(Span::styled(
+                        e.status.map(status_label).unwrap_or_default(),
+                        status_style(app, e.status),
+                    )),
+                ];
+                if w >= 72 {
+                    cells.push(Cell::from(e.rule.clone().unwrap_or_default()));
+                }
+                if wide {
+                    cells.push(Cell::from(
+                        e.attempts.map(|a| a.to_string()).unwrap_or_default(),
+                    ));
+                }
+                if w >= 84 {
+                    let detail = match e.kind {
+                        crate::engine::EntryKind::Recharge => {
+                            e.reference.clone().or_else(|| e.error.clone())
+                        }
+                        _ => e.note.clone(),
+                    };
+                    cells.push(Cell::from(detail.unwrap_or_default()));
+                }
+                let flags: Vec<String> = e.flags.iter().map(|f| flag_label(*f)).collect();
+                cells.push(Cell::from(Span::styled(
+                    flags.join(","),
+                    if e.flags.iter().any(|f| *f != crate::engine::Flag::Verified) {
+                        t.warn()
+                    } else {
+                        t.dim()
+                    },
+                )));
+                Row::new(cells)
+            })
+            .collect();
+        (header, widths, rows)
+    };
+    let header = Row::new(header.into_iter().map(Cell::from).collect::<Vec<_>>()).style(t.header());
+    let table = Table::new(rows, widths)
+        .header(header)
+        .row_highlight_style(t.selected())
+        .column_spacing(1);
+    let mut state =
+        TableState::default().with_selected(if n == 0 { None } else { Some(sel - offset) });
+    f.render_stateful_widget(table, area, &mut state);
+}
+
+/// Money in per month for the last six months, one small chart per currency.
+fn spend_chart(app: &App, f: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let this = YearMonth::of(crate::engine::calendar::local_date(
+        app.config.timezone,
+        app.now,
+    ));
+    let mut months = vec![this];
+    for _ in 0..5 {
+        let m = *months.last().unwrap_or(&this);
+        months.push(if m.month == 1 {
+            YearMonth {
+                year: m.year - 1,
+                month: 12,
+            }
+        } else {
+            YearMonth {
+                year: m.year,
+                month: m.month - 1,
+            }
+        });
+    }
+    months.reverse();
+    let mut per: BTreeMap<Currency, BTreeMap<YearMonth, i64>> = BTreeMap::new();
+    for ns in app.state().numbers.values() {
+        for ((m, c), v) in ns.spend() {
+            if months.contains(&m) {
+                *per.entry(c).or_default().entry(m).or_insert(0) += v;
+            }
+        }
+    }
+    if per.is_empty() {
+        return;
+    }
+    let fit = (area.width / 22).max(1) as usize;
+    let n = per.len().min(fit);
+    let cols = Layout::horizontal(vec![Constraint::Fill(1); n]).split(area);
+    for ((currency, by_month), col) in per.iter().zip(cols.iter()) {
+        let bars: Vec<Bar> = months
+            .iter()
+            .map(|m| {
+                let v = by_month.get(m).copied().unwrap_or(0).max(0);
+                Bar::default()
+                    .value(v as u64)
+                    .label(Line::from(format!("{:02}", m.month)))
+                    .text_value(String::new())
+            })
+            .collect();
+        let total: i64 = by_month.values().sum();
+        let title = format!(
+            " {} {} ",
+            tr!(T::TuiSpend6m),
+            Money::new(total, *currency).display()
+        );
+        let chart = BarChart::default()
+            .block(Block::new().title(Span::styled(title, t.dim())))
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(2)
+            .bar_gap(1)
+            .bar_style(t.accent());
+        f.render_widget(chart, *col);
+    }
+}

@@ -1,0 +1,350 @@
+//! The Numbers tab: one row a number (label, masked number, balance, deadline, next
+//! recharge, badge), and a detail pane for the selected one: plan, deadlines, rules, the
+//! last entries and a sparkline of its balance.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, TableState};
+
+use crate::engine::{EntryKind, NumberStatus};
+use crate::i18n::T;
+use crate::model::{Money, Number};
+use crate::tr;
+use crate::tui::app::{App, Tab};
+use crate::tui::widgets::{badge, days_left, fit, label as colon, msisdn, style_for_days, when};
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    if app.config.numbers.is_empty() {
+        let p = Paragraph::new(vec![
+            Line::raw(""),
+            Line::raw(format!("  {}", tr!(T::TuiNoNumbers))),
+        ]);
+        f.render_widget(p, area);
+        return;
+    }
+    let rows = app.config.numbers.len() as u16 + 1;
+    let detail = area.height >= 14;
+    let table_h = if detail {
+        rows.min(area.height / 2).max(3)
+    } else {
+        area.height
+    };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(area);
+    table(app, f, top);
+    if detail && let Some(i) = app.selected_number() {
+        pane(
+            app,
+            f,
+            bottom,
+            &app.config.numbers[i],
+            &app.derived.statuses[i],
+        );
+    }
+}
+
+/// Which columns fit `width`, most important first.
+fn columns(width: u16) -> (bool, bool, bool, bool) {
+    // (number, deadline, next, carrier)
+    (width >= 58, width >= 66, width >= 80, width >= 110)
+}
+
+fn balance_text(n: &Number, s: &NumberStatus) -> String {
+    match (s.observed, s.expected) {
+        (Some((b, _)), Some(e)) if e != b => format!(
+            "{} → {}",
+            Money::new(b, n.currency),
+            Money::new(e, n.currency)
+        ),
+        (Some((b, _)), _) => Money::new(b, n.currency).display(),
+        _ => "—".into(),
+    }
+}
+
+/// The nearer of the validity and inactivity deadlines.
+fn deadline(s: &NumberStatus) -> Option<i64> {
+    match (s.validity_days_left, s.inactive_days_left) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn next_text(app: &App, s: &NumberStatus) -> String {
+    s.next.as_ref().map_or("—".to_string(), |p| {
+        let day = when(app, p.at, true).get(..5).unwrap_or("").to_string();
+        format!(
+            "{day} {}{}",
+            p.amount.display(),
+            if p.estimated { "~" } else { "" }
+        )
+    })
+}
+
+fn table(app: &App, f: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let (show_number, show_deadline, show_next, show_carrier) = columns(area.width);
+    let numbers = &app.config.numbers;
+    let statuses = &app.derived.statuses;
+    let balances: Vec<String> = numbers
+        .iter()
+        .zip(statuses)
+        .map(|(n, s)| balance_text(n, s))
+        .collect();
+    let nexts: Vec<String> = statuses.iter().map(|s| next_text(app, s)).collect();
+    let masked: Vec<String> = numbers.iter().map(|n| msisdn(app, &n.msisdn)).collect();
+    let badges: Vec<Span> = statuses.iter().map(|s| badge(s, t)).collect();
+    let deadlines: Vec<String> = statuses.iter().map(|s| days_left(deadline(s))).collect();
+    let (h_label, h_number, h_carrier, h_balance, h_deadline, h_next, h_status) = (
+        tr!(T::ColLabel),
+        tr!(T::ColMsisdn),
+        tr!(T::ColCarrier),
+        tr!(T::ColBalance),
+        tr!(T::ColDeadline),
+        tr!(T::ColNext),
+        tr!(T::ColStatus),
+    );
+    let mut header = vec![Cell::from(h_label.clone())];
+    let mut widths = vec![Constraint::Fill(1)];
+    if show_number {
+        header.push(Cell::from(h_number.clone()));
+        widths.push(Constraint::Length(fit(
+            &h_number,
+            masked.iter().map(String::as_str),
+            4,
+            16,
+        )));
+    }
+    if show_carrier {
+        header.push(Cell::from(h_carrier.clone()));
+        widths.push(Constraint::Length(fit(
+            &h_carrier,
+            numbers.iter().map(|n| n.carrier.as_str()),
+            4,
+            16,
+        )));
+    }
+    header.push(Cell::from(Line::from(h_balance.clone()).right_aligned()));
+    widths.push(Constraint::Length(fit(
+        &h_balance,
+        balances.iter().map(String::as_str),
+        6,
+        24,
+    )));
+    if show_deadline {
+        header.push(Cell::from(h_deadline.clone()));
+        widths.push(Constraint::Length(fit(
+            &h_deadline,
+            deadlines.iter().map(String::as_str),
+            3,
+            9,
+        )));
+    }
+    if show_next {
+        header.push(Cell::from(h_next.clone()));
+        widths.push(Constraint::Length(fit(
+            &h_next,
+            nexts.iter().map(String::as_str),
+            4,
+            22,
+        )));
+    }
+    header.push(Cell::from(h_status.clone()));
+    widths.push(Constraint::Length(fit(
+        &h_status,
+        badges.iter().map(|b| b.content.as_ref()),
+        4,
+        12,
+    )));
+    let rows = numbers.iter().enumerate().map(|(i, n)| {
+        let mut cells = vec![Cell::from(n.label.clone())];
+        if show_number {
+            cells.push(Cell::from(masked[i].clone()));
+        }
+        if show_carrier {
+            cells.push(Cell::from(n.carrier.clone()));
+        }
+        cells.push(Cell::from(Line::from(balances[i].clone()).right_aligned()));
+        if show_deadline {
+            let d = deadline(&statuses[i]);
+            cells.push(Cell::from(Span::styled(
+                deadlines[i].clone(),
+                style_for_days(d, app),
+            )));
+        }
+        if show_next {
+            cells.push(Cell::from(nexts[i].clone()));
+        }
+        cells.push(Cell::from(badges[i].clone()));
+        Row::new(cells)
+    });
+    let table = Table::new(rows, widths)
+        .header(Row::new(header).style(t.header()))
+        .row_highlight_style(t.selected())
+        .column_spacing(2);
+    let mut state = TableState::default()
+        .with_selected(Some(app.sel[Tab::Numbers.index()]))
+        .with_offset(app.offset[0].get());
+    f.render_stateful_widget(table, area, &mut state);
+    app.offset[0].set(state.offset());
+    app.page[0].set(area.height.saturating_sub(1) as usize);
+}
+
+fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
+    let t = app.theme;
+    let block = Block::new().borders(Borders::TOP).title(Span::styled(
+        format!(" {} · {} ", n.label, msisdn(app, &n.msisdn)),
+        t.title(),
+    ));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let ns = app.state().number(&n.id);
+    let readings: Vec<u64> = ns
+        .map(|ns| {
+            ns.readings
+                .iter()
+                .map(|(_, b)| (*b).max(0) as u64)
+                .collect()
+        })
+        .unwrap_or_default();
+    let spark_h = if inner.height >= 12 && readings.len() >= 2 {
+        3
+    } else {
+        0
+    };
+    let [text_area, spark_area] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(spark_h)]).areas(inner);
+    let mut lines: Vec<Line> = Vec::new();
+    let dim = t.dim();
+    let label = |s: String| Span::styled(colon(s), dim);
+    // Balance.
+    let mut bal = vec![label(tr!(T::TuiBalanceLabel))];
+    match s.observed {
+        Some((b, at)) => {
+            bal.push(Span::raw(Money::new(b, n.currency).display()));
+            bal.push(Span::styled(
+                format!(" ({})", tr!(T::TuiReadAt, when(app, at, false))),
+                dim,
+            ));
+            if let Some(e) = s.expected.filter(|e| *e != b) {
+                bal.push(Span::raw(format!(
+                    "  {} {}",
+                    tr!(T::TuiExpected),
+                    Money::new(e, n.currency).display()
+                )));
+            }
+        }
+        None => bal.push(Span::styled(tr!(T::TuiNoReading), dim)),
+    }
+    lines.push(Line::from(bal));
+    if let Some(err) = app.refresh_errors.get(&n.id) {
+        lines.push(Line::from(vec![
+            label(tr!(T::TuiRefreshFailedLabel)),
+            Span::styled(err.clone(), t.error()),
+        ]));
+    }
+    // Plan and deadlines.
+    let mut plan = Vec::new();
+    if let Some(fee) = n.plan.monthly_fee {
+        plan.push(tr!(T::TuiFee, fee.display()));
+    }
+    if let Some(v) = n.plan.validity_days {
+        plan.push(tr!(T::TuiValidityPerTopUp, v));
+    }
+    if let Some(k) = n.plan.keep_alive_days {
+        plan.push(tr!(T::TuiKeepAlive, k));
+    }
+    if let Some(b) = n.monthly_budget {
+        plan.push(tr!(
+            T::TuiBudget,
+            Money::new(s.spent_this_month, n.currency).display(),
+            b.display()
+        ));
+    }
+    lines.push(Line::from(vec![
+        label(tr!(T::TuiPlan)),
+        Span::raw(if plan.is_empty() {
+            "—".into()
+        } else {
+            plan.join(" · ")
+        }),
+        Span::styled(format!("  {}", n.carrier), dim),
+    ]));
+    let mut dl = vec![label(tr!(T::TuiDeadlines))];
+    if let (Some(v), d) = (s.validity, s.validity_days_left) {
+        dl.push(Span::styled(
+            tr!(T::TuiValidUntil, v, days_left(d)),
+            style_for_days(d, app),
+        ));
+        dl.push(Span::raw("  "));
+    }
+    if let (Some(on), d) = (s.inactive_on, s.inactive_days_left) {
+        dl.push(Span::styled(
+            tr!(T::TuiActiveBy, on, days_left(d)),
+            style_for_days(d, app),
+        ));
+    }
+    if dl.len() == 1 {
+        dl.push(Span::styled("—", dim));
+    }
+    lines.push(Line::from(dl));
+    // Rules.
+    lines.push(Line::from(label(tr!(T::TuiRulesLabel))));
+    if n.rules.is_empty() {
+        lines.push(Line::styled(format!("  {}", tr!(T::TuiNoRules)), dim));
+    }
+    for r in &n.rules {
+        let next = app
+            .derived
+            .forecast
+            .items
+            .iter()
+            .find(|p| p.number == n.id && p.rule == r.id)
+            .map(|p| when(app, p.at, false));
+        let style = if r.enabled { Style::new() } else { dim };
+        let mut spans = vec![Span::styled(
+            format!("  {} {}", if r.enabled { "✓" } else { "✗" }, r.describe()),
+            style,
+        )];
+        if let Some(next) = next.filter(|_| r.enabled) {
+            spans.push(Span::styled(format!("  → {next}"), dim));
+        }
+        lines.push(Line::from(spans));
+    }
+    // The last entries of this number.
+    let room = (text_area.height as usize).saturating_sub(lines.len() + 1);
+    if room > 0 {
+        lines.push(Line::from(label(tr!(T::TuiLastEntries))));
+        let mut shown = 0;
+        for row in app.history.rows.iter().rev() {
+            if shown >= room {
+                break;
+            }
+            if crate::tui::app::row_number(row) != n.id {
+                continue;
+            }
+            let Some(e) = app.history.entry(row, &app.config, app.now) else {
+                continue;
+            };
+            if e.kind == EntryKind::Balance {
+                continue;
+            }
+            lines.push(crate::tui::history::entry_line(app, &e));
+            shown += 1;
+        }
+        if shown == 0 {
+            lines.push(Line::styled(format!("  {}", tr!(T::HistoryEmpty)), dim));
+        }
+    }
+    f.render_widget(Paragraph::new(lines), text_area);
+    if spark_h > 0 {
+        let take = spark_area.width as usize;
+        let data: Vec<u64> = readings[readings.len().saturating_sub(take)..].to_vec();
+        let spark = Sparkline::default()
+            .block(Block::new().title(Span::styled(tr!(T::TuiBalanceTrend), dim)))
+            .data(&data)
+            .style(t.accent());
+        f.render_widget(spark, spark_area);
+    }
+}

@@ -1,0 +1,194 @@
+//! The frame around every view:
+//!
+//! ```text
+//! ┌ header: name · 1 Numbers 2 Rules 3 History 4 Forecast · worker · last refresh ┐
+//! │ body: the current tab                                                         │
+//! │ footer: key hints from the view's binding table                               │
+//! └ message line (or the History filter being typed)                              ┘
+//! ```
+//! Overlays (help, forms, dialogs) draw on top. Below 40×10 it only says it is too small.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use crate::i18n::T;
+use crate::tr;
+use crate::tui::app::{App, Level, Overlay, Tab, WorkerMode};
+use crate::tui::keys;
+use crate::tui::{dialogs, forecast, history, numbers, rules};
+
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+pub fn view(app: &App, f: &mut Frame) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = tr!(
+            T::TuiTooSmall,
+            area.width,
+            area.height,
+            MIN_WIDTH,
+            MIN_HEIGHT
+        );
+        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let footer_h = if area.height >= 14 { 2 } else { 1 };
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(footer_h),
+    ])
+    .areas(area);
+    render_header(app, f, header);
+    match app.tab {
+        Tab::Numbers => numbers::render(app, f, body),
+        Tab::Rules => rules::render(app, f, body),
+        Tab::History => history::render(app, f, body),
+        Tab::Forecast => forecast::render(app, f, body),
+    }
+    render_footer(app, f, footer);
+    match &app.overlay {
+        Overlay::None => {}
+        Overlay::Help => dialogs::help(app, f, area),
+        Overlay::Form(of) => dialogs::form(app, f, area, of),
+        Overlay::Confirm(c) => dialogs::confirm(app, f, area, c),
+        Overlay::Resolve { text, .. } => dialogs::resolve(app, f, area, text),
+    }
+}
+
+fn render_header(app: &App, f: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let mut spans = vec![Span::styled(" 保号 baohao ", t.title())];
+    let wide = area.width >= 76;
+    for tab in Tab::ALL {
+        let label = if wide || tab == app.tab {
+            format!(" {} {} ", tab.index() + 1, tab.title())
+        } else {
+            format!(" {} ", tab.index() + 1)
+        };
+        spans.push(Span::styled(
+            label,
+            if tab == app.tab {
+                t.tab_active()
+            } else {
+                t.dim()
+            },
+        ));
+    }
+    let worker = match &app.worker {
+        WorkerMode::Session if app.busy => tr!(T::WorkerBusy),
+        WorkerMode::Session => match app.last_refresh {
+            Some(at) => tr!(
+                T::WorkerSessionAt,
+                at.with_timezone(&app.config.timezone).format("%H:%M")
+            ),
+            None => tr!(T::WorkerSession),
+        },
+        WorkerMode::Other(Some(pid)) => tr!(T::WorkerOther, pid),
+        WorkerMode::Other(None) => tr!(T::WorkerOtherUnknown),
+        WorkerMode::None => tr!(T::WorkerNone),
+    };
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = (area.width as usize).saturating_sub(used + 1);
+    // Too tight for the sentence: a symbol says as much.
+    let worker = if unicode_width::UnicodeWidthStr::width(worker.as_str()) <= room {
+        worker
+    } else {
+        match &app.worker {
+            WorkerMode::Session if app.busy => "⟳".to_string(),
+            WorkerMode::Session => "●".to_string(),
+            WorkerMode::Other(Some(pid)) => format!("pid {pid}"),
+            WorkerMode::Other(None) => "○".to_string(),
+            WorkerMode::None => "–".to_string(),
+        }
+    };
+    if room >= 1 {
+        let w = crate::cli::table::truncate(&worker, room);
+        let pad = room.saturating_sub(unicode_width::UnicodeWidthStr::width(w.as_str()));
+        spans.push(Span::raw(" ".repeat(pad)));
+        spans.push(Span::styled(w, if app.busy { t.accent() } else { t.dim() }));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+/// Hints for the current view: its own bindings, then help and quit, as many as fit.
+pub fn hints(app: &App, width: usize) -> Line<'static> {
+    let t = app.theme;
+    let mut spans: Vec<Span> = Vec::new();
+    let mut used = 0;
+    let tail: Vec<&keys::Binding> = keys::GLOBAL.iter().filter(|b| b.hint.is_some()).collect();
+    let tail_w: usize = tail
+        .iter()
+        .map(|b| {
+            b.shown.chars().count()
+                + b.hint
+                    .map_or(0, |h| unicode_width::UnicodeWidthStr::width(h.s()))
+                + 3
+        })
+        .sum();
+    let push = |spans: &mut Vec<Span<'static>>, used: &mut usize, b: &keys::Binding| {
+        let hint = b.hint.map(|h| h.s()).unwrap_or_default();
+        spans.push(Span::styled(format!(" {}", b.shown), t.key()));
+        spans.push(Span::raw(format!(" {hint} ")));
+        *used += b.shown.chars().count() + unicode_width::UnicodeWidthStr::width(hint) + 3;
+    };
+    for b in keys::view(app.tab).iter().filter(|b| b.hint.is_some()) {
+        let w = b.shown.chars().count()
+            + b.hint
+                .map_or(0, |h| unicode_width::UnicodeWidthStr::width(h.s()))
+            + 3;
+        if used + w + tail_w > width {
+            break;
+        }
+        push(&mut spans, &mut used, b);
+    }
+    for b in tail {
+        push(&mut spans, &mut used, b);
+    }
+    Line::from(spans)
+}
+
+fn render_footer(app: &App, f: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let rows = Layout::vertical(vec![Constraint::Length(1); area.height as usize]).split(area);
+    let message: Option<Line> = if app.filter_editing {
+        Some(Line::from(vec![
+            Span::styled(" / ", t.key()),
+            Span::raw(app.filter.value().to_string()),
+        ]))
+    } else if let Some(p) = &app.config_problem {
+        Some(Line::styled(
+            format!(" {}", tr!(T::TuiConfigProblem, p)),
+            t.bad(),
+        ))
+    } else {
+        app.message.as_ref().map(|(m, level)| {
+            let style = match level {
+                Level::Info => Style::new(),
+                Level::Warn => t.warn(),
+                Level::Error => t.error(),
+            };
+            Line::styled(format!(" {m}"), style)
+        })
+    };
+    if rows.len() >= 2 {
+        f.render_widget(hints(app, area.width as usize), rows[0]);
+        if let Some(m) = message {
+            f.render_widget(m, rows[1]);
+        }
+    } else {
+        f.render_widget(
+            message.unwrap_or_else(|| hints(app, area.width as usize)),
+            rows[0],
+        );
+    }
+    if app.filter_editing {
+        let row = rows[rows.len() - 1];
+        let x = row.x + 3 + app.filter.visual_cursor() as u16;
+        f.set_cursor_position((x.min(row.right().saturating_sub(1)), row.y));
+    }
+}

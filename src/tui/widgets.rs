@@ -1,0 +1,125 @@
+//! Small pieces several views share: the status badge, popups, masked numbers, dates.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Span;
+use unicode_width::UnicodeWidthStr;
+
+use crate::engine::{Attention, NumberStatus};
+use crate::i18n::T;
+use crate::model::number::mask_msisdn;
+use crate::tr;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+/// The one word that matters most about a number, and its style.
+pub fn badge(s: &NumberStatus, theme: Theme) -> Span<'static> {
+    let order = [
+        (Attention::InDoubt, T::AttInDoubt, theme.bad()),
+        (Attention::Failed, T::AttFailed, theme.bad()),
+        (Attention::Due, T::AttDue, theme.warn()),
+        (Attention::Low, T::AttLow, theme.warn()),
+        (Attention::Expiring, T::AttExpiring, theme.warn()),
+        (Attention::Inactive, T::AttInactive, theme.warn()),
+        (Attention::Unverified, T::AttUnverified, theme.warn()),
+        (Attention::OverBudget, T::AttOverBudget, theme.warn()),
+    ];
+    for (a, t, style) in order {
+        if s.has(a) {
+            return Span::styled(tr!(t), style);
+        }
+    }
+    Span::styled(tr!(T::AttentionOk), theme.ok())
+}
+
+pub fn msisdn(app: &App, m: &str) -> String {
+    if app.masked {
+        mask_msisdn(m)
+    } else {
+        m.to_string()
+    }
+}
+
+/// `2026-12-05 09:00`, or `12-05 09:00` when `short`.
+pub fn when(app: &App, t: DateTime<Utc>, short: bool) -> String {
+    let local = t.with_timezone(&app.config.timezone);
+    if short {
+        local.format("%m-%d %H:%M").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// A rectangle of `w`×`h` centred in `area` (clipped to it).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    r
+}
+
+pub fn days_left(d: Option<i64>) -> String {
+    match d {
+        Some(d) if d < 0 => tr!(T::DaysAgo, -d),
+        Some(d) => tr!(T::DaysShort, d),
+        None => "—".to_string(),
+    }
+}
+
+pub fn style_for_days(d: Option<i64>, app: &App) -> Style {
+    app.theme.urgency(NumberStatus::urgency(d, &app.config))
+}
+
+/// A column width that fits its widest cell (and header), within `min..=max`.
+pub fn fit<'a>(header: &str, cells: impl IntoIterator<Item = &'a str>, min: u16, max: u16) -> u16 {
+    let w = cells
+        .into_iter()
+        .map(UnicodeWidthStr::width)
+        .chain(std::iter::once(header.width()))
+        .max()
+        .unwrap_or(0);
+    (w as u16).clamp(min, max)
+}
+
+/// Breaks `text` into lines of at most `width` cells, at spaces where it can.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(4);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let add = if line.is_empty() {
+            word.width()
+        } else {
+            line.width() + 1 + word.width()
+        };
+        if add > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        while line.width() > width {
+            let cut = crate::cli::table::truncate(&line, width);
+            let kept = cut.trim_end_matches('…').to_string();
+            lines.push(kept.clone());
+            line = line[kept.len()..].to_string();
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// "label: " in the person's language (a full-width colon in Chinese).
+pub fn label(s: String) -> String {
+    match crate::i18n::lang() {
+        crate::i18n::Lang::Zh => format!("{s}："),
+        crate::i18n::Lang::En => format!("{s}: "),
+    }
+}

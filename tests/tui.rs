@@ -1,0 +1,304 @@
+//! The TUI without a terminal: key sequences on the `App`, and snapshots of each screen on
+//! a `TestBackend` (80×24 and 40×12, English and Chinese), with the clock pinned.
+
+use baohao::clock::Clock;
+use baohao::i18n::{Lang, with_lang};
+use baohao::store::Paths;
+use baohao::tui::app::{App, Overlay, Tab};
+use baohao::tui::theme::Theme;
+use baohao::tui::update::{Msg, update};
+use baohao::tui::view::view;
+use chrono::{DateTime, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+
+const NOW: &str = "2026-11-25T10:00:00Z";
+
+fn now() -> DateTime<Utc> {
+    NOW.parse().unwrap()
+}
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn demo() -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        baohao::cli::context::write_demo(&Paths::in_home(dir.path()), now()).unwrap();
+        Home { dir }
+    }
+
+    fn paths(&self) -> Paths {
+        Paths::in_home(self.dir.path())
+    }
+
+    fn app(&self) -> App {
+        App::open(self.paths(), Clock::Fixed(now()), Theme { color: false }).unwrap()
+    }
+
+    fn config_text(&self) -> String {
+        std::fs::read_to_string(self.paths().config).unwrap()
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(self.paths().log).unwrap()
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    update(
+        app,
+        Msg::Key(KeyEvent {
+            code,
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }),
+    );
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(app, f)).unwrap();
+    t.backend().to_string()
+}
+
+fn screen(app: &App) -> String {
+    render(app, 100, 30)
+}
+
+#[test]
+fn letters_typed_into_a_form_never_quit_delete_or_switch() {
+    let h = Home::demo();
+    let mut app = h.app();
+    keys(&mut app, "a");
+    assert!(matches!(app.overlay, Overlay::Form(_)));
+    key(&mut app, KeyCode::Down); // from the preset to the id
+    keys(&mut app, "qd1?x");
+    assert!(!app.quit);
+    assert_eq!(app.tab, Tab::Numbers);
+    assert!(matches!(app.overlay, Overlay::Form(_)), "still in the form");
+    assert!(screen(&app).contains("qd1?x"));
+    // Esc with edits asks first; n keeps editing; y discards.
+    key(&mut app, KeyCode::Esc);
+    assert!(screen(&app).contains("Discard your edits?"));
+    keys(&mut app, "n");
+    assert!(matches!(app.overlay, Overlay::Form(_)));
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "y");
+    assert!(matches!(app.overlay, Overlay::None));
+    assert_eq!(app.config.numbers.len(), 4, "nothing was added");
+}
+
+#[test]
+fn adding_a_number_from_a_preset_saves_the_config() {
+    let h = Home::demo();
+    let mut app = h.app();
+    keys(&mut app, "a");
+    // The preset list: none, China Mobile, Unicom, Telecom, giffgaff…
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Right);
+    }
+    // Enter now refuses: the id clashes with the demo's giffgaff and there is no number.
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains("is used twice"), "{s}");
+    assert!(s.contains("E.164"), "{s}");
+    // The focus went to the first error: the id.
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    keys(&mut app, "gg2");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    keys(&mut app, "+447700900555");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Overlay::None), "{}", screen(&app));
+    let text = h.config_text();
+    assert!(text.contains("\"id\": \"gg2\""));
+    assert!(text.contains("+447700900555"));
+    assert!(
+        text.contains("\"every_days\": 150"),
+        "the preset's rule came along"
+    );
+    assert_eq!(app.config.numbers.len(), 5);
+}
+
+#[test]
+fn space_toggles_a_rule_and_saves() {
+    let h = Home::demo();
+    let mut app = h.app();
+    keys(&mut app, "2");
+    assert!(h.config_text().contains("\"enabled\": true"));
+    keys(&mut app, " ");
+    let text = h.config_text();
+    assert_eq!(text.matches("\"enabled\": false").count(), 1, "{text}");
+    assert!(screen(&app).contains("Rule monthly is off."));
+    keys(&mut app, " ");
+    assert_eq!(h.config_text().matches("\"enabled\": false").count(), 0);
+}
+
+#[test]
+fn a_change_made_elsewhere_is_never_overwritten() {
+    let h = Home::demo();
+    let mut app = h.app();
+    let other = h
+        .config_text()
+        .replace("\"refresh_minutes\": 60", "\"refresh_minutes\": 15");
+    std::fs::write(h.paths().config, &other).unwrap();
+    keys(&mut app, "2 ");
+    let s = screen(&app);
+    assert!(s.contains("changed by another program"), "{s}");
+    assert_eq!(h.config_text(), other, "the other change stands");
+    assert_eq!(app.config.refresh_minutes, 15, "and was reloaded");
+    // Now the toggle goes through on top of it.
+    keys(&mut app, " ");
+    assert!(h.config_text().contains("\"refresh_minutes\": 15"));
+    assert!(h.config_text().contains("\"enabled\": false"));
+}
+
+#[test]
+fn resolving_an_in_doubt_recharge_from_history() {
+    let h = Home::demo();
+    let mut app = h.app();
+    keys(&mut app, "3/in doubt");
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("1 of"), "{}", screen(&app));
+    keys(&mut app, "u");
+    assert!(screen(&app).contains("go through?"));
+    keys(&mut app, "s");
+    assert!(
+        h.log_text()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("\"type\":\"resolved\"")
+    );
+    assert!(screen(&app).contains("Resolved"), "{}", screen(&app));
+    keys(&mut app, "u");
+    assert!(screen(&app).contains("Only an in-doubt recharge"));
+}
+
+#[test]
+fn a_manual_top_up_settles_the_reminder() {
+    let h = Home::demo();
+    let mut app = h.app();
+    assert!(
+        app.derived.statuses[0]
+            .attention
+            .iter()
+            .any(|a| a.as_str() == "due")
+    );
+    keys(&mut app, "t");
+    assert!(screen(&app).contains("settles the number's open reminder"));
+    key(&mut app, KeyCode::Enter);
+    let last = h.log_text().lines().last().unwrap().to_string();
+    assert!(
+        last.contains("\"type\":\"manual\"")
+            && last.contains("\"amount_minor\":1000")
+            && last.contains("\"intent\""),
+        "{last}"
+    );
+    assert!(
+        !app.derived.statuses[0]
+            .attention
+            .iter()
+            .any(|a| a.as_str() == "due")
+    );
+}
+
+#[test]
+fn deleting_asks_first() {
+    let h = Home::demo();
+    let mut app = h.app();
+    keys(&mut app, "d");
+    assert!(screen(&app).contains("Delete 移动保号卡 (cmcc)"));
+    keys(&mut app, "n");
+    assert_eq!(app.config.numbers.len(), 4);
+    keys(&mut app, "dy");
+    assert_eq!(app.config.numbers.len(), 3);
+    assert!(!h.config_text().contains("\"cmcc\""));
+}
+
+#[test]
+fn entries_appended_by_another_process_appear() {
+    let h = Home::demo();
+    let mut app = h.app();
+    let before = app.history.rows.len();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(h.dir.path())
+        .args(["activity", "giffgaff", "--note", "from another shell"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    update(&mut app, Msg::LogGrew);
+    assert_eq!(app.history.rows.len(), before + 1);
+    keys(&mut app, "3");
+    assert!(
+        screen(&app).contains("from another shell"),
+        "{}",
+        screen(&app)
+    );
+}
+
+#[test]
+fn the_terminal_too_small_says_so() {
+    let h = Home::demo();
+    let app = h.app();
+    let s = render(&app, 30, 8);
+    assert!(s.contains("too small"), "{s}");
+}
+
+// ---- snapshots of every screen, pinned clock, no colour.
+
+fn snap(name: &str, app: &App, w: u16, h: u16) {
+    insta::assert_snapshot!(name, render(app, w, h));
+}
+
+#[test]
+fn snapshots_english() {
+    let h = Home::demo();
+    let mut app = h.app();
+    for (size, (w, hh)) in [("80x24", (80, 24)), ("40x12", (40, 12))] {
+        for (tab, k) in [
+            ("numbers", "1"),
+            ("rules", "2"),
+            ("history", "3"),
+            ("forecast", "4"),
+        ] {
+            keys(&mut app, k);
+            snap(&format!("{tab}_{size}"), &app, w, hh);
+        }
+    }
+    keys(&mut app, "1?");
+    snap("help_80x24", &app, 80, 24);
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "2a");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    keys(&mut app, "10.005");
+    snap("rule_form_error_80x24", &app, 80, 24);
+}
+
+#[test]
+fn snapshots_chinese() {
+    with_lang(Lang::Zh, || {
+        let h = Home::demo();
+        let mut app = h.app();
+        snap("zh_numbers_80x24", &app, 80, 24);
+        keys(&mut app, "2");
+        snap("zh_rules_80x24", &app, 80, 24);
+        keys(&mut app, "3");
+        snap("zh_history_40x12", &app, 40, 12);
+    });
+}
