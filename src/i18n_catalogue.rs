@@ -208,7 +208,7 @@ catalogue! {
     TuiActiveBy => "use it by {0} ({1})", "请在 {0} 前使用（{1}）";
     TuiNoRules => "no rules: press 2, then a", "没有规则：按 2 再按 a";
     TuiLastEntries => "last entries", "最近记录";
-    TuiBalanceTrend => "balance readings", "余额读数";
+    TuiBalanceTrend => "trend", "走势";
     // ---- TUI: rules
     TuiNoRulesAdd => "no rules yet: press a to add one", "还没有规则：按 a 添加";
     TuiOff => "off", "已关闭";
@@ -369,4 +369,5 @@ catalogue! {
     TuiRuleHeld => "held back", "已暂缓";
     TuiWhenLow => "when low", "余额不足时";
     ColDate => "DATE", "日期";
+    TuiReadSinceChecked => "since {0}, checked {1}", "自 {0} 起，{1} 已核对";
 }

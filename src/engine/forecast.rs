@@ -230,12 +230,16 @@ fn simulate(
             let amount = rule.amount.minor;
             let fire_at = match &rule.trigger {
                 Trigger::Monthly { day: md, at } => {
+                    // Only on the rule's day is there anything to work out.
                     let month = YearMonth::of(day);
+                    if month.day(*md) != day {
+                        continue;
+                    }
                     let t = monthly_due(tz, month, *md, *at);
                     let key = format!("{}:{month}", rule.id);
                     let known = ns.is_some_and(|n| n.key(&key).is_some())
                         || taken.contains(&(rule.id.clone(), key));
-                    (month.day(*md) == day && t > now && !known).then_some((t, false))
+                    (t > now && !known).then_some((t, false))
                 }
                 Trigger::KeepAlive { every_days } => sim
                     .last_activity

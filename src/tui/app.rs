@@ -119,8 +119,6 @@ pub struct Derived {
     pub forecast: Forecast,
     pub statuses: Vec<NumberStatus>,
     pub rule_rows: Vec<RuleRow>,
-    /// Minute of the last computation.
-    pub minute: i64,
 }
 
 pub struct App {
@@ -151,6 +149,8 @@ pub struct App {
     pub busy: bool,
     pub last_refresh: Option<DateTime<Utc>>,
     pub refresh_errors: HashMap<String, String>,
+    /// When this session's worker last read each number's balance (even if unchanged).
+    pub checked: HashMap<String, DateTime<Utc>>,
     pub derived: Derived,
     /// Commands for the in-process worker, sent by the event loop.
     pub outbox: Vec<Command>,
@@ -199,6 +199,7 @@ impl App {
             busy: false,
             last_refresh: None,
             refresh_errors: HashMap::new(),
+            checked: HashMap::new(),
             derived: Derived::default(),
             outbox: Vec::new(),
             quit: false,
@@ -266,7 +267,6 @@ impl App {
             forecast: f,
             statuses,
             rule_rows,
-            minute: self.now.timestamp() / 60,
         };
         if derived != self.derived {
             self.derived = derived;

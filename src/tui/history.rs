@@ -86,7 +86,13 @@ fn amount(e: &Entry) -> String {
 /// One entry as a line (the Numbers tab's "last entries").
 pub fn entry_line(app: &App, e: &Entry) -> Line<'static> {
     let mut spans = vec![
-        Span::styled(format!("  {} ", when(app, e.at, false)), app.theme.dim()),
+        Span::styled(
+            format!(
+                "  {} ",
+                e.at.with_timezone(&app.config.timezone).format("%m-%d")
+            ),
+            app.theme.dim(),
+        ),
         Span::raw(format!("{} {} ", kind_label(e.kind), amount(e))),
     ];
     if let Some(s) = e.status {

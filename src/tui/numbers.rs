@@ -6,9 +6,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use crate::engine::{EntryKind, NumberStatus};
+use crate::engine::NumberStatus;
 use crate::i18n::T;
 use crate::model::{Money, Number};
 use crate::tr;
@@ -106,7 +106,8 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
         tr!(T::ColStatus),
     );
     let mut header = vec![Cell::from(h_label.clone())];
-    let mut widths = vec![Constraint::Fill(1)];
+    let label_w = fit(&h_label, numbers.iter().map(|n| n.label.as_str()), 8, 32);
+    let mut widths = vec![Constraint::Length(label_w)];
     if show_number {
         header.push(Cell::from(h_number.clone()));
         widths.push(Constraint::Length(fit(
@@ -179,54 +180,68 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
         cells.push(Cell::from(badges[i].clone()));
         Row::new(cells)
     });
+    // As wide as its columns, not the screen: a selection move repaints two short rows.
+    let used: u16 = widths
+        .iter()
+        .map(|w| if let Constraint::Length(l) = w { *l } else { 0 })
+        .sum::<u16>()
+        + 2 * (widths.len() as u16 - 1)
+        + 1;
+    let area = Rect {
+        width: used.min(area.width),
+        ..area
+    };
+    if used > area.width {
+        widths[0] = Constraint::Fill(1);
+    }
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(t.header()))
-        .row_highlight_style(t.selected())
+        // Only the label is highlighted (with a marker): a move repaints two labels, not
+        // two whole rows, which is most of what goes over the wire.
+        .cell_highlight_style(t.selected())
+        .highlight_symbol("›")
+        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
         .column_spacing(2);
     let mut state = TableState::default()
-        .with_selected(Some(app.sel[Tab::Numbers.index()]))
+        .with_selected_cell(Some((app.sel[Tab::Numbers.index()], 0)))
         .with_offset(app.offset[0].get());
     f.render_stateful_widget(table, area, &mut state);
     app.offset[0].set(state.offset());
     app.page[0].set(area.height.saturating_sub(1) as usize);
 }
 
+/// Entries shown in the pane (the History tab has them all).
+const PANE_ENTRIES: usize = 3;
+
+/// The detail pane. Every section keeps its row whatever number is selected (missing
+/// values show as "—", the rules take as many rows as the number with the most), so moving
+/// the selection repaints only the text that differs — a few hundred bytes over SSH.
 fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     let t = app.theme;
-    let block = Block::new().borders(Borders::TOP).title(Span::styled(
-        format!(" {} · {} ", n.label, msisdn(app, &n.msisdn)),
-        t.title(),
-    ));
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .title(Span::styled(format!(" {} ", n.label), t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let ns = app.state().number(&n.id);
-    let readings: Vec<u64> = ns
-        .map(|ns| {
-            ns.readings
-                .iter()
-                .map(|(_, b)| (*b).max(0) as u64)
-                .collect()
-        })
-        .unwrap_or_default();
-    let spark_h = if inner.height >= 12 && readings.len() >= 2 {
-        3
-    } else {
-        0
-    };
-    let [text_area, spark_area] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(spark_h)]).areas(inner);
-    let mut lines: Vec<Line> = Vec::new();
     let dim = t.dim();
     let label = |s: String| Span::styled(colon(s), dim);
+    let none = || Span::styled("—", dim);
+    let mut lines: Vec<Line> = Vec::new();
     // Balance.
     let mut bal = vec![label(tr!(T::TuiBalanceLabel))];
     match s.observed {
         Some((b, at)) => {
             bal.push(Span::raw(Money::new(b, n.currency).display()));
-            bal.push(Span::styled(
-                format!(" ({})", tr!(T::TuiReadAt, when(app, at, false))),
-                dim,
-            ));
+            let read = match app.checked.get(&n.id).filter(|c| **c > at) {
+                Some(c) => tr!(
+                    T::TuiReadSinceChecked,
+                    when(app, at, true),
+                    c.with_timezone(&app.config.timezone).format("%H:%M")
+                ),
+                None => tr!(T::TuiReadAt, when(app, at, true)),
+            };
+            bal.push(Span::styled(format!(" ({read})"), dim));
             if let Some(e) = s.expected.filter(|e| *e != b) {
                 bal.push(Span::raw(format!(
                     "  {} {}",
@@ -238,12 +253,37 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         None => bal.push(Span::styled(tr!(T::TuiNoReading), dim)),
     }
     lines.push(Line::from(bal));
-    if let Some(err) = app.refresh_errors.get(&n.id) {
-        lines.push(Line::from(vec![
-            label(tr!(T::TuiRefreshFailedLabel)),
-            Span::styled(err.clone(), t.error()),
-        ]));
+    // The balance trend as a word-sized sparkline: the last readings, eight levels.
+    let readings: Vec<i64> = ns
+        .map(|ns| {
+            ns.readings
+                .iter()
+                .rev()
+                .take(16)
+                .rev()
+                .map(|(_, b)| *b)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut trend = vec![label(tr!(T::TuiBalanceTrend))];
+    if readings.len() >= 3 {
+        let (lo, hi) = (
+            readings.iter().min().copied().unwrap_or(0),
+            readings.iter().max().copied().unwrap_or(0),
+        );
+        trend.push(Span::styled(sparkline(&readings), t.accent()));
+        trend.push(Span::styled(
+            format!(
+                " {}–{}",
+                Money::new(lo, n.currency),
+                Money::new(hi, n.currency)
+            ),
+            dim,
+        ));
+    } else {
+        trend.push(none());
     }
+    lines.push(Line::from(trend));
     // Plan and deadlines.
     let mut plan = Vec::new();
     if let Some(fee) = n.plan.monthly_fee {
@@ -262,15 +302,16 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             b.display()
         ));
     }
-    lines.push(Line::from(vec![
-        label(tr!(T::TuiPlan)),
-        Span::raw(if plan.is_empty() {
-            "—".into()
-        } else {
-            plan.join(" · ")
-        }),
-        Span::styled(format!("  {}", n.carrier), dim),
-    ]));
+    let mut plan_line = vec![label(tr!(T::TuiPlan))];
+    if plan.is_empty() {
+        plan_line.push(none());
+    } else {
+        plan_line.push(Span::raw(plan.join(" · ")));
+    }
+    if !n.carrier.is_empty() {
+        plan_line.push(Span::styled(format!("  {}", n.carrier), dim));
+    }
+    lines.push(Line::from(plan_line));
     let mut dl = vec![label(tr!(T::TuiDeadlines))];
     if let (Some(v), d) = (s.validity, s.validity_days_left) {
         dl.push(Span::styled(
@@ -286,11 +327,19 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         ));
     }
     if dl.len() == 1 {
-        dl.push(Span::styled("—", dim));
+        dl.push(none());
     }
     lines.push(Line::from(dl));
-    // Rules.
+    // Rules, in as many rows as the number with the most rules needs.
     lines.push(Line::from(label(tr!(T::TuiRulesLabel))));
+    let rule_rows = app
+        .config
+        .numbers
+        .iter()
+        .map(|x| x.rules.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     if n.rules.is_empty() {
         lines.push(Line::styled(format!("  {}", tr!(T::TuiNoRules)), dim));
     }
@@ -301,7 +350,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             .items
             .iter()
             .find(|p| p.number == n.id && p.rule == r.id)
-            .map(|p| when(app, p.at, false));
+            .map(|p| when(app, p.at, true));
         let style = if r.enabled { Style::new() } else { dim };
         let mut spans = vec![Span::styled(
             format!("  {} {}", if r.enabled { "✓" } else { "✗" }, r.describe()),
@@ -312,39 +361,58 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         }
         lines.push(Line::from(spans));
     }
-    // The last entries of this number.
-    let room = (text_area.height as usize).saturating_sub(lines.len() + 1);
-    if room > 0 {
-        lines.push(Line::from(label(tr!(T::TuiLastEntries))));
-        let mut shown = 0;
-        for row in app.history.rows.iter().rev() {
-            if shown >= room {
-                break;
-            }
-            if crate::tui::app::row_number(row) != n.id {
-                continue;
-            }
-            let Some(e) = app.history.entry(row, &app.config, app.now) else {
-                continue;
+    for _ in n.rules.len().max(1)..rule_rows {
+        lines.push(Line::raw(""));
+    }
+    // The last entries of this number (balance readings aside: the trend shows them).
+    lines.push(Line::from(label(tr!(T::TuiLastEntries))));
+    let entries: Vec<Line> = app
+        .history
+        .rows
+        .iter()
+        .rev()
+        .filter(|row| {
+            crate::tui::app::row_number(row) == n.id
+                && !matches!(row, crate::engine::Row::Balance { .. })
+        })
+        .take(PANE_ENTRIES)
+        .filter_map(|row| app.history.entry(row, &app.config, app.now))
+        .map(|e| crate::tui::history::entry_line(app, &e))
+        .collect();
+    if entries.is_empty() {
+        lines.push(Line::styled(format!("  {}", tr!(T::HistoryEmpty)), dim));
+    }
+    let shown = entries.len().max(1);
+    lines.extend(entries);
+    for _ in shown..PANE_ENTRIES {
+        lines.push(Line::raw(""));
+    }
+    // A failed refresh, last, so that it never moves the rest.
+    if let Some(err) = app.refresh_errors.get(&n.id) {
+        lines.push(Line::from(vec![
+            label(tr!(T::TuiRefreshFailedLabel)),
+            Span::styled(err.clone(), t.error()),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// One line of block characters, lowest reading to highest.
+pub fn sparkline(values: &[i64]) -> String {
+    const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let (lo, hi) = (
+        values.iter().min().copied().unwrap_or(0),
+        values.iter().max().copied().unwrap_or(0),
+    );
+    values
+        .iter()
+        .map(|v| {
+            let i = if hi == lo {
+                3
+            } else {
+                ((v - lo) * 7 / (hi - lo)) as usize
             };
-            if e.kind == EntryKind::Balance {
-                continue;
-            }
-            lines.push(crate::tui::history::entry_line(app, &e));
-            shown += 1;
-        }
-        if shown == 0 {
-            lines.push(Line::styled(format!("  {}", tr!(T::HistoryEmpty)), dim));
-        }
-    }
-    f.render_widget(Paragraph::new(lines), text_area);
-    if spark_h > 0 {
-        let take = spark_area.width as usize;
-        let data: Vec<u64> = readings[readings.len().saturating_sub(take)..].to_vec();
-        let spark = Sparkline::default()
-            .block(Block::new().title(Span::styled(tr!(T::TuiBalanceTrend), dim)))
-            .data(&data)
-            .style(t.accent());
-        f.render_widget(spark, spark_area);
-    }
+            LEVELS[i.min(7)]
+        })
+        .collect()
 }

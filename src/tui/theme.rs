@@ -30,12 +30,10 @@ impl Theme {
         Style::new()
     }
 
+    /// Secondary text: the terminal's own faint rendition of its foreground (cheaper to
+    /// send than a colour, and right on light and dark backgrounds alike).
     pub fn dim(self) -> Style {
-        if self.color {
-            Style::new().fg(Color::DarkGray)
-        } else {
-            Style::new().add_modifier(Modifier::DIM)
-        }
+        Style::new().add_modifier(Modifier::DIM)
     }
 
     pub fn title(self) -> Style {

@@ -65,9 +65,9 @@ fn worker(app: &mut App, r: Report) {
             }
         }
         Report::Refreshed { number, .. } => {
-            if app.refresh_errors.remove(&number).is_some() {
-                app.dirty = true;
-            }
+            app.refresh_errors.remove(&number);
+            app.checked.insert(number, app.clock.now());
+            app.dirty = true;
         }
         Report::RefreshFailed { number, reason } => {
             app.say(tr!(T::LogRefreshFailed, number, reason), Level::Warn);

@@ -311,7 +311,11 @@ impl Worker {
 
     /// One pass: refresh balances, run what is due, settle what a query can, send alerts.
     pub async fn pass(&mut self, which: Which) {
-        self.report(Report::Busy(true));
+        // A plan-only pass (every minute) is silent unless it does something.
+        let visible = which != Which::None;
+        if visible {
+            self.report(Report::Busy(true));
+        }
         self.reload_config();
         self.catch_up();
         if let Some((config, _)) = self.config.clone() {
@@ -328,9 +332,11 @@ impl Worker {
         if which == Which::All {
             self.last_full = Some(now);
         }
-        let next = now + Duration::from_std(self.refresh_every()).unwrap_or(Duration::hours(1));
-        self.report(Report::Idle { at: now, next });
-        self.report(Report::Busy(false));
+        if visible {
+            let next = now + Duration::from_std(self.refresh_every()).unwrap_or(Duration::hours(1));
+            self.report(Report::Idle { at: now, next });
+            self.report(Report::Busy(false));
+        }
     }
 
     async fn refresh(&mut self, config: &Config, which: &Which) {

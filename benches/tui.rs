@@ -1,0 +1,194 @@
+//! TUI speed (issue 3): time to the first frame on a 10,000-event log (the real binary in a
+//! pseudo-terminal), one frame of the History tab at 200×50 over 1,000,000 events, and the
+//! bytes a selection move writes at 100×30. Run: `cargo bench --bench tui`.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use baohao::clock::Clock;
+use baohao::store::Paths;
+use baohao::tui::app::{App, Tab};
+use baohao::tui::theme::Theme;
+use baohao::tui::update::{Msg, update};
+use baohao::tui::{draw, terminal_on};
+use chrono::{DateTime, Utc};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+
+#[derive(Clone, Default)]
+struct Counter(Arc<AtomicUsize>);
+
+impl Write for Counter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.fetch_add(b.len(), Ordering::Relaxed);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn key(app: &mut App, c: char) {
+    update(
+        app,
+        Msg::Key(KeyEvent {
+            code: KeyCode::Char(c),
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }),
+    );
+}
+
+/// A home with the benchmark config and a log of `events` events.
+fn home(dir: &std::path::Path, events: usize) -> std::path::PathBuf {
+    let home = dir.join(format!("tui-home-{events}"));
+    if !home.join("config.json").exists() {
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::write(home.join("config.json"), common::config_text(200)).unwrap();
+        std::fs::copy(common::log_file(dir, events, 200), home.join("log.jsonl")).unwrap();
+    }
+    home
+}
+
+/// Milliseconds from spawning `baohao` in a pty to the end of its first frame.
+fn first_frame(home: &std::path::Path) -> f64 {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 30,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_baohao"));
+    cmd.arg("--home");
+    cmd.arg(home);
+    cmd.env("TERM", "xterm-256color");
+    let t = Instant::now();
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 65536];
+    let end_sync = b"\x1b[?2026l";
+    let elapsed = loop {
+        let n = reader.read(&mut buf).unwrap();
+        seen.extend_from_slice(&buf[..n]);
+        if seen.windows(end_sync.len()).any(|w| w == end_sync) {
+            break t.elapsed();
+        }
+    };
+    writer.write_all(b"q").unwrap();
+    let _ = child.wait();
+    elapsed.as_secs_f64() * 1e3
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        println!("tui: benchmark");
+        return;
+    }
+    let dir = common::data_dir();
+    let now: DateTime<Utc> = "2026-11-25T10:00:00Z".parse().unwrap();
+    let smoke = !args.iter().any(|a| a == "--bench");
+    let big_events = if smoke { 2_000 } else { 1_000_000 };
+
+    // 1. First frame of the real binary on a 10,000-event home.
+    let h10k = home(&dir, 10_000);
+    let mut times: Vec<f64> = (0..if smoke { 1 } else { 11 })
+        .map(|_| first_frame(&h10k))
+        .collect();
+    times.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "first frame, 10k-event log, 100x30 pty: {:.1} ms median of {}  (target ≤ 50 ms)",
+        times[times.len() / 2],
+        times.len()
+    );
+
+    // 2. One History frame at 200x50 over a big log: build only the visible rows.
+    let big = home(&dir, big_events);
+    let t = Instant::now();
+    let mut app = App::open(
+        Paths::in_home(&big),
+        Clock::Fixed(now),
+        Theme { color: true },
+    )
+    .unwrap();
+    println!(
+        "opening the {big_events}-event home: {:.0} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    app.tab = Tab::History;
+    let counter = Counter::default();
+    let mut term = terminal_on(counter.clone(), 200, 50).unwrap();
+    draw(&mut term, &app).unwrap();
+    let frames = if smoke { 10 } else { 2_000 };
+    let mut per = Vec::with_capacity(frames);
+    for i in 0..frames {
+        // Alternate moving down and up so every frame has something to draw.
+        key(&mut app, if i % 2 == 0 { 'j' } else { 'k' });
+        let t = Instant::now();
+        draw(&mut term, &app).unwrap();
+        per.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    per.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "History frame at 200x50 over {big_events} events: median {:.3} ms, p99 {:.3} ms  (target < 2 ms)",
+        per[per.len() / 2],
+        per[per.len() * 99 / 100]
+    );
+    // Paging to the far end is no slower: rows are built only for the screen.
+    key(&mut app, 'G');
+    let t = Instant::now();
+    draw(&mut term, &app).unwrap();
+    println!(
+        "History frame after G (oldest entries): {:.3} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+
+    // 3. Bytes written by selection moves at 100x30 (demo data): every move down and back.
+    let demo = tempfile::tempdir().unwrap();
+    baohao::cli::context::write_demo(&Paths::in_home(demo.path()), now).unwrap();
+    for (tab, label) in [
+        ('3', "History"),
+        ('2', "Rules"),
+        ('4', "Forecast"),
+        ('1', "Numbers (its detail pane follows the selection)"),
+    ] {
+        let mut app = App::open(
+            Paths::in_home(demo.path()),
+            Clock::Fixed(now),
+            Theme { color: true },
+        )
+        .unwrap();
+        let counter = Counter::default();
+        let mut term = terminal_on(counter.clone(), 100, 30).unwrap();
+        key(&mut app, tab);
+        draw(&mut term, &app).unwrap();
+        let mut moves = Vec::new();
+        for c in "jjjkkk".chars() {
+            let before = counter.0.load(Ordering::Relaxed);
+            key(&mut app, c);
+            draw(&mut term, &app).unwrap();
+            moves.push(counter.0.load(Ordering::Relaxed) - before);
+        }
+        let before = counter.0.load(Ordering::Relaxed);
+        // An idle loop never draws; were it to, an unchanged frame is only the sync codes.
+        draw(&mut term, &app).unwrap();
+        let redundant = counter.0.load(Ordering::Relaxed) - before;
+        moves.sort();
+        println!(
+            "selection moves at 100x30, {label}: {}–{} bytes, median {}  (target < 1024); an unchanged frame: {redundant} bytes",
+            moves[0],
+            moves[moves.len() - 1],
+            moves[moves.len() / 2]
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! The real binary in a pseudo-terminal (portable-pty), its screen read by a terminal
+//! emulator (vt100): toggle a rule, quit, and check that the config changed, the terminal
+//! left the alternate screen, and nothing is written while idle.
+
+use std::io::{Read, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+struct Session {
+    parser: vt100::Parser,
+    rx: mpsc::Receiver<Vec<u8>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    bytes: usize,
+}
+
+impl Session {
+    fn start(home: &std::path::Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Session {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_baohao"));
+        cmd.arg("--home");
+        cmd.arg(home);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        cmd.env_remove("LC_ALL");
+        cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        if tx.send(buf[..n].to_vec()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        let size = |n: u16| std::num::NonZeroU16::new(n).expect("a terminal has a size");
+        Session {
+            parser: vt100::Parser::new(size(rows), size(cols), 0),
+            rx,
+            writer,
+            child,
+            bytes: 0,
+        }
+    }
+
+    /// Reads what the program wrote for up to `d`.
+    fn pump(&mut self, d: Duration) {
+        let end = Instant::now() + d;
+        while let Some(left) = end.checked_duration_since(Instant::now()) {
+            match self.rx.recv_timeout(left) {
+                Ok(b) => {
+                    self.bytes += b.len();
+                    self.parser.process(&b);
+                }
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.screen().contents()
+    }
+
+    fn wait_for(&mut self, text: &str) {
+        let end = Instant::now() + Duration::from_secs(15);
+        while !self.screen().contains(text) {
+            assert!(
+                Instant::now() < end,
+                "never showed {text:?}; screen:\n{}",
+                self.screen()
+            );
+            self.pump(Duration::from_millis(100));
+        }
+    }
+
+    fn send(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Waits until nothing has been written for `quiet`.
+    fn settle(&mut self, quiet: Duration) {
+        loop {
+            let before = self.bytes;
+            self.pump(quiet);
+            if self.bytes == before {
+                return;
+            }
+        }
+    }
+}
+
+fn demo_home() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(dir.path())
+        .args(["init", "--demo"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    dir
+}
+
+#[test]
+fn toggle_a_rule_quit_and_leave_the_terminal_clean() {
+    let dir = demo_home();
+    let mut s = Session::start(dir.path(), 80, 24, &[]);
+    s.wait_for("Numbers");
+    s.wait_for("移动保号卡");
+    assert!(
+        s.parser.screen().alternate_screen(),
+        "the TUI draws on the alternate screen"
+    );
+    s.send("2");
+    s.wait_for("NEXT RECHARGE");
+    s.send(" ");
+    s.wait_for("Rule monthly is off.");
+    let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
+    assert!(config.contains("\"enabled\": false"), "{config}");
+    s.send("q");
+    let end = Instant::now() + Duration::from_secs(10);
+    loop {
+        s.pump(Duration::from_millis(100));
+        if let Ok(Some(status)) = s.child.try_wait() {
+            assert!(status.success(), "{status:?}");
+            break;
+        }
+        assert!(Instant::now() < end, "did not quit");
+    }
+    s.pump(Duration::from_millis(300));
+    assert!(
+        !s.parser.screen().alternate_screen(),
+        "left the alternate screen"
+    );
+    assert!(
+        !s.parser.screen().hide_cursor(),
+        "the cursor is visible again"
+    );
+    assert!(!s.screen().contains("panicked"));
+}
+
+#[test]
+fn nothing_is_written_while_idle_and_a_keypress_costs_little() {
+    let dir = demo_home();
+    let mut s = Session::start(dir.path(), 100, 30, &[]);
+    s.wait_for("移动保号卡");
+    // The worker's first pass redraws the header; then all is quiet.
+    s.settle(Duration::from_millis(1500));
+    let before = s.bytes;
+    s.pump(Duration::from_secs(3));
+    assert_eq!(s.bytes, before, "bytes written while idle");
+    // Moving through a list repaints two rows, not the screen.
+    s.send("3");
+    s.wait_for("newest first");
+    s.settle(Duration::from_millis(500));
+    let before = s.bytes;
+    s.send("j");
+    s.settle(Duration::from_millis(500));
+    let moved = s.bytes - before;
+    assert!(
+        moved > 0 && moved < 1024,
+        "moving the selection wrote {moved} bytes"
+    );
+    s.send("q");
+    s.pump(Duration::from_millis(500));
+}
+
+#[test]
+fn a_tiny_terminal_is_told_so_and_chinese_and_no_color_work() {
+    let dir = demo_home();
+    let mut s = Session::start(dir.path(), 30, 8, &[]);
+    s.wait_for("too small");
+    s.send("q");
+    s.pump(Duration::from_millis(500));
+    let mut s = Session::start(
+        dir.path(),
+        80,
+        24,
+        &[("LANG", "zh_CN.UTF-8"), ("NO_COLOR", "1")],
+    );
+    s.wait_for("号码");
+    s.wait_for("下次充值");
+    // NO_COLOR: no colour codes at all, selection by reverse video.
+    // The selection: a marker, then the label in reverse video.
+    assert_eq!(s.parser.screen().cell(2, 0).unwrap().contents(), "›");
+    assert!(
+        s.parser.screen().cell(2, 1).unwrap().inverse(),
+        "the selected label is reversed"
+    );
+    for r in 0..24 {
+        for c in 0..80 {
+            if let Some(cell) = s.parser.screen().cell(r, c) {
+                assert_eq!(cell.fgcolor(), vt100::Color::Default, "colour at {r},{c}");
+            }
+        }
+    }
+    s.send("q");
+    s.pump(Duration::from_millis(500));
+}
