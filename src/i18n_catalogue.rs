@@ -370,4 +370,5 @@ catalogue! {
     TuiWhenLow => "when low", "余额不足时";
     ColDate => "DATE", "日期";
     TuiReadSinceChecked => "since {0}, checked {1}", "自 {0} 起，{1} 已核对";
+    StSettled => "settled", "已处理";
 }

@@ -45,6 +45,24 @@ pub fn kind_label(k: EntryKind) -> String {
     }
 }
 
+/// The status a person reads: a reminder already answered by a top-up says "settled".
+pub fn entry_status_label(e: &Entry) -> String {
+    match e.status {
+        Some(EntryStatus::Reminder) if e.reference.is_some() => tr!(T::StSettled),
+        Some(s) => status_label(s),
+        None => String::new(),
+    }
+}
+
+/// What the reference column shows a person (a settled reminder's link is not for people).
+pub fn entry_detail(e: &Entry) -> Option<String> {
+    match (e.kind, e.status) {
+        (EntryKind::Recharge, Some(EntryStatus::Reminder)) => None,
+        (EntryKind::Recharge, _) => e.reference.clone().or_else(|| e.error.clone()),
+        _ => e.note.clone(),
+    }
+}
+
 pub fn status_label(s: EntryStatus) -> String {
     match s {
         EntryStatus::Succeeded => tr!(T::StSucceeded),
@@ -122,7 +140,7 @@ pub fn human(entries: &[Entry], tz: chrono_tz::Tz) -> String {
             e.number.clone(),
             kind_label(e.kind),
             amount,
-            e.status.map(status_label).unwrap_or_default(),
+            entry_status_label(e),
             e.rule.clone().unwrap_or_default(),
             e.attempts.map(|a| a.to_string()).unwrap_or_default(),
             truncate(&reference, 32),

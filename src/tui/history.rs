@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Row, Table, TableState};
 
-use crate::cli::history::{flag_label, kind_label, status_label};
+use crate::cli::history::{entry_detail, entry_status_label, flag_label, kind_label, status_label};
 use crate::engine::calendar::YearMonth;
 use crate::engine::{Entry, EntryStatus};
 use crate::i18n::T;
@@ -41,7 +41,7 @@ pub fn search_text(app: &App, row: &crate::engine::Row) -> String {
             " {} {} {}",
             st.as_str(),
             st.as_str().replace('_', " "),
-            status_label(st)
+            entry_status_label(&e)
         ));
     }
     for f in &e.flags {
@@ -96,7 +96,7 @@ pub fn entry_line(app: &App, e: &Entry) -> Line<'static> {
         Span::raw(format!("{} {} ", kind_label(e.kind), amount(e))),
     ];
     if let Some(s) = e.status {
-        spans.push(Span::styled(status_label(s), status_style(app, Some(s))));
+        spans.push(Span::styled(entry_status_label(e), status_style(app, Some(s))));
     }
     for f in &e.flags {
         spans.push(Span::styled(
@@ -178,7 +178,7 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
             .zip(&amounts)
             .map(|(e, a)| {
                 let what = match e.status {
-                    Some(st) => Span::styled(status_label(st), status_style(app, Some(st))),
+                    Some(st) => Span::styled(entry_status_label(e), status_style(app, Some(st))),
                     None => Span::styled(kind_label(e.kind), t.dim()),
                 };
                 Row::new(vec![
@@ -235,10 +235,7 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
                     Cell::from(label),
                     Cell::from(kind_label(e.kind)),
                     Cell::from(Line::from(a.clone()).right_aligned()),
-                    Cell::from(Span::styled(
-                        e.status.map(status_label).unwrap_or_default(),
-                        status_style(app, e.status),
-                    )),
+                    Cell::from(Span::styled(entry_status_label(e), status_style(app, e.status))),
                 ];
                 if w >= 72 {
                     cells.push(Cell::from(e.rule.clone().unwrap_or_default()));
@@ -249,13 +246,7 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
                     ));
                 }
                 if w >= 84 {
-                    let detail = match e.kind {
-                        crate::engine::EntryKind::Recharge => {
-                            e.reference.clone().or_else(|| e.error.clone())
-                        }
-                        _ => e.note.clone(),
-                    };
-                    cells.push(Cell::from(detail.unwrap_or_default()));
+                    cells.push(Cell::from(entry_detail(e).unwrap_or_default()));
                 }
                 let flags: Vec<String> = e.flags.iter().map(|f| flag_label(*f)).collect();
                 cells.push(Cell::from(Span::styled(
