@@ -50,7 +50,9 @@ fn rgb(c: Color, default: &str) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The buffer as an SVG: a background rectangle per styled run, then its text.
@@ -63,7 +65,11 @@ fn svg(buf: &Buffer, title: &str) -> String {
         w as f32 * CELL_W + 20.0,
         h as f32 * CELL_H + 20.0
     );
-    let _ = writeln!(out, r#"<title>{}</title><rect width="100%" height="100%" rx="6" fill="{BG}"/>"#, esc(title));
+    let _ = writeln!(
+        out,
+        r#"<title>{}</title><rect width="100%" height="100%" rx="6" fill="{BG}"/>"#,
+        esc(title)
+    );
     for y in 0..h {
         let mut x = 0;
         while x < w {
@@ -83,10 +89,18 @@ fn svg(buf: &Buffer, title: &str) -> String {
             let px = 10.0 + x as f32 * CELL_W;
             let py = 10.0 + y as f32 * CELL_H;
             if bg != BG {
-                let _ = writeln!(out, r#"<rect x="{px}" y="{py}" width="{}" height="{CELL_H}" fill="{bg}"/>"#, width as f32 * CELL_W);
+                let _ = writeln!(
+                    out,
+                    r#"<rect x="{px}" y="{py}" width="{}" height="{CELL_H}" fill="{bg}"/>"#,
+                    width as f32 * CELL_W
+                );
             }
             if !symbol.trim().is_empty() {
-                let weight = if style.add_modifier.contains(Modifier::BOLD) { r#" font-weight="bold""# } else { "" };
+                let weight = if style.add_modifier.contains(Modifier::BOLD) {
+                    r#" font-weight="bold""#
+                } else {
+                    ""
+                };
                 let _ = writeln!(
                     out,
                     r#"<text x="{px}" y="{}" fill="{fg}"{weight} textLength="{}" lengthAdjust="spacingAndGlyphs">{}</text>"#,
@@ -103,7 +117,15 @@ fn svg(buf: &Buffer, title: &str) -> String {
 }
 
 fn key(app: &mut App, code: KeyCode) {
-    update(app, Msg::Key(KeyEvent { code, modifiers: KeyModifiers::NONE, kind: KeyEventKind::Press, state: KeyEventState::NONE }));
+    update(
+        app,
+        Msg::Key(KeyEvent {
+            code,
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }),
+    );
 }
 
 fn keys(app: &mut App, s: &str) {
@@ -117,7 +139,11 @@ fn shot(app: &App, name: &str, title: &str) {
     t.draw(|f| view(app, f)).expect("a frame");
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
     std::fs::create_dir_all(&dir).expect("screenshots/");
-    std::fs::write(dir.join(format!("{name}.svg")), svg(t.backend().buffer(), title)).expect("write the svg");
+    std::fs::write(
+        dir.join(format!("{name}.svg")),
+        svg(t.backend().buffer(), title),
+    )
+    .expect("write the svg");
     println!("screenshots/{name}.svg");
 }
 
@@ -126,7 +152,8 @@ fn main() {
     let demo = tempfile::tempdir().expect("a temp dir");
     let paths = Paths::in_home(demo.path());
     baohao::cli::context::write_demo(&paths, now).expect("the demo");
-    let open = || App::open(paths.clone(), Clock::Fixed(now), Theme { color: true }).expect("the app");
+    let open =
+        || App::open(paths.clone(), Clock::Fixed(now), Theme { color: true }).expect("the app");
     let mut app = open();
     shot(&app, "numbers", "baohao: Numbers");
     keys(&mut app, "2");

@@ -184,7 +184,7 @@ catalogue! {
     TuiTooSmall => "The terminal is too small ({0}×{1}); baohao needs at least {2}×{3}.", "终端太小（{0}×{1}）；baohao 至少需要 {2}×{3}。";
     TuiConfigProblem => "{0} (showing the last good config)", "{0}（显示上次可用的配置）";
     TuiConfigReloaded => "The config changed on disk and was reloaded.", "配置文件已在磁盘上更改，已重新加载。";
-    TuiCreatedConfig => "Created {0}. Press a to add your first number.", "已创建 {0}。按 a 添加第一个号码。";
+    TuiCreatedConfig => "Created {0}.", "已创建 {0}。";
     TuiDemo => "Demo data in a temporary home: nothing you do here touches your real files.", "演示数据位于临时目录：此处的操作不会影响你的真实文件。";
     TuiNoTerminal => "cannot use this terminal: {0}", "无法使用此终端：{0}";
     TuiFinishing => "finishing the recharge in flight before exiting…", "正在完成进行中的充值后退出…";

@@ -96,7 +96,10 @@ pub fn entry_line(app: &App, e: &Entry) -> Line<'static> {
         Span::raw(format!("{} {} ", kind_label(e.kind), amount(e))),
     ];
     if let Some(s) = e.status {
-        spans.push(Span::styled(entry_status_label(e), status_style(app, Some(s))));
+        spans.push(Span::styled(
+            entry_status_label(e),
+            status_style(app, Some(s)),
+        ));
     }
     for f in &e.flags {
         spans.push(Span::styled(
@@ -235,7 +238,10 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
                     Cell::from(label),
                     Cell::from(kind_label(e.kind)),
                     Cell::from(Line::from(a.clone()).right_aligned()),
-                    Cell::from(Span::styled(entry_status_label(e), status_style(app, e.status))),
+                    Cell::from(Span::styled(
+                        entry_status_label(e),
+                        status_style(app, e.status),
+                    )),
                 ];
                 if w >= 72 {
                     cells.push(Cell::from(e.rule.clone().unwrap_or_default()));

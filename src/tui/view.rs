@@ -94,9 +94,16 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
     };
     let used: usize = spans.iter().map(|s| s.width()).sum();
     let room = (area.width as usize).saturating_sub(used + 1);
-    // Too tight for the sentence: a symbol says as much.
-    let worker = if unicode_width::UnicodeWidthStr::width(worker.as_str()) <= room {
+    // Too tight for the sentence: the short one, then a symbol.
+    let fits = |s: &str| unicode_width::UnicodeWidthStr::width(s) <= room;
+    let short = match &app.worker {
+        WorkerMode::Session if !app.busy => tr!(T::WorkerSession),
+        _ => worker.clone(),
+    };
+    let worker = if fits(&worker) {
         worker
+    } else if fits(&short) {
+        short
     } else {
         match &app.worker {
             WorkerMode::Session if app.busy => "⟳".to_string(),
