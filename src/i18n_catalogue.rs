@@ -371,4 +371,7 @@ catalogue! {
     ColDate => "DATE", "日期";
     TuiReadSinceChecked => "since {0}, checked {1}", "自 {0} 起，{1} 已核对";
     StSettled => "settled", "已处理";
+    ColValid => "VALID", "有效期";
+    ColUseBy => "USE BY", "需使用";
+    HelpScroll => "j/k scroll · any other key closes this", "j/k 滚动 · 按其他任意键关闭";
 }

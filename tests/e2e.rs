@@ -34,6 +34,9 @@ impl Session {
         cmd.env("LANG", "C.UTF-8");
         cmd.env_remove("LC_ALL");
         cmd.env_remove("NO_COLOR");
+        // As a person's shell: the test harness's backtrace settings would flood the screen.
+        cmd.env_remove("RUST_BACKTRACE");
+        cmd.env_remove("RUST_LIB_BACKTRACE");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -220,4 +223,73 @@ fn a_tiny_terminal_is_told_so_and_chinese_and_no_color_work() {
     }
     s.send("q");
     s.pump(Duration::from_millis(500));
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_report() {
+    let dir = demo_home();
+    let mut s = Session::start(dir.path(), 80, 24, &[("BAOHAO_TEST_PANIC", "1")]);
+    let end = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        s.pump(Duration::from_millis(100));
+        if let Ok(Some(status)) = s.child.try_wait() {
+            break status;
+        }
+        assert!(Instant::now() < end, "did not exit");
+    };
+    s.pump(Duration::from_millis(300));
+    assert!(!status.success());
+    assert!(
+        !s.parser.screen().alternate_screen(),
+        "left the alternate screen first"
+    );
+    assert!(!s.parser.screen().hide_cursor());
+    assert!(
+        s.screen().contains("panicked"),
+        "the report is readable on the normal screen:\n{}",
+        s.screen()
+    );
+}
+
+#[test]
+fn a_new_provider_balance_shows_after_r_and_others_appends_show_unasked() {
+    let fake = tempfile::tempdir().unwrap();
+    let home = fake.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let provider = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/fake-provider.sh");
+    std::fs::write(
+        home.join("config.json"),
+        format!(
+            r#"{{"version":1,"timezone":"UTC","numbers":[{{"id":"uk","label":"UK line","msisdn":"+447700900123","currency":"GBP",
+              "provider":{{"kind":"command","program":"{}"}},"executor":{{"kind":"remind"}},"rules":[]}}]}}"#,
+            provider.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(fake.path().join("balance"), "10.00").unwrap();
+    let fake_dir = fake.path().display().to_string();
+    let mut s = Session::start(&home, 100, 30, &[("FAKE_DIR", &fake_dir)]);
+    s.wait_for("£10.00");
+    std::fs::write(fake.path().join("balance"), "12.34").unwrap();
+    s.send("R");
+    s.wait_for("£12.34");
+    // Another process records a top-up: it shows without a key being pressed.
+    s.send("3");
+    s.wait_for("newest first");
+    let t = Instant::now();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(&home)
+        .args(["record", "uk", "5", "--note", "typed in another shell"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    s.wait_for("typed in another shell");
+    eprintln!(
+        "an entry appended by another process showed after {:?}",
+        t.elapsed()
+    );
+    s.send("q");
+    s.pump(Duration::from_millis(300));
 }

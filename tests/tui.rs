@@ -281,6 +281,7 @@ fn snapshots_english() {
     }
     keys(&mut app, "1?");
     snap("help_80x24", &app, 80, 24);
+    snap("help_40x12", &app, 40, 12);
     key(&mut app, KeyCode::Esc);
     keys(&mut app, "2a");
     key(&mut app, KeyCode::Down);
@@ -288,6 +289,7 @@ fn snapshots_english() {
     key(&mut app, KeyCode::Down);
     keys(&mut app, "10.005");
     snap("rule_form_error_80x24", &app, 80, 24);
+    snap("rule_form_error_40x12", &app, 40, 12);
 }
 
 #[test]
@@ -298,7 +300,12 @@ fn snapshots_chinese() {
         snap("zh_numbers_80x24", &app, 80, 24);
         keys(&mut app, "2");
         snap("zh_rules_80x24", &app, 80, 24);
+        snap("zh_numbers_40x12", &app, 40, 12);
         keys(&mut app, "3");
         snap("zh_history_40x12", &app, 40, 12);
+        keys(&mut app, "4");
+        snap("zh_forecast_80x24", &app, 80, 24);
+        keys(&mut app, "2a");
+        snap("zh_rule_form_80x24", &app, 80, 24);
     });
 }

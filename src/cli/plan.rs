@@ -84,6 +84,30 @@ pub fn human(f: &Forecast, snap: &Snapshot, days: u32) -> String {
     }
     out.push_str(&t.render());
     out.push('\n');
+    // Cost per month and currency, when the plan spans more than one month.
+    let by_month = f.by_month(tz);
+    let months: std::collections::BTreeSet<_> = by_month.keys().map(|(m, _)| *m).collect();
+    if months.len() > 1 {
+        let currencies: std::collections::BTreeSet<_> = by_month.keys().map(|(_, c)| *c).collect();
+        let mut headers = vec![(tr!(T::TuiMonth), Align::Left)];
+        headers.extend(
+            currencies
+                .iter()
+                .map(|c| (c.code().to_string(), Align::Right)),
+        );
+        let mut t = Table::new(&headers);
+        for m in &months {
+            let mut row = vec![m.to_string()];
+            row.extend(currencies.iter().map(|c| {
+                by_month
+                    .get(&(*m, *c))
+                    .map_or("·".to_string(), |v| money(*v, *c))
+            }));
+            t.row(row);
+        }
+        out.push_str(&t.render());
+        out.push('\n');
+    }
     let totals: Vec<String> = f.totals().into_iter().map(|(c, m)| money(m, c)).collect();
     out.push_str(&tr!(T::PlanTotal, days, totals.join(" · ")));
     out.push('\n');

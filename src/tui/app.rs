@@ -81,7 +81,8 @@ pub enum Confirm {
 #[derive(Clone, Debug)]
 pub enum Overlay {
     None,
-    Help,
+    /// The key list, scrolled down this many lines.
+    Help(u16),
     Form(Box<OpenForm>),
     Confirm(Confirm),
     /// Did this in-doubt recharge go through? (intent id, its description)

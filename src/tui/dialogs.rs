@@ -31,7 +31,7 @@ fn popup(app: &App, f: &mut Frame, area: Rect, title: &str) -> Rect {
     inner
 }
 
-pub fn help(app: &App, f: &mut Frame, area: Rect) {
+pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
     let t = app.theme;
     let mut lines = Vec::new();
     let section = |lines: &mut Vec<Line>, title: String, table: &[keys::Binding]| {
@@ -62,11 +62,28 @@ pub fn help(app: &App, f: &mut Frame, area: Rect) {
         ]));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(tr!(T::HelpClose), t.dim()));
-    let h = (lines.len() as u16 + 2).min(area.height);
+    let h = (lines.len() as u16 + 3).min(area.height);
     let w = 64.min(area.width);
     let inner = popup(app, f, centered(area, w, h), &tr!(T::HelpTitle));
-    f.render_widget(Paragraph::new(lines), inner);
+    // The last line always says how to leave (and to scroll, when the keys do not all fit).
+    let room = inner.height.saturating_sub(1);
+    let max = (lines.len() as u16).saturating_sub(room);
+    let foot = if max > 0 {
+        tr!(T::HelpScroll)
+    } else {
+        tr!(T::HelpClose)
+    };
+    let body = Rect {
+        height: room,
+        ..inner
+    };
+    f.render_widget(Paragraph::new(lines).scroll((scroll.min(max), 0)), body);
+    let foot_area = Rect {
+        y: inner.y + room,
+        height: 1,
+        ..inner
+    };
+    f.render_widget(Line::styled(foot, t.dim()), foot_area);
 }
 
 pub fn confirm(app: &App, f: &mut Frame, area: Rect, c: &Confirm) {
@@ -149,19 +166,14 @@ pub fn form(app: &App, f: &mut Frame, area: Rect, of: &OpenForm) {
         } else {
             Style::new()
         };
+        // Padded in terminal cells, not characters: CJK labels are two cells a character.
+        let name = crate::cli::table::truncate(&field.label, label_w);
         let label = format!(
-            "{}{:>width$}",
+            "{}{}",
             if focused { "›" } else { " " },
-            field.label,
-            width = label_w
+            crate::cli::table::pad(&name, label_w, crate::cli::table::Align::Right)
         );
-        let mut spans = vec![
-            Span::styled(
-                crate::cli::table::truncate(&label, label_w + 1),
-                label_style,
-            ),
-            Span::raw("  "),
-        ];
+        let mut spans = vec![Span::styled(label, label_style), Span::raw("  ")];
         let (value, used) = match &field.value {
             Value::Text(input) => {
                 let scroll = input.visual_scroll(value_w.saturating_sub(1));

@@ -233,6 +233,10 @@ async fn event_loop<W: Write>(
     let mut polls = 0u32;
     draw(term, app).map_err(io_err)?;
     app.dirty = false;
+    // A test hook: proves that a panic restores the terminal before its report.
+    if std::env::var_os("BAOHAO_TEST_PANIC").is_some() {
+        panic!("BAOHAO_TEST_PANIC asked for a panic after the first frame");
+    }
     loop {
         let mut msgs = Vec::new();
         tokio::select! {

@@ -45,12 +45,6 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
 }
 
-/// Which columns fit `width`, most important first.
-fn columns(width: u16) -> (bool, bool, bool, bool) {
-    // (number, deadline, next, carrier)
-    (width >= 58, width >= 66, width >= 80, width >= 110)
-}
-
 fn balance_text(n: &Number, s: &NumberStatus) -> String {
     match (s.observed, s.expected) {
         (Some((b, _)), Some(e)) if e != b => format!(
@@ -60,14 +54,6 @@ fn balance_text(n: &Number, s: &NumberStatus) -> String {
         ),
         (Some((b, _)), _) => Money::new(b, n.currency).display(),
         _ => "—".into(),
-    }
-}
-
-/// The nearer of the validity and inactivity deadlines.
-fn deadline(s: &NumberStatus) -> Option<i64> {
-    match (s.validity_days_left, s.inactive_days_left) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }
 
@@ -82,118 +68,151 @@ fn next_text(app: &App, s: &NumberStatus) -> String {
     })
 }
 
+/// A column of the Numbers table: its cells, and its width fitted to them.
+struct Column {
+    header: String,
+    cells: Vec<Span<'static>>,
+    right: bool,
+    width: u16,
+}
+
+impl Column {
+    fn new(header: String, cells: Vec<Span<'static>>, right: bool) -> Column {
+        let width = fit(&header, cells.iter().map(|c| c.content.as_ref()), 2, 24);
+        Column {
+            header,
+            cells,
+            right,
+            width,
+        }
+    }
+}
+
+fn days_cell(app: &App, d: Option<i64>) -> Span<'static> {
+    Span::styled(days_left(d), style_for_days(d, app))
+}
+
 fn table(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
-    let (show_number, show_deadline, show_next, show_carrier) = columns(area.width);
     let numbers = &app.config.numbers;
     let statuses = &app.derived.statuses;
-    let balances: Vec<String> = numbers
-        .iter()
-        .zip(statuses)
-        .map(|(n, s)| balance_text(n, s))
-        .collect();
-    let nexts: Vec<String> = statuses.iter().map(|s| next_text(app, s)).collect();
-    let masked: Vec<String> = numbers.iter().map(|n| msisdn(app, &n.msisdn)).collect();
-    let badges: Vec<Span> = statuses.iter().map(|s| badge(s, t)).collect();
-    let deadlines: Vec<String> = statuses.iter().map(|s| days_left(deadline(s))).collect();
-    let (h_label, h_number, h_carrier, h_balance, h_deadline, h_next, h_status) = (
+    let span = |s: String| Span::raw(s);
+    // Candidates in order of importance; each is added if it still fits.
+    let label = Column::new(
         tr!(T::ColLabel),
-        tr!(T::ColMsisdn),
-        tr!(T::ColCarrier),
-        tr!(T::ColBalance),
-        tr!(T::ColDeadline),
-        tr!(T::ColNext),
-        tr!(T::ColStatus),
+        numbers.iter().map(|n| span(n.label.clone())).collect(),
+        false,
     );
-    let mut header = vec![Cell::from(h_label.clone())];
-    let label_w = fit(&h_label, numbers.iter().map(|n| n.label.as_str()), 8, 32);
-    let mut widths = vec![Constraint::Length(label_w)];
-    if show_number {
-        header.push(Cell::from(h_number.clone()));
-        widths.push(Constraint::Length(fit(
-            &h_number,
-            masked.iter().map(String::as_str),
-            4,
-            16,
-        )));
-    }
-    if show_carrier {
-        header.push(Cell::from(h_carrier.clone()));
-        widths.push(Constraint::Length(fit(
-            &h_carrier,
-            numbers.iter().map(|n| n.carrier.as_str()),
-            4,
-            16,
-        )));
-    }
-    header.push(Cell::from(Line::from(h_balance.clone()).right_aligned()));
-    widths.push(Constraint::Length(fit(
-        &h_balance,
-        balances.iter().map(String::as_str),
-        6,
-        24,
-    )));
-    if show_deadline {
-        header.push(Cell::from(h_deadline.clone()));
-        widths.push(Constraint::Length(fit(
-            &h_deadline,
-            deadlines.iter().map(String::as_str),
+    let candidates = vec![
+        (
+            2,
+            Column::new(
+                tr!(T::ColBalance),
+                numbers
+                    .iter()
+                    .zip(statuses)
+                    .map(|(n, s)| span(balance_text(n, s)))
+                    .collect(),
+                true,
+            ),
+        ),
+        (
+            7,
+            Column::new(
+                tr!(T::ColStatus),
+                statuses.iter().map(|s| badge(s, t)).collect(),
+                false,
+            ),
+        ),
+        (
+            0,
+            Column::new(
+                tr!(T::ColMsisdn),
+                numbers
+                    .iter()
+                    .map(|n| span(msisdn(app, &n.msisdn)))
+                    .collect(),
+                false,
+            ),
+        ),
+        (
             3,
-            9,
-        )));
-    }
-    if show_next {
-        header.push(Cell::from(h_next.clone()));
-        widths.push(Constraint::Length(fit(
-            &h_next,
-            nexts.iter().map(String::as_str),
+            Column::new(
+                tr!(T::ColValid),
+                statuses
+                    .iter()
+                    .map(|s| days_cell(app, s.validity_days_left))
+                    .collect(),
+                false,
+            ),
+        ),
+        (
             4,
-            22,
-        )));
+            Column::new(
+                tr!(T::ColUseBy),
+                statuses
+                    .iter()
+                    .map(|s| days_cell(app, s.inactive_days_left))
+                    .collect(),
+                false,
+            ),
+        ),
+        (
+            6,
+            Column::new(
+                tr!(T::ColNext),
+                statuses.iter().map(|s| span(next_text(app, s))).collect(),
+                false,
+            ),
+        ),
+        (
+            1,
+            Column::new(
+                tr!(T::ColCarrier),
+                numbers.iter().map(|n| span(n.carrier.clone())).collect(),
+                false,
+            ),
+        ),
+    ];
+    let spacing = 2;
+    // The label keeps 8 to 32 cells; the selection marker takes 1.
+    let label_w = label.width.clamp(8, 32);
+    let mut used = label_w + 1;
+    let mut chosen: Vec<(u8, Column)> = Vec::new();
+    for (order, c) in candidates {
+        if used + spacing + c.width <= area.width {
+            used += spacing + c.width;
+            chosen.push((order, c));
+        }
     }
-    header.push(Cell::from(h_status.clone()));
-    widths.push(Constraint::Length(fit(
-        &h_status,
-        badges.iter().map(|b| b.content.as_ref()),
-        4,
-        12,
-    )));
-    let rows = numbers.iter().enumerate().map(|(i, n)| {
-        let mut cells = vec![Cell::from(n.label.clone())];
-        if show_number {
-            cells.push(Cell::from(masked[i].clone()));
+    chosen.sort_by_key(|(order, _)| *order);
+    let mut widths = vec![Constraint::Length(label_w)];
+    let mut header = vec![Cell::from(label.header.clone())];
+    for (_, c) in &chosen {
+        widths.push(Constraint::Length(c.width));
+        header.push(Cell::from(if c.right {
+            Line::from(c.header.clone()).right_aligned()
+        } else {
+            Line::from(c.header.clone())
+        }));
+    }
+    let rows = (0..numbers.len()).map(|i| {
+        let mut cells = vec![Cell::from(label.cells[i].clone())];
+        for (_, c) in &chosen {
+            let line = Line::from(c.cells[i].clone());
+            cells.push(Cell::from(if c.right {
+                line.right_aligned()
+            } else {
+                line
+            }));
         }
-        if show_carrier {
-            cells.push(Cell::from(n.carrier.clone()));
-        }
-        cells.push(Cell::from(Line::from(balances[i].clone()).right_aligned()));
-        if show_deadline {
-            let d = deadline(&statuses[i]);
-            cells.push(Cell::from(Span::styled(
-                deadlines[i].clone(),
-                style_for_days(d, app),
-            )));
-        }
-        if show_next {
-            cells.push(Cell::from(nexts[i].clone()));
-        }
-        cells.push(Cell::from(badges[i].clone()));
         Row::new(cells)
     });
     // As wide as its columns, not the screen: a selection move repaints two short rows.
-    let used: u16 = widths
-        .iter()
-        .map(|w| if let Constraint::Length(l) = w { *l } else { 0 })
-        .sum::<u16>()
-        + 2 * (widths.len() as u16 - 1)
-        + 1;
     let area = Rect {
         width: used.min(area.width),
         ..area
     };
-    if used > area.width {
-        widths[0] = Constraint::Fill(1);
-    }
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(t.header()))
         // Only the label is highlighted (with a marker): a move repaints two labels, not
@@ -201,7 +220,7 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
         .cell_highlight_style(t.selected())
         .highlight_symbol("›")
         .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
-        .column_spacing(2);
+        .column_spacing(spacing);
     let mut state = TableState::default()
         .with_selected_cell(Some((app.sel[Tab::Numbers.index()], 0)))
         .with_offset(app.offset[0].get());

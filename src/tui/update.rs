@@ -103,7 +103,26 @@ fn key(app: &mut App, k: KeyEvent) {
     // Overlays take every key first.
     match std::mem::replace(&mut app.overlay, Overlay::None) {
         Overlay::None => {}
-        Overlay::Help => return,
+        Overlay::Help(scroll) => {
+            // j/k and the arrows scroll a long list; any other key closes it.
+            let step = |k: KeyCode| {
+                if matches!(k, KeyCode::PageDown | KeyCode::PageUp) {
+                    8
+                } else {
+                    1
+                }
+            };
+            match k.code {
+                KeyCode::Char('j') | KeyCode::Down | KeyCode::PageDown => {
+                    app.overlay = Overlay::Help(scroll.saturating_add(step(k.code)))
+                }
+                KeyCode::Char('k') | KeyCode::Up | KeyCode::PageUp => {
+                    app.overlay = Overlay::Help(scroll.saturating_sub(step(k.code)))
+                }
+                _ => {}
+            }
+            return;
+        }
         Overlay::Confirm(c) => return confirm(app, c, k),
         Overlay::Resolve { intent, text } => return resolve_key(app, intent, text, k),
         Overlay::Form(f) => return form_key(app, f, k),
@@ -387,7 +406,7 @@ pub fn act(app: &mut App, a: Action) {
             app.sel[tab] = rows.saturating_sub(1);
             move_sel(app, 0);
         }
-        Action::Help => app.overlay = Overlay::Help,
+        Action::Help => app.overlay = Overlay::Help(0),
         Action::Mask => {
             app.masked = !app.masked;
             app.say(

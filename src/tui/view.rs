@@ -53,7 +53,7 @@ pub fn view(app: &App, f: &mut Frame) {
     render_footer(app, f, footer);
     match &app.overlay {
         Overlay::None => {}
-        Overlay::Help => dialogs::help(app, f, area),
+        Overlay::Help(scroll) => dialogs::help(app, f, area, *scroll),
         Overlay::Form(of) => dialogs::form(app, f, area, of),
         Overlay::Confirm(c) => dialogs::confirm(app, f, area, c),
         Overlay::Resolve { text, .. } => dialogs::resolve(app, f, area, text),
