@@ -13,11 +13,9 @@ use baohao::clock::Clock;
 use baohao::store::Paths;
 use baohao::tui::app::{App, Tab};
 use baohao::tui::theme::Theme;
-use baohao::tui::update::{Msg, update};
 use baohao::tui::{draw, terminal_on};
 use chrono::{DateTime, Utc};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 
 #[derive(Clone, Default)]
 struct Counter(Arc<AtomicUsize>);
@@ -30,18 +28,6 @@ impl Write for Counter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-fn key(app: &mut App, c: char) {
-    update(
-        app,
-        Msg::Key(KeyEvent {
-            code: KeyCode::Char(c),
-            modifiers: KeyModifiers::NONE,
-            kind: KeyEventKind::Press,
-            state: KeyEventState::NONE,
-        }),
-    );
 }
 
 /// A home with the benchmark config and a log of `events` events.
@@ -87,6 +73,10 @@ fn first_frame(home: &std::path::Path) -> f64 {
     writer.write_all(b"q").unwrap();
     let _ = child.wait();
     elapsed.as_secs_f64() * 1e3
+}
+
+fn key(app: &mut App, c: char) {
+    baohao::tui::update::press(app, ratatui::crossterm::event::KeyCode::Char(c));
 }
 
 fn main() {

@@ -9,12 +9,12 @@ use baohao::i18n::{Lang, with_lang};
 use baohao::store::Paths;
 use baohao::tui::app::App;
 use baohao::tui::theme::Theme;
-use baohao::tui::update::{Msg, update};
+use baohao::tui::update::{press as key, type_text as keys};
 use baohao::tui::view::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use ratatui::style::{Color, Modifier};
 
 const COLS: u16 = 100;
@@ -114,24 +114,6 @@ fn svg(buf: &Buffer, title: &str) -> String {
     }
     out.push_str("</svg>\n");
     out
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    update(
-        app,
-        Msg::Key(KeyEvent {
-            code,
-            modifiers: KeyModifiers::NONE,
-            kind: KeyEventKind::Press,
-            state: KeyEventState::NONE,
-        }),
-    );
-}
-
-fn keys(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
 }
 
 fn shot(app: &App, name: &str, title: &str) {

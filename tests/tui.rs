@@ -6,12 +6,12 @@ use baohao::i18n::{Lang, with_lang};
 use baohao::store::Paths;
 use baohao::tui::app::{App, Overlay, Tab};
 use baohao::tui::theme::Theme;
-use baohao::tui::update::{Msg, update};
+use baohao::tui::update::{Msg, press as key, type_text as keys, update};
 use baohao::tui::view::view;
 use chrono::{DateTime, Utc};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
 const NOW: &str = "2026-11-25T10:00:00Z";
 
@@ -44,24 +44,6 @@ impl Home {
 
     fn log_text(&self) -> String {
         std::fs::read_to_string(self.paths().log).unwrap()
-    }
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    update(
-        app,
-        Msg::Key(KeyEvent {
-            code,
-            modifiers: KeyModifiers::NONE,
-            kind: KeyEventKind::Press,
-            state: KeyEventState::NONE,
-        }),
-    );
-}
-
-fn keys(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
     }
 }
 

@@ -281,7 +281,14 @@ impl NumberState {
 
     /// Auto intents that may or may not have charged: nobody knows yet.
     pub fn in_doubt(&self) -> impl Iterator<Item = (&KeyState, &Attempt)> {
-        self.in_doubt.iter().map(|(k, a)| {
+        self.attempts_in(&self.in_doubt)
+    }
+
+    fn attempts_in<'a>(
+        &'a self,
+        set: &'a IndexSet<(u32, u32)>,
+    ) -> impl Iterator<Item = (&'a KeyState, &'a Attempt)> {
+        set.iter().map(|(k, a)| {
             let ks = &self.keys[*k as usize];
             (ks, &ks.attempts[*a as usize])
         })
@@ -293,10 +300,7 @@ impl NumberState {
 
     /// Reminders not yet settled by a manual top-up.
     pub fn open_reminders(&self) -> impl Iterator<Item = (&KeyState, &Attempt)> {
-        self.open_reminders.iter().map(|(k, a)| {
-            let ks = &self.keys[*k as usize];
-            (ks, &ks.attempts[*a as usize])
-        })
+        self.attempts_in(&self.open_reminders)
     }
 
     pub fn open_reminder_count(&self) -> usize {
@@ -572,34 +576,27 @@ impl State {
                 reference,
                 error,
             } => {
-                let Some((k, a)) = ns.intent_idx(intent.as_ref()) else {
-                    self.oddities.push(Oddity {
-                        event: id.into(),
-                        what: OddityKind::UnknownIntent(intent.into()),
-                    });
-                    return;
-                };
-                let attempt = &mut ns.keys[k as usize].attempts[a as usize];
-                let before = attempt.status();
-                attempt.outcome = Some((status, at));
-                if let Some(r) = reference {
-                    attempt.reference = Some(r.into());
-                }
-                attempt.error = error.map(Into::into);
-                Self::settle(ns, &mut self.months, tz, k, a, before);
+                let oddities = &mut self.oddities;
+                change_attempt(ns, oddities, &mut self.months, tz, id, intent, |attempt| {
+                    attempt.outcome = Some((status, at));
+                    if let Some(r) = reference {
+                        attempt.reference = Some(r.into());
+                    }
+                    attempt.error = error.map(Into::into);
+                });
             }
             EventBody::Resolved { intent, status, .. } => {
-                let Some((k, a)) = ns.intent_idx(intent.as_ref()) else {
-                    self.oddities.push(Oddity {
-                        event: id.into(),
-                        what: OddityKind::UnknownIntent(intent.into()),
-                    });
-                    return;
-                };
-                let attempt = &mut ns.keys[k as usize].attempts[a as usize];
-                let before = attempt.status();
-                attempt.resolved = Some((status, at));
-                Self::settle(ns, &mut self.months, tz, k, a, before);
+                change_attempt(
+                    ns,
+                    &mut self.oddities,
+                    &mut self.months,
+                    tz,
+                    id,
+                    intent,
+                    |attempt| {
+                        attempt.resolved = Some((status, at));
+                    },
+                );
             }
             EventBody::Manual {
                 amount_minor,
@@ -685,6 +682,30 @@ impl State {
         ns.add_spend(month, currency, amount);
         ns.verify.top_up(at, amount, by_rule)
     }
+}
+
+/// Finds the attempt an outcome or a resolution speaks of, lets `change` update it, and
+/// does the book-keeping; an intent nobody wrote is noted as an oddity.
+fn change_attempt<S: EventStr>(
+    ns: &mut NumberState,
+    oddities: &mut Vec<Oddity>,
+    months: &mut MonthCache,
+    tz: Tz,
+    id: S,
+    intent: S,
+    change: impl FnOnce(&mut Attempt),
+) {
+    let Some((k, a)) = ns.intent_idx(intent.as_ref()) else {
+        oddities.push(Oddity {
+            event: id.into(),
+            what: OddityKind::UnknownIntent(intent.into()),
+        });
+        return;
+    };
+    let attempt = &mut ns.keys[k as usize].attempts[a as usize];
+    let before = attempt.status();
+    change(attempt);
+    State::settle(ns, months, tz, k, a, before);
 }
 
 /// The local month of the last instant asked about, so that an in-order log converts

@@ -146,12 +146,14 @@ fn items(app: &App, f: &mut Frame, area: Rect) {
         .header(header)
         .row_highlight_style(t.selected())
         .column_spacing(1);
-    let mut state = TableState::default()
-        .with_selected(Some(app.sel[i]))
-        .with_offset(app.offset[i].get());
-    f.render_stateful_widget(table, area, &mut state);
-    app.offset[i].set(state.offset());
-    app.page[i].set(area.height.saturating_sub(1) as usize);
+    crate::tui::widgets::render_table(
+        app,
+        f,
+        area,
+        table,
+        Tab::Forecast,
+        TableState::default().with_selected(Some(app.sel[i])),
+    );
 }
 
 fn projection(app: &App, f: &mut Frame, area: Rect) {

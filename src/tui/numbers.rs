@@ -221,12 +221,14 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
         .highlight_symbol("›")
         .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
         .column_spacing(spacing);
-    let mut state = TableState::default()
-        .with_selected_cell(Some((app.sel[Tab::Numbers.index()], 0)))
-        .with_offset(app.offset[0].get());
-    f.render_stateful_widget(table, area, &mut state);
-    app.offset[0].set(state.offset());
-    app.page[0].set(area.height.saturating_sub(1) as usize);
+    crate::tui::widgets::render_table(
+        app,
+        f,
+        area,
+        table,
+        Tab::Numbers,
+        TableState::default().with_selected_cell(Some((app.sel[Tab::Numbers.index()], 0))),
+    );
 }
 
 /// Entries shown in the pane (the History tab has them all).

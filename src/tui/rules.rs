@@ -181,10 +181,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .row_highlight_style(t.selected())
         .column_spacing(2);
     let i = Tab::Rules.index();
-    let mut state = TableState::default()
-        .with_selected(Some(app.sel[i]))
-        .with_offset(app.offset[i].get());
-    f.render_stateful_widget(table, area, &mut state);
-    app.offset[i].set(state.offset());
-    app.page[i].set(area.height.saturating_sub(1) as usize);
+    crate::tui::widgets::render_table(
+        app,
+        f,
+        area,
+        table,
+        Tab::Rules,
+        TableState::default().with_selected(Some(app.sel[i])),
+    );
 }

@@ -32,6 +32,25 @@ pub enum Msg {
     Minute,
 }
 
+/// Presses one key, as a person would (tests, benchmarks and the screenshot tool drive the
+/// app this way).
+pub fn press(app: &mut App, code: KeyCode) {
+    update(
+        app,
+        Msg::Key(KeyEvent::new(
+            code,
+            ratatui::crossterm::event::KeyModifiers::NONE,
+        )),
+    );
+}
+
+/// Types `text`, a key a character.
+pub fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
 pub fn update(app: &mut App, msg: Msg) {
     match msg {
         Msg::Key(k) if k.kind != KeyEventKind::Release => key(app, k),
@@ -199,8 +218,7 @@ fn resolve_key(app: &mut App, intent: String, text: String, k: KeyEvent) {
         .resolve(&intent, status, Some(tr!(T::TuiResolvedNote)), now);
     match result {
         Ok((_, what)) => {
-            app.refilter();
-            app.recompute();
+            after_write(app);
             let st = match status {
                 ResolvedStatus::Succeeded => tr!(T::StSucceeded),
                 ResolvedStatus::Failed => tr!(T::StFailed),
@@ -314,14 +332,9 @@ fn save(app: &mut App, purpose: &Purpose, built: Built) -> crate::Result<String>
             amount,
             note,
         } => {
-            let n = app
-                .config
-                .number(&number)
-                .cloned()
-                .ok_or_else(|| crate::Error::input(tr!(T::UnknownNumber, number, "-")))?;
+            let n = number_of(app, &number)?;
             let (_, settles) = app.writer().top_up(&n, amount, note, now)?;
-            app.refilter();
-            app.recompute();
+            after_write(app);
             let mut msg = tr!(T::TuiToppedUp, amount.display(), n.label);
             if settles.is_some() {
                 msg.push(' ');
@@ -334,28 +347,31 @@ fn save(app: &mut App, purpose: &Purpose, built: Built) -> crate::Result<String>
             amount,
             validity,
         } => {
-            let n = app
-                .config
-                .number(&number)
-                .cloned()
-                .ok_or_else(|| crate::Error::input(tr!(T::UnknownNumber, number, "-")))?;
+            let n = number_of(app, &number)?;
             app.writer().balance(&n, amount, validity, now)?;
-            app.refilter();
-            app.recompute();
+            after_write(app);
             Ok(tr!(T::BalanceDone, n.label, amount.display()))
         }
         Built::Activity { number, note } => {
-            let n = app
-                .config
-                .number(&number)
-                .cloned()
-                .ok_or_else(|| crate::Error::input(tr!(T::UnknownNumber, number, "-")))?;
+            let n = number_of(app, &number)?;
             app.writer().activity(&n, note, now)?;
-            app.refilter();
-            app.recompute();
+            after_write(app);
             Ok(tr!(T::ActivityDone, n.id, n.label))
         }
     }
+}
+
+fn number_of(app: &App, id: &str) -> crate::Result<crate::model::Number> {
+    app.config
+        .number(id)
+        .cloned()
+        .ok_or_else(|| crate::Error::input(tr!(T::UnknownNumber, id, "-")))
+}
+
+/// After an append: the filter and the derived views see the new entry.
+fn after_write(app: &mut App) {
+    app.refilter();
+    app.recompute();
 }
 
 fn open_form(app: &mut App, mut of: forms::OpenForm) {

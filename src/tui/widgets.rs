@@ -123,3 +123,20 @@ pub fn label(s: String) -> String {
         crate::i18n::Lang::En => format!("{s}: "),
     }
 }
+
+/// Renders a table for `tab` with `state`, and remembers its scroll offset and page height
+/// for the next frame and for PgUp/PgDn.
+pub fn render_table(
+    app: &App,
+    f: &mut ratatui::Frame,
+    area: Rect,
+    table: ratatui::widgets::Table,
+    tab: crate::tui::app::Tab,
+    mut state: ratatui::widgets::TableState,
+) {
+    let i = tab.index();
+    state = state.with_offset(app.offset[i].get());
+    f.render_stateful_widget(table, area, &mut state);
+    app.offset[i].set(state.offset());
+    app.page[i].set(area.height.saturating_sub(1) as usize);
+}
