@@ -21,6 +21,8 @@ pub struct Writer<'a> {
     pub cursor: &'a mut Cursor,
     /// Set when an append had to cut a torn last line first (say so to the person).
     pub torn: Option<String>,
+    /// Problems met while reading the log (bad lines, a torn tail), as sentences.
+    pub problems: Vec<String>,
 }
 
 fn event(config: &Config, number: &str, now: DateTime<Utc>, body: EventBody) -> Event {
@@ -32,7 +34,23 @@ fn event(config: &Config, number: &str, now: DateTime<Utc>, body: EventBody) -> 
     }
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    pub fn new(
+        paths: &'a Paths,
+        config: &'a Config,
+        history: &'a mut History,
+        cursor: &'a mut Cursor,
+    ) -> Writer<'a> {
+        Writer {
+            paths,
+            config,
+            history,
+            cursor,
+            torn: None,
+            problems: Vec::new(),
+        }
+    }
+
     /// Catches up with the log under its lock, lets `decide` look at the result, appends
     /// the event it returns, and reads it back. A torn tail cut on the way is returned.
     pub fn append(
@@ -75,6 +93,8 @@ impl Writer<'_> {
             .scan_ref(*self.cursor, |e| history.apply_event(e))
             .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
         *self.cursor = scan.cursor;
+        self.problems
+            .extend(scan.problems.iter().map(|p| p.render(&self.paths.log)));
         Ok(scan.events)
     }
 

@@ -233,6 +233,30 @@ fn entries_appended_by_another_process_appear() {
 }
 
 #[test]
+fn ctrl_c_quits_even_from_a_form_and_log_problems_are_said_once() {
+    let h = Home::demo();
+    let mut log = h.log_text();
+    log.insert_str(log.find('\n').unwrap() + 1, "not json\n");
+    std::fs::write(h.paths().log, log).unwrap();
+    let mut app = h.app();
+    assert!(
+        screen(&app).contains("log.jsonl:2: skipped a line"),
+        "{}",
+        screen(&app)
+    );
+    keys(&mut app, "a");
+    keys(&mut app, "typing");
+    update(
+        &mut app,
+        Msg::Key(ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Char('c'),
+            ratatui::crossterm::event::KeyModifiers::CONTROL,
+        )),
+    );
+    assert!(app.quit);
+}
+
+#[test]
 fn the_terminal_too_small_says_so() {
     let h = Home::demo();
     let app = h.app();

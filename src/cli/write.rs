@@ -51,13 +51,7 @@ fn amount_for(snap: &Snapshot, number: &str, text: &str) -> Result<(crate::model
 
 /// The snapshot as a writer of its home.
 fn writer<'a>(paths: &'a Paths, snap: &'a mut Snapshot) -> Writer<'a> {
-    Writer {
-        paths,
-        config: &snap.config,
-        history: &mut snap.history,
-        cursor: &mut snap.cursor,
-        torn: None,
-    }
+    Writer::new(paths, &snap.config, &mut snap.history, &mut snap.cursor)
 }
 
 /// Runs `f` on the snapshot's writer, saying on stderr if a torn last line had to be cut.

@@ -150,6 +150,8 @@ pub struct App {
     pub busy: bool,
     pub last_refresh: Option<DateTime<Utc>>,
     pub refresh_errors: HashMap<String, String>,
+    /// Log problems already shown (a torn tail is met again on every read until cut).
+    pub log_problems_said: std::collections::HashSet<String>,
     /// When this session's worker last read each number's balance (even if unchanged).
     pub checked: HashMap<String, DateTime<Utc>>,
     pub derived: Derived,
@@ -201,6 +203,7 @@ impl App {
             last_refresh: None,
             refresh_errors: HashMap::new(),
             checked: HashMap::new(),
+            log_problems_said: Default::default(),
             derived: Derived::default(),
             outbox: Vec::new(),
             quit: false,
@@ -222,9 +225,17 @@ impl App {
         &self.history.state
     }
 
-    /// Reads what was appended to the log since last time. Returns how many events.
+    /// Reads what was appended to the log since last time. Returns how many events. A
+    /// problem in the log (a bad line, a torn tail) is said once.
     pub fn tail(&mut self) -> Result<usize> {
-        let n = self.writer().catch_up()?;
+        let mut w = self.writer();
+        let n = w.catch_up()?;
+        let problems = std::mem::take(&mut w.problems);
+        for p in problems {
+            if self.log_problems_said.insert(p.clone()) {
+                self.say(p, Level::Warn);
+            }
+        }
         if n > 0 {
             self.refilter();
             self.recompute();
@@ -233,13 +244,12 @@ impl App {
     }
 
     pub fn writer(&mut self) -> Writer<'_> {
-        Writer {
-            paths: &self.paths,
-            config: &self.config,
-            history: &mut self.history,
-            cursor: &mut self.cursor,
-            torn: None,
-        }
+        Writer::new(
+            &self.paths,
+            &self.config,
+            &mut self.history,
+            &mut self.cursor,
+        )
     }
 
     /// Recomputes what the views show from state, config and the time; marks the screen

@@ -3,7 +3,7 @@
 //! switches tabs. Tab/Shift-Tab or Up/Down move, Left/Right cycle a choice, Enter asks to
 //! save, Esc asks to cancel (and the owner asks before losing edits).
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -265,10 +265,8 @@ impl Form {
     }
 
     pub fn handle_key(&mut self, key: KeyEvent) -> FormEvent {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Esc => return FormEvent::Cancel,
-            KeyCode::Char('c') if ctrl => return FormEvent::Cancel,
             KeyCode::Enter => return FormEvent::Save,
             KeyCode::Tab | KeyCode::Down => {
                 self.move_focus(1);
@@ -308,7 +306,7 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratatui::crossterm::event::KeyEventKind;
+    use ratatui::crossterm::event::{KeyEventKind, KeyModifiers};
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent {

@@ -119,6 +119,14 @@ fn mouse(app: &mut App, m: MouseEvent) {
 
 fn key(app: &mut App, k: KeyEvent) {
     app.dirty = true;
+    // Ctrl-C quits from anywhere, forms included: it is how people get out of a terminal app.
+    if k.code == KeyCode::Char('c')
+        && k.modifiers
+            .contains(ratatui::crossterm::event::KeyModifiers::CONTROL)
+    {
+        app.quit = true;
+        return;
+    }
     // Overlays take every key first.
     match std::mem::replace(&mut app.overlay, Overlay::None) {
         Overlay::None => {}
