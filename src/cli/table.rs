@@ -55,8 +55,27 @@ impl Table {
         }
     }
 
+    /// Adds a row. Control characters are dropped (a line break becomes a space): a note or
+    /// label from the log must not be able to move the cursor or retitle the terminal.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        let clean = |c: String| {
+            if c.chars().any(char::is_control) {
+                c.chars()
+                    .filter_map(|ch| {
+                        if ch == '\n' || ch == '\t' {
+                            Some(' ')
+                        } else if ch.is_control() {
+                            None
+                        } else {
+                            Some(ch)
+                        }
+                    })
+                    .collect()
+            } else {
+                c
+            }
+        };
+        self.rows.push(cells.into_iter().map(clean).collect());
     }
 
     pub fn is_empty(&self) -> bool {
@@ -92,6 +111,15 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let mut t = Table::new(&[("note".into(), Align::Left)]);
+        t.row(vec!["ok\u{1b}]0;pwned\u{7}\u{1b}[2Jdone\nnext".into()]);
+        let out = t.render();
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+        assert!(out.contains("done next"));
+    }
 
     #[test]
     fn cjk_cells_align() {
