@@ -374,4 +374,5 @@ catalogue! {
     ColValid => "VALID", "有效期";
     ColUseBy => "USE BY", "需使用";
     HelpScroll => "j/k scroll · any other key closes this", "j/k 滚动 · 按其他任意键关闭";
+    TuiNeedsTerminal => "the TUI needs a terminal (over SSH: ssh -t); for scripts use `baohao status`", "界面需要终端（SSH 请用 ssh -t）；脚本请用 `baohao status`";
 }

@@ -508,3 +508,12 @@ fn chinese_output_and_completions_and_presets() {
     assert!(presets.as_array().unwrap().len() >= 6);
     refused(dir.path(), &["--lang", "fr", "status"], "fr");
 }
+
+#[test]
+fn the_tui_without_a_terminal_says_what_to_do_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("h");
+    let err = refused(&home, &[], "needs a terminal");
+    assert!(err.contains("baohao status"));
+    assert!(!home.exists());
+}

@@ -110,6 +110,10 @@ fn install_panic_hook() {
 }
 
 pub fn run(home: Home, mouse: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
+        return Err(Error::input(tr!(T::TuiNeedsTerminal)));
+    }
     let clock = Clock::from_env()?;
     let mut app = App::open(home.paths.clone(), clock, theme::Theme::from_env())?;
     app.mouse = mouse;
