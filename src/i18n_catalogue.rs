@@ -375,4 +375,7 @@ catalogue! {
     ColUseBy => "USE BY", "需使用";
     HelpScroll => "j/k scroll · any other key closes this", "j/k 滚动 · 按其他任意键关闭";
     TuiNeedsTerminal => "the TUI needs a terminal (over SSH: ssh -t); for scripts use `baohao status`", "界面需要终端（SSH 请用 ssh -t）；脚本请用 `baohao status`";
+    PreviewNow => "now", "现在";
+    PreviewNowAuto => "This period's date has passed: saving charges now, as a catch-up for this period.", "本期日期已过：保存后将立即扣费，补上本期。";
+    PreviewNowRemind => "This period's date has passed: saving raises a reminder now.", "本期日期已过：保存后会立即提醒。";
 }

@@ -315,3 +315,21 @@ fn snapshots_chinese() {
         snap("zh_rule_form_80x24", &app, 80, 24);
     });
 }
+
+#[test]
+fn a_new_auto_rule_whose_date_has_passed_says_it_charges_on_save() {
+    let h = Home::demo();
+    let mut app = h.app();
+    // On the US number (demo executor): a monthly rule on the 1st, added on the 25th.
+    keys(&mut app, "2GA");
+    keys(&mut app, "a");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    keys(&mut app, "5");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Right);
+    let s = screen(&app);
+    assert!(s.contains("  now"), "{s}");
+    assert!(s.contains("saving charges now"), "{s}");
+}

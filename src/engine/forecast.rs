@@ -76,7 +76,8 @@ pub fn forecast(state: &State, config: &Config, now: DateTime<Utc>, days: u32) -
     out
 }
 
-/// The next `n` dates `rule_index` of `number` would fire on (the Rules form preview).
+/// The next `n` dates `number`'s rules would fire on, as the number stands in the form (the
+/// Rules form preview).
 pub fn preview(
     state: &State,
     config: &Config,
@@ -84,8 +85,12 @@ pub fn preview(
     now: DateTime<Utc>,
     n: usize,
 ) -> Vec<(DateTime<Utc>, bool)> {
-    let now_plan = plan(state, config, now);
-    let (items, _) = simulate(state, config, number, now, 5 * 366, &now_plan);
+    // Plan with `number` as edited (its rules may not be saved yet): what is due now counts.
+    let mut edited = config.clone();
+    edited.numbers.retain(|n| n.id != number.id);
+    edited.numbers.push(number.clone());
+    let now_plan = plan(state, &edited, now);
+    let (items, _) = simulate(state, &edited, number, now, 5 * 366, &now_plan);
     items
         .into_iter()
         .take(n)

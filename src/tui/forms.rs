@@ -819,16 +819,33 @@ fn preview_lines(
         }];
     }
     let mut out = vec![tr!(T::PreviewNext)];
+    let due_now = dates.first().is_some_and(|(at, _)| *at <= now);
     for (at, estimated) in dates {
+        let when = if at <= now {
+            tr!(T::PreviewNow)
+        } else {
+            local_minute(at, tz)
+        };
         out.push(format!(
-            "  {}{}",
-            local_minute(at, tz),
+            "  {when}{}",
             if estimated {
                 tr!(T::PreviewEstimated)
             } else {
                 String::new()
             }
         ));
+    }
+    if due_now {
+        // Catching up inside the current period is right after downtime, but a person adding
+        // a rule should know it acts the moment it is saved.
+        let auto = alone.rules.first().is_some_and(|r| {
+            crate::engine::plan::effective_mode(r, alone) == crate::model::Mode::Auto
+        });
+        out.push(if auto {
+            tr!(T::PreviewNowAuto)
+        } else {
+            tr!(T::PreviewNowRemind)
+        });
     }
     out
 }
