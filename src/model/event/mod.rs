@@ -1,0 +1,439 @@
+//! The recharge log's events, exactly as DESIGN.md's table spells them. Reading a line is
+//! `parse.rs` (fast, borrowing, serde as the authority); writing one is `line.rs`.
+
+mod line;
+mod parse;
+
+pub use parse::{bench_raw_parse, parse_date, parse_rfc3339};
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::model::money::Currency;
+use crate::model::rule::Mode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeStatus {
+    Succeeded,
+    Failed,
+    /// Timeout, crash or unparseable answer: maybe charged.
+    Unknown,
+}
+
+impl OutcomeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeStatus::Succeeded => "succeeded",
+            OutcomeStatus::Failed => "failed",
+            OutcomeStatus::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResolvedStatus {
+    Succeeded,
+    Failed,
+}
+
+impl ResolvedStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResolvedStatus::Succeeded => "succeeded",
+            ResolvedStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ResolvedStatus> {
+        match s {
+            "succeeded" => Some(ResolvedStatus::Succeeded),
+            "failed" => Some(ResolvedStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One log event. `S` is its string type: `String` (owned, the default) or `Cow<str>`
+/// borrowing from the line being read (replay allocates only what it keeps).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event<S = String> {
+    pub id: S,
+    pub at: DateTime<FixedOffset>,
+    pub number: S,
+    pub body: EventBody<S>,
+}
+
+/// An event borrowing its strings from a log line.
+pub type EventRef<'a> = Event<Cow<'a, str>>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventBody<S = String> {
+    Balance {
+        balance_minor: i64,
+        currency: Currency,
+        validity_until: Option<NaiveDate>,
+        source: S,
+    },
+    Intent {
+        rule: S,
+        key: S,
+        attempt: u32,
+        amount_minor: i64,
+        currency: Currency,
+        mode: Mode,
+    },
+    Outcome {
+        intent: S,
+        status: OutcomeStatus,
+        reference: Option<S>,
+        error: Option<S>,
+    },
+    Manual {
+        amount_minor: i64,
+        currency: Currency,
+        note: Option<S>,
+        intent: Option<S>,
+    },
+    Resolved {
+        intent: S,
+        status: ResolvedStatus,
+        note: Option<S>,
+    },
+    Activity {
+        note: Option<S>,
+    },
+    /// baohao's own extension: a notification was sent for `event` under `key` (sent once).
+    Notified {
+        event: S,
+        key: S,
+    },
+}
+
+impl<S> EventBody<S> {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventBody::Balance { .. } => "balance",
+            EventBody::Intent { .. } => "intent",
+            EventBody::Outcome { .. } => "outcome",
+            EventBody::Manual { .. } => "manual",
+            EventBody::Resolved { .. } => "resolved",
+            EventBody::Activity { .. } => "activity",
+            EventBody::Notified { .. } => "notified",
+        }
+    }
+}
+
+/// Why a line is not an event baohao can use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineError {
+    Json(String),
+    Missing(&'static str),
+    Invalid { field: &'static str, value: String },
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::i18n::T;
+        let s = match self {
+            LineError::Json(e) => crate::tr!(T::LineJson, e),
+            LineError::Missing(field) => crate::tr!(T::LineMissing, field),
+            LineError::Invalid { field, value } => crate::tr!(T::LineInvalid, field, value),
+        };
+        f.write_str(&s)
+    }
+}
+
+impl<S: Into<String>> Event<S> {
+    /// The same event owning its strings.
+    pub fn into_owned(self) -> Event {
+        let o = |s: S| -> String { s.into() };
+        let oo = |s: Option<S>| s.map(Into::into);
+        Event {
+            id: o(self.id),
+            at: self.at,
+            number: o(self.number),
+            body: match self.body {
+                EventBody::Balance {
+                    balance_minor,
+                    currency,
+                    validity_until,
+                    source,
+                } => EventBody::Balance {
+                    balance_minor,
+                    currency,
+                    validity_until,
+                    source: o(source),
+                },
+                EventBody::Intent {
+                    rule,
+                    key,
+                    attempt,
+                    amount_minor,
+                    currency,
+                    mode,
+                } => EventBody::Intent {
+                    rule: o(rule),
+                    key: o(key),
+                    attempt,
+                    amount_minor,
+                    currency,
+                    mode,
+                },
+                EventBody::Outcome {
+                    intent,
+                    status,
+                    reference,
+                    error,
+                } => EventBody::Outcome {
+                    intent: o(intent),
+                    status,
+                    reference: oo(reference),
+                    error: oo(error),
+                },
+                EventBody::Manual {
+                    amount_minor,
+                    currency,
+                    note,
+                    intent,
+                } => EventBody::Manual {
+                    amount_minor,
+                    currency,
+                    note: oo(note),
+                    intent: oo(intent),
+                },
+                EventBody::Resolved {
+                    intent,
+                    status,
+                    note,
+                } => EventBody::Resolved {
+                    intent: o(intent),
+                    status,
+                    note: oo(note),
+                },
+                EventBody::Activity { note } => EventBody::Activity { note: oo(note) },
+                EventBody::Notified { event, key } => EventBody::Notified {
+                    event: o(event),
+                    key: o(key),
+                },
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn every_type_round_trips() {
+        let cny = Currency::new("CNY").unwrap();
+        let bodies = vec![
+            EventBody::Balance {
+                balance_minor: -120,
+                currency: cny,
+                validity_until: NaiveDate::from_ymd_opt(2027, 1, 31),
+                source: "command".into(),
+            },
+            EventBody::Intent {
+                rule: "monthly".into(),
+                key: "monthly:2026-11".into(),
+                attempt: 2,
+                amount_minor: 1000,
+                currency: cny,
+                mode: Mode::Auto,
+            },
+            EventBody::Outcome {
+                intent: "i1".into(),
+                status: OutcomeStatus::Unknown,
+                reference: None,
+                error: Some("timed out \"30s\"".into()),
+            },
+            EventBody::Manual {
+                amount_minor: 800,
+                currency: cny,
+                note: Some("营业厅".into()),
+                intent: Some("i2".into()),
+            },
+            EventBody::Resolved {
+                intent: "i1".into(),
+                status: ResolvedStatus::Failed,
+                note: None,
+            },
+            EventBody::Activity { note: None },
+            EventBody::Notified {
+                event: "in_doubt".into(),
+                key: "i1".into(),
+            },
+        ];
+        for body in bodies {
+            let e = Event {
+                id: "01abc".into(),
+                at: at("2026-11-25T09:00:00+08:00"),
+                number: "cmcc".into(),
+                body,
+            };
+            let line = e.to_line();
+            assert!(!line.contains('\n'));
+            assert_eq!(
+                Event::parse_line(line.as_bytes()).unwrap(),
+                Some(e),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_fields_and_types_are_ignored() {
+        let line = br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"activity","future":{"deep":[1]}}"#;
+        assert!(matches!(Event::parse_line(line), Ok(Some(_))));
+        let line =
+            br#"{"v":2,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"teleport"}"#;
+        assert_eq!(Event::parse_line(line), Ok(None));
+    }
+
+    fn any_text() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::prop_oneof![
+            "[a-z0-9:_-]{0,12}",
+            "\\PC{0,8}",
+            proptest::strategy::Just("移动保号卡 \"quoted\" \\ back".to_string()),
+        ]
+    }
+
+    fn any_event() -> impl proptest::strategy::Strategy<Value = Event> {
+        use proptest::prelude::*;
+        let cur = (0usize..4).prop_map(|i| Currency::new(["CNY", "GBP", "JPY", "KWD"][i]).unwrap());
+        let body = prop_oneof![
+            (any::<i64>(), cur.clone(), any::<bool>(), any_text()).prop_map(|(b, c, v, s)| {
+                EventBody::Balance {
+                    balance_minor: b,
+                    currency: c,
+                    validity_until: v.then(|| NaiveDate::from_ymd_opt(2027, 1, 31).unwrap()),
+                    source: s,
+                }
+            }),
+            (
+                any_text(),
+                any_text(),
+                any::<u32>(),
+                any::<i64>(),
+                cur.clone(),
+                any::<bool>()
+            )
+                .prop_map(|(r, k, a, m, c, auto)| EventBody::Intent {
+                    rule: r,
+                    key: k,
+                    attempt: a,
+                    amount_minor: m,
+                    currency: c,
+                    mode: if auto { Mode::Auto } else { Mode::Remind },
+                }),
+            (
+                any_text(),
+                0u8..3,
+                proptest::option::of(any_text()),
+                proptest::option::of(any_text())
+            )
+                .prop_map(|(i, st, r, e)| EventBody::Outcome {
+                    intent: i,
+                    status: [
+                        OutcomeStatus::Succeeded,
+                        OutcomeStatus::Failed,
+                        OutcomeStatus::Unknown
+                    ][st as usize],
+                    reference: r,
+                    error: e,
+                }),
+            (
+                any::<i64>(),
+                cur,
+                proptest::option::of(any_text()),
+                proptest::option::of(any_text())
+            )
+                .prop_map(|(m, c, n, i)| EventBody::Manual {
+                    amount_minor: m,
+                    currency: c,
+                    note: n,
+                    intent: i
+                }),
+            proptest::option::of(any_text()).prop_map(|note| EventBody::Activity { note }),
+        ];
+        (
+            any_text(),
+            any_text(),
+            -1_000_000_000i64..4_000_000_000,
+            -50_000i32..50_000,
+            body,
+        )
+            .prop_map(|(id, number, t, off, body)| Event {
+                id,
+                number,
+                at: DateTime::from_timestamp(t, 0)
+                    .unwrap()
+                    .with_timezone(&FixedOffset::east_opt(off / 60 * 60).unwrap()),
+                body,
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
+
+        #[test]
+        fn the_fast_path_agrees_with_serde(e in any_event(), edits in proptest::collection::vec((0usize..400, 0usize..16), 0..4)) {
+            let line = e.to_line();
+            proptest::prop_assert_eq!(Event::parse_line(line.as_bytes()), Ok(Some(e.clone())));
+            let mut bytes = line.into_bytes();
+            let pool: &[&[u8]] = &[b"\"", b"\\", b",", b":", b"{", b"}", b" ", b"0", b"-", b"a", b"null", b"1.5", "\u{7f}移".as_bytes(), b"\t", b"[1]", b""];
+            for (at, what) in edits {
+                let at = at % (bytes.len() + 1);
+                if what % 2 == 0 && at < bytes.len() {
+                    bytes.remove(at);
+                } else {
+                    for (j, c) in pool[what].iter().enumerate() {
+                        bytes.insert(at + j, *c);
+                    }
+                }
+            }
+            let fast = EventRef::parse_ref(&bytes).map(|o| o.map(Event::into_owned));
+            let serde = EventRef::parse_ref_serde(&bytes).map(|o| o.map(Event::into_owned));
+            proptest::prop_assert_eq!(fast, serde, "{}", String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    #[test]
+    fn duplicate_fields_and_odd_numbers_go_to_serde() {
+        for line in [
+            &br#"{"v":1,"id":"a","id":"b","at":"2026-01-01T00:00:00Z","number":"x","type":"activity"}"#[..],
+            br#"{"v":01,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"activity"}"#,
+            br#"{"v":"1","id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"activity"}"#,
+            br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"activity"} "#,
+            br#"{"v":1,"id":"a\u0041","at":"2026-01-01T00:00:00Z","number":"x","type":"activity"}"#,
+            br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"activity","x":{"y":[1]}}"#,
+        ] {
+            assert_eq!(EventRef::parse_ref(line), EventRef::parse_ref_serde(line), "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    #[test]
+    fn bad_lines_say_what_is_wrong() {
+        let e = Event::parse_line(
+            br#"{"v":1,"id":"a","at":"yesterday","number":"x","type":"activity"}"#,
+        );
+        assert!(matches!(e, Err(LineError::Invalid { field: "at", .. })));
+        let e = Event::parse_line(
+            br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"manual"}"#,
+        );
+        assert_eq!(e, Err(LineError::Missing("amount_minor")));
+        assert!(matches!(
+            Event::parse_line(b"{\"v\":1,"),
+            Err(LineError::Json(_))
+        ));
+    }
+}

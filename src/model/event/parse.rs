@@ -1,0 +1,409 @@
+//! Reading a log line: a direct reader for the canonical shape baohao writes, serde_json for
+//! anything else (the authority), both yielding events that borrow from the line.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Deserialize;
+
+use crate::model::money::Currency;
+use crate::model::rule::Mode;
+
+use super::*;
+
+/// A JSON string borrowed from the line when it has no escapes, owned when it has.
+/// (serde's `borrow` does not reach through `Option<Cow<str>>`; this does.)
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Raw<'a> {
+    v: Option<u32>,
+    #[serde(borrow)]
+    id: Option<Text<'a>>,
+    #[serde(borrow)]
+    at: Option<Text<'a>>,
+    #[serde(borrow)]
+    number: Option<Text<'a>>,
+    #[serde(rename = "type", borrow)]
+    kind: Option<Text<'a>>,
+    balance_minor: Option<i64>,
+    #[serde(borrow)]
+    currency: Option<Text<'a>>,
+    #[serde(borrow)]
+    validity_until: Option<Text<'a>>,
+    #[serde(borrow)]
+    source: Option<Text<'a>>,
+    #[serde(borrow)]
+    rule: Option<Text<'a>>,
+    #[serde(borrow)]
+    key: Option<Text<'a>>,
+    attempt: Option<u32>,
+    amount_minor: Option<i64>,
+    #[serde(borrow)]
+    mode: Option<Text<'a>>,
+    #[serde(borrow)]
+    intent: Option<Text<'a>>,
+    #[serde(borrow)]
+    status: Option<Text<'a>>,
+    #[serde(borrow)]
+    reference: Option<Text<'a>>,
+    #[serde(borrow)]
+    error: Option<Text<'a>>,
+    #[serde(borrow)]
+    note: Option<Text<'a>>,
+    #[serde(borrow)]
+    event: Option<Text<'a>>,
+}
+
+fn need<T>(v: Option<T>, field: &'static str) -> Result<T, LineError> {
+    v.ok_or(LineError::Missing(field))
+}
+
+/// A required string field.
+fn text<'a>(v: Option<Text<'a>>, field: &'static str) -> Result<Cow<'a, str>, LineError> {
+    v.map(|t| t.0).ok_or(LineError::Missing(field))
+}
+
+fn opt<'a>(v: Option<Text<'a>>) -> Option<Cow<'a, str>> {
+    v.map(|t| t.0)
+}
+
+fn currency(v: Option<Text<'_>>) -> Result<Currency, LineError> {
+    let c = text(v, "currency")?;
+    Currency::new(&c).map_err(|_| LineError::Invalid {
+        field: "currency",
+        value: c.into_owned(),
+    })
+}
+
+fn digits<const N: usize>(b: &[u8]) -> Option<u32> {
+    if b.len() != N {
+        return None;
+    }
+    let mut v = 0u32;
+    for &d in b {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (d - b'0') as u32;
+    }
+    Some(v)
+}
+
+/// `YYYY-MM-DD`.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        digits::<4>(&b[0..4])? as i32,
+        digits::<2>(&b[5..7])?,
+        digits::<2>(&b[8..10])?,
+    )
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` then `Z` or `±HH:MM`, the shape baohao writes, parsed directly;
+/// anything else goes to chrono's full RFC 3339 parser.
+pub fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
+    let b = s.as_bytes();
+    let fast = (|| {
+        if b.len() < 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !matches!(b[10], b'T' | b't')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
+            return None;
+        }
+        let date = NaiveDate::from_ymd_opt(
+            digits::<4>(&b[0..4])? as i32,
+            digits::<2>(&b[5..7])?,
+            digits::<2>(&b[8..10])?,
+        )?;
+        let time = chrono::NaiveTime::from_hms_opt(
+            digits::<2>(&b[11..13])?,
+            digits::<2>(&b[14..16])?,
+            digits::<2>(&b[17..19])?,
+        )?;
+        let offset = match &b[19..] {
+            [b'Z' | b'z'] => 0,
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                let secs =
+                    (digits::<2>(&[*h1, *h2])? * 3600 + digits::<2>(&[*m1, *m2])? * 60) as i32;
+                if *sign == b'-' { -secs } else { secs }
+            }
+            _ => return None,
+        };
+        let offset = FixedOffset::east_opt(offset)?;
+        let utc = date
+            .and_time(time)
+            .checked_sub_signed(chrono::Duration::seconds(offset.local_minus_utc() as i64))?;
+        Some(DateTime::from_naive_utc_and_offset(utc, offset))
+    })();
+    fast.or_else(|| DateTime::parse_from_rfc3339(s).ok())
+}
+
+/// Reads the canonical line shape baohao itself writes: one flat object, no whitespace,
+/// string values without escapes, integer values. Anything else returns `None` and goes to
+/// serde_json, which stays the authority (a property test keeps the two in agreement).
+fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
+    let s = std::str::from_utf8(line).ok()?;
+    let b = s.as_bytes();
+    if b.first() != Some(&b'{') {
+        return None;
+    }
+    let mut raw = Raw::default();
+    let mut i = 1;
+    if b.get(i) == Some(&b'}') {
+        return (b.len() == 2).then_some(raw);
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        i += 1;
+        let start = i;
+        let len = memchr::memchr2(b'"', b'\\', &b[i..])?;
+        i += len;
+        if b[i] != b'"' || b[start..i].iter().any(|c| *c < 0x20) {
+            return None;
+        }
+        let key = &s[start..i];
+        i += 1;
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
+        match *b.get(i)? {
+            b'"' => {
+                i += 1;
+                let start = i;
+                let len = memchr::memchr2(b'"', b'\\', &b[i..])?;
+                i += len;
+                if b[i] != b'"' || b[start..i].iter().any(|c| *c < 0x20) {
+                    return None;
+                }
+                raw.set_str(key, &s[start..i])?;
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                i += 1;
+                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                let digits = s[start..i].trim_start_matches('-');
+                if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+                    return None;
+                }
+                raw.set_int(key, &s[start..i])?;
+            }
+            _ => return None,
+        }
+        match *b.get(i)? {
+            b',' => i += 1,
+            b'}' => return (i + 1 == b.len()).then_some(raw),
+            _ => return None,
+        }
+    }
+}
+
+impl<'a> Raw<'a> {
+    /// Sets a string field; `None` for what serde would refuse (a duplicate, a string where
+    /// a number belongs), so that serde reports it.
+    fn set_str(&mut self, key: &str, v: &'a str) -> Option<()> {
+        let slot = match key {
+            "id" => &mut self.id,
+            "at" => &mut self.at,
+            "number" => &mut self.number,
+            "type" => &mut self.kind,
+            "currency" => &mut self.currency,
+            "validity_until" => &mut self.validity_until,
+            "source" => &mut self.source,
+            "rule" => &mut self.rule,
+            "key" => &mut self.key,
+            "mode" => &mut self.mode,
+            "intent" => &mut self.intent,
+            "status" => &mut self.status,
+            "reference" => &mut self.reference,
+            "error" => &mut self.error,
+            "note" => &mut self.note,
+            "event" => &mut self.event,
+            "v" | "balance_minor" | "attempt" | "amount_minor" => return None,
+            _ => return Some(()),
+        };
+        if slot.is_some() {
+            return None;
+        }
+        *slot = Some(Text(Cow::Borrowed(v)));
+        Some(())
+    }
+
+    fn set_int(&mut self, key: &str, v: &str) -> Option<()> {
+        match key {
+            "v" if self.v.is_none() => self.v = Some(v.parse().ok()?),
+            "attempt" if self.attempt.is_none() => self.attempt = Some(v.parse().ok()?),
+            "balance_minor" if self.balance_minor.is_none() => {
+                self.balance_minor = Some(v.parse().ok()?)
+            }
+            "amount_minor" if self.amount_minor.is_none() => {
+                self.amount_minor = Some(v.parse().ok()?)
+            }
+            "v" | "attempt" | "balance_minor" | "amount_minor" => return None,
+            "id" | "at" | "number" | "type" | "currency" | "validity_until" | "source" | "rule"
+            | "key" | "mode" | "intent" | "status" | "reference" | "error" | "note" | "event" => {
+                return None;
+            }
+            _ => {}
+        }
+        Some(())
+    }
+}
+
+/// Benchmarks only: the bare serde pass over a line, without building an event.
+#[doc(hidden)]
+pub fn bench_raw_parse(line: &[u8]) -> bool {
+    serde_json::from_slice::<Raw>(line).is_ok()
+}
+
+impl<'a> EventRef<'a> {
+    /// Parses one log line, borrowing strings from it where it can. `Ok(None)` is a
+    /// well-formed event of a type this version does not know (skipped, forward compatible).
+    pub fn parse_ref(line: &'a [u8]) -> Result<Option<EventRef<'a>>, LineError> {
+        let raw = match fast_raw(line) {
+            Some(raw) => raw,
+            None => serde_json::from_slice(line).map_err(|e| LineError::Json(e.to_string()))?,
+        };
+        Self::from_raw(raw)
+    }
+
+    /// [`EventRef::parse_ref`] through serde_json only (the reference the fast path is
+    /// tested against).
+    #[doc(hidden)]
+    pub fn parse_ref_serde(line: &'a [u8]) -> Result<Option<EventRef<'a>>, LineError> {
+        let raw: Raw<'a> =
+            serde_json::from_slice(line).map_err(|e| LineError::Json(e.to_string()))?;
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: Raw<'a>) -> Result<Option<EventRef<'a>>, LineError> {
+        need(raw.v, "v")?;
+        let id = text(raw.id, "id")?;
+        let at_text = text(raw.at, "at")?;
+        let at = parse_rfc3339(&at_text).ok_or_else(|| LineError::Invalid {
+            field: "at",
+            value: at_text.to_string(),
+        })?;
+        let number = text(raw.number, "number")?;
+        let kind = text(raw.kind, "type")?;
+        let body = match &*kind {
+            "balance" => EventBody::Balance {
+                balance_minor: need(raw.balance_minor, "balance_minor")?,
+                currency: currency(raw.currency)?,
+                validity_until: match opt(raw.validity_until) {
+                    None => None,
+                    Some(d) => Some(parse_date(&d).ok_or_else(|| LineError::Invalid {
+                        field: "validity_until",
+                        value: d.into_owned(),
+                    })?),
+                },
+                source: opt(raw.source).unwrap_or_default(),
+            },
+            "intent" => {
+                let mode = text(raw.mode, "mode")?;
+                EventBody::Intent {
+                    rule: text(raw.rule, "rule")?,
+                    key: text(raw.key, "key")?,
+                    attempt: need(raw.attempt, "attempt")?,
+                    amount_minor: need(raw.amount_minor, "amount_minor")?,
+                    currency: currency(raw.currency)?,
+                    mode: Mode::parse(&mode).ok_or_else(|| LineError::Invalid {
+                        field: "mode",
+                        value: mode.into_owned(),
+                    })?,
+                }
+            }
+            "outcome" => {
+                let status = text(raw.status, "status")?;
+                EventBody::Outcome {
+                    intent: text(raw.intent, "intent")?,
+                    status: match &*status {
+                        "succeeded" => OutcomeStatus::Succeeded,
+                        "failed" => OutcomeStatus::Failed,
+                        "unknown" => OutcomeStatus::Unknown,
+                        _ => {
+                            return Err(LineError::Invalid {
+                                field: "status",
+                                value: status.into_owned(),
+                            });
+                        }
+                    },
+                    reference: opt(raw.reference),
+                    error: opt(raw.error),
+                }
+            }
+            "manual" => EventBody::Manual {
+                amount_minor: need(raw.amount_minor, "amount_minor")?,
+                currency: currency(raw.currency)?,
+                note: opt(raw.note),
+                intent: opt(raw.intent),
+            },
+            "resolved" => {
+                let status = text(raw.status, "status")?;
+                EventBody::Resolved {
+                    intent: text(raw.intent, "intent")?,
+                    status: ResolvedStatus::parse(&status).ok_or_else(|| LineError::Invalid {
+                        field: "status",
+                        value: status.into_owned(),
+                    })?,
+                    note: opt(raw.note),
+                }
+            }
+            "activity" => EventBody::Activity {
+                note: opt(raw.note),
+            },
+            "notified" => EventBody::Notified {
+                event: text(raw.event, "event")?,
+                key: text(raw.key, "key")?,
+            },
+            _ => return Ok(None),
+        };
+        Ok(Some(Event {
+            id,
+            at,
+            number,
+            body,
+        }))
+    }
+}
+
+impl Event {
+    /// Parses one log line into an owned event; see [`EventRef::parse_ref`].
+    pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
+        Ok(EventRef::parse_ref(line)?.map(Event::into_owned))
+    }
+}

@@ -1,0 +1,257 @@
+//! The config file's exact shape (serde, strict: unknown fields are errors), and the way
+//! back from a validated `Config` to it. Validation is `validate.rs`'s; no I/O here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::number::DEFAULT_VERIFY_TOLERANCE;
+use crate::model::{
+    CommandSpec, Config, DeadlineDays, Executor, Money, MonthDay, Number, Provider, Rule, Trigger,
+};
+
+// ---------------------------------------------------------------- the file form
+
+/// A decimal amount as written: a string (`"10.50"`) or, forgivingly, a JSON integer.
+/// A JSON fraction is refused: it would have passed through a float.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Decimal(pub String);
+
+impl<'de> Deserialize<'de> for Decimal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Decimal;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a decimal string such as \"10.50\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Decimal, E> {
+                Ok(Decimal(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Decimal, E> {
+                Ok(Decimal(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Decimal, E> {
+                Ok(Decimal(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, _: f64) -> std::result::Result<Decimal, E> {
+                Err(E::custom(
+                    "write amounts as strings, like \"10.50\" (a JSON number with a fraction is inexact)",
+                ))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_days: Option<FileDeadlineDays>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<FileNotify>,
+    #[serde(default)]
+    pub numbers: Vec<FileNumber>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDeadlineDays {
+    pub warn: u32,
+    pub urgent: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileNotify {
+    pub program: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+    #[serde(default)]
+    pub events: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileNumber {
+    pub id: String,
+    pub label: String,
+    pub msisdn: String,
+    #[serde(default)]
+    pub carrier: String,
+    pub currency: String,
+    #[serde(default)]
+    pub plan: FilePlan,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monthly_budget: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_tolerance: Option<u32>,
+    pub provider: FileAction,
+    pub executor: FileAction,
+    #[serde(default)]
+    pub rules: Vec<FileRule>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilePlan {
+    #[serde(default)]
+    pub monthly_fee: Option<Decimal>,
+    #[serde(default)]
+    pub validity_days: Option<u32>,
+    #[serde(default)]
+    pub keep_alive_days: Option<u32>,
+}
+
+/// A provider or an executor: `kind` plus the command fields when the kind is `command`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileAction {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRule {
+    pub id: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    pub mode: String,
+    pub amount: Decimal,
+    pub trigger: FileTrigger,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_month: Option<u32>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileTrigger {
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<Decimal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_hours: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_days: Option<u32>,
+}
+
+// ---------------------------------------------------------------- back to the file form
+
+pub fn to_file(c: &Config) -> FileConfig {
+    FileConfig {
+        version: 1,
+        timezone: c.timezone_name.clone(),
+        refresh_minutes: Some(c.refresh_minutes),
+        deadline_days: (c.deadline_days != DeadlineDays::default()).then_some(FileDeadlineDays {
+            warn: c.deadline_days.warn,
+            urgent: c.deadline_days.urgent,
+        }),
+        notify: c.notify.as_ref().map(|n| FileNotify {
+            program: n.command.program.clone(),
+            args: n.command.args.clone(),
+            timeout_secs: Some(n.command.timeout_secs),
+            events: n.events.iter().map(|e| e.as_str().to_string()).collect(),
+        }),
+        numbers: c.numbers.iter().map(number_to_file).collect(),
+    }
+}
+
+fn action_to_file(kind: &str, cmd: Option<&CommandSpec>) -> FileAction {
+    FileAction {
+        kind: kind.to_string(),
+        program: cmd.map(|c| c.program.clone()),
+        args: cmd.map(|c| c.args.clone()),
+        timeout_secs: cmd.map(|c| c.timeout_secs),
+    }
+}
+
+fn number_to_file(n: &Number) -> FileNumber {
+    let dec = |m: Money| Decimal(m.decimal());
+    FileNumber {
+        id: n.id.clone(),
+        label: n.label.clone(),
+        msisdn: n.msisdn.clone(),
+        carrier: n.carrier.clone(),
+        currency: n.currency.code().to_string(),
+        plan: FilePlan {
+            monthly_fee: n.plan.monthly_fee.map(dec),
+            validity_days: n.plan.validity_days,
+            keep_alive_days: n.plan.keep_alive_days,
+        },
+        monthly_budget: n.monthly_budget.map(dec),
+        verify_tolerance: (n.verify_tolerance != DEFAULT_VERIFY_TOLERANCE)
+            .then_some(n.verify_tolerance as u32),
+        provider: match &n.provider {
+            Provider::Command(c) => action_to_file("command", Some(c)),
+            p => action_to_file(p.kind(), None),
+        },
+        executor: match &n.executor {
+            Executor::Command(c) => action_to_file("command", Some(c)),
+            e => action_to_file(e.kind(), None),
+        },
+        rules: n.rules.iter().map(rule_to_file).collect(),
+    }
+}
+
+pub fn rule_to_file(r: &Rule) -> FileRule {
+    let mut t = FileTrigger {
+        kind: r.trigger.kind().as_str().to_string(),
+        ..FileTrigger::default()
+    };
+    match &r.trigger {
+        Trigger::Monthly { day, at } => {
+            t.day = Some(match day {
+                MonthDay::Day(d) => serde_json::Value::from(*d),
+                MonthDay::Last => serde_json::Value::from("last"),
+            });
+            t.at = Some(at.format("%H:%M").to_string());
+        }
+        Trigger::LowBalance {
+            below,
+            cooldown_hours,
+        } => {
+            t.below = Some(Decimal(below.decimal()));
+            t.cooldown_hours = Some(*cooldown_hours);
+        }
+        Trigger::BeforeExpiry { days } => t.days = Some(*days),
+        Trigger::KeepAlive { every_days } => t.every_days = Some(*every_days),
+    }
+    FileRule {
+        id: r.id.clone(),
+        enabled: r.enabled,
+        mode: r.mode.as_str().to_string(),
+        amount: Decimal(r.amount.decimal()),
+        trigger: t,
+        max_per_month: r.max_per_month,
+    }
+}
+
+/// The config as the file holds it: pretty JSON, two-space indent, a final newline.
+pub fn render(c: &Config) -> String {
+    let mut s = serde_json::to_string_pretty(&to_file(c)).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,589 @@
+//! From the file's text to a validated `Config`: every problem found, each with its JSON
+//! path (and line), in one sentence. Nothing here reads or writes files.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+
+use crate::i18n::T;
+use crate::model::number::{DEFAULT_TIMEOUT_SECS, DEFAULT_VERIFY_TOLERANCE};
+use crate::model::{
+    CommandSpec, Config, Currency, DeadlineDays, Executor, Mode, Money, MonthDay, Notify,
+    NotifyEvent, Number, Plan, Provider, Rule, Trigger, TriggerKind,
+};
+use crate::tr;
+
+use super::*;
+
+// ---------------------------------------------------------------- problems
+
+/// One thing wrong with a config: where (a JSON path, and a line when known) and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl Problem {
+    fn at(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.into(),
+            line: None,
+            message: message.into(),
+        }
+    }
+
+    /// "config.json:12: numbers[0].rules[1].amount: ..." — one sentence naming where and what.
+    pub fn render(&self, file: &Path) -> String {
+        let mut s = file.display().to_string();
+        if let Some(l) = self.line {
+            s.push_str(&format!(":{l}"));
+        }
+        s.push_str(": ");
+        if !self.path.is_empty() {
+            s.push_str(&self.path);
+            s.push_str(": ");
+        }
+        s.push_str(&self.message);
+        if !s.ends_with('.') && !s.ends_with('。') {
+            s.push('.');
+        }
+        s
+    }
+}
+
+// ---------------------------------------------------------------- parse + validate
+
+/// The system's IANA zone, falling back to UTC when it cannot be told.
+pub fn system_timezone() -> (Option<String>, Tz) {
+    match iana_time_zone::get_timezone() {
+        Ok(name) => match Tz::from_str(&name) {
+            Ok(tz) => (None, tz),
+            Err(_) => (None, Tz::UTC),
+        },
+        Err(_) => (None, Tz::UTC),
+    }
+}
+
+/// Parses and validates config text. Every problem is returned, each with its path.
+pub fn parse(text: &[u8]) -> std::result::Result<Config, Vec<Problem>> {
+    let de = &mut serde_json::Deserializer::from_slice(text);
+    let file: FileConfig = match serde_path_to_error::deserialize(de) {
+        Ok(f) => f,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let line = (inner.line() > 0).then_some(inner.line());
+            let mut message = inner.to_string();
+            // serde_json appends " at line L column C"; the line is reported separately.
+            if let Some(i) = message.rfind(" at line ") {
+                message.truncate(i);
+            }
+            return Err(vec![Problem {
+                path: if path == "." { String::new() } else { path },
+                line,
+                message,
+            }]);
+        }
+    };
+    validate(&file, text)
+}
+
+fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<Problem>> {
+    let mut problems = Vec::new();
+    if file.version != 1 {
+        problems.push(Problem::at("version", tr!(T::CfgVersion, file.version)));
+    }
+    let (timezone_name, timezone) = match &file.timezone {
+        None => system_timezone(),
+        Some(name) => match Tz::from_str(name) {
+            Ok(tz) => (Some(name.clone()), tz),
+            Err(_) => {
+                problems.push(Problem::at("timezone", tr!(T::CfgTimezone, name)));
+                (Some(name.clone()), Tz::UTC)
+            }
+        },
+    };
+    let refresh_minutes = file
+        .refresh_minutes
+        .unwrap_or(crate::model::number::DEFAULT_REFRESH_MINUTES);
+    if !(1..=10_080).contains(&refresh_minutes) {
+        problems.push(Problem::at(
+            "refresh_minutes",
+            tr!(T::CfgRange, refresh_minutes, 1, 10_080),
+        ));
+    }
+    let deadline_days = match &file.deadline_days {
+        None => DeadlineDays::default(),
+        Some(d) => {
+            if d.urgent > d.warn || d.warn > 3650 {
+                problems.push(Problem::at("deadline_days", tr!(T::CfgDeadlineDays)));
+            }
+            DeadlineDays {
+                warn: d.warn,
+                urgent: d.urgent,
+            }
+        }
+    };
+    let notify = file.notify.as_ref().map(|n| {
+        let mut events = Vec::new();
+        for (i, e) in n.events.iter().enumerate() {
+            match NotifyEvent::parse(e) {
+                Some(ev) => events.push(ev),
+                None => problems.push(Problem::at(
+                    format!("notify.events[{i}]"),
+                    tr!(
+                        T::CfgChoice,
+                        e,
+                        NotifyEvent::ALL.map(|e| e.as_str()).join(", ")
+                    ),
+                )),
+            }
+        }
+        if n.events.is_empty() {
+            events = NotifyEvent::ALL.to_vec();
+        }
+        let command = command_spec(
+            "notify",
+            Some(&n.program),
+            Some(&n.args),
+            n.timeout_secs.or(Some(10)),
+            &mut problems,
+        );
+        Notify { command, events }
+    });
+    let mut ids = HashSet::new();
+    let mut numbers = Vec::new();
+    for (i, n) in file.numbers.iter().enumerate() {
+        let here = format!("numbers[{i}]");
+        if !ids.insert(n.id.as_str()) {
+            problems.push(Problem::at(
+                format!("{here}.id"),
+                tr!(T::CfgDuplicateId, n.id),
+            ));
+        }
+        if let Some(num) = validate_number(n, &here, &mut problems) {
+            numbers.push(num);
+        }
+    }
+    for p in &mut problems {
+        p.line = p.line.or_else(|| line_of_path(text, &p.path));
+    }
+    if problems.is_empty() {
+        Ok(Config {
+            timezone_name,
+            timezone,
+            refresh_minutes,
+            notify,
+            deadline_days,
+            numbers,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Validates one number on its own (presets, the TUI's forms).
+pub fn number_from_file(n: &FileNumber) -> std::result::Result<Number, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let number = validate_number(n, "", &mut problems);
+    for p in &mut problems {
+        p.path = p.path.trim_start_matches('.').to_string();
+    }
+    match number {
+        Some(n) if problems.is_empty() => Ok(n),
+        _ => Err(problems),
+    }
+}
+
+/// A slug: 1–32 of ASCII letters, digits, `-` and `_`.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// E.164: `+`, a non-zero country digit, 7 to 15 digits in all.
+pub fn is_e164(s: &str) -> bool {
+    let Some(d) = s.strip_prefix('+') else {
+        return false;
+    };
+    (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
+}
+
+fn money(path: &str, text: &str, currency: Currency, problems: &mut Vec<Problem>) -> Option<Money> {
+    match Money::parse(text, currency) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            problems.push(Problem::at(path, e.to_string()));
+            None
+        }
+    }
+}
+
+fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> Option<Number> {
+    if !is_slug(&n.id) {
+        problems.push(Problem::at(format!("{here}.id"), tr!(T::CfgSlug, n.id)));
+    }
+    if n.label.trim().is_empty() || n.label.chars().any(char::is_control) {
+        problems.push(Problem::at(format!("{here}.label"), tr!(T::CfgLabel)));
+    }
+    if !is_e164(&n.msisdn) {
+        problems.push(Problem::at(
+            format!("{here}.msisdn"),
+            tr!(T::CfgMsisdn, n.msisdn),
+        ));
+    }
+    let currency = match Currency::new(&n.currency) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            problems.push(Problem::at(format!("{here}.currency"), e.to_string()));
+            None
+        }
+    };
+    let monthly_fee = match (&n.plan.monthly_fee, currency) {
+        (Some(d), Some(c)) => money(&format!("{here}.plan.monthly_fee"), &d.0, c, problems),
+        _ => None,
+    };
+    for (name, v) in [
+        ("validity_days", n.plan.validity_days),
+        ("keep_alive_days", n.plan.keep_alive_days),
+    ] {
+        if let Some(v) = v
+            && !(1..=3650).contains(&v)
+        {
+            problems.push(Problem::at(
+                format!("{here}.plan.{name}"),
+                tr!(T::CfgRange, v, 1, 3650),
+            ));
+        }
+    }
+    let monthly_budget = match (&n.monthly_budget, currency) {
+        (Some(d), Some(c)) => money(&format!("{here}.monthly_budget"), &d.0, c, problems),
+        _ => None,
+    };
+    let verify_tolerance = n
+        .verify_tolerance
+        .unwrap_or(DEFAULT_VERIFY_TOLERANCE as u32);
+    if verify_tolerance > 100 {
+        problems.push(Problem::at(
+            format!("{here}.verify_tolerance"),
+            tr!(T::CfgRange, verify_tolerance, 0, 100),
+        ));
+    }
+    let provider = match n.provider.kind.as_str() {
+        "manual" => {
+            no_command_fields(&format!("{here}.provider"), &n.provider, problems);
+            Provider::Manual
+        }
+        "demo" => {
+            no_command_fields(&format!("{here}.provider"), &n.provider, problems);
+            Provider::Demo
+        }
+        "command" => Provider::Command(action_command(
+            &format!("{here}.provider"),
+            &n.provider,
+            problems,
+        )),
+        other => {
+            problems.push(Problem::at(
+                format!("{here}.provider.kind"),
+                tr!(T::CfgChoice, other, "manual, command, demo"),
+            ));
+            Provider::Manual
+        }
+    };
+    let executor = match n.executor.kind.as_str() {
+        "remind" => {
+            no_command_fields(&format!("{here}.executor"), &n.executor, problems);
+            Executor::Remind
+        }
+        "demo" => {
+            no_command_fields(&format!("{here}.executor"), &n.executor, problems);
+            Executor::Demo
+        }
+        "command" => Executor::Command(action_command(
+            &format!("{here}.executor"),
+            &n.executor,
+            problems,
+        )),
+        other => {
+            problems.push(Problem::at(
+                format!("{here}.executor.kind"),
+                tr!(T::CfgChoice, other, "remind, command, demo"),
+            ));
+            Executor::Remind
+        }
+    };
+    let currency = currency?;
+    let mut rule_ids = HashSet::new();
+    let mut rules = Vec::new();
+    for (j, r) in n.rules.iter().enumerate() {
+        let rp = format!("{here}.rules[{j}]");
+        if !rule_ids.insert(r.id.as_str()) {
+            problems.push(Problem::at(
+                format!("{rp}.id"),
+                tr!(T::CfgDuplicateId, r.id),
+            ));
+        }
+        if let Some(rule) = validate_rule(r, &rp, currency, problems) {
+            rules.push(rule);
+        }
+    }
+    Some(Number {
+        id: n.id.clone(),
+        label: n.label.clone(),
+        msisdn: n.msisdn.clone(),
+        carrier: n.carrier.clone(),
+        currency,
+        plan: Plan {
+            monthly_fee,
+            validity_days: n.plan.validity_days,
+            keep_alive_days: n.plan.keep_alive_days,
+        },
+        monthly_budget,
+        verify_tolerance: verify_tolerance.min(100) as u8,
+        provider,
+        executor,
+        rules,
+    })
+}
+
+fn no_command_fields(path: &str, a: &FileAction, problems: &mut Vec<Problem>) {
+    for (name, present) in [
+        ("program", a.program.is_some()),
+        ("args", a.args.is_some()),
+        ("timeout_secs", a.timeout_secs.is_some()),
+    ] {
+        if present {
+            problems.push(Problem::at(
+                format!("{path}.{name}"),
+                tr!(T::CfgFieldNotForKind, name, a.kind),
+            ));
+        }
+    }
+}
+
+fn action_command(path: &str, a: &FileAction, problems: &mut Vec<Problem>) -> CommandSpec {
+    command_spec(
+        path,
+        a.program.as_ref(),
+        a.args.as_ref(),
+        a.timeout_secs,
+        problems,
+    )
+}
+
+fn command_spec(
+    path: &str,
+    program: Option<&String>,
+    args: Option<&Vec<String>>,
+    timeout_secs: Option<u64>,
+    problems: &mut Vec<Problem>,
+) -> CommandSpec {
+    let program = match program {
+        Some(p) if !p.trim().is_empty() => p.clone(),
+        _ => {
+            problems.push(Problem::at(format!("{path}.program"), tr!(T::CfgRequired)));
+            String::new()
+        }
+    };
+    let timeout_secs = timeout_secs.unwrap_or(DEFAULT_TIMEOUT_SECS);
+    if !(1..=3600).contains(&timeout_secs) {
+        problems.push(Problem::at(
+            format!("{path}.timeout_secs"),
+            tr!(T::CfgRange, timeout_secs, 1, 3600),
+        ));
+    }
+    CommandSpec {
+        program,
+        args: args.cloned().unwrap_or_default(),
+        timeout_secs,
+    }
+}
+
+fn validate_rule(
+    r: &FileRule,
+    rp: &str,
+    currency: Currency,
+    problems: &mut Vec<Problem>,
+) -> Option<Rule> {
+    let before = problems.len();
+    if !is_slug(&r.id) {
+        problems.push(Problem::at(format!("{rp}.id"), tr!(T::CfgSlug, r.id)));
+    }
+    let mode = Mode::parse(&r.mode);
+    if mode.is_none() {
+        problems.push(Problem::at(
+            format!("{rp}.mode"),
+            tr!(T::CfgChoice, r.mode, "auto, remind"),
+        ));
+    }
+    let amount = money(&format!("{rp}.amount"), &r.amount.0, currency, problems);
+    if let Some(a) = amount
+        && a.minor == 0
+    {
+        problems.push(Problem::at(format!("{rp}.amount"), tr!(T::CfgZeroAmount)));
+    }
+    if let Some(0) = r.max_per_month {
+        problems.push(Problem::at(
+            format!("{rp}.max_per_month"),
+            tr!(T::CfgRange, 0, 1, 100),
+        ));
+    }
+    let trigger = validate_trigger(&r.trigger, &format!("{rp}.trigger"), currency, problems);
+    if problems.len() > before {
+        return None;
+    }
+    Some(Rule {
+        id: r.id.clone(),
+        enabled: r.enabled,
+        mode: mode?,
+        amount: amount?,
+        trigger: trigger?,
+        max_per_month: r.max_per_month,
+    })
+}
+
+/// Parses "HH:MM" (24-hour).
+pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
+    let (h, m) = s.trim().split_once(':')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0)
+}
+
+fn validate_trigger(
+    t: &FileTrigger,
+    tp: &str,
+    currency: Currency,
+    problems: &mut Vec<Problem>,
+) -> Option<Trigger> {
+    let Some(kind) = TriggerKind::parse(&t.kind) else {
+        problems.push(Problem::at(
+            format!("{tp}.kind"),
+            tr!(
+                T::CfgChoice,
+                t.kind,
+                TriggerKind::ALL.map(|k| k.as_str()).join(", ")
+            ),
+        ));
+        return None;
+    };
+    let allowed: &[&str] = match kind {
+        TriggerKind::Monthly => &["day", "at"],
+        TriggerKind::LowBalance => &["below", "cooldown_hours"],
+        TriggerKind::BeforeExpiry => &["days"],
+        TriggerKind::KeepAlive => &["every_days"],
+    };
+    for (name, present) in [
+        ("day", t.day.is_some()),
+        ("at", t.at.is_some()),
+        ("below", t.below.is_some()),
+        ("cooldown_hours", t.cooldown_hours.is_some()),
+        ("days", t.days.is_some()),
+        ("every_days", t.every_days.is_some()),
+    ] {
+        if present && !allowed.contains(&name) {
+            problems.push(Problem::at(
+                format!("{tp}.{name}"),
+                tr!(T::CfgFieldNotForKind, name, t.kind),
+            ));
+        }
+    }
+    let required = |name: &str, problems: &mut Vec<Problem>| {
+        problems.push(Problem::at(format!("{tp}.{name}"), tr!(T::CfgRequired)));
+    };
+    match kind {
+        TriggerKind::Monthly => {
+            let day = match &t.day {
+                None => {
+                    required("day", problems);
+                    None
+                }
+                Some(v) => parse_month_day(v).or_else(|| {
+                    problems.push(Problem::at(format!("{tp}.day"), tr!(T::CfgDay, v)));
+                    None
+                }),
+            };
+            let at = match &t.at {
+                None => NaiveTime::from_hms_opt(9, 0, 0),
+                Some(s) => parse_hhmm(s).or_else(|| {
+                    problems.push(Problem::at(format!("{tp}.at"), tr!(T::CfgHhmm, s)));
+                    None
+                }),
+            };
+            Some(Trigger::Monthly { day: day?, at: at? })
+        }
+        TriggerKind::LowBalance => {
+            let below = match &t.below {
+                None => {
+                    required("below", problems);
+                    None
+                }
+                Some(d) => money(&format!("{tp}.below"), &d.0, currency, problems),
+            };
+            let cooldown_hours = t.cooldown_hours.unwrap_or(24);
+            if cooldown_hours > 24 * 366 {
+                problems.push(Problem::at(
+                    format!("{tp}.cooldown_hours"),
+                    tr!(T::CfgRange, cooldown_hours, 0, 24 * 366),
+                ));
+            }
+            Some(Trigger::LowBalance {
+                below: below?,
+                cooldown_hours,
+            })
+        }
+        TriggerKind::BeforeExpiry => match t.days {
+            None => {
+                required("days", problems);
+                None
+            }
+            Some(d) if !(1..=365).contains(&d) => {
+                problems.push(Problem::at(
+                    format!("{tp}.days"),
+                    tr!(T::CfgRange, d, 1, 365),
+                ));
+                None
+            }
+            Some(days) => Some(Trigger::BeforeExpiry { days }),
+        },
+        TriggerKind::KeepAlive => match t.every_days {
+            None => {
+                required("every_days", problems);
+                None
+            }
+            Some(d) if !(1..=3650).contains(&d) => {
+                problems.push(Problem::at(
+                    format!("{tp}.every_days"),
+                    tr!(T::CfgRange, d, 1, 3650),
+                ));
+                None
+            }
+            Some(every_days) => Some(Trigger::KeepAlive { every_days }),
+        },
+    }
+}
+
+pub fn parse_month_day(v: &serde_json::Value) -> Option<MonthDay> {
+    match v {
+        serde_json::Value::Number(n) => n
+            .as_u64()
+            .filter(|d| (1..=31).contains(d))
+            .map(|d| MonthDay::Day(d as u8)),
+        serde_json::Value::String(s) if s == "last" => Some(MonthDay::Last),
+        serde_json::Value::String(s) => s
+            .parse::<u8>()
+            .ok()
+            .filter(|d| (1..=31).contains(d))
+            .map(MonthDay::Day),
+        _ => None,
+    }
+}

@@ -1,0 +1,309 @@
+//! The concrete forms: a number (with carrier presets), a rule (with a live preview of its
+//! next five dates), a manual top-up, a balance reading, an activity. Validation goes through
+//! the config validator, so a form refuses exactly what a hand-edited config would.
+
+mod number;
+mod rule;
+
+pub use number::*;
+pub use rule::*;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::cli::presets::{self};
+use crate::engine::State;
+use crate::i18n::T;
+use crate::model::{Config, Money, Number, Rule, TriggerKind};
+use crate::store::config::Decimal;
+use crate::tr;
+use crate::tui::form::{Field, FieldId, Form};
+
+/// What a form is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    AddNumber,
+    EditNumber(String),
+    AddRule,
+    EditRule { number: String, rule: String },
+    TopUp(String),
+    Balance(String),
+    Activity(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct OpenForm {
+    pub purpose: Purpose,
+    pub form: Form,
+    /// Rules a preset brings to a new number.
+    pub preset_rules: Vec<Rule>,
+    /// Esc was pressed with unsaved edits: asking whether to discard them.
+    pub confirm_discard: bool,
+    /// The id and label a preset filled in (replaced by the next preset unless edited).
+    pub preset_fill: Option<(String, String)>,
+}
+
+/// A valid form's result, ready to save.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Built {
+    Number(Number),
+    Rule {
+        number: String,
+        rule: Rule,
+    },
+    TopUp {
+        number: String,
+        amount: Money,
+        note: Option<String>,
+    },
+    Balance {
+        number: String,
+        amount: Money,
+        validity: Option<NaiveDate>,
+    },
+    Activity {
+        number: String,
+        note: Option<String>,
+    },
+}
+
+fn opts(pairs: &[(&str, String)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.clone()))
+        .collect()
+}
+
+fn yes_no() -> Vec<(String, String)> {
+    opts(&[("yes", tr!(T::Yes)), ("no", tr!(T::No))])
+}
+
+fn money_text(m: Option<Money>) -> String {
+    m.map(|m| m.decimal()).unwrap_or_default()
+}
+
+fn num_text(n: Option<u32>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+pub fn topup_form(number: &Number, state: &State) -> OpenForm {
+    // The oldest open reminder tells what is owed.
+    let owed = state.number(&number.id).and_then(|ns| {
+        ns.open_reminders()
+            .min_by_key(|(_, a)| a.at)
+            .map(|(k, _)| Money::new(k.amount_minor, k.currency))
+    });
+    let fields = vec![
+        Field::text(FieldId::Amount, tr!(T::FieldAmount), &money_text(owed))
+            .with_hint(number.currency.code().to_string()),
+        Field::text(FieldId::Note, tr!(T::FieldNote), "").with_hint(tr!(T::HintOptional)),
+    ];
+    let mut form = Form::new(tr!(T::FormTopUp, number.label), fields);
+    if owed.is_some() {
+        form.notes.push(tr!(T::FormTopUpSettles));
+    }
+    OpenForm {
+        purpose: Purpose::TopUp(number.id.clone()),
+        form,
+        preset_rules: Vec::new(),
+        confirm_discard: false,
+        preset_fill: None,
+    }
+}
+
+pub fn balance_form(number: &Number) -> OpenForm {
+    let fields = vec![
+        Field::text(FieldId::Amount, tr!(T::FieldBalance), "")
+            .with_hint(number.currency.code().to_string()),
+        Field::text(FieldId::ValidUntil, tr!(T::FieldValidUntil), "")
+            .with_hint("YYYY-MM-DD".into()),
+    ];
+    OpenForm {
+        purpose: Purpose::Balance(number.id.clone()),
+        form: Form::new(tr!(T::FormBalance, number.label), fields),
+        preset_rules: Vec::new(),
+        confirm_discard: false,
+        preset_fill: None,
+    }
+}
+
+pub fn activity_form(number: &Number) -> OpenForm {
+    let fields =
+        vec![Field::text(FieldId::Note, tr!(T::FieldNote), "").with_hint(tr!(T::HintActivity))];
+    OpenForm {
+        purpose: Purpose::Activity(number.id.clone()),
+        form: Form::new(tr!(T::FormActivity, number.label), fields),
+        preset_rules: Vec::new(),
+        confirm_discard: false,
+        preset_fill: None,
+    }
+}
+
+/// Shows the fields the current choices call for.
+pub fn arrange(of: &mut OpenForm) {
+    let f = &mut of.form;
+    match of.purpose {
+        Purpose::AddNumber | Purpose::EditNumber(_) => {
+            let p = f.get(FieldId::ProviderKind) == "command";
+            let e = f.get(FieldId::ExecutorKind) == "command";
+            f.show(FieldId::ProviderProgram, p);
+            f.show(FieldId::ProviderArgs, p);
+            f.show(FieldId::ExecutorProgram, e);
+            f.show(FieldId::ExecutorArgs, e);
+        }
+        Purpose::AddRule | Purpose::EditRule { .. } => {
+            let kind = TriggerKind::parse(f.get(FieldId::Kind)).unwrap_or(TriggerKind::Monthly);
+            f.show(FieldId::Day, kind == TriggerKind::Monthly);
+            f.show(FieldId::At, kind == TriggerKind::Monthly);
+            f.show(FieldId::Below, kind == TriggerKind::LowBalance);
+            f.show(FieldId::Cooldown, kind == TriggerKind::LowBalance);
+            f.show(FieldId::Days, kind == TriggerKind::BeforeExpiry);
+            f.show(FieldId::EveryDays, kind == TriggerKind::KeepAlive);
+        }
+        _ => {}
+    }
+}
+
+/// Reacts to a changed field: a preset fills the plan; a new rule's kind suggests its id.
+pub fn changed(of: &mut OpenForm, field: FieldId, config: &Config) {
+    match (field, &of.purpose) {
+        (FieldId::Preset, Purpose::AddNumber) => {
+            let chosen = of.form.get(FieldId::Preset).to_string();
+            match presets::all().into_iter().find(|p| p.id == chosen) {
+                Some(p) => apply_preset(of, &p),
+                None => of.preset_rules.clear(),
+            }
+        }
+        (FieldId::Kind, Purpose::AddRule) => {
+            let kind = of.form.get(FieldId::Kind).to_string();
+            if let Some(n) = config.number(of.form.get(FieldId::Number)) {
+                let current = of.form.get(FieldId::Id).to_string();
+                let generated = TriggerKind::ALL
+                    .iter()
+                    .any(|k| current.starts_with(k.as_str()))
+                    || current.is_empty();
+                if generated {
+                    of.form.set(FieldId::Id, &fresh_rule_id(n, &kind));
+                }
+            }
+        }
+        _ => {}
+    }
+    arrange(of);
+}
+
+fn opt_decimal(s: &str) -> Option<Decimal> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| Decimal(s.to_string()))
+}
+
+/// A whole number field: empty is `None`; anything else must be digits.
+fn opt_u32(form: &mut Form, id: FieldId) -> Result<Option<u32>, ()> {
+    let s = form.get(id).trim().to_string();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match s.parse::<u32>() {
+        Ok(v) => Ok(Some(v)),
+        Err(_) => {
+            form.set_error(id, Some(tr!(T::NotWholeNumber, s)));
+            Err(())
+        }
+    }
+}
+
+/// Maps a validator path (`plan.monthly_fee`, `rules[0].trigger.day`) to its field.
+fn field_of(path: &str) -> Option<FieldId> {
+    let tail = path.rsplit_once("].").map_or(path, |(_, t)| t);
+    Some(match tail {
+        "id" => FieldId::Id,
+        "label" => FieldId::Label,
+        "msisdn" => FieldId::Msisdn,
+        "carrier" => FieldId::Carrier,
+        "currency" => FieldId::Currency,
+        "plan.monthly_fee" => FieldId::MonthlyFee,
+        "plan.validity_days" => FieldId::ValidityDays,
+        "plan.keep_alive_days" => FieldId::KeepAliveDays,
+        "monthly_budget" => FieldId::Budget,
+        "provider.kind" => FieldId::ProviderKind,
+        "provider.program" | "provider.timeout_secs" => FieldId::ProviderProgram,
+        "executor.kind" => FieldId::ExecutorKind,
+        "executor.program" | "executor.timeout_secs" => FieldId::ExecutorProgram,
+        "mode" => FieldId::Mode,
+        "amount" => FieldId::Amount,
+        "max_per_month" => FieldId::MaxPerMonth,
+        "trigger.day" => FieldId::Day,
+        "trigger.at" => FieldId::At,
+        "trigger.below" => FieldId::Below,
+        "trigger.cooldown_hours" => FieldId::Cooldown,
+        "trigger.days" => FieldId::Days,
+        "trigger.every_days" => FieldId::EveryDays,
+        _ => return None,
+    })
+}
+
+/// Checks the form, marking each problem beside its field; the built value if all is well.
+pub fn validate(
+    of: &mut OpenForm,
+    config: &Config,
+    state: &State,
+    now: DateTime<Utc>,
+) -> Option<Built> {
+    of.form.clear_errors();
+    let built = match of.purpose.clone() {
+        Purpose::AddNumber | Purpose::EditNumber(_) => validate_number(of, config),
+        Purpose::AddRule | Purpose::EditRule { .. } => validate_rule(of, config, state, now),
+        Purpose::TopUp(id) => {
+            let n = config.number(&id)?;
+            match Money::parse(of.form.get(FieldId::Amount), n.currency) {
+                Ok(m) if m.minor > 0 => Some(Built::TopUp {
+                    number: id,
+                    amount: m,
+                    note: note(&of.form),
+                }),
+                Ok(_) => {
+                    of.form
+                        .set_error(FieldId::Amount, Some(tr!(T::CfgZeroAmount)));
+                    None
+                }
+                Err(e) => {
+                    of.form.set_error(FieldId::Amount, Some(e.to_string()));
+                    None
+                }
+            }
+        }
+        Purpose::Balance(id) => {
+            let n = config.number(&id)?;
+            let amount = Money::parse_signed(of.form.get(FieldId::Amount), n.currency)
+                .map_err(|e| of.form.set_error(FieldId::Amount, Some(e.to_string())));
+            let v = of.form.get(FieldId::ValidUntil).trim().to_string();
+            let validity = if v.is_empty() {
+                Ok(None)
+            } else {
+                crate::model::event::parse_date(&v)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        of.form
+                            .set_error(FieldId::ValidUntil, Some(tr!(T::BadDate, "", v)))
+                    })
+            };
+            match (amount, validity) {
+                (Ok(amount), Ok(validity)) => Some(Built::Balance {
+                    number: id,
+                    amount,
+                    validity,
+                }),
+                _ => None,
+            }
+        }
+        Purpose::Activity(id) => Some(Built::Activity {
+            number: id,
+            note: note(&of.form),
+        }),
+    };
+    if of.form.has_errors() { None } else { built }
+}
+
+fn note(form: &Form) -> Option<String> {
+    let s = form.get(FieldId::Note).trim();
+    (!s.is_empty()).then(|| s.to_string())
+}

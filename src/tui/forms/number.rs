@@ -1,0 +1,262 @@
+//! The number form: identity, plan, provider and executor, with carrier presets that fill
+//! the plan and bring suggested rules.
+
+use crate::cli::presets::{self, Preset};
+use crate::i18n::T;
+use crate::model::number::DEFAULT_TIMEOUT_SECS;
+use crate::model::{Config, Executor, Number, Provider};
+use crate::store::config::{
+    FileAction, FileNumber, FilePlan, FileRule, number_from_file, rule_to_file,
+};
+use crate::tr;
+use crate::tui::form::{Field, FieldId, Form};
+
+use super::*;
+
+pub(crate) fn provider_kinds() -> Vec<(String, String)> {
+    opts(&[
+        ("manual", tr!(T::ProviderManual)),
+        ("command", tr!(T::KindCommand)),
+        ("demo", tr!(T::KindDemo)),
+    ])
+}
+
+pub(crate) fn executor_kinds() -> Vec<(String, String)> {
+    opts(&[
+        ("remind", tr!(T::ExecutorRemindLabel)),
+        ("command", tr!(T::KindCommand)),
+        ("demo", tr!(T::KindDemo)),
+    ])
+}
+
+pub fn number_form(editing: Option<&Number>) -> OpenForm {
+    let n = editing;
+    let (pk, pprog, pargs) = match n.map(|n| &n.provider) {
+        Some(Provider::Command(c)) => ("command", c.program.clone(), c.args.join(" ")),
+        Some(p) => (p.kind(), String::new(), String::new()),
+        None => ("manual", String::new(), String::new()),
+    };
+    let (ek, eprog, eargs) = match n.map(|n| &n.executor) {
+        Some(Executor::Command(c)) => ("command", c.program.clone(), c.args.join(" ")),
+        Some(e) => (e.kind(), String::new(), String::new()),
+        None => ("remind", String::new(), String::new()),
+    };
+    let mut fields = Vec::new();
+    if n.is_none() {
+        let mut options = vec![("".to_string(), tr!(T::PresetNone))];
+        options.extend(presets::all().into_iter().map(|p| (p.id, p.name)));
+        fields.push(Field::choice(
+            FieldId::Preset,
+            tr!(T::FieldPreset),
+            options,
+            "",
+        ));
+    }
+    let id = Field::text(FieldId::Id, tr!(T::FieldId), n.map_or("", |n| &n.id))
+        .with_hint(tr!(T::HintSlug));
+    fields.push(if n.is_some() { id.locked() } else { id });
+    fields.extend([
+        Field::text(
+            FieldId::Label,
+            tr!(T::FieldLabel),
+            n.map_or("", |n| &n.label),
+        ),
+        Field::text(
+            FieldId::Msisdn,
+            tr!(T::FieldMsisdn),
+            n.map_or("", |n| &n.msisdn),
+        )
+        .with_hint("+447700900123".into()),
+        Field::text(
+            FieldId::Carrier,
+            tr!(T::FieldCarrier),
+            n.map_or("", |n| &n.carrier),
+        ),
+        Field::text(
+            FieldId::Currency,
+            tr!(T::FieldCurrency),
+            n.map_or("", |n| n.currency.code()),
+        )
+        .with_hint("CNY GBP HKD USD …".into()),
+        Field::text(
+            FieldId::MonthlyFee,
+            tr!(T::FieldMonthlyFee),
+            &money_text(n.and_then(|n| n.plan.monthly_fee)),
+        )
+        .with_hint(tr!(T::HintOptional)),
+        Field::text(
+            FieldId::ValidityDays,
+            tr!(T::FieldValidityDays),
+            &num_text(n.and_then(|n| n.plan.validity_days)),
+        )
+        .with_hint(tr!(T::HintValidityDays)),
+        Field::text(
+            FieldId::KeepAliveDays,
+            tr!(T::FieldKeepAliveDays),
+            &num_text(n.and_then(|n| n.plan.keep_alive_days)),
+        )
+        .with_hint(tr!(T::HintKeepAliveDays)),
+        Field::text(
+            FieldId::Budget,
+            tr!(T::FieldBudget),
+            &money_text(n.and_then(|n| n.monthly_budget)),
+        )
+        .with_hint(tr!(T::HintOptional)),
+        Field::choice(
+            FieldId::ProviderKind,
+            tr!(T::FieldProvider),
+            provider_kinds(),
+            pk,
+        ),
+        Field::text(FieldId::ProviderProgram, tr!(T::FieldProgram), &pprog)
+            .with_hint("/usr/local/bin/…".into()),
+        Field::text(FieldId::ProviderArgs, tr!(T::FieldArgs), &pargs).with_hint(tr!(T::HintArgs)),
+        Field::choice(
+            FieldId::ExecutorKind,
+            tr!(T::FieldExecutor),
+            executor_kinds(),
+            ek,
+        ),
+        Field::text(FieldId::ExecutorProgram, tr!(T::FieldProgram), &eprog)
+            .with_hint("/usr/local/bin/…".into()),
+        Field::text(FieldId::ExecutorArgs, tr!(T::FieldArgs), &eargs).with_hint(tr!(T::HintArgs)),
+    ]);
+    let title = match n {
+        Some(n) => tr!(T::FormEditNumber, n.label),
+        None => tr!(T::FormAddNumber),
+    };
+    let mut of = OpenForm {
+        purpose: match n {
+            Some(n) => Purpose::EditNumber(n.id.clone()),
+            None => Purpose::AddNumber,
+        },
+        form: Form::new(title, fields),
+        preset_rules: Vec::new(),
+        confirm_discard: false,
+        preset_fill: None,
+    };
+    arrange(&mut of);
+    of
+}
+
+pub(crate) fn apply_preset(of: &mut OpenForm, p: &Preset) {
+    let f = &mut of.form;
+    f.set(FieldId::Carrier, &p.carrier);
+    f.set(FieldId::Currency, p.currency.code());
+    f.set(FieldId::MonthlyFee, &money_text(p.plan.monthly_fee));
+    f.set(FieldId::ValidityDays, &num_text(p.plan.validity_days));
+    f.set(FieldId::KeepAliveDays, &num_text(p.plan.keep_alive_days));
+    // Replace what an earlier preset put in, but never what the person typed.
+    let (old_id, old_label) = of.preset_fill.clone().unwrap_or_default();
+    if f.get(FieldId::Id).is_empty() || f.get(FieldId::Id) == old_id {
+        f.set(FieldId::Id, &p.id);
+    }
+    if f.get(FieldId::Label).is_empty() || f.get(FieldId::Label) == old_label {
+        f.set(FieldId::Label, &p.carrier);
+    }
+    of.preset_fill = Some((
+        f.get(FieldId::Id).to_string(),
+        f.get(FieldId::Label).to_string(),
+    ));
+    of.preset_rules = p.rules.clone();
+    f.notes = vec![p.notes.clone()];
+    f.notes
+        .extend(p.rules.iter().map(|r| format!("• {}", r.describe())));
+}
+
+pub(crate) fn args(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
+}
+
+pub(crate) fn action(
+    kind: &str,
+    program: &str,
+    args_text: &str,
+    timeout: Option<u64>,
+) -> FileAction {
+    let command = kind == "command";
+    FileAction {
+        kind: kind.to_string(),
+        program: command.then(|| program.trim().to_string()),
+        args: command.then(|| args(args_text)),
+        timeout_secs: command.then(|| timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
+    }
+}
+
+pub(crate) fn timeout_of_provider(p: &Provider) -> Option<u64> {
+    match p {
+        Provider::Command(c) => Some(c.timeout_secs),
+        _ => None,
+    }
+}
+
+pub(crate) fn timeout_of_executor(e: &Executor) -> Option<u64> {
+    match e {
+        Executor::Command(c) => Some(c.timeout_secs),
+        _ => None,
+    }
+}
+
+pub(crate) fn validate_number(of: &mut OpenForm, config: &Config) -> Option<Built> {
+    let editing = match &of.purpose {
+        Purpose::EditNumber(id) => config.number(id),
+        _ => None,
+    };
+    let f = &mut of.form;
+    // A bad whole number is marked and validation goes on, so every problem shows at once.
+    let validity_days = opt_u32(f, FieldId::ValidityDays).unwrap_or(None);
+    let keep_alive_days = opt_u32(f, FieldId::KeepAliveDays).unwrap_or(None);
+    let rules: Vec<FileRule> = match editing {
+        Some(n) => n.rules.iter().map(rule_to_file).collect(),
+        None => of.preset_rules.iter().map(rule_to_file).collect(),
+    };
+    let file = FileNumber {
+        id: f.get(FieldId::Id).trim().to_string(),
+        label: f.get(FieldId::Label).trim().to_string(),
+        msisdn: f.get(FieldId::Msisdn).trim().replace([' ', '-'], ""),
+        carrier: f.get(FieldId::Carrier).trim().to_string(),
+        currency: f.get(FieldId::Currency).trim().to_ascii_uppercase(),
+        plan: FilePlan {
+            monthly_fee: opt_decimal(f.get(FieldId::MonthlyFee)),
+            validity_days,
+            keep_alive_days,
+        },
+        monthly_budget: opt_decimal(f.get(FieldId::Budget)),
+        verify_tolerance: editing.map(|n| n.verify_tolerance as u32),
+        provider: action(
+            f.get(FieldId::ProviderKind),
+            f.get(FieldId::ProviderProgram),
+            f.get(FieldId::ProviderArgs),
+            editing.and_then(|n| timeout_of_provider(&n.provider)),
+        ),
+        executor: action(
+            f.get(FieldId::ExecutorKind),
+            f.get(FieldId::ExecutorProgram),
+            f.get(FieldId::ExecutorArgs),
+            editing.and_then(|n| timeout_of_executor(&n.executor)),
+        ),
+        rules,
+    };
+    if editing.is_none() && config.number(&file.id).is_some() {
+        f.set_error(FieldId::Id, Some(tr!(T::CfgDuplicateId, file.id)));
+    }
+    match number_from_file(&file) {
+        Ok(n) => (!f.has_errors()).then_some(Built::Number(n)),
+        Err(problems) => {
+            for p in problems {
+                match field_of(&p.path) {
+                    Some(id) if f.field(id).is_some_and(|x| x.error.is_none()) => {
+                        f.set_error(id, Some(p.message))
+                    }
+                    Some(_) => {}
+                    None => f.error = Some(format!("{}: {}", p.path, p.message)),
+                }
+            }
+            if f.error.is_some() && !f.has_errors() {
+                // A preset rule does not fit (say, decimals in a zero-decimal currency).
+                f.set_error(FieldId::Currency, f.error.clone());
+            }
+            None
+        }
+    }
+}
