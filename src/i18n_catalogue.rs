@@ -378,4 +378,5 @@ catalogue! {
     PreviewNow => "now", "现在";
     PreviewNowAuto => "This period's date has passed: saving charges now, as a catch-up for this period.", "本期日期已过：保存后将立即扣费，补上本期。";
     PreviewNowRemind => "This period's date has passed: saving raises a reminder now.", "本期日期已过：保存后会立即提醒。";
+    UsageError => "{0} (see `baohao --help`)", "{0}（参见 `baohao --help`）";
 }

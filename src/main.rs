@@ -23,7 +23,30 @@ impl From<String> for Done {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind::*;
+            if matches!(
+                e.kind(),
+                DisplayHelp | DisplayVersion | DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            // clap explains in several lines; a person gets its first, as one sentence.
+            let text = e.to_string();
+            let first: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = first.join(" ");
+            let first = first.trim_start_matches("error: ");
+            set_lang(Lang::detect(None));
+            eprintln!("baohao: {}", tr!(T::UsageError, first));
+            return ExitCode::from(2);
+        }
+    };
     if let Some(l) = &cli.lang
         && Lang::parse(l).is_none()
     {

@@ -517,3 +517,17 @@ fn the_tui_without_a_terminal_says_what_to_do_and_writes_nothing() {
     assert!(err.contains("baohao status"));
     assert!(!home.exists());
 }
+
+#[test]
+fn usage_errors_are_one_sentence_too() {
+    let dir = demo_home();
+    for (args, says) in [
+        (&["status", "--jsn"][..], "--jsn"),
+        (&["frobnicate"], "frobnicate"),
+        (&["plan", "--days", "many"], "many"),
+        (&["record", "cmcc"], "AMOUNT"),
+    ] {
+        refused(dir.path(), args, says);
+    }
+    assert!(ok(dir.path(), &["--help"]).contains("Usage"));
+}
