@@ -29,6 +29,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs `args` (which must succeed) and parses what it printed as JSON.
+fn json(home: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(home, args)).expect("the output is JSON")
+}
+
 fn ok(home: &Path, args: &[&str]) -> String {
     let o = baohao(home, args);
     assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
@@ -142,8 +147,7 @@ fn status_and_history_never_write() {
 #[test]
 fn status_json_has_the_contract_fields() {
     let dir = demo_home();
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(dir.path(), &["status", "--json"])).unwrap();
+    let v = json(dir.path(), &["status", "--json"]);
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 4);
     for r in rows {
@@ -188,8 +192,7 @@ fn status_json_has_the_contract_fields() {
 #[test]
 fn history_filters_and_formats() {
     let dir = demo_home();
-    let all: serde_json::Value =
-        serde_json::from_str(&ok(dir.path(), &["history", "--json"])).unwrap();
+    let all = json(dir.path(), &["history", "--json"]);
     let all = all.as_array().unwrap();
     assert!(all.len() > 60, "a year of history: {}", all.len());
     for f in [
@@ -219,7 +222,7 @@ fn history_filters_and_formats() {
             .unwrap()
             .contains(&"possible_duplicate".into())
     }));
-    let hk: serde_json::Value = serde_json::from_str(&ok(
+    let hk = json(
         dir.path(),
         &[
             "history",
@@ -229,8 +232,7 @@ fn history_filters_and_formats() {
             "--since",
             "2026-06-01",
         ],
-    ))
-    .unwrap();
+    );
     let hk = hk.as_array().unwrap();
     assert!(!hk.is_empty());
     assert!(
@@ -256,8 +258,7 @@ fn history_filters_and_formats() {
 #[test]
 fn plan_lists_and_refuses_negative_days() {
     let dir = demo_home();
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(dir.path(), &["plan", "--days", "365", "--json"])).unwrap();
+    let v = json(dir.path(), &["plan", "--days", "365", "--json"]);
     let items = v.as_array().unwrap();
     assert!(
         items.len() >= 12 + 12 + 2,
@@ -298,8 +299,7 @@ fn record_refuses_bad_amounts_and_settles_a_reminder() {
     let out = ok(dir.path(), &["record", "cmcc", "10", "--note", "paid"]);
     assert!(out.contains("¥10.00"), "{out}");
     assert!(out.contains("settles the reminder"), "{out}");
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(dir.path(), &["status", "--json"])).unwrap();
+    let v = json(dir.path(), &["status", "--json"]);
     let cmcc = v
         .as_array()
         .unwrap()
@@ -323,8 +323,7 @@ fn record_refuses_bad_amounts_and_settles_a_reminder() {
 #[test]
 fn resolve_settles_in_doubt_once() {
     let dir = demo_home();
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(dir.path(), &["history", "--json"])).unwrap();
+    let v = json(dir.path(), &["history", "--json"]);
     let doubt = v
         .as_array()
         .unwrap()
@@ -353,8 +352,7 @@ fn resolve_settles_in_doubt_once() {
     let out = ok(dir.path(), &["resolve", &doubt, "succeeded"]);
     assert!(out.contains(&doubt));
     refused(dir.path(), &["resolve", &doubt, "failed"], "not in doubt");
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(dir.path(), &["status", "--json"])).unwrap();
+    let v = json(dir.path(), &["status", "--json"]);
     assert!(v.as_array().unwrap().iter().all(|r| r["in_doubt"] == 0));
 }
 
@@ -375,8 +373,7 @@ fn activity_and_balance_are_recorded() {
         &["balance", "us", "3", "--valid-until", "soon"],
         "soon",
     );
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(dir.path(), &["status", "--json"])).unwrap();
+    let v = json(dir.path(), &["status", "--json"]);
     let us = v
         .as_array()
         .unwrap()
@@ -503,8 +500,7 @@ fn chinese_output_and_completions_and_presets() {
     assert!(stdout(&o).contains("余额"));
     assert!(ok(dir.path(), &["completions", "bash"]).contains("baohao"));
     assert!(ok(dir.path(), &["presets"]).contains("giffgaff"));
-    let presets: serde_json::Value =
-        serde_json::from_str(&ok(dir.path(), &["presets", "--json"])).unwrap();
+    let presets = json(dir.path(), &["presets", "--json"]);
     assert!(presets.as_array().unwrap().len() >= 6);
     refused(dir.path(), &["--lang", "fr", "status"], "fr");
 }

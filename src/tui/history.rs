@@ -93,11 +93,11 @@ pub fn entry_line(app: &App, e: &Entry) -> Line<'static> {
             ),
             app.theme.dim(),
         ),
-        Span::raw(format!("{} {} ", kind_label(e.kind), amount(e))),
+        Span::raw(format!("{} {}", kind_label(e.kind), amount(e))),
     ];
     if let Some(s) = e.status {
         spans.push(Span::styled(
-            entry_status_label(e),
+            format!(" {}", entry_status_label(e)),
             status_style(app, Some(s)),
         ));
     }
