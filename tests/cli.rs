@@ -34,6 +34,17 @@ fn json(home: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&ok(home, args)).expect("the output is JSON")
 }
 
+/// The row of `status --json` for number `id`.
+fn status_of(home: &Path, id: &str) -> serde_json::Value {
+    let rows = json(home, &["status", "--json"]);
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .cloned()
+        .expect("the number is listed")
+}
+
 fn ok(home: &Path, args: &[&str]) -> String {
     let o = baohao(home, args);
     assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
@@ -299,14 +310,7 @@ fn record_refuses_bad_amounts_and_settles_a_reminder() {
     let out = ok(dir.path(), &["record", "cmcc", "10", "--note", "paid"]);
     assert!(out.contains("¥10.00"), "{out}");
     assert!(out.contains("settles the reminder"), "{out}");
-    let v = json(dir.path(), &["status", "--json"]);
-    let cmcc = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "cmcc")
-        .unwrap()
-        .clone();
+    let cmcc = status_of(dir.path(), "cmcc");
     assert!(
         !cmcc["attention"]
             .as_array()
@@ -373,14 +377,7 @@ fn activity_and_balance_are_recorded() {
         &["balance", "us", "3", "--valid-until", "soon"],
         "soon",
     );
-    let v = json(dir.path(), &["status", "--json"]);
-    let us = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == "us")
-        .unwrap()
-        .clone();
+    let us = status_of(dir.path(), "us");
     assert_eq!(us["balance_minor"], 350);
     assert_eq!(us["validity_until"], "2027-03-01");
     assert!(us["attention"].as_array().unwrap().contains(&"low".into()));
