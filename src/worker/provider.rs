@@ -28,7 +28,7 @@ pub async fn read(
         Provider::Manual => None,
         Provider::Demo => Some(Ok(Reading {
             balance: Money::new(
-                crate::demo::demo_balance(ns, number, tz, now),
+                crate::home::demo::demo_balance(ns, number, tz, now),
                 number.currency,
             ),
             validity_until: None,
