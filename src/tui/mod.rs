@@ -28,10 +28,9 @@ mod widgets;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use futures::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::terminal::{
     BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
     disable_raw_mode, enable_raw_mode,
@@ -124,6 +123,27 @@ enum End {
     Quit,
     /// The terminal went away (end of input, an error, a hang-up) or SIGTERM came.
     Lost,
+}
+
+/// Terminal events, read on a thread of their own. crossterm's reader can spin forever,
+/// holding its lock, once the terminal is gone (crossterm #793); on its own thread that
+/// cannot stall the loop, which notices the loss by itself and leaves.
+fn read_terminal() -> tokio::sync::mpsc::UnboundedReceiver<io::Result<Event>> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let spawned = std::thread::Builder::new()
+        .name("terminal-input".into())
+        .spawn(move || {
+            loop {
+                let ev = ratatui::crossterm::event::read();
+                let failed = ev.is_err();
+                if tx.send(ev).is_err() || failed {
+                    break;
+                }
+            }
+        });
+    // Without the thread, `rx` is closed at once and the loop ends as on a lost terminal.
+    drop(spawned);
+    rx
 }
 
 /// Whether the terminal on standard input still answers. A hung-up terminal (its SSH
@@ -265,7 +285,7 @@ async fn event_loop<W: Write>(
     spawn: Spawn,
     mouse: bool,
 ) -> Result<End> {
-    let mut events = EventStream::new();
+    let mut events = read_terminal();
     let sig = |k: SignalKind| {
         signal(k).map_err(|e| Error::runtime(tr!(T::NoRuntime, crate::error::io_reason(&e))))
     };
@@ -288,7 +308,7 @@ async fn event_loop<W: Write>(
     loop {
         let mut msgs = Vec::new();
         tokio::select! {
-            ev = events.next() => match ev {
+            ev = events.recv() => match ev {
                 Some(Ok(e)) => msgs.extend(to_msg(e, mouse)),
                 Some(Err(_)) | None => return Ok(End::Lost),
             },
@@ -330,11 +350,13 @@ async fn event_loop<W: Write>(
         }
         // Drain whatever else is already waiting, so a burst costs one frame.
         loop {
-            match events.next().now_or_never() {
-                Some(Some(Ok(e))) => msgs.extend(to_msg(e, mouse)),
+            match events.try_recv() {
+                Ok(Ok(e)) => msgs.extend(to_msg(e, mouse)),
                 // The terminal went away with keys queued: none of them is acted on.
-                Some(Some(Err(_))) | Some(None) => return Ok(End::Lost),
-                None => break,
+                Ok(Err(_)) | Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                    return Ok(End::Lost);
+                }
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
             }
         }
         if let Some(l) = link.as_mut() {

@@ -237,9 +237,11 @@ impl Worker {
             .collect();
         let state = self.session.state();
         let permits = &self.permits;
+        let stop = &*self.shutdown;
         let reads = numbers.iter().map(|n| async move {
             let _permit = permits.acquire().await;
-            (n, provider::read(n, state.number(&n.id), tz, now).await)
+            let ns = state.number(&n.id);
+            (n, provider::read(n, ns, tz, now, Some(stop)).await)
         });
         let results = futures::future::join_all(reads).await;
         let mut events = Vec::new();
