@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod model;
 pub mod ops;
 pub mod store;
+pub mod text_clean;
 pub mod tui;
 pub mod worker;
 

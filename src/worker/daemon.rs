@@ -32,8 +32,9 @@ pub fn log_line(r: &Report) -> Option<String> {
         }
     };
     Some(format!(
-        "{} {text}",
-        Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+        "{} {}",
+        Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        crate::text_clean::message(&text)
     ))
 }
 
