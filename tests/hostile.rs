@@ -186,3 +186,89 @@ fn a_value_echoed_in_an_error_is_cut_and_escaped() {
         assert!(err.contains("qqq…") || err.contains("…"), "{err}");
     }
 }
+
+/// Runs `args`, which must be refused with one sentence containing `says`, no panic.
+fn refused(home: &Path, args: &[&str], says: &str) {
+    let o = baohao(home, args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{args:?} should be refused");
+    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    assert!(err.contains(says), "{args:?}: {err:?} should say {says:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_symlinked_log_or_lock_is_refused_and_its_target_untouched() {
+    for name in ["log.jsonl", "worker.lock"] {
+        let home = demo_home();
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("precious.txt");
+        std::fs::write(&target, "keep me\n").unwrap();
+        if name == "worker.lock" {
+            let _ = std::fs::remove_file(home.path().join(name));
+        } else {
+            std::fs::rename(home.path().join(name), outside.path().join("moved")).unwrap();
+        }
+        std::os::unix::fs::symlink(&target, home.path().join(name)).unwrap();
+        let commands: &[&[&str]] = if name == "log.jsonl" {
+            &[
+                &["status"],
+                &["history"],
+                &["record", "cmcc", "5"],
+                &["tick"],
+            ]
+        } else {
+            &[&["tick"]]
+        };
+        for args in commands {
+            refused(home.path(), args, "not a regular file");
+        }
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me\n");
+    }
+}
+
+#[test]
+fn a_fifo_or_a_device_as_the_log_is_refused_not_hung() {
+    let home = demo_home();
+    let log = home.path().join("log.jsonl");
+    std::fs::remove_file(&log).unwrap();
+    nix::unistd::mkfifo(&log, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    refused(home.path(), &["status"], "not a regular file");
+    refused(home.path(), &["record", "cmcc", "5"], "not a regular file");
+    std::fs::remove_file(&log).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &log).unwrap();
+    refused(home.path(), &["status"], "not a regular file");
+    refused(home.path(), &["history", "--json"], "not a regular file");
+}
+
+#[test]
+fn a_symlinked_config_is_read_through() {
+    let home = demo_home();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let real = elsewhere.path().join("baohao.json");
+    std::fs::rename(home.path().join("config.json"), &real).unwrap();
+    std::os::unix::fs::symlink(&real, home.path().join("config.json")).unwrap();
+    let o = baohao(home.path(), &["status"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_home_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = demo_home();
+    for mode in [0o777, 0o770, 0o722] {
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        refused(home.path(), &["status"], "chmod go-w");
+        refused(home.path(), &["record", "cmcc", "5"], "chmod go-w");
+    }
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(baohao(home.path(), &["status"]).status.success());
+    // Another user's home: only testable where we may give a directory away.
+    if nix::unistd::geteuid().is_root() {
+        std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        let nobody = nix::unistd::Uid::from_raw(65534);
+        nix::unistd::chown(home.path(), Some(nobody), None).unwrap();
+        refused(home.path(), &["status"], "another user");
+        nix::unistd::chown(home.path(), Some(nix::unistd::geteuid()), None).unwrap();
+    }
+}

@@ -3,7 +3,7 @@
 //! except that an incomplete last line (a torn write) is cut off before the next append.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -71,7 +71,7 @@ impl Log {
 
     /// [`Log::scan`] with events borrowing from each line (replay without copies).
     pub fn scan_ref(&self, from: Cursor, f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
-        match File::open(&self.path) {
+        match fsutil::open_regular(&self.path, std::fs::OpenOptions::new().read(true), false) {
             Ok(file) => scan_file(&file, from, f),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Scan {
                 cursor: from,
@@ -79,6 +79,16 @@ impl Log {
             }),
             Err(e) => Err(e),
         }
+    }
+
+    /// Opens the log for appending (creating it if missing) and closes it again: fails
+    /// at once, with the reason, where a later append would fail (a symlink, FIFO, device,
+    /// a directory, no permission).
+    pub fn check_writable(&self) -> io::Result<()> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fsutil::create_private_dir(dir)?;
+        }
+        fsutil::open_private_append(&self.path).map(drop)
     }
 
     /// Reads the whole log into memory (small logs, tests and exports).

@@ -398,7 +398,7 @@ impl App {
     /// Reads the config again if it changed on disk (`force`: even if the stamp matches).
     /// Returns whether it changed.
     pub fn reload_config(&mut self, force: bool) -> Result<bool> {
-        let bytes = match std::fs::read(&self.paths.config) {
+        let bytes = match crate::store::fsutil::read_regular(&self.paths.config, true) {
             Ok(b) => b,
             Err(e) => return Err(crate::Error::io(T::WhatRead, &self.paths.config, &e)),
         };

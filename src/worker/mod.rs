@@ -143,6 +143,9 @@ pub struct Worker {
     /// When each in-doubt intent may next be queried.
     query_after: HashMap<String, DateTime<Utc>>,
     last_full: Option<DateTime<Utc>>,
+    /// The last time the log could not be read or written, said as a sentence (`tick`
+    /// fails with it: a pass that could not record its work did not succeed).
+    log_failure: Option<String>,
 }
 
 impl Worker {
@@ -168,7 +171,19 @@ impl Worker {
             blocked_seen: HashSet::new(),
             query_after: HashMap::new(),
             last_full: None,
+            log_failure: None,
         }
+    }
+
+    /// Why the log could not be read or written during this worker's life, if it could not.
+    pub fn log_failure(&self) -> Option<&str> {
+        self.log_failure.as_deref()
+    }
+
+    fn log_failed(&mut self, what: T, e: &std::io::Error) {
+        let msg = crate::Error::io(what, &self.paths.log, e).message;
+        self.log_failure = Some(msg.clone());
+        self.report(Report::Problem(msg));
     }
 
     fn report(&self, r: Report) {
@@ -215,7 +230,7 @@ impl Worker {
     /// Reads the config if it changed on disk. A broken config pauses recharges (the last
     /// good one is not trusted: the person may have been in the middle of disabling a rule).
     fn reload_config(&mut self) {
-        let bytes = match std::fs::read(&self.paths.config) {
+        let bytes = match crate::store::fsutil::read_regular(&self.paths.config, true) {
             Ok(b) => b,
             Err(e) => {
                 if !self.config_broken {
@@ -262,9 +277,7 @@ impl Worker {
         let state = &mut self.state;
         match self.log.scan_ref(self.cursor, |e| state.apply_event(e)) {
             Ok(scan) => self.cursor = scan.cursor,
-            Err(e) => self.report(Report::Problem(
-                crate::Error::io(T::WhatRead, &self.paths.log, &e).message,
-            )),
+            Err(e) => self.log_failed(T::WhatRead, &e),
         }
     }
 
@@ -301,9 +314,7 @@ impl Worker {
                 true
             }
             Err(e) => {
-                self.report(Report::Problem(
-                    crate::Error::io(T::WhatWrite, &self.paths.log, &e).message,
-                ));
+                self.log_failed(T::WhatWrite, &e);
                 false
             }
         }
@@ -480,9 +491,7 @@ impl Worker {
                     self.report(Report::LogChanged);
                 }
                 Err(e) => {
-                    self.report(Report::Problem(
-                        crate::Error::io(T::WhatWrite, &self.paths.log, &e).message,
-                    ));
+                    self.log_failed(T::WhatWrite, &e);
                     return;
                 }
             }
@@ -510,7 +519,24 @@ impl Worker {
                     error: answer.error.clone(),
                 },
             );
-            self.append(vec![outcome]);
+            if !self.append(vec![outcome]) {
+                // The executor answered, but the log does not say so: to everyone reading
+                // it the intent has no outcome, so it is in doubt, and that is what we say.
+                self.report(Report::Recharged {
+                    number: due.number.clone(),
+                    rule: due.rule.clone(),
+                    amount: due.amount,
+                    status: OutcomeStatus::Unknown,
+                });
+                self.report(Report::Problem(tr!(
+                    T::OutcomeNotWritten,
+                    number.label,
+                    due.amount.display(),
+                    answer.status.as_str(),
+                    self.log_failure.as_deref().unwrap_or_default()
+                )));
+                continue;
+            }
             self.report(Report::Recharged {
                 number: due.number.clone(),
                 rule: due.rule.clone(),
