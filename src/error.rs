@@ -35,21 +35,21 @@ impl Error {
     pub fn input(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Input,
-            message: message.into(),
+            message: crate::text::clean::message(&message.into()),
         }
     }
 
     pub fn conflict(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Conflict,
-            message: message.into(),
+            message: crate::text::clean::message(&message.into()),
         }
     }
 
     pub fn locked(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Locked,
-            message: message.into(),
+            message: crate::text::clean::message(&message.into()),
         }
     }
 
@@ -71,7 +71,12 @@ impl Error {
     pub fn io(what: T, path: &Path, err: &std::io::Error) -> Error {
         Error {
             kind: ErrorKind::Io,
-            message: tr!(T::IoFailed, what.s(), path.display(), io_reason(err)),
+            message: crate::text::clean::message(&tr!(
+                T::IoFailed,
+                what.s(),
+                path.display(),
+                io_reason(err)
+            )),
         }
     }
 }

@@ -59,7 +59,7 @@ fn main() -> ExitCode {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`baohao history | head`) is not an error worth a word.
             let _ = out
-                .write_all(done.stdout.as_bytes())
+                .write_all(baohao::text::clean::block(&done.stdout).as_bytes())
                 .and_then(|()| out.flush());
             if done.ok {
                 ExitCode::SUCCESS
@@ -68,7 +68,7 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("baohao: {e}");
+            eprintln!("baohao: {}", baohao::text::clean::message(&e.message));
             ExitCode::from(1)
         }
     }

@@ -155,7 +155,7 @@ impl Session {
 
     /// Reads the config again if it changed on disk (`force`: even if the stamp matches).
     pub fn reload_config(&mut self, force: bool) -> Reload {
-        let bytes = match std::fs::read(&self.paths.config) {
+        let bytes = match crate::store::fsutil::read_regular(&self.paths.config, true) {
             Ok(b) => b,
             Err(e) => {
                 let message = Error::io(T::WhatRead, &self.paths.config, &e).message;

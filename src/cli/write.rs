@@ -156,7 +156,7 @@ pub fn program_problem(program: &str) -> Option<String> {
 /// found nothing wrong.
 pub fn validate(paths: &Paths) -> Result<(String, bool)> {
     let mut out = String::new();
-    let bytes = match std::fs::read(&paths.config) {
+    let bytes = match crate::store::fsutil::read_regular(&paths.config, true) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::input(tr!(T::NoConfig, paths.config.display())));

@@ -2,6 +2,7 @@
 //! formats, the labels of kinds, statuses and flags, and the CSV, ledger and iCal builders.
 //! It reads the core and knows nothing of the command line, the TUI or the worker.
 
+pub mod clean;
 pub mod export;
 pub mod format;
 pub mod labels;

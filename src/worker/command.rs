@@ -239,11 +239,40 @@ pub fn kill_group(pgid: Option<i32>) {
     }
 }
 
-/// The first JSON object on stdout, if stdout is exactly one (surrounding whitespace aside).
+/// The JSON object on stdout, if stdout is exactly one (surrounding whitespace aside) and
+/// names no key twice: `{"status":"succeeded","status":"failed"}` is ambiguous, not either.
 pub fn json_object(stdout: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
-    match serde_json::from_slice::<serde_json::Value>(stdout).ok()? {
-        serde_json::Value::Object(m) => Some(m),
-        _ => None,
+    serde_json::from_slice::<UniqueKeys>(stdout)
+        .ok()
+        .map(|u| u.0)
+}
+
+/// A JSON object whose keys are all different (serde_json alone keeps the last of two).
+struct UniqueKeys(serde_json::Map<String, serde_json::Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object with each key once")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<UniqueKeys, A::Error> {
+                let mut m = serde_json::Map::new();
+                while let Some((k, v)) = a.next_entry::<String, serde_json::Value>()? {
+                    if m.contains_key(&k) {
+                        return Err(serde::de::Error::custom("a key appears twice"));
+                    }
+                    m.insert(k, v);
+                }
+                Ok(UniqueKeys(m))
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 

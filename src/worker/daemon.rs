@@ -25,15 +25,24 @@ pub fn log_line(r: &Report) -> Option<String> {
         }
     };
     Some(format!(
-        "{} {text}",
-        Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+        "{} {}",
+        Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        crate::text::clean::message(&text)
     ))
+}
+
+/// A worker that could not record what it does must not start: one sentence instead.
+fn log_must_be_writable(paths: &Paths) -> Result<()> {
+    crate::store::Log::new(&paths.log)
+        .check_writable()
+        .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))
 }
 
 pub fn daemon(paths: &Paths) -> Result<String> {
     let clock = Clock::from_env()?;
     crate::store::config::load(paths)?;
     let lock = WorkerLock::acquire_or_explain(&paths.worker_lock)?;
+    log_must_be_writable(paths)?;
     let rt = runtime()?;
     rt.block_on(async move {
         let mut term =
@@ -87,11 +96,13 @@ pub fn tick(paths: &Paths) -> Result<String> {
             return Ok(String::new());
         }
     };
+    log_must_be_writable(paths)?;
     let rt = runtime()?;
     rt.block_on(async move {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut worker = Worker::new(paths.clone(), clock, tx, Default::default());
         worker.pass(Which::All).await;
+        let failure = worker.log_failure().map(str::to_string);
         drop(worker);
         drop(lock);
         while let Ok(r) = rx.try_recv() {
@@ -99,6 +110,10 @@ pub fn tick(paths: &Paths) -> Result<String> {
                 eprintln!("{line}");
             }
         }
-    });
-    Ok(String::new())
+        // A pass that could not read or write the log did not do its work: cron must know.
+        match failure {
+            Some(why) => Err(Error::input(why)),
+            None => Ok(String::new()),
+        }
+    })
 }

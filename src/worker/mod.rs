@@ -76,6 +76,9 @@ pub struct Worker {
     /// When each in-doubt intent may next be queried.
     query_after: HashMap<String, DateTime<Utc>>,
     last_full: Option<DateTime<Utc>>,
+    /// The last time the log could not be read or written, said as a sentence (`tick`
+    /// fails with it: a pass that could not record its work did not succeed).
+    log_failure: Option<String>,
 }
 
 impl Worker {
@@ -95,7 +98,19 @@ impl Worker {
             blocked_seen: HashSet::new(),
             query_after: HashMap::new(),
             last_full: None,
+            log_failure: None,
         }
+    }
+
+    /// Why the log could not be read or written during this worker's life, if it could not.
+    pub fn log_failure(&self) -> Option<&str> {
+        self.log_failure.as_deref()
+    }
+
+    /// The log could not be read or written: said, and kept for the outcome report.
+    fn log_failed(&mut self, e: crate::Error) {
+        self.log_failure = Some(e.message.clone());
+        self.report(Report::Problem(e.message));
     }
 
     fn report(&self, r: Report) {
@@ -166,7 +181,7 @@ impl Worker {
     /// Reads what others (and we) appended since last time.
     fn catch_up(&mut self) {
         if let Err(e) = self.session.catch_up() {
-            self.report(Report::Problem(e.message));
+            self.log_failed(e);
         }
         self.say_log_problems();
     }
@@ -185,7 +200,7 @@ impl Worker {
                 true
             }
             Err(e) => {
-                self.report(Report::Problem(e.message));
+                self.log_failed(e);
                 false
             }
         }
@@ -348,7 +363,7 @@ impl Worker {
                     e
                 }
                 Err(e) => {
-                    self.report(Report::Problem(e.message));
+                    self.log_failed(e);
                     return;
                 }
             };
@@ -376,7 +391,24 @@ impl Worker {
                     error: answer.error.clone(),
                 },
             );
-            self.append(vec![outcome]);
+            if !self.append(vec![outcome]) {
+                // The executor answered, but the log does not say so: to everyone reading
+                // it the intent has no outcome, so it is in doubt, and that is what we say.
+                self.report(Report::Recharged {
+                    number: due.number.clone(),
+                    rule: due.rule.clone(),
+                    amount: due.amount,
+                    status: OutcomeStatus::Unknown,
+                });
+                self.report(Report::Problem(tr!(
+                    T::OutcomeNotWritten,
+                    number.label,
+                    due.amount.display(),
+                    answer.status.as_str(),
+                    self.log_failure.as_deref().unwrap_or_default()
+                )));
+                continue;
+            }
             self.report(Report::Recharged {
                 number: due.number.clone(),
                 rule: due.rule.clone(),
