@@ -12,6 +12,19 @@ catalogue! {
     // ---- rules
     ModeAuto => "auto", "自动";
     ModeRemind => "remind", "提醒";
+    ModeExternal => "external", "外部";
+    KindStatement => "statement", "账单";
+    KindMessage => "message", "短信";
+    StExpected => "expected", "待确认";
+    StMissed => "missed", "未到账";
+    StRefunded => "refunded", "已退款";
+    FlagLate => "late", "迟到";
+    FlagUnexpected => "unexpected", "计划外";
+    AlertExternalMissed => "{0}: the {1} recharge that {2} should have made shows no sign of having happened; check the recharge records there", "{0}：应由 {2} 完成的 {1} 充值没有到账迹象；请到那里查看充值记录";
+    AlertDuplicateCharge => "{0}: the {1} recharge by {2} seems to have been charged twice; check the records there and ask for a refund", "{0}：{2} 的 {1} 充值疑似重复扣款；请到那里查看记录并申请退款";
+    WorkerExpected => "{0}: expecting {1} from {2} (rule {3}); baohao will look for it in balances, statements and texts", "{0}：等待 {2} 充值 {1}（规则 {3}）；baohao 会在余额、账单和短信中核对";
+    AttMissed => "recharge missed", "充值未到账";
+    CfgVia => "say who runs this rule (like 支付宝自动充值 or carrier website), in one line", "请用一行写明由谁执行此规则（如 支付宝自动充值 或 运营商网站）";
     KindMonthly => "monthly", "每月";
     KindLowBalance => "low balance", "余额不足";
     KindBeforeExpiry => "before expiry", "到期前";

@@ -42,6 +42,8 @@ pub fn kind_label(k: EntryKind) -> String {
         EntryKind::Manual => tr!(T::KindManual),
         EntryKind::Balance => tr!(T::KindBalance),
         EntryKind::Activity => tr!(T::KindActivity),
+        EntryKind::Statement => tr!(T::KindStatement),
+        EntryKind::Message => tr!(T::KindMessage),
     }
 }
 
@@ -69,6 +71,9 @@ pub fn status_label(s: EntryStatus) -> String {
         EntryStatus::Failed => tr!(T::StFailed),
         EntryStatus::InDoubt => tr!(T::StInDoubt),
         EntryStatus::Reminder => tr!(T::StReminder),
+        EntryStatus::Expected => tr!(T::StExpected),
+        EntryStatus::Missed => tr!(T::StMissed),
+        EntryStatus::Refunded => tr!(T::StRefunded),
     }
 }
 
@@ -77,6 +82,8 @@ pub fn flag_label(f: Flag) -> String {
         Flag::Verified => tr!(T::FlagVerified),
         Flag::Unverified => tr!(T::FlagUnverified),
         Flag::PossibleDuplicate => tr!(T::FlagDuplicate),
+        Flag::Late => tr!(T::FlagLate),
+        Flag::Unexpected => tr!(T::FlagUnexpected),
     }
 }
 

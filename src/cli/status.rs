@@ -126,5 +126,6 @@ pub fn attention_label(a: crate::engine::Attention) -> String {
         Unverified => tr!(T::AttUnverified),
         OverBudget => tr!(T::AttOverBudget),
         Due => tr!(T::AttDue),
+        Missed => tr!(T::AttMissed),
     }
 }

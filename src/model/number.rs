@@ -114,16 +114,22 @@ pub enum NotifyEvent {
     LowBalance,
     DeadlineNear,
     Unverified,
+    /// An external recharge showed no evidence by its deadline.
+    ExternalMissed,
+    /// Two pieces of evidence for one expected external recharge.
+    DuplicateCharge,
 }
 
 impl NotifyEvent {
-    pub const ALL: [NotifyEvent; 6] = [
+    pub const ALL: [NotifyEvent; 8] = [
         NotifyEvent::ReminderDue,
         NotifyEvent::RechargeFailed,
         NotifyEvent::InDoubt,
         NotifyEvent::LowBalance,
         NotifyEvent::DeadlineNear,
         NotifyEvent::Unverified,
+        NotifyEvent::ExternalMissed,
+        NotifyEvent::DuplicateCharge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -134,6 +140,8 @@ impl NotifyEvent {
             NotifyEvent::LowBalance => "low_balance",
             NotifyEvent::DeadlineNear => "deadline_near",
             NotifyEvent::Unverified => "unverified",
+            NotifyEvent::ExternalMissed => "external_missed",
+            NotifyEvent::DuplicateCharge => "duplicate_charge",
         }
     }
 

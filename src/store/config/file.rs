@@ -134,6 +134,10 @@ pub struct FileRule {
     pub trigger: FileTrigger,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_month: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_hours: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -246,6 +250,8 @@ pub fn rule_to_file(r: &Rule) -> FileRule {
         amount: Decimal(r.amount.decimal()),
         trigger: t,
         max_per_month: r.max_per_month,
+        via: r.via.clone(),
+        confirm_hours: r.confirm_hours,
     }
 }
 

@@ -421,9 +421,10 @@ fn validate_rule(
     if mode.is_none() {
         problems.push(Problem::at(
             format!("{rp}.mode"),
-            tr!(T::CfgChoice, r.mode, "auto, remind"),
+            tr!(T::CfgChoice, r.mode, "auto, remind, external"),
         ));
     }
+    validate_external(r, rp, mode, problems);
     let amount = money(&format!("{rp}.amount"), &r.amount.0, currency, problems);
     if let Some(a) = amount
         && a.minor == 0
@@ -447,7 +448,36 @@ fn validate_rule(
         amount: amount?,
         trigger: trigger?,
         max_per_month: r.max_per_month,
+        via: r.via.as_ref().map(|v| v.trim().to_string()),
+        confirm_hours: r.confirm_hours,
     })
+}
+
+/// `via` and `confirm_hours` belong to external rules, and an external rule says who runs it.
+fn validate_external(r: &FileRule, rp: &str, mode: Option<Mode>, problems: &mut Vec<Problem>) {
+    let external = mode == Some(Mode::External);
+    match (&r.via, external) {
+        (None, true) => problems.push(Problem::at(format!("{rp}.via"), tr!(T::CfgRequired))),
+        (Some(v), true) if v.trim().is_empty() || v.chars().any(char::is_control) => {
+            problems.push(Problem::at(format!("{rp}.via"), tr!(T::CfgVia)))
+        }
+        (Some(_), false) => problems.push(Problem::at(
+            format!("{rp}.via"),
+            tr!(T::CfgFieldNotForKind, "via", r.mode),
+        )),
+        _ => {}
+    }
+    match r.confirm_hours {
+        Some(_) if !external => problems.push(Problem::at(
+            format!("{rp}.confirm_hours"),
+            tr!(T::CfgFieldNotForKind, "confirm_hours", r.mode),
+        )),
+        Some(h) if !(1..=720).contains(&h) => problems.push(Problem::at(
+            format!("{rp}.confirm_hours"),
+            tr!(T::CfgRange, h, 1, 720),
+        )),
+        _ => {}
+    }
 }
 
 /// Parses "HH:MM" (24-hour).
