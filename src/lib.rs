@@ -7,6 +7,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod i18n;
+pub mod import;
 pub mod model;
 pub mod ops;
 pub mod store;

@@ -5,6 +5,7 @@ pub mod context;
 pub mod export;
 pub mod format;
 pub mod history;
+pub mod import;
 pub mod plan;
 pub mod presets;
 pub mod status;
@@ -93,6 +94,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read a payment statement (Alipay, WeChat Pay, a mapped CSV) or carrier texts into the log.
+    Import(import::ImportArgs),
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }

@@ -204,6 +204,9 @@ pub struct NumberState {
     pub readings: VecDeque<(DateTime<Utc>, i64)>,
     /// Top-ups seen in statements and texts, in log order (see `reconcile`).
     pub evidence: Vec<Evidence>,
+    /// Refunded references whose order is not in the log (yet): statements may be
+    /// imported in any order.
+    refunded_refs: HashSet<Box<str>>,
     pub verify: Tracker,
     pub notified: HashSet<(String, String)>,
     rules: Vec<Arc<str>>,
@@ -666,6 +669,8 @@ impl State {
                             let month = self.months.month_of(tz, when);
                             ns.add_spend(month, cur, -amount);
                         }
+                    } else {
+                        ns.refunded_refs.insert(of.into());
                     }
                     return;
                 }
@@ -676,6 +681,7 @@ impl State {
                 {
                     return;
                 }
+                let refunded = ns.refunded_refs.remove(reference.as_ref());
                 let ev = Evidence {
                     id: id.into(),
                     at,
@@ -683,9 +689,9 @@ impl State {
                     currency,
                     source: source.into(),
                     reference: reference.into(),
-                    refunded: false,
+                    refunded,
                 };
-                if ev.counts_as_money() {
+                if ev.counts_as_money() && !refunded {
                     // A statement is itself the proof of payment: no verification check.
                     Self::money_in(ns, &mut self.months, tz, at, amount_minor, currency);
                 }

@@ -82,6 +82,9 @@ pub struct Number {
     pub provider: Provider,
     pub executor: Executor,
     pub rules: Vec<Rule>,
+    /// Regexes (named groups `balance`, `amount`, `valid_until`) for this number's texts
+    /// and USSD replies, tried before the carrier's patterns. Checked when loaded.
+    pub reply_patterns: Vec<String>,
 }
 
 impl Number {
@@ -183,6 +186,19 @@ pub struct Config {
     pub notify: Option<Notify>,
     pub deadline_days: DeadlineDays,
     pub numbers: Vec<Number>,
+    /// How `import --format csv` reads a statement baohao has no importer for.
+    pub import_csv: Option<CsvMapping>,
+}
+
+/// Column names of a generic CSV statement, and how its dates are written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvMapping {
+    pub date: String,
+    pub amount: String,
+    pub description: String,
+    pub reference: Option<String>,
+    /// A chrono format, like `%d/%m/%Y` or `%Y-%m-%d %H:%M:%S`.
+    pub date_format: String,
 }
 
 impl Config {
@@ -194,6 +210,7 @@ impl Config {
             notify: None,
             deadline_days: DeadlineDays::default(),
             numbers: Vec::new(),
+            import_csv: None,
         }
     }
 
