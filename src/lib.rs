@@ -11,6 +11,7 @@ pub mod clock;
 pub mod error;
 pub mod home;
 pub mod i18n;
+pub mod import;
 pub mod link;
 pub mod session;
 pub mod text;

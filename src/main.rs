@@ -156,6 +156,7 @@ fn run(cli: Cli) -> Result<Done> {
         Command::Validate => write::validate(paths).map(|(stdout, ok)| Done { stdout, ok }),
         Command::Daemon => baohao::worker::daemon(paths).map(Done::from),
         Command::Tick => baohao::worker::tick(paths).map(Done::from),
+        Command::Import(args) => baohao::cli::import::run(paths, &args, now).map(Done::from),
         Command::Completions { .. } | Command::Presets { .. } => Ok(String::new().into()),
     }
 }

@@ -2,6 +2,7 @@
 //! file and returns text for stdout; errors are one sentence for stderr.
 
 pub mod history;
+pub mod import;
 pub mod plan;
 pub mod presets;
 pub mod status;
@@ -103,6 +104,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read a payment statement (Alipay, WeChat Pay, a mapped CSV) or carrier texts into the log.
+    Import(import::ImportArgs),
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod forecast;
 pub mod history;
 pub mod plan;
+pub mod reconcile;
 pub mod state;
 pub mod status;
 pub mod verify;

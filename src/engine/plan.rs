@@ -123,7 +123,9 @@ pub fn current_key(
 
 /// The mode an intent of `rule` really has: `auto` only if the executor can charge.
 pub fn effective_mode(rule: &Rule, number: &Number) -> Mode {
-    if rule.mode == Mode::Auto && number.executor.charges() {
+    if rule.mode == Mode::External {
+        Mode::External
+    } else if rule.mode == Mode::Auto && number.executor.charges() {
         Mode::Auto
     } else {
         Mode::Remind
@@ -183,7 +185,9 @@ pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
                     }
                     (1, since)
                 }
-                Some((k, KeyStatus::Failed { attempts })) if attempts < MAX_ATTEMPTS => {
+                Some((k, KeyStatus::Failed { attempts }))
+                    if attempts < MAX_ATTEMPTS && k.mode != Mode::External =>
+                {
                     let retry_at = k.last().map_or(now, |a| a.settled_at()) + retry_delay(attempts);
                     if now < retry_at {
                         out.retries.push(Retry {

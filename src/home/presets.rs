@@ -15,6 +15,10 @@ struct FilePresets {
     #[allow(dead_code)]
     version: u32,
     presets: Vec<FilePreset>,
+    /// Text and USSD reply patterns per carrier: read by `import::sms`.
+    #[allow(dead_code)]
+    #[serde(default)]
+    reply_patterns: serde_json::Value,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +90,7 @@ pub fn all() -> Vec<Preset> {
                     timeout_secs: None,
                 },
                 rules: p.rules.clone(),
+                reply_patterns: Vec::new(),
             };
             let n: Number = number_from_file(&number).ok()?;
             Some(Preset {

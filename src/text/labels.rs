@@ -13,6 +13,8 @@ pub fn kind_label(k: EntryKind) -> String {
         EntryKind::Manual => tr!(T::KindManual),
         EntryKind::Balance => tr!(T::KindBalance),
         EntryKind::Activity => tr!(T::KindActivity),
+        EntryKind::Statement => tr!(T::KindStatement),
+        EntryKind::Message => tr!(T::KindMessage),
     }
 }
 
@@ -40,6 +42,9 @@ pub fn status_label(s: EntryStatus) -> String {
         EntryStatus::Failed => tr!(T::StFailed),
         EntryStatus::InDoubt => tr!(T::StInDoubt),
         EntryStatus::Reminder => tr!(T::StReminder),
+        EntryStatus::Expected => tr!(T::StExpected),
+        EntryStatus::Missed => tr!(T::StMissed),
+        EntryStatus::Refunded => tr!(T::StRefunded),
     }
 }
 
@@ -48,6 +53,8 @@ pub fn flag_label(f: Flag) -> String {
         Flag::Verified => tr!(T::FlagVerified),
         Flag::Unverified => tr!(T::FlagUnverified),
         Flag::PossibleDuplicate => tr!(T::FlagDuplicate),
+        Flag::Late => tr!(T::FlagLate),
+        Flag::Unexpected => tr!(T::FlagUnexpected),
     }
 }
 
@@ -102,5 +109,6 @@ pub fn attention_label(a: Attention) -> String {
         Unverified => tr!(T::AttUnverified),
         OverBudget => tr!(T::AttOverBudget),
         Due => tr!(T::AttDue),
+        Missed => tr!(T::AttMissed),
     }
 }

@@ -453,6 +453,8 @@ pub fn row_number(row: &Row) -> &str {
         Row::Recharge { number, .. }
         | Row::Manual { number, .. }
         | Row::Balance { number, .. }
-        | Row::Activity { number, .. } => number,
+        | Row::Activity { number, .. }
+        | Row::Statement { number, .. }
+        | Row::Message { number, .. } => number,
     }
 }

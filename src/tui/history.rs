@@ -23,8 +23,11 @@ fn status_style(app: &App, s: Option<EntryStatus>) -> Style {
     let t = app.theme;
     match s {
         Some(EntryStatus::Succeeded) => t.ok(),
-        Some(EntryStatus::Failed) | Some(EntryStatus::InDoubt) => t.bad(),
-        Some(EntryStatus::Reminder) => t.warn(),
+        Some(EntryStatus::Failed) | Some(EntryStatus::InDoubt) | Some(EntryStatus::Missed) => {
+            t.bad()
+        }
+        Some(EntryStatus::Reminder) | Some(EntryStatus::Expected) => t.warn(),
+        Some(EntryStatus::Refunded) => t.dim(),
         None => Style::new(),
     }
 }

@@ -367,6 +367,18 @@ impl Worker {
                     return;
                 }
             };
+            if due.mode == Mode::External {
+                // Someone else runs it: the intent records the expectation, nothing runs.
+                let via = number.rule(&due.rule).and_then(|r| r.via.clone());
+                self.report(Report::Notice(tr!(
+                    T::WorkerExpected,
+                    number.label,
+                    due.amount.display(),
+                    via.unwrap_or_default(),
+                    due.rule
+                )));
+                continue;
+            }
             if due.mode == Mode::Remind {
                 self.report(Report::Notice(tr!(
                     T::WorkerReminder,

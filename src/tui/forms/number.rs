@@ -212,6 +212,7 @@ pub(crate) fn validate_number(of: &mut OpenForm, config: &Config) -> Option<Buil
         None => of.preset_rules.iter().map(rule_to_file).collect(),
     };
     let file = FileNumber {
+        reply_patterns: editing.map_or_else(Vec::new, |n| n.reply_patterns.clone()),
         id: f.get(FieldId::Id).trim().to_string(),
         label: f.get(FieldId::Label).trim().to_string(),
         msisdn: f.get(FieldId::Msisdn).trim().replace([' ', '-'], ""),
