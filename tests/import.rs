@@ -182,9 +182,7 @@ fn bad_input_is_one_sentence_with_its_line() {
     assert!(e.contains("UTF-8"), "{e}");
     let e = read_bytes(b"[{\"nope\":1}]".to_vec(), None, None).unwrap_err();
     assert!(e.starts_with("f:1: "), "{e}");
-    for e in [&e] {
-        assert_eq!(e.lines().count(), 1);
-    }
+    assert_eq!(e.lines().count(), 1, "one sentence: {e}");
 }
 
 #[derive(serde::Deserialize)]
@@ -364,7 +362,7 @@ impl std::io::Read for Generated {
             }
             self.row += 1;
             let n = self.row;
-            let (what, goods) = if n % 1000 == 0 {
+            let (what, goods) = if n.is_multiple_of(1000) {
                 ("充值缴费 ,中国移动", "话费充值 13800138000")
             } else {
                 ("日用百货 ,示例超市", "购物")
