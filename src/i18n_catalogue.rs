@@ -49,6 +49,7 @@ catalogue! {
     ImportDryRun => "{0}: would add {1}, already there {2} (dry run: nothing written).", "{0}：将新增 {1} 条，已存在 {2} 条（试运行，未写入）。";
     ImportUnmatchedHead => "Top-ups naming no configured number:", "未对应任何号码的充值：";
     ImportSkippedHead => "Skipped (closed, failed or refunded):", "已跳过（关闭、失败或退款）：";
+    DescVia => "{0}, made by {1} (change or cancel it there)", "{0}，由 {1} 执行（在那里修改或取消）";
     CfgVia => "say who runs this rule (like 支付宝自动充值 or carrier website), in one line", "请用一行写明由谁执行此规则（如 支付宝自动充值 或 运营商网站）";
     KindMonthly => "monthly", "每月";
     KindLowBalance => "low balance", "余额不足";

@@ -150,6 +150,14 @@ impl Rule {
 
     /// The rule in words: "on the 5th of each month at 09:00, top up ¥10.00".
     pub fn describe(&self) -> String {
+        let what = self.describe_trigger();
+        match (&self.via, self.mode) {
+            (Some(via), Mode::External) => tr!(T::DescVia, what, via),
+            _ => what,
+        }
+    }
+
+    fn describe_trigger(&self) -> String {
         let amount = self.amount.display();
         match &self.trigger {
             Trigger::Monthly { day, at } => {
