@@ -8,6 +8,7 @@ pub mod engine;
 pub mod error;
 pub mod i18n;
 pub mod model;
+pub mod modem;
 pub mod ops;
 pub mod store;
 pub mod tui;

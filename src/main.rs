@@ -159,6 +159,16 @@ fn run(cli: Cli) -> Result<Done> {
         Command::Validate => write::validate(paths).map(|(stdout, ok)| Done { stdout, ok }),
         Command::Daemon => baohao::worker::daemon(paths).map(Done::from),
         Command::Tick => baohao::worker::tick(paths).map(Done::from),
+        Command::Modems { json } => {
+            let config = baohao::store::config::load(paths).ok();
+            let rows = baohao::cli::modems::list(config.as_ref().map(|l| &l.config))?;
+            Ok(if json {
+                baohao::cli::modems::json(&rows)
+            } else {
+                baohao::cli::modems::human(&rows)
+            }
+            .into())
+        }
         Command::Completions { .. } | Command::Presets { .. } => Ok(String::new().into()),
     }
 }

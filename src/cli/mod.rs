@@ -5,6 +5,7 @@ pub mod context;
 pub mod export;
 pub mod format;
 pub mod history;
+pub mod modems;
 pub mod plan;
 pub mod presets;
 pub mod status;
@@ -90,6 +91,11 @@ pub enum Command {
     Validate,
     /// Starting points for common carriers' plans and rules.
     Presets {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The modems ModemManager sees and which number each serves.
+    Modems {
         #[arg(long)]
         json: bool,
     },

@@ -31,6 +31,8 @@ pub enum Provider {
     Command(CommandSpec),
     /// A simulated balance that drains by the plan's monthly fee.
     Demo,
+    /// USSD or a query text through the number's modem (ModemManager).
+    Modem(crate::model::modem::ModemProvider),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +49,7 @@ impl Provider {
             Provider::Manual => "manual",
             Provider::Command(_) => "command",
             Provider::Demo => "demo",
+            Provider::Modem(_) => "modem",
         }
     }
 }
@@ -82,6 +85,8 @@ pub struct Number {
     pub provider: Provider,
     pub executor: Executor,
     pub rules: Vec<Rule>,
+    /// The modem holding this SIM, for modem providers and keep-alive texts.
+    pub modem: Option<crate::model::modem::ModemMatch>,
 }
 
 impl Number {

@@ -128,6 +128,8 @@ pub struct Rule {
     pub trigger: Trigger,
     /// At most this many charges by this rule in one calendar month (a guard, optional).
     pub max_per_month: Option<u32>,
+    /// A keep-alive rule's own action (a text through the modem) instead of the executor.
+    pub action: Option<crate::model::modem::SmsAction>,
 }
 
 impl Rule {

@@ -34,6 +34,7 @@ pub async fn read(
             validity_until: None,
             source: "demo",
         })),
+        Provider::Modem(spec) => Some(crate::modem::provider::read(number, spec).await),
         Provider::Command(spec) => {
             let env = [
                 ("BAOHAO_ACTION", "balance".to_string()),

@@ -217,6 +217,12 @@ pub(crate) fn validate_rule(
         amount: Decimal(f.get(FieldId::Amount).trim().to_string()),
         trigger,
         max_per_month: max,
+        // The form has no field for a keep-alive text; editing keeps the rule's own.
+        action: editing_id
+            .as_deref()
+            .and_then(|id| number.rule(id))
+            .and_then(|r| r.action.as_ref())
+            .map(crate::store::config::action_to_file_sms),
     };
     if editing_id.as_deref() != Some(rule.id.as_str()) && number.rule(&rule.id).is_some() {
         f.set_error(FieldId::Id, Some(tr!(T::CfgDuplicateId, rule.id)));
