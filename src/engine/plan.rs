@@ -121,9 +121,10 @@ pub fn current_key(
     }
 }
 
-/// The mode an intent of `rule` really has: `auto` only if the executor can charge.
+/// The mode an intent of `rule` really has: `auto` only if the executor can charge (or the
+/// rule carries its own action, a keep-alive text).
 pub fn effective_mode(rule: &Rule, number: &Number) -> Mode {
-    if rule.mode == Mode::Auto && number.executor.charges() {
+    if rule.mode == Mode::Auto && (number.executor.charges() || rule.action.is_some()) {
         Mode::Auto
     } else {
         Mode::Remind

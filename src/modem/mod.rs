@@ -1,6 +1,7 @@
 //! The modem client: a SIM in a USB modem, through ModemManager over D-Bus (the system bus;
 //! `DBUS_SYSTEM_BUS_ADDRESS` redirects it). It never scrapes `mmcli` and never polls for texts.
 
+pub mod action;
 pub mod client;
 pub mod provider;
 pub mod reply;

@@ -37,13 +37,13 @@ pub fn parse_reply(
     let own = patterns.iter().filter_map(|p| Regex::new(p).ok());
     let generic = GENERIC.iter().filter_map(|p| Regex::new(p).ok());
     for re in own.chain(generic) {
-        if let Some(c) = re.captures(text) {
-            if let Some(b) = c.name("balance") {
-                balance = Money::parse(&b.as_str().replace(',', "."), currency).ok();
-                valid = c.name("valid_until").and_then(|v| date(v.as_str()));
-                if balance.is_some() {
-                    break;
-                }
+        if let Some(c) = re.captures(text)
+            && let Some(b) = c.name("balance")
+        {
+            balance = Money::parse(&b.as_str().replace(',', "."), currency).ok();
+            valid = c.name("valid_until").and_then(|v| date(v.as_str()));
+            if balance.is_some() {
+                break;
             }
         }
     }

@@ -497,8 +497,16 @@ impl Worker {
             }
             let answer = {
                 let _permit = self.permits.acquire().await;
-                executor::recharge(&number, &due.key, due.amount, Some(&self.shutdown)).await
+                match number.rule(&due.rule).and_then(|r| r.action.as_ref()) {
+                    Some(text) => crate::modem::action::send(&number, text).await,
+                    None => {
+                        executor::recharge(&number, &due.key, due.amount, Some(&self.shutdown))
+                            .await
+                    }
+                }
             };
+            let sent_text = answer.status == OutcomeStatus::Succeeded
+                && number.rule(&due.rule).is_some_and(|r| r.action.is_some());
             let done = self.clock.now();
             let outcome = self.event(
                 &due.number,
@@ -510,7 +518,17 @@ impl Worker {
                     error: answer.error.clone(),
                 },
             );
-            self.append(vec![outcome]);
+            let mut written = vec![outcome];
+            if sent_text {
+                written.push(self.event(
+                    &due.number,
+                    done,
+                    EventBody::Activity {
+                        note: Some(format!("keep-alive text ({})", due.key)),
+                    },
+                ));
+            }
+            self.append(written);
             self.report(Report::Recharged {
                 number: due.number.clone(),
                 rule: due.rule.clone(),

@@ -53,8 +53,15 @@ struct State {
     ussd_requests: Vec<String>,
     next_ref: u32,
     links: Vec<UnixStream>,
+    /// A text sent to `.0` is answered by a text from `.1` saying `.2`.
+    auto_reply: Option<(String, String, String)>,
+    /// `AT+CSCS=` as ModemManager set it.
+    charset: String,
+    /// Whether `AT+CSCS=?` offers UCS2 (a modem without it talks GSM 7-bit text).
+    ucs2: bool,
 }
 
+#[derive(Clone)]
 pub struct FakeModem {
     pub path: PathBuf,
     pub imei: &'static str,
@@ -83,6 +90,9 @@ impl FakeModem {
             ussd_requests: Vec::new(),
             next_ref: 1,
             links: Vec::new(),
+            auto_reply: None,
+            charset: "GSM".into(),
+            ucs2: true,
         }));
         let s = state.clone();
         std::thread::spawn(move || {
@@ -108,6 +118,16 @@ impl FakeModem {
         self.state.lock().unwrap().ussd = u;
     }
 
+    /// Answers a text sent to `to` with a text from `from` (as a carrier's query number does).
+    pub fn auto_reply(&self, to: &str, from: &str, text: &str) {
+        self.state.lock().unwrap().auto_reply = Some((to.into(), from.into(), text.into()));
+    }
+
+    /// Makes `AT+CSCS=?` offer only IRA and GSM (call before ModemManager probes the modem).
+    pub fn without_ucs2(&self) {
+        self.state.lock().unwrap().ucs2 = false;
+    }
+
     pub fn set_send(&self, s: Send) {
         self.state.lock().unwrap().send = s;
     }
@@ -123,26 +143,12 @@ impl FakeModem {
 
     /// Puts a text on the SIM without telling anyone (it was there before ModemManager came).
     pub fn store_sms(&self, from: &str, text: &str, stamp: &str, tz_quarters: i8) -> u32 {
-        let (pdu, len) = pdu::deliver(from, text, stamp, tz_quarters);
-        let mut st = self.state.lock().unwrap();
-        let index = st.store.keys().next_back().map_or(0, |k| k + 1);
-        st.store.insert(
-            index,
-            Sms {
-                pdu,
-                len,
-                read: false,
-            },
-        );
-        index
+        store(&self.state, from, text, stamp, tz_quarters)
     }
 
     /// A text arrives: stored on the SIM and announced with `+CMTI`.
     pub fn deliver_sms(&self, from: &str, text: &str, stamp: &str, tz_quarters: i8) {
-        let index = self.store_sms(from, text, stamp, tz_quarters);
-        let mut st = self.state.lock().unwrap();
-        let urc = format!("\r\n+CMTI: \"SM\",{index}\r\n");
-        st.links.retain_mut(|l| l.write_all(urc.as_bytes()).is_ok());
+        deliver(&self.state, from, text, stamp, tz_quarters)
     }
 
     /// Hangs up every open link (the modem "vanishes" for ModemManager's port).
@@ -155,34 +161,52 @@ impl FakeModem {
     }
 }
 
-fn simple(cmd: &str) -> Option<String> {
-    Some(
-        match cmd {
-            "ATI" | "AT+GMI" | "AT+CGMI" => "FakeCo".into(),
-            "AT+GMM" | "AT+CGMM" => "Fake 4G".into(),
-            "AT+CGMR" => "1.0".into(),
-            "AT+CGSN" | "AT+GSN" => IMEI.into(),
-            "AT+CIMI" => IMSI.into(),
-            "AT+GCAP" => "+GCAP: +CGSM".into(),
-            "AT+CPIN?" => "+CPIN: READY".into(),
-            "AT+CFUN?" => "+CFUN: 1".into(),
-            "AT+CSCS=?" => "+CSCS: (\"IRA\",\"GSM\",\"UCS2\")".into(),
-            "AT+CSCS?" => "+CSCS: \"GSM\"".into(),
-            "AT+CREG?" => "+CREG: 0,1".into(),
-            "AT+CGREG?" => "+CGREG: 0,1".into(),
-            "AT+CEREG?" => "+CEREG: 0,1".into(),
-            "AT+COPS?" => "+COPS: 0,0,\"Fake Net\",7".into(),
-            "AT+CSQ" => "+CSQ: 20,99".into(),
-            "AT+CNUM" => "+CNUM: \"\",\"+447700900123\",145".into(),
-            "AT+CPMS=?" => "+CPMS: (\"ME\",\"SM\"),(\"ME\",\"SM\"),(\"ME\",\"SM\")".into(),
-            "AT+CPMS?" => "+CPMS: \"SM\",0,30,\"SM\",0,30,\"SM\",0,30".into(),
-            "AT+CMGF=?" => "+CMGF: (0,1)".into(),
-            "AT+CNMI=?" => "+CNMI: (0-2),(0-3),(0-3),(0-2),(0,1)".into(),
-            "AT+CUSD=?" => "+CUSD: (0,1,2)".into(),
-            "AT+CRSM=176,12258,0,0,10" => format!("+CRSM: 144,0,\"{ICCID_SWAPPED}\""),
-            _ => return None,
+fn store(state: &Arc<Mutex<State>>, from: &str, text: &str, stamp: &str, tz_quarters: i8) -> u32 {
+    let (pdu, len) = pdu::deliver(from, text, stamp, tz_quarters);
+    let mut st = state.lock().unwrap();
+    let index = st.store.keys().next_back().map_or(0, |k| k + 1);
+    st.store.insert(
+        index,
+        Sms {
+            pdu,
+            len,
+            read: false,
         },
-    )
+    );
+    index
+}
+
+fn deliver(state: &Arc<Mutex<State>>, from: &str, text: &str, stamp: &str, tz_quarters: i8) {
+    let index = store(state, from, text, stamp, tz_quarters);
+    let mut st = state.lock().unwrap();
+    let urc = format!("\r\n+CMTI: \"SM\",{index}\r\n");
+    st.links.retain_mut(|l| l.write_all(urc.as_bytes()).is_ok());
+}
+
+fn simple(cmd: &str) -> Option<String> {
+    Some(match cmd {
+        "ATI" | "AT+GMI" | "AT+CGMI" => "FakeCo".into(),
+        "AT+GMM" | "AT+CGMM" => "Fake 4G".into(),
+        "AT+CGMR" => "1.0".into(),
+        "AT+CGSN" | "AT+GSN" => IMEI.into(),
+        "AT+CIMI" => IMSI.into(),
+        "AT+GCAP" => "+GCAP: +CGSM".into(),
+        "AT+CPIN?" => "+CPIN: READY".into(),
+        "AT+CFUN?" => "+CFUN: 1".into(),
+        "AT+CREG?" => "+CREG: 0,1".into(),
+        "AT+CGREG?" => "+CGREG: 0,1".into(),
+        "AT+CEREG?" => "+CEREG: 0,1".into(),
+        "AT+COPS?" => "+COPS: 0,0,\"Fake Net\",7".into(),
+        "AT+CSQ" => "+CSQ: 20,99".into(),
+        "AT+CNUM" => "+CNUM: \"\",\"+447700900123\",145".into(),
+        "AT+CPMS=?" => "+CPMS: (\"ME\",\"SM\"),(\"ME\",\"SM\"),(\"ME\",\"SM\")".into(),
+        "AT+CPMS?" => "+CPMS: \"SM\",0,30,\"SM\",0,30,\"SM\",0,30".into(),
+        "AT+CMGF=?" => "+CMGF: (0,1)".into(),
+        "AT+CNMI=?" => "+CNMI: (0-2),(0-3),(0-3),(0-2),(0,1)".into(),
+        "AT+CUSD=?" => "+CUSD: (0,1,2)".into(),
+        "AT+CRSM=176,12258,0,0,10" => format!("+CRSM: 144,0,\"{ICCID_SWAPPED}\""),
+        _ => return None,
+    })
 }
 
 fn serve(mut conn: UnixStream, state: Arc<Mutex<State>>) {
@@ -218,10 +242,29 @@ fn ok(body: &str) -> String {
     }
 }
 
-fn answer(cmd: &str, conn: &mut UnixStream, buf: &mut Vec<u8>, state: &Arc<Mutex<State>>) -> String {
+fn answer(
+    cmd: &str,
+    conn: &mut UnixStream,
+    buf: &mut Vec<u8>,
+    state: &Arc<Mutex<State>>,
+) -> String {
     let upper = cmd.to_ascii_uppercase();
     if let Some(body) = simple(&upper) {
         return ok(&body);
+    }
+    if upper == "AT+CSCS=?" {
+        return ok(if state.lock().unwrap().ucs2 {
+            "+CSCS: (\"IRA\",\"GSM\",\"UCS2\")"
+        } else {
+            "+CSCS: (\"IRA\",\"GSM\")"
+        });
+    }
+    if upper == "AT+CSCS?" {
+        return ok(&format!("+CSCS: \"{}\"", state.lock().unwrap().charset));
+    }
+    if let Some(cs) = upper.strip_prefix("AT+CSCS=\"") {
+        state.lock().unwrap().charset = cs.trim_end_matches('"').to_string();
+        return ok("");
     }
     if let Some(code) = upper.strip_prefix("AT+CUSD=1,") {
         let mut st = state.lock().unwrap();
@@ -254,7 +297,9 @@ fn answer(cmd: &str, conn: &mut UnixStream, buf: &mut Vec<u8>, state: &Arc<Mutex
         let pdu = loop {
             if let Some(end) = buf.iter().position(|b| *b == 0x1a) {
                 let pdu: Vec<u8> = buf.drain(..=end).collect();
-                break String::from_utf8_lossy(&pdu[..pdu.len() - 1]).trim().to_string();
+                break String::from_utf8_lossy(&pdu[..pdu.len() - 1])
+                    .trim()
+                    .to_string();
             }
             let mut chunk = [0u8; 1024];
             match conn.read(&mut chunk) {
@@ -266,6 +311,15 @@ fn answer(cmd: &str, conn: &mut UnixStream, buf: &mut Vec<u8>, state: &Arc<Mutex
         return match st.send {
             Send::Accept => {
                 if let Some(sent) = pdu::decode_submit(&pdu) {
+                    if let Some((to, from, text)) = st.auto_reply.clone()
+                        && to == sent.0
+                    {
+                        let state = state.clone();
+                        std::thread::spawn(move || {
+                            std::thread::sleep(std::time::Duration::from_millis(300));
+                            deliver(&state, &from, &text, "261120150000", 32);
+                        });
+                    }
                     st.sent.push(sent);
                 }
                 st.next_ref += 1;
@@ -286,7 +340,12 @@ fn answer(cmd: &str, conn: &mut UnixStream, buf: &mut Vec<u8>, state: &Arc<Mutex
     }
     if let Some(i) = upper.strip_prefix("AT+CMGR=") {
         let mut st = state.lock().unwrap();
-        return match i.trim().parse::<u32>().ok().and_then(|i| st.store.get_mut(&i)) {
+        return match i
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .and_then(|i| st.store.get_mut(&i))
+        {
             Some(s) => {
                 let r = ok(&format!("+CMGR: {},,{}\r\n{}", s.read as u8, s.len, s.pdu));
                 s.read = true;

@@ -24,7 +24,9 @@ pub fn modem_manager() -> Option<PathBuf> {
         .find(|p| p.exists());
     if found.is_none() {
         if std::env::var_os("CI").is_some() {
-            panic!("ModemManager is not installed, and CI is set: apt-get install modemmanager dbus");
+            panic!(
+                "ModemManager is not installed, and CI is set: apt-get install modemmanager dbus"
+            );
         }
         eprintln!(
             "\n\n*** SKIPPED: ModemManager is not installed (apt-get install modemmanager dbus); \
@@ -63,6 +65,11 @@ impl MmEnv {
     /// Starts the bus, ModemManager and the fake modem, and waits until ModemManager has
     /// exported it. `None` when ModemManager is missing (see [`modem_manager`]).
     pub fn start() -> Option<MmEnv> {
+        MmEnv::start_with(|_| {})
+    }
+
+    /// As [`MmEnv::start`], with `setup` run on the fake modem before ModemManager probes it.
+    pub fn start_with(setup: impl FnOnce(&FakeModem)) -> Option<MmEnv> {
         let mm_bin = modem_manager()?;
         let dir = tempfile::tempdir().unwrap();
         let sock = dir.path().join("bus");
@@ -75,6 +82,7 @@ impl MmEnv {
             .expect("start dbus-daemon (apt-get install dbus)");
         wait_for("the private bus", || sock.exists());
         let modem = FakeModem::start(dir.path());
+        setup(&modem);
         let mut env = MmEnv {
             dir,
             address,
