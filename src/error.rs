@@ -17,6 +17,10 @@ pub enum ErrorKind {
     Locked,
     /// The file system refused.
     Io,
+    /// The process could not set itself up (no async runtime, no signal handler).
+    Runtime,
+    /// The terminal failed or went away.
+    Terminal,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +49,20 @@ impl Error {
     pub fn locked(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Locked,
+            message: message.into(),
+        }
+    }
+
+    pub fn runtime(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Runtime,
+            message: message.into(),
+        }
+    }
+
+    pub fn terminal(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Terminal,
             message: message.into(),
         }
     }

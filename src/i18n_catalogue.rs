@@ -242,6 +242,7 @@ catalogue! {
     TuiDiscarded => "Edits discarded.", "已放弃修改。";
     TuiDeletedNumber => "Deleted number {0}; its history stays in the log.", "已删除号码 {0}；其记录仍保留在日志中。";
     TuiDeletedRule => "Deleted rule {0} of {1}.", "已删除 {1} 的规则 {0}。";
+    TuiRuleGone => "Rule {0} of {1} was deleted by another program meanwhile; nothing was saved.", "规则 {0}（{1}）已被其他程序删除；未保存任何内容。";
     TuiAddedNumber => "Added {0}.", "已添加 {0}。";
     TuiSavedNumber => "Saved {0}.", "已保存 {0}。";
     TuiSavedRule => "Saved: {0}.", "已保存：{0}。";
@@ -405,5 +406,6 @@ catalogue! {
     ModemsColSignal => "SIGNAL", "信号";
     ModemsColState => "STATE", "状态";
     ModemsColNumbers => "NUMBERS", "号码";
+    WorkerTextKept => "{0}: a text from {1} arrived; it has no balance and stays on the SIM", "{0}：收到来自 {1} 的短信；其中没有余额，短信保留在 SIM 卡上";
     ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
 }

@@ -37,6 +37,7 @@ impl Env {
 
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_baohao"));
+        support::mm_env::die_with_parent(&mut c);
         c.arg("--home")
             .arg(&self.home)
             .args(args)
@@ -339,4 +340,117 @@ fn config_refuses_two_numbers_on_one_modem_and_bad_ussd() {
         );
         assert!(all.contains(words), "{all}");
     }
+}
+
+#[test]
+fn a_ussd_session_left_open_is_cancelled_and_the_request_retried() {
+    let provider = r#"{"kind":"modem","ussd":"*100#","timeout_secs":60}"#;
+    let Some(env) = Env::start(&number("sim", "GBP", "any", provider, "")) else {
+        return;
+    };
+    env.mm.modem.set_ussd(Ussd::MenuThen(
+        "1 Balance 2 Offers".into(),
+        "Your balance is 7.40 GBP".into(),
+    ));
+    // Someone else (mmcli, another program) opened a menu and left it open.
+    let first = env.run(&["modems", "--json"]);
+    assert!(first.status.success(), "{}", env.explain(&first));
+    let path = serde_json::from_slice::<serde_json::Value>(&first.stdout).unwrap()[0]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let menu = support::mm_env::gdbus(
+        &env.mm.address,
+        &[
+            "-d",
+            "org.freedesktop.ModemManager1",
+            "-o",
+            &path,
+            "-m",
+            "org.freedesktop.ModemManager1.Modem.Modem3gpp.Ussd.Initiate",
+            "*123#",
+        ],
+    );
+    // The modem may still be disabled for that first caller: enable it the way baohao does.
+    if menu.is_none() {
+        support::mm_env::gdbus(
+            &env.mm.address,
+            &[
+                "-d",
+                "org.freedesktop.ModemManager1",
+                "-o",
+                &path,
+                "-m",
+                "org.freedesktop.ModemManager1.Modem.Enable",
+                "true",
+            ],
+        )
+        .expect("enable");
+        support::mm_env::gdbus(
+            &env.mm.address,
+            &[
+                "-d",
+                "org.freedesktop.ModemManager1",
+                "-o",
+                &path,
+                "-m",
+                "org.freedesktop.ModemManager1.Modem.Modem3gpp.Ussd.Initiate",
+                "*123#",
+            ],
+        )
+        .expect("the menu");
+    }
+    let o = env.run(&["tick"]);
+    assert!(o.status.success(), "{}", env.explain(&o));
+    let b = env.of_type("balance");
+    assert_eq!(b.len(), 1, "{}", env.explain(&o));
+    assert_eq!(b[0]["balance_minor"], 740);
+    let asked = env.mm.modem.ussd_requests();
+    assert_eq!(asked.len(), 3, "menu, cancel, balance: {asked:?}");
+    assert_eq!(asked[1], "cancel");
+}
+
+#[test]
+fn a_balance_text_arriving_while_the_daemon_runs_becomes_a_reading() {
+    let Some(env) = Env::start(&number("sim", "CNY", "any", r#"{"kind":"manual"}"#, "")) else {
+        return;
+    };
+    let mut daemon = env.cmd(&["daemon"]).spawn().unwrap();
+    // The daemon hears texts only once it has subscribed; a carrier resends the same notice
+    // here until the reading shows (repeats of one balance add nothing).
+    let mut tries = 0;
+    while env.of_type("balance").is_empty() {
+        tries += 1;
+        if tries % 20 == 1 {
+            env.mm
+                .modem
+                .deliver_sms("10086", "您的话费余额为23.45元。", "261120150000", 32);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+    let b = env.of_type("balance");
+    assert_eq!(b.len(), 1);
+    assert_eq!(
+        (b[0]["balance_minor"].as_i64(), b[0]["source"].as_str()),
+        (Some(2345), Some("sms"))
+    );
+}
+
+#[test]
+fn a_vanished_modem_is_one_sentence() {
+    let provider = r#"{"kind":"modem","ussd":"*100#","timeout_secs":20}"#;
+    let Some(env) = Env::start(&number("sim", "GBP", "any", provider, "")) else {
+        return;
+    };
+    env.mm.modem.unplug();
+    let o = env.run(&["tick"]);
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("refresh failed") && err.trim().lines().count() == 1,
+        "{}",
+        env.explain(&o)
+    );
+    assert!(env.of_type("balance").is_empty());
 }

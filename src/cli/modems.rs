@@ -1,10 +1,10 @@
 //! `baohao modems`: the modems ModemManager sees and which number each serves. Nothing is
 //! sent to a modem here; it only reads ModemManager's properties.
 
-use crate::cli::table::{Align, Table};
 use crate::i18n::T;
 use crate::model::Config;
 use crate::modem::{Bus, ModemInfo};
+use crate::text::table::{Align, Table};
 use crate::tr;
 use crate::{Error, Result};
 

@@ -32,7 +32,7 @@ pub enum Provider {
     /// A simulated balance that drains by the plan's monthly fee.
     Demo,
     /// USSD or a query text through the number's modem (ModemManager).
-    Modem(crate::model::modem::ModemProvider),
+    Modem(Box<crate::model::modem::ModemProvider>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ pub struct Number {
     pub executor: Executor,
     pub rules: Vec<Rule>,
     /// The modem holding this SIM, for modem providers and keep-alive texts.
-    pub modem: Option<crate::model::modem::ModemMatch>,
+    pub modem: Option<Box<crate::model::modem::ModemMatch>>,
 }
 
 impl Number {

@@ -129,7 +129,7 @@ pub struct Rule {
     /// At most this many charges by this rule in one calendar month (a guard, optional).
     pub max_per_month: Option<u32>,
     /// A keep-alive rule's own action (a text through the modem) instead of the executor.
-    pub action: Option<crate::model::modem::SmsAction>,
+    pub action: Option<Box<crate::model::modem::SmsAction>>,
 }
 
 impl Rule {

@@ -6,9 +6,16 @@ use std::time::Duration;
 
 use crate::model::modem::{DEFAULT_MODEM_TIMEOUT_SECS, ModemMatch, SmsAction};
 use crate::model::{Number, OutcomeStatus};
-use crate::worker::executor::Answer;
 
 use super::{Bus, ModemError};
+
+/// What came of a keep-alive text: the outcome to log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: OutcomeStatus,
+    pub reference: Option<String>,
+    pub error: Option<String>,
+}
 
 fn failed(e: ModemError) -> Answer {
     Answer {
@@ -23,7 +30,7 @@ pub async fn send(number: &Number, action: &SmsAction) -> Answer {
     let prepare = async {
         let bus = Bus::connect().await?;
         let m = bus
-            .find(number.modem.as_ref().unwrap_or(&ModemMatch::Any))
+            .find(number.modem.as_deref().unwrap_or(&ModemMatch::Any))
             .await?;
         bus.ready(&m.path, timeout).await?;
         Ok::<_, ModemError>((bus, m))

@@ -46,6 +46,7 @@ pub struct Sms {
     pub state: u32,
 }
 
+#[derive(Clone)]
 pub struct Bus {
     conn: Connection,
 }
@@ -70,33 +71,33 @@ fn state_name(s: i32) -> &'static str {
 
 /// D-Bus errors in words a person can act on.
 fn map_err(e: zbus::Error) -> ModemError {
-    let text = e.to_string();
     let name = match &e {
         zbus::Error::MethodError(name, _, _) => name.to_string(),
         _ => String::new(),
     };
     let detail = e.description().unwrap_or_default().to_string();
-    let clean = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect::<String>()
-    };
-    if name.ends_with("Error.Core.Unauthorized") || name.contains("AccessDenied") {
+    classify(&name, &detail, &e.to_string())
+}
+
+/// A D-Bus error by its name (empty when the call never reached a service), its message,
+/// and the whole error's text.
+pub(crate) fn classify(name: &str, detail: &str, text: &str) -> ModemError {
+    let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(200).collect() };
+    if name.ends_with("Error.Core.Unauthorized") || name.ends_with("AccessDenied") {
         ModemError::Unauthorized
     } else if name.ends_with("ServiceUnknown") || name.ends_with("NameHasNoOwner") {
-        ModemError::NoModemManager(clean(&detail))
+        ModemError::NoModemManager(clean(detail))
     } else if name.ends_with("UnknownObject")
         || name.ends_with("UnknownMethod")
         || name.ends_with("UnknownInterface")
     {
         ModemError::Vanished
     } else if name.is_empty() {
-        ModemError::NoModemManager(clean(&text))
+        ModemError::NoModemManager(clean(text))
     } else if detail.is_empty() {
-        ModemError::Other(clean(&name))
+        ModemError::Other(clean(name))
     } else {
-        ModemError::Other(clean(&detail))
+        ModemError::Other(clean(detail))
     }
 }
 
@@ -309,11 +310,11 @@ impl Bus {
     }
 
     /// A stream of texts as they arrive (the `Added` signal), complete ones only.
-    pub async fn arrivals(&self, path: &str) -> Result<Arrivals<'_>, ModemError> {
+    pub async fn arrivals(&self, path: &str) -> Result<Arrivals, ModemError> {
         let messaging = self.proxy(path, I_MESSAGING).await?;
         let stream = messaging.receive_signal("Added").await.map_err(map_err)?;
         Ok(Arrivals {
-            bus: self,
+            bus: self.clone(),
             stream: Box::pin(stream),
         })
     }
@@ -344,12 +345,12 @@ impl Bus {
     }
 }
 
-pub struct Arrivals<'a> {
-    bus: &'a Bus,
+pub struct Arrivals {
+    bus: Bus,
     stream: std::pin::Pin<Box<zbus::proxy::SignalStream<'static>>>,
 }
 
-impl Arrivals<'_> {
+impl Arrivals {
     /// The next received text; `None` when the modem left the bus.
     pub async fn next(&mut self) -> Option<Sms> {
         while let Some(msg) = self.stream.next().await {
@@ -369,5 +370,46 @@ impl Arrivals<'_> {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, with_lang};
+
+    #[test]
+    fn a_polkit_refusal_is_one_sentence_naming_the_fix() {
+        // ModemManager's test mode never asks polkit, so this path is proven here.
+        let e = classify(
+            "org.freedesktop.ModemManager1.Error.Core.Unauthorized",
+            "PolicyKit authorization failed: not authorized for 'org.freedesktop.ModemManager1.USSD'",
+            "",
+        );
+        assert_eq!(e, ModemError::Unauthorized);
+        for lang in [Lang::En, Lang::Zh] {
+            let s = with_lang(lang, || e.to_string());
+            assert!(s.contains("polkit") && !s.contains('\n'), "{s}");
+        }
+    }
+
+    #[test]
+    fn errors_by_name() {
+        assert_eq!(
+            classify("org.freedesktop.DBus.Error.ServiceUnknown", "no owner", ""),
+            ModemError::NoModemManager("no owner".into())
+        );
+        assert_eq!(
+            classify("org.freedesktop.DBus.Error.UnknownObject", "", ""),
+            ModemError::Vanished
+        );
+        assert_eq!(
+            classify(
+                "org.freedesktop.ModemManager1.Error.Core.WrongState",
+                "busy\r\n",
+                ""
+            ),
+            ModemError::Other("busy".into())
+        );
     }
 }

@@ -7,12 +7,16 @@ use crate::i18n::T;
 use crate::model::Number;
 use crate::model::modem::{ModemMatch, ModemProvider, ModemQuery};
 use crate::tr;
-use crate::worker::provider::Reading;
 
+use super::reply::Reading;
 use super::{Bus, ModemError, parse_reply};
 
-/// Reads `number`'s balance through its modem; an error is one sentence.
-pub async fn read(number: &Number, spec: &ModemProvider) -> Result<Reading, String> {
+/// Reads `number`'s balance through its modem, with the reading's source (`ussd` or
+/// `sms`); an error is one sentence.
+pub async fn read(
+    number: &Number,
+    spec: &ModemProvider,
+) -> Result<(Reading, &'static str), String> {
     let timeout = Duration::from_secs(spec.timeout_secs);
     let work = ask(number, spec, timeout);
     let (reply, source) = match tokio::time::timeout(timeout, work).await {
@@ -20,15 +24,8 @@ pub async fn read(number: &Number, spec: &ModemProvider) -> Result<Reading, Stri
         Err(_) => return Err(ModemError::Timeout(spec.timeout_secs).to_string()),
     };
     match parse_reply(&reply, &number.carrier, number.currency, &[]) {
-        Some(r) => Ok(Reading {
-            balance: r.balance,
-            validity_until: r.validity_until,
-            source,
-        }),
-        None => Err(tr!(
-            T::ModemNoReading,
-            crate::worker::command::cut(&crate::worker::command::clean(&reply), 120)
-        )),
+        Some(r) => Ok((r, source)),
+        None => Err(tr!(T::ModemNoReading, printable(&reply, 120))),
     }
 }
 
@@ -39,7 +36,7 @@ async fn ask(
 ) -> Result<(String, &'static str), ModemError> {
     let bus = Bus::connect().await?;
     let m = bus
-        .find(number.modem.as_ref().unwrap_or(&ModemMatch::Any))
+        .find(number.modem.as_deref().unwrap_or(&ModemMatch::Any))
         .await?;
     bus.ready(&m.path, timeout).await?;
     match &spec.query {
@@ -54,5 +51,15 @@ async fn ask(
                 .await?;
             Ok((sms.text, "sms"))
         }
+    }
+}
+
+/// At most `max` characters of `s`, control characters removed (a reply reaches the screen).
+pub fn printable(s: &str, max: usize) -> String {
+    let clean: String = s.chars().filter(|c| !c.is_control()).collect();
+    if clean.chars().count() <= max {
+        clean
+    } else {
+        clean.chars().take(max).chain(['…']).collect()
     }
 }

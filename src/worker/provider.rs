@@ -28,13 +28,19 @@ pub async fn read(
         Provider::Manual => None,
         Provider::Demo => Some(Ok(Reading {
             balance: Money::new(
-                crate::demo::demo_balance(ns, number, tz, now),
+                crate::home::demo::demo_balance(ns, number, tz, now),
                 number.currency,
             ),
             validity_until: None,
             source: "demo",
         })),
-        Provider::Modem(spec) => Some(crate::modem::provider::read(number, spec).await),
+        Provider::Modem(spec) => Some(crate::modem::provider::read(number, spec).await.map(
+            |(r, source)| Reading {
+                balance: r.balance,
+                validity_until: r.validity_until,
+                source,
+            },
+        )),
         Provider::Command(spec) => {
             let env = [
                 ("BAOHAO_ACTION", "balance".to_string()),

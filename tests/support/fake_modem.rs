@@ -266,6 +266,10 @@ fn answer(
         state.lock().unwrap().charset = cs.trim_end_matches('"').to_string();
         return ok("");
     }
+    if upper == "AT+CUSD=2" {
+        state.lock().unwrap().ussd_requests.push("cancel".into());
+        return ok("");
+    }
     if let Some(code) = upper.strip_prefix("AT+CUSD=1,") {
         let mut st = state.lock().unwrap();
         st.ussd_requests.push(code.to_string());

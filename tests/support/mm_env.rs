@@ -1,6 +1,7 @@
 //! A private D-Bus and a real ModemManager in test mode, with one fake modem plugged in
 //! through the Test interface's `SetProfile`. Everything started here is ended on drop.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -13,6 +14,17 @@ pub struct MmEnv {
     pub modem: FakeModem,
     bus: Child,
     mm: Option<Child>,
+}
+
+/// Ends the child with the test process, even when the test is killed before its drop.
+pub fn die_with_parent(c: &mut Command) -> &mut Command {
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                .map_err(std::io::Error::from)
+        })
+    }
 }
 
 /// Where ModemManager is, or `None` when it is not installed. Outside CI a missing
@@ -47,7 +59,7 @@ fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     }
 }
 
-fn gdbus(address: &str, args: &[&str]) -> Option<String> {
+pub fn gdbus(address: &str, args: &[&str]) -> Option<String> {
     let o = Command::new("gdbus")
         .arg("call")
         .arg("-a")
@@ -74,7 +86,7 @@ impl MmEnv {
         let dir = tempfile::tempdir().unwrap();
         let sock = dir.path().join("bus");
         let address = format!("unix:path={}", sock.display());
-        let bus = Command::new("dbus-daemon")
+        let bus = die_with_parent(&mut Command::new("dbus-daemon"))
             .args(["--session", "--nofork", "--nopidfile"])
             .arg(format!("--address={address}"))
             .stdout(Stdio::null())
@@ -97,7 +109,7 @@ impl MmEnv {
 
     fn start_mm(&mut self, bin: &Path) {
         let log = std::fs::File::create(self.dir.path().join("mm.log")).unwrap();
-        let mm = Command::new(bin)
+        let mm = die_with_parent(&mut Command::new(bin))
             .args([
                 "--test-session",
                 "--test-enable",
@@ -108,8 +120,8 @@ impl MmEnv {
                 "--log-level=DEBUG",
             ])
             .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            // ModemManager asks polkit on the system bus; pointing that at our bus (where no
-            // polkit runs) lets every request through, as on a system without polkit.
+            // In --test-session mode ModemManager allows every request without asking polkit
+            // (mm_base_modem_authorize); its system bus is pointed at ours all the same.
             .env("DBUS_SYSTEM_BUS_ADDRESS", &self.address)
             .stdout(log.try_clone().unwrap())
             .stderr(log)

@@ -317,7 +317,7 @@ pub fn rule_to_file(r: &Rule) -> FileRule {
         },
         trigger: t,
         max_per_month: r.max_per_month,
-        action: r.action.as_ref().map(action_to_file_sms),
+        action: r.action.as_deref().map(action_to_file_sms),
     }
 }
 

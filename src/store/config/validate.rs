@@ -291,12 +291,12 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             &n.provider,
             problems,
         )),
-        "modem" => Provider::Modem(modem_provider(
+        "modem" => Provider::Modem(Box::new(modem_provider(
             &format!("{here}.provider"),
             &n.provider,
             n.modem.is_some(),
             problems,
-        )),
+        ))),
         other => {
             problems.push(Problem::at(
                 format!("{here}.provider.kind"),
@@ -361,7 +361,7 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
         modem: n
             .modem
             .as_ref()
-            .map(|m| crate::model::modem::ModemMatch::parse(&m.matches)),
+            .map(|m| Box::new(crate::model::modem::ModemMatch::parse(&m.matches))),
     })
 }
 
@@ -564,10 +564,10 @@ fn validate_rule(
         if !has_modem {
             problems.push(Problem::at(ap, tr!(T::CfgModemNeeded)));
         }
-        crate::model::modem::SmsAction {
+        Box::new(crate::model::modem::SmsAction {
             to: a.to.clone(),
             text: a.text.clone(),
-        }
+        })
     });
     if let Some(a) = amount
         && a.minor == 0

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use crate::cli::format::rfc3339;
 use crate::engine::calendar::local_date;
 use crate::engine::{Entry, Planned};
 use crate::model::{Config, Money};
+use crate::text::format::rfc3339;
 
 /// One CSV field, quoted when it must be (RFC 4180).
 pub fn csv_field(s: &str) -> String {
