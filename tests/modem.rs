@@ -454,3 +454,21 @@ fn a_vanished_modem_is_one_sentence() {
     );
     assert!(env.of_type("balance").is_empty());
 }
+
+#[test]
+fn a_text_the_modem_never_confirms_is_in_doubt_and_not_resent() {
+    let Some(env) = keep_alive_env() else {
+        return;
+    };
+    env.mm.modem.set_send(Send::Silent);
+    let o = env.run(&["tick"]);
+    assert!(o.status.success(), "{}", env.explain(&o));
+    let outcomes = env.of_type("outcome");
+    assert_eq!(outcomes.len(), 1, "{}", env.explain(&o));
+    assert_eq!(outcomes[0]["status"], "unknown", "{}", env.explain(&o));
+    env.mm.modem.set_send(Send::Accept);
+    let o = env.run(&["tick"]);
+    assert!(o.status.success(), "{}", env.explain(&o));
+    assert_eq!(env.of_type("intent").len(), 1, "in doubt: never resent");
+    assert!(env.mm.modem.sent().is_empty());
+}

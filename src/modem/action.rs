@@ -51,11 +51,11 @@ pub async fn send(number: &Number, action: &SmsAction) -> Answer {
             ),
             error: None,
         },
-        // The modem left mid-send: it may have gone out.
-        Ok(Err(ModemError::Vanished)) => Answer {
+        // The modem left mid-send, or ModemManager gave up waiting for it: it may have gone out.
+        Ok(Err(e)) if maybe_sent(&e) => Answer {
             status: OutcomeStatus::Unknown,
             reference: None,
-            error: Some(ModemError::Vanished.to_string()),
+            error: Some(e.to_string()),
         },
         Ok(Err(e)) => failed(e),
         Err(_) => Answer {
@@ -63,5 +63,34 @@ pub async fn send(number: &Number, action: &SmsAction) -> Answer {
             reference: None,
             error: Some(ModemError::Timeout(timeout.as_secs()).to_string()),
         },
+    }
+}
+
+/// Errors after which the text may still have gone out.
+fn maybe_sent(e: &ModemError) -> bool {
+    match e {
+        ModemError::Vanished | ModemError::Timeout(_) => true,
+        ModemError::Other(why) => {
+            let why = why.to_lowercase();
+            why.contains("timed out")
+                || why.contains("timeout")
+                || why.contains("port is now closed")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_clear_refusal_is_failed() {
+        assert!(maybe_sent(&ModemError::Vanished));
+        assert!(maybe_sent(&ModemError::Other(
+            "Serial command timed out".into()
+        )));
+        assert!(!maybe_sent(&ModemError::Other("CMS error: 500".into())));
+        assert!(!maybe_sent(&ModemError::Unauthorized));
     }
 }
