@@ -49,10 +49,11 @@ pub fn modem_manager() -> Option<PathBuf> {
 }
 
 fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    // Not a test deadline: a guard so a broken environment fails instead of hanging.
+    // Not a test deadline: a generous guard so a broken environment (no dbus-daemon, a
+    // ModemManager that never exports the modem) fails with a reason instead of hanging.
     let start = Instant::now();
     while !f() {
-        if start.elapsed() > Duration::from_secs(120) {
+        if start.elapsed() > Duration::from_secs(600) {
             panic!("gave up waiting for {what}");
         }
         std::thread::sleep(Duration::from_millis(50));
