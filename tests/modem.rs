@@ -424,7 +424,7 @@ fn a_balance_text_arriving_while_the_daemon_runs_becomes_a_reading() {
         if tries % 20 == 1 {
             env.mm
                 .modem
-                .deliver_sms("10086", "您的话费余额为23.45元。", "261120150000", 32);
+                .deliver_sms("10086", "您的话费余额为23.45元。", "260301090000", 32);
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -436,6 +436,9 @@ fn a_balance_text_arriving_while_the_daemon_runs_becomes_a_reading() {
         (b[0]["balance_minor"].as_i64(), b[0]["source"].as_str()),
         (Some(2345), Some("sms"))
     );
+    // Timed by the text's own timestamp (2026-03-01 09:00 at +08, no minutes in the offset).
+    let at = chrono::DateTime::parse_from_rfc3339(b[0]["at"].as_str().unwrap()).unwrap();
+    assert_eq!(at.timestamp(), 1_772_326_800);
 }
 
 #[test]

@@ -162,7 +162,15 @@ impl Worker {
         let Ok(number) = self.session.number(&a.number).cloned() else {
             return;
         };
+        // The balance was the carrier's when it sent the text (never later than now).
         let now = self.clock.now();
+        let now = a
+            .sms
+            .timestamp
+            .as_deref()
+            .and_then(crate::modem::text::parse_timestamp)
+            .map(|t| t.with_timezone(&Utc).min(now))
+            .unwrap_or(now);
         let Some(r) = crate::modem::parse_reply(&a.sms.text, &number.carrier, number.currency, &[])
         else {
             self.report(Report::Notice(tr!(
