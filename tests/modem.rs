@@ -299,7 +299,7 @@ fn no_modem_manager_is_one_sentence() {
 }
 
 #[test]
-fn config_refuses_two_numbers_on_one_modem_and_bad_ussd() {
+fn config_refuses_bad_modem_settings_with_one_sentence_each() {
     let dir = tempfile::tempdir().unwrap();
     let two = format!(
         "{},{}",
@@ -319,6 +319,34 @@ fn config_refuses_two_numbers_on_one_modem_and_bad_ussd() {
             "USSD",
         ),
         (number("a", "GBP", IMSI, r#"{"kind":"modem"}"#, ""), "ussd"),
+        (
+            number(
+                "a",
+                "GBP",
+                IMSI,
+                r#"{"kind":"command","program":"x","ussd":"*100#"}"#,
+                "",
+            ),
+            "provider.ussd",
+        ),
+        (
+            number("a", "GBP", IMSI, r#"{"kind":"manual"}"#, KEEP_ALIVE)
+                .replace(&format!(r#""modem":{{"match":"{IMSI}"}},"#), ""),
+            "needs the number's modem",
+        ),
+        (
+            number(
+                "a",
+                "GBP",
+                IMSI,
+                r#"{"kind":"manual"}"#,
+                &KEEP_ALIVE.replace(
+                    "keep_alive\",\"every_days\":30",
+                    "monthly\",\"day\":1,\"at\":\"09:00\"",
+                ),
+            ),
+            "only for keep_alive",
+        ),
     ] {
         std::fs::write(
             dir.path().join("config.json"),

@@ -488,6 +488,18 @@ fn modems_distinct(file: &FileConfig, problems: &mut Vec<Problem>) {
 }
 
 fn action_command(path: &str, a: &FileAction, problems: &mut Vec<Problem>) -> CommandSpec {
+    for (name, present) in [
+        ("ussd", a.ussd.is_some()),
+        ("sms", a.sms.is_some()),
+        ("reply_from", a.reply_from.is_some()),
+    ] {
+        if present {
+            problems.push(Problem::at(
+                format!("{path}.{name}"),
+                tr!(T::CfgFieldNotForKind, name, a.kind),
+            ));
+        }
+    }
     command_spec(
         path,
         a.program.as_ref(),
