@@ -138,6 +138,8 @@ pub struct Rule {
     pub via: Option<String>,
     /// Hours after the due time within which evidence of an external recharge must appear.
     pub confirm_hours: Option<u32>,
+    /// A keep-alive rule's own action (a text through the modem) instead of the executor.
+    pub action: Option<Box<crate::model::modem::SmsAction>>,
 }
 
 impl Rule {
