@@ -65,8 +65,8 @@ catalogue! {
     UnknownNumber => "there is no number \"{0}\" (numbers: {1})", "没有号码“{0}”（现有号码：{1}）";
     UnknownIntent => "there is no intent \"{0}\" in the log", "记录中没有意图“{0}”";
     AmbiguousIntent => "\"{0}\" matches {1} intents; give more of the id", "“{0}”匹配 {1} 个意图；请输入更长的 id";
-    BadResolveStatus => "\"{0}\" is not an outcome; say succeeded or failed", "“{0}”不是结果；请用 succeeded 或 failed";
-    ResolveReminder => "{0} is a reminder for {1}, not a charge; settle it with `baohao record`", "{0} 是 {1} 的提醒而非扣费；请用 `baohao record` 记录充值";
+    BadResolveStatus => "\"{0}\" is not an outcome; say succeeded, failed (tried again), failed-final (not tried again) or dismissed (a reminder that needs nothing more)", "“{0}”不是结果；请用 succeeded、failed（会重试）、failed-final（不再重试）或 dismissed（不再需要的提醒）";
+    ResolveReminder => "{0} is a reminder for {1}, not a charge; settle it with `baohao record`, or close it with `baohao resolve {0} dismissed`", "{0} 是 {1} 的提醒而非扣费；请用 `baohao record` 记录充值，或用 `baohao resolve {0} dismissed` 关闭";
     ResolveNotInDoubt => "{0} is not in doubt: it {1}", "{0} 并非待确认：它已{1}";
     ResolveDone => "Resolved {0} ({1}) as {2}.", "已将 {0}（{1}）确认为{2}。";
     BadAmount => "bad amount: {0}", "金额有误：{0}";
@@ -379,4 +379,12 @@ catalogue! {
     PreviewNowAuto => "This period's date has passed: saving charges now, as a catch-up for this period.", "本期日期已过：保存后将立即扣费，补上本期。";
     PreviewNowRemind => "This period's date has passed: saving raises a reminder now.", "本期日期已过：保存后会立即提醒。";
     UsageError => "{0} (see `baohao --help`)", "{0}（参见 `baohao --help`）";
+    // ---- issue 12 (newcomer)
+    LineWrongType => "the field \"{0}\" has the wrong type ({1})", "字段“{0}”的类型不对（{1}）";
+    StFailedFinal => "failed, not to be retried", "失败（不再重试）";
+    StDismissed => "dismissed", "已撤销";
+    DismissNotOpen => "{0} is a reminder that is no longer open", "{0} 这条提醒已不再待处理";
+    DismissNotReminder => "{0} is a charge, not a reminder; say succeeded, failed or failed-final", "{0} 是扣费而非提醒；请用 succeeded、failed 或 failed-final";
+    ResolveWillRetry => "The rule will try this charge again (up to 3 attempts); to stop it, run `baohao resolve {0} failed-final`.", "规则会再次尝试这笔扣费（最多 3 次）；如需停止，运行 `baohao resolve {0} failed-final`。";
+    ResolveNoRetry => "It will not be tried again for this period.", "本期不会再重试。";
 }

@@ -98,8 +98,8 @@ impl<'a> Writer<'a> {
         Ok(scan.events)
     }
 
-    /// A manual top-up; it settles the number's oldest open reminder, if any (its date is
-    /// returned).
+    /// A manual top-up; it settles the number's newest standing reminder, if any (its date
+    /// is returned): the one a person answers is the one just raised, with today's amount.
     pub fn top_up(
         &mut self,
         number: &Number,
@@ -114,9 +114,9 @@ impl<'a> Writer<'a> {
         let mut settles = None;
         let (e, _) = self.append(|state| {
             let open = state.number(&number.id).and_then(|ns| {
-                ns.open_reminders()
+                crate::engine::reminders::standing(ns, number)
                     .map(|(_, a)| (a.at, a.intent.to_string()))
-                    .min()
+                    .max()
             });
             settles = open.as_ref().map(|o| o.0);
             Ok(event(
@@ -139,12 +139,18 @@ impl<'a> Writer<'a> {
     pub fn resolve(
         &mut self,
         intent: &str,
-        status: ResolvedStatus,
+        resolution: impl Into<Resolution>,
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<(Event, String)> {
+        let resolution = resolution.into();
         let config = self.config;
         let mut what = String::new();
+        let (status, retry) = match resolution {
+            Resolution::Succeeded => (ResolvedStatus::Succeeded, true),
+            Resolution::Failed => (ResolvedStatus::Failed, true),
+            Resolution::FailedFinal | Resolution::Dismissed => (ResolvedStatus::Failed, false),
+        };
         let (e, _) = self.append(|state| {
             let (number, id) = find_intent(state, intent)?;
             let missing = || Error::input(tr!(T::UnknownIntent, intent));
@@ -155,21 +161,46 @@ impl<'a> Writer<'a> {
                 .iter()
                 .find(|a| *a.intent == *id)
                 .ok_or_else(missing)?;
+            what = format!(
+                "{number} {} {}",
+                ks.rule,
+                Money::new(ks.amount_minor, ks.currency).display()
+            );
             if ks.mode == Mode::Remind {
-                return Err(Error::input(tr!(T::ResolveReminder, id, number)));
+                if resolution != Resolution::Dismissed {
+                    return Err(Error::input(tr!(T::ResolveReminder, id, number)));
+                }
+                if ks.status() != KeyStatus::ReminderOpen {
+                    return Err(Error::input(tr!(T::DismissNotOpen, id)));
+                }
+                return Ok(event(
+                    config,
+                    &number,
+                    now,
+                    EventBody::Dismissed {
+                        intent: id,
+                        reason: crate::engine::reminders::BY_HAND.to_string(),
+                        note,
+                    },
+                ));
             }
-            if attempt.status() != AttemptStatus::InDoubt || ks.status() == KeyStatus::Charged {
+            if resolution == Resolution::Dismissed {
+                return Err(Error::input(tr!(T::DismissNotReminder, id)));
+            }
+            // "Failed, do not retry" also stops the retries of a charge that failed outright.
+            let stops_retries = resolution == Resolution::FailedFinal
+                && attempt.status() == AttemptStatus::Failed
+                && matches!(ks.status(), KeyStatus::Failed { .. })
+                && !ks.no_retry;
+            if !stops_retries
+                && (attempt.status() != AttemptStatus::InDoubt || ks.status() == KeyStatus::Charged)
+            {
                 let st = match attempt.status() {
                     AttemptStatus::Failed => tr!(T::StFailed),
                     _ => tr!(T::StSucceeded),
                 };
                 return Err(Error::input(tr!(T::ResolveNotInDoubt, id, st)));
             }
-            what = format!(
-                "{number} {} {}",
-                ks.rule,
-                Money::new(ks.amount_minor, ks.currency).display()
-            );
             Ok(event(
                 config,
                 &number,
@@ -178,12 +209,14 @@ impl<'a> Writer<'a> {
                     intent: id,
                     status,
                     note,
+                    retry,
                 },
             ))
         })?;
         Ok((e, what))
     }
 
+    /// A keep-alive use; it settles the number's newest standing keep-alive reminder.
     pub fn activity(
         &mut self,
         number: &Number,
@@ -191,8 +224,26 @@ impl<'a> Writer<'a> {
         now: DateTime<Utc>,
     ) -> Result<Event> {
         let config = self.config;
-        self.append(|_| Ok(event(config, &number.id, now, EventBody::Activity { note })))
-            .map(|r| r.0)
+        self.append(|state| {
+            let intent = state.number(&number.id).and_then(|ns| {
+                crate::engine::reminders::standing(ns, number)
+                    .filter(|(k, _)| {
+                        number.rule(&k.rule).is_some_and(|r| {
+                            matches!(r.trigger, crate::model::Trigger::KeepAlive { .. })
+                        })
+                    })
+                    .map(|(_, a)| (a.at, a.intent.to_string()))
+                    .max()
+                    .map(|o| o.1)
+            });
+            Ok(event(
+                config,
+                &number.id,
+                now,
+                EventBody::Activity { note, intent },
+            ))
+        })
+        .map(|r| r.0)
     }
 
     pub fn balance(
@@ -217,6 +268,40 @@ impl<'a> Writer<'a> {
             ))
         })
         .map(|r| r.0)
+    }
+}
+
+/// What a person says became of a recharge or a reminder (`baohao resolve`, `u`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// The charge went through.
+    Succeeded,
+    /// It did not; the rule will try again (up to its attempts).
+    Failed,
+    /// It did not, and must not be tried again under this key.
+    FailedFinal,
+    /// A reminder that needs nothing more.
+    Dismissed,
+}
+
+impl Resolution {
+    pub fn parse(s: &str) -> Option<Resolution> {
+        match s {
+            "succeeded" => Some(Resolution::Succeeded),
+            "failed" => Some(Resolution::Failed),
+            "failed-final" | "failed_final" => Some(Resolution::FailedFinal),
+            "dismissed" | "dismiss" => Some(Resolution::Dismissed),
+            _ => None,
+        }
+    }
+}
+
+impl From<ResolvedStatus> for Resolution {
+    fn from(s: ResolvedStatus) -> Resolution {
+        match s {
+            ResolvedStatus::Succeeded => Resolution::Succeeded,
+            ResolvedStatus::Failed => Resolution::Failed,
+        }
     }
 }
 

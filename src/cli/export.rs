@@ -43,7 +43,7 @@ pub fn csv_row(e: &Entry, tz: Tz) -> String {
         e.kind.as_str().to_string(),
         amount,
         e.currency.map(|c| c.code().to_string()).unwrap_or_default(),
-        e.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        e.status_str().unwrap_or_default().to_string(),
         e.rule.clone().unwrap_or_default(),
         e.key.clone().unwrap_or_default(),
         e.attempts.map(|a| a.to_string()).unwrap_or_default(),

@@ -33,6 +33,11 @@ pub fn select(snap: &Snapshot, args: &HistoryArgs, now: DateTime<Utc>) -> Result
         .into_iter()
         .filter(|e| args.number.as_ref().is_none_or(|n| &e.number == n))
         .filter(|e| since.is_none_or(|s| local_date(tz, e.at) >= s))
+        .filter(|e| {
+            args.find
+                .as_ref()
+                .is_none_or(|f| e.search_text().contains(&f.to_lowercase()))
+        })
         .collect())
 }
 
@@ -48,7 +53,11 @@ pub fn kind_label(k: EntryKind) -> String {
 /// The status a person reads: a reminder already answered by a top-up says "settled".
 pub fn entry_status_label(e: &Entry) -> String {
     match e.status {
-        Some(EntryStatus::Reminder) if e.reference.is_some() => tr!(T::StSettled),
+        Some(EntryStatus::Reminder) => match &e.reminder_end {
+            Some(crate::engine::ReminderEnd::Settled) => tr!(T::StSettled),
+            Some(crate::engine::ReminderEnd::Dismissed(_)) => tr!(T::StDismissed),
+            None => tr!(T::StReminder),
+        },
         Some(s) => status_label(s),
         None => String::new(),
     }
@@ -88,7 +97,7 @@ pub fn entry_json(e: &Entry, tz: chrono_tz::Tz) -> Value {
         "kind": e.kind.as_str(),
         "amount_minor": e.amount_minor,
         "currency": e.currency.map(|c| c.code()),
-        "status": e.status.map(|s| s.as_str()),
+        "status": e.status_str(),
         "rule": e.rule,
         "key": e.key,
         "attempts": e.attempts,
@@ -97,6 +106,19 @@ pub fn entry_json(e: &Entry, tz: chrono_tz::Tz) -> Value {
         "error": e.error,
         "note": e.note,
         "validity_until": e.validity_until.map(date),
+        "attempt_list": e.attempt_list.iter().map(|a| json!({
+            "intent": a.intent,
+            "attempt": a.n,
+            "at": rfc3339(a.at, tz),
+            "status": a.status,
+            "resolved": a.resolved,
+            "reference": a.reference,
+            "error": a.error,
+        })).collect::<Vec<_>>(),
+        "dismissed_reason": match &e.reminder_end {
+            Some(crate::engine::ReminderEnd::Dismissed(r)) => Some(r.as_str()),
+            _ => None,
+        },
     })
 }
 

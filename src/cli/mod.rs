@@ -111,6 +111,10 @@ pub struct HistoryArgs {
     /// Only entries on or after DATE (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// Only entries whose text holds TEXT (any case): status, every attempt's status and
+    /// error, rule, reference, note.
+    #[arg(long, value_name = "TEXT")]
+    pub find: Option<String>,
     /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

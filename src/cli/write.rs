@@ -11,8 +11,8 @@ use crate::cli::format::{date, parse_date};
 use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::i18n::T;
-use crate::model::{Config, EventBody, Money, ResolvedStatus};
-use crate::ops::Writer;
+use crate::model::{Config, EventBody, Money};
+use crate::ops::{Resolution, Writer};
 use crate::store::config::{self, Problem, line_of_path, system_timezone};
 use crate::store::{Log, Paths};
 use crate::tr;
@@ -98,20 +98,36 @@ pub fn resolve(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let Some(resolved) = ResolvedStatus::parse(status) else {
+    let Some(resolution) = Resolution::parse(status) else {
         return Err(Error::input(tr!(T::BadResolveStatus, status)));
     };
     let mut snap = Snapshot::read(paths)?;
-    let (e, what) = write(paths, &mut snap, |w| w.resolve(intent, resolved, note, now))?;
+    let (e, what) = write(paths, &mut snap, |w| {
+        w.resolve(intent, resolution, note, now)
+    })?;
     let intent_id = match &e.body {
-        EventBody::Resolved { intent, .. } => intent.clone(),
+        EventBody::Resolved { intent, .. } | EventBody::Dismissed { intent, .. } => intent.clone(),
         _ => String::new(),
     };
-    let st = match resolved {
-        ResolvedStatus::Succeeded => tr!(T::StSucceeded),
-        ResolvedStatus::Failed => tr!(T::StFailed),
+    let st = match resolution {
+        Resolution::Succeeded => tr!(T::StSucceeded),
+        Resolution::Failed => tr!(T::StFailed),
+        Resolution::FailedFinal => tr!(T::StFailedFinal),
+        Resolution::Dismissed => tr!(T::StDismissed),
     };
-    Ok(tr!(T::ResolveDone, intent_id, what, st) + "\n")
+    let mut out = tr!(T::ResolveDone, intent_id, what, st);
+    match resolution {
+        Resolution::Failed => {
+            out.push(' ');
+            out.push_str(&tr!(T::ResolveWillRetry, intent_id));
+        }
+        Resolution::FailedFinal => {
+            out.push(' ');
+            out.push_str(&tr!(T::ResolveNoRetry));
+        }
+        _ => {}
+    }
+    Ok(out + "\n")
 }
 
 pub fn activity(

@@ -5,12 +5,13 @@ pub mod calendar;
 pub mod forecast;
 pub mod history;
 pub mod plan;
+pub mod reminders;
 pub mod state;
 pub mod status;
 pub mod verify;
 
 pub use forecast::{Forecast, Planned, forecast};
-pub use history::{Entry, EntryKind, EntryStatus, Flag, History, Row};
+pub use history::{AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, ReminderEnd, Row};
 pub use plan::{BlockReason, Blocked, Due, Plan, plan};
 pub use state::{KeyStatus, NumberState, State};
 pub use status::{Attention, NumberStatus, Urgency, number_status};

@@ -183,7 +183,9 @@ pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
                     }
                     (1, since)
                 }
-                Some((k, KeyStatus::Failed { attempts })) if attempts < MAX_ATTEMPTS => {
+                Some((k, KeyStatus::Failed { attempts }))
+                    if attempts < MAX_ATTEMPTS && !k.no_retry =>
+                {
                     let retry_at = k.last().map_or(now, |a| a.settled_at()) + retry_delay(attempts);
                     if now < retry_at {
                         out.retries.push(Retry {

@@ -121,7 +121,7 @@ pub fn number_status(
     let days_left = |d: Option<NaiveDate>| d.map(|d| (d - today).num_days());
     let mut attention = Vec::new();
     let in_doubt = ns.map_or(0, |n| n.in_doubt_count());
-    let open_reminders = ns.map_or(0, |n| n.open_reminder_count());
+    let open_reminders = ns.map_or(0, |n| crate::engine::reminders::standing(n, number).count());
     if in_doubt > 0 {
         attention.push(Attention::InDoubt);
     }

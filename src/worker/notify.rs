@@ -49,7 +49,7 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
                 });
             }
         };
-        for (k, a) in ns.open_reminders() {
+        for (k, a) in crate::engine::reminders::standing(ns, n) {
             let amount = Money::new(k.amount_minor, k.currency).display();
             push(
                 NotifyEvent::ReminderDue,

@@ -1,0 +1,286 @@
+//! Issue 12 through the real binary: what a newcomer tripped over in the first week, each
+//! on a hand-written home (reminders that end, every attempt visible, input people type).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const NOW: &str = "2026-11-25T10:00:00Z";
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    run_at(home, NOW, args)
+}
+
+fn run_at(home: &Path, now: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env("BAOHAO_NOW", now)
+        .env("LANG", "C.UTF-8")
+        .env_remove("BAOHAO_HOME")
+        .env_remove("LC_ALL")
+        .output()
+        .expect("the binary runs")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ok(home: &Path, args: &[&str]) -> String {
+    let o = run(home, args);
+    assert!(o.status.success(), "{args:?} failed: {}", err(&o));
+    out(&o)
+}
+
+/// Runs `args`, which must fail with one sentence on stderr; returns it.
+fn refused(home: &Path, args: &[&str]) -> String {
+    let o = run(home, args);
+    assert!(
+        !o.status.success(),
+        "{args:?} should be refused: {}",
+        out(&o)
+    );
+    let e = err(&o);
+    assert_eq!(e.trim_end().lines().count(), 1, "{args:?}: {e:?}");
+    assert!(!e.contains("panicked"), "{e}");
+    e
+}
+
+fn json(home: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(home, args)).expect("JSON")
+}
+
+fn home(config: &str, log: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.json"), config).unwrap();
+    std::fs::write(dir.path().join("log.jsonl"), log).unwrap();
+    dir
+}
+
+fn line(id: &str, at: &str, body: &str) -> String {
+    format!("{{\"v\":1,\"id\":\"{id}\",\"at\":\"{at}\",\"number\":\"v\",\"type\":{body}}}\n")
+}
+
+fn intent(id: &str, at: &str, rule: &str, key: &str, attempt: u32, mode: &str) -> String {
+    line(
+        id,
+        at,
+        &format!(
+            "\"intent\",\"rule\":\"{rule}\",\"key\":\"{key}\",\"attempt\":{attempt},\"amount_minor\":1000,\"currency\":\"CNY\",\"mode\":\"{mode}\""
+        ),
+    )
+}
+
+/// One CNY number with `rules` (JSON array text) and `executor` (JSON object text).
+fn config(rules: &str, executor: &str) -> String {
+    format!(
+        r#"{{"version":1,"timezone":"UTC","numbers":[{{"id":"v","label":"V","msisdn":"+8613800138000","currency":"CNY",
+  "provider":{{"kind":"manual"}},"executor":{executor},"rules":{rules}}}]}}"#
+    )
+}
+
+const MONTHLY: &str =
+    r#"{"id":"m","mode":"remind","amount":"10","trigger":{"kind":"monthly","day":5,"at":"09:00"}}"#;
+const KEEP: &str =
+    r#"{"id":"k","mode":"remind","amount":"10","trigger":{"kind":"keep_alive","every_days":30}}"#;
+const REMIND: &str = r#"{"kind":"remind"}"#;
+
+fn status_row(home: &Path) -> serde_json::Value {
+    json(home, &["status", "--json"])[0].clone()
+}
+
+fn attention(home: &Path) -> Vec<String> {
+    status_row(home)["attention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn history_status(home: &Path, id: &str) -> String {
+    let v = json(home, &["history", "--json"]);
+    v.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {v}"))["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn csv_status(home: &Path, id: &str) -> String {
+    let csv = ok(home, &["history", "--csv"]);
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with(id))
+        .unwrap_or_else(|| panic!("{id} in {csv}"));
+    row.split(',').nth(6).unwrap().to_string()
+}
+
+// ---------------------------------------------------------------- 2. reminders end
+
+#[test]
+fn a_deleted_rules_reminder_is_dismissed_with_its_reason() {
+    let log = intent("r1", "2026-11-05T09:00:00Z", "m", "m:2026-11", 1, "remind");
+    let dir = home(&config(&format!("[{MONTHLY}]"), REMIND), &log);
+    assert!(attention(dir.path()).contains(&"due".to_string()));
+    std::fs::write(dir.path().join("config.json"), config("[]", REMIND)).unwrap();
+    assert!(
+        !attention(dir.path()).contains(&"due".to_string()),
+        "a reminder whose rule is gone still makes the number due"
+    );
+    ok(dir.path(), &["tick"]);
+    let text = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    assert!(
+        text.contains("\"type\":\"dismissed\"") && text.contains("rule_deleted"),
+        "{text}"
+    );
+    assert_eq!(history_status(dir.path(), "r1"), "dismissed");
+    assert_eq!(csv_status(dir.path(), "r1"), "dismissed");
+    let v = json(dir.path(), &["history", "--json"]);
+    assert_eq!(v[0]["dismissed_reason"], "rule_deleted");
+}
+
+#[test]
+fn a_rule_made_automatic_no_longer_leaves_its_reminder_open() {
+    let log = intent("r1", "2026-11-05T09:00:00Z", "m", "m:2026-11", 1, "remind");
+    let dir = home(&config(&format!("[{MONTHLY}]"), REMIND), &log);
+    let auto = MONTHLY.replace("\"remind\"", "\"auto\"");
+    std::fs::write(
+        dir.path().join("config.json"),
+        config(&format!("[{auto}]"), r#"{"kind":"demo"}"#),
+    )
+    .unwrap();
+    assert!(!attention(dir.path()).contains(&"due".to_string()));
+    ok(dir.path(), &["tick"]);
+    let text = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    assert!(text.contains("rule_now_auto"), "{text}");
+}
+
+#[test]
+fn an_activity_settles_the_keep_alive_reminder_it_answers() {
+    let log = line("b0", "2026-09-01T00:00:00Z", "\"activity\"")
+        + &intent(
+            "r1",
+            "2026-10-01T00:00:00Z",
+            "k",
+            "k:2026-10-01",
+            1,
+            "remind",
+        );
+    let dir = home(&config(&format!("[{KEEP}]"), REMIND), &log);
+    assert!(attention(dir.path()).contains(&"due".to_string()));
+    ok(dir.path(), &["activity", "v", "--note", "sent a text"]);
+    assert!(
+        !attention(dir.path()).contains(&"due".to_string()),
+        "the activity did not settle the keep-alive reminder"
+    );
+    assert_eq!(history_status(dir.path(), "r1"), "settled");
+    assert_eq!(csv_status(dir.path(), "r1"), "settled");
+    let table = ok(dir.path(), &["history"]);
+    let row = table.lines().find(|l| l.contains("r1")).unwrap();
+    assert!(row.contains("settled"), "{table}");
+}
+
+#[test]
+fn a_reminder_can_be_dismissed_by_hand() {
+    let log = intent("r1", "2026-11-05T09:00:00Z", "m", "m:2026-11", 1, "remind");
+    let dir = home(&config(&format!("[{MONTHLY}]"), REMIND), &log);
+    let said = ok(
+        dir.path(),
+        &["resolve", "r1", "dismissed", "--note", "paid at the shop"],
+    );
+    assert!(said.contains("dismissed"), "{said}");
+    assert!(!attention(dir.path()).contains(&"due".to_string()));
+    assert_eq!(history_status(dir.path(), "r1"), "dismissed");
+    refused(dir.path(), &["resolve", "r1", "dismissed"]);
+    // A plain outcome on a reminder still points at both ways out.
+    let log = intent("r2", "2026-11-05T09:00:00Z", "m", "m:2026-11", 1, "remind");
+    let dir = home(&config(&format!("[{MONTHLY}]"), REMIND), &log);
+    assert!(refused(dir.path(), &["resolve", "r2", "succeeded"]).contains("dismissed"));
+}
+
+#[test]
+fn a_manual_top_up_settles_the_newest_reminder() {
+    let log = intent("old", "2026-10-05T09:00:00Z", "m", "m:2026-10", 1, "remind")
+        + &intent("new", "2026-11-05T09:00:00Z", "m", "m:2026-11", 1, "remind");
+    let dir = home(&config(&format!("[{MONTHLY}]"), REMIND), &log);
+    ok(dir.path(), &["record", "v", "10"]);
+    assert_eq!(history_status(dir.path(), "new"), "settled");
+    assert_eq!(history_status(dir.path(), "old"), "reminder");
+}
+
+// ---------------------------------------------------------------- 4. every attempt
+
+#[test]
+fn a_failed_attempt_stays_visible_after_a_retry_succeeds() {
+    let auto = MONTHLY.replace("\"remind\"", "\"auto\"");
+    let log = intent("a1", "2026-11-05T09:00:00Z", "m", "m:2026-11", 1, "auto")
+        + &line(
+            "o1",
+            "2026-11-05T09:00:05Z",
+            "\"outcome\",\"intent\":\"a1\",\"status\":\"failed\",\"error\":\"card declined\"",
+        )
+        + &intent("a2", "2026-11-05T09:10:05Z", "m", "m:2026-11", 2, "auto")
+        + &line(
+            "o2",
+            "2026-11-05T09:10:09Z",
+            "\"outcome\",\"intent\":\"a2\",\"status\":\"succeeded\",\"reference\":\"R-2\"",
+        );
+    let dir = home(&config(&format!("[{auto}]"), r#"{"kind":"demo"}"#), &log);
+    let v = json(dir.path(), &["history", "--json"]);
+    let e = &v[0];
+    assert_eq!(e["status"], "succeeded");
+    assert_eq!(e["attempts"], 2, "the count keeps its meaning");
+    let list = e["attempt_list"].as_array().expect("attempt_list");
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["status"], "failed");
+    assert_eq!(list[0]["error"], "card declined");
+    assert_eq!(list[1]["status"], "succeeded");
+    assert_eq!(list[1]["reference"], "R-2");
+    let found = json(dir.path(), &["history", "--json", "--find", "FAILED"]);
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    let found = json(
+        dir.path(),
+        &["history", "--json", "--find", "card declined"],
+    );
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let none = json(
+        dir.path(),
+        &["history", "--json", "--find", "no such words"],
+    );
+    assert!(none.as_array().unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------- 7. resolve failed-final
+
+#[test]
+fn failed_says_it_will_retry_and_failed_final_stops_retries() {
+    let auto = MONTHLY.replace("\"remind\"", "\"auto\"");
+    let log = intent("a1", "2026-11-05T09:00:00Z", "m", "m:2026-11", 1, "auto");
+    let cfg = config(&format!("[{auto}]"), r#"{"kind":"demo"}"#);
+    let dir = home(&cfg, &log);
+    let said = ok(dir.path(), &["resolve", "a1", "failed"]);
+    assert!(said.contains("try this charge again"), "{said}");
+    assert!(said.contains("failed-final"), "{said}");
+    // After plain `failed` a tick (past the retry delay) retries under the same key…
+    let later = "2026-11-25T11:00:00Z";
+    assert!(run_at(dir.path(), later, &["tick"]).status.success());
+    let text = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    assert!(text.contains("\"attempt\":2"), "{text}");
+
+    let dir = home(&cfg, &log);
+    let said = ok(dir.path(), &["resolve", "a1", "failed-final"]);
+    assert!(said.contains("not be tried again"), "{said}");
+    assert!(run_at(dir.path(), later, &["tick"]).status.success());
+    let text = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    assert!(!text.contains("\"attempt\":2"), "{text}");
+    assert!(text.contains("\"retry\":false"), "{text}");
+}
