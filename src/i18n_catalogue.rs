@@ -387,4 +387,5 @@ catalogue! {
     DismissNotReminder => "{0} is a charge, not a reminder; say succeeded, failed or failed-final", "{0} 是扣费而非提醒；请用 succeeded、failed 或 failed-final";
     ResolveWillRetry => "The rule will try this charge again (up to 3 attempts); to stop it, run `baohao resolve {0} failed-final`.", "规则会再次尝试这笔扣费（最多 3 次）；如需停止，运行 `baohao resolve {0} failed-final`。";
     ResolveNoRetry => "It will not be tried again for this period.", "本期不会再重试。";
+    CmdStopped => "stopped by a signal: baohao was asked to stop (SIGTERM or SIGINT) while it ran", "被信号中止：运行期间 baohao 收到了停止信号（SIGTERM 或 SIGINT）";
 }
