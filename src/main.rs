@@ -79,7 +79,8 @@ fn output(text: String, path: Option<&std::path::Path>) -> Result<Done> {
     match path {
         None => Ok(text.into()),
         Some(p) => {
-            std::fs::write(p, text.as_bytes()).map_err(|e| Error::io(T::WhatWrite, p, &e))?;
+            baohao::store::fsutil::write_private(p, text.as_bytes())
+                .map_err(|e| Error::io(T::WhatWrite, p, &e))?;
             Ok(Done {
                 stdout: String::new(),
                 ok: true,

@@ -284,3 +284,30 @@ fn failed_says_it_will_retry_and_failed_final_stops_retries() {
     assert!(!text.contains("\"attempt\":2"), "{text}");
     assert!(text.contains("\"retry\":false"), "{text}");
 }
+
+// ---------------------------------------------------------------- 10. exports are private
+
+#[test]
+fn exports_are_written_0600_even_over_an_open_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    ok(dir.path(), &["init", "--demo"]);
+    let out = tempfile::tempdir().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for (args, name) in [
+        (&["history", "--csv"][..], "h.csv"),
+        (&["history", "--ledger"], "h.journal"),
+        (&["plan", "--ical"], "p.ics"),
+    ] {
+        let path = out.path().join(name);
+        let p = path.to_str().unwrap();
+        let mut a = args.to_vec();
+        a.extend(["-o", p]);
+        ok(dir.path(), &a);
+        assert_eq!(mode(&path), 0o600, "{args:?}");
+        assert!(std::fs::metadata(&path).unwrap().len() > 0);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        ok(dir.path(), &a);
+        assert_eq!(mode(&path), 0o600, "{args:?} over a 0644 file");
+    }
+}
