@@ -45,7 +45,7 @@ catalogue! {
     CfgDuplicateId => "the id \"{0}\" is used twice", "id“{0}”重复";
     CfgSlug => "\"{0}\" is not a valid id (1 to 32 letters, digits, - or _)", "“{0}”不是有效的 id（1–32 个字母、数字、- 或 _）";
     CfgLabel => "the label is empty or has control characters", "标签为空或含有控制字符";
-    CfgMsisdn => "\"{0}\" is not an E.164 number (like +447700900123)", "“{0}”不是 E.164 号码（如 +447700900123）";
+    CfgMsisdn => "\"{0}\" is not a phone number baohao can read: write it with its country code (like +447700900123), or as a local number of the country of the number's currency (like 13800138000 for CNY)", "“{0}”不是可识别的电话号码：请带国家代码书写（如 +447700900123），或写成与号码币种同一国家的本地号码（如 CNY 号码写 13800138000）";
     CfgFieldNotForKind => "the field \"{0}\" does not apply to kind \"{1}\"", "字段“{0}”不适用于类型“{1}”";
     CfgRequired => "this field is required", "此字段必填";
     CfgZeroAmount => "the amount must be more than zero", "金额必须大于零";

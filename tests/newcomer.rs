@@ -311,3 +311,22 @@ fn exports_are_written_0600_even_over_an_open_file() {
         assert_eq!(mode(&path), 0o600, "{args:?} over a 0644 file");
     }
 }
+
+// ---------------------------------------------------------------- 7. input people type
+
+#[test]
+fn a_local_number_is_read_with_its_currencys_country() {
+    let cfg = config("[]", REMIND).replace("+8613800138000", "138 0013 8000");
+    let dir = home(&cfg, "");
+    ok(dir.path(), &["validate"]);
+    assert_eq!(status_row(dir.path())["msisdn"], "+8613800138000");
+    let cfg = config("[]", REMIND)
+        .replace("+8613800138000", "07700 900123")
+        .replace("CNY", "GBP");
+    let dir = home(&cfg, "");
+    assert_eq!(status_row(dir.path())["msisdn"], "+447700900123");
+    let cfg = config("[]", REMIND).replace("+8613800138000", "call me");
+    let dir = home(&cfg, "");
+    let said = refused(dir.path(), &["status"]);
+    assert!(said.contains("country code"), "{said}");
+}

@@ -153,7 +153,7 @@ mod tests {
     fn each_refusal_names_its_place() {
         let cases = [
             ("\"10.00\"", "\"10.005\"", "numbers[0].rules[0].amount"),
-            ("+8613800138000", "13800138000", "numbers[0].msisdn"),
+            ("+8613800138000", "+86 call me", "numbers[0].msisdn"),
             ("Asia/Shanghai", "Asia/Shangai", "timezone"),
             (
                 "\"day\": 5",

@@ -208,13 +208,7 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// E.164: `+`, a non-zero country digit, 7 to 15 digits in all.
-pub fn is_e164(s: &str) -> bool {
-    let Some(d) = s.strip_prefix('+') else {
-        return false;
-    };
-    (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
-}
+pub use crate::model::phone::is_e164;
 
 fn money(path: &str, text: &str, currency: Currency, problems: &mut Vec<Problem>) -> Option<Money> {
     match Money::parse(text, currency) {
@@ -233,12 +227,6 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
     if n.label.trim().is_empty() || n.label.chars().any(char::is_control) {
         problems.push(Problem::at(format!("{here}.label"), tr!(T::CfgLabel)));
     }
-    if !is_e164(&n.msisdn) {
-        problems.push(Problem::at(
-            format!("{here}.msisdn"),
-            tr!(T::CfgMsisdn, n.msisdn),
-        ));
-    }
     let currency = match Currency::new(&n.currency) {
         Ok(c) => Some(c),
         Err(e) => {
@@ -246,6 +234,14 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             None
         }
     };
+    // A local number (`13800138000`) takes the country of the number's currency.
+    let msisdn = crate::model::phone::normalise(&n.msisdn, currency);
+    if msisdn.is_none() {
+        problems.push(Problem::at(
+            format!("{here}.msisdn"),
+            tr!(T::CfgMsisdn, n.msisdn),
+        ));
+    }
     let monthly_fee = match (&n.plan.monthly_fee, currency) {
         (Some(d), Some(c)) => money(&format!("{here}.plan.monthly_fee"), &d.0, c, problems),
         _ => None,
@@ -338,7 +334,7 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
     Some(Number {
         id: n.id.clone(),
         label: n.label.clone(),
-        msisdn: n.msisdn.clone(),
+        msisdn: msisdn.unwrap_or_else(|| n.msisdn.clone()),
         carrier: n.carrier.clone(),
         currency,
         plan: Plan {
