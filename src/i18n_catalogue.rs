@@ -45,7 +45,7 @@ catalogue! {
     CfgDuplicateId => "the id \"{0}\" is used twice", "id“{0}”重复";
     CfgSlug => "\"{0}\" is not a valid id (1 to 32 letters, digits, - or _)", "“{0}”不是有效的 id（1–32 个字母、数字、- 或 _）";
     CfgLabel => "the label is empty or has control characters", "标签为空或含有控制字符";
-    CfgMsisdn => "\"{0}\" is not a phone number baohao can read: write it with its country code (like +447700900123), or as a local number of the country of the number's currency (like 13800138000 for CNY)", "“{0}”不是可识别的电话号码：请带国家代码书写（如 +447700900123），或写成与号码币种同一国家的本地号码（如 CNY 号码写 13800138000）";
+    CfgMsisdn => "\"{0}\" is not a phone number: write it as E.164 (+447700900123) or as a local number of the currency's country (13800138000 for CNY)", "“{0}”不是电话号码：请写成 E.164（+447700900123）或币种所属国家的本地号码（CNY 写 13800138000）";
     CfgFieldNotForKind => "the field \"{0}\" does not apply to kind \"{1}\"", "字段“{0}”不适用于类型“{1}”";
     CfgRequired => "this field is required", "此字段必填";
     CfgZeroAmount => "the amount must be more than zero", "金额必须大于零";
@@ -78,8 +78,8 @@ catalogue! {
     BalanceDone => "Recorded a balance of {1} for {0}.", "已记录 {0} 的余额 {1}。";
     ProgramMissing => "the program \"{0}\" does not exist", "程序“{0}”不存在";
     ProgramNotExecutable => "the program \"{0}\" is not executable", "程序“{0}”不可执行";
-    ValidateConfigOk => "{0}: ok ({1} numbers, {2} rules)", "{0}：正常（{1} 个号码，{2} 条规则）";
-    ValidateLogOk => "{0}: ok ({1} entries)", "{0}：正常（{1} 条记录）";
+    ValidateConfigOk => "{0}: ok ({1}, {2})", "{0}：正常（{1}，{2}）";
+    ValidateLogOk => "{0}: ok ({1})", "{0}：正常（{1}）";
     ValidateOrphanNumber => "{0}: entries for \"{1}\", which is not in the config (kept, shown in history)", "{0}：有号码“{1}”的记录，但配置中没有该号码（保留，历史中可见）";
     OddUnknownIntent => "{0}: entry {1} refers to intent {2}, which is not in the log", "{0}：记录 {1} 引用了不存在的意图 {2}";
     OddKeyReused => "{0}: entry {1} charges key {2} again after a success or an unanswered attempt", "{0}：记录 {1} 在成功或未答复后再次对 {2} 扣费";
@@ -388,4 +388,24 @@ catalogue! {
     ResolveWillRetry => "The rule will try this charge again (up to 3 attempts); to stop it, run `baohao resolve {0} failed-final`.", "规则会再次尝试这笔扣费（最多 3 次）；如需停止，运行 `baohao resolve {0} failed-final`。";
     ResolveNoRetry => "It will not be tried again for this period.", "本期不会再重试。";
     CmdStopped => "stopped by a signal: baohao was asked to stop (SIGTERM or SIGINT) while it ran", "被信号中止：运行期间 baohao 收到了停止信号（SIGTERM 或 SIGINT）";
+    BadWhen => "\"{0}\" is not a time baohao can read; write YYYY-MM-DD, \"YYYY-MM-DD HH:MM\", today or yesterday", "无法识别时间“{0}”；请写 YYYY-MM-DD、“YYYY-MM-DD HH:MM”、today 或 yesterday";
+    WhenInFuture => "\"{0}\" is in the future; record things once they have happened", "“{0}”在未来；请在事情发生后再记录";
+    AmountNotPositive => "bad amount \"{0}\": a top-up must be more than zero", "金额“{0}”有误：充值金额必须大于零";
+    CfgNotObject => "this must be an object: { … }", "这里必须是对象：{ … }";
+    CfgNotList => "this must be a list: [ … ]", "这里必须是列表：[ … ]";
+    CfgSince => "\"{0}\" is not a date; write the day the number was last used or topped up as YYYY-MM-DD", "“{0}”不是日期；请用 YYYY-MM-DD 写出号码最后一次使用或充值的日期";
+    CfgSyntax => "not valid JSON at column {0}: {1}", "第 {0} 列不是有效的 JSON：{1}";
+    JsonKeyExpected => "expected a field name in double quotes here (is there a doubled or stray comma?)", "这里应是带双引号的字段名（是否多了一个逗号？）";
+    JsonTrailingComma => "a comma before a closing bracket or brace; remove it", "右括号前多了一个逗号；请删除";
+    JsonEof => "the file ends in the middle (a missing } or ]?)", "文件在中途结束（是否缺少 } 或 ]？）";
+    JsonCommaExpected => "expected a comma or a closing bracket here (is a comma missing?)", "这里应是逗号或右括号（是否缺少逗号？）";
+    JsonValueExpected => "expected a value here: a \"string\", a number, true, false, null, [ … ] or { … }", "这里应是一个值：\"字符串\"、数字、true、false、null、[ … ] 或 { … }";
+    JsonColonExpected => "expected a colon after the field name", "字段名后应有冒号";
+    CountNumber => "{0} number", "{0} 个号码";
+    CountNumbers => "{0} numbers", "{0} 个号码";
+    CountRule => "{0} rule", "{0} 条规则";
+    CountRules => "{0} rules", "{0} 条规则";
+    CountEntry => "{0} entry", "{0} 条记录";
+    CountEntries => "{0} entries", "{0} 条记录";
+    HomeNotDir => "{0} is a file, not a directory; --home (or BAOHAO_HOME) must name a directory for baohao's files", "{0} 是文件而不是目录；--home（或 BAOHAO_HOME）必须指向存放 baohao 文件的目录";
 }

@@ -328,5 +328,245 @@ fn a_local_number_is_read_with_its_currencys_country() {
     let cfg = config("[]", REMIND).replace("+8613800138000", "call me");
     let dir = home(&cfg, "");
     let said = refused(dir.path(), &["status"]);
-    assert!(said.contains("country code"), "{said}");
+    assert!(
+        said.contains("E.164") && said.contains("local number"),
+        "{said}"
+    );
+}
+
+#[test]
+fn validate_lists_every_config_problem() {
+    let cfg = r#"{"version":1,"timezone":"UTC","colour":"red","numbers":[
+  {"id":"a","label":"A","msisdn":"+8613800138000","currency":"CNY","lable":"x",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"},
+   "rules":[{"id":"m","mode":"remind","amount":"10","trigger":{"kind":"monthly","day":5,"belw":"1"}}]},
+  {"id":"b","label":"B","msisdn":"+8613800138001","currency":"CNY","verify_tolerance":"ten",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"},"rules":[]},
+  {"id":"c","label":"C","msisdn":"+8613800138002","currency":"CNY",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"},
+   "rules":[{"id":"m","mode":"remind","amount":"-5","trigger":{"kind":"monthly","day":40}}]}
+]}"#;
+    let dir = home(cfg, "");
+    let o = run(dir.path(), &["validate"]);
+    assert!(!o.status.success());
+    let text = out(&o);
+    for path in [
+        "colour",
+        "numbers[0].lable",
+        "numbers[0].rules[0].trigger.belw",
+        "numbers[1].verify_tolerance",
+        "numbers[2].rules[0].amount",
+        "numbers[2].rules[0].trigger.day",
+    ] {
+        assert!(
+            text.contains(&format!(": {path}: ")),
+            "{path} missing in:\n{text}"
+        );
+    }
+    // Every line names the file and a line number.
+    for l in text.lines().filter(|l| l.contains("config.json")) {
+        assert!(l.contains("config.json:"), "{l}");
+    }
+}
+
+#[test]
+fn broken_json_and_bad_log_lines_get_sentences_that_make_sense() {
+    let dir = home(r#"{"version":1,,"numbers":[]}"#, "");
+    let said = refused(dir.path(), &["status"]);
+    assert!(!said.contains("key must be a string"), "{said}");
+    assert!(said.contains("comma"), "{said}");
+    assert!(said.contains("config.json:1"), "{said}");
+    let cfg = config("[]", REMIND);
+    let log = line(
+        "a",
+        "2026-11-01T00:00:00Z",
+        "\"manual\",\"amount_minor\":\"ten\",\"currency\":\"CNY\"",
+    );
+    let dir = home(&cfg, &log);
+    let text = out(&run(dir.path(), &["validate"]));
+    assert!(text.contains("wrong type"), "{text}");
+    assert!(text.contains("amount_minor"), "{text}");
+    assert!(!text.contains("not valid JSON"), "{text}");
+}
+
+#[test]
+fn minus_five_and_zero_get_the_same_sentence() {
+    let dir = home(&config("[]", REMIND), "");
+    let a = refused(dir.path(), &["record", "v", "-5"]);
+    let b = refused(dir.path(), &["record", "v", "0"]);
+    assert_eq!(a.replace("-5", "X"), b.replace('0', "X"));
+    assert!(a.contains("more than zero"), "{a}");
+}
+
+#[test]
+fn one_number_is_singular() {
+    let dir = home(&config(&format!("[{MONTHLY}]"), REMIND), "");
+    let text = ok(dir.path(), &["validate"]);
+    assert!(
+        text.contains("1 number,") && text.contains("1 rule)"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("1 numbers") && !text.contains("1 rules"),
+        "{text}"
+    );
+    assert!(text.contains("0 entries"), "{text}");
+}
+
+#[test]
+fn a_home_that_is_a_file_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "x").unwrap();
+    for args in [&["init"][..], &["status"]] {
+        let said = refused(&file, args);
+        assert!(said.contains("is a file, not a directory"), "{said}");
+        assert!(!said.contains("File exists"), "{said}");
+    }
+}
+
+#[test]
+fn record_activity_and_balance_take_a_date() {
+    let dir = home(&config("[]", REMIND), "");
+    ok(dir.path(), &["record", "v", "10", "--at", "yesterday"]);
+    ok(dir.path(), &["activity", "v", "--at", "2026-11-20 18:30"]);
+    ok(dir.path(), &["balance", "v", "12", "--at", "2026-11-21"]);
+    let v = json(dir.path(), &["history", "--json"]);
+    let at: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["at"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        at,
+        [
+            "2026-11-24T12:00:00+00:00",
+            "2026-11-20T18:30:00+00:00",
+            "2026-11-21T12:00:00+00:00"
+        ]
+    );
+    refused(dir.path(), &["record", "v", "10", "--at", "2026-12-01"]);
+    refused(dir.path(), &["record", "v", "10", "--at", "last tuesday"]);
+}
+
+// ---------------------------------------------------------------- 3. new numbers
+
+#[test]
+fn a_new_number_is_not_due_at_once() {
+    // The giffgaff shape: keep-alive every 180 days, nothing in the log yet.
+    let keep = r#"{"id":"k","mode":"remind","amount":"10","trigger":{"kind":"keep_alive","every_days":180}}"#;
+    let dir = home(&config(&format!("[{keep}]"), REMIND), "");
+    assert!(
+        status_row(dir.path())["next"]["at"]
+            .as_str()
+            .is_none_or(|a| a > "2026-11-26")
+    );
+    ok(dir.path(), &["tick"]);
+    assert!(!attention(dir.path()).contains(&"due".to_string()));
+    // With `since`, keep-alive counts from that day.
+    let cfg = config(&format!("[{keep}]"), REMIND).replace(
+        "\"currency\":\"CNY\"",
+        "\"currency\":\"CNY\",\"since\":\"2026-06-01\"",
+    );
+    let dir = home(&cfg, "");
+    assert_eq!(
+        status_row(dir.path())["next"]["at"],
+        "2026-11-28T00:00:00+00:00"
+    );
+    // A monthly rule whose day had passed when the number came starts next month…
+    let cfg = config(&format!("[{MONTHLY}]"), REMIND).replace(
+        "\"currency\":\"CNY\"",
+        "\"currency\":\"CNY\",\"since\":\"2026-11-20\"",
+    );
+    let dir = home(&cfg, "");
+    ok(dir.path(), &["tick"]);
+    assert!(!attention(dir.path()).contains(&"due".to_string()));
+    assert_eq!(
+        status_row(dir.path())["next"]["at"],
+        "2026-12-05T09:00:00+00:00"
+    );
+    // …unless `since` says it was there before the day (this period is asked for).
+    let cfg = config(&format!("[{MONTHLY}]"), REMIND).replace(
+        "\"currency\":\"CNY\"",
+        "\"currency\":\"CNY\",\"since\":\"2026-11-01\"",
+    );
+    let dir = home(&cfg, "");
+    ok(dir.path(), &["tick"]);
+    assert!(attention(dir.path()).contains(&"due".to_string()));
+    // A bad date is named.
+    let cfg = config("[]", REMIND).replace(
+        "\"currency\":\"CNY\"",
+        "\"currency\":\"CNY\",\"since\":\"soon\"",
+    );
+    let dir = home(&cfg, "");
+    assert!(refused(dir.path(), &["status"]).contains("numbers[0].since"));
+}
+
+// ---------------------------------------------------------------- 8. masking
+
+#[test]
+fn status_masks_numbers_and_shows_the_use_by_date() {
+    let cfg = config("[]", REMIND).replace(
+        "\"currency\":\"CNY\"",
+        "\"currency\":\"CNY\",\"plan\":{\"keep_alive_days\":90}",
+    );
+    let log = line("a", "2026-11-01T00:00:00Z", "\"activity\"");
+    let dir = home(&cfg, &log);
+    let table = ok(dir.path(), &["status"]);
+    assert!(!table.contains("+8613800138000"), "{table}");
+    assert!(
+        table.contains("USE BY") && table.contains("2027-01-30"),
+        "{table}"
+    );
+    let shown = ok(dir.path(), &["status", "--show-numbers"]);
+    assert!(shown.contains("+8613800138000"), "{shown}");
+    let cfg = cfg.replace(
+        "\"timezone\":\"UTC\"",
+        "\"timezone\":\"UTC\",\"mask_numbers\":false",
+    );
+    let dir = home(&cfg, &log);
+    assert!(ok(dir.path(), &["status"]).contains("+8613800138000"));
+}
+
+// ---------------------------------------------------------------- 9. help
+
+#[test]
+fn every_subcommand_describes_its_arguments_and_keeps_tui_options_to_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in [
+        "status",
+        "history",
+        "plan",
+        "record",
+        "resolve",
+        "activity",
+        "balance",
+        "presets",
+        "completions",
+        "init",
+        "daemon",
+        "tick",
+        "validate",
+    ] {
+        let text = ok(dir.path(), &[sub, "--help"]);
+        assert!(!text.contains("--mouse"), "{sub}: {text}");
+        let mut in_args = false;
+        for l in text.lines() {
+            if l.starts_with("Arguments:") || l.starts_with("Options:") {
+                in_args = true;
+                continue;
+            }
+            if !in_args || l.trim().is_empty() {
+                continue;
+            }
+            // An argument or option line: a name, then its description on the same line.
+            let t = l.trim_start();
+            if t.starts_with('-') || t.starts_with('<') || t.starts_with('[') {
+                let words: Vec<&str> = t.split("  ").filter(|w| !w.trim().is_empty()).collect();
+                assert!(words.len() >= 2, "{sub}: {l:?} has no description");
+            }
+        }
+    }
+    assert!(ok(dir.path(), &["--help"]).contains("--mouse"));
 }

@@ -45,7 +45,7 @@ pub fn init(home: &Home, demo: bool, explicit_home: bool, now: DateTime<Utc>) ->
 
 fn amount_for(snap: &Snapshot, number: &str, text: &str) -> Result<(crate::model::Number, Money)> {
     let n = snap.number(number)?.clone();
-    let m = Money::parse(text, n.currency).map_err(|e| Error::input(tr!(T::BadAmount, e)))?;
+    let m = crate::cli::input::positive_amount(text, n.currency)?;
     Ok((n, m))
 }
 
@@ -73,12 +73,14 @@ pub fn record(
     number: &str,
     amount: &str,
     note: Option<String>,
+    at: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<String> {
     let mut snap = Snapshot::read(paths)?;
     let (n, m) = amount_for(&snap, number, amount)?;
     let tz = snap.config.timezone;
-    let (e, settles) = write(paths, &mut snap, |w| w.top_up(&n, m, note, now))?;
+    let when = crate::cli::input::when(at, tz, now)?;
+    let (e, settles) = write(paths, &mut snap, |w| w.top_up(&n, m, note, when))?;
     let mut out = tr!(T::RecordDone, m.display(), n.id, n.label, e.id);
     if let Some(at) = settles {
         out.push(' ');
@@ -134,11 +136,13 @@ pub fn activity(
     paths: &Paths,
     number: &str,
     note: Option<String>,
+    at: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<String> {
     let mut snap = Snapshot::read(paths)?;
     let n = snap.number(number)?.clone();
-    write(paths, &mut snap, |w| w.activity(&n, note, now))?;
+    let when = crate::cli::input::when(at, snap.config.timezone, now)?;
+    write(paths, &mut snap, |w| w.activity(&n, note, when))?;
     Ok(tr!(T::ActivityDone, n.id, n.label) + "\n")
 }
 
@@ -147,10 +151,12 @@ pub fn balance(
     number: &str,
     amount: &str,
     valid_until: Option<&str>,
+    at: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<String> {
     let mut snap = Snapshot::read(paths)?;
     let n = snap.number(number)?.clone();
+    let now = crate::cli::input::when(at, snap.config.timezone, now)?;
     let m =
         Money::parse_signed(amount, n.currency).map_err(|e| Error::input(tr!(T::BadAmount, e)))?;
     let validity = match valid_until {
@@ -250,8 +256,8 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
             out.push_str(&tr!(
                 T::ValidateConfigOk,
                 paths.config.display(),
-                c.numbers.len(),
-                rules
+                crate::i18n::count(c.numbers.len(), T::CountNumber, T::CountNumbers),
+                crate::i18n::count(rules, T::CountRule, T::CountRules)
             ));
             out.push('\n');
         }
@@ -291,7 +297,11 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
         }
     }
     if scan.problems.is_empty() && state.oddities.is_empty() {
-        out.push_str(&tr!(T::ValidateLogOk, paths.log.display(), scan.events));
+        out.push_str(&tr!(
+            T::ValidateLogOk,
+            paths.log.display(),
+            crate::i18n::count(scan.events as usize, T::CountEntry, T::CountEntries)
+        ));
         out.push('\n');
     }
     Ok((out, clean))

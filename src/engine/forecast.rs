@@ -158,8 +158,7 @@ fn simulate(
             .and_then(|n| n.expected_balance()),
         validity: ns.and_then(|n| n.validity_in(&number.plan, tz)),
         validity_estimated: false,
-        last_activity: ns
-            .and_then(|n| n.last_activity.or(n.first_seen))
+        last_activity: crate::engine::start::keep_alive_base(ns, number, tz)
             .map(|t| local_date(tz, t)),
         activity_estimated: false,
         last_fire: ns
@@ -244,7 +243,8 @@ fn simulate(
                     let key = format!("{}:{month}", rule.id);
                     let known = ns.is_some_and(|n| n.key(&key).is_some())
                         || taken.contains(&(rule.id.clone(), key));
-                    (t > now && !known).then_some((t, false))
+                    let skipped = crate::engine::start::before_start(number, tz, t);
+                    (t > now && !known && !skipped).then_some((t, false))
                 }
                 Trigger::KeepAlive { every_days } => sim
                     .last_activity

@@ -6,6 +6,7 @@ pub mod forecast;
 pub mod history;
 pub mod plan;
 pub mod reminders;
+pub mod start;
 pub mod state;
 pub mod status;
 pub mod verify;

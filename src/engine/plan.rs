@@ -84,7 +84,8 @@ pub fn current_key(
         Trigger::Monthly { day, at } => {
             let month = YearMonth::of(today);
             let due = monthly_due(tz, month, *day, *at);
-            (now >= due).then(|| (format!("{}:{month}", rule.id), due))
+            (now >= due && !crate::engine::start::before_start(number, tz, due))
+                .then(|| (format!("{}:{month}", rule.id), due))
         }
         Trigger::LowBalance { below, .. } => {
             let ns = ns?;
@@ -106,11 +107,9 @@ pub fn current_key(
             })
         }
         Trigger::KeepAlive { every_days } => {
-            let base = ns.and_then(|n| n.last_activity.or(n.first_seen));
-            let due_on: NaiveDate = match base {
-                Some(b) => add_days(local_date(tz, b), *every_days),
-                None => today,
-            };
+            // Nothing known about the number yet: nothing to count from, nothing due.
+            let base = crate::engine::start::keep_alive_base(ns, number, tz)?;
+            let due_on: NaiveDate = add_days(local_date(tz, base), *every_days);
             (today >= due_on).then(|| {
                 (
                     format!("{}:{}", rule.id, due_on.format("%Y-%m-%d")),

@@ -113,7 +113,7 @@ pub fn number_status(
     let validity = ns.and_then(|n| n.validity_in(&number.plan, tz));
     let inactive_on = match (
         number.plan.keep_alive_days,
-        ns.and_then(|n| n.last_activity.or(n.first_seen)),
+        crate::engine::start::keep_alive_base(ns, number, tz),
     ) {
         (Some(days), Some(last)) => Some(add_days(local_date(tz, last), days)),
         _ => None,

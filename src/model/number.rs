@@ -82,6 +82,10 @@ pub struct Number {
     pub provider: Provider,
     pub executor: Executor,
     pub rules: Vec<Rule>,
+    /// When the number was last used or topped up before baohao knew it (or the day it was
+    /// added): keep-alive counts from here until the log says more, and a monthly rule
+    /// whose day had passed in that month starts with the next one.
+    pub since: Option<chrono::NaiveDate>,
 }
 
 impl Number {
@@ -174,6 +178,8 @@ pub struct Config {
     pub refresh_minutes: u32,
     pub notify: Option<Notify>,
     pub deadline_days: DeadlineDays,
+    /// Whether text that leaves baohao (status table, notifications) masks phone numbers.
+    pub mask_numbers: bool,
     pub numbers: Vec<Number>,
 }
 
@@ -185,6 +191,7 @@ impl Config {
             refresh_minutes: DEFAULT_REFRESH_MINUTES,
             notify: None,
             deadline_days: DeadlineDays::default(),
+            mask_numbers: true,
             numbers: Vec::new(),
         }
     }

@@ -106,9 +106,10 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
                 );
             }
         }
-        if let (Some(days), Some(last)) =
-            (n.plan.keep_alive_days, ns.last_activity.or(ns.first_seen))
-        {
+        if let (Some(days), Some(last)) = (
+            n.plan.keep_alive_days,
+            crate::engine::start::keep_alive_base(Some(ns), n, tz),
+        ) {
             let on = crate::engine::calendar::add_days(local_date(tz, last), days);
             let left = (on - today).num_days();
             if left <= config.deadline_days.warn as i64 {

@@ -3,6 +3,7 @@
 
 mod file;
 mod locate;
+mod strict;
 mod validate;
 
 pub use file::*;

@@ -29,7 +29,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn at(path: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub(super) fn at(path: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem {
             path: path.into(),
             line: None,
@@ -71,30 +71,37 @@ pub fn system_timezone() -> (Option<String>, Tz) {
 
 /// Parses and validates config text. Every problem is returned, each with its path.
 pub fn parse(text: &[u8]) -> std::result::Result<Config, Vec<Problem>> {
-    let de = &mut serde_json::Deserializer::from_slice(text);
-    let file: FileConfig = match serde_path_to_error::deserialize(de) {
-        Ok(f) => f,
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let line = (inner.line() > 0).then_some(inner.line());
-            let mut message = inner.to_string();
-            // serde_json appends " at line L column C"; the line is reported separately.
-            if let Some(i) = message.rfind(" at line ") {
-                message.truncate(i);
-            }
-            return Err(vec![Problem {
-                path: if path == "." { String::new() } else { path },
-                line,
-                message,
-            }]);
-        }
-    };
-    validate(&file, text)
+    let mut problems = Vec::new();
+    let read = super::strict::read(text, &mut problems);
+    let config = read.and_then(|r| validate(r, &mut problems));
+    for p in &mut problems {
+        p.line = p.line.or_else(|| line_of_path(text, &p.path));
+    }
+    match config {
+        Some(c) if problems.is_empty() => Ok(c),
+        _ => Err(problems),
+    }
 }
 
-fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<Problem>> {
-    let mut problems = Vec::new();
+fn validate(read: super::strict::Read, problems: &mut Vec<Problem>) -> Option<Config> {
+    let numbers_read = read.numbers;
+    let file = read.top.as_ref();
+    let mut numbers = Vec::new();
+    let mut ids = HashSet::new();
+    for n in &numbers_read {
+        let here = format!("numbers[{}]", n.index);
+        if !ids.insert(n.file.id.as_str()) {
+            problems.push(Problem::at(
+                format!("{here}.id"),
+                tr!(T::CfgDuplicateId, n.file.id),
+            ));
+        }
+        if let Some(mut num) = validate_number(&n.file, &here, problems) {
+            num.since = n.since;
+            numbers.push(num);
+        }
+    }
+    let file = file?;
     if file.version != 1 {
         problems.push(Problem::at("version", tr!(T::CfgVersion, file.version)));
     }
@@ -152,39 +159,19 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
             Some(&n.program),
             Some(&n.args),
             n.timeout_secs.or(Some(10)),
-            &mut problems,
+            problems,
         );
         Notify { command, events }
     });
-    let mut ids = HashSet::new();
-    let mut numbers = Vec::new();
-    for (i, n) in file.numbers.iter().enumerate() {
-        let here = format!("numbers[{i}]");
-        if !ids.insert(n.id.as_str()) {
-            problems.push(Problem::at(
-                format!("{here}.id"),
-                tr!(T::CfgDuplicateId, n.id),
-            ));
-        }
-        if let Some(num) = validate_number(n, &here, &mut problems) {
-            numbers.push(num);
-        }
-    }
-    for p in &mut problems {
-        p.line = p.line.or_else(|| line_of_path(text, &p.path));
-    }
-    if problems.is_empty() {
-        Ok(Config {
-            timezone_name,
-            timezone,
-            refresh_minutes,
-            notify,
-            deadline_days,
-            numbers,
-        })
-    } else {
-        Err(problems)
-    }
+    Some(Config {
+        timezone_name,
+        timezone,
+        refresh_minutes,
+        notify,
+        deadline_days,
+        mask_numbers: file.mask_numbers.unwrap_or(true),
+        numbers,
+    })
 }
 
 /// Validates one number on its own (presets, the TUI's forms).
@@ -347,6 +334,7 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
         provider,
         executor,
         rules,
+        since: None,
     })
 }
 
