@@ -570,3 +570,53 @@ fn every_subcommand_describes_its_arguments_and_keeps_tui_options_to_itself() {
     }
     assert!(ok(dir.path(), &["--help"]).contains("--mouse"));
 }
+
+#[test]
+fn notifications_never_carry_the_whole_number_unless_configured() {
+    use std::os::unix::fs::PermissionsExt;
+    for (mask, want_full) in [(None, false), (Some(false), true)] {
+        let scripts = tempfile::tempdir().unwrap();
+        let notifier = scripts.path().join("notify.sh");
+        let seen = scripts.path().join("seen.txt");
+        std::fs::write(
+            &notifier,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$BAOHAO_MESSAGE\" >> '{}'\n",
+                seen.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&notifier, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let auto = MONTHLY
+            .replace("\"remind\"", "\"auto\"")
+            .replace("\"id\":\"m\"", "\"id\":\"a\"");
+        let mut cfg = config(&format!("[{MONTHLY},{auto}]"), r#"{"kind":"demo"}"#).replace(
+            "\"timezone\":\"UTC\"",
+            &format!(
+                "\"timezone\":\"UTC\",\"notify\":{{\"program\":\"{}\",\"events\":[\"reminder_due\",\"recharge_failed\"]}}",
+                notifier.display()
+            ),
+        );
+        if let Some(m) = mask {
+            cfg = cfg.replace(
+                "\"timezone\":\"UTC\"",
+                &format!("\"timezone\":\"UTC\",\"mask_numbers\":{m}"),
+            );
+        }
+        let log = intent("r1", "2026-11-05T09:00:00Z", "m", "m:2026-11", 1, "remind")
+            + &intent("a1", "2026-10-31T09:00:00Z", "a", "a:2026-10", 1, "auto")
+            + &line(
+                "o1",
+                "2026-10-31T09:00:05Z",
+                "\"outcome\",\"intent\":\"a1\",\"status\":\"failed\",\"error\":\"13800138000 is barred\"",
+            );
+        let dir = home(&cfg, &log);
+        ok(dir.path(), &["tick"]);
+        let text = std::fs::read_to_string(&seen).expect("the notifier ran");
+        assert!(text.lines().count() >= 2, "{text}");
+        assert_eq!(text.contains("13800138000"), want_full, "{mask:?}: {text}");
+        if !want_full {
+            assert!(text.contains("+86•••000"), "{text}");
+        }
+    }
+}
