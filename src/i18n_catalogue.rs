@@ -408,4 +408,5 @@ catalogue! {
     CountEntry => "{0} entry", "{0} 条记录";
     CountEntries => "{0} entries", "{0} 条记录";
     HomeNotDir => "{0} is a file, not a directory; --home (or BAOHAO_HOME) must name a directory for baohao's files", "{0} 是文件而不是目录；--home（或 BAOHAO_HOME）必须指向存放 baohao 文件的目录";
+    CfgCurrencyChanged => "\"{0}\" has history in {1}, so it keeps {1} (the config says {2}); to use {2}, add a new number with a new id and remove this one when its history no longer matters", "“{0}”已有 {1} 的记录，因此保持 {1}（配置写的是 {2}）；如要使用 {2}，请用新的 id 添加一个新号码，不再需要旧记录时再删除此号码";
 }

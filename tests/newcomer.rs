@@ -620,3 +620,34 @@ fn notifications_never_carry_the_whole_number_unless_configured() {
         }
     }
 }
+
+// ---------------------------------------------------------------- 1. currency
+
+#[test]
+fn a_number_with_history_keeps_its_currency() {
+    let auto = MONTHLY.replace("\"remind\"", "\"auto\"");
+    let log = line(
+        "b",
+        "2026-11-01T00:00:00Z",
+        "\"balance\",\"balance_minor\":500,\"currency\":\"CNY\"",
+    );
+    let cny = config(&format!("[{auto}]"), r#"{"kind":"demo"}"#);
+    let jpy = cny.replace("\"currency\":\"CNY\"", "\"currency\":\"JPY\"");
+    let dir = home(&jpy, &log);
+    for args in [&["status"][..], &["tick"], &["record", "v", "1000"]] {
+        let said = refused(dir.path(), args);
+        assert!(
+            said.contains("keeps CNY") && said.contains("add a new number"),
+            "{said}"
+        );
+        assert!(said.contains("numbers[0].currency"), "{said}");
+    }
+    let o = run(dir.path(), &["validate"]);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("keeps CNY"), "{}", out(&o));
+    let text = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    assert!(!text.contains("intent"), "nothing was charged: {text}");
+    // Without history the currency may change.
+    let dir = home(&jpy, "");
+    ok(dir.path(), &["validate"]);
+}

@@ -94,6 +94,11 @@ impl Snapshot {
         let scan = Log::new(&paths.log)
             .scan_ref(Cursor::default(), |e| history.apply_event(e))
             .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
+        let text = std::fs::read(&paths.config).unwrap_or_default();
+        let wrong = config::history_problems(&text, &loaded.config, &history.state);
+        if !wrong.is_empty() {
+            return Err(config::problems_error(&paths.config, &wrong));
+        }
         Ok(Snapshot {
             config: loaded.config,
             stamp: loaded.stamp,

@@ -251,6 +251,18 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
                 out.push('\n');
             }
         }
+    }
+    let tz = config.as_ref().map_or(chrono_tz::Tz::UTC, |c| c.timezone);
+    let mut state = State::new(tz);
+    let scan = Log::new(&paths.log)
+        .scan(Default::default(), |e| state.apply_owned(e))
+        .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
+    if let Some(c) = &config {
+        for p in config::history_problems(&bytes, c, &state) {
+            clean = false;
+            out.push_str(&p.render(&paths.config));
+            out.push('\n');
+        }
         if clean {
             let rules: usize = c.numbers.iter().map(|n| n.rules.len()).sum();
             out.push_str(&tr!(
@@ -262,11 +274,6 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
             out.push('\n');
         }
     }
-    let tz = config.as_ref().map_or(chrono_tz::Tz::UTC, |c| c.timezone);
-    let mut state = State::new(tz);
-    let scan = Log::new(&paths.log)
-        .scan(Default::default(), |e| state.apply_owned(e))
-        .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
     for p in &scan.problems {
         clean = false;
         out.push_str(&p.render(&paths.log));

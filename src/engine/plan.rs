@@ -166,6 +166,12 @@ pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
     let mut out = Plan::default();
     for number in &config.numbers {
         let ns = state.number(&number.id);
+        // A number whose history is in another currency is never charged: its amounts
+        // would be re-priced (see `currency.rs`; the config is refused where it is read).
+        if ns.is_some_and(|n| crate::engine::currency::other_currency(n, number.currency).is_some())
+        {
+            continue;
+        }
         let mut committed = committed_this_month(ns, number, tz, now);
         for rule in number.rules.iter().filter(|r| r.enabled) {
             let Some((key, since)) = current_key(rule, number, ns, tz, now) else {

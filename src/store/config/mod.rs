@@ -2,11 +2,13 @@
 //! atomic save that never overwrites a change another process made since it was read.
 
 mod file;
+mod history;
 mod locate;
 mod strict;
 mod validate;
 
 pub use file::*;
+pub use history::{check_save, history_problems};
 pub use locate::line_of_path;
 pub use validate::*;
 
@@ -88,14 +90,18 @@ pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<S
         .map_err(|e| Error::io(T::WhatOpen, &paths.config_lock, &e))?;
     lock.lock()
         .map_err(|e| Error::io(T::WhatLock, &paths.config_lock, &e))?;
-    let current = match std::fs::read(&paths.config) {
-        Ok(b) => Some(Stamp::of(&b)),
+    let on_disk = match std::fs::read(&paths.config) {
+        Ok(b) => Some(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(T::WhatRead, &paths.config, &e)),
     };
+    let current = on_disk.as_deref().map(Stamp::of);
     if current != expected {
         return Err(Error::conflict(tr!(T::CfgConflict, paths.config.display())));
     }
+    // A number with history keeps its currency (the log decides what "history" is).
+    let before = on_disk.as_deref().and_then(|b| parse(b).ok());
+    check_save(paths, before.as_ref(), config)?;
     let text = render(config);
     fsutil::write_atomic(&paths.config, text.as_bytes())
         .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
@@ -137,6 +143,29 @@ mod tests {
         assert_eq!(c.numbers[0].plan.monthly_fee.unwrap().minor, 800);
         let again = parse(render(&c).as_bytes()).unwrap();
         assert_eq!(again, c);
+    }
+
+    #[test]
+    fn since_and_mask_numbers_round_trip() {
+        let text = GOOD
+            .replace(
+                "\"carrier\": \"China Mobile\",",
+                "\"carrier\": \"China Mobile\", \"since\": \"2026-11-20\",",
+            )
+            .replace(
+                "\"refresh_minutes\": 60,",
+                "\"refresh_minutes\": 60, \"mask_numbers\": false,",
+            );
+        let c = parse(text.as_bytes()).unwrap();
+        assert_eq!(
+            c.numbers[0].since,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+        );
+        assert!(!c.mask_numbers);
+        let out = render(&c);
+        assert!(out.contains("\"since\": \"2026-11-20\""), "{out}");
+        assert_eq!(parse(out.as_bytes()).unwrap(), c);
+        assert!(parse(GOOD.as_bytes()).unwrap().mask_numbers);
     }
 
     #[test]
@@ -232,6 +261,35 @@ mod tests {
         file.numbers.push(file.numbers[0].clone());
         let text = serde_json::to_string(&file).unwrap();
         assert!(problems(&text).iter().any(|p| p.path == "numbers[1].id"));
+    }
+
+    #[test]
+    fn save_refuses_a_new_currency_for_a_number_with_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::in_home(dir.path());
+        std::fs::write(&paths.config, GOOD).unwrap();
+        let loaded = load(&paths).unwrap();
+        let mut c = loaded.config.clone();
+        c.numbers[0].currency = crate::model::Currency::new("JPY").unwrap();
+        // No history yet: the currency may change.
+        std::fs::write(&paths.log, "").unwrap();
+        let stamp = save(&paths, &c, Some(loaded.stamp)).unwrap();
+        // Once the log holds a CNY reading, going back to CNY is fine but JPY→KRW is not.
+        std::fs::write(
+            &paths.log,
+            "{\"v\":1,\"id\":\"b\",\"at\":\"2026-11-01T00:00:00Z\",\"number\":\"cmcc\",\"type\":\"balance\",\"balance_minor\":500,\"currency\":\"JPY\"}\n",
+        )
+        .unwrap();
+        let mut k = c.clone();
+        k.numbers[0].currency = crate::model::Currency::new("KRW").unwrap();
+        let err = save(&paths, &k, Some(stamp)).unwrap_err();
+        assert!(err.message.contains("keeps JPY"), "{}", err.message);
+        assert!(err.message.contains("new number"), "{}", err.message);
+        assert!(
+            std::fs::read_to_string(&paths.config)
+                .unwrap()
+                .contains("JPY")
+        );
     }
 
     #[test]
