@@ -147,7 +147,7 @@ catalogue! {
     WorkerConfigBroken => "{0} Recharges are paused until the config is fixed.", "{0} 配置修好之前暂停充值。";
     WorkerConfigFixed => "The config reads again; recharges resume.", "配置已恢复可读；继续充值。";
     WorkerBlocked => "Held back: {0} {1} {2}: {3}.", "已暂缓：{0} {1} {2}：{3}。";
-    BlockedBudget => "this month's {0} would pass the budget of {1}", "本月已用 {0}，将超出预算 {1}";
+    BlockedBudget => "it would take this month's spend from {0} past the monthly budget of {1}", "这笔充值会让本月支出从 {0} 超出每月预算 {1}";
     BlockedCap => "the rule already charged {0} times this month", "该规则本月已扣费 {0} 次";
     BlockedInDoubt => "an earlier charge ({0}) is in doubt; resolve it first", "之前的扣费（{0}）待确认；请先处理";
     WorkerReminder => "Time to top up {0}: {1} (rule {2}).", "该给 {0} 充值了：{1}（规则 {2}）。";
@@ -409,4 +409,5 @@ catalogue! {
     CountEntries => "{0} entries", "{0} 条记录";
     HomeNotDir => "{0} is a file, not a directory; --home (or BAOHAO_HOME) must name a directory for baohao's files", "{0} 是文件而不是目录；--home（或 BAOHAO_HOME）必须指向存放 baohao 文件的目录";
     CfgCurrencyChanged => "\"{0}\" has history in {1}, so it keeps {1} (the config says {2}); to use {2}, add a new number with a new id and remove this one when its history no longer matters", "“{0}”已有 {1} 的记录，因此保持 {1}（配置写的是 {2}）；如要使用 {2}，请用新的 id 添加一个新号码，不再需要旧记录时再删除此号码";
+    PlanHeld => "Held back by the budget: {0}'s rule {1} ({2}, {3}) would take that month's spend from {4} past the monthly budget of {5}.", "被预算暂缓：{0} 的规则 {1}（{2}，{3}）会让当月支出从 {4} 超出每月预算 {5}。";
 }

@@ -651,3 +651,46 @@ fn a_number_with_history_keeps_its_currency() {
     let dir = home(&jpy, "");
     ok(dir.path(), &["validate"]);
 }
+
+// ---------------------------------------------------------------- 5. forecast
+
+#[test]
+fn an_open_low_balance_reminder_is_counted_once() {
+    let low = r#"{"id":"low","mode":"remind","amount":"10","trigger":{"kind":"low_balance","below":"5","cooldown_hours":24}}"#;
+    let log = line(
+        "b1",
+        "2026-11-24T00:00:00Z",
+        "\"balance\",\"balance_minor\":100,\"currency\":\"CNY\"",
+    ) + &intent("i1", "2026-11-24T00:00:01Z", "low", "low:b1", 1, "remind");
+    let dir = home(&config(&format!("[{low}]"), REMIND), &log);
+    // The open reminder already asks for ¥10 (status says "due"); the plan must not ask for
+    // another ¥10 tomorrow, when the cooldown ends and the balance still reads ¥1.
+    assert!(attention(dir.path()).contains(&"due".to_string()));
+    let v = json(dir.path(), &["plan", "--days", "10", "--json"]);
+    assert!(
+        v.as_array().unwrap().is_empty(),
+        "a second top-up was planned: {v}"
+    );
+    // Once it is answered, the plan is as before.
+    ok(dir.path(), &["record", "v", "10"]);
+    let v = json(dir.path(), &["plan", "--days", "10", "--json"]);
+    assert!(v.as_array().unwrap().is_empty(), "{v}");
+}
+
+#[test]
+fn a_budget_that_holds_everything_says_so() {
+    let auto = r#"{"id":"m","mode":"auto","amount":"10","trigger":{"kind":"monthly","day":5,"at":"09:00"}}"#;
+    let cfg = config(&format!("[{auto}]"), r#"{"kind":"demo"}"#).replace(
+        "\"currency\":\"CNY\"",
+        "\"currency\":\"CNY\",\"monthly_budget\":\"5\"",
+    );
+    let dir = home(&cfg, "");
+    let text = ok(dir.path(), &["plan", "--days", "60"]);
+    assert!(text.contains("Nothing planned"), "{text}");
+    assert!(
+        text.contains("Held back by the budget")
+            && text.contains("from ¥0.00 past the monthly budget of ¥5.00"),
+        "{text}"
+    );
+    assert!(!text.contains("this month's ¥0.00 would pass"), "{text}");
+}
