@@ -307,7 +307,7 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
         out.push_str(&tr!(
             T::ValidateLogOk,
             paths.log.display(),
-            crate::i18n::count(scan.events as usize, T::CountEntry, T::CountEntries)
+            crate::i18n::count(scan.events, T::CountEntry, T::CountEntries)
         ));
         out.push('\n');
     }
