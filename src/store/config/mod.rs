@@ -79,6 +79,16 @@ pub fn problems_error(file: &Path, problems: &[Problem]) -> Error {
 /// Saves `config` if the file still holds what `expected` stamped (or is absent and
 /// `expected` is `None`). On a change by someone else: `ErrorKind::Conflict`, file untouched.
 pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<Stamp> {
+    save_as_written(paths, config, expected).map(|(stamp, _)| stamp)
+}
+
+/// [`save`], also returning the config as written (with each number's `since` filled in),
+/// which is what a face should hold from then on.
+pub fn save_as_written(
+    paths: &Paths,
+    config: &Config,
+    expected: Option<Stamp>,
+) -> Result<(Stamp, Config)> {
     paths.ensure_dirs()?;
     let lock = OpenOptions::new()
         .read(true)
@@ -102,10 +112,29 @@ pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<S
     // A number with history keeps its currency (the log decides what "history" is).
     let before = on_disk.as_deref().and_then(|b| parse(b).ok());
     check_save(paths, before.as_ref(), config)?;
-    let text = render(config);
+    let config = with_since(config, before.as_ref());
+    let text = render(&config);
     fsutil::write_atomic(&paths.config, text.as_bytes())
         .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
-    Ok(Stamp::of(text.as_bytes()))
+    Ok((Stamp::of(text.as_bytes()), config))
+}
+
+/// `config` with each number's `since`: kept from the file when the saver did not set it
+/// (a face that does not know the field must not drop it), and today for a number the
+/// file did not have (it was just added: counting starts now, see `engine::start`).
+fn with_since(config: &Config, before: Option<&Config>) -> Config {
+    let now = crate::clock::Clock::from_env()
+        .map(|c| c.now())
+        .unwrap_or_else(|_| chrono::Utc::now());
+    let today = crate::engine::calendar::local_date(config.timezone, now);
+    let mut out = config.clone();
+    for n in out.numbers.iter_mut().filter(|n| n.since.is_none()) {
+        n.since = match before.and_then(|b| b.number(&n.id)) {
+            Some(old) => old.since,
+            None => Some(today),
+        };
+    }
+    out
 }
 
 #[cfg(test)]
@@ -289,6 +318,35 @@ mod tests {
             std::fs::read_to_string(&paths.config)
                 .unwrap()
                 .contains("JPY")
+        );
+    }
+
+    #[test]
+    fn a_saved_new_number_starts_today_and_a_known_since_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::in_home(dir.path());
+        let text = GOOD.replace(
+            "\"carrier\": \"China Mobile\",",
+            "\"carrier\": \"China Mobile\", \"since\": \"2026-01-02\",",
+        );
+        std::fs::write(&paths.config, &text).unwrap();
+        let loaded = load(&paths).unwrap();
+        let mut c = loaded.config.clone();
+        // A face that does not know `since` drops it, and adds a number.
+        c.numbers[0].since = None;
+        let mut added = c.numbers[0].clone();
+        added.id = "new".into();
+        c.numbers.push(added);
+        let (_, written) = save_as_written(&paths, &c, Some(loaded.stamp)).unwrap();
+        let again = load(&paths).unwrap().config;
+        assert_eq!(again, written);
+        assert_eq!(
+            again.numbers[0].since,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+        );
+        assert!(
+            again.numbers[1].since.is_some(),
+            "a new number starts counting when added"
         );
     }
 
