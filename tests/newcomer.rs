@@ -396,6 +396,19 @@ fn minus_five_and_zero_get_the_same_sentence() {
     let b = refused(dir.path(), &["record", "v", "0"]);
     assert_eq!(a.replace("-5", "X"), b.replace('0', "X"));
     assert!(a.contains("more than zero"), "{a}");
+    // The same in a rule of the config.
+    let said = |amount: &str| {
+        let rule = MONTHLY.replace("\"10\"", &format!("\"{amount}\""));
+        let dir = home(&config(&format!("[{rule}]"), REMIND), "");
+        out(&run(dir.path(), &["validate"]))
+            .lines()
+            .find(|l| l.contains("amount"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (minus, zero) = (said("-5"), said("0"));
+    assert!(minus.contains("more than zero"), "{minus}");
+    assert_eq!(minus.split(": ").last(), zero.split(": ").last());
 }
 
 #[test]

@@ -408,12 +408,18 @@ fn validate_rule(
             tr!(T::CfgChoice, r.mode, "auto, remind"),
         ));
     }
-    let amount = money(&format!("{rp}.amount"), &r.amount.0, currency, problems);
-    if let Some(a) = amount
-        && a.minor == 0
-    {
-        problems.push(Problem::at(format!("{rp}.amount"), tr!(T::CfgZeroAmount)));
-    }
+    // `-5` and `0` break the same rule and get the same sentence.
+    let amount = match Money::parse(&r.amount.0, currency) {
+        Ok(a) if a.minor > 0 => Some(a),
+        Ok(_) | Err(crate::model::MoneyError::Negative(_)) => {
+            problems.push(Problem::at(format!("{rp}.amount"), tr!(T::CfgZeroAmount)));
+            None
+        }
+        Err(e) => {
+            problems.push(Problem::at(format!("{rp}.amount"), e.to_string()));
+            None
+        }
+    };
     if let Some(0) = r.max_per_month {
         problems.push(Problem::at(
             format!("{rp}.max_per_month"),
