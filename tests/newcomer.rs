@@ -707,3 +707,22 @@ fn a_budget_that_holds_everything_says_so() {
     );
     assert!(!text.contains("this month's ¥0.00 would pass"), "{text}");
 }
+
+#[test]
+fn the_giffgaff_preset_added_today_is_not_due_and_says_when_to_use_it() {
+    // The preset's shape (presets/presets.json), as a save writes a new number: since today.
+    let keep = r#"{"id":"keepalive","mode":"remind","amount":"10","trigger":{"kind":"keep_alive","every_days":150}}"#;
+    let cfg = config(&format!("[{keep}]"), REMIND)
+        .replace("+8613800138000", "+447700900123")
+        .replace(
+            "\"currency\":\"CNY\"",
+            "\"currency\":\"GBP\",\"since\":\"2026-11-25\",\"plan\":{\"keep_alive_days\":180}",
+        );
+    let dir = home(&cfg, "");
+    ok(dir.path(), &["tick"]);
+    let row = status_row(dir.path());
+    assert!(!attention(dir.path()).contains(&"due".to_string()), "{row}");
+    assert_eq!(row["inactive_on"], "2027-05-24");
+    assert_eq!(row["next"]["at"], "2027-04-24T00:00:00+00:00");
+    assert!(ok(dir.path(), &["status"]).contains("2027-05-24"));
+}
