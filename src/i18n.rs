@@ -103,6 +103,11 @@ pub fn fill(template: &str, args: &[&dyn Display]) -> String {
     out
 }
 
+/// `n` with the singular or plural entry (`1 number`, `2 numbers`; Chinese has one form).
+pub fn count(n: usize, one: T, many: T) -> String {
+    fill(if n == 1 { one.s() } else { many.s() }, &[&n])
+}
+
 /// `tr!(T::Key)` gives the string; `tr!(T::Key, a, b)` fills its `{0}`, `{1}`.
 #[macro_export]
 macro_rules! tr {

@@ -88,7 +88,7 @@ catalogue! {
     CfgDuplicateId => "the id \"{0}\" is used twice", "id“{0}”重复";
     CfgSlug => "\"{0}\" is not a valid id (1 to 32 letters, digits, - or _)", "“{0}”不是有效的 id（1–32 个字母、数字、- 或 _）";
     CfgLabel => "the label is empty or has control characters", "标签为空或含有控制字符";
-    CfgMsisdn => "\"{0}\" is not an E.164 number (like +447700900123)", "“{0}”不是 E.164 号码（如 +447700900123）";
+    CfgMsisdn => "\"{0}\" is not a phone number: write it as E.164 (+447700900123) or as a local number of the currency's country (13800138000 for CNY)", "“{0}”不是电话号码：请写成 E.164（+447700900123）或币种所属国家的本地号码（CNY 写 13800138000）";
     CfgFieldNotForKind => "the field \"{0}\" does not apply to kind \"{1}\"", "字段“{0}”不适用于类型“{1}”";
     CfgRequired => "this field is required", "此字段必填";
     CfgZeroAmount => "the amount must be more than zero", "金额必须大于零";
@@ -108,8 +108,8 @@ catalogue! {
     UnknownNumber => "there is no number \"{0}\" (numbers: {1})", "没有号码“{0}”（现有号码：{1}）";
     UnknownIntent => "there is no intent \"{0}\" in the log", "记录中没有意图“{0}”";
     AmbiguousIntent => "\"{0}\" matches {1} intents; give more of the id", "“{0}”匹配 {1} 个意图；请输入更长的 id";
-    BadResolveStatus => "\"{0}\" is not an outcome; say succeeded or failed", "“{0}”不是结果；请用 succeeded 或 failed";
-    ResolveReminder => "{0} is a reminder for {1}, not a charge; settle it with `baohao record`", "{0} 是 {1} 的提醒而非扣费；请用 `baohao record` 记录充值";
+    BadResolveStatus => "\"{0}\" is not an outcome; say succeeded, failed (tried again), failed-final (not tried again) or dismissed (a reminder that needs nothing more)", "“{0}”不是结果；请用 succeeded、failed（会重试）、failed-final（不再重试）或 dismissed（不再需要的提醒）";
+    ResolveReminder => "{0} is a reminder for {1}, not a charge; settle it with `baohao record`, or close it with `baohao resolve {0} dismissed`", "{0} 是 {1} 的提醒而非扣费；请用 `baohao record` 记录充值，或用 `baohao resolve {0} dismissed` 关闭";
     ResolveNotInDoubt => "{0} is not in doubt: it {1}", "{0} 并非待确认：它已{1}";
     ResolveDone => "Resolved {0} ({1}) as {2}.", "已将 {0}（{1}）确认为{2}。";
     BadAmount => "bad amount: {0}", "金额有误：{0}";
@@ -121,8 +121,8 @@ catalogue! {
     BalanceDone => "Recorded a balance of {1} for {0}.", "已记录 {0} 的余额 {1}。";
     ProgramMissing => "the program \"{0}\" does not exist", "程序“{0}”不存在";
     ProgramNotExecutable => "the program \"{0}\" is not executable", "程序“{0}”不可执行";
-    ValidateConfigOk => "{0}: ok ({1} numbers, {2} rules)", "{0}：正常（{1} 个号码，{2} 条规则）";
-    ValidateLogOk => "{0}: ok ({1} entries)", "{0}：正常（{1} 条记录）";
+    ValidateConfigOk => "{0}: ok ({1}, {2})", "{0}：正常（{1}，{2}）";
+    ValidateLogOk => "{0}: ok ({1})", "{0}：正常（{1}）";
     ValidateOrphanNumber => "{0}: entries for \"{1}\", which is not in the config (kept, shown in history)", "{0}：有号码“{1}”的记录，但配置中没有该号码（保留，历史中可见）";
     OddUnknownIntent => "{0}: entry {1} refers to intent {2}, which is not in the log", "{0}：记录 {1} 引用了不存在的意图 {2}";
     OddKeyReused => "{0}: entry {1} charges key {2} again after a success or an unanswered attempt", "{0}：记录 {1} 在成功或未答复后再次对 {2} 扣费";
@@ -190,7 +190,7 @@ catalogue! {
     WorkerConfigBroken => "{0} Recharges are paused until the config is fixed.", "{0} 配置修好之前暂停充值。";
     WorkerConfigFixed => "The config reads again; recharges resume.", "配置已恢复可读；继续充值。";
     WorkerBlocked => "Held back: {0} {1} {2}: {3}.", "已暂缓：{0} {1} {2}：{3}。";
-    BlockedBudget => "this month's {0} would pass the budget of {1}", "本月已用 {0}，将超出预算 {1}";
+    BlockedBudget => "it would take this month's spend from {0} past the monthly budget of {1}", "这笔充值会让本月支出从 {0} 超出每月预算 {1}";
     BlockedCap => "the rule already charged {0} times this month", "该规则本月已扣费 {0} 次";
     BlockedInDoubt => "an earlier charge ({0}) is in doubt; resolve it first", "之前的扣费（{0}）待确认；请先处理";
     WorkerReminder => "Time to top up {0}: {1} (rule {2}).", "该给 {0} 充值了：{1}（规则 {2}）。";
@@ -451,4 +451,35 @@ catalogue! {
     ModemsColNumbers => "NUMBERS", "号码";
     WorkerTextKept => "{0}: a text from {1} arrived; it has no balance and stays on the SIM", "{0}：收到来自 {1} 的短信；其中没有余额，短信保留在 SIM 卡上";
     ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
+    // ---- issue 12 (newcomer)
+    LineWrongType => "the field \"{0}\" has the wrong type ({1})", "字段“{0}”的类型不对（{1}）";
+    StFailedFinal => "failed, not to be retried", "失败（不再重试）";
+    StDismissed => "dismissed", "已撤销";
+    DismissNotOpen => "{0} is a reminder that is no longer open", "{0} 这条提醒已不再待处理";
+    DismissNotReminder => "{0} is a charge, not a reminder; say succeeded, failed or failed-final", "{0} 是扣费而非提醒；请用 succeeded、failed 或 failed-final";
+    ResolveWillRetry => "The rule will try this charge again (up to 3 attempts); to stop it, run `baohao resolve {0} failed-final`.", "规则会再次尝试这笔扣费（最多 3 次）；如需停止，运行 `baohao resolve {0} failed-final`。";
+    ResolveNoRetry => "It will not be tried again for this period.", "本期不会再重试。";
+    CmdStopped => "stopped by a signal: baohao was asked to stop (SIGTERM or SIGINT) while it ran", "被信号中止：运行期间 baohao 收到了停止信号（SIGTERM 或 SIGINT）";
+    BadWhen => "\"{0}\" is not a time baohao can read; write YYYY-MM-DD, \"YYYY-MM-DD HH:MM\", today or yesterday", "无法识别时间“{0}”；请写 YYYY-MM-DD、“YYYY-MM-DD HH:MM”、today 或 yesterday";
+    WhenInFuture => "\"{0}\" is in the future; record things once they have happened", "“{0}”在未来；请在事情发生后再记录";
+    AmountNotPositive => "bad amount \"{0}\": a top-up must be more than zero", "金额“{0}”有误：充值金额必须大于零";
+    CfgNotObject => "this must be an object: { … }", "这里必须是对象：{ … }";
+    CfgNotList => "this must be a list: [ … ]", "这里必须是列表：[ … ]";
+    CfgSince => "\"{0}\" is not a date; write the day the number was last used or topped up as YYYY-MM-DD", "“{0}”不是日期；请用 YYYY-MM-DD 写出号码最后一次使用或充值的日期";
+    CfgSyntax => "not valid JSON at column {0}: {1}", "第 {0} 列不是有效的 JSON：{1}";
+    JsonKeyExpected => "expected a field name in double quotes here (is there a doubled or stray comma?)", "这里应是带双引号的字段名（是否多了一个逗号？）";
+    JsonTrailingComma => "a comma before a closing bracket or brace; remove it", "右括号前多了一个逗号；请删除";
+    JsonEof => "the file ends in the middle (a missing } or ]?)", "文件在中途结束（是否缺少 } 或 ]？）";
+    JsonCommaExpected => "expected a comma or a closing bracket here (is a comma missing?)", "这里应是逗号或右括号（是否缺少逗号？）";
+    JsonValueExpected => "expected a value here: a \"string\", a number, true, false, null, [ … ] or { … }", "这里应是一个值：\"字符串\"、数字、true、false、null、[ … ] 或 { … }";
+    JsonColonExpected => "expected a colon after the field name", "字段名后应有冒号";
+    CountNumber => "{0} number", "{0} 个号码";
+    CountNumbers => "{0} numbers", "{0} 个号码";
+    CountRule => "{0} rule", "{0} 条规则";
+    CountRules => "{0} rules", "{0} 条规则";
+    CountEntry => "{0} entry", "{0} 条记录";
+    CountEntries => "{0} entries", "{0} 条记录";
+    HomeNotDir => "{0} is a file, not a directory; --home (or BAOHAO_HOME) must name a directory for baohao's files", "{0} 是文件而不是目录；--home（或 BAOHAO_HOME）必须指向存放 baohao 文件的目录";
+    CfgCurrencyChanged => "\"{0}\" has history in {1}, so it keeps {1} (the config says {2}); to use {2}, add a new number with a new id and remove this one when its history no longer matters", "“{0}”已有 {1} 的记录，因此保持 {1}（配置写的是 {2}）；如要使用 {2}，请用新的 id 添加一个新号码，不再需要旧记录时再删除此号码";
+    PlanHeld => "Held back by the budget: {0}'s rule {1} ({2}, {3}) would take that month's spend from {4} past the monthly budget of {5}.", "被预算暂缓：{0} 的规则 {1}（{2}，{3}）会让当月支出从 {4} 超出每月预算 {5}。";
 }

@@ -79,7 +79,8 @@ fn output(text: String, path: Option<&std::path::Path>) -> Result<Done> {
     match path {
         None => Ok(text.into()),
         Some(p) => {
-            std::fs::write(p, text.as_bytes()).map_err(|e| Error::io(T::WhatWrite, p, &e))?;
+            baohao::store::fsutil::write_private(p, text.as_bytes())
+                .map_err(|e| Error::io(T::WhatWrite, p, &e))?;
             Ok(Done {
                 stdout: String::new(),
                 ok: true,
@@ -116,12 +117,13 @@ fn run(cli: Cli) -> Result<Done> {
     let paths = &home.paths;
     match command {
         Command::Init => write::init(&home, cli.demo, explicit_home, now).map(Done::from),
-        Command::Status { json } => {
+        Command::Status { json, show_numbers } => {
             let snap = baohao::cli::open(paths)?;
             Ok(if json {
                 status::json(&snap, now)
             } else {
-                status::human(&snap, now)
+                let show = show_numbers || !snap.config.mask_numbers;
+                status::human(&snap, now, show)
             }
             .into())
         }
@@ -139,20 +141,30 @@ fn run(cli: Cli) -> Result<Done> {
             number,
             amount,
             note,
-        } => write::record(paths, &number, &amount, note, now).map(Done::from),
+            at,
+        } => write::record(paths, &number, &amount, note, at.as_deref(), now).map(Done::from),
         Command::Resolve {
             intent,
             status,
             note,
         } => write::resolve(paths, &intent, &status, note, now).map(Done::from),
-        Command::Activity { number, note } => {
-            write::activity(paths, &number, note, now).map(Done::from)
+        Command::Activity { number, note, at } => {
+            write::activity(paths, &number, note, at.as_deref(), now).map(Done::from)
         }
         Command::Balance {
             number,
             amount,
             valid_until,
-        } => write::balance(paths, &number, &amount, valid_until.as_deref(), now).map(Done::from),
+            at,
+        } => write::balance(
+            paths,
+            &number,
+            &amount,
+            valid_until.as_deref(),
+            at.as_deref(),
+            now,
+        )
+        .map(Done::from),
         Command::Validate => write::validate(paths).map(|(stdout, ok)| Done { stdout, ok }),
         Command::Daemon => baohao::worker::daemon(paths).map(Done::from),
         Command::Tick => baohao::worker::tick(paths).map(Done::from),

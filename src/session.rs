@@ -75,7 +75,20 @@ impl Session {
             problems: Vec::new(),
         };
         s.catch_up()?;
+        s.check_history()?;
         Ok(s)
+    }
+
+    /// Refuses a config that contradicts the log (a number whose history is in another
+    /// currency): one sentence, with the config's line.
+    pub fn check_history(&self) -> Result<()> {
+        let text = crate::store::fsutil::read_regular(&self.paths.config, true).unwrap_or_default();
+        let wrong = config::history_problems(&text, &self.config, self.state());
+        if wrong.is_empty() {
+            Ok(())
+        } else {
+            Err(config::problems_error(&self.paths.config, &wrong))
+        }
     }
 
     /// A session that has read nothing yet: the first [`Session::reload_config`] reads the
@@ -193,8 +206,8 @@ impl Session {
     /// Saves `new` as the config unless someone else changed the file since it was read;
     /// then the file is read again and the error (kind `Conflict`) says so.
     pub fn save_config(&mut self, new: Config) -> Result<()> {
-        match config::save(&self.paths, &new, self.stamp) {
-            Ok(stamp) => {
+        match config::save_as_written(&self.paths, &new, self.stamp) {
+            Ok((stamp, new)) => {
                 let timezone = new.timezone != self.config.timezone;
                 self.config = new;
                 self.stamp = Some(stamp);
@@ -278,8 +291,8 @@ impl Session {
 
     // ------------------------------------------------------------- what people do
 
-    /// A manual top-up; it settles the number's oldest open reminder, if any (its date is
-    /// returned).
+    /// A manual top-up; it settles the number's newest standing reminder, if any (its date
+    /// is returned): the one a person answers is the one just raised, with today's amount.
     pub fn top_up(
         &mut self,
         number: &Number,
@@ -291,12 +304,19 @@ impl Session {
             return Err(Error::input(tr!(T::BadAmount, tr!(T::CfgZeroAmount))));
         }
         let mut settles = None;
-        let template = self.event(&number.id, now, EventBody::Activity { note: None });
+        let template = self.event(
+            &number.id,
+            now,
+            EventBody::Activity {
+                note: None,
+                intent: None,
+            },
+        );
         let e = self.append_one(|state| {
             let open = state.number(&number.id).and_then(|ns| {
-                ns.open_reminders()
+                crate::engine::reminders::standing(ns, number)
                     .map(|(_, a)| (a.at, a.intent.to_string()))
-                    .min()
+                    .max()
             });
             settles = open.as_ref().map(|o| o.0);
             Ok(Event {
@@ -312,17 +332,24 @@ impl Session {
         Ok((e, settles))
     }
 
-    /// Settles an in-doubt recharge, found by its id or an unambiguous prefix of it.
-    /// Returns the event and a short description ("us monthly $10.00").
+    /// Settles an in-doubt recharge (or dismisses a reminder), found by its id or an
+    /// unambiguous prefix of it. Returns the event and a short description ("us monthly
+    /// $10.00").
     pub fn resolve(
         &mut self,
         intent: &str,
-        status: ResolvedStatus,
+        resolution: impl Into<Resolution>,
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<(Event, String)> {
+        let resolution = resolution.into();
         let mut what = String::new();
         let tz = self.config.timezone;
+        let (status, retry) = match resolution {
+            Resolution::Succeeded => (ResolvedStatus::Succeeded, true),
+            Resolution::Failed => (ResolvedStatus::Failed, true),
+            Resolution::FailedFinal | Resolution::Dismissed => (ResolvedStatus::Failed, false),
+        };
         let e = self.append_one(|state| {
             let (number, id) = find_intent(state, intent)?;
             let missing = || Error::input(tr!(T::UnknownIntent, intent));
@@ -333,44 +360,96 @@ impl Session {
                 .iter()
                 .find(|a| *a.intent == *id)
                 .ok_or_else(missing)?;
+            what = format!(
+                "{number} {} {}",
+                ks.rule,
+                Money::new(ks.amount_minor, ks.currency).display()
+            );
+            let event = |number: String, body| Event {
+                id: new_id(now.timestamp_millis()),
+                at: now.with_timezone(&tz).fixed_offset(),
+                number,
+                body,
+            };
             if ks.mode == Mode::Remind {
-                return Err(Error::input(tr!(T::ResolveReminder, id, number)));
+                if resolution != Resolution::Dismissed {
+                    return Err(Error::input(tr!(T::ResolveReminder, id, number)));
+                }
+                if ks.status() != KeyStatus::ReminderOpen {
+                    return Err(Error::input(tr!(T::DismissNotOpen, id)));
+                }
+                return Ok(event(
+                    number,
+                    EventBody::Dismissed {
+                        intent: id,
+                        reason: crate::engine::reminders::BY_HAND.to_string(),
+                        note,
+                    },
+                ));
             }
-            if attempt.status() != AttemptStatus::InDoubt || ks.status() == KeyStatus::Charged {
+            if resolution == Resolution::Dismissed {
+                return Err(Error::input(tr!(T::DismissNotReminder, id)));
+            }
+            // "Failed, do not retry" also stops the retries of a charge that failed outright.
+            let stops_retries = resolution == Resolution::FailedFinal
+                && attempt.status() == AttemptStatus::Failed
+                && matches!(ks.status(), KeyStatus::Failed { .. })
+                && !ks.no_retry;
+            if !stops_retries
+                && (attempt.status() != AttemptStatus::InDoubt || ks.status() == KeyStatus::Charged)
+            {
                 let st = match attempt.status() {
                     AttemptStatus::Failed => tr!(T::StFailed),
                     _ => tr!(T::StSucceeded),
                 };
                 return Err(Error::input(tr!(T::ResolveNotInDoubt, id, st)));
             }
-            what = format!(
-                "{number} {} {}",
-                ks.rule,
-                Money::new(ks.amount_minor, ks.currency).display()
-            );
-            Ok(Event {
-                id: new_id(now.timestamp_millis()),
-                at: now.with_timezone(&tz).fixed_offset(),
+            Ok(event(
                 number,
-                body: EventBody::Resolved {
+                EventBody::Resolved {
                     intent: id,
                     status,
                     note,
+                    retry,
                 },
-            })
+            ))
         })?;
         Ok((e, what))
     }
 
-    /// A use of the number that keeps it alive (a call, a text).
+    /// A use of the number that keeps it alive (a call, a text); it settles the number's
+    /// newest standing keep-alive reminder.
     pub fn activity(
         &mut self,
         number: &Number,
         note: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Event> {
-        let e = self.event(&number.id, now, EventBody::Activity { note });
-        self.append_one(|_| Ok(e))
+        let template = self.event(
+            &number.id,
+            now,
+            EventBody::Activity {
+                note: None,
+                intent: None,
+            },
+        );
+        self.append_one(|state| {
+            let intent = state.number(&number.id).and_then(|ns| {
+                crate::engine::reminders::standing(ns, number)
+                    .filter(|(k, _)| {
+                        number.rule(&k.rule).is_some_and(|r| {
+                            matches!(r.trigger, crate::model::Trigger::KeepAlive { .. })
+                        })
+                    })
+                    .map(|(_, a)| (a.at, a.intent.to_string()))
+                    .max()
+                    .map(|o| o.1)
+            });
+            Ok(Event {
+                body: EventBody::Activity { note, intent },
+                ..template
+            })
+        })
     }
 
     /// A balance the person read themselves.
@@ -392,6 +471,40 @@ impl Session {
             },
         );
         self.append_one(|_| Ok(e))
+    }
+}
+
+/// What a person says became of a recharge or a reminder (`baohao resolve`, `u`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// The charge went through.
+    Succeeded,
+    /// It did not; the rule will try again (up to its attempts).
+    Failed,
+    /// It did not, and must not be tried again under this key.
+    FailedFinal,
+    /// A reminder that needs nothing more.
+    Dismissed,
+}
+
+impl Resolution {
+    pub fn parse(s: &str) -> Option<Resolution> {
+        match s {
+            "succeeded" => Some(Resolution::Succeeded),
+            "failed" => Some(Resolution::Failed),
+            "failed-final" | "failed_final" => Some(Resolution::FailedFinal),
+            "dismissed" | "dismiss" => Some(Resolution::Dismissed),
+            _ => None,
+        }
+    }
+}
+
+impl From<ResolvedStatus> for Resolution {
+    fn from(s: ResolvedStatus) -> Resolution {
+        match s {
+            ResolvedStatus::Succeeded => Resolution::Succeeded,
+            ResolvedStatus::Failed => Resolution::Failed,
+        }
     }
 }
 

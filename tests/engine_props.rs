@@ -268,10 +268,10 @@ proptest! {
                     if let Some((number, intent)) = found {
                         let really = w.truth.get(&intent).copied().unwrap_or(false);
                         let status = if really { ResolvedStatus::Succeeded } else { ResolvedStatus::Failed };
-                        w.append(&number, EventBody::Resolved { intent, status, note: None });
+                        w.append(&number, EventBody::Resolved { intent, status, note: None, retry: true });
                     }
                 }
-                Op::Activity => { w.append("a", EventBody::Activity { note: None }); }
+                Op::Activity => { w.append("a", EventBody::Activity { note: None, intent: None }); }
                 Op::Storm(n) => {
                     for _ in 0..n {
                         w.now += Duration::minutes(61);

@@ -283,6 +283,7 @@ fn resolving_a_missed_recharge_settles_it() {
             intent: "e0".into(),
             status: ResolvedStatus::Succeeded,
             note: None,
+            retry: true,
         },
     );
     assert_eq!(t.recharge(60).status, Some(EntryStatus::Succeeded));

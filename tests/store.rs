@@ -19,6 +19,7 @@ fn event(writer: &str, n: usize, note_len: usize) -> Event {
         number: writer.to_string(),
         body: EventBody::Activity {
             note: Some("x".repeat(note_len)),
+            intent: None,
         },
     }
 }

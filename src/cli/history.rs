@@ -34,6 +34,11 @@ pub fn select(snap: &Session, args: &HistoryArgs, now: DateTime<Utc>) -> Result<
         .into_iter()
         .filter(|e| args.number.as_ref().is_none_or(|n| &e.number == n))
         .filter(|e| since.is_none_or(|s| local_date(tz, e.at) >= s))
+        .filter(|e| {
+            args.find
+                .as_ref()
+                .is_none_or(|f| e.search_text().contains(&f.to_lowercase()))
+        })
         .collect())
 }
 
@@ -45,7 +50,7 @@ pub fn entry_json(e: &Entry, tz: chrono_tz::Tz) -> Value {
         "kind": e.kind.as_str(),
         "amount_minor": e.amount_minor,
         "currency": e.currency.map(|c| c.code()),
-        "status": e.status.map(|s| s.as_str()),
+        "status": e.status_str(),
         "rule": e.rule,
         "key": e.key,
         "attempts": e.attempts,
@@ -54,6 +59,19 @@ pub fn entry_json(e: &Entry, tz: chrono_tz::Tz) -> Value {
         "error": e.error,
         "note": e.note,
         "validity_until": e.validity_until.map(date),
+        "attempt_list": e.attempt_list.iter().map(|a| json!({
+            "intent": a.intent,
+            "attempt": a.n,
+            "at": rfc3339(a.at, tz),
+            "status": a.status,
+            "resolved": a.resolved,
+            "reference": a.reference,
+            "error": a.error,
+        })).collect::<Vec<_>>(),
+        "dismissed_reason": match &e.reminder_end {
+            Some(crate::engine::ReminderEnd::Dismissed(r)) => Some(r.as_str()),
+            _ => None,
+        },
     })
 }
 

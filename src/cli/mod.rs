@@ -3,6 +3,7 @@
 
 pub mod history;
 pub mod import;
+pub mod input;
 pub mod modems;
 pub mod plan;
 pub mod presets;
@@ -43,8 +44,8 @@ pub struct Cli {
     /// Language: en or zh (default: from LANG).
     #[arg(long, global = true, value_name = "LANG")]
     pub lang: Option<String>,
-    /// Turn mouse capture on in the TUI.
-    #[arg(long, global = true)]
+    /// Turn mouse capture on in the TUI (only when opening the TUI).
+    #[arg(long)]
     pub mouse: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -54,45 +55,72 @@ pub struct Cli {
 pub enum Command {
     /// Write a starter config and an empty log (or, with --demo, the demo) into the home.
     Init,
-    /// One row a number: balance, validity, next recharge, what needs attention.
+    /// One row a number: balance, validity, use-by date, next recharge, what needs attention.
     Status {
+        /// Print a JSON array, one object a number (full phone numbers), for scripts.
         #[arg(long)]
         json: bool,
+        /// Show whole phone numbers in the table (they are masked by default).
+        #[arg(long)]
+        show_numbers: bool,
     },
     /// Recharges, top-ups, readings and activity, in log order.
     History(HistoryArgs),
     /// Upcoming recharges and their cost per currency.
     Plan(PlanArgs),
-    /// Record a manual top-up (settles an open reminder of that number).
+    /// Record a manual top-up (settles the number's newest open reminder).
     Record {
+        /// The number's id (as in `baohao status`).
         number: String,
+        /// How much went in, in the number's currency: 10, 10.50, ¥10 or "10 CNY".
         #[arg(allow_hyphen_values = true)]
         amount: String,
-        #[arg(long)]
+        /// A note kept with the entry (where, how, an order number).
+        #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// When it happened, if not now: YYYY-MM-DD, "YYYY-MM-DD HH:MM", today or yesterday
+        /// (config time zone).
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
     },
-    /// Settle an in-doubt recharge: did it go through?
+    /// Say what became of an in-doubt recharge, stop a failed one, or dismiss a reminder.
     Resolve {
+        /// The intent's id (or an unambiguous start of it), as `baohao history` shows it.
         intent: String,
-        /// succeeded or failed
+        /// succeeded (it went through); failed (it did not: the rule WILL try again, up to 3
+        /// attempts); failed-final (it did not, and must not be tried again this period);
+        /// dismissed (a reminder that needs nothing more).
         status: String,
-        #[arg(long)]
+        /// A note kept with the resolution.
+        #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
-    /// Record a keep-alive use of a number (a call, a text, data).
+    /// Record a keep-alive use of a number (a call, a text, data); settles its keep-alive reminder.
     Activity {
+        /// The number's id (as in `baohao status`).
         number: String,
-        #[arg(long)]
+        /// A note kept with the entry ("sent a text").
+        #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// When it happened, if not now: YYYY-MM-DD, "YYYY-MM-DD HH:MM", today or yesterday
+        /// (config time zone).
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
     },
     /// Record a balance you read yourself (for numbers with a manual provider).
     Balance {
+        /// The number's id (as in `baohao status`).
         number: String,
+        /// The balance, in the number's currency (may be negative: -1.20).
         #[arg(allow_hyphen_values = true)]
         amount: String,
         /// The validity end the carrier told you (YYYY-MM-DD).
         #[arg(long, value_name = "DATE")]
         valid_until: Option<String>,
+        /// When you read it, if not now: YYYY-MM-DD, "YYYY-MM-DD HH:MM", today or yesterday
+        /// (config time zone).
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
     },
     /// Run the worker until SIGTERM or SIGINT, without the TUI.
     Daemon,
@@ -102,6 +130,7 @@ pub enum Command {
     Validate,
     /// Starting points for common carriers' plans and rules.
     Presets {
+        /// Print the presets as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -113,23 +142,33 @@ pub enum Command {
         json: bool,
     },
     /// Print a shell completion script.
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
+    /// Print a JSON array of entries (each with every attempt), for scripts.
     #[arg(long, conflicts_with_all = ["csv", "ledger"])]
     pub json: bool,
+    /// Print CSV (a header row, then one row an entry).
     #[arg(long, conflicts_with = "ledger")]
     pub csv: bool,
     /// A journal that hledger and ledger read.
     #[arg(long)]
     pub ledger: bool,
+    /// Only the number with this id.
     #[arg(long, value_name = "ID")]
     pub number: Option<String>,
     /// Only entries on or after DATE (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// Only entries whose text holds TEXT (any case): status, every attempt's status and
+    /// error, rule, reference, note.
+    #[arg(long, value_name = "TEXT")]
+    pub find: Option<String>,
     /// Write to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -140,6 +179,7 @@ pub struct PlanArgs {
     /// How many days ahead (default 30).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub days: Option<i64>,
+    /// Print a JSON array sorted by time, for scripts.
     #[arg(long, conflicts_with = "ical")]
     pub json: bool,
     /// An RFC 5545 calendar, one event per planned recharge.

@@ -52,6 +52,7 @@ pub fn human(f: &Forecast, snap: &Session, days: u32) -> String {
     if f.items.is_empty() {
         out.push_str(&tr!(T::PlanEmpty, days));
         out.push('\n');
+        held(f, snap, &mut out);
         return out;
     }
     let mut t = Table::new(&[
@@ -115,7 +116,29 @@ pub fn human(f: &Forecast, snap: &Session, days: u32) -> String {
         out.push_str(&tr!(T::PlanEstimatedNote));
         out.push('\n');
     }
+    held(f, snap, &mut out);
     out
+}
+
+/// One sentence per recharge a budget holds back: which, when, and why.
+fn held(f: &Forecast, snap: &Session, out: &mut String) {
+    let tz = snap.config.timezone;
+    for h in &f.held {
+        let label = snap
+            .config
+            .number(&h.number)
+            .map_or(h.number.as_str(), |n| n.label.as_str());
+        out.push_str(&tr!(
+            T::PlanHeld,
+            label,
+            h.rule,
+            h.amount.display(),
+            local_minute(h.at, tz),
+            crate::model::Money::new(h.spent, h.budget.currency).display(),
+            h.budget.display()
+        ));
+        out.push('\n');
+    }
 }
 
 pub fn run(snap: &Session, args: &PlanArgs, now: DateTime<Utc>) -> Result<String> {

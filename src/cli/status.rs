@@ -55,7 +55,9 @@ pub fn json(snap: &Session, now: DateTime<Utc>) -> String {
     s
 }
 
-pub fn human(snap: &Session, now: DateTime<Utc>) -> String {
+/// The table; phone numbers masked unless `show_numbers` (`--show-numbers`, or
+/// `"mask_numbers": false` in the config).
+pub fn human(snap: &Session, now: DateTime<Utc>, show_numbers: bool) -> String {
     let tz = snap.config.timezone;
     if snap.config.numbers.is_empty() {
         return tr!(T::StatusNoNumbers) + "\n";
@@ -66,6 +68,7 @@ pub fn human(snap: &Session, now: DateTime<Utc>) -> String {
         (tr!(T::ColMsisdn), Align::Left),
         (tr!(T::ColBalance), Align::Right),
         (tr!(T::ColValidity), Align::Left),
+        (tr!(T::ColUseBy), Align::Left),
         (tr!(T::ColNext), Align::Left),
         (tr!(T::ColAttention), Align::Left),
     ]);
@@ -78,6 +81,10 @@ pub fn human(snap: &Session, now: DateTime<Utc>) -> String {
             _ => "—".to_string(),
         };
         let validity = match (s.validity, s.validity_days_left) {
+            (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
+            _ => "—".to_string(),
+        };
+        let use_by = match (s.inactive_on, s.inactive_days_left) {
             (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
             _ => "—".to_string(),
         };
@@ -105,9 +112,14 @@ pub fn human(snap: &Session, now: DateTime<Utc>) -> String {
         t.row(vec![
             n.id.clone(),
             n.label.clone(),
-            n.msisdn.clone(),
+            if show_numbers {
+                n.msisdn.clone()
+            } else {
+                n.masked_msisdn()
+            },
             balance,
             validity,
+            use_by,
             next,
             attention,
         ]);

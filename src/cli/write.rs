@@ -11,8 +11,8 @@ use crate::engine::State;
 use crate::error::{Error, Result};
 use crate::home::{Home, write_demo, write_starter};
 use crate::i18n::T;
-use crate::model::{EventBody, Money, ResolvedStatus};
-use crate::session::Session;
+use crate::model::{EventBody, Money};
+use crate::session::{Resolution, Session};
 use crate::store::config::{self, Problem, line_of_path};
 use crate::store::{Log, Paths};
 use crate::text::format::{date, parse_date};
@@ -34,7 +34,7 @@ pub fn init(home: &Home, demo: bool, explicit_home: bool, now: DateTime<Utc>) ->
 
 fn amount_for(snap: &Session, number: &str, text: &str) -> Result<(crate::model::Number, Money)> {
     let n = snap.number(number)?.clone();
-    let m = Money::parse(text, n.currency).map_err(|e| Error::input(tr!(T::BadAmount, e)))?;
+    let m = crate::cli::input::positive_amount(text, n.currency)?;
     Ok((n, m))
 }
 
@@ -53,12 +53,14 @@ pub fn record(
     number: &str,
     amount: &str,
     note: Option<String>,
+    at: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<String> {
     let mut snap = open(paths)?;
     let (n, m) = amount_for(&snap, number, amount)?;
     let tz = snap.config.timezone;
-    let (e, settles) = write(&mut snap, |w| w.top_up(&n, m, note, now))?;
+    let when = crate::cli::input::when(at, tz, now)?;
+    let (e, settles) = write(&mut snap, |w| w.top_up(&n, m, note, when))?;
     let mut out = tr!(T::RecordDone, m.display(), n.id, n.label, e.id);
     if let Some(at) = settles {
         out.push(' ');
@@ -78,31 +80,47 @@ pub fn resolve(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let Some(resolved) = ResolvedStatus::parse(status) else {
+    let Some(resolution) = Resolution::parse(status) else {
         return Err(Error::input(tr!(T::BadResolveStatus, status)));
     };
     let mut snap = open(paths)?;
-    let (e, what) = write(&mut snap, |w| w.resolve(intent, resolved, note, now))?;
+    let (e, what) = write(&mut snap, |w| w.resolve(intent, resolution, note, now))?;
     let intent_id = match &e.body {
-        EventBody::Resolved { intent, .. } => intent.clone(),
+        EventBody::Resolved { intent, .. } | EventBody::Dismissed { intent, .. } => intent.clone(),
         _ => String::new(),
     };
-    let st = match resolved {
-        ResolvedStatus::Succeeded => tr!(T::StSucceeded),
-        ResolvedStatus::Failed => tr!(T::StFailed),
+    let st = match resolution {
+        Resolution::Succeeded => tr!(T::StSucceeded),
+        Resolution::Failed => tr!(T::StFailed),
+        Resolution::FailedFinal => tr!(T::StFailedFinal),
+        Resolution::Dismissed => tr!(T::StDismissed),
     };
-    Ok(tr!(T::ResolveDone, intent_id, what, st) + "\n")
+    let mut out = tr!(T::ResolveDone, intent_id, what, st);
+    match resolution {
+        Resolution::Failed => {
+            out.push(' ');
+            out.push_str(&tr!(T::ResolveWillRetry, intent_id));
+        }
+        Resolution::FailedFinal => {
+            out.push(' ');
+            out.push_str(&tr!(T::ResolveNoRetry));
+        }
+        _ => {}
+    }
+    Ok(out + "\n")
 }
 
 pub fn activity(
     paths: &Paths,
     number: &str,
     note: Option<String>,
+    at: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<String> {
     let mut snap = open(paths)?;
     let n = snap.number(number)?.clone();
-    write(&mut snap, |w| w.activity(&n, note, now))?;
+    let when = crate::cli::input::when(at, snap.config.timezone, now)?;
+    write(&mut snap, |w| w.activity(&n, note, when))?;
     Ok(tr!(T::ActivityDone, n.id, n.label) + "\n")
 }
 
@@ -111,10 +129,12 @@ pub fn balance(
     number: &str,
     amount: &str,
     valid_until: Option<&str>,
+    at: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<String> {
     let mut snap = open(paths)?;
     let n = snap.number(number)?.clone();
+    let now = crate::cli::input::when(at, snap.config.timezone, now)?;
     let m =
         Money::parse_signed(amount, n.currency).map_err(|e| Error::input(tr!(T::BadAmount, e)))?;
     let validity = match valid_until {
@@ -169,7 +189,7 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
         Err(problems) => {
             clean = false;
             for p in problems {
-                out.push_str(&p.render(&paths.config));
+                out.push_str(&crate::text::clean::message(&p.render(&paths.config)));
                 out.push('\n');
             }
             None
@@ -209,25 +229,32 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
                 out.push('\n');
             }
         }
-        if clean {
-            let rules: usize = c.numbers.iter().map(|n| n.rules.len()).sum();
-            out.push_str(&tr!(
-                T::ValidateConfigOk,
-                paths.config.display(),
-                c.numbers.len(),
-                rules
-            ));
-            out.push('\n');
-        }
     }
     let tz = config.as_ref().map_or(chrono_tz::Tz::UTC, |c| c.timezone);
     let mut state = State::new(tz);
     let scan = Log::new(&paths.log)
         .scan(Default::default(), |e| state.apply_owned(e))
         .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
+    if let Some(c) = &config {
+        for p in config::history_problems(&bytes, c, &state) {
+            clean = false;
+            out.push_str(&crate::text::clean::message(&p.render(&paths.config)));
+            out.push('\n');
+        }
+        if clean {
+            let rules: usize = c.numbers.iter().map(|n| n.rules.len()).sum();
+            out.push_str(&tr!(
+                T::ValidateConfigOk,
+                paths.config.display(),
+                crate::i18n::count(c.numbers.len(), T::CountNumber, T::CountNumbers),
+                crate::i18n::count(rules, T::CountRule, T::CountRules)
+            ));
+            out.push('\n');
+        }
+    }
     for p in &scan.problems {
         clean = false;
-        out.push_str(&p.render(&paths.log));
+        out.push_str(&crate::text::clean::message(&p.render(&paths.log)));
         out.push('\n');
     }
     for o in &state.oddities {
@@ -255,7 +282,11 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
         }
     }
     if scan.problems.is_empty() && state.oddities.is_empty() {
-        out.push_str(&tr!(T::ValidateLogOk, paths.log.display(), scan.events));
+        out.push_str(&tr!(
+            T::ValidateLogOk,
+            paths.log.display(),
+            crate::i18n::count(scan.events, T::CountEntry, T::CountEntries)
+        ));
         out.push('\n');
     }
     Ok((out, clean))

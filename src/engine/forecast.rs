@@ -34,10 +34,24 @@ pub struct Projection {
     pub points: Vec<(NaiveDate, i64)>,
 }
 
+/// A recharge a rule would make that the number's monthly budget holds back: shown with
+/// its reason, never left out in silence. (The first of each rule in the range.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub number: String,
+    pub rule: String,
+    pub at: DateTime<Utc>,
+    pub amount: Money,
+    /// Money in (or committed) in that month before this charge.
+    pub spent: i64,
+    pub budget: Money,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Forecast {
     pub items: Vec<Planned>,
     pub projections: Vec<Projection>,
+    pub held: Vec<Held>,
 }
 
 impl Forecast {
@@ -66,11 +80,14 @@ pub fn forecast(state: &State, config: &Config, now: DateTime<Utc>, days: u32) -
     let now_plan = plan(state, config, now);
     let mut out = Forecast::default();
     for number in &config.numbers {
-        let (items, projection) =
+        let (items, projection, held) =
             simulate(state, config, number, now, days.min(MAX_DAYS), &now_plan);
         out.items.extend(items);
         out.projections.push(projection);
+        out.held.extend(held);
     }
+    out.held
+        .sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.number.cmp(&b.number)));
     out.items
         .sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.number.cmp(&b.number)));
     out
@@ -90,7 +107,7 @@ pub fn preview(
     edited.numbers.retain(|n| n.id != number.id);
     edited.numbers.push(number.clone());
     let now_plan = plan(state, &edited, now);
-    let (items, _) = simulate(state, &edited, number, now, 5 * 366, &now_plan);
+    let (items, _, _) = simulate(state, &edited, number, now, 5 * 366, &now_plan);
     items
         .into_iter()
         .take(n)
@@ -142,7 +159,7 @@ fn simulate(
     now: DateTime<Utc>,
     days: u32,
     now_plan: &crate::engine::plan::Plan,
-) -> (Vec<Planned>, Projection) {
+) -> (Vec<Planned>, Projection, Vec<Held>) {
     let tz = config.timezone;
     let today = local_date(tz, now);
     let end = now + Duration::days(days as i64);
@@ -158,8 +175,7 @@ fn simulate(
             .and_then(|n| n.expected_balance()),
         validity: ns.and_then(|n| n.validity_in(&number.plan, tz)),
         validity_estimated: false,
-        last_activity: ns
-            .and_then(|n| n.last_activity.or(n.first_seen))
+        last_activity: crate::engine::start::keep_alive_base(ns, number, tz)
             .map(|t| local_date(tz, t)),
         activity_estimated: false,
         last_fire: ns
@@ -180,7 +196,45 @@ fn simulate(
         sim.points.push((today, b));
     }
     let mut items = Vec::new();
+    let mut held: Vec<Held> = Vec::new();
     let mut taken: HashSet<(String, String)> = HashSet::new();
+    // Reminders already raised and still standing are money the person is asked for now
+    // (status shows them as due): counted in the projected balance, so that a low-balance
+    // rule does not plan the same top-up again, but not planned a second time.
+    if let Some(ns) = ns {
+        let mut open: Vec<_> = crate::engine::reminders::standing(ns, number)
+            .map(|(k, _)| {
+                (
+                    k.rule.to_string(),
+                    k.key.to_string(),
+                    k.amount_minor,
+                    k.currency,
+                )
+            })
+            .collect();
+        open.sort();
+        for (rule, key, amount, currency) in open {
+            if currency == number.currency
+                && let Some(b) = sim.balance.as_mut()
+            {
+                *b += amount;
+            }
+            sim.last_fire.insert(rule.clone(), now);
+            taken.insert((rule, key));
+        }
+    }
+    for b in now_plan.blocked.iter().filter(|b| b.number == number.id) {
+        if let crate::engine::plan::BlockReason::Budget { committed, budget } = b.reason {
+            held.push(Held {
+                number: number.id.clone(),
+                rule: b.rule.clone(),
+                at: now,
+                amount: b.amount,
+                spent: committed,
+                budget: Money::new(budget, b.amount.currency),
+            });
+        }
+    }
     let rules: Vec<_> = number.rules.iter().filter(|r| r.enabled).collect();
     let within_budget = |sim: &Sim, day: NaiveDate, amount: i64, mode: Mode| {
         mode == Mode::Remind
@@ -244,7 +298,8 @@ fn simulate(
                     let key = format!("{}:{month}", rule.id);
                     let known = ns.is_some_and(|n| n.key(&key).is_some())
                         || taken.contains(&(rule.id.clone(), key));
-                    (t > now && !known).then_some((t, false))
+                    let skipped = crate::engine::start::before_start(number, tz, t);
+                    (t > now && !known && !skipped).then_some((t, false))
                 }
                 Trigger::KeepAlive { every_days } => sim
                     .last_activity
@@ -271,7 +326,22 @@ fn simulate(
             let Some((at, estimated)) = fire_at else {
                 continue;
             };
-            if at > end || !within_budget(&sim, day, amount, mode) {
+            if at > end {
+                continue;
+            }
+            if !within_budget(&sim, day, amount, mode) {
+                if let Some(budget) = number.monthly_budget
+                    && !held.iter().any(|h| h.rule == rule.id)
+                {
+                    held.push(Held {
+                        number: number.id.clone(),
+                        rule: rule.id.clone(),
+                        at,
+                        amount: rule.amount,
+                        spent: sim.spent.get(&YearMonth::of(day)).copied().unwrap_or(0),
+                        budget,
+                    });
+                }
                 continue;
             }
             items.push(Planned {
@@ -295,5 +365,5 @@ fn simulate(
         currency: number.currency,
         points: sim.points,
     };
-    (items, projection)
+    (items, projection, held)
 }

@@ -160,9 +160,80 @@ pub struct Entry {
     pub note: Option<String>,
     pub validity_until: Option<NaiveDate>,
     pub flags: Vec<Flag>,
+    /// How a reminder ended, if it did (its `status` stays `Reminder`).
+    pub reminder_end: Option<ReminderEnd>,
+    /// Every attempt of a recharge, oldest first (empty for other kinds).
+    pub attempt_list: Vec<AttemptInfo>,
+}
+
+/// How a reminder ended: answered by a top-up (or, for keep-alive, an activity), or closed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReminderEnd {
+    Settled,
+    /// With the reason recorded (`rule_deleted`, `rule_now_auto`, `by_hand`, …).
+    Dismissed(String),
+}
+
+/// One attempt of a recharge, as history shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptInfo {
+    pub intent: String,
+    pub n: u32,
+    pub at: DateTime<Utc>,
+    /// `succeeded`, `failed` or `in_doubt`.
+    pub status: &'static str,
+    /// Whether a person (or a query) resolved it rather than the executor's answer.
+    pub resolved: bool,
+    pub reference: Option<String>,
+    pub error: Option<String>,
 }
 
 impl Entry {
+    /// The status every face shows and exports: a reminder that ended says how
+    /// (`settled`, `dismissed`), others their `EntryStatus`.
+    pub fn status_str(&self) -> Option<&'static str> {
+        match (&self.status, &self.reminder_end) {
+            (Some(EntryStatus::Reminder), Some(ReminderEnd::Settled)) => Some("settled"),
+            (Some(EntryStatus::Reminder), Some(ReminderEnd::Dismissed(_))) => Some("dismissed"),
+            (s, _) => s.map(|s| s.as_str()),
+        }
+    }
+
+    /// Lower-case words a text filter matches: status, each attempt's status and error,
+    /// rule, reference, note, error, kind and number.
+    pub fn search_text(&self) -> String {
+        let mut s = format!("{} {}", self.number, self.kind.as_str());
+        for part in [
+            self.status_str(),
+            self.rule.as_deref(),
+            self.reference.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.note.as_deref())
+        .chain(self.error.as_deref())
+        {
+            s.push(' ');
+            s.push_str(part);
+        }
+        if let Some(ReminderEnd::Dismissed(reason)) = &self.reminder_end {
+            s.push(' ');
+            s.push_str(reason);
+        }
+        for a in &self.attempt_list {
+            s.push_str(&format!(" attempt {} {}", a.n, a.status));
+            if let Some(e) = &a.error {
+                s.push(' ');
+                s.push_str(e);
+            }
+        }
+        for f in &self.flags {
+            s.push(' ');
+            s.push_str(f.as_str());
+        }
+        s.to_lowercase()
+    }
+
     /// Whether this entry moved money into the number (for totals and exports).
     pub fn is_spend(&self) -> bool {
         match self.kind {
@@ -275,7 +346,7 @@ impl History {
                 validity_until: *validity_until,
                 source: s(source),
             }),
-            EventBody::Activity { note } => Some(Row::Activity {
+            EventBody::Activity { note, .. } => Some(Row::Activity {
                 id: s(&e.id),
                 at,
                 number: s(&e.number),
@@ -374,7 +445,9 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 KeyStatus::Charged => EntryStatus::Succeeded,
                 KeyStatus::InDoubt => EntryStatus::InDoubt,
                 KeyStatus::Failed { .. } => EntryStatus::Failed,
-                KeyStatus::ReminderOpen | KeyStatus::ReminderSettled => EntryStatus::Reminder,
+                KeyStatus::ReminderOpen
+                | KeyStatus::ReminderSettled
+                | KeyStatus::ReminderDismissed => EntryStatus::Reminder,
                 KeyStatus::Expected => EntryStatus::Expected,
             };
             let succeeded = ks
@@ -433,6 +506,30 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 note: None,
                 validity_until: None,
                 flags,
+                reminder_end: match ks.status() {
+                    KeyStatus::ReminderSettled => Some(ReminderEnd::Settled),
+                    KeyStatus::ReminderDismissed => Some(ReminderEnd::Dismissed(
+                        ks.dismissed.as_deref().unwrap_or_default().to_string(),
+                    )),
+                    _ => None,
+                },
+                attempt_list: ks
+                    .attempts
+                    .iter()
+                    .map(|a| AttemptInfo {
+                        intent: a.intent.to_string(),
+                        n: a.n,
+                        at: a.at,
+                        status: match a.status() {
+                            AttemptStatus::Succeeded => "succeeded",
+                            AttemptStatus::Failed => "failed",
+                            AttemptStatus::InDoubt => "in_doubt",
+                        },
+                        resolved: a.resolved.is_some(),
+                        reference: a.reference.as_deref().map(str::to_string),
+                        error: a.error.as_deref().map(str::to_string),
+                    })
+                    .collect(),
             }
         }
         Row::Manual {
@@ -465,6 +562,8 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 note: note.clone(),
                 validity_until: None,
                 flags: flags_for(state, number, *check, config, now),
+                reminder_end: None,
+                attempt_list: Vec::new(),
             }
         }
         Row::Balance {
@@ -491,6 +590,8 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             note: (!source.is_empty()).then(|| source.clone()),
             validity_until: *validity_until,
             flags: Vec::new(),
+            reminder_end: None,
+            attempt_list: Vec::new(),
         },
         Row::Activity {
             id,
@@ -513,6 +614,8 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             note: note.clone(),
             validity_until: None,
             flags: Vec::new(),
+            reminder_end: None,
+            attempt_list: Vec::new(),
         },
         Row::Statement {
             id,
@@ -567,6 +670,8 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 }),
                 validity_until: None,
                 flags,
+                reminder_end: None,
+                attempt_list: Vec::new(),
             }
         }
         Row::Message {
@@ -592,6 +697,8 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             note: Some(format!("{source}: {text}")),
             validity_until: None,
             flags: Vec::new(),
+            reminder_end: None,
+            attempt_list: Vec::new(),
         },
     })
 }

@@ -84,7 +84,8 @@ pub fn current_key(
         Trigger::Monthly { day, at } => {
             let month = YearMonth::of(today);
             let due = monthly_due(tz, month, *day, *at);
-            (now >= due).then(|| (format!("{}:{month}", rule.id), due))
+            (now >= due && !crate::engine::start::before_start(number, tz, due))
+                .then(|| (format!("{}:{month}", rule.id), due))
         }
         Trigger::LowBalance { below, .. } => {
             let ns = ns?;
@@ -106,11 +107,9 @@ pub fn current_key(
             })
         }
         Trigger::KeepAlive { every_days } => {
-            let base = ns.and_then(|n| n.last_activity.or(n.first_seen));
-            let due_on: NaiveDate = match base {
-                Some(b) => add_days(local_date(tz, b), *every_days),
-                None => today,
-            };
+            // Nothing known about the number yet: nothing to count from, nothing due.
+            let base = crate::engine::start::keep_alive_base(ns, number, tz)?;
+            let due_on: NaiveDate = add_days(local_date(tz, base), *every_days);
             (today >= due_on).then(|| {
                 (
                     format!("{}:{}", rule.id, due_on.format("%Y-%m-%d")),
@@ -170,6 +169,12 @@ pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
     let mut out = Plan::default();
     for number in &config.numbers {
         let ns = state.number(&number.id);
+        // A number whose history is in another currency is never charged: its amounts
+        // would be re-priced (see `currency.rs`; the config is refused where it is read).
+        if ns.is_some_and(|n| crate::engine::currency::other_currency(n, number.currency).is_some())
+        {
+            continue;
+        }
         let mut committed = committed_this_month(ns, number, tz, now);
         for rule in number.rules.iter().filter(|r| r.enabled) {
             let Some((key, since)) = current_key(rule, number, ns, tz, now) else {
@@ -187,7 +192,7 @@ pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
                     (1, since)
                 }
                 Some((k, KeyStatus::Failed { attempts }))
-                    if attempts < MAX_ATTEMPTS && k.mode != Mode::External =>
+                    if attempts < MAX_ATTEMPTS && k.mode != Mode::External && !k.no_retry =>
                 {
                     let retry_at = k.last().map_or(now, |a| a.settled_at()) + retry_delay(attempts);
                     if now < retry_at {

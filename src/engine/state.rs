@@ -119,8 +119,13 @@ pub struct KeyState {
     pub amount_minor: i64,
     /// Almost always one; stored inline.
     pub attempts: SmallVec<[Attempt; 1]>,
-    /// The manual top-up that settled this reminder.
+    /// The manual top-up (or, for a keep-alive reminder, the activity) that settled it.
     pub settled_by: Option<Box<str>>,
+    /// Why this reminder was closed without a top-up (`rule_deleted`, `rule_now_auto`,
+    /// `by_hand`), if it was.
+    pub dismissed: Option<Box<str>>,
+    /// A failed charge the person said not to try again (`resolve … failed-final`).
+    pub no_retry: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +140,8 @@ pub enum KeyStatus {
     ReminderSettled,
     /// An external recharge nobody resolved: what became of it is `reconcile`'s to say.
     Expected,
+    /// A reminder closed without a top-up (see `KeyState::dismissed`).
+    ReminderDismissed,
 }
 
 impl KeyState {
@@ -151,6 +158,8 @@ impl KeyState {
         if self.mode == Mode::Remind {
             return if self.settled_by.is_some() {
                 KeyStatus::ReminderSettled
+            } else if self.dismissed.is_some() {
+                KeyStatus::ReminderDismissed
             } else {
                 KeyStatus::ReminderOpen
             };
@@ -422,6 +431,8 @@ impl NumberState {
             amount_minor,
             attempts: SmallVec::new(),
             settled_by: None,
+            dismissed: None,
+            no_retry: false,
         });
         let (keys, hasher) = (&self.keys, &self.hasher);
         self.key_index
@@ -604,7 +615,15 @@ impl State {
                     attempt.error = error.map(Into::into);
                 });
             }
-            EventBody::Resolved { intent, status, .. } => {
+            EventBody::Resolved {
+                intent,
+                status,
+                retry,
+                ..
+            } => {
+                if !retry && let Some((k, _)) = ns.intent_idx(intent.as_ref()) {
+                    ns.keys[k as usize].no_retry = true;
+                }
                 change_attempt(
                     ns,
                     &mut self.oddities,
@@ -617,6 +636,19 @@ impl State {
                     },
                 );
             }
+            EventBody::Dismissed { intent, reason, .. } => match ns.intent_idx(intent.as_ref()) {
+                Some((k, a)) => {
+                    let ks = &mut ns.keys[k as usize];
+                    if ks.settled_by.is_none() && ks.dismissed.is_none() {
+                        ks.dismissed = Some(reason.into());
+                    }
+                    ns.open_reminders.remove(&(k, a));
+                }
+                None => self.oddities.push(Oddity {
+                    event: id.into(),
+                    what: OddityKind::UnknownIntent(intent.into()),
+                }),
+            },
             EventBody::Manual {
                 amount_minor,
                 currency,
@@ -641,8 +673,15 @@ impl State {
                     by_rule,
                 );
             }
-            EventBody::Activity { .. } => {
+            EventBody::Activity { intent, .. } => {
                 ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
+                if let Some(i) = intent
+                    && let Some((k, a)) = ns.intent_idx(i.as_ref())
+                    && ns.keys[k as usize].status() == KeyStatus::ReminderOpen
+                {
+                    ns.keys[k as usize].settled_by = Some(id.into());
+                    ns.open_reminders.remove(&(k, a));
+                }
             }
             EventBody::Notified { event, key } => {
                 ns.notified.insert((event.into(), key.into()));

@@ -115,7 +115,7 @@ pub fn number_status(
     let validity = ns.and_then(|n| n.validity_in(&number.plan, tz));
     let inactive_on = match (
         number.plan.keep_alive_days,
-        ns.and_then(|n| n.last_activity.or(n.first_seen)),
+        crate::engine::start::keep_alive_base(ns, number, tz),
     ) {
         (Some(days), Some(last)) => Some(add_days(local_date(tz, last), days)),
         _ => None,
@@ -123,7 +123,7 @@ pub fn number_status(
     let days_left = |d: Option<NaiveDate>| d.map(|d| (d - today).num_days());
     let mut attention = Vec::new();
     let in_doubt = ns.map_or(0, |n| n.in_doubt_count());
-    let open_reminders = ns.map_or(0, |n| n.open_reminder_count());
+    let open_reminders = ns.map_or(0, |n| crate::engine::reminders::standing(n, number).count());
     if in_doubt > 0 {
         attention.push(Attention::InDoubt);
     }

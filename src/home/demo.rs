@@ -240,6 +240,7 @@ pub fn events(now: DateTime<Utc>) -> (Config, Vec<Event>) {
                     number: "giffgaff".into(),
                     body: EventBody::Activity {
                         note: Some("sent a text".into()),
+                        intent: None,
                     },
                     hk_adjust: 0,
                 },

@@ -5,6 +5,7 @@ pub mod event;
 pub mod modem;
 pub mod money;
 pub mod number;
+pub mod phone;
 pub mod rule;
 
 pub use event::{Event, EventBody, EventRef, OutcomeStatus, ResolvedStatus};

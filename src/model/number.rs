@@ -90,6 +90,10 @@ pub struct Number {
     pub reply_patterns: Vec<String>,
     /// The modem holding this SIM, for modem providers and keep-alive texts.
     pub modem: Option<Box<crate::model::modem::ModemMatch>>,
+    /// When the number was last used or topped up before baohao knew it (or the day it was
+    /// added): keep-alive counts from here until the log says more, and a monthly rule
+    /// whose day had passed in that month starts with the next one.
+    pub since: Option<chrono::NaiveDate>,
 }
 
 impl Number {
@@ -190,6 +194,8 @@ pub struct Config {
     pub refresh_minutes: u32,
     pub notify: Option<Notify>,
     pub deadline_days: DeadlineDays,
+    /// Whether text that leaves baohao (status table, notifications) masks phone numbers.
+    pub mask_numbers: bool,
     pub numbers: Vec<Number>,
     /// How `import --format csv` reads a statement baohao has no importer for.
     pub import_csv: Option<CsvMapping>,
@@ -214,6 +220,7 @@ impl Config {
             refresh_minutes: DEFAULT_REFRESH_MINUTES,
             notify: None,
             deadline_days: DeadlineDays::default(),
+            mask_numbers: true,
             numbers: Vec::new(),
             import_csv: None,
         }

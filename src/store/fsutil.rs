@@ -121,6 +121,27 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Writes an export (a CSV, a journal, a calendar) readable by its owner only: created
+/// 0600, and an existing regular file is narrowed to 0600 before the data goes in.
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    let meta = f.metadata()?;
+    if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    f.write_all(bytes)?;
+    if meta.is_file() {
+        f.sync_all()?;
+    }
+    Ok(())
+}
+
 /// Writes a new file that must not exist yet (0600), fsync'd.
 pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = OpenOptions::new()

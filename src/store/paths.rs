@@ -49,11 +49,17 @@ impl Paths {
     }
 
     fn locate(home: Option<&Path>) -> Result<Paths> {
-        if let Some(h) = home {
-            return Ok(Paths::in_home(h));
-        }
-        if let Some(h) = std::env::var_os("BAOHAO_HOME").filter(|h| !h.is_empty()) {
-            return Ok(Paths::in_home(Path::new(&h)));
+        let explicit = home.map(Path::to_path_buf).or_else(|| {
+            std::env::var_os("BAOHAO_HOME")
+                .filter(|h| !h.is_empty())
+                .map(std::path::PathBuf::from)
+        });
+        if let Some(h) = explicit {
+            // A home that is a file would otherwise surface as "File exists" much later.
+            if h.exists() && !h.is_dir() {
+                return Err(Error::input(tr!(T::HomeNotDir, h.display())));
+            }
+            return Ok(Paths::in_home(&h));
         }
         let config_dir = dirs::config_dir().ok_or_else(|| Error::input(tr!(T::NoConfigDir)))?;
         let data_dir = dirs::data_dir().ok_or_else(|| Error::input(tr!(T::NoConfigDir)))?;

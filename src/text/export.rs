@@ -44,7 +44,7 @@ pub fn csv_row(e: &Entry, tz: Tz) -> String {
         e.kind.as_str().to_string(),
         amount,
         e.currency.map(|c| c.code().to_string()).unwrap_or_default(),
-        e.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        outside(e.status_str().unwrap_or_default()),
         outside(e.rule.as_deref().unwrap_or_default()),
         outside(e.key.as_deref().unwrap_or_default()),
         e.attempts.map(|a| a.to_string()).unwrap_or_default(),

@@ -21,7 +21,11 @@ pub fn kind_label(k: EntryKind) -> String {
 /// The status a person reads: a reminder already answered by a top-up says "settled".
 pub fn entry_status_label(e: &Entry) -> String {
     match e.status {
-        Some(EntryStatus::Reminder) if e.reference.is_some() => tr!(T::StSettled),
+        Some(EntryStatus::Reminder) => match &e.reminder_end {
+            Some(crate::engine::ReminderEnd::Settled) => tr!(T::StSettled),
+            Some(crate::engine::ReminderEnd::Dismissed(_)) => tr!(T::StDismissed),
+            None => tr!(T::StReminder),
+        },
         Some(s) => status_label(s),
         None => String::new(),
     }

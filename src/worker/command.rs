@@ -22,6 +22,8 @@ pub struct Finished {
     /// The exit code, or `None` when a signal ended it (our timeout's SIGKILL included).
     pub code: Option<i32>,
     pub timed_out: bool,
+    /// Cut short because baohao itself was stopping (SIGTERM or SIGINT), not by the timeout.
+    pub stopped: bool,
     pub stdout: Vec<u8>,
     pub stdout_cut: bool,
     /// Cleaned: no control characters or escape sequences, at most 2 KiB.
@@ -30,12 +32,19 @@ pub struct Finished {
 
 impl Finished {
     pub fn success(&self) -> bool {
-        self.code == Some(0) && !self.timed_out
+        self.code == Some(0) && !self.cut_short()
+    }
+
+    /// Killed by baohao before it answered: by the timeout or by a shutdown.
+    pub fn cut_short(&self) -> bool {
+        self.timed_out || self.stopped
     }
 
     /// A short reason for a failed run, for people: the exit, and stderr's first line.
     pub fn reason(&self) -> String {
-        let what = if self.timed_out {
+        let what = if self.stopped {
+            tr!(T::CmdStopped)
+        } else if self.timed_out {
             tr!(T::CmdTimedOut)
         } else {
             match self.code {
@@ -194,19 +203,19 @@ pub async fn run_until(
             None => std::future::pending::<()>().await,
         }
     };
-    let (status, timed_out) = tokio::select! {
-        status = child.wait() => (status.ok(), false),
+    let (status, timed_out, stopped) = tokio::select! {
+        status = child.wait() => (status.ok(), false, false),
         _ = tokio::time::sleep_until(deadline) => {
             kill_group(pgid);
-            (child.wait().await.ok(), true)
+            (child.wait().await.ok(), true, false)
         }
         _ = stopping => {
             kill_group(pgid);
-            (child.wait().await.ok(), true)
+            (child.wait().await.ok(), false, true)
         }
     };
     // Whatever the child left running in its group goes too, so the pipes close.
-    if timed_out {
+    if timed_out || stopped {
         kill_group(pgid);
     }
     let (stdout, stdout_cut) = tokio::time::timeout(Duration::from_secs(2), out_task)
@@ -223,6 +232,7 @@ pub async fn run_until(
     Ok(Finished {
         code: status.and_then(|s| s.code()),
         timed_out,
+        stopped,
         stdout,
         stdout_cut,
         stderr,

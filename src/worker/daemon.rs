@@ -40,7 +40,7 @@ fn log_must_be_writable(paths: &Paths) -> Result<()> {
 
 pub fn daemon(paths: &Paths) -> Result<String> {
     let clock = Clock::from_env()?;
-    crate::store::config::load(paths)?;
+    crate::session::Session::open_state_only(paths.clone())?;
     let lock = WorkerLock::acquire_or_explain(&paths.worker_lock)?;
     log_must_be_writable(paths)?;
     let rt = runtime()?;
@@ -87,7 +87,7 @@ pub fn daemon(paths: &Paths) -> Result<String> {
 
 pub fn tick(paths: &Paths) -> Result<String> {
     let clock = Clock::from_env()?;
-    crate::store::config::load(paths)?;
+    crate::session::Session::open_state_only(paths.clone())?;
     let lock = match WorkerLock::try_acquire(&paths.worker_lock)? {
         Ok(l) => l,
         Err(holder) => {

@@ -73,7 +73,7 @@ fn reference(obj: &serde_json::Map<String, serde_json::Value>, field: &str) -> O
 
 /// The protocol's recharge answer: `{"status": "succeeded"|"failed", "reference": …, "error": …}`.
 pub fn parse_recharge(f: &Finished) -> Answer {
-    if f.timed_out {
+    if f.cut_short() {
         return Answer {
             status: OutcomeStatus::Unknown,
             reference: None,
@@ -124,7 +124,7 @@ pub async fn query(
     let f = command::run(spec, &env(number, "query", key, amount))
         .await
         .ok()?;
-    if f.timed_out {
+    if f.cut_short() {
         return None;
     }
     let obj = command::json_object(&f.stdout)?;
@@ -140,6 +140,7 @@ mod tests {
         Finished {
             code,
             timed_out,
+            stopped: false,
             stdout: stdout.as_bytes().to_vec(),
             stdout_cut: false,
             stderr: String::new(),

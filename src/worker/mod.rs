@@ -385,6 +385,7 @@ impl Worker {
     /// Runs every due intent: intent (checked and written under the lock) → executor → outcome.
     async fn run_due(&mut self, config: &Config) {
         let now = self.clock.now();
+        self.dismiss_stale(config, now);
         let p = plan(self.session.state(), config, now);
         for b in &p.blocked {
             if self.blocked_seen.insert((b.number.clone(), b.key.clone())) {
@@ -414,7 +415,14 @@ impl Worker {
                 continue;
             };
             // Check-then-append under the lock: if anyone wrote this key meanwhile, skip.
-            let template = self.event(&due.number, now, EventBody::Activity { note: None });
+            let template = self.event(
+                &due.number,
+                now,
+                EventBody::Activity {
+                    note: None,
+                    intent: None,
+                },
+            );
             let written = self.session.transact(|state| {
                 Ok(match intent_for(state, config, &due, now) {
                     Some(body) => {
@@ -494,6 +502,7 @@ impl Worker {
                     done,
                     EventBody::Activity {
                         note: Some(format!("keep-alive text ({})", due.key)),
+                        intent: None,
                     },
                 ));
             }
@@ -549,6 +558,31 @@ impl Worker {
         }
     }
 
+    /// Records the end of reminders whose rule was deleted or made automatic (readers
+    /// already ignore them; this puts the reason in the log). A second writer racing this
+    /// one only adds a harmless repeat.
+    fn dismiss_stale(&mut self, config: &Config, now: DateTime<Utc>) {
+        let stale = crate::engine::reminders::stale(self.session.state(), config);
+        if stale.is_empty() {
+            return;
+        }
+        let events = stale
+            .into_iter()
+            .map(|s| {
+                self.event(
+                    &s.number,
+                    now,
+                    EventBody::Dismissed {
+                        intent: s.intent,
+                        reason: s.reason.to_string(),
+                        note: None,
+                    },
+                )
+            })
+            .collect();
+        self.append(events);
+    }
+
     /// Asks command executors about in-doubt recharges (at most every 10 minutes each).
     async fn query_in_doubt(&mut self, config: &Config) {
         let now = self.clock.now();
@@ -598,6 +632,7 @@ impl Worker {
                         intent: intent.clone(),
                         status,
                         note,
+                        retry: true,
                     },
                 );
                 if self.append(vec![e]) {

@@ -35,7 +35,19 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
         let Some(ns) = state.number(&n.id) else {
             continue;
         };
+        // Notifications go to third parties: the whole number only if the config says so,
+        // wherever it appears (an executor's error may quote it).
+        let shown = if config.mask_numbers {
+            n.masked_msisdn()
+        } else {
+            n.msisdn.clone()
+        };
         let mut push = |event: NotifyEvent, key: String, message: String| {
+            let message = if config.mask_numbers {
+                mask_in(&message, &n.msisdn, &shown)
+            } else {
+                message
+            };
             if notify.events.contains(&event)
                 && !ns
                     .notified
@@ -49,12 +61,12 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
                 });
             }
         };
-        for (k, a) in ns.open_reminders() {
+        for (k, a) in crate::engine::reminders::standing(ns, n) {
             let amount = Money::new(k.amount_minor, k.currency).display();
             push(
                 NotifyEvent::ReminderDue,
                 a.intent.to_string(),
-                tr!(T::AlertReminder, n.label, n.msisdn, amount, k.rule),
+                tr!(T::AlertReminder, n.label, shown, amount, k.rule),
             );
         }
         for (k, a) in ns.in_doubt() {
@@ -106,9 +118,10 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
                 );
             }
         }
-        if let (Some(days), Some(last)) =
-            (n.plan.keep_alive_days, ns.last_activity.or(ns.first_seen))
-        {
+        if let (Some(days), Some(last)) = (
+            n.plan.keep_alive_days,
+            crate::engine::start::keep_alive_base(Some(ns), n, tz),
+        ) {
             let on = crate::engine::calendar::add_days(local_date(tz, last), days);
             let left = (on - today).num_days();
             if left <= config.deadline_days.warn as i64 {
@@ -162,4 +175,38 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
         }
     }
     out
+}
+
+/// `text` with every spelling of `msisdn` (with or without `+`, or its last 9+ digits, as a
+/// local form would show) replaced by `masked`.
+fn mask_in(text: &str, msisdn: &str, masked: &str) -> String {
+    let digits = msisdn.trim_start_matches('+');
+    let mut out = text.replace(msisdn, masked).replace(digits, masked);
+    // A local form (13800138000, 07700900123) ends with the national number.
+    if digits.len() > 9 {
+        for start in 1..=digits.len().saturating_sub(9) {
+            let tail = &digits[start..];
+            if out.contains(tail) {
+                out = out.replace(tail, masked);
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod mask_tests {
+    #[test]
+    fn every_spelling_of_the_number_is_masked() {
+        let m = "+86•••000";
+        for text in [
+            "refused +8613800138000",
+            "refused 8613800138000",
+            "refused 13800138000",
+        ] {
+            let out = super::mask_in(text, "+8613800138000", m);
+            assert_eq!(out, format!("refused {m}"), "{text}");
+        }
+    }
 }

@@ -60,7 +60,7 @@ pub async fn read(
 
 /// The protocol's balance answer: `{"balance": "12.34", "currency": "GBP", "validity_until": "2027-01-31"}`.
 pub fn parse_balance(f: &Finished, number: &Number) -> Result<Reading, String> {
-    if f.timed_out || f.code != Some(0) {
+    if f.cut_short() || f.code != Some(0) {
         return Err(f.reason());
     }
     let Some(obj) = command::json_object(&f.stdout) else {

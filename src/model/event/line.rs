@@ -73,12 +73,26 @@ impl Event {
                 intent,
                 status,
                 note,
+                retry,
             } => {
                 out.intent = Some(intent);
                 out.status = Some(status.as_str());
                 out.note = note.as_deref();
+                out.retry = (!retry).then_some(false);
             }
-            EventBody::Activity { note } => out.note = note.as_deref(),
+            EventBody::Activity { note, intent } => {
+                out.note = note.as_deref();
+                out.intent = intent.as_deref();
+            }
+            EventBody::Dismissed {
+                intent,
+                reason,
+                note,
+            } => {
+                out.intent = Some(intent);
+                out.reason = Some(reason);
+                out.note = note.as_deref();
+            }
             EventBody::Notified { event, key } => {
                 out.event = Some(event);
                 out.key = Some(key);
@@ -155,4 +169,8 @@ struct Out<'a> {
     text: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     refund_of: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry: Option<bool>,
 }

@@ -102,15 +102,25 @@ pub enum EventBody<S = String> {
         intent: S,
         status: ResolvedStatus,
         note: Option<S>,
+        /// `false` (written as `"retry": false`) when a failed charge must not be tried again
+        /// under its key; absent means `true`, so older logs and readers agree.
+        retry: bool,
     },
     Activity {
         note: Option<S>,
+        /// The keep-alive reminder this use answers (settles), if any.
+        intent: Option<S>,
+    },
+    /// baohao's extension: a reminder closed without a top-up (its rule was deleted or made
+    /// automatic, or the person dismissed it). Older readers skip the unknown type.
+    Dismissed {
+        intent: S,
+        /// `rule_deleted`, `rule_now_auto`, `by_hand` (open set: unknown reasons are kept).
+        reason: S,
+        note: Option<S>,
     },
     /// baohao's own extension: a notification was sent for `event` under `key` (sent once).
-    Notified {
-        event: S,
-        key: S,
-    },
+    Notified { event: S, key: S },
     /// A top-up seen in a record made elsewhere: a payment statement row or a carrier's
     /// text. `reference` (the line's `ref`) is the source's own id, or a hash of the row:
     /// importing the same record twice adds nothing. A refund names the order it undoes.
@@ -123,11 +133,7 @@ pub enum EventBody<S = String> {
         refund_of: Option<S>,
     },
     /// A text message (or USSD reply) baohao did not understand, kept for the person.
-    Message {
-        source: S,
-        from: Option<S>,
-        text: S,
-    },
+    Message { source: S, from: Option<S>, text: S },
 }
 
 impl<S> EventBody<S> {
@@ -139,6 +145,7 @@ impl<S> EventBody<S> {
             EventBody::Manual { .. } => "manual",
             EventBody::Resolved { .. } => "resolved",
             EventBody::Activity { .. } => "activity",
+            EventBody::Dismissed { .. } => "dismissed",
             EventBody::Notified { .. } => "notified",
             EventBody::Statement { .. } => "statement",
             EventBody::Message { .. } => "message",
@@ -151,7 +158,15 @@ impl<S> EventBody<S> {
 pub enum LineError {
     Json(String),
     Missing(&'static str),
-    Invalid { field: &'static str, value: String },
+    Invalid {
+        field: &'static str,
+        value: String,
+    },
+    /// Well-formed JSON with a value of the wrong type (`"amount_minor": "ten"`).
+    WrongType {
+        field: String,
+        detail: String,
+    },
 }
 
 impl std::fmt::Display for LineError {
@@ -161,6 +176,7 @@ impl std::fmt::Display for LineError {
             LineError::Json(e) => crate::tr!(T::LineJson, e),
             LineError::Missing(field) => crate::tr!(T::LineMissing, field),
             LineError::Invalid { field, value } => crate::tr!(T::LineInvalid, field, value),
+            LineError::WrongType { field, detail } => crate::tr!(T::LineWrongType, field, detail),
         };
         f.write_str(&s)
     }
@@ -228,12 +244,26 @@ impl<S: Into<String>> Event<S> {
                     intent,
                     status,
                     note,
+                    retry,
                 } => EventBody::Resolved {
                     intent: o(intent),
                     status,
                     note: oo(note),
+                    retry,
                 },
-                EventBody::Activity { note } => EventBody::Activity { note: oo(note) },
+                EventBody::Activity { note, intent } => EventBody::Activity {
+                    note: oo(note),
+                    intent: oo(intent),
+                },
+                EventBody::Dismissed {
+                    intent,
+                    reason,
+                    note,
+                } => EventBody::Dismissed {
+                    intent: o(intent),
+                    reason: o(reason),
+                    note: oo(note),
+                },
                 EventBody::Notified { event, key } => EventBody::Notified {
                     event: o(event),
                     key: o(key),
@@ -305,8 +335,27 @@ mod tests {
                 intent: "i1".into(),
                 status: ResolvedStatus::Failed,
                 note: None,
+                retry: true,
             },
-            EventBody::Activity { note: None },
+            EventBody::Resolved {
+                intent: "i1".into(),
+                status: ResolvedStatus::Failed,
+                note: Some("bank said no".into()),
+                retry: false,
+            },
+            EventBody::Activity {
+                note: None,
+                intent: None,
+            },
+            EventBody::Activity {
+                note: Some("call".into()),
+                intent: Some("i3".into()),
+            },
+            EventBody::Dismissed {
+                intent: "i3".into(),
+                reason: "rule_deleted".into(),
+                note: None,
+            },
             EventBody::Notified {
                 event: "in_doubt".into(),
                 key: "i1".into(),
@@ -415,7 +464,11 @@ mod tests {
                     note: n,
                     intent: i
                 }),
-            proptest::option::of(any_text()).prop_map(|note| EventBody::Activity { note }),
+            (
+                proptest::option::of(any_text()),
+                proptest::option::of(any_text())
+            )
+                .prop_map(|(note, intent)| EventBody::Activity { note, intent }),
             (
                 any_text(),
                 any_text(),
@@ -438,6 +491,28 @@ mod tests {
                 ),
             (any_text(), proptest::option::of(any_text()), any_text())
                 .prop_map(|(source, from, text)| EventBody::Message { source, from, text }),
+            (
+                any_text(),
+                any_text(),
+                proptest::option::of(any_text()),
+                any::<bool>()
+            )
+                .prop_map(|(intent, reason, note, retry)| {
+                    if retry {
+                        EventBody::Dismissed {
+                            intent,
+                            reason,
+                            note,
+                        }
+                    } else {
+                        EventBody::Resolved {
+                            intent,
+                            status: ResolvedStatus::Failed,
+                            note,
+                            retry,
+                        }
+                    }
+                }),
         ];
         (
             any_text(),
@@ -511,5 +586,13 @@ mod tests {
             Event::parse_line(b"{\"v\":1,"),
             Err(LineError::Json(_))
         ));
+        let e = Event::parse_line(
+            br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"manual","amount_minor":"ten","currency":"CNY"}"#,
+        );
+        assert!(
+            matches!(&e, Err(LineError::WrongType { field, .. }) if field == "amount_minor"),
+            "{e:?}"
+        );
+        assert!(e.unwrap_err().to_string().contains("amount_minor"));
     }
 }

@@ -83,6 +83,9 @@ struct Raw<'a> {
     text: Option<Text<'a>>,
     #[serde(borrow)]
     refund_of: Option<Text<'a>>,
+    #[serde(borrow)]
+    reason: Option<Text<'a>>,
+    retry: Option<bool>,
 }
 
 fn need<T>(v: Option<T>, field: &'static str) -> Result<T, LineError> {
@@ -269,7 +272,8 @@ impl<'a> Raw<'a> {
             "from" => &mut self.from,
             "text" => &mut self.text,
             "refund_of" => &mut self.refund_of,
-            "v" | "balance_minor" | "attempt" | "amount_minor" => return None,
+            "reason" => &mut self.reason,
+            "v" | "balance_minor" | "attempt" | "amount_minor" | "retry" => return None,
             _ => return Some(()),
         };
         if slot.is_some() {
@@ -289,16 +293,34 @@ impl<'a> Raw<'a> {
             "amount_minor" if self.amount_minor.is_none() => {
                 self.amount_minor = Some(v.parse().ok()?)
             }
-            "v" | "attempt" | "balance_minor" | "amount_minor" => return None,
+            "v" | "attempt" | "balance_minor" | "amount_minor" | "retry" => return None,
             "id" | "at" | "number" | "type" | "currency" | "validity_until" | "source" | "rule"
             | "key" | "mode" | "intent" | "status" | "reference" | "error" | "note" | "event"
-            | "ref" | "from" | "text" | "refund_of" => {
+            | "ref" | "from" | "text" | "refund_of" | "reason" => {
                 return None;
             }
             _ => {}
         }
         Some(())
     }
+}
+
+/// Why serde refused a line: broken JSON, or a field of the wrong type (named, found by a
+/// second, path-tracking pass that only runs for bad lines).
+fn line_error(line: &[u8], e: serde_json::Error) -> LineError {
+    if e.classify() != serde_json::error::Category::Data {
+        return LineError::Json(e.to_string());
+    }
+    let de = &mut serde_json::Deserializer::from_slice(line);
+    let field = match serde_path_to_error::deserialize::<_, Raw>(de) {
+        Err(pe) => pe.path().to_string(),
+        Ok(_) => String::new(),
+    };
+    let mut detail = e.to_string();
+    if let Some(i) = detail.rfind(" at line ") {
+        detail.truncate(i);
+    }
+    LineError::WrongType { field, detail }
 }
 
 /// Benchmarks only: the bare serde pass over a line, without building an event.
@@ -313,7 +335,7 @@ impl<'a> EventRef<'a> {
     pub fn parse_ref(line: &'a [u8]) -> Result<Option<EventRef<'a>>, LineError> {
         let raw = match fast_raw(line) {
             Some(raw) => raw,
-            None => serde_json::from_slice(line).map_err(|e| LineError::Json(e.to_string()))?,
+            None => serde_json::from_slice(line).map_err(|e| line_error(line, e))?,
         };
         Self::from_raw(raw)
     }
@@ -322,8 +344,7 @@ impl<'a> EventRef<'a> {
     /// tested against).
     #[doc(hidden)]
     pub fn parse_ref_serde(line: &'a [u8]) -> Result<Option<EventRef<'a>>, LineError> {
-        let raw: Raw<'a> =
-            serde_json::from_slice(line).map_err(|e| LineError::Json(e.to_string()))?;
+        let raw: Raw<'a> = serde_json::from_slice(line).map_err(|e| line_error(line, e))?;
         Self::from_raw(raw)
     }
 
@@ -398,9 +419,16 @@ impl<'a> EventRef<'a> {
                         value: status.into_owned(),
                     })?,
                     note: opt(raw.note),
+                    retry: raw.retry.unwrap_or(true),
                 }
             }
             "activity" => EventBody::Activity {
+                note: opt(raw.note),
+                intent: opt(raw.intent),
+            },
+            "dismissed" => EventBody::Dismissed {
+                intent: text(raw.intent, "intent")?,
+                reason: opt(raw.reason).unwrap_or(Cow::Borrowed("by_hand")),
                 note: opt(raw.note),
             },
             "notified" => EventBody::Notified {

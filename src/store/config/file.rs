@@ -56,6 +56,9 @@ pub struct FileConfig {
     pub deadline_days: Option<FileDeadlineDays>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<FileNotify>,
+    /// `false` shows whole phone numbers where text leaves baohao (status, notifications).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask_numbers: Option<bool>,
     #[serde(default)]
     pub numbers: Vec<FileNumber>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,6 +242,7 @@ pub fn to_file(c: &Config) -> FileConfig {
             timeout_secs: Some(n.command.timeout_secs),
             events: n.events.iter().map(|e| e.as_str().to_string()).collect(),
         }),
+        mask_numbers: (!c.mask_numbers).then_some(false),
         numbers: c.numbers.iter().map(number_to_file).collect(),
         import: c.import_csv.as_ref().map(|m| FileImport {
             csv: Some(FileCsvMapping {
@@ -369,7 +373,20 @@ pub fn action_to_file_sms(a: &SmsAction) -> FileSms {
 
 /// The config as the file holds it: pretty JSON, two-space indent, a final newline.
 pub fn render(c: &Config) -> String {
-    let mut s = serde_json::to_string_pretty(&to_file(c)).unwrap_or_default();
+    let mut value = serde_json::to_value(to_file(c)).unwrap_or_default();
+    // `since` is read beside serde (see `strict.rs`); it goes back after the number's fields.
+    if let Some(numbers) = value.get_mut("numbers").and_then(|v| v.as_array_mut()) {
+        for (v, n) in numbers.iter_mut().zip(&c.numbers) {
+            if let (Some(obj), Some(d)) = (v.as_object_mut(), n.since) {
+                let rules = obj.shift_remove("rules");
+                obj.insert("since".into(), d.format("%Y-%m-%d").to_string().into());
+                if let Some(r) = rules {
+                    obj.insert("rules".into(), r);
+                }
+            }
+        }
+    }
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
     s.push('\n');
     s
 }

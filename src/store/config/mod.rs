@@ -2,10 +2,13 @@
 //! atomic save that never overwrites a change another process made since it was read.
 
 mod file;
+mod history;
 mod locate;
+mod strict;
 mod validate;
 
 pub use file::*;
+pub use history::{check_save, history_problems};
 pub use locate::line_of_path;
 pub use validate::*;
 
@@ -76,6 +79,16 @@ pub fn problems_error(file: &Path, problems: &[Problem]) -> Error {
 /// Saves `config` if the file still holds what `expected` stamped (or is absent and
 /// `expected` is `None`). On a change by someone else: `ErrorKind::Conflict`, file untouched.
 pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<Stamp> {
+    save_as_written(paths, config, expected).map(|(stamp, _)| stamp)
+}
+
+/// [`save`], also returning the config as written (with each number's `since` filled in),
+/// which is what a face should hold from then on.
+pub fn save_as_written(
+    paths: &Paths,
+    config: &Config,
+    expected: Option<Stamp>,
+) -> Result<(Stamp, Config)> {
     paths.ensure_dirs()?;
     let lock = fsutil::open_regular(
         &paths.config_lock,
@@ -90,18 +103,41 @@ pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<S
     .map_err(|e| Error::io(T::WhatOpen, &paths.config_lock, &e))?;
     lock.lock()
         .map_err(|e| Error::io(T::WhatLock, &paths.config_lock, &e))?;
-    let current = match std::fs::read(&paths.config) {
-        Ok(b) => Some(Stamp::of(&b)),
+    let on_disk = match std::fs::read(&paths.config) {
+        Ok(b) => Some(b),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Error::io(T::WhatRead, &paths.config, &e)),
     };
+    let current = on_disk.as_deref().map(Stamp::of);
     if current != expected {
         return Err(Error::conflict(tr!(T::CfgConflict, paths.config.display())));
     }
-    let text = render(config);
+    // A number with history keeps its currency (the log decides what "history" is).
+    let before = on_disk.as_deref().and_then(|b| parse(b).ok());
+    check_save(paths, before.as_ref(), config)?;
+    let config = with_since(config, before.as_ref());
+    let text = render(&config);
     fsutil::write_atomic(&paths.config, text.as_bytes())
         .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
-    Ok(Stamp::of(text.as_bytes()))
+    Ok((Stamp::of(text.as_bytes()), config))
+}
+
+/// `config` with each number's `since`: kept from the file when the saver did not set it
+/// (a face that does not know the field must not drop it), and today for a number the
+/// file did not have (it was just added: counting starts now, see `engine::start`).
+fn with_since(config: &Config, before: Option<&Config>) -> Config {
+    let now = crate::clock::Clock::from_env()
+        .map(|c| c.now())
+        .unwrap_or_else(|_| chrono::Utc::now());
+    let today = crate::engine::calendar::local_date(config.timezone, now);
+    let mut out = config.clone();
+    for n in out.numbers.iter_mut().filter(|n| n.since.is_none()) {
+        n.since = match before.and_then(|b| b.number(&n.id)) {
+            Some(old) => old.since,
+            None => Some(today),
+        };
+    }
+    out
 }
 
 #[cfg(test)]
@@ -142,6 +178,29 @@ mod tests {
     }
 
     #[test]
+    fn since_and_mask_numbers_round_trip() {
+        let text = GOOD
+            .replace(
+                "\"carrier\": \"China Mobile\",",
+                "\"carrier\": \"China Mobile\", \"since\": \"2026-11-20\",",
+            )
+            .replace(
+                "\"refresh_minutes\": 60,",
+                "\"refresh_minutes\": 60, \"mask_numbers\": false,",
+            );
+        let c = parse(text.as_bytes()).unwrap();
+        assert_eq!(
+            c.numbers[0].since,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 20)
+        );
+        assert!(!c.mask_numbers);
+        let out = render(&c);
+        assert!(out.contains("\"since\": \"2026-11-20\""), "{out}");
+        assert_eq!(parse(out.as_bytes()).unwrap(), c);
+        assert!(parse(GOOD.as_bytes()).unwrap().mask_numbers);
+    }
+
+    #[test]
     fn unknown_field_is_named_with_its_path() {
         let bad = GOOD.replace("\"below\": \"5.00\"", "\"belw\": \"5.00\"");
         let p = problems(&bad);
@@ -156,7 +215,7 @@ mod tests {
     fn each_refusal_names_its_place() {
         let cases = [
             ("\"10.00\"", "\"10.005\"", "numbers[0].rules[0].amount"),
-            ("+8613800138000", "13800138000", "numbers[0].msisdn"),
+            ("+8613800138000", "+86 call me", "numbers[0].msisdn"),
             ("Asia/Shanghai", "Asia/Shangai", "timezone"),
             (
                 "\"day\": 5",
@@ -234,6 +293,64 @@ mod tests {
         file.numbers.push(file.numbers[0].clone());
         let text = serde_json::to_string(&file).unwrap();
         assert!(problems(&text).iter().any(|p| p.path == "numbers[1].id"));
+    }
+
+    #[test]
+    fn save_refuses_a_new_currency_for_a_number_with_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::in_home(dir.path());
+        std::fs::write(&paths.config, GOOD).unwrap();
+        let loaded = load(&paths).unwrap();
+        let mut c = loaded.config.clone();
+        c.numbers[0].currency = crate::model::Currency::new("JPY").unwrap();
+        // No history yet: the currency may change.
+        std::fs::write(&paths.log, "").unwrap();
+        let stamp = save(&paths, &c, Some(loaded.stamp)).unwrap();
+        // Once the log holds a CNY reading, going back to CNY is fine but JPY→KRW is not.
+        std::fs::write(
+            &paths.log,
+            "{\"v\":1,\"id\":\"b\",\"at\":\"2026-11-01T00:00:00Z\",\"number\":\"cmcc\",\"type\":\"balance\",\"balance_minor\":500,\"currency\":\"JPY\"}\n",
+        )
+        .unwrap();
+        let mut k = c.clone();
+        k.numbers[0].currency = crate::model::Currency::new("KRW").unwrap();
+        let err = save(&paths, &k, Some(stamp)).unwrap_err();
+        assert!(err.message.contains("keeps JPY"), "{}", err.message);
+        assert!(err.message.contains("new number"), "{}", err.message);
+        assert!(
+            std::fs::read_to_string(&paths.config)
+                .unwrap()
+                .contains("JPY")
+        );
+    }
+
+    #[test]
+    fn a_saved_new_number_starts_today_and_a_known_since_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::in_home(dir.path());
+        let text = GOOD.replace(
+            "\"carrier\": \"China Mobile\",",
+            "\"carrier\": \"China Mobile\", \"since\": \"2026-01-02\",",
+        );
+        std::fs::write(&paths.config, &text).unwrap();
+        let loaded = load(&paths).unwrap();
+        let mut c = loaded.config.clone();
+        // A face that does not know `since` drops it, and adds a number.
+        c.numbers[0].since = None;
+        let mut added = c.numbers[0].clone();
+        added.id = "new".into();
+        c.numbers.push(added);
+        let (_, written) = save_as_written(&paths, &c, Some(loaded.stamp)).unwrap();
+        let again = load(&paths).unwrap().config;
+        assert_eq!(again, written);
+        assert_eq!(
+            again.numbers[0].since,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+        );
+        assert!(
+            again.numbers[1].since.is_some(),
+            "a new number starts counting when added"
+        );
     }
 
     #[test]

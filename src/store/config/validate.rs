@@ -29,7 +29,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn at(path: impl Into<String>, message: impl Into<String>) -> Problem {
+    pub(super) fn at(path: impl Into<String>, message: impl Into<String>) -> Problem {
         Problem {
             path: path.into(),
             line: None,
@@ -71,30 +71,37 @@ pub fn system_timezone() -> (Option<String>, Tz) {
 
 /// Parses and validates config text. Every problem is returned, each with its path.
 pub fn parse(text: &[u8]) -> std::result::Result<Config, Vec<Problem>> {
-    let de = &mut serde_json::Deserializer::from_slice(text);
-    let file: FileConfig = match serde_path_to_error::deserialize(de) {
-        Ok(f) => f,
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let line = (inner.line() > 0).then_some(inner.line());
-            let mut message = inner.to_string();
-            // serde_json appends " at line L column C"; the line is reported separately.
-            if let Some(i) = message.rfind(" at line ") {
-                message.truncate(i);
-            }
-            return Err(vec![Problem {
-                path: if path == "." { String::new() } else { path },
-                line,
-                message,
-            }]);
-        }
-    };
-    validate(&file, text)
+    let mut problems = Vec::new();
+    let read = super::strict::read(text, &mut problems);
+    let config = read.and_then(|r| validate(r, &mut problems));
+    for p in &mut problems {
+        p.line = p.line.or_else(|| line_of_path(text, &p.path));
+    }
+    match config {
+        Some(c) if problems.is_empty() => Ok(c),
+        _ => Err(problems),
+    }
 }
 
-fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<Problem>> {
-    let mut problems = Vec::new();
+fn validate(read: super::strict::Read, problems: &mut Vec<Problem>) -> Option<Config> {
+    let numbers_read = read.numbers;
+    let file = read.top.as_ref();
+    let mut numbers = Vec::new();
+    let mut ids = HashSet::new();
+    for n in &numbers_read {
+        let here = format!("numbers[{}]", n.index);
+        if !ids.insert(n.file.id.as_str()) {
+            problems.push(Problem::at(
+                format!("{here}.id"),
+                tr!(T::CfgDuplicateId, n.file.id),
+            ));
+        }
+        if let Some(mut num) = validate_number(&n.file, &here, problems) {
+            num.since = n.since;
+            numbers.push(num);
+        }
+    }
+    let file = file?;
     if file.version != 1 {
         problems.push(Problem::at("version", tr!(T::CfgVersion, file.version)));
     }
@@ -152,42 +159,22 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
             Some(&n.program),
             Some(&n.args),
             n.timeout_secs.or(Some(10)),
-            &mut problems,
+            problems,
         );
         Notify { command, events }
     });
-    let mut ids = HashSet::new();
-    let mut numbers = Vec::new();
-    for (i, n) in file.numbers.iter().enumerate() {
-        let here = format!("numbers[{i}]");
-        if !ids.insert(n.id.as_str()) {
-            problems.push(Problem::at(
-                format!("{here}.id"),
-                tr!(T::CfgDuplicateId, n.id),
-            ));
-        }
-        if let Some(num) = validate_number(n, &here, &mut problems) {
-            numbers.push(num);
-        }
-    }
-    let import_csv = validate_import(file.import.as_ref(), &mut problems);
-    modems_distinct(file, &mut problems);
-    for p in &mut problems {
-        p.line = p.line.or_else(|| line_of_path(text, &p.path));
-    }
-    if problems.is_empty() {
-        Ok(Config {
-            import_csv,
-            timezone_name,
-            timezone,
-            refresh_minutes,
-            notify,
-            deadline_days,
-            numbers,
-        })
-    } else {
-        Err(problems)
-    }
+    let import_csv = validate_import(file.import.as_ref(), problems);
+    modems_distinct(&numbers_read, problems);
+    Some(Config {
+        import_csv,
+        timezone_name,
+        timezone,
+        refresh_minutes,
+        notify,
+        deadline_days,
+        mask_numbers: file.mask_numbers.unwrap_or(true),
+        numbers,
+    })
 }
 
 /// Validates one number on its own (presets, the TUI's forms).
@@ -211,13 +198,7 @@ pub fn is_slug(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// E.164: `+`, a non-zero country digit, 7 to 15 digits in all.
-pub fn is_e164(s: &str) -> bool {
-    let Some(d) = s.strip_prefix('+') else {
-        return false;
-    };
-    (7..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
-}
+pub use crate::model::phone::is_e164;
 
 fn money(path: &str, text: &str, currency: Currency, problems: &mut Vec<Problem>) -> Option<Money> {
     match Money::parse(text, currency) {
@@ -236,12 +217,6 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
     if n.label.trim().is_empty() || n.label.chars().any(char::is_control) {
         problems.push(Problem::at(format!("{here}.label"), tr!(T::CfgLabel)));
     }
-    if !is_e164(&n.msisdn) {
-        problems.push(Problem::at(
-            format!("{here}.msisdn"),
-            tr!(T::CfgMsisdn, n.msisdn),
-        ));
-    }
     let currency = match Currency::new(&n.currency) {
         Ok(c) => Some(c),
         Err(e) => {
@@ -249,6 +224,14 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             None
         }
     };
+    // A local number (`13800138000`) takes the country of the number's currency.
+    let msisdn = crate::model::phone::normalise(&n.msisdn, currency);
+    if msisdn.is_none() {
+        problems.push(Problem::at(
+            format!("{here}.msisdn"),
+            tr!(T::CfgMsisdn, n.msisdn),
+        ));
+    }
     let monthly_fee = match (&n.plan.monthly_fee, currency) {
         (Some(d), Some(c)) => money(&format!("{here}.plan.monthly_fee"), &d.0, c, problems),
         _ => None,
@@ -347,7 +330,7 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
     Some(Number {
         id: n.id.clone(),
         label: n.label.clone(),
-        msisdn: n.msisdn.clone(),
+        msisdn: msisdn.unwrap_or_else(|| n.msisdn.clone()),
         carrier: n.carrier.clone(),
         currency,
         plan: Plan {
@@ -360,6 +343,7 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
         provider,
         executor,
         rules,
+        since: None,
         modem: n
             .modem
             .as_ref()
@@ -538,12 +522,10 @@ fn sms_fields(path: &str, sms: &FileSms, problems: &mut Vec<Problem>) {
 }
 
 /// Two numbers must not match the same modem; `any` only when one number has a modem.
-fn modems_distinct(file: &FileConfig, problems: &mut Vec<Problem>) {
-    let with: Vec<(usize, &str)> = file
-        .numbers
+fn modems_distinct(numbers: &[super::strict::ReadNumber], problems: &mut Vec<Problem>) {
+    let with: Vec<(usize, &str)> = numbers
         .iter()
-        .enumerate()
-        .filter_map(|(i, n)| n.modem.as_ref().map(|m| (i, m.matches.trim())))
+        .filter_map(|n| n.file.modem.as_ref().map(|m| (n.index, m.matches.trim())))
         .collect();
     let mut seen = HashSet::new();
     for (i, m) in &with {
@@ -627,11 +609,22 @@ fn validate_rule(
         ));
     }
     validate_external(r, rp, mode, problems);
-    // A keep-alive text may leave its cost out; a recharge needs its amount.
+    // A keep-alive text may leave its cost out; a recharge needs its amount, and `-5` and
+    // `0` break the same rule and get the same sentence.
     let amount = if r.action.is_some() && r.amount.0.trim().is_empty() {
         Some(Money::new(0, currency))
     } else {
-        money(&format!("{rp}.amount"), &r.amount.0, currency, problems)
+        match Money::parse(&r.amount.0, currency) {
+            Ok(a) if a.minor > 0 => Some(a),
+            Ok(_) | Err(crate::model::MoneyError::Negative(_)) => {
+                problems.push(Problem::at(format!("{rp}.amount"), tr!(T::CfgZeroAmount)));
+                None
+            }
+            Err(e) => {
+                problems.push(Problem::at(format!("{rp}.amount"), e.to_string()));
+                None
+            }
+        }
     };
     let action = r.action.as_ref().map(|a| {
         let ap = format!("{rp}.action");
@@ -653,12 +646,6 @@ fn validate_rule(
             text: a.text.clone(),
         })
     });
-    if let Some(a) = amount
-        && a.minor == 0
-        && action.is_none()
-    {
-        problems.push(Problem::at(format!("{rp}.amount"), tr!(T::CfgZeroAmount)));
-    }
     if let Some(0) = r.max_per_month {
         problems.push(Problem::at(
             format!("{rp}.max_per_month"),
