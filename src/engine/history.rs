@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::engine::reconcile::{Verdict, reconcile};
+use crate::engine::reconcile::{Reconciliation, Verdict, reconcile};
 use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, State};
 use crate::engine::verify::Verification;
 use crate::model::{Config, Currency, Event, EventBody};
@@ -306,9 +306,10 @@ impl History {
     }
 
     pub fn entries(&self, config: &Config, now: DateTime<Utc>) -> Vec<Entry> {
+        let mut judged = Judged::default();
         self.rows
             .iter()
-            .filter_map(|r| self.entry(r, config, now))
+            .filter_map(|r| entry_judged(&self.state, r, config, now, &mut judged))
             .collect()
     }
 }
@@ -341,6 +342,36 @@ fn flags_for(
 }
 
 pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
+    entry_judged(state, row, config, now, &mut Judged::default())
+}
+
+/// Each number's reconciliation, judged once for a whole listing.
+#[derive(Default)]
+struct Judged(std::collections::HashMap<String, Reconciliation>);
+
+impl Judged {
+    fn of(
+        &mut self,
+        state: &State,
+        number: &str,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Option<&Reconciliation> {
+        if !self.0.contains_key(number) {
+            let r = reconcile(state.number(number)?, config.number(number), now);
+            self.0.insert(number.to_string(), r);
+        }
+        self.0.get(number)
+    }
+}
+
+fn entry_judged(
+    state: &State,
+    row: &Row,
+    config: &Config,
+    now: DateTime<Utc>,
+    judged: &mut Judged,
+) -> Option<Entry> {
     Some(match row {
         Row::Recharge { number, key } => {
             let ks = state.number(number)?.key(key)?;
@@ -363,7 +394,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             if ks.mode == crate::model::Mode::External {
                 let ns = state.number(number)?;
                 let index = ns.key_index_of_intent(&last.intent)?;
-                let r = reconcile(ns, config.number(number), now);
+                let r = judged.of(state, number, config, now)?;
                 if let Some(v) = r.key(index) {
                     match v.verdict {
                         Verdict::Verified | Verdict::Late => {
@@ -510,7 +541,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 if ev.refunded {
                     status = Some(EntryStatus::Refunded);
                 } else {
-                    let r = reconcile(ns, config.number(number), now);
+                    let r = judged.of(state, number, config, now)?;
                     let v = r.evidence.get(*i as usize)?;
                     if v.unexpected {
                         flags.push(Flag::Unexpected);

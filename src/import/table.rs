@@ -445,8 +445,7 @@ fn unusable(format: Format, status: &str, refund: bool) -> Option<String> {
         "已转账",
         "已支付",
     ];
-    if ok.contains(&status) || (status.starts_with("已退款") && status.contains('('))
-    {
+    if ok.contains(&status) || (status.starts_with("已退款") && status.contains('(')) {
         return None;
     }
     Some(status.to_string())
