@@ -307,6 +307,7 @@ fn an_external_rule_comes_due_as_an_external_intent_once() {
     let r = reconcile(
         h.state.number("cmcc").unwrap(),
         Some(&c.numbers[0]),
+        c.timezone,
         due() + Duration::hours(100),
     );
     assert_eq!(r.keys[0].verdict, Verdict::Missed);
@@ -342,4 +343,39 @@ fn an_external_rule_says_who_runs_it() {
         ),
         None
     );
+}
+
+#[test]
+fn a_catch_up_intent_still_finds_evidence_from_the_due_date() {
+    // The worker was down from the 1st to the 5th: the intent is late, the payment was not.
+    let mut t = Timeline { events: Vec::new() };
+    t.push(
+        due() + Duration::hours(96),
+        EventBody::Intent {
+            rule: "alipay".into(),
+            key: "alipay:2026-11".into(),
+            attempt: 1,
+            amount_minor: 5000,
+            currency: cny(),
+            mode: Mode::External,
+        },
+    );
+    t.statement(1, 5000, "A1");
+    let r = t.recharge(100);
+    assert_eq!(r.status, Some(EntryStatus::Succeeded));
+    assert_eq!(r.flags, vec![Flag::Verified]);
+    // Without evidence it is missed as soon as it is written: its window has passed.
+    let mut t = Timeline { events: Vec::new() };
+    t.push(
+        due() + Duration::hours(96),
+        EventBody::Intent {
+            rule: "alipay".into(),
+            key: "alipay:2026-11".into(),
+            attempt: 1,
+            amount_minor: 5000,
+            currency: cny(),
+            mode: Mode::External,
+        },
+    );
+    assert_eq!(t.recharge(97).status, Some(EntryStatus::Missed));
 }

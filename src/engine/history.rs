@@ -358,7 +358,12 @@ impl Judged {
         now: DateTime<Utc>,
     ) -> Option<&Reconciliation> {
         if !self.0.contains_key(number) {
-            let r = reconcile(state.number(number)?, config.number(number), now);
+            let r = reconcile(
+                state.number(number)?,
+                config.number(number),
+                state.tz(),
+                now,
+            );
             self.0.insert(number.to_string(), r);
         }
         self.0.get(number)
