@@ -237,7 +237,13 @@ impl World {
                     .filter(|a| a.status() == AttemptStatus::Succeeded)
                     .count();
                 if ks.mode == Mode::External {
-                    prop_assert_eq!(ks.attempts.len(), 1, "{} {}: an external key expected twice", id, ks.key);
+                    prop_assert_eq!(
+                        ks.attempts.len(),
+                        1,
+                        "{} {}: an external key expected twice",
+                        id,
+                        ks.key
+                    );
                 }
                 prop_assert!(
                     succeeded <= 1,

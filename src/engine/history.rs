@@ -264,8 +264,7 @@ impl History {
                 text,
                 refund_of,
             } => {
-                let known =
-                    ns.is_some_and(|n| n.has_evidence(source.as_ref(), reference.as_ref()));
+                let known = ns.is_some_and(|n| n.has_evidence(source.as_ref(), reference.as_ref()));
                 (!known || refund_of.is_some()).then(|| Row::Statement {
                     id: s(&e.id),
                     at,
