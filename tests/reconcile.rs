@@ -379,3 +379,39 @@ fn a_catch_up_intent_still_finds_evidence_from_the_due_date() {
     );
     assert_eq!(t.recharge(97).status, Some(EntryStatus::Missed));
 }
+
+#[test]
+fn an_evidenced_recharge_is_money_in_once() {
+    let spent = |t: &Timeline, hours: i64| -> i64 {
+        t.entries(hours)
+            .iter()
+            .filter(|e| e.is_spend())
+            .filter_map(|e| e.amount_minor)
+            .sum()
+    };
+    let mut t = Timeline::new();
+    t.statement(1, 5000, "A1");
+    assert_eq!(spent(&t, 100), 5000);
+    let state_spend: i64 = t
+        .history()
+        .state
+        .number("cmcc")
+        .unwrap()
+        .spend()
+        .values()
+        .sum();
+    assert_eq!(state_spend, 5000);
+    // Resolved by hand with no statement: the recharge itself is the money.
+    let mut t = Timeline::new();
+    t.push(
+        due() + Duration::hours(50),
+        EventBody::Resolved {
+            intent: "e0".into(),
+            status: ResolvedStatus::Succeeded,
+            note: None,
+        },
+    );
+    assert_eq!(spent(&t, 100), 5000);
+    // Missed: nothing went in.
+    assert_eq!(spent(&Timeline::new(), 100), 0);
+}

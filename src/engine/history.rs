@@ -160,21 +160,15 @@ pub struct Entry {
     pub note: Option<String>,
     pub validity_until: Option<NaiveDate>,
     pub flags: Vec<Flag>,
+    /// Money went into the number by this entry (an evidenced external recharge is not:
+    /// its statement row is, so the money counts once).
+    pub money_in: bool,
 }
 
 impl Entry {
     /// Whether this entry moved money into the number (for totals and exports).
     pub fn is_spend(&self) -> bool {
-        match self.kind {
-            EntryKind::Manual => true,
-            EntryKind::Recharge => self.status == Some(EntryStatus::Succeeded),
-            // A payment record is money in; a carrier's text only confirms it.
-            EntryKind::Statement => {
-                self.status == Some(EntryStatus::Succeeded)
-                    && !self.note.as_deref().is_some_and(|n| n.starts_with("sms:"))
-            }
-            _ => false,
-        }
+        self.money_in
     }
 
     pub fn has(&self, f: Flag) -> bool {
@@ -439,6 +433,9 @@ fn entry_judged(
                 error: last.error.as_deref().map(str::to_string),
                 note: None,
                 validity_until: None,
+                money_in: status == EntryStatus::Succeeded
+                    && (ks.mode != crate::model::Mode::External
+                        || ks.status() == KeyStatus::Charged),
                 flags,
             }
         }
@@ -472,6 +469,7 @@ fn entry_judged(
                 note: note.clone(),
                 validity_until: None,
                 flags: flags_for(state, number, *check, config, now),
+                money_in: true,
             }
         }
         Row::Balance {
@@ -498,6 +496,7 @@ fn entry_judged(
             note: (!source.is_empty()).then(|| source.clone()),
             validity_until: *validity_until,
             flags: Vec::new(),
+            money_in: false,
         },
         Row::Activity {
             id,
@@ -520,6 +519,7 @@ fn entry_judged(
             note: note.clone(),
             validity_until: None,
             flags: Vec::new(),
+            money_in: false,
         },
         Row::Statement {
             id,
@@ -573,6 +573,7 @@ fn entry_judged(
                     None => format!("{source}: {text}"),
                 }),
                 validity_until: None,
+                money_in: status == Some(EntryStatus::Succeeded) && source != "sms",
                 flags,
             }
         }
@@ -599,6 +600,7 @@ fn entry_judged(
             note: Some(format!("{source}: {text}")),
             validity_until: None,
             flags: Vec::new(),
+            money_in: false,
         },
     })
 }
