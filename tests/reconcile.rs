@@ -415,3 +415,45 @@ fn an_evidenced_recharge_is_money_in_once() {
     // Missed: nothing went in.
     assert_eq!(spent(&Timeline::new(), 100), 0);
 }
+
+#[test]
+fn a_carrier_text_for_the_same_money_corroborates_a_statement_row() {
+    let mut t = Timeline::new();
+    t.statement(1, 5000, "A1");
+    t.push(
+        due() + Duration::hours(1),
+        EventBody::Statement {
+            source: "sms".into(),
+            reference: "h1".into(),
+            amount_minor: 5000,
+            currency: cny(),
+            text: "充值50.00元已到账".into(),
+            refund_of: None,
+        },
+    );
+    let r = t.recharge(100);
+    assert_eq!(r.flags, vec![Flag::Verified]);
+    let s = t.statements(100);
+    assert_eq!(s.len(), 2);
+    assert!(s.iter().all(|e| e.flags.is_empty()), "{s:?}");
+    // Two texts and one row: the second text is a second charge.
+    t.push(
+        due() + Duration::hours(2),
+        EventBody::Statement {
+            source: "sms".into(),
+            reference: "h2".into(),
+            amount_minor: 5000,
+            currency: cny(),
+            text: "充值50.00元已到账".into(),
+            refund_of: None,
+        },
+    );
+    assert!(t.recharge(100).has(Flag::PossibleDuplicate));
+    let s = t.statements(100);
+    let flagged: Vec<bool> = s.iter().map(|e| e.has(Flag::PossibleDuplicate)).collect();
+    assert_eq!(
+        flagged,
+        vec![false, true, true],
+        "the two texts, not the row"
+    );
+}

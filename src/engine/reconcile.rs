@@ -182,14 +182,27 @@ pub fn reconcile(
             verdict.verdict = Verdict::Verified;
             verdict.reference = Some(ns.evidence[i].reference.to_string());
             // A second record from the same source for the same money: charged twice?
-            let source = &ns.evidence[i].source;
+            // Every other record of the same money in the window belongs here too. Records
+            // from different sources corroborate each other (the carrier's text for the
+            // Alipay row); two from one source are two charges.
+            let mut picked = vec![i];
             for &j in &order {
                 let ev = &ns.evidence[j];
-                if !taken[j] && in_window(ev) && fits(ev, ks) && ev.source == *source {
+                if !taken[j] && in_window(ev) && fits(ev, ks) {
                     taken[j] = true;
                     out.evidence[j].key = Some(k);
+                    picked.push(j);
+                }
+            }
+            for &j in &picked {
+                let source = &ns.evidence[j].source;
+                if picked
+                    .iter()
+                    .filter(|&&x| ns.evidence[x].source == *source)
+                    .count()
+                    > 1
+                {
                     out.evidence[j].possible_duplicate = true;
-                    out.evidence[i].possible_duplicate = true;
                     verdict.possible_duplicate = true;
                 }
             }
