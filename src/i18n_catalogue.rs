@@ -75,6 +75,10 @@ catalogue! {
     WhatOpen => "open", "打开";
     WhatLock => "lock", "锁定";
     NoConfigDir => "cannot tell where your config directory is; pass --home DIR or set BAOHAO_HOME", "无法确定配置目录；请使用 --home DIR 或设置 BAOHAO_HOME";
+    NotRegularFile => "it is not a regular file (a symbolic link, FIFO or device); baohao only uses regular files it owns", "它不是普通文件（而是符号链接、FIFO 或设备）；baohao 只使用属于自己的普通文件";
+    HomeNotOwned => "{0} belongs to another user (uid {1}); baohao keeps its files only in a directory you own", "{0} 属于其他用户（uid {1}）；baohao 只把文件放在你自己的目录里";
+    HomeOpen => "{0} can be written by other users (mode {1}); run `chmod go-w {0}` first", "{0} 可被其他用户写入（权限 {1}）；请先运行 `chmod go-w {0}`";
+    OutcomeNotWritten => "The recharge of {1} for {0} ran ({2}), but its outcome could not be written to the log ({3}); it is in doubt: check with the carrier and resolve it.", "已为 {0} 执行 {1} 的充值（{2}），但结果未能写入日志（{3}）；结果待确认：请向运营商核实后确认。";
     NoConfig => "there is no config at {0}; run `baohao init` to write one (or try `baohao --demo`)", "{0} 处没有配置文件；运行 `baohao init` 创建（或试试 `baohao --demo`）";
     // ---- config
     CfgVersion => "version {0} is not supported (this baohao reads version 1)", "不支持版本 {0}（本程序读取版本 1）";
@@ -282,6 +286,7 @@ catalogue! {
     TuiDiscarded => "Edits discarded.", "已放弃修改。";
     TuiDeletedNumber => "Deleted number {0}; its history stays in the log.", "已删除号码 {0}；其记录仍保留在日志中。";
     TuiDeletedRule => "Deleted rule {0} of {1}.", "已删除 {1} 的规则 {0}。";
+    TuiRuleGone => "Rule {0} of {1} was deleted by another program meanwhile; nothing was saved.", "规则 {0}（{1}）已被其他程序删除；未保存任何内容。";
     TuiAddedNumber => "Added {0}.", "已添加 {0}。";
     TuiSavedNumber => "Saved {0}.", "已保存 {0}。";
     TuiSavedRule => "Saved: {0}.", "已保存：{0}。";

@@ -181,6 +181,8 @@ impl Entry {
 pub struct History {
     pub state: State,
     pub rows: Vec<Row>,
+    /// Whether rows are recorded at all (the worker and `status` need only the state).
+    keep_rows: bool,
 }
 
 impl History {
@@ -188,6 +190,25 @@ impl History {
         History {
             state,
             rows: Vec::new(),
+            keep_rows: true,
+        }
+    }
+
+    /// A history that folds the state only and records no rows.
+    pub fn state_only(state: State) -> History {
+        History {
+            state,
+            rows: Vec::new(),
+            keep_rows: false,
+        }
+    }
+
+    /// An empty history of the same kind, for a replay from the start.
+    pub fn fresh(&self, state: State) -> History {
+        History {
+            state,
+            rows: Vec::new(),
+            keep_rows: self.keep_rows,
         }
     }
 
@@ -201,6 +222,10 @@ impl History {
 
     /// Folds `e` into the state and records its row, if it makes one.
     pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
+        if !self.keep_rows {
+            self.state.apply_event(e);
+            return;
+        }
         let s = |v: &S| v.as_ref().to_string();
         let so = |v: &Option<S>| v.as_ref().map(|v| v.as_ref().to_string());
         let at = e.at.with_timezone(&Utc);

@@ -264,3 +264,26 @@ pub fn day_start() -> NaiveTime {
 pub fn on_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     local_instant(tz, date, day_start())
 }
+
+/// The due → intent step, pure: if `due` is still due in `state` at `now` (nobody wrote
+/// its key or attempt meanwhile), the intent to append for it. The worker calls this
+/// under the log lock after catching up; the property tests call it directly.
+pub fn intent_for(
+    state: &State,
+    config: &Config,
+    due: &Due,
+    now: DateTime<Utc>,
+) -> Option<crate::model::EventBody> {
+    let still = plan(state, config, now)
+        .due
+        .iter()
+        .any(|d| d.number == due.number && d.key == due.key && d.attempt == due.attempt);
+    still.then(|| crate::model::EventBody::Intent {
+        rule: due.rule.clone(),
+        key: due.key.clone(),
+        attempt: due.attempt,
+        amount_minor: due.amount.minor,
+        currency: due.amount.currency,
+        mode: due.mode,
+    })
+}

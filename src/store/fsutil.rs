@@ -17,14 +17,83 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
         .create(dir)
 }
 
-/// Opens (creating with 0600) a file for appending and reading.
+/// Opens (creating with 0600) a file for appending and reading; never through a symlink,
+/// never anything but a regular file.
 pub fn open_private_append(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(path)
+    open_regular(
+        path,
+        OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .mode(0o600),
+        false,
+    )
+}
+
+/// Why a path was refused: it is a symlink (where one is not followed), a FIFO, a device…
+pub fn not_regular() -> io::Error {
+    io::Error::other(crate::tr!(crate::i18n::T::NotRegularFile))
+}
+
+/// Opens `path` with `opts`, refusing anything but a regular file: a FIFO does not block
+/// the open, a device is never read, and unless `follow` a symlink is not followed.
+pub fn open_regular(path: &Path, opts: &mut OpenOptions, follow: bool) -> io::Result<File> {
+    use nix::libc;
+    let mut flags = libc::O_NONBLOCK | libc::O_CLOEXEC;
+    if !follow {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file = opts.custom_flags(flags).open(path).map_err(|e| {
+        match e.raw_os_error() {
+            // ELOOP: a symlink under O_NOFOLLOW; ENXIO: a FIFO nobody reads.
+            Some(libc::ELOOP) | Some(libc::ENXIO) => not_regular(),
+            _ => e,
+        }
+    })?;
+    if !file.metadata()?.file_type().is_file() {
+        return Err(not_regular());
+    }
+    // Back to blocking I/O (it only mattered for the open of a FIFO).
+    let fl = nix::fcntl::fcntl(&file, nix::fcntl::FcntlArg::F_GETFL).map_err(io::Error::from)?;
+    let fl = nix::fcntl::OFlag::from_bits_truncate(fl) & !nix::fcntl::OFlag::O_NONBLOCK;
+    nix::fcntl::fcntl(&file, nix::fcntl::FcntlArg::F_SETFL(fl)).map_err(io::Error::from)?;
+    Ok(file)
+}
+
+/// Reads a whole file that must be regular (following a symlink when `follow`).
+pub fn read_regular(path: &Path, follow: bool) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut f = open_regular(path, OpenOptions::new().read(true), follow)?;
+    let mut out = Vec::new();
+    f.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// Refuses a directory that another user owns or that others may write: whoever can
+/// write there can swap baohao's files under it. A missing directory is fine (it will be
+/// created 0700).
+pub fn check_private_dir(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = fs::metadata(dir) else {
+        return Ok(());
+    };
+    let me = nix::unistd::geteuid().as_raw();
+    if meta.uid() != me {
+        return Err(crate::tr!(
+            crate::i18n::T::HomeNotOwned,
+            dir.display(),
+            meta.uid()
+        ));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(crate::tr!(
+            crate::i18n::T::HomeOpen,
+            dir.display(),
+            format!("{:o}", meta.mode() & 0o7777)
+        ));
+    }
+    Ok(())
 }
 
 /// Replaces `path` with `bytes` so that a crash leaves either the old or the new file:

@@ -29,14 +29,17 @@ fn open(path: &Path) -> Result<File> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fsutil::create_private_dir(dir).map_err(|e| Error::io(T::WhatCreate, dir, &e))?;
     }
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| Error::io(T::WhatOpen, path, &e))
+    fsutil::open_regular(
+        path,
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600),
+        false,
+    )
+    .map_err(|e| Error::io(T::WhatOpen, path, &e))
 }
 
 fn read_pid(file: &mut File) -> Option<u32> {
@@ -77,7 +80,7 @@ impl WorkerLock {
 
     /// Who holds the lock now, without taking it for long.
     pub fn holder(path: &Path) -> Holder {
-        let Ok(mut file) = File::open(path) else {
+        let Ok(mut file) = fsutil::open_regular(path, OpenOptions::new().read(true), false) else {
             return Holder::Free;
         };
         match file.try_lock_shared() {

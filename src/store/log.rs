@@ -3,7 +3,7 @@
 //! except that an incomplete last line (a torn write) is cut off before the next append.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -71,7 +71,7 @@ impl Log {
 
     /// [`Log::scan`] with events borrowing from each line (replay without copies).
     pub fn scan_ref(&self, from: Cursor, f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
-        match File::open(&self.path) {
+        match fsutil::open_regular(&self.path, std::fs::OpenOptions::new().read(true), false) {
             Ok(file) => scan_file(&file, from, f),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Scan {
                 cursor: from,
@@ -79,6 +79,16 @@ impl Log {
             }),
             Err(e) => Err(e),
         }
+    }
+
+    /// Opens the log for appending (creating it if missing) and closes it again: fails
+    /// at once, with the reason, where a later append would fail (a symlink, FIFO, device,
+    /// a directory, no permission).
+    pub fn check_writable(&self) -> io::Result<()> {
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fsutil::create_private_dir(dir)?;
+        }
+        fsutil::open_private_append(&self.path).map(drop)
     }
 
     /// Reads the whole log into memory (small logs, tests and exports).
@@ -176,10 +186,12 @@ impl Txn<'_> {
         if events.is_empty() {
             return Ok(());
         }
-        if let Some(torn) = cut_torn_tail(self.file)? {
-            self.torn = Some(torn);
+        let mut buf = Vec::with_capacity(events.len() * 200 + 1);
+        match mend_tail(self.file)? {
+            Tail::Whole => {}
+            Tail::Unterminated => buf.push(b'\n'),
+            Tail::Cut(torn) => self.torn = Some(torn),
         }
-        let mut buf = Vec::with_capacity(events.len() * 200);
         for e in events {
             buf.extend_from_slice(e.to_line().as_bytes());
             buf.push(b'\n');
@@ -191,16 +203,35 @@ impl Txn<'_> {
     }
 }
 
-/// If the file does not end in a newline, truncates it just after the last one.
-fn cut_torn_tail(file: &File) -> io::Result<Option<LogProblem>> {
+/// The end of the log before an append.
+enum Tail {
+    /// Empty, or ends in a newline.
+    Whole,
+    /// The last line is a complete JSON object without its newline (an outside edit): kept,
+    /// the newline goes in front of the next append.
+    Unterminated,
+    /// The last line was not complete (a torn write): cut off.
+    Cut(LogProblem),
+}
+
+/// True for a last line that is kept although its newline is missing: a whole JSON object.
+fn is_complete_line(line: &[u8]) -> bool {
+    let body = line.strip_suffix(b"\r").unwrap_or(line);
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+}
+
+/// If the file does not end in a newline: keeps a complete last line (the caller adds the
+/// newline) or truncates just after the last newline.
+fn mend_tail(file: &File) -> io::Result<Tail> {
     let len = file.metadata()?.len();
     if len == 0 {
-        return Ok(None);
+        return Ok(Tail::Whole);
     }
     let mut last = [0u8; 1];
     file.read_exact_at(&mut last, len - 1)?;
     if last[0] == b'\n' {
-        return Ok(None);
+        return Ok(Tail::Whole);
     }
     // Find the last newline, reading backwards in chunks.
     let mut end = len;
@@ -216,27 +247,39 @@ fn cut_torn_tail(file: &File) -> io::Result<Option<LogProblem>> {
         }
         end = start;
     }
+    // A tail longer than any line baohao writes is not worth reading whole to judge.
+    if len - keep <= 16 << 20 {
+        let mut tail = vec![0u8; (len - keep) as usize];
+        file.read_exact_at(&mut tail, keep)?;
+        if is_complete_line(&tail) {
+            return Ok(Tail::Unterminated);
+        }
+    }
     let lines = count_newlines(file, keep)?;
     file.set_len(keep)?;
     file.sync_data()?;
-    Ok(Some(LogProblem::TornTail {
+    Ok(Tail::Cut(LogProblem::TornTail {
         line: lines + 1,
         bytes: len - keep,
     }))
 }
 
+/// Newlines in the first `upto` bytes, read by position: the file's own offset may be
+/// anywhere (a scan under the same lock moves it), so it is not used.
 fn count_newlines(file: &File, upto: u64) -> io::Result<usize> {
-    let mut r = BufReader::with_capacity(256 * 1024, file.take(upto));
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut at = 0u64;
     let mut n = 0;
-    loop {
-        let buf = r.fill_buf()?;
-        if buf.is_empty() {
-            return Ok(n);
+    while at < upto {
+        let want = (upto - at).min(buf.len() as u64) as usize;
+        let got = file.read_at(&mut buf[..want], at)?;
+        if got == 0 {
+            break;
         }
-        n += buf.iter().filter(|&&b| b == b'\n').count();
-        let l = buf.len();
-        r.consume(l);
+        n += memchr::memchr_iter(b'\n', &buf[..got]).count();
+        at += got as u64;
     }
+    Ok(n)
 }
 
 fn scan_file(file: &File, from: Cursor, mut f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
@@ -252,7 +295,11 @@ fn scan_file(file: &File, from: Cursor, mut f: impl FnMut(EventRef<'_>)) -> io::
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
-            if !carry.is_empty() {
+            if !carry.is_empty() && is_complete_line(&carry) {
+                // A whole line missing only its newline: read like any other; the next
+                // append adds the newline, so the cursor already counts it.
+                take_line(&carry, &mut scan, &mut f);
+            } else if !carry.is_empty() {
                 scan.problems.push(LogProblem::TornTail {
                     line: scan.cursor.line + 1,
                     bytes: carry.len() as u64,
@@ -370,6 +417,81 @@ mod tests {
             ["a", "b", "d"]
         );
         assert!(scan.problems.is_empty());
+    }
+
+    #[test]
+    fn a_complete_last_line_without_its_newline_is_kept_not_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::new(dir.path().join("log.jsonl"));
+        log.append(&[ev("a")]).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
+        // An outside edit: a whole entry, then a whole JSON object that is no entry.
+        f.write_all(ev("b").to_line().as_bytes()).unwrap();
+        let (events, scan) = log.read_all().unwrap();
+        assert_eq!(events.len(), 2);
+        assert!(scan.problems.is_empty(), "{:?}", scan.problems);
+        assert_eq!(scan.cursor.line, 2);
+        assert_eq!(log.append(&[ev("c")]).unwrap(), None);
+        let (events, scan) = log.read_all().unwrap();
+        let ids: Vec<_> = events.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert!(scan.problems.is_empty());
+        // A tail reader that stopped after the unterminated line resumes exactly.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
+        f.write_all(br#"{"v":1,"not":"an entry"}"#).unwrap();
+        let at = log.scan(Cursor::default(), |_| {}).unwrap();
+        assert!(matches!(
+            at.problems[..],
+            [LogProblem::BadLine { line: 4, .. }]
+        ));
+        log.append(&[ev("d")]).unwrap();
+        let mut seen = Vec::new();
+        log.scan(at.cursor, |e| seen.push(e.id)).unwrap();
+        assert_eq!(seen, ["d"]);
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        assert_eq!(text.lines().count(), 5);
+        assert!(text.contains("\"an entry\"}\n"));
+    }
+
+    #[test]
+    fn the_writer_names_the_same_torn_line_as_the_readers() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::new(dir.path().join("log.jsonl"));
+        let many: Vec<Event> = (0..20).map(|i| ev(&format!("e{i}"))).collect();
+        log.append(&many).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
+        f.write_all(br#"{"v":1,"id":"torn","at":"#).unwrap();
+        let (_, scan) = log.read_all().unwrap();
+        assert!(matches!(
+            scan.problems[..],
+            [LogProblem::TornTail { line: 21, .. }]
+        ));
+        // As the worker does it: catch up under the lock, then append.
+        let (_, torn) = log
+            .transact(|txn| {
+                txn.scan(Cursor::default(), |_| {})?;
+                txn.append(&[ev("next")])
+            })
+            .unwrap();
+        assert!(
+            matches!(
+                torn,
+                Some(LogProblem::TornTail {
+                    line: 21,
+                    bytes: 24
+                })
+            ),
+            "{torn:?}"
+        );
     }
 
     #[test]

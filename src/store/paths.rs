@@ -29,7 +29,26 @@ impl Paths {
         }
     }
 
+    /// The paths for `--home`, `BAOHAO_HOME` or the platform's dirs; refuses a directory
+    /// that is not safely the person's own (see [`Paths::check_dirs`]).
     pub fn resolve(home: Option<&Path>) -> Result<Paths> {
+        let paths = Self::locate(home)?;
+        paths.check_dirs()?;
+        Ok(paths)
+    }
+
+    /// Refuses directories holding baohao's files that another user owns or others may
+    /// write: one sentence.
+    pub fn check_dirs(&self) -> Result<()> {
+        for file in [&self.config, &self.log] {
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                fsutil::check_private_dir(dir).map_err(Error::input)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn locate(home: Option<&Path>) -> Result<Paths> {
         if let Some(h) = home {
             return Ok(Paths::in_home(h));
         }

@@ -133,37 +133,7 @@ async fn read_capped(mut r: impl tokio::io::AsyncRead + Unpin, limit: usize) -> 
     }
 }
 
-/// Asks a running worker to stop: commands in flight get a grace period, then are killed.
-#[derive(Debug, Default)]
-pub struct Shutdown {
-    flag: std::sync::atomic::AtomicBool,
-    notify: tokio::sync::Notify,
-}
-
-/// How long a command in flight may go on after shutdown was asked for.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
-
-impl Shutdown {
-    pub fn request(&self) {
-        self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
-        self.notify.notify_waiters();
-    }
-
-    pub fn requested(&self) -> bool {
-        self.flag.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Resolves once shutdown has been requested (at once if it already was).
-    pub async fn wait(&self) {
-        loop {
-            let notified = self.notify.notified();
-            if self.requested() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
+pub use crate::link::Shutdown;
 
 /// Runs `spec` with `env` added to this process's environment (secrets the person gave the
 /// daemon pass through; nothing baohao adds is secret). Never through a shell.
@@ -219,7 +189,7 @@ pub async fn run_until(
         match stop {
             Some(s) => {
                 s.wait().await;
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
+                tokio::time::sleep(s.grace()).await;
             }
             None => std::future::pending::<()>().await,
         }
@@ -269,11 +239,40 @@ pub fn kill_group(pgid: Option<i32>) {
     }
 }
 
-/// The first JSON object on stdout, if stdout is exactly one (surrounding whitespace aside).
+/// The JSON object on stdout, if stdout is exactly one (surrounding whitespace aside) and
+/// names no key twice: `{"status":"succeeded","status":"failed"}` is ambiguous, not either.
 pub fn json_object(stdout: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
-    match serde_json::from_slice::<serde_json::Value>(stdout).ok()? {
-        serde_json::Value::Object(m) => Some(m),
-        _ => None,
+    serde_json::from_slice::<UniqueKeys>(stdout)
+        .ok()
+        .map(|u| u.0)
+}
+
+/// A JSON object whose keys are all different (serde_json alone keeps the last of two).
+struct UniqueKeys(serde_json::Map<String, serde_json::Value>);
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = UniqueKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object with each key once")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<UniqueKeys, A::Error> {
+                let mut m = serde_json::Map::new();
+                while let Some((k, v)) = a.next_entry::<String, serde_json::Value>()? {
+                    if m.contains_key(&k) {
+                        return Err(serde::de::Error::custom("a key appears twice"));
+                    }
+                    m.insert(k, v);
+                }
+                Ok(UniqueKeys(m))
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 

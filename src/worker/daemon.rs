@@ -7,18 +7,11 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::i18n::T;
+use crate::link::runtime;
 use crate::store::Paths;
 use crate::store::lock::{WorkerLock, held_message};
 use crate::tr;
-use crate::worker::{Report, Which, Worker, spawn};
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::input(tr!(T::NoRuntime, crate::error::io_reason(&e))))
-}
+use crate::worker::{Report, Request, Which, Worker, spawn};
 
 /// A plain log line for a report (None for the chatter people need not see).
 pub fn log_line(r: &Report) -> Option<String> {
@@ -32,15 +25,24 @@ pub fn log_line(r: &Report) -> Option<String> {
         }
     };
     Some(format!(
-        "{} {text}",
-        Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+        "{} {}",
+        Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
+        crate::text::clean::message(&text)
     ))
+}
+
+/// A worker that could not record what it does must not start: one sentence instead.
+fn log_must_be_writable(paths: &Paths) -> Result<()> {
+    crate::store::Log::new(&paths.log)
+        .check_writable()
+        .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))
 }
 
 pub fn daemon(paths: &Paths) -> Result<String> {
     let clock = Clock::from_env()?;
-    crate::config_must_load(paths)?;
+    crate::store::config::load(paths)?;
     let lock = WorkerLock::acquire_or_explain(&paths.worker_lock)?;
+    log_must_be_writable(paths)?;
     let rt = runtime()?;
     rt.block_on(async move {
         let mut term =
@@ -52,7 +54,11 @@ pub fn daemon(paths: &Paths) -> Result<String> {
             Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
             tr!(T::LogStarted, std::process::id(), paths.log.display())
         );
-        let (handle, mut reports) = spawn(paths.clone(), clock, lock);
+        let mut handle = spawn(paths.clone(), clock, lock);
+        let mut reports = std::mem::replace(
+            &mut handle.reports,
+            tokio::sync::mpsc::unbounded_channel().1,
+        );
         let printer = tokio::spawn(async move {
             while let Some(r) = reports.recv().await {
                 if let Some(line) = log_line(&r) {
@@ -68,7 +74,7 @@ pub fn daemon(paths: &Paths) -> Result<String> {
                 _ = term.recv() => break,
                 _ = int.recv() => break,
                 _ = usr1.recv() => {
-                    let _ = handle.commands.send(crate::worker::Command::RefreshAll);
+                    let _ = handle.requests.send(Request::RefreshAll);
                 }
             }
         }
@@ -81,7 +87,7 @@ pub fn daemon(paths: &Paths) -> Result<String> {
 
 pub fn tick(paths: &Paths) -> Result<String> {
     let clock = Clock::from_env()?;
-    crate::config_must_load(paths)?;
+    crate::store::config::load(paths)?;
     let lock = match WorkerLock::try_acquire(&paths.worker_lock)? {
         Ok(l) => l,
         Err(holder) => {
@@ -90,11 +96,13 @@ pub fn tick(paths: &Paths) -> Result<String> {
             return Ok(String::new());
         }
     };
+    log_must_be_writable(paths)?;
     let rt = runtime()?;
     rt.block_on(async move {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut worker = Worker::new(paths.clone(), clock, tx, Default::default());
         worker.pass(Which::All).await;
+        let failure = worker.log_failure().map(str::to_string);
         drop(worker);
         drop(lock);
         while let Ok(r) = rx.try_recv() {
@@ -102,6 +110,10 @@ pub fn tick(paths: &Paths) -> Result<String> {
                 eprintln!("{line}");
             }
         }
-    });
-    Ok(String::new())
+        // A pass that could not read or write the log did not do its work: cron must know.
+        match failure {
+            Some(why) => Err(Error::input(why)),
+            None => Ok(String::new()),
+        }
+    })
 }

@@ -174,6 +174,22 @@ mod tests {
             (Some(0), r#"{"status":"succeeded"}"#, true),
             (Some(0), r#"{"status":"maybe"}"#, false),
             (Some(0), "[1,2]", false),
+            // Two answers in one: ambiguous, so in doubt (never read as the last one).
+            (
+                Some(0),
+                r#"{"status":"succeeded","status":"failed"}"#,
+                false,
+            ),
+            (
+                Some(1),
+                r#"{"status":"failed","error":"x","status":"failed"}"#,
+                false,
+            ),
+            (
+                Some(0),
+                r#"{"status":"succeeded","reference":"a","reference":"b"}"#,
+                false,
+            ),
         ] {
             assert_eq!(
                 parse_recharge(&finished(code, out, t)).status,

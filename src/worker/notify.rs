@@ -151,7 +151,7 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
             if c.verification(n.verify_tolerance, now) == Verification::Unverified {
                 let amount = Money::new(c.amount, n.currency).display();
                 let when = DateTime::from_timestamp(c.at, 0)
-                    .map(|t| crate::cli::format::local_minute(t, tz))
+                    .map(|t| crate::text::format::local_minute(t, tz))
                     .unwrap_or_default();
                 push(
                     NotifyEvent::Unverified,

@@ -464,7 +464,7 @@ mod tests {
             let line = e.to_line();
             proptest::prop_assert_eq!(Event::parse_line(line.as_bytes()), Ok(Some(e.clone())));
             let mut bytes = line.into_bytes();
-            let pool: &[&[u8]] = &[b"\"", b"\\", b",", b":", b"{", b"}", b" ", b"0", b"-", b"a", b"null", b"1.5", "\u{7f}移".as_bytes(), b"\t", b"[1]", b""];
+            let pool: &[&[u8]] = &[b"\"", b"\\", b",", b":", b"{", b"}", b" ", b"0", b"-", b"a", b"null", b"1.5", "\u{7f}移".as_bytes(), b"\t", b"[1]", b"-0"];
             for (at, what) in edits {
                 let at = at % (bytes.len() + 1);
                 if what % 2 == 0 && at < bytes.len() {
@@ -490,6 +490,8 @@ mod tests {
             br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"activity"} "#,
             br#"{"v":1,"id":"a\u0041","at":"2026-01-01T00:00:00Z","number":"x","type":"activity"}"#,
             br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"activity","x":{"y":[1]}}"#,
+            br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"manual","amount_minor":-0,"currency":"CNY"}"#,
+            br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"activity","x":-0}"#,
         ] {
             assert_eq!(EventRef::parse_ref(line), EventRef::parse_ref_serde(line), "{}", String::from_utf8_lossy(line));
         }

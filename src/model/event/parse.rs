@@ -225,7 +225,11 @@ fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
                     i += 1;
                 }
                 let digits = s[start..i].trim_start_matches('-');
-                if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+                // `-0` is a float to serde_json (refused where an integer belongs): its call.
+                if digits.is_empty()
+                    || (digits.len() > 1 && digits.starts_with('0'))
+                    || &s[start..i] == "-0"
+                {
                     return None;
                 }
                 raw.set_int(key, &s[start..i])?;

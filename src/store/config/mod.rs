@@ -50,7 +50,7 @@ pub struct Loaded {
 /// Reads and validates the config; the error is one sentence (the first problem, and a
 /// pointer to `baohao validate` when there are more).
 pub fn load(paths: &Paths) -> Result<Loaded> {
-    let bytes = match std::fs::read(&paths.config) {
+    let bytes = match fsutil::read_regular(&paths.config, true) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::input(tr!(T::NoConfig, paths.config.display())));
@@ -77,14 +77,17 @@ pub fn problems_error(file: &Path, problems: &[Problem]) -> Error {
 /// `expected` is `None`). On a change by someone else: `ErrorKind::Conflict`, file untouched.
 pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<Stamp> {
     paths.ensure_dirs()?;
-    let lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&paths.config_lock)
-        .map_err(|e| Error::io(T::WhatOpen, &paths.config_lock, &e))?;
+    let lock = fsutil::open_regular(
+        &paths.config_lock,
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600),
+        false,
+    )
+    .map_err(|e| Error::io(T::WhatOpen, &paths.config_lock, &e))?;
     lock.lock()
         .map_err(|e| Error::io(T::WhatLock, &paths.config_lock, &e))?;
     let current = match std::fs::read(&paths.config) {

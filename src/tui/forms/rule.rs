@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::cli::format::local_minute;
 use crate::engine::{State, forecast};
 use crate::i18n::T;
 use crate::model::{Config, Mode, Number, Rule, Trigger, TriggerKind};
 use crate::store::config::{Decimal, FileRule, FileTrigger, number_from_file};
+use crate::text::format::local_minute;
 use crate::tr;
 use crate::tui::form::{Field, FieldId, Form};
 
@@ -153,6 +153,7 @@ pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> Op
         preset_rules: Vec::new(),
         confirm_discard: false,
         preset_fill: None,
+        original: editing.map_or(Original::None, |r| Original::Rule(r.clone())),
     };
     arrange(&mut of);
     of

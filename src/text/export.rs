@@ -4,10 +4,10 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use crate::cli::format::rfc3339;
 use crate::engine::calendar::local_date;
 use crate::engine::{Entry, Planned};
 use crate::model::{Config, Money};
+use crate::text::format::rfc3339;
 
 /// One CSV field, quoted when it must be (RFC 4180).
 pub fn csv_field(s: &str) -> String {
@@ -36,27 +36,25 @@ pub fn csv_row(e: &Entry, tz: Tz) -> String {
         (Some(a), Some(c)) => Money::new(a, c).decimal(),
         _ => String::new(),
     };
+    let outside = |s: &str| crate::text::clean::csv_text(s).into_owned();
     [
-        e.id.clone(),
+        outside(&e.id),
         rfc3339(e.at, tz),
-        e.number.clone(),
+        outside(&e.number),
         e.kind.as_str().to_string(),
         amount,
         e.currency.map(|c| c.code().to_string()).unwrap_or_default(),
         e.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        e.rule.clone().unwrap_or_default(),
-        e.key.clone().unwrap_or_default(),
+        outside(e.rule.as_deref().unwrap_or_default()),
+        outside(e.key.as_deref().unwrap_or_default()),
         e.attempts.map(|a| a.to_string()).unwrap_or_default(),
-        e.reference.clone().unwrap_or_default(),
+        outside(e.reference.as_deref().unwrap_or_default()),
         e.flags
             .iter()
             .map(|f| f.as_str())
             .collect::<Vec<_>>()
             .join(" "),
-        e.note
-            .clone()
-            .or_else(|| e.error.clone())
-            .unwrap_or_default(),
+        outside(e.note.as_deref().or(e.error.as_deref()).unwrap_or_default()),
     ]
     .iter()
     .map(|f| csv_field(f))
@@ -77,11 +75,9 @@ fn account_part(s: &str) -> String {
         .collect()
 }
 
-/// A payee/description: one line, no comment or tab characters.
+/// A payee/description: one line, no comment or tab characters, unsafe ones escaped.
 fn description(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() || c == ';' { ' ' } else { c })
-        .collect()
+    crate::text::clean::line(s).replace(';', " ")
 }
 
 /// Money moved into each number as a journal: one transaction per succeeded recharge or
@@ -110,11 +106,11 @@ pub fn ledger(entries: &[Entry], config: &Config) -> String {
             "{} * {}  ; id:{}\n",
             local_date(tz, e.at).format("%Y-%m-%d"),
             description(&what),
-            e.id
+            crate::text::clean::line(&e.id)
         ));
         out.push_str(&format!(
             "    expenses:phone:{}    {}\n",
-            account_part(&e.number),
+            account_part(&crate::text::clean::line(&e.number)),
             amount
         ));
         out.push_str("    assets:baohao\n\n");
@@ -131,7 +127,10 @@ fn ical_text(s: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
+            c if crate::text::clean::is_unsafe(c) => {
+                // Shown as `\u202E`, its backslash escaped as TEXT requires.
+                out.push_str(&crate::text::clean::line(&c.to_string()).replace('\\', "\\\\"))
+            }
             c => out.push(c),
         }
     }

@@ -55,26 +55,11 @@ impl Table {
         }
     }
 
-    /// Adds a row. Control characters are dropped (a line break becomes a space): a note or
-    /// label from the log must not be able to move the cursor or retitle the terminal.
+    /// Adds a row. Each cell is one line with control and bidi characters shown escaped,
+    /// at most `COLUMN_CELLS` wide: a note or id from the log can neither move the cursor
+    /// nor make every row as wide as itself.
     pub fn row(&mut self, cells: Vec<String>) {
-        let clean = |c: String| {
-            if c.chars().any(char::is_control) {
-                c.chars()
-                    .filter_map(|ch| {
-                        if ch == '\n' || ch == '\t' {
-                            Some(' ')
-                        } else if ch.is_control() {
-                            None
-                        } else {
-                            Some(ch)
-                        }
-                    })
-                    .collect()
-            } else {
-                c
-            }
-        };
+        let clean = |c: String| crate::text::clean::cell(&c, crate::text::clean::COLUMN_CELLS);
         self.rows.push(cells.into_iter().map(clean).collect());
     }
 
@@ -118,7 +103,16 @@ mod tests {
         t.row(vec!["ok\u{1b}]0;pwned\u{7}\u{1b}[2Jdone\nnext".into()]);
         let out = t.render();
         assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
-        assert!(out.contains("done next"));
+        assert!(out.contains("done\\nnext"), "{out}");
+        let mut t = Table::new(&[("id".into(), Align::Left), ("n".into(), Align::Left)]);
+        t.row(vec!["i".repeat(10_000_000), "1".into()]);
+        t.row(vec!["\u{202E}evil".into(), "2".into()]);
+        let out = t.render();
+        assert!(
+            out.len() < 1000 && !out.contains('\u{202E}'),
+            "{}",
+            out.len()
+        );
     }
 
     #[test]

