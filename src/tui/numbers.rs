@@ -413,7 +413,8 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     }
     // An external recharge with no evidence: where to look, in red.
     if let Some(ns) = ns {
-        let judged = crate::engine::reconcile::reconcile(ns, Some(n), app.config.timezone, app.now);
+        let judged =
+            crate::engine::reconcile::reconcile(ns, Some(n), app.session.config.timezone, app.now);
         if let Some((k, a)) = judged
             .missed()
             .filter_map(|v| ns.key_at(v.key))
