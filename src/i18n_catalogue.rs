@@ -50,6 +50,7 @@ catalogue! {
     ImportUnmatchedHead => "Top-ups naming no configured number:", "未对应任何号码的充值：";
     ImportSkippedHead => "Skipped (closed, failed or refunded):", "已跳过（关闭、失败或退款）：";
     DescVia => "{0}, made by {1} (change or cancel it there)", "{0}，由 {1} 执行（在那里修改或取消）";
+    TuiMissed => "Missed: {0} from {1} due {2} never showed up. Check the recharge records in {1}, then import the statement or `baohao resolve {3}`.", "未到账：{2} 应由 {1} 充值的 {0} 没有出现。请到 {1} 查看充值记录，然后导入账单或运行 `baohao resolve {3}`。";
     CfgVia => "say who runs this rule (like 支付宝自动充值 or carrier website), in one line", "请用一行写明由谁执行此规则（如 支付宝自动充值 或 运营商网站）";
     KindMonthly => "monthly", "每月";
     KindLowBalance => "low balance", "余额不足";

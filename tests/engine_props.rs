@@ -34,7 +34,9 @@ fn config(tz: &str) -> Config {
           "provider":{{"kind":"manual"}},"executor":{{"kind":"demo"}},
           "rules":[
             {{"id":"m30","mode":"auto","amount":"8.00","max_per_month":1,"trigger":{{"kind":"monthly","day":30,"at":"00:00"}}}},
-            {{"id":"low","mode":"auto","amount":"20.00","trigger":{{"kind":"low_balance","below":"5.00","cooldown_hours":0}}}}
+            {{"id":"low","mode":"auto","amount":"20.00","trigger":{{"kind":"low_balance","below":"5.00","cooldown_hours":0}}}},
+            {{"id":"ext","mode":"external","via":"支付宝自动充值","amount":"50.00","trigger":{{"kind":"monthly","day":15,"at":"08:00"}}}},
+            {{"id":"extlow","mode":"external","via":"WeChat Pay","amount":"30.00","trigger":{{"kind":"low_balance","below":"3.00","cooldown_hours":1}}}}
           ]}}
         ]}}"#
     );
@@ -171,7 +173,8 @@ impl World {
                 continue;
             };
             let intent = self.append(&due.number, body);
-            if due.mode == Mode::Remind {
+            // Reminders and recharges made elsewhere run nothing here.
+            if due.mode != Mode::Auto {
                 continue;
             }
             let a = *answers.next().unwrap();
@@ -227,6 +230,15 @@ impl World {
                     .iter()
                     .filter(|a| a.status() == AttemptStatus::Succeeded)
                     .count();
+                if ks.mode == Mode::External {
+                    prop_assert_eq!(
+                        ks.attempts.len(),
+                        1,
+                        "{} {}: an external key expected twice",
+                        id,
+                        ks.key
+                    );
+                }
                 prop_assert!(
                     succeeded <= 1,
                     "{id} {} succeeded {succeeded} times",

@@ -419,3 +419,41 @@ fn a_100_mb_statement_streams_in_bounded_memory() {
         );
     }
 }
+
+#[test]
+fn full_width_brackets_in_the_column_row_are_read() {
+    let text = String::from_utf8(fixture("wechat.csv"))
+        .unwrap()
+        .replace("金额(元)", "金额（元）");
+    let r = read_bytes(text.into_bytes(), None, None).expect("reads");
+    assert_eq!(render(&r), golden("wechat.csv", None, None));
+    let text = String::from_utf8(fixture("alipay.csv"))
+        .unwrap()
+        .replace(",金额,", ",金额（元）,");
+    let r = read_bytes(text.into_bytes(), None, None).expect("reads");
+    assert_eq!(render(&r), golden("alipay.csv", None, None));
+}
+
+#[test]
+fn the_config_keeps_the_new_fields_when_rewritten() {
+    let c = config();
+    let again = parse(baohao::store::config::render(&c).as_bytes()).expect("re-reads");
+    assert_eq!(again.import_csv, c.import_csv);
+    assert_eq!(
+        again.number("us").unwrap().reply_patterns,
+        c.number("us").unwrap().reply_patterns
+    );
+    let ext = parse(
+        r#"{"version":1,"numbers":[{"id":"x","label":"X","msisdn":"+8613800138000","currency":"CNY",
+        "provider":{"kind":"manual"},"executor":{"kind":"remind"},"rules":[{"id":"a","mode":"external",
+        "via":"支付宝自动充值","confirm_hours":12,"amount":"5","trigger":{"kind":"monthly","day":1,"at":"00:00"}}]}]}"#
+            .as_bytes(),
+    )
+    .unwrap();
+    let again = parse(baohao::store::config::render(&ext).as_bytes()).unwrap();
+    assert_eq!(again.numbers[0].rules, ext.numbers[0].rules);
+    assert_eq!(
+        again.numbers[0].rules[0].via.as_deref(),
+        Some("支付宝自动充值")
+    );
+}

@@ -292,3 +292,38 @@ fn a_late_text_marks_it_late() {
     assert_eq!(r["status"], "succeeded");
     assert_eq!(r["flags"], serde_json::json!(["verified", "late"]));
 }
+
+#[test]
+fn an_external_rule_never_runs_the_executor() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = tempfile::tempdir().unwrap();
+    let calls = h.path().join("calls");
+    let script = h.path().join("executor.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$BAOHAO_ACTION\" >> '{}'\necho '{{\"status\":\"succeeded\"}}'\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let config = format!(
+        r#"{{"version":1,"timezone":"Asia/Shanghai","numbers":[
+        {{"id":"cmcc","label":"移动","msisdn":"+8613800138000","currency":"CNY",
+         "provider":{{"kind":"manual"}},"executor":{{"kind":"command","program":"{}"}},
+         "rules":[{{"id":"ext","mode":"external","via":"carrier website","amount":"50.00",
+                    "trigger":{{"kind":"monthly","day":1,"at":"00:00"}}}},
+                  {{"id":"auto","mode":"auto","amount":"10.00",
+                    "trigger":{{"kind":"monthly","day":2,"at":"00:00"}}}}]}}]}}"#,
+        script.display()
+    );
+    std::fs::write(h.path().join("config.json"), config).unwrap();
+    std::fs::write(h.path().join("log.jsonl"), "").unwrap();
+    ok(h.path(), "2026-10-31T17:00:00Z", &["tick"]);
+    assert!(!calls.exists(), "the executor ran for an external rule");
+    assert!(log(h.path()).contains("\"mode\":\"external\""));
+    // The same executor does run for the number's auto rule (the script works).
+    ok(h.path(), "2026-11-01T17:00:00Z", &["tick"]);
+    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "recharge\n");
+}

@@ -308,6 +308,7 @@ fn an_external_rule_comes_due_as_an_external_intent_once() {
     let r = reconcile(
         h.state.number("cmcc").unwrap(),
         Some(&c.numbers[0]),
+        c.timezone,
         due() + Duration::hours(100),
     );
     assert_eq!(r.keys[0].verdict, Verdict::Missed);
@@ -342,5 +343,119 @@ fn an_external_rule_says_who_runs_it() {
             r#"{"id":"a","mode":"external","via":"WeChat Pay","confirm_hours":12,"amount":"5","trigger":{"kind":"low_balance","below":"5","cooldown_hours":1}}"#
         ),
         None
+    );
+}
+
+#[test]
+fn a_catch_up_intent_still_finds_evidence_from_the_due_date() {
+    // The worker was down from the 1st to the 5th: the intent is late, the payment was not.
+    let mut t = Timeline { events: Vec::new() };
+    t.push(
+        due() + Duration::hours(96),
+        EventBody::Intent {
+            rule: "alipay".into(),
+            key: "alipay:2026-11".into(),
+            attempt: 1,
+            amount_minor: 5000,
+            currency: cny(),
+            mode: Mode::External,
+        },
+    );
+    t.statement(1, 5000, "A1");
+    let r = t.recharge(100);
+    assert_eq!(r.status, Some(EntryStatus::Succeeded));
+    assert_eq!(r.flags, vec![Flag::Verified]);
+    // Without evidence it is missed as soon as it is written: its window has passed.
+    let mut t = Timeline { events: Vec::new() };
+    t.push(
+        due() + Duration::hours(96),
+        EventBody::Intent {
+            rule: "alipay".into(),
+            key: "alipay:2026-11".into(),
+            attempt: 1,
+            amount_minor: 5000,
+            currency: cny(),
+            mode: Mode::External,
+        },
+    );
+    assert_eq!(t.recharge(97).status, Some(EntryStatus::Missed));
+}
+
+#[test]
+fn an_evidenced_recharge_is_money_in_once() {
+    let spent = |t: &Timeline, hours: i64| -> i64 {
+        t.entries(hours)
+            .iter()
+            .filter(|e| e.is_spend())
+            .filter_map(|e| e.amount_minor)
+            .sum()
+    };
+    let mut t = Timeline::new();
+    t.statement(1, 5000, "A1");
+    assert_eq!(spent(&t, 100), 5000);
+    let state_spend: i64 = t
+        .history()
+        .state
+        .number("cmcc")
+        .unwrap()
+        .spend()
+        .values()
+        .sum();
+    assert_eq!(state_spend, 5000);
+    // Resolved by hand with no statement: the recharge itself is the money.
+    let mut t = Timeline::new();
+    t.push(
+        due() + Duration::hours(50),
+        EventBody::Resolved {
+            intent: "e0".into(),
+            status: ResolvedStatus::Succeeded,
+            note: None,
+            retry: true,
+        },
+    );
+    assert_eq!(spent(&t, 100), 5000);
+    // Missed: nothing went in.
+    assert_eq!(spent(&Timeline::new(), 100), 0);
+}
+
+#[test]
+fn a_carrier_text_for_the_same_money_corroborates_a_statement_row() {
+    let mut t = Timeline::new();
+    t.statement(1, 5000, "A1");
+    t.push(
+        due() + Duration::hours(1),
+        EventBody::Statement {
+            source: "sms".into(),
+            reference: "h1".into(),
+            amount_minor: 5000,
+            currency: cny(),
+            text: "充值50.00元已到账".into(),
+            refund_of: None,
+        },
+    );
+    let r = t.recharge(100);
+    assert_eq!(r.flags, vec![Flag::Verified]);
+    let s = t.statements(100);
+    assert_eq!(s.len(), 2);
+    assert!(s.iter().all(|e| e.flags.is_empty()), "{s:?}");
+    // Two texts and one row: the second text is a second charge.
+    t.push(
+        due() + Duration::hours(2),
+        EventBody::Statement {
+            source: "sms".into(),
+            reference: "h2".into(),
+            amount_minor: 5000,
+            currency: cny(),
+            text: "充值50.00元已到账".into(),
+            refund_of: None,
+        },
+    );
+    assert!(t.recharge(100).has(Flag::PossibleDuplicate));
+    let s = t.statements(100);
+    let flagged: Vec<bool> = s.iter().map(|e| e.has(Flag::PossibleDuplicate)).collect();
+    assert_eq!(
+        flagged,
+        vec![false, true, true],
+        "the two texts, not the row"
     );
 }

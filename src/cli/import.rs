@@ -2,7 +2,6 @@
 //! (a broken file adds nothing); then, under the log's lock, only what is not there yet is
 //! appended, so importing the same or overlapping files again adds nothing.
 
-use std::collections::HashSet;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -13,9 +12,8 @@ use serde_json::json;
 use crate::error::{Error, Result};
 use crate::i18n::T;
 use crate::import::{Format, Options, read};
-use crate::model::Event;
 use crate::store::config;
-use crate::store::{Cursor, Log, Paths};
+use crate::store::{Log, Paths};
 use crate::tr;
 
 #[derive(Args, Debug)]
@@ -57,45 +55,12 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
     let now_local = now.with_timezone(&config.timezone).fixed_offset();
     let reading =
         read(&config, input, &options, now_local).map_err(|e| Error::input(e.sentence(&name)))?;
-    let log = Log::new(&paths.log);
-    let fresh = |known: &HashSet<String>| -> Vec<Event> {
-        reading
-            .events
-            .iter()
-            .filter(|e| !known.contains(&e.id))
-            .cloned()
-            .collect()
-    };
-    let added = if args.dry_run {
-        let mut known = HashSet::new();
-        if paths.log.exists() {
-            log.scan_ref(Cursor::default(), |e| {
-                if e.id.starts_with("imp-") {
-                    known.insert(e.id.into_owned());
-                }
-            })
-            .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
-        }
-        fresh(&known).len()
-    } else {
-        let (n, torn) = log
-            .transact(|txn| {
-                let mut known = HashSet::new();
-                txn.scan(Cursor::default(), |e| {
-                    if e.id.starts_with("imp-") {
-                        known.insert(e.id);
-                    }
-                })?;
-                let new = fresh(&known);
-                txn.append(&new)?;
-                Ok(new.len())
-            })
-            .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))?;
-        if let Some(t) = torn {
-            eprintln!("baohao: {}", t.render(&paths.log));
-        }
-        n
-    };
+    let (added, torn) = Log::new(&paths.log)
+        .append_new(&reading.events, args.dry_run)
+        .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))?;
+    if let Some(t) = torn {
+        eprintln!("baohao: {}", t.render(&paths.log));
+    }
     let already = reading.events.len() - added;
     if args.json {
         let v = json!({

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::engine::reconcile::{Verdict, reconcile};
+use crate::engine::reconcile::{Reconciliation, Verdict, reconcile};
 use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, State};
 use crate::engine::verify::Verification;
 use crate::model::{Config, Currency, Event, EventBody};
@@ -160,6 +160,9 @@ pub struct Entry {
     pub note: Option<String>,
     pub validity_until: Option<NaiveDate>,
     pub flags: Vec<Flag>,
+    /// Money went into the number by this entry (an evidenced external recharge is not:
+    /// its statement row is, so the money counts once).
+    pub money_in: bool,
     /// How a reminder ended, if it did (its `status` stays `Reminder`).
     pub reminder_end: Option<ReminderEnd>,
     /// Every attempt of a recharge, oldest first (empty for other kinds).
@@ -236,16 +239,7 @@ impl Entry {
 
     /// Whether this entry moved money into the number (for totals and exports).
     pub fn is_spend(&self) -> bool {
-        match self.kind {
-            EntryKind::Manual => true,
-            EntryKind::Recharge => self.status == Some(EntryStatus::Succeeded),
-            // A payment record is money in; a carrier's text only confirms it.
-            EntryKind::Statement => {
-                self.status == Some(EntryStatus::Succeeded)
-                    && !self.note.as_deref().is_some_and(|n| n.starts_with("sms:"))
-            }
-            _ => false,
-        }
+        self.money_in
     }
 
     pub fn has(&self, f: Flag) -> bool {
@@ -360,11 +354,7 @@ impl History {
                 text,
                 refund_of,
             } => {
-                let known = ns.is_some_and(|n| {
-                    n.evidence.iter().any(|ev| {
-                        *ev.reference == *reference.as_ref() && *ev.source == *source.as_ref()
-                    })
-                });
+                let known = ns.is_some_and(|n| n.has_evidence(source.as_ref(), reference.as_ref()));
                 (!known || refund_of.is_some()).then(|| Row::Statement {
                     id: s(&e.id),
                     at,
@@ -402,9 +392,10 @@ impl History {
     }
 
     pub fn entries(&self, config: &Config, now: DateTime<Utc>) -> Vec<Entry> {
+        let mut judged = Judged::default();
         self.rows
             .iter()
-            .filter_map(|r| self.entry(r, config, now))
+            .filter_map(|r| entry_judged(&self.state, r, config, now, &mut judged))
             .collect()
     }
 }
@@ -437,6 +428,41 @@ fn flags_for(
 }
 
 pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
+    entry_judged(state, row, config, now, &mut Judged::default())
+}
+
+/// Each number's reconciliation, judged once for a whole listing.
+#[derive(Default)]
+struct Judged(std::collections::HashMap<String, Reconciliation>);
+
+impl Judged {
+    fn of(
+        &mut self,
+        state: &State,
+        number: &str,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Option<&Reconciliation> {
+        if !self.0.contains_key(number) {
+            let r = reconcile(
+                state.number(number)?,
+                config.number(number),
+                state.tz(),
+                now,
+            );
+            self.0.insert(number.to_string(), r);
+        }
+        self.0.get(number)
+    }
+}
+
+fn entry_judged(
+    state: &State,
+    row: &Row,
+    config: &Config,
+    now: DateTime<Utc>,
+    judged: &mut Judged,
+) -> Option<Entry> {
     Some(match row {
         Row::Recharge { number, key } => {
             let ks = state.number(number)?.key(key)?;
@@ -461,7 +487,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             if ks.mode == crate::model::Mode::External {
                 let ns = state.number(number)?;
                 let index = ns.key_index_of_intent(&last.intent)?;
-                let r = reconcile(ns, config.number(number), now);
+                let r = judged.of(state, number, config, now)?;
                 if let Some(v) = r.key(index) {
                     match v.verdict {
                         Verdict::Verified | Verdict::Late => {
@@ -505,6 +531,9 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 error: last.error.as_deref().map(str::to_string),
                 note: None,
                 validity_until: None,
+                money_in: status == EntryStatus::Succeeded
+                    && (ks.mode != crate::model::Mode::External
+                        || ks.status() == KeyStatus::Charged),
                 flags,
                 reminder_end: match ks.status() {
                     KeyStatus::ReminderSettled => Some(ReminderEnd::Settled),
@@ -564,6 +593,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 flags: flags_for(state, number, *check, config, now),
                 reminder_end: None,
                 attempt_list: Vec::new(),
+                money_in: true,
             }
         }
         Row::Balance {
@@ -592,6 +622,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             flags: Vec::new(),
             reminder_end: None,
             attempt_list: Vec::new(),
+            money_in: false,
         },
         Row::Activity {
             id,
@@ -616,6 +647,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             flags: Vec::new(),
             reminder_end: None,
             attempt_list: Vec::new(),
+            money_in: false,
         },
         Row::Statement {
             id,
@@ -638,7 +670,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 if ev.refunded {
                     status = Some(EntryStatus::Refunded);
                 } else {
-                    let r = reconcile(ns, config.number(number), now);
+                    let r = judged.of(state, number, config, now)?;
                     let v = r.evidence.get(*i as usize)?;
                     if v.unexpected {
                         flags.push(Flag::Unexpected);
@@ -669,6 +701,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                     None => format!("{source}: {text}"),
                 }),
                 validity_until: None,
+                money_in: status == Some(EntryStatus::Succeeded) && source != "sms",
                 flags,
                 reminder_end: None,
                 attempt_list: Vec::new(),
@@ -699,6 +732,7 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             flags: Vec::new(),
             reminder_end: None,
             attempt_list: Vec::new(),
+            money_in: false,
         },
     })
 }

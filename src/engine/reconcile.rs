@@ -3,8 +3,11 @@
 //! Pure: judged at `now` from the state and the config; it never writes anything.
 
 use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 
+use crate::engine::calendar::{YearMonth, monthly_due, start_of_day, sub_days};
 use crate::engine::state::{KeyState, KeyStatus, NumberState};
+use crate::model::Trigger;
 use crate::model::number::DEFAULT_VERIFY_TOLERANCE;
 use crate::model::rule::default_confirm_hours;
 use crate::model::{Currency, Mode, Number, TriggerKind};
@@ -100,8 +103,35 @@ fn confirm_hours(ks: &KeyState, number: Option<&Number>) -> i64 {
         }) as i64
 }
 
-/// Judges every external recharge of one number at `now`.
-pub fn reconcile(ns: &NumberState, number: Option<&Number>, now: DateTime<Utc>) -> Reconciliation {
+/// When the key's period came due, told from its rule and its key (a worker that was down
+/// writes the intent later); `None` when it cannot be told (low balance, a rule gone).
+fn due_of(ks: &KeyState, number: Option<&Number>, tz: Tz) -> Option<DateTime<Utc>> {
+    let rule = number?.rule(&ks.rule)?;
+    let tail = ks.key.strip_prefix(&*ks.rule)?.strip_prefix(':')?;
+    let date = || crate::model::event::parse_date(tail);
+    match &rule.trigger {
+        Trigger::Monthly { day, at } => {
+            let (y, m) = tail.split_once('-')?;
+            let month = YearMonth {
+                year: y.parse().ok()?,
+                month: m.parse().ok().filter(|m| (1..=12).contains(m))?,
+            };
+            Some(monthly_due(tz, month, *day, *at))
+        }
+        Trigger::KeepAlive { .. } => Some(start_of_day(tz, date()?)),
+        Trigger::BeforeExpiry { days } => Some(start_of_day(tz, sub_days(date()?, *days))),
+        Trigger::LowBalance { .. } => None,
+    }
+}
+
+/// Judges every external recharge of one number at `now` (`tz`: the config's zone, in which
+/// the rules' dates are read).
+pub fn reconcile(
+    ns: &NumberState,
+    number: Option<&Number>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Reconciliation {
     let tolerance = number.map_or(DEFAULT_VERIFY_TOLERANCE, |n| n.verify_tolerance) as i64;
     let mut out = Reconciliation {
         keys: Vec::new(),
@@ -117,7 +147,11 @@ pub fn reconcile(ns: &NumberState, number: Option<&Number>, now: DateTime<Utc>) 
         .enumerate()
         .filter(|(_, k)| k.mode == Mode::External)
         .filter(|(_, k)| !matches!(k.status(), KeyStatus::Failed { .. }))
-        .filter_map(|(i, k)| Some((i as u32, k, k.first_at()?)))
+        .filter_map(|(i, k)| {
+            let intent = k.first_at()?;
+            let due = due_of(k, number, tz).map_or(intent, |d| d.min(intent));
+            Some((i as u32, k, due))
+        })
         .collect();
     let fits = |ev: &Evidence, ks: &KeyState| {
         let slack = ks.amount_minor.saturating_mul(tolerance) / 100;
@@ -126,6 +160,7 @@ pub fn reconcile(ns: &NumberState, number: Option<&Number>, now: DateTime<Utc>) 
     let needed = |ks: &KeyState| ks.amount_minor - ks.amount_minor.saturating_mul(tolerance) / 100;
     let mut taken = vec![false; ns.evidence.len()];
     // Pass 1: evidence inside each window, in the order the recharges were expected.
+    // (`at` is when the key came due: the intent's time, or the period's date if earlier.)
     for &(k, ks, at) in &externals {
         let start = at - Duration::hours(LEAD_HOURS);
         let deadline = at + Duration::hours(confirm_hours(ks, number));
@@ -147,14 +182,27 @@ pub fn reconcile(ns: &NumberState, number: Option<&Number>, now: DateTime<Utc>) 
             verdict.verdict = Verdict::Verified;
             verdict.reference = Some(ns.evidence[i].reference.to_string());
             // A second record from the same source for the same money: charged twice?
-            let source = &ns.evidence[i].source;
+            // Every other record of the same money in the window belongs here too. Records
+            // from different sources corroborate each other (the carrier's text for the
+            // Alipay row); two from one source are two charges.
+            let mut picked = vec![i];
             for &j in &order {
                 let ev = &ns.evidence[j];
-                if !taken[j] && in_window(ev) && fits(ev, ks) && ev.source == *source {
+                if !taken[j] && in_window(ev) && fits(ev, ks) {
                     taken[j] = true;
                     out.evidence[j].key = Some(k);
+                    picked.push(j);
+                }
+            }
+            for &j in &picked {
+                let source = &ns.evidence[j].source;
+                if picked
+                    .iter()
+                    .filter(|&&x| ns.evidence[x].source == *source)
+                    .count()
+                    > 1
+                {
                     out.evidence[j].possible_duplicate = true;
-                    out.evidence[i].possible_duplicate = true;
                     verdict.possible_duplicate = true;
                 }
             }

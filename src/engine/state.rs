@@ -216,6 +216,8 @@ pub struct NumberState {
     /// Refunded references whose order is not in the log (yet): statements may be
     /// imported in any order.
     refunded_refs: HashSet<Box<str>>,
+    /// `source` NUL `ref` of every piece of evidence, so a record seen twice counts once.
+    evidence_refs: HashSet<Box<str>>,
     pub verify: Tracker,
     pub notified: HashSet<(String, String)>,
     rules: Vec<Arc<str>>,
@@ -281,6 +283,12 @@ impl NumberState {
                 .position(|a| &*a.intent == intent)
                 .map(|a| (k as u32, a as u32))
         })
+    }
+
+    /// Whether a statement with this source and reference is already in.
+    pub fn has_evidence(&self, source: &str, reference: &str) -> bool {
+        self.evidence_refs
+            .contains(evidence_key(source, reference).as_ref())
     }
 
     pub fn key(&self, key: &str) -> Option<&KeyState> {
@@ -713,10 +721,9 @@ impl State {
                     }
                     return;
                 }
-                if ns
-                    .evidence
-                    .iter()
-                    .any(|ev| *ev.reference == *reference.as_ref() && *ev.source == *source)
+                if !ns
+                    .evidence_refs
+                    .insert(evidence_key(source, reference.as_ref()))
                 {
                     return;
                 }
@@ -803,6 +810,10 @@ impl State {
         let month = months.month_of(tz, at);
         ns.add_spend(month, currency, amount);
     }
+}
+
+fn evidence_key(source: &str, reference: &str) -> Box<str> {
+    format!("{source}\0{reference}").into()
 }
 
 /// Finds the attempt an outcome or a resolution speaks of, lets `change` update it, and

@@ -143,7 +143,7 @@ pub fn number_status(
         attention.push(Attention::Due);
     }
     if let Some(ns) = ns
-        && crate::engine::reconcile::reconcile(ns, Some(number), now)
+        && crate::engine::reconcile::reconcile(ns, Some(number), tz, now)
             .missed()
             .next()
             .is_some()

@@ -53,6 +53,16 @@ fn columns(
     cells: &[String],
     line: u64,
 ) -> Result<Option<Columns>, ImportError> {
+    // Older exports write `金额（元）` with full-width brackets; Alipay's has the unit too.
+    let norm = |c: &str| {
+        let c = c.replace('（', "(").replace('）', ")");
+        if format == Format::Alipay && c == "金额(元)" {
+            "金额".to_string()
+        } else {
+            c
+        }
+    };
+    let cells: Vec<String> = cells.iter().map(|c| norm(c)).collect();
     let find = |name: &str| cells.iter().position(|c| c == name);
     let (time, required, texts, optional): (&str, Vec<&str>, Vec<&str>, [&str; 5]) = match format {
         Format::Alipay => (

@@ -105,6 +105,46 @@ impl Log {
             .map(|(_, torn)| torn)
     }
 
+    /// Appends those of `events` whose ids are not in the log yet, under the lock (imports:
+    /// the ids are derived from the records, so a second import finds them there). With
+    /// `dry_run`, only counts them. Returns how many are (or would be) new, and any torn
+    /// tail cut.
+    pub fn append_new(
+        &self,
+        events: &[Event],
+        dry_run: bool,
+    ) -> io::Result<(usize, Option<LogProblem>)> {
+        let wanted: std::collections::HashSet<&str> =
+            events.iter().map(|e| e.id.as_str()).collect();
+        let fresh = |known: &std::collections::HashSet<String>| -> Vec<Event> {
+            events
+                .iter()
+                .filter(|e| !known.contains(&e.id))
+                .cloned()
+                .collect()
+        };
+        if dry_run {
+            let mut known = std::collections::HashSet::new();
+            self.scan_ref(Cursor::default(), |e| {
+                if wanted.contains(&*e.id) {
+                    known.insert(e.id.into_owned());
+                }
+            })?;
+            return Ok((fresh(&known).len(), None));
+        }
+        self.transact(|txn| {
+            let mut known = std::collections::HashSet::new();
+            txn.scan(Cursor::default(), |e| {
+                if wanted.contains(e.id.as_str()) {
+                    known.insert(e.id);
+                }
+            })?;
+            let new = fresh(&known);
+            txn.append(&new)?;
+            Ok(new.len())
+        })
+    }
+
     /// Runs `f` holding the log's exclusive lock, so that what `f` reads (with
     /// [`Txn::scan`]) cannot change before what it appends: check-then-append is atomic
     /// across processes. Returns `f`'s value and any torn tail cut on append.

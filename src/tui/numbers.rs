@@ -411,6 +411,32 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     for _ in shown..PANE_ENTRIES {
         lines.push(Line::raw(""));
     }
+    // An external recharge with no evidence: where to look, in red.
+    if let Some(ns) = ns {
+        let judged =
+            crate::engine::reconcile::reconcile(ns, Some(n), app.session.config.timezone, app.now);
+        if let Some((k, a)) = judged
+            .missed()
+            .filter_map(|v| ns.key_at(v.key))
+            .filter_map(|k| Some((k, k.last()?)))
+            .last()
+        {
+            let via = n
+                .rule(&k.rule)
+                .and_then(|r| r.via.clone())
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                tr!(
+                    T::TuiMissed,
+                    Money::new(k.amount_minor, k.currency).display(),
+                    via,
+                    when(app, a.at, true),
+                    a.intent
+                ),
+                t.error(),
+            ));
+        }
+    }
     // A failed refresh, last, so that it never moves the rest.
     if let Some(err) = app.refresh_errors.get(&n.id) {
         lines.push(Line::from(vec![

@@ -132,7 +132,7 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
                 );
             }
         }
-        let recon = crate::engine::reconcile::reconcile(ns, Some(n), now);
+        let recon = crate::engine::reconcile::reconcile(ns, Some(n), tz, now);
         for v in &recon.keys {
             let Some(k) = ns.key_at(v.key) else { continue };
             let amount = Money::new(k.amount_minor, k.currency).display();

@@ -1,0 +1,45 @@
+//! The TUI shows a missed external recharge: the badge, and a sentence saying where to look.
+
+use baohao::clock::Clock;
+use baohao::store::Paths;
+use baohao::tui::app::App;
+use baohao::tui::theme::Theme;
+use baohao::tui::view::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const CONFIG: &str = r#"{"version":1,"timezone":"Asia/Shanghai","numbers":[
+  {"id":"cmcc","label":"移动保号卡","msisdn":"+8613800138000","carrier":"China Mobile","currency":"CNY",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"},
+   "rules":[{"id":"alipay","mode":"external","via":"支付宝自动充值","amount":"50.00",
+             "trigger":{"kind":"monthly","day":1,"at":"00:00"}}]}]}"#;
+
+const INTENT: &str = r#"{"v":1,"id":"01extintent0001","at":"2026-11-01T00:00:00+08:00","number":"cmcc","type":"intent","rule":"alipay","key":"alipay:2026-11","attempt":1,"amount_minor":5000,"currency":"CNY","mode":"external"}"#;
+
+fn screen(now: &str, log: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.json"), CONFIG).unwrap();
+    std::fs::write(dir.path().join("log.jsonl"), log).unwrap();
+    let app = App::open(
+        Paths::in_home(dir.path()),
+        Clock::Fixed(now.parse().unwrap()),
+        Theme { color: false },
+    )
+    .unwrap();
+    let mut t = Terminal::new(TestBackend::new(120, 36)).unwrap();
+    t.draw(|f| view(&app, f)).unwrap();
+    t.backend().to_string()
+}
+
+#[test]
+fn a_missed_external_recharge_says_where_to_look() {
+    let log = format!("{INTENT}\n");
+    let s = screen("2026-11-04T00:00:00Z", &log);
+    assert!(s.contains("recharge missed"), "{s}");
+    assert!(s.contains("Missed: ¥50.00 from 支付宝自动充值"), "{s}");
+    assert!(s.contains("made by 支付宝自动充值"), "{s}");
+    // Inside its window it is only expected.
+    let s = screen("2026-11-01T12:00:00Z", &log);
+    assert!(!s.contains("Missed:"), "{s}");
+    assert!(!s.contains("recharge missed"), "{s}");
+}
