@@ -17,8 +17,8 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::i18n::T;
 use crate::model::Config;
-use crate::store::fsutil;
 use crate::store::paths::Paths;
+use crate::store::{fsutil, swap};
 use crate::tr;
 
 // ---------------------------------------------------------------- load and save
@@ -90,18 +90,19 @@ pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<S
     .map_err(|e| Error::io(T::WhatOpen, &paths.config_lock, &e))?;
     lock.lock()
         .map_err(|e| Error::io(T::WhatLock, &paths.config_lock, &e))?;
-    let current = match std::fs::read(&paths.config) {
-        Ok(b) => Some(Stamp::of(&b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io(T::WhatRead, &paths.config, &e)),
-    };
-    if current != expected {
-        return Err(Error::conflict(tr!(T::CfgConflict, paths.config.display())));
-    }
+    // The lock keeps baohao's own writers in turn; an outside editor that takes no lock
+    // is handled by the checked exchange: its change is never overwritten unseen.
     let text = render(config);
-    fsutil::write_atomic(&paths.config, text.as_bytes())
-        .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
-    Ok(Stamp::of(text.as_bytes()))
+    let swapped = swap::replace_checked(&paths.config, text.as_bytes(), |now| {
+        now.map(Stamp::of) == expected
+    })
+    .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
+    match swapped {
+        swap::Swapped::Done => Ok(Stamp::of(text.as_bytes())),
+        swap::Swapped::Conflict => {
+            Err(Error::conflict(tr!(T::CfgConflict, paths.config.display())))
+        }
+    }
 }
 
 #[cfg(test)]
