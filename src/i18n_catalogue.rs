@@ -46,6 +46,8 @@ catalogue! {
     CfgRange => "{0} is out of range ({1} to {2})", "{0} 超出范围（{1} 到 {2}）";
     CfgDeadlineDays => "urgent must be at most warn, and warn at most 3650", "urgent 不能大于 warn，warn 不能大于 3650";
     CfgChoice => "\"{0}\" is not one of: {1}", "“{0}”不是以下之一：{1}";
+    CfgSecretEnv => "\"{0}\" is not an environment variable name (letters, digits and _, not starting with a digit)", "“{0}”不是环境变量名（字母、数字和 _，不能以数字开头）";
+    Redacted => "[redacted]", "[已隐去]";
     CfgDuplicateId => "the id \"{0}\" is used twice", "id“{0}”重复";
     CfgSlug => "\"{0}\" is not a valid id (1 to 32 letters, digits, - or _)", "“{0}”不是有效的 id（1–32 个字母、数字、- 或 _）";
     CfgLabel => "the label is empty or has control characters", "标签为空或含有控制字符";

@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod ops;
+pub mod secrets;
 pub mod store;
 pub mod text_clean;
 pub mod tui;

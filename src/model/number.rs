@@ -175,6 +175,9 @@ pub struct Config {
     pub notify: Option<Notify>,
     pub deadline_days: DeadlineDays,
     pub numbers: Vec<Number>,
+    /// Environment variables whose values are secret besides the usual names (see
+    /// `crate::secrets`): never logged or shown.
+    pub secret_env: Vec<String>,
 }
 
 impl Config {
@@ -186,6 +189,7 @@ impl Config {
             notify: None,
             deadline_days: DeadlineDays::default(),
             numbers: Vec::new(),
+            secret_env: Vec::new(),
         }
     }
 

@@ -55,6 +55,8 @@ pub struct FileConfig {
     pub deadline_days: Option<FileDeadlineDays>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<FileNotify>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_env: Vec<String>,
     #[serde(default)]
     pub numbers: Vec<FileNumber>,
 }
@@ -175,6 +177,7 @@ pub fn to_file(c: &Config) -> FileConfig {
             timeout_secs: Some(n.command.timeout_secs),
             events: n.events.iter().map(|e| e.as_str().to_string()).collect(),
         }),
+        secret_env: c.secret_env.clone(),
         numbers: c.numbers.iter().map(number_to_file).collect(),
     }
 }

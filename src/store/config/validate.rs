@@ -170,10 +170,19 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
             numbers.push(num);
         }
     }
+    for (i, name) in file.secret_env.iter().enumerate() {
+        if !crate::secrets::is_env_name(name) {
+            problems.push(Problem::at(
+                format!("secret_env[{i}]"),
+                tr!(T::CfgSecretEnv, name),
+            ));
+        }
+    }
     for p in &mut problems {
         p.line = p.line.or_else(|| line_of_path(text, &p.path));
     }
     if problems.is_empty() {
+        crate::secrets::remember(&file.secret_env);
         Ok(Config {
             timezone_name,
             timezone,
@@ -181,6 +190,7 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
             notify,
             deadline_days,
             numbers,
+            secret_env: file.secret_env.clone(),
         })
     } else {
         Err(problems)
