@@ -272,3 +272,28 @@ fn a_home_others_can_write_is_refused() {
         nix::unistd::chown(home.path(), Some(nix::unistd::geteuid()), None).unwrap();
     }
 }
+
+#[test]
+fn a_bad_log_line_is_reported_short_and_escaped_by_every_command() {
+    let home = demo_home();
+    let value = format!("{}\u{202E}\n\u{1b}[2J", "y".repeat(1_000_000));
+    let bad = serde_json::json!({
+        "v": 1, "id": "b", "at": value, "number": "cmcc", "type": "activity",
+    });
+    append_line(home.path(), &bad.to_string());
+    let lines = std::fs::read_to_string(home.path().join("log.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    for args in [&["status"][..], &["history"], &["plan"]] {
+        let o = baohao(home.path(), args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("log.jsonl:{lines}:")),
+            "{args:?}: {}",
+            &err[..err.len().min(300)]
+        );
+        assert!(err.len() < 1000, "{args:?}: {} bytes", err.len());
+        assert_eq!(raw_unsafe(&err), None, "{err}");
+    }
+}
