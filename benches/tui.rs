@@ -145,7 +145,7 @@ fn main() {
 
     // 3. Bytes written by selection moves at 100x30 (demo data): every move down and back.
     let demo = tempfile::tempdir().unwrap();
-    baohao::cli::context::write_demo(&Paths::in_home(demo.path()), now).unwrap();
+    baohao::home::write_demo(&Paths::in_home(demo.path()), now).unwrap();
     for (tab, label) in [
         ('3', "History"),
         ('2', "Rules"),

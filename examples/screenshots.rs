@@ -133,7 +133,7 @@ fn main() {
     let now = "2026-11-25T10:00:00Z".parse().expect("a time");
     let demo = tempfile::tempdir().expect("a temp dir");
     let paths = Paths::in_home(demo.path());
-    baohao::cli::context::write_demo(&paths, now).expect("the demo");
+    baohao::home::write_demo(&paths, now).expect("the demo");
     let open =
         || App::open(paths.clone(), Clock::Fixed(now), Theme { color: true }).expect("the app");
     let mut app = open();

@@ -16,7 +16,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use arbitrary::Unstructured;
 use baohao::model::{Event, EventRef, OutcomeStatus};
 use baohao::store::config;
-use baohao::text_clean;
+use baohao::text::clean as text_clean;
 use baohao::worker::command::{Finished, json_object};
 use baohao::worker::{executor, provider};
 

@@ -17,6 +17,10 @@ pub enum ErrorKind {
     Locked,
     /// The file system refused.
     Io,
+    /// The process could not set itself up (no async runtime, no signal handler).
+    Runtime,
+    /// The terminal failed or went away.
+    Terminal,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,21 +35,35 @@ impl Error {
     pub fn input(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Input,
-            message: crate::text_clean::message(&message.into()),
+            message: crate::text::clean::message(&message.into()),
         }
     }
 
     pub fn conflict(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Conflict,
-            message: crate::text_clean::message(&message.into()),
+            message: crate::text::clean::message(&message.into()),
         }
     }
 
     pub fn locked(message: impl Into<String>) -> Error {
         Error {
             kind: ErrorKind::Locked,
-            message: crate::text_clean::message(&message.into()),
+            message: crate::text::clean::message(&message.into()),
+        }
+    }
+
+    pub fn runtime(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Runtime,
+            message: message.into(),
+        }
+    }
+
+    pub fn terminal(message: impl Into<String>) -> Error {
+        Error {
+            kind: ErrorKind::Terminal,
+            message: message.into(),
         }
     }
 
@@ -53,7 +71,7 @@ impl Error {
     pub fn io(what: T, path: &Path, err: &std::io::Error) -> Error {
         Error {
             kind: ErrorKind::Io,
-            message: crate::text_clean::message(&tr!(
+            message: crate::text::clean::message(&tr!(
                 T::IoFailed,
                 what.s(),
                 path.display(),

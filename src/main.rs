@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use baohao::cli::context::{Home, Snapshot, now};
 use baohao::cli::{Cli, Command, history, plan, presets, status, write};
+use baohao::home::{Home, now};
 use baohao::i18n::{Lang, T, set_lang};
 use baohao::{Error, Result, tr};
 use clap::{CommandFactory, Parser};
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
             let mut out = std::io::stdout().lock();
             // A closed pipe (`baohao history | head`) is not an error worth a word.
             let _ = out
-                .write_all(baohao::text_clean::block(&done.stdout).as_bytes())
+                .write_all(baohao::text::clean::block(&done.stdout).as_bytes())
                 .and_then(|()| out.flush());
             if done.ok {
                 ExitCode::SUCCESS
@@ -68,7 +68,7 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("baohao: {}", baohao::text_clean::message(&e.message));
+            eprintln!("baohao: {}", baohao::text::clean::message(&e.message));
             ExitCode::from(1)
         }
     }
@@ -93,7 +93,7 @@ fn run(cli: Cli) -> Result<Done> {
         cli.home.is_some() || std::env::var_os("BAOHAO_HOME").is_some_and(|h| !h.is_empty());
     let Some(command) = cli.command else {
         let home = Home::open(cli.demo, cli.home.as_deref())?;
-        baohao::tui::run(home, cli.mouse)?;
+        baohao::tui::run(home, cli.mouse, baohao::worker::spawn)?;
         return Ok(String::new().into());
     };
     let now = now()?;
@@ -117,8 +117,7 @@ fn run(cli: Cli) -> Result<Done> {
     match command {
         Command::Init => write::init(&home, cli.demo, explicit_home, now).map(Done::from),
         Command::Status { json } => {
-            let snap = Snapshot::read(paths)?;
-            snap.warn(paths);
+            let snap = baohao::cli::open(paths)?;
             Ok(if json {
                 status::json(&snap, now)
             } else {
@@ -127,14 +126,12 @@ fn run(cli: Cli) -> Result<Done> {
             .into())
         }
         Command::History(args) => {
-            let snap = Snapshot::read(paths)?;
-            snap.warn(paths);
+            let snap = baohao::cli::open(paths)?;
             let text = history::run(&snap, &args, now)?;
             output(text, args.output.as_deref())
         }
         Command::Plan(args) => {
-            let snap = Snapshot::read(paths)?;
-            snap.warn(paths);
+            let snap = baohao::cli::open(paths)?;
             let text = plan::run(&snap, &args, now)?;
             output(text, args.output.as_deref())
         }
@@ -159,6 +156,7 @@ fn run(cli: Cli) -> Result<Done> {
         Command::Validate => write::validate(paths).map(|(stdout, ok)| Done { stdout, ok }),
         Command::Daemon => baohao::worker::daemon(paths).map(Done::from),
         Command::Tick => baohao::worker::tick(paths).map(Done::from),
+        Command::Import(args) => baohao::cli::import::run(paths, &args, now).map(Done::from),
         Command::Completions { .. } | Command::Presets { .. } => Ok(String::new().into()),
     }
 }

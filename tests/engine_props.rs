@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use baohao::engine::calendar::{YearMonth, local_date, local_instant};
 use baohao::engine::state::AttemptStatus;
-use baohao::engine::{State, plan};
+use baohao::engine::{State, intent_for, plan};
 use baohao::model::{
     Config, Currency, Event, EventBody, Mode, MonthDay, OutcomeStatus, ResolvedStatus,
 };
@@ -166,17 +166,11 @@ impl World {
             } else {
                 prop_assert_eq!(due.attempt, 1);
             }
-            let intent = self.append(
-                &due.number,
-                EventBody::Intent {
-                    rule: due.rule.clone(),
-                    key: due.key.clone(),
-                    attempt: due.attempt,
-                    amount_minor: due.amount.minor,
-                    currency: due.amount.currency,
-                    mode: due.mode,
-                },
-            );
+            // The worker's own due → intent step, under its lock.
+            let Some(body) = intent_for(&self.state, &self.config, &due, self.now) else {
+                continue;
+            };
+            let intent = self.append(&due.number, body);
             if due.mode == Mode::Remind {
                 continue;
             }

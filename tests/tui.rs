@@ -26,7 +26,7 @@ struct Home {
 impl Home {
     fn demo() -> Home {
         let dir = tempfile::tempdir().unwrap();
-        baohao::cli::context::write_demo(&Paths::in_home(dir.path()), now()).unwrap();
+        baohao::home::write_demo(&Paths::in_home(dir.path()), now()).unwrap();
         Home { dir }
     }
 
@@ -77,7 +77,7 @@ fn letters_typed_into_a_form_never_quit_delete_or_switch() {
     key(&mut app, KeyCode::Esc);
     keys(&mut app, "y");
     assert!(matches!(app.overlay, Overlay::None));
-    assert_eq!(app.config.numbers.len(), 4, "nothing was added");
+    assert_eq!(app.session.config.numbers.len(), 4, "nothing was added");
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn adding_a_number_from_a_preset_saves_the_config() {
         text.contains("\"every_days\": 150"),
         "the preset's rule came along"
     );
-    assert_eq!(app.config.numbers.len(), 5);
+    assert_eq!(app.session.config.numbers.len(), 5);
 }
 
 #[test]
@@ -136,13 +136,9 @@ fn a_change_made_elsewhere_is_never_overwritten() {
         .config_text()
         .replace("\"refresh_minutes\": 60", "\"refresh_minutes\": 15");
     std::fs::write(h.paths().config, &other).unwrap();
+    // The toggle is applied on top of the file as it is now: the other change stands.
     keys(&mut app, "2 ");
-    let s = screen(&app);
-    assert!(s.contains("changed by another program"), "{s}");
-    assert_eq!(h.config_text(), other, "the other change stands");
-    assert_eq!(app.config.refresh_minutes, 15, "and was reloaded");
-    // Now the toggle goes through on top of it.
-    keys(&mut app, " ");
+    assert_eq!(app.session.config.refresh_minutes, 15, "it was reloaded");
     assert!(h.config_text().contains("\"refresh_minutes\": 15"));
     assert!(h.config_text().contains("\"enabled\": false"));
 }
@@ -204,9 +200,9 @@ fn deleting_asks_first() {
     keys(&mut app, "d");
     assert!(screen(&app).contains("Delete 移动保号卡 (cmcc)"));
     keys(&mut app, "n");
-    assert_eq!(app.config.numbers.len(), 4);
+    assert_eq!(app.session.config.numbers.len(), 4);
     keys(&mut app, "dy");
-    assert_eq!(app.config.numbers.len(), 3);
+    assert_eq!(app.session.config.numbers.len(), 3);
     assert!(!h.config_text().contains("\"cmcc\""));
 }
 
@@ -214,7 +210,7 @@ fn deleting_asks_first() {
 fn entries_appended_by_another_process_appear() {
     let h = Home::demo();
     let mut app = h.app();
-    let before = app.history.rows.len();
+    let before = app.session.history.rows.len();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
         .arg("--home")
         .arg(h.dir.path())
@@ -222,8 +218,9 @@ fn entries_appended_by_another_process_appear() {
         .output()
         .unwrap();
     assert!(o.status.success());
-    update(&mut app, Msg::LogGrew);
-    assert_eq!(app.history.rows.len(), before + 1);
+    let fx = update(&mut app, Msg::LogGrew);
+    baohao::tui::effect::run_all(&mut app, fx);
+    assert_eq!(app.session.history.rows.len(), before + 1);
     keys(&mut app, "3");
     assert!(
         screen(&app).contains("from another shell"),
@@ -332,4 +329,93 @@ fn a_new_auto_rule_whose_date_has_passed_says_it_charges_on_save() {
     let s = screen(&app);
     assert!(s.contains("  now"), "{s}");
     assert!(s.contains("saving charges now"), "{s}");
+}
+
+/// An app over a home that does not exist: `update` must decide without touching a file.
+fn app_without_home() -> App {
+    let paths = Paths::in_home(std::path::Path::new("/nonexistent/baohao-no-home"));
+    let mut session = baohao::session::Session::unread(paths);
+    let (config, events) = baohao::home::demo::events(now());
+    session.config = config;
+    session.history =
+        baohao::engine::History::new(baohao::engine::State::new(session.config.timezone));
+    for e in &events {
+        session.history.apply(e);
+    }
+    App::new(session, Clock::Fixed(now()), Theme { color: false })
+}
+
+fn plain(c: char) -> Msg {
+    Msg::Key(ratatui::crossterm::event::KeyEvent::new(
+        KeyCode::Char(c),
+        ratatui::crossterm::event::KeyModifiers::NONE,
+    ))
+}
+
+#[test]
+fn update_decides_without_a_home_and_returns_effects() {
+    use baohao::tui::effect::{ConfigChange, Effect};
+    let mut app = app_without_home();
+    assert!(update(&mut app, plain('2')).is_empty());
+    let fx = update(&mut app, plain(' '));
+    match fx.as_slice() {
+        [
+            Effect::SaveConfig {
+                change: ConfigChange::SetEnabled { enabled, .. },
+                form: None,
+            },
+        ] => assert!(!enabled, "the shown rule was on: Space turns it off"),
+        other => panic!("expected one config change, got {other:?}"),
+    }
+    // Nothing was saved by `update` itself: the rule is still on in memory.
+    assert!(app.session.config.numbers[0].rules[0].enabled);
+    let _ = update(&mut app, plain('3'));
+    match update(&mut app, plain('x')).as_slice() {
+        [Effect::Export { csv, rows, .. }] => {
+            assert!(*rows > 10);
+            assert_eq!(csv.lines().count(), rows + 1, "a header and a line a row");
+        }
+        other => panic!("expected an export, got {other:?}"),
+    }
+    let _ = update(&mut app, plain('R'));
+    assert!(!app.quit);
+}
+
+#[test]
+fn a_form_saved_elsewhere_never_resurrects_what_another_program_changed() {
+    // Two TUIs: one opens a rule form, the other turns that rule off with Space.
+    let h = Home::demo();
+    let mut first = h.app();
+    let mut second = h.app();
+    keys(&mut first, "2e");
+    assert!(matches!(first.overlay, Overlay::Form(_)));
+    keys(&mut second, "2 ");
+    assert_eq!(h.config_text().matches("\"enabled\": false").count(), 1);
+    // The first saves its form without touching the switch: the rule stays off.
+    key(&mut first, KeyCode::Enter);
+    assert!(matches!(first.overlay, Overlay::None), "{}", screen(&first));
+    assert_eq!(
+        h.config_text().matches("\"enabled\": false").count(),
+        1,
+        "{}",
+        h.config_text()
+    );
+}
+
+#[test]
+fn only_the_fields_a_person_changed_are_merged_onto_the_current_rule() {
+    use baohao::tui::effect::merge_rule;
+    let config = baohao::home::demo::config();
+    let original = config.numbers[0].rules[0].clone();
+    let mut current = original.clone();
+    current.enabled = !original.enabled;
+    let mut edited = original.clone();
+    edited.amount =
+        baohao::model::Money::new(original.amount.minor + 100, original.amount.currency);
+    let merged = merge_rule(&original, &edited, &current);
+    assert_eq!(
+        merged.enabled, current.enabled,
+        "the other program's switch stands"
+    );
+    assert_eq!(merged.amount, edited.amount, "the person's amount is saved");
 }

@@ -4,18 +4,19 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::cli::HistoryArgs;
-use crate::cli::context::Snapshot;
-use crate::cli::export;
-use crate::cli::format::{date, local_minute, money, parse_date, rfc3339};
-use crate::cli::table::{Align, Table, truncate};
+use crate::engine::Entry;
 use crate::engine::calendar::local_date;
-use crate::engine::{Entry, EntryKind, EntryStatus, Flag};
 use crate::error::{Error, Result};
 use crate::i18n::T;
+use crate::session::Session;
+use crate::text::export;
+use crate::text::format::{date, local_minute, money, parse_date, rfc3339};
+use crate::text::labels::{entry_status_label, flag_label, kind_label};
+use crate::text::table::{Align, Table, truncate};
 use crate::tr;
 
 /// The entries `args` asks for, in log order.
-pub fn select(snap: &Snapshot, args: &HistoryArgs, now: DateTime<Utc>) -> Result<Vec<Entry>> {
+pub fn select(snap: &Session, args: &HistoryArgs, now: DateTime<Utc>) -> Result<Vec<Entry>> {
     let tz = snap.config.timezone;
     if let Some(n) = &args.number
         && snap.config.number(n).is_none()
@@ -34,50 +35,6 @@ pub fn select(snap: &Snapshot, args: &HistoryArgs, now: DateTime<Utc>) -> Result
         .filter(|e| args.number.as_ref().is_none_or(|n| &e.number == n))
         .filter(|e| since.is_none_or(|s| local_date(tz, e.at) >= s))
         .collect())
-}
-
-pub fn kind_label(k: EntryKind) -> String {
-    match k {
-        EntryKind::Recharge => tr!(T::KindRecharge),
-        EntryKind::Manual => tr!(T::KindManual),
-        EntryKind::Balance => tr!(T::KindBalance),
-        EntryKind::Activity => tr!(T::KindActivity),
-    }
-}
-
-/// The status a person reads: a reminder already answered by a top-up says "settled".
-pub fn entry_status_label(e: &Entry) -> String {
-    match e.status {
-        Some(EntryStatus::Reminder) if e.reference.is_some() => tr!(T::StSettled),
-        Some(s) => status_label(s),
-        None => String::new(),
-    }
-}
-
-/// What the reference column shows a person (a settled reminder's link is not for people).
-pub fn entry_detail(e: &Entry) -> Option<String> {
-    match (e.kind, e.status) {
-        (EntryKind::Recharge, Some(EntryStatus::Reminder)) => None,
-        (EntryKind::Recharge, _) => e.reference.clone().or_else(|| e.error.clone()),
-        _ => e.note.clone(),
-    }
-}
-
-pub fn status_label(s: EntryStatus) -> String {
-    match s {
-        EntryStatus::Succeeded => tr!(T::StSucceeded),
-        EntryStatus::Failed => tr!(T::StFailed),
-        EntryStatus::InDoubt => tr!(T::StInDoubt),
-        EntryStatus::Reminder => tr!(T::StReminder),
-    }
-}
-
-pub fn flag_label(f: Flag) -> String {
-    match f {
-        Flag::Verified => tr!(T::FlagVerified),
-        Flag::Unverified => tr!(T::FlagUnverified),
-        Flag::PossibleDuplicate => tr!(T::FlagDuplicate),
-    }
 }
 
 pub fn entry_json(e: &Entry, tz: chrono_tz::Tz) -> Value {
@@ -154,7 +111,7 @@ pub fn human(entries: &[Entry], tz: chrono_tz::Tz) -> String {
     t.render()
 }
 
-pub fn run(snap: &Snapshot, args: &HistoryArgs, now: DateTime<Utc>) -> Result<String> {
+pub fn run(snap: &Session, args: &HistoryArgs, now: DateTime<Utc>) -> Result<String> {
     let entries = select(snap, args, now)?;
     let tz = snap.config.timezone;
     Ok(if args.json {

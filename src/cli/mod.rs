@@ -1,19 +1,30 @@
 //! The command line: argument definitions and dispatch. Each subcommand lives in its own
 //! file and returns text for stdout; errors are one sentence for stderr.
 
-pub mod context;
-pub mod export;
-pub mod format;
 pub mod history;
+pub mod import;
 pub mod plan;
 pub mod presets;
 pub mod status;
-pub mod table;
 pub mod write;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::error::Result;
+use crate::session::Session;
+use crate::store::Paths;
+
+/// Opens the home for a one-shot command; log problems (bad lines, a torn tail) are said
+/// on stderr, never fatal.
+pub fn open(paths: &Paths) -> Result<Session> {
+    let mut s = Session::open(paths.clone())?;
+    for p in s.take_problems() {
+        eprintln!("baohao: {p}");
+    }
+    Ok(s)
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -93,6 +104,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read a payment statement (Alipay, WeChat Pay, a mapped CSV) or carrier texts into the log.
+    Import(import::ImportArgs),
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }

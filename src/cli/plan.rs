@@ -4,14 +4,14 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::cli::PlanArgs;
-use crate::cli::context::Snapshot;
-use crate::cli::export;
-use crate::cli::format::{local_minute, money, rfc3339};
-use crate::cli::table::{Align, Table};
 use crate::engine::forecast::MAX_DAYS;
 use crate::engine::{Forecast, forecast};
 use crate::error::{Error, Result};
 use crate::i18n::T;
+use crate::session::Session;
+use crate::text::export;
+use crate::text::format::{local_minute, money, rfc3339};
+use crate::text::table::{Align, Table};
 use crate::tr;
 
 pub const DEFAULT_DAYS: i64 = 30;
@@ -24,7 +24,7 @@ pub fn days(arg: Option<i64>) -> Result<u32> {
     Ok(d as u32)
 }
 
-pub fn json(f: &Forecast, snap: &Snapshot) -> String {
+pub fn json(f: &Forecast, snap: &Session) -> String {
     let tz = snap.config.timezone;
     let v: Vec<Value> = f
         .items
@@ -46,7 +46,7 @@ pub fn json(f: &Forecast, snap: &Snapshot) -> String {
     s
 }
 
-pub fn human(f: &Forecast, snap: &Snapshot, days: u32) -> String {
+pub fn human(f: &Forecast, snap: &Session, days: u32) -> String {
     let tz = snap.config.timezone;
     let mut out = String::new();
     if f.items.is_empty() {
@@ -118,7 +118,7 @@ pub fn human(f: &Forecast, snap: &Snapshot, days: u32) -> String {
     out
 }
 
-pub fn run(snap: &Snapshot, args: &PlanArgs, now: DateTime<Utc>) -> Result<String> {
+pub fn run(snap: &Session, args: &PlanArgs, now: DateTime<Utc>) -> Result<String> {
     let days = days(args.days)?;
     let f = forecast(snap.state(), &snap.config, now, days);
     Ok(if args.json {

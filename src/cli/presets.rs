@@ -1,108 +1,11 @@
-//! Carrier presets: starting points (a plan and suggested rules) kept in one data file,
-//! `presets/presets.json`, compiled in. Listed by `baohao presets`, offered by the TUI.
+//! `presets`: the carrier starting points, as a table or JSON.
 
-use serde::Deserialize;
 use serde_json::json;
 
-use crate::cli::table::{Align, Table};
-use crate::i18n::{Lang, T, lang};
-use crate::model::{Currency, Number, Plan, Rule};
-use crate::store::config::{FileAction, FileNumber, FilePlan, FileRule, number_from_file};
+use crate::home::presets::all;
+use crate::i18n::T;
+use crate::text::table::{Align, Table};
 use crate::tr;
-
-const PRESETS: &str = include_str!("../../presets/presets.json");
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FilePresets {
-    #[allow(dead_code)]
-    version: u32,
-    presets: Vec<FilePreset>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Text {
-    en: String,
-    zh: String,
-}
-
-impl Text {
-    fn get(&self) -> &str {
-        match lang() {
-            Lang::En => &self.en,
-            Lang::Zh => &self.zh,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FilePreset {
-    id: String,
-    name: Text,
-    carrier: String,
-    currency: String,
-    plan: FilePlan,
-    notes: Text,
-    rules: Vec<FileRule>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Preset {
-    pub id: String,
-    pub name: String,
-    pub notes: String,
-    pub carrier: String,
-    pub currency: Currency,
-    pub plan: Plan,
-    pub rules: Vec<Rule>,
-}
-
-/// Every preset, in the current language. A broken data file gives none (a test keeps it whole).
-pub fn all() -> Vec<Preset> {
-    let Ok(file) = serde_json::from_str::<FilePresets>(PRESETS) else {
-        return Vec::new();
-    };
-    file.presets
-        .iter()
-        .filter_map(|p| {
-            let number = FileNumber {
-                id: p.id.clone(),
-                label: p.name.get().to_string(),
-                msisdn: "+10000000000".to_string(),
-                carrier: p.carrier.clone(),
-                currency: p.currency.clone(),
-                plan: p.plan.clone(),
-                monthly_budget: None,
-                verify_tolerance: None,
-                provider: FileAction {
-                    kind: "manual".into(),
-                    program: None,
-                    args: None,
-                    timeout_secs: None,
-                },
-                executor: FileAction {
-                    kind: "remind".into(),
-                    program: None,
-                    args: None,
-                    timeout_secs: None,
-                },
-                rules: p.rules.clone(),
-            };
-            let n: Number = number_from_file(&number).ok()?;
-            Some(Preset {
-                id: p.id.clone(),
-                name: p.name.get().to_string(),
-                notes: p.notes.get().to_string(),
-                carrier: n.carrier,
-                currency: n.currency,
-                plan: n.plan,
-                rules: n.rules,
-            })
-        })
-        .collect()
-}
 
 pub fn human() -> String {
     let mut t = Table::new(&[
@@ -137,14 +40,4 @@ pub fn json() -> String {
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_preset_in_the_data_file_is_valid() {
-        let file: super::FilePresets = serde_json::from_str(super::PRESETS).unwrap();
-        assert_eq!(super::all().len(), file.presets.len());
-        assert!(super::all().len() >= 6);
-    }
 }

@@ -3,15 +3,15 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::cli::context::Snapshot;
-use crate::cli::format::{date, local_minute, money, rfc3339};
-use crate::cli::table::{Align, Table};
 use crate::engine::{NumberStatus, forecast, number_status, plan};
 use crate::i18n::T;
+use crate::session::Session;
+use crate::text::format::{date, local_minute, money, rfc3339};
+use crate::text::table::{Align, Table};
 use crate::tr;
 
 /// Every configured number's status at `now`.
-pub fn statuses(snap: &Snapshot, now: DateTime<Utc>) -> Vec<NumberStatus> {
+pub fn statuses(snap: &Session, now: DateTime<Utc>) -> Vec<NumberStatus> {
     let p = plan(snap.state(), &snap.config, now);
     let f = forecast(snap.state(), &snap.config, now, 400);
     snap.config
@@ -21,7 +21,7 @@ pub fn statuses(snap: &Snapshot, now: DateTime<Utc>) -> Vec<NumberStatus> {
         .collect()
 }
 
-pub fn json(snap: &Snapshot, now: DateTime<Utc>) -> String {
+pub fn json(snap: &Session, now: DateTime<Utc>) -> String {
     let tz = snap.config.timezone;
     let rows: Vec<Value> = snap
         .config
@@ -55,7 +55,7 @@ pub fn json(snap: &Snapshot, now: DateTime<Utc>) -> String {
     s
 }
 
-pub fn human(snap: &Snapshot, now: DateTime<Utc>) -> String {
+pub fn human(snap: &Session, now: DateTime<Utc>) -> String {
     let tz = snap.config.timezone;
     if snap.config.numbers.is_empty() {
         return tr!(T::StatusNoNumbers) + "\n";
@@ -98,7 +98,7 @@ pub fn human(snap: &Snapshot, now: DateTime<Utc>) -> String {
         } else {
             s.attention
                 .iter()
-                .map(|a| crate::cli::status::attention_label(*a))
+                .map(|a| crate::text::labels::attention_label(*a))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -113,18 +113,4 @@ pub fn human(snap: &Snapshot, now: DateTime<Utc>) -> String {
         ]);
     }
     t.render()
-}
-
-pub fn attention_label(a: crate::engine::Attention) -> String {
-    use crate::engine::Attention::*;
-    match a {
-        Low => tr!(T::AttLow),
-        Expiring => tr!(T::AttExpiring),
-        Inactive => tr!(T::AttInactive),
-        InDoubt => tr!(T::AttInDoubt),
-        Failed => tr!(T::AttFailed),
-        Unverified => tr!(T::AttUnverified),
-        OverBudget => tr!(T::AttOverBudget),
-        Due => tr!(T::AttDue),
-    }
 }

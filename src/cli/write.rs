@@ -6,15 +6,16 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::cli::context::{Home, Snapshot, write_demo, write_new_pair};
-use crate::cli::format::{date, parse_date};
+use crate::cli::open;
 use crate::engine::State;
 use crate::error::{Error, Result};
+use crate::home::{Home, write_demo, write_starter};
 use crate::i18n::T;
-use crate::model::{Config, EventBody, Money, ResolvedStatus};
-use crate::ops::Writer;
-use crate::store::config::{self, Problem, line_of_path, system_timezone};
+use crate::model::{EventBody, Money, ResolvedStatus};
+use crate::session::Session;
+use crate::store::config::{self, Problem, line_of_path};
 use crate::store::{Log, Paths};
+use crate::text::format::{date, parse_date};
 use crate::tr;
 
 /// `init`: a starter config with no numbers yet, or the demo; never overwrites.
@@ -26,44 +27,23 @@ pub fn init(home: &Home, demo: bool, explicit_home: bool, now: DateTime<Utc>) ->
         }
         write_demo(paths, now)?;
     } else {
-        let tz = iana_time_zone::get_timezone().unwrap_or_else(|_| "UTC".to_string());
-        let tz = if tz.parse::<chrono_tz::Tz>().is_ok() {
-            tz
-        } else {
-            "UTC".to_string()
-        };
-        let mut c = Config::empty(Some(tz), system_timezone().1);
-        c.timezone = c
-            .timezone_name
-            .as_deref()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(c.timezone);
-        write_new_pair(paths, &config::render(&c), "")?;
+        write_starter(paths)?;
     }
     Ok(tr!(T::InitDone, paths.config.display(), paths.log.display()) + "\n")
 }
 
-fn amount_for(snap: &Snapshot, number: &str, text: &str) -> Result<(crate::model::Number, Money)> {
+fn amount_for(snap: &Session, number: &str, text: &str) -> Result<(crate::model::Number, Money)> {
     let n = snap.number(number)?.clone();
     let m = Money::parse(text, n.currency).map_err(|e| Error::input(tr!(T::BadAmount, e)))?;
     Ok((n, m))
 }
 
-/// The snapshot as a writer of its home.
-fn writer<'a>(paths: &'a Paths, snap: &'a mut Snapshot) -> Writer<'a> {
-    Writer::new(paths, &snap.config, &mut snap.history, &mut snap.cursor)
-}
-
-/// Runs `f` on the snapshot's writer, saying on stderr if a torn last line had to be cut.
-fn write<R>(
-    paths: &Paths,
-    snap: &mut Snapshot,
-    f: impl FnOnce(&mut Writer) -> Result<R>,
-) -> Result<R> {
-    let mut w = writer(paths, snap);
-    let r = f(&mut w);
-    if let Some(t) = w.torn.take() {
-        eprintln!("baohao: {t}");
+/// Runs `f` on the session, then says on stderr what the log showed on the way (a torn
+/// last line that had to be cut, a bad line).
+fn write<R>(session: &mut Session, f: impl FnOnce(&mut Session) -> Result<R>) -> Result<R> {
+    let r = f(session);
+    for p in session.take_problems() {
+        eprintln!("baohao: {p}");
     }
     r
 }
@@ -75,10 +55,10 @@ pub fn record(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let mut snap = Snapshot::read(paths)?;
+    let mut snap = open(paths)?;
     let (n, m) = amount_for(&snap, number, amount)?;
     let tz = snap.config.timezone;
-    let (e, settles) = write(paths, &mut snap, |w| w.top_up(&n, m, note, now))?;
+    let (e, settles) = write(&mut snap, |w| w.top_up(&n, m, note, now))?;
     let mut out = tr!(T::RecordDone, m.display(), n.id, n.label, e.id);
     if let Some(at) = settles {
         out.push(' ');
@@ -101,8 +81,8 @@ pub fn resolve(
     let Some(resolved) = ResolvedStatus::parse(status) else {
         return Err(Error::input(tr!(T::BadResolveStatus, status)));
     };
-    let mut snap = Snapshot::read(paths)?;
-    let (e, what) = write(paths, &mut snap, |w| w.resolve(intent, resolved, note, now))?;
+    let mut snap = open(paths)?;
+    let (e, what) = write(&mut snap, |w| w.resolve(intent, resolved, note, now))?;
     let intent_id = match &e.body {
         EventBody::Resolved { intent, .. } => intent.clone(),
         _ => String::new(),
@@ -120,9 +100,9 @@ pub fn activity(
     note: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let mut snap = Snapshot::read(paths)?;
+    let mut snap = open(paths)?;
     let n = snap.number(number)?.clone();
-    write(paths, &mut snap, |w| w.activity(&n, note, now))?;
+    write(&mut snap, |w| w.activity(&n, note, now))?;
     Ok(tr!(T::ActivityDone, n.id, n.label) + "\n")
 }
 
@@ -133,7 +113,7 @@ pub fn balance(
     valid_until: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<String> {
-    let mut snap = Snapshot::read(paths)?;
+    let mut snap = open(paths)?;
     let n = snap.number(number)?.clone();
     let m =
         Money::parse_signed(amount, n.currency).map_err(|e| Error::input(tr!(T::BadAmount, e)))?;
@@ -143,7 +123,7 @@ pub fn balance(
             Some(parse_date(s).ok_or_else(|| Error::input(tr!(T::BadDate, "--valid-until", s)))?)
         }
     };
-    write(paths, &mut snap, |w| w.balance(&n, m, validity, now))?;
+    write(&mut snap, |w| w.balance(&n, m, validity, now))?;
     Ok(tr!(T::BalanceDone, n.id, m.display()) + "\n")
 }
 

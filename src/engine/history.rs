@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::engine::reconcile::{Verdict, reconcile};
 use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, State};
 use crate::engine::verify::Verification;
 use crate::model::{Config, Currency, Event, EventBody};
@@ -13,6 +14,10 @@ pub enum EntryKind {
     Manual,
     Balance,
     Activity,
+    /// A top-up seen in an imported statement or a carrier's text.
+    Statement,
+    /// A text baohao kept without understanding it.
+    Message,
 }
 
 impl EntryKind {
@@ -22,6 +27,8 @@ impl EntryKind {
             EntryKind::Manual => "manual",
             EntryKind::Balance => "balance",
             EntryKind::Activity => "activity",
+            EntryKind::Statement => "statement",
+            EntryKind::Message => "message",
         }
     }
 }
@@ -32,6 +39,12 @@ pub enum EntryStatus {
     Failed,
     InDoubt,
     Reminder,
+    /// An external recharge whose evidence window is still open.
+    Expected,
+    /// An external recharge with no evidence by its deadline.
+    Missed,
+    /// A statement row a later refund undid.
+    Refunded,
 }
 
 impl EntryStatus {
@@ -41,6 +54,9 @@ impl EntryStatus {
             EntryStatus::Failed => "failed",
             EntryStatus::InDoubt => "in_doubt",
             EntryStatus::Reminder => "reminder",
+            EntryStatus::Expected => "expected",
+            EntryStatus::Missed => "missed",
+            EntryStatus::Refunded => "refunded",
         }
     }
 }
@@ -50,6 +66,10 @@ pub enum Flag {
     Verified,
     Unverified,
     PossibleDuplicate,
+    /// Evidence of an external recharge came after its window.
+    Late,
+    /// A top-up no rule expected.
+    Unexpected,
 }
 
 impl Flag {
@@ -58,6 +78,8 @@ impl Flag {
             Flag::Verified => "verified",
             Flag::Unverified => "unverified",
             Flag::PossibleDuplicate => "possible_duplicate",
+            Flag::Late => "late",
+            Flag::Unexpected => "unexpected",
         }
     }
 }
@@ -96,6 +118,27 @@ pub enum Row {
         at: DateTime<Utc>,
         number: String,
         note: Option<String>,
+    },
+    Statement {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        amount_minor: i64,
+        currency: Currency,
+        source: String,
+        reference: String,
+        text: String,
+        refund_of: Option<String>,
+        /// Its index in the number's evidence (None for a refund row).
+        evidence: Option<u32>,
+    },
+    Message {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        source: String,
+        from: Option<String>,
+        text: String,
     },
 }
 
@@ -139,6 +182,8 @@ impl Entry {
 pub struct History {
     pub state: State,
     pub rows: Vec<Row>,
+    /// Whether rows are recorded at all (the worker and `status` need only the state).
+    keep_rows: bool,
 }
 
 impl History {
@@ -146,6 +191,25 @@ impl History {
         History {
             state,
             rows: Vec::new(),
+            keep_rows: true,
+        }
+    }
+
+    /// A history that folds the state only and records no rows.
+    pub fn state_only(state: State) -> History {
+        History {
+            state,
+            rows: Vec::new(),
+            keep_rows: false,
+        }
+    }
+
+    /// An empty history of the same kind, for a replay from the start.
+    pub fn fresh(&self, state: State) -> History {
+        History {
+            state,
+            rows: Vec::new(),
+            keep_rows: self.keep_rows,
         }
     }
 
@@ -159,6 +223,10 @@ impl History {
 
     /// Folds `e` into the state and records its row, if it makes one.
     pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
+        if !self.keep_rows {
+            self.state.apply_event(e);
+            return;
+        }
         let s = |v: &S| v.as_ref().to_string();
         let so = |v: &Option<S>| v.as_ref().map(|v| v.as_ref().to_string());
         let at = e.at.with_timezone(&Utc);
@@ -207,6 +275,42 @@ impl History {
                 at,
                 number: s(&e.number),
                 note: so(note),
+            }),
+            EventBody::Statement {
+                source,
+                reference,
+                amount_minor,
+                currency,
+                text,
+                refund_of,
+            } => {
+                let known = ns.is_some_and(|n| {
+                    n.evidence.iter().any(|ev| {
+                        *ev.reference == *reference.as_ref() && *ev.source == *source.as_ref()
+                    })
+                });
+                (!known || refund_of.is_some()).then(|| Row::Statement {
+                    id: s(&e.id),
+                    at,
+                    number: s(&e.number),
+                    amount_minor: *amount_minor,
+                    currency: *currency,
+                    source: s(source),
+                    reference: s(reference),
+                    text: s(text),
+                    refund_of: so(refund_of),
+                    evidence: refund_of
+                        .is_none()
+                        .then(|| ns.map_or(0, |n| n.evidence.len() as u32)),
+                })
+            }
+            EventBody::Message { source, from, text } => Some(Row::Message {
+                id: s(&e.id),
+                at,
+                number: s(&e.number),
+                source: s(source),
+                from: so(from),
+                text: s(text),
             }),
             _ => None,
         };
@@ -266,13 +370,38 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 KeyStatus::InDoubt => EntryStatus::InDoubt,
                 KeyStatus::Failed { .. } => EntryStatus::Failed,
                 KeyStatus::ReminderOpen | KeyStatus::ReminderSettled => EntryStatus::Reminder,
+                KeyStatus::Expected => EntryStatus::Expected,
             };
             let succeeded = ks
                 .attempts
                 .iter()
                 .find(|a| a.status() == AttemptStatus::Succeeded);
-            let flags =
+            let mut flags =
                 succeeded.map_or_else(Vec::new, |a| flags_for(state, number, a.check, config, now));
+            let mut status = status;
+            let mut evidence_ref = None;
+            if ks.mode == crate::model::Mode::External {
+                let ns = state.number(number)?;
+                let index = ns.key_index_of_intent(&last.intent)?;
+                let r = reconcile(ns, config.number(number), now);
+                if let Some(v) = r.key(index) {
+                    match v.verdict {
+                        Verdict::Verified | Verdict::Late => {
+                            status = EntryStatus::Succeeded;
+                            flags = vec![Flag::Verified];
+                            if v.verdict == Verdict::Late {
+                                flags.push(Flag::Late);
+                            }
+                        }
+                        Verdict::Missed => status = EntryStatus::Missed,
+                        Verdict::Pending | Verdict::Resolved => {}
+                    }
+                    if v.possible_duplicate {
+                        flags.push(Flag::PossibleDuplicate);
+                    }
+                    evidence_ref = v.reference.clone();
+                }
+            }
             Entry {
                 id: last.intent.to_string(),
                 at: ks.first_at()?,
@@ -284,8 +413,9 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
                 rule: Some(ks.rule.to_string()),
                 key: Some(ks.key.to_string()),
                 attempts: Some(ks.attempts.iter().map(|a| a.n).max().unwrap_or(1)),
-                reference: succeeded
-                    .and_then(|a| a.reference.as_deref())
+                reference: evidence_ref
+                    .as_deref()
+                    .or(succeeded.and_then(|a| a.reference.as_deref()))
                     .or_else(|| {
                         ks.attempts
                             .iter()
@@ -376,6 +506,85 @@ pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> O
             reference: None,
             error: None,
             note: note.clone(),
+            validity_until: None,
+            flags: Vec::new(),
+        },
+        Row::Statement {
+            id,
+            at,
+            number,
+            amount_minor,
+            currency,
+            source,
+            reference,
+            text,
+            refund_of,
+            evidence,
+        } => {
+            let ns = state.number(number)?;
+            let mut status = Some(EntryStatus::Succeeded);
+            let mut flags = Vec::new();
+            let mut rule = None;
+            if let Some(i) = evidence {
+                let ev = ns.evidence.get(*i as usize)?;
+                if ev.refunded {
+                    status = Some(EntryStatus::Refunded);
+                } else {
+                    let r = reconcile(ns, config.number(number), now);
+                    let v = r.evidence.get(*i as usize)?;
+                    if v.unexpected {
+                        flags.push(Flag::Unexpected);
+                    }
+                    if v.possible_duplicate {
+                        flags.push(Flag::PossibleDuplicate);
+                    }
+                    rule = v.key.and_then(|k| ns.key_at(k));
+                }
+            } else {
+                status = None;
+            }
+            Entry {
+                id: id.clone(),
+                at: *at,
+                number: number.clone(),
+                kind: EntryKind::Statement,
+                amount_minor: Some(*amount_minor),
+                currency: Some(*currency),
+                status,
+                rule: rule.map(|k| k.rule.to_string()),
+                key: rule.map(|k| k.key.to_string()),
+                attempts: None,
+                reference: Some(reference.clone()),
+                error: None,
+                note: Some(match refund_of {
+                    Some(of) => format!("{source}: {text} (refund of {of})"),
+                    None => format!("{source}: {text}"),
+                }),
+                validity_until: None,
+                flags,
+            }
+        }
+        Row::Message {
+            id,
+            at,
+            number,
+            source,
+            from,
+            text,
+        } => Entry {
+            id: id.clone(),
+            at: *at,
+            number: number.clone(),
+            kind: EntryKind::Message,
+            amount_minor: None,
+            currency: None,
+            status: None,
+            rule: None,
+            key: None,
+            attempts: None,
+            reference: from.clone(),
+            error: None,
+            note: Some(format!("{source}: {text}")),
             validity_until: None,
             flags: Vec::new(),
         },

@@ -123,7 +123,9 @@ pub fn current_key(
 
 /// The mode an intent of `rule` really has: `auto` only if the executor can charge.
 pub fn effective_mode(rule: &Rule, number: &Number) -> Mode {
-    if rule.mode == Mode::Auto && number.executor.charges() {
+    if rule.mode == Mode::External {
+        Mode::External
+    } else if rule.mode == Mode::Auto && number.executor.charges() {
         Mode::Auto
     } else {
         Mode::Remind
@@ -183,7 +185,9 @@ pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
                     }
                     (1, since)
                 }
-                Some((k, KeyStatus::Failed { attempts })) if attempts < MAX_ATTEMPTS => {
+                Some((k, KeyStatus::Failed { attempts }))
+                    if attempts < MAX_ATTEMPTS && k.mode != Mode::External =>
+                {
                     let retry_at = k.last().map_or(now, |a| a.settled_at()) + retry_delay(attempts);
                     if now < retry_at {
                         out.retries.push(Retry {
@@ -259,4 +263,27 @@ pub fn day_start() -> NaiveTime {
 /// The instant a day-granular event is placed at in forecasts: the start of its local day.
 pub fn on_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     local_instant(tz, date, day_start())
+}
+
+/// The due → intent step, pure: if `due` is still due in `state` at `now` (nobody wrote
+/// its key or attempt meanwhile), the intent to append for it. The worker calls this
+/// under the log lock after catching up; the property tests call it directly.
+pub fn intent_for(
+    state: &State,
+    config: &Config,
+    due: &Due,
+    now: DateTime<Utc>,
+) -> Option<crate::model::EventBody> {
+    let still = plan(state, config, now)
+        .due
+        .iter()
+        .any(|d| d.number == due.number && d.key == due.key && d.attempt == due.attempt);
+    still.then(|| crate::model::EventBody::Intent {
+        rule: due.rule.clone(),
+        key: due.key.clone(),
+        attempt: due.attempt,
+        amount_minor: due.amount.minor,
+        currency: due.amount.currency,
+        mode: due.mode,
+    })
 }

@@ -11,6 +11,7 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 use smallvec::SmallVec;
 
 use crate::engine::calendar::{YearMonth, add_days, local_date};
+use crate::engine::reconcile::Evidence;
 use crate::engine::verify::Tracker;
 use crate::model::{Currency, Event, EventBody, Mode, OutcomeStatus, Plan, ResolvedStatus};
 
@@ -132,10 +133,21 @@ pub enum KeyStatus {
     /// A reminder not yet settled by a manual top-up.
     ReminderOpen,
     ReminderSettled,
+    /// An external recharge nobody resolved: what became of it is `reconcile`'s to say.
+    Expected,
 }
 
 impl KeyState {
     pub fn status(&self) -> KeyStatus {
+        if self.mode == Mode::External {
+            return match self.attempts.iter().rev().find_map(|a| a.resolved) {
+                Some((ResolvedStatus::Succeeded, _)) => KeyStatus::Charged,
+                Some((ResolvedStatus::Failed, _)) => KeyStatus::Failed {
+                    attempts: self.attempts.iter().map(|a| a.n).max().unwrap_or(0),
+                },
+                None => KeyStatus::Expected,
+            };
+        }
         if self.mode == Mode::Remind {
             return if self.settled_by.is_some() {
                 KeyStatus::ReminderSettled
@@ -190,6 +202,11 @@ pub struct NumberState {
     /// Keys (by index) whose last attempt failed.
     failed: IndexSet<u32>,
     pub readings: VecDeque<(DateTime<Utc>, i64)>,
+    /// Top-ups seen in statements and texts, in log order (see `reconcile`).
+    pub evidence: Vec<Evidence>,
+    /// Refunded references whose order is not in the log (yet): statements may be
+    /// imported in any order.
+    refunded_refs: HashSet<Box<str>>,
     pub verify: Tracker,
     pub notified: HashSet<(String, String)>,
     rules: Vec<Arc<str>>,
@@ -568,6 +585,8 @@ impl State {
                 match mode {
                     Mode::Auto => ns.in_doubt.insert((k, a)),
                     Mode::Remind => ns.open_reminders.insert((k, a)),
+                    // Evidence settles it; reconcile judges it at `now`.
+                    Mode::External => {}
                 };
             }
             EventBody::Outcome {
@@ -628,6 +647,57 @@ impl State {
             EventBody::Notified { event, key } => {
                 ns.notified.insert((event.into(), key.into()));
             }
+            EventBody::Statement {
+                source,
+                reference,
+                amount_minor,
+                currency,
+                refund_of,
+                ..
+            } => {
+                let source = source.as_ref();
+                if let Some(of) = refund_of {
+                    if let Some(ev) = ns
+                        .evidence
+                        .iter_mut()
+                        .rev()
+                        .find(|ev| !ev.refunded && *ev.reference == *of.as_ref())
+                    {
+                        ev.refunded = true;
+                        if ev.counts_as_money() {
+                            let (when, cur, amount) = (ev.at, ev.currency, ev.amount);
+                            let month = self.months.month_of(tz, when);
+                            ns.add_spend(month, cur, -amount);
+                        }
+                    } else {
+                        ns.refunded_refs.insert(of.into());
+                    }
+                    return;
+                }
+                if ns
+                    .evidence
+                    .iter()
+                    .any(|ev| *ev.reference == *reference.as_ref() && *ev.source == *source)
+                {
+                    return;
+                }
+                let refunded = ns.refunded_refs.remove(reference.as_ref());
+                let ev = Evidence {
+                    id: id.into(),
+                    at,
+                    amount: amount_minor,
+                    currency,
+                    source: source.into(),
+                    reference: reference.into(),
+                    refunded,
+                };
+                if ev.counts_as_money() && !refunded {
+                    // A statement is itself the proof of payment: no verification check.
+                    Self::money_in(ns, &mut self.months, tz, at, amount_minor, currency);
+                }
+                ns.evidence.push(ev);
+            }
+            EventBody::Message { .. } => {}
         }
     }
 
@@ -670,6 +740,19 @@ impl State {
         currency: Currency,
         by_rule: bool,
     ) -> u32 {
+        Self::money_in(ns, months, tz, at, amount, currency);
+        ns.verify.top_up(at, amount, by_rule)
+    }
+
+    /// Money went in: expected balance, activity and spend.
+    fn money_in(
+        ns: &mut NumberState,
+        months: &mut MonthCache,
+        tz: Tz,
+        at: DateTime<Utc>,
+        amount: i64,
+        currency: Currency,
+    ) {
         if let Some(o) = &ns.observed
             && at > o.at
             && o.currency == currency
@@ -680,7 +763,6 @@ impl State {
         ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
         let month = months.month_of(tz, at);
         ns.add_spend(month, currency, amount);
-        ns.verify.top_up(at, amount, by_rule)
     }
 }
 

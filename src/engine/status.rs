@@ -15,6 +15,7 @@ pub const RECENT_DAYS: i64 = 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Attention {
+    Missed,
     InDoubt,
     Failed,
     Due,
@@ -36,6 +37,7 @@ impl Attention {
             Attention::Unverified => "unverified",
             Attention::OverBudget => "over_budget",
             Attention::Due => "due",
+            Attention::Missed => "missed",
         }
     }
 }
@@ -139,6 +141,14 @@ pub fn number_status(
     }
     if open_reminders > 0 {
         attention.push(Attention::Due);
+    }
+    if let Some(ns) = ns
+        && crate::engine::reconcile::reconcile(ns, Some(number), now)
+            .missed()
+            .next()
+            .is_some()
+    {
+        attention.push(Attention::Missed);
     }
     if expected.is_some_and(|e| e < low_threshold(number)) {
         attention.push(Attention::Low);

@@ -9,6 +9,7 @@ pub mod rule;
 pub use event::{Event, EventBody, EventRef, OutcomeStatus, ResolvedStatus};
 pub use money::{Currency, Money, MoneyError};
 pub use number::{
-    CommandSpec, Config, DeadlineDays, Executor, Notify, NotifyEvent, Number, Plan, Provider,
+    CommandSpec, Config, CsvMapping, DeadlineDays, Executor, Notify, NotifyEvent, Number, Plan,
+    Provider,
 };
 pub use rule::{Mode, MonthDay, Rule, Trigger, TriggerKind};

@@ -82,6 +82,9 @@ pub struct Number {
     pub provider: Provider,
     pub executor: Executor,
     pub rules: Vec<Rule>,
+    /// Regexes (named groups `balance`, `amount`, `valid_until`) for this number's texts
+    /// and USSD replies, tried before the carrier's patterns. Checked when loaded.
+    pub reply_patterns: Vec<String>,
 }
 
 impl Number {
@@ -114,16 +117,22 @@ pub enum NotifyEvent {
     LowBalance,
     DeadlineNear,
     Unverified,
+    /// An external recharge showed no evidence by its deadline.
+    ExternalMissed,
+    /// Two pieces of evidence for one expected external recharge.
+    DuplicateCharge,
 }
 
 impl NotifyEvent {
-    pub const ALL: [NotifyEvent; 6] = [
+    pub const ALL: [NotifyEvent; 8] = [
         NotifyEvent::ReminderDue,
         NotifyEvent::RechargeFailed,
         NotifyEvent::InDoubt,
         NotifyEvent::LowBalance,
         NotifyEvent::DeadlineNear,
         NotifyEvent::Unverified,
+        NotifyEvent::ExternalMissed,
+        NotifyEvent::DuplicateCharge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -134,6 +143,8 @@ impl NotifyEvent {
             NotifyEvent::LowBalance => "low_balance",
             NotifyEvent::DeadlineNear => "deadline_near",
             NotifyEvent::Unverified => "unverified",
+            NotifyEvent::ExternalMissed => "external_missed",
+            NotifyEvent::DuplicateCharge => "duplicate_charge",
         }
     }
 
@@ -175,9 +186,22 @@ pub struct Config {
     pub notify: Option<Notify>,
     pub deadline_days: DeadlineDays,
     pub numbers: Vec<Number>,
+    /// How `import --format csv` reads a statement baohao has no importer for.
+    pub import_csv: Option<CsvMapping>,
     /// Environment variables whose values are secret besides the usual names (see
     /// `crate::secrets`): never logged or shown.
     pub secret_env: Vec<String>,
+}
+
+/// Column names of a generic CSV statement, and how its dates are written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvMapping {
+    pub date: String,
+    pub amount: String,
+    pub description: String,
+    pub reference: Option<String>,
+    /// A chrono format, like `%d/%m/%Y` or `%Y-%m-%d %H:%M:%S`.
+    pub date_format: String,
 }
 
 impl Config {
@@ -189,6 +213,7 @@ impl Config {
             notify: None,
             deadline_days: DeadlineDays::default(),
             numbers: Vec::new(),
+            import_csv: None,
             secret_env: Vec::new(),
         }
     }

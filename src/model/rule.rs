@@ -14,6 +14,9 @@ pub enum Mode {
     Auto,
     /// Only raises a due item that a manual top-up settles.
     Remind,
+    /// Someone else runs it (`via`): baohao only expects the recharge and looks for
+    /// evidence of it (a balance rise, a statement row, a top-up text).
+    External,
 }
 
 impl Mode {
@@ -21,6 +24,7 @@ impl Mode {
         match self {
             Mode::Auto => "auto",
             Mode::Remind => "remind",
+            Mode::External => "external",
         }
     }
 
@@ -28,6 +32,7 @@ impl Mode {
         match s {
             "auto" => Some(Mode::Auto),
             "remind" => Some(Mode::Remind),
+            "external" => Some(Mode::External),
             _ => None,
         }
     }
@@ -36,6 +41,7 @@ impl Mode {
         match self {
             Mode::Auto => tr!(T::ModeAuto),
             Mode::Remind => tr!(T::ModeRemind),
+            Mode::External => tr!(T::ModeExternal),
         }
     }
 }
@@ -128,9 +134,20 @@ pub struct Rule {
     pub trigger: Trigger,
     /// At most this many charges by this rule in one calendar month (a guard, optional).
     pub max_per_month: Option<u32>,
+    /// Who runs an `external` rule ("支付宝自动充值", "carrier website").
+    pub via: Option<String>,
+    /// Hours after the due time within which evidence of an external recharge must appear.
+    pub confirm_hours: Option<u32>,
 }
 
 impl Rule {
+    /// How long evidence of an external recharge may take before it counts as missed:
+    /// `confirm_hours`, else 24 h for low_balance and 48 h for the calendar triggers.
+    pub fn confirm_hours(&self) -> u32 {
+        self.confirm_hours
+            .unwrap_or_else(|| default_confirm_hours(self.trigger.kind()))
+    }
+
     /// The rule in words: "on the 5th of each month at 09:00, top up ¥10.00".
     pub fn describe(&self) -> String {
         let amount = self.amount.display();
@@ -146,6 +163,14 @@ impl Rule {
             Trigger::BeforeExpiry { days } => tr!(T::DescBeforeExpiry, days, amount),
             Trigger::KeepAlive { every_days } => tr!(T::DescKeepAlive, every_days, amount),
         }
+    }
+}
+
+/// The default evidence window of an external rule by trigger kind.
+pub fn default_confirm_hours(kind: TriggerKind) -> u32 {
+    match kind {
+        TriggerKind::LowBalance => 24,
+        _ => 48,
     }
 }
 

@@ -29,7 +29,7 @@ pub enum LogProblem {
 impl LogProblem {
     /// One clean line (a bad line's value is quoted short and escaped).
     pub fn render(&self, file: &Path) -> String {
-        crate::text_clean::message(&self.render_raw(file))
+        crate::text::clean::message(&self.render_raw(file))
     }
 
     fn render_raw(&self, file: &Path) -> String {

@@ -1,6 +1,7 @@
-//! The TUI's one state: config, history, selection, overlays, what the worker says. Views
-//! read it; `update` changes it. Data derived from it (plan, forecast, statuses, the rows of
-//! each tab) is recomputed only when the state, the config or the minute changes.
+//! The TUI's one state: the live home (a [`Session`]), each tab's own state, overlays and
+//! what the worker says. Views read it; `update` changes it and returns effects for the
+//! loop to run. Data derived from it (plan, forecast, statuses, the rows of each tab) is
+//! recomputed only when the state, the config or the minute changes.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -9,19 +10,14 @@ use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::clock::Clock;
-use crate::engine::{
-    Forecast, History, NumberStatus, Plan, Row, State, forecast, number_status, plan,
-};
-use crate::error::{ErrorKind, Result};
+use crate::engine::{Forecast, NumberStatus, Plan, Row, State, forecast, number_status, plan};
+use crate::error::Result;
 use crate::i18n::T;
-use crate::model::Config;
-use crate::ops::Writer;
-use crate::store::config::{self, Stamp};
-use crate::store::{Cursor, Paths};
+use crate::session::{Reload, Session};
+use crate::store::Paths;
 use crate::tr;
 use crate::tui::forms::OpenForm;
 use crate::tui::theme::Theme;
-use crate::worker::Command;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tab {
@@ -34,12 +30,33 @@ pub enum Tab {
 impl Tab {
     pub const ALL: [Tab; 4] = [Tab::Numbers, Tab::Rules, Tab::History, Tab::Forecast];
 
-    pub fn index(self) -> usize {
+    /// The tab's number, as its key and its title show it (1–4).
+    pub fn number(self) -> usize {
         match self {
-            Tab::Numbers => 0,
-            Tab::Rules => 1,
-            Tab::History => 2,
-            Tab::Forecast => 3,
+            Tab::Numbers => 1,
+            Tab::Rules => 2,
+            Tab::History => 3,
+            Tab::Forecast => 4,
+        }
+    }
+
+    /// The tab after this one (wrapping).
+    pub fn next(self) -> Tab {
+        match self {
+            Tab::Numbers => Tab::Rules,
+            Tab::Rules => Tab::History,
+            Tab::History => Tab::Forecast,
+            Tab::Forecast => Tab::Numbers,
+        }
+    }
+
+    /// The tab before this one (wrapping).
+    pub fn prev(self) -> Tab {
+        match self {
+            Tab::Numbers => Tab::Forecast,
+            Tab::Rules => Tab::Numbers,
+            Tab::History => Tab::Rules,
+            Tab::Forecast => Tab::History,
         }
     }
 
@@ -113,6 +130,64 @@ impl RuleRow {
     }
 }
 
+/// A list's selection and scroll: the selected row (in the tab's row order), and what the
+/// last frame showed (kept by the views, like a `TableState`) for PgUp/PgDn.
+#[derive(Debug)]
+pub struct ListState {
+    pub sel: usize,
+    pub offset: Cell<usize>,
+    pub page: Cell<usize>,
+}
+
+impl Default for ListState {
+    fn default() -> Self {
+        ListState {
+            sel: 0,
+            offset: Cell::new(0),
+            page: Cell::new(10),
+        }
+    }
+}
+
+/// The History tab's own state: its list and its filter.
+#[derive(Debug, Default)]
+pub struct HistoryTab {
+    pub list: ListState,
+    pub filter: Input,
+    pub editing: bool,
+    /// Rows matching the filter, newest first (indices into the history's rows).
+    pub filtered: Option<Vec<u32>>,
+}
+
+/// Each tab's own state.
+#[derive(Debug, Default)]
+pub struct Tabs {
+    pub numbers: ListState,
+    pub rules: ListState,
+    pub history: HistoryTab,
+    pub forecast: ListState,
+}
+
+impl Tabs {
+    pub fn list(&self, tab: Tab) -> &ListState {
+        match tab {
+            Tab::Numbers => &self.numbers,
+            Tab::Rules => &self.rules,
+            Tab::History => &self.history.list,
+            Tab::Forecast => &self.forecast,
+        }
+    }
+
+    pub fn list_mut(&mut self, tab: Tab) -> &mut ListState {
+        match tab {
+            Tab::Numbers => &mut self.numbers,
+            Tab::Rules => &mut self.rules,
+            Tab::History => &mut self.history.list,
+            Tab::Forecast => &mut self.forecast,
+        }
+    }
+}
+
 /// What the views show that is computed from state, config and the time.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Derived {
@@ -123,26 +198,13 @@ pub struct Derived {
 }
 
 pub struct App {
-    pub paths: Paths,
+    /// The live home: config with its stamp (and the problem, when the file does not
+    /// read: the last good one is shown), history, cursor.
+    pub session: Session,
     pub clock: Clock,
-    pub config: Config,
-    pub stamp: Option<Stamp>,
-    /// The config on disk does not read; the last good one is shown.
-    pub config_problem: Option<String>,
-    pub history: History,
-    pub cursor: Cursor,
     pub now: DateTime<Utc>,
     pub tab: Tab,
-    /// Selected row per tab (in that tab's row order).
-    pub sel: [usize; 4],
-    /// First row shown per tab, kept by the views (render state, like a TableState).
-    pub offset: [Cell<usize>; 4],
-    /// Rows the last frame could show per tab (for PgUp/PgDn).
-    pub page: [Cell<usize>; 4],
-    pub filter: Input,
-    pub filter_editing: bool,
-    /// History rows matching the filter, newest first (indices into `history.rows`).
-    pub filtered: Option<Vec<u32>>,
+    pub tabs: Tabs,
     pub overlay: Overlay,
     pub masked: bool,
     pub message: Option<(String, Level)>,
@@ -155,8 +217,8 @@ pub struct App {
     /// When this session's worker last read each number's balance (even if unchanged).
     pub checked: HashMap<String, DateTime<Utc>>,
     pub derived: Derived,
-    /// Commands for the in-process worker, sent by the event loop.
-    pub outbox: Vec<Command>,
+    /// What `update` asked for, handed to the loop when it returns.
+    pub effects: Vec<crate::tui::effect::Effect>,
     pub quit: bool,
     pub theme: Theme,
     pub mouse: bool,
@@ -167,37 +229,29 @@ pub struct App {
 impl App {
     /// Opens a home: its config (written as a starter if there is none) and its log.
     pub fn open(paths: Paths, clock: Clock, theme: Theme) -> Result<App> {
-        let mut created = None;
-        if !paths.config.exists() && !paths.log.exists() {
-            let tz = iana_time_zone::get_timezone()
-                .ok()
-                .filter(|t| t.parse::<chrono_tz::Tz>().is_ok())
-                .unwrap_or_else(|| "UTC".into());
-            let c = Config::empty(Some(tz.clone()), tz.parse().unwrap_or(chrono_tz::Tz::UTC));
-            crate::cli::context::write_new_pair(&paths, &config::render(&c), "")?;
-            created = Some(tr!(T::TuiCreatedConfig, paths.config.display()));
+        let created = crate::home::write_starter_if_new(&paths)?
+            .then(|| tr!(T::TuiCreatedConfig, paths.config.display()));
+        let session = Session::open(paths)?;
+        let mut app = App::new(session, clock, theme);
+        if let Some(m) = created {
+            app.say(m, Level::Info);
         }
-        let loaded = config::load(&paths)?;
+        app.say_log_problems();
+        Ok(app)
+    }
+
+    /// An app over a session already read (tests build one from memory, without a home).
+    pub fn new(session: Session, clock: Clock, theme: Theme) -> App {
         let now = clock.now();
         let mut app = App {
-            history: History::new(State::new(loaded.config.timezone)),
-            config: loaded.config,
-            stamp: Some(loaded.stamp),
-            config_problem: None,
-            paths,
+            session,
             clock,
-            cursor: Cursor::default(),
             now,
             tab: Tab::Numbers,
-            sel: [0; 4],
-            offset: Default::default(),
-            page: [Cell::new(10), Cell::new(10), Cell::new(10), Cell::new(10)],
-            filter: Input::default(),
-            filter_editing: false,
-            filtered: None,
+            tabs: Tabs::default(),
             overlay: Overlay::None,
             masked: true,
-            message: created.map(|m| (m, Level::Info)),
+            message: None,
             worker: WorkerMode::None,
             busy: false,
             last_refresh: None,
@@ -205,15 +259,14 @@ impl App {
             checked: HashMap::new(),
             log_problems_said: Default::default(),
             derived: Derived::default(),
-            outbox: Vec::new(),
+            effects: Vec::new(),
             quit: false,
             theme,
             mouse: false,
             dirty: true,
         };
-        app.tail()?;
         app.recompute();
-        Ok(app)
+        app
     }
 
     pub fn say(&mut self, text: impl Into<String>, level: Level) {
@@ -222,51 +275,51 @@ impl App {
     }
 
     pub fn state(&self) -> &State {
-        &self.history.state
+        self.session.state()
     }
 
     /// Reads what was appended to the log since last time. Returns how many events. A
     /// problem in the log (a bad line, a torn tail) is said once.
     pub fn tail(&mut self) -> Result<usize> {
-        let mut w = self.writer();
-        let n = w.catch_up()?;
-        let problems = std::mem::take(&mut w.problems);
-        for p in problems {
-            if self.log_problems_said.insert(p.clone()) {
-                self.say(p, Level::Warn);
-            }
-        }
+        let n = self.session.catch_up();
+        self.say_log_problems();
+        let n = n?;
         if n > 0 {
-            self.refilter();
-            self.recompute();
+            self.after_log_change();
         }
         Ok(n)
     }
 
-    pub fn writer(&mut self) -> Writer<'_> {
-        Writer::new(
-            &self.paths,
-            &self.config,
-            &mut self.history,
-            &mut self.cursor,
-        )
+    /// After the log changed: the filter and the derived views see the new entries.
+    pub fn after_log_change(&mut self) {
+        self.refilter();
+        self.recompute();
+    }
+
+    /// Says each log problem met (once each).
+    pub fn say_log_problems(&mut self) {
+        for p in self.session.take_problems() {
+            if self.log_problems_said.insert(p.clone()) {
+                self.say(p, Level::Warn);
+            }
+        }
     }
 
     /// Recomputes what the views show from state, config and the time; marks the screen
     /// dirty only if any of it changed.
     pub fn recompute(&mut self) {
         self.now = self.clock.now();
-        let state = &self.history.state;
-        let p = plan(state, &self.config, self.now);
-        let f = forecast(state, &self.config, self.now, 366);
-        let statuses = self
-            .config
+        let config = &self.session.config;
+        let state = self.session.state();
+        let p = plan(state, config, self.now);
+        let f = forecast(state, config, self.now, 366);
+        let statuses = config
             .numbers
             .iter()
-            .map(|n| number_status(state, &self.config, n, self.now, &p, &f))
+            .map(|n| number_status(state, config, n, self.now, &p, &f))
             .collect();
         let mut rule_rows = Vec::new();
-        for (i, n) in self.config.numbers.iter().enumerate() {
+        for (i, n) in config.numbers.iter().enumerate() {
             rule_rows.push(RuleRow::Number(i));
             if n.rules.is_empty() {
                 rule_rows.push(RuleRow::Empty(i));
@@ -290,12 +343,12 @@ impl App {
     pub fn clamp(&mut self) {
         for tab in Tab::ALL {
             let n = self.rows(tab);
-            let s = &mut self.sel[tab.index()];
+            let s = &mut self.tabs.list_mut(tab).sel;
             *s = (*s).min(n.saturating_sub(1));
         }
         if self.tab == Tab::Rules || !self.derived.rule_rows.is_empty() {
             let rows = &self.derived.rule_rows;
-            let s = &mut self.sel[Tab::Rules.index()];
+            let s = &mut self.tabs.rules.sel;
             if let Some(r) = rows.get(*s)
                 && !r.selectable()
             {
@@ -307,135 +360,91 @@ impl App {
     /// How many rows `tab` has.
     pub fn rows(&self, tab: Tab) -> usize {
         match tab {
-            Tab::Numbers => self.config.numbers.len(),
+            Tab::Numbers => self.session.config.numbers.len(),
             Tab::Rules => self.derived.rule_rows.len(),
             Tab::History => self
+                .tabs
+                .history
                 .filtered
                 .as_ref()
-                .map_or(self.history.rows.len(), Vec::len),
+                .map_or(self.session.history.rows.len(), Vec::len),
             Tab::Forecast => self.derived.forecast.items.len(),
         }
     }
 
     /// The history row at `i` of the History tab (newest first, filtered).
     pub fn history_row(&self, i: usize) -> Option<&Row> {
-        match &self.filtered {
-            Some(f) => f.get(i).and_then(|r| self.history.rows.get(*r as usize)),
-            None => self
-                .history
-                .rows
-                .len()
-                .checked_sub(i + 1)
-                .and_then(|r| self.history.rows.get(r)),
+        let rows = &self.session.history.rows;
+        match &self.tabs.history.filtered {
+            Some(f) => f.get(i).and_then(|r| rows.get(*r as usize)),
+            None => rows.len().checked_sub(i + 1).and_then(|r| rows.get(r)),
         }
     }
 
     pub fn selected_number(&self) -> Option<usize> {
+        let numbers = &self.session.config.numbers;
         match self.tab {
-            Tab::Numbers => Some(self.sel[0]).filter(|s| *s < self.config.numbers.len()),
-            Tab::Rules => self.derived.rule_rows.get(self.sel[1]).map(|r| r.number()),
+            Tab::Numbers => Some(self.tabs.numbers.sel).filter(|s| *s < numbers.len()),
+            Tab::Rules => self
+                .derived
+                .rule_rows
+                .get(self.tabs.rules.sel)
+                .map(|r| r.number()),
             Tab::History => {
-                let row = self.history_row(self.sel[2])?;
-                self.config
-                    .numbers
-                    .iter()
-                    .position(|n| n.id == row_number(row))
+                let row = self.history_row(self.tabs.history.list.sel)?;
+                numbers.iter().position(|n| n.id == row_number(row))
             }
             Tab::Forecast => {
-                let item = self.derived.forecast.items.get(self.sel[3])?;
-                self.config.numbers.iter().position(|n| n.id == item.number)
+                let item = self.derived.forecast.items.get(self.tabs.forecast.sel)?;
+                numbers.iter().position(|n| n.id == item.number)
             }
         }
     }
 
     /// Re-applies the History filter (after typing or new rows).
     pub fn refilter(&mut self) {
-        let text = self.filter.value().trim().to_lowercase();
+        let h = &mut self.tabs.history;
+        let text = h.filter.value().trim().to_lowercase();
         if text.is_empty() {
-            self.filtered = None;
+            h.filtered = None;
             return;
         }
         let terms: Vec<&str> = text.split_whitespace().collect();
-        let rows = &self.history.rows;
+        let history = &self.session.history;
+        let config = &self.session.config;
+        let rows = &history.rows;
         let matches = (0..rows.len())
             .rev()
             .filter(|&i| {
-                let hay = crate::tui::history::search_text(self, &rows[i]);
+                let Some(e) = history.entry(&rows[i], config, self.now) else {
+                    return false;
+                };
+                let label = config.number(&e.number).map_or("", |n| n.label.as_str());
+                let hay = crate::text::labels::search_text(&e, label);
                 terms.iter().all(|t| hay.contains(t))
             })
             .map(|i| i as u32)
             .collect();
-        self.filtered = Some(matches);
-        self.sel[Tab::History.index()] = 0;
-        self.offset[Tab::History.index()].set(0);
+        h.filtered = Some(matches);
+        h.list.sel = 0;
+        h.list.offset.set(0);
     }
 
-    /// Saves `new` as the config, unless someone else changed the file since we read it:
-    /// then the file is reloaded and the error says so.
-    pub fn save_config(&mut self, new: Config) -> Result<()> {
-        match config::save(&self.paths, &new, self.stamp) {
-            Ok(stamp) => {
-                let tz_changed = new.timezone != self.config.timezone;
-                self.config = new;
-                self.stamp = Some(stamp);
-                self.config_problem = None;
-                if tz_changed {
-                    self.rebuild()?;
-                }
-                self.recompute();
-                self.outbox.push(Command::ConfigChanged);
-                Ok(())
-            }
-            Err(e) => {
-                if e.kind == ErrorKind::Conflict {
-                    let _ = self.reload_config(true);
-                }
-                Err(e)
-            }
-        }
-    }
-
-    /// Reads the config again if it changed on disk (`force`: even if the stamp matches).
-    /// Returns whether it changed.
-    pub fn reload_config(&mut self, force: bool) -> Result<bool> {
-        let bytes = match crate::store::fsutil::read_regular(&self.paths.config, true) {
-            Ok(b) => b,
-            Err(e) => return Err(crate::Error::io(T::WhatRead, &self.paths.config, &e)),
-        };
-        let stamp = Stamp::of(&bytes);
-        if !force && self.stamp == Some(stamp) {
-            return Ok(false);
-        }
-        match config::parse(&bytes) {
-            Ok(c) => {
-                let tz_changed = c.timezone != self.config.timezone;
-                self.config = c;
-                self.stamp = Some(stamp);
-                self.config_problem = None;
-                if tz_changed {
-                    self.rebuild()?;
-                }
-                self.recompute();
+    /// Applies what re-reading the config found; says what a person must know.
+    pub fn reloaded(&mut self, r: Reload) {
+        match r {
+            Reload::Unchanged => {}
+            Reload::Changed { .. } => {
+                self.after_log_change();
                 self.dirty = true;
-                Ok(true)
             }
-            Err(problems) => {
-                let e = config::problems_error(&self.paths.config, &problems);
-                if self.config_problem.as_deref() != Some(&e.message) {
-                    self.config_problem = Some(e.message);
+            Reload::Broken { new, .. } => {
+                if new {
                     self.dirty = true;
                 }
-                Ok(false)
             }
         }
-    }
-
-    /// Replays the log from the start (the time zone changed).
-    fn rebuild(&mut self) -> Result<()> {
-        self.history = History::new(State::new(self.config.timezone));
-        self.cursor = Cursor::default();
-        self.tail()?;
-        Ok(())
+        self.say_log_problems();
     }
 }
 
@@ -444,6 +453,8 @@ pub fn row_number(row: &Row) -> &str {
         Row::Recharge { number, .. }
         | Row::Manual { number, .. }
         | Row::Balance { number, .. }
-        | Row::Activity { number, .. } => number,
+        | Row::Activity { number, .. }
+        | Row::Statement { number, .. }
+        | Row::Message { number, .. } => number,
     }
 }

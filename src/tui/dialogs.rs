@@ -90,6 +90,7 @@ pub fn confirm(app: &App, f: &mut Frame, area: Rect, c: &Confirm) {
     let text = match c {
         Confirm::DeleteNumber(id) => {
             let label = app
+                .session
                 .config
                 .number(id)
                 .map_or(id.as_str(), |n| n.label.as_str());
@@ -167,18 +168,18 @@ pub fn form(app: &App, f: &mut Frame, area: Rect, of: &OpenForm) {
             Style::new()
         };
         // Padded in terminal cells, not characters: CJK labels are two cells a character.
-        let name = crate::cli::table::truncate(&field.label, label_w);
+        let name = crate::text::table::truncate(&field.label, label_w);
         let label = format!(
             "{}{}",
             if focused { "›" } else { " " },
-            crate::cli::table::pad(&name, label_w, crate::cli::table::Align::Right)
+            crate::text::table::pad(&name, label_w, crate::text::table::Align::Right)
         );
         let mut spans = vec![Span::styled(label, label_style), Span::raw("  ")];
         let (value, used) = match &field.value {
             Value::Text(input) => {
                 let scroll = input.visual_scroll(value_w.saturating_sub(1));
                 let visible: String = input.value().chars().skip(scroll).collect();
-                let shown = crate::cli::table::truncate(&visible, value_w);
+                let shown = crate::text::table::truncate(&visible, value_w);
                 if focused {
                     cursor = Some((
                         lines.len() as u16,
@@ -233,7 +234,7 @@ pub fn form(app: &App, f: &mut Frame, area: Rect, of: &OpenForm) {
         if let Some(e) = error.filter(|e| e.width() > room) {
             let indent = " ".repeat(label_w + 3);
             lines.push(Line::styled(
-                format!("{indent}{}", crate::cli::table::truncate(&e, value_w)),
+                format!("{indent}{}", crate::text::table::truncate(&e, value_w)),
                 t.error(),
             ));
         }
@@ -243,14 +244,14 @@ pub fn form(app: &App, f: &mut Frame, area: Rect, of: &OpenForm) {
         tail.push(Line::raw(""));
         for n in &form.notes {
             tail.push(Line::styled(
-                crate::cli::table::truncate(n, inner_w),
+                crate::text::table::truncate(n, inner_w),
                 t.dim(),
             ));
         }
     }
     if let Some(e) = &form.error {
         tail.push(Line::styled(
-            crate::cli::table::truncate(e, inner_w),
+            crate::text::table::truncate(e, inner_w),
             t.error(),
         ));
     }

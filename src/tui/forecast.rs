@@ -42,7 +42,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
 
 fn totals(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
-    let tz = app.config.timezone;
+    let tz = app.session.config.timezone;
     let by_month = app.derived.forecast.by_month(tz);
     let currencies: Vec<Currency> = by_month
         .keys()
@@ -102,10 +102,11 @@ fn totals(app: &App, f: &mut Frame, area: Rect) {
 
 fn items(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
-    let i = Tab::Forecast.index();
+
     let show_mode = area.width >= 50;
     let rows = app.derived.forecast.items.iter().map(|p| {
         let label = app
+            .session
             .config
             .number(&p.number)
             .map_or(p.number.clone(), |n| n.label.clone());
@@ -152,13 +153,16 @@ fn items(app: &App, f: &mut Frame, area: Rect) {
         area,
         table,
         Tab::Forecast,
-        TableState::default().with_selected(Some(app.sel[i])),
+        TableState::default().with_selected(Some(app.tabs.forecast.sel)),
     );
 }
 
 fn projection(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
-    let Some(n) = app.selected_number().map(|i| &app.config.numbers[i]) else {
+    let Some(n) = app
+        .selected_number()
+        .map(|i| &app.session.config.numbers[i])
+    else {
         return;
     };
     let Some(p) = app
@@ -181,7 +185,7 @@ fn projection(app: &App, f: &mut Frame, area: Rect) {
     }
     // Sample the step function at one date per column over the year.
     let cols = area.width.max(1) as i64;
-    let start = local_date(app.config.timezone, app.now);
+    let start = local_date(app.session.config.timezone, app.now);
     let values: Vec<i64> = (0..cols)
         .map(|c| {
             let d = start + Duration::days(c * 366 / cols);

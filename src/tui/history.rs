@@ -10,68 +10,24 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Cell, Row, Table, TableState};
 
-use crate::cli::history::{entry_detail, entry_status_label, flag_label, kind_label, status_label};
 use crate::engine::calendar::YearMonth;
 use crate::engine::{Entry, EntryStatus};
 use crate::i18n::T;
 use crate::model::{Currency, Money};
+use crate::text::labels::{entry_detail, entry_status_label, flag_label, kind_label, status_label};
 use crate::tr;
 use crate::tui::app::{App, Tab};
 use crate::tui::widgets::when;
-
-/// Lower-case text the filter matches against: ids, labels, kinds and statuses in both
-/// languages, rule, reference, note and amount.
-pub fn search_text(app: &App, row: &crate::engine::Row) -> String {
-    let Some(e) = app.history.entry(row, &app.config, app.now) else {
-        return String::new();
-    };
-    let label = app
-        .config
-        .number(&e.number)
-        .map_or("", |n| n.label.as_str());
-    let mut s = format!(
-        "{} {} {} {}",
-        e.number,
-        label,
-        e.kind.as_str(),
-        kind_label(e.kind)
-    );
-    if let Some(st) = e.status {
-        s.push_str(&format!(
-            " {} {} {}",
-            st.as_str(),
-            st.as_str().replace('_', " "),
-            entry_status_label(&e)
-        ));
-    }
-    for f in &e.flags {
-        s.push_str(&format!(" {} {}", f.as_str(), flag_label(*f)));
-    }
-    for part in [&e.rule, &e.reference, &e.note, &e.error]
-        .into_iter()
-        .flatten()
-    {
-        s.push(' ');
-        s.push_str(part);
-    }
-    if let (Some(a), Some(c)) = (e.amount_minor, e.currency) {
-        s.push_str(&format!(
-            " {} {}",
-            Money::new(a, c).display(),
-            Money::new(a, c).decimal()
-        ));
-    }
-    s.push(' ');
-    s.push_str(&e.id);
-    s.to_lowercase()
-}
 
 fn status_style(app: &App, s: Option<EntryStatus>) -> Style {
     let t = app.theme;
     match s {
         Some(EntryStatus::Succeeded) => t.ok(),
-        Some(EntryStatus::Failed) | Some(EntryStatus::InDoubt) => t.bad(),
-        Some(EntryStatus::Reminder) => t.warn(),
+        Some(EntryStatus::Failed) | Some(EntryStatus::InDoubt) | Some(EntryStatus::Missed) => {
+            t.bad()
+        }
+        Some(EntryStatus::Reminder) | Some(EntryStatus::Expected) => t.warn(),
+        Some(EntryStatus::Refunded) => t.dim(),
         None => Style::new(),
     }
 }
@@ -89,7 +45,8 @@ pub fn entry_line(app: &App, e: &Entry) -> Line<'static> {
         Span::styled(
             format!(
                 "  {} ",
-                e.at.with_timezone(&app.config.timezone).format("%m-%d")
+                e.at.with_timezone(&app.session.config.timezone)
+                    .format("%m-%d")
             ),
             app.theme.dim(),
         ),
@@ -118,10 +75,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Length(chart_h),
     ])
     .areas(area);
-    let total = app.history.rows.len();
+    let total = app.session.history.rows.len();
     let shown = app.rows(Tab::History);
-    let head = if app.filtered.is_some() {
-        tr!(T::TuiFilterShown, app.filter.value(), shown, total)
+    let head = if app.tabs.history.filtered.is_some() {
+        tr!(
+            T::TuiFilterShown,
+            app.tabs.history.filter.value(),
+            shown,
+            total
+        )
     } else {
         tr!(T::TuiEntries, total)
     };
@@ -134,25 +96,25 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
 
 fn table(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
-    let i = Tab::History.index();
+    let list = &app.tabs.history.list;
     let height = area.height.saturating_sub(1) as usize;
     let n = app.rows(Tab::History);
-    let sel = app.sel[i].min(n.saturating_sub(1));
+    let sel = list.sel.min(n.saturating_sub(1));
     // Keep the selection on screen, moving the window as little as possible.
-    let mut offset = app.offset[i].get().min(n.saturating_sub(1));
+    let mut offset = list.offset.get().min(n.saturating_sub(1));
     if sel < offset {
         offset = sel;
     } else if height > 0 && sel >= offset + height {
         offset = sel + 1 - height;
     }
-    app.offset[i].set(offset);
-    app.page[i].set(height.max(1));
+    list.offset.set(offset);
+    list.page.set(height.max(1));
     let w = area.width;
     let wide = w >= 110;
     let narrow = w < 60;
     let entries: Vec<Entry> = (offset..(offset + height).min(n))
         .filter_map(|r| app.history_row(r))
-        .filter_map(|row| app.history.entry(row, &app.config, app.now))
+        .filter_map(|row| app.session.history.entry(row, &app.session.config, app.now))
         .collect();
     let amounts: Vec<String> = entries.iter().map(amount).collect();
     let h_amount = tr!(T::ColAmount);
@@ -230,9 +192,13 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
             .iter()
             .zip(&amounts)
             .map(|(e, a)| {
-                let label = app.config.number(&e.number).map_or(e.number.clone(), |n| {
-                    if wide { n.label.clone() } else { n.id.clone() }
-                });
+                let label = app
+                    .session
+                    .config
+                    .number(&e.number)
+                    .map_or(e.number.clone(), |n| {
+                        if wide { n.label.clone() } else { n.id.clone() }
+                    });
                 let mut cells = vec![
                     Cell::from(when(app, e.at, !wide)),
                     Cell::from(label),
@@ -282,7 +248,7 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
 fn spend_chart(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
     let this = YearMonth::of(crate::engine::calendar::local_date(
-        app.config.timezone,
+        app.session.config.timezone,
         app.now,
     ));
     let mut months = vec![this];
@@ -302,7 +268,7 @@ fn spend_chart(app: &App, f: &mut Frame, area: Rect) {
     }
     months.reverse();
     let mut per: BTreeMap<Currency, BTreeMap<YearMonth, i64>> = BTreeMap::new();
-    for ns in app.state().numbers.values() {
+    for ns in app.session.state().numbers.values() {
         for ((m, c), v) in ns.spend() {
             if months.contains(&m) {
                 *per.entry(c).or_default().entry(m).or_insert(0) += v;

@@ -1,10 +1,18 @@
 //! The TUI: `run` sets up the terminal and the loop. The loop waits for anything (a key, a
 //! worker report, the log growing, the config changing), drains everything else that is
-//! pending, updates the one `App`, and draws once — only if something changed — inside the
-//! terminal's synchronized-update codes, in a single write. Nothing is drawn while idle.
+//! pending, updates the one `App`, runs the effects `update` returned, and draws once —
+//! only if something changed — inside the terminal's synchronized-update codes, in a single
+//! write. Nothing is drawn while idle.
+//!
+//! The TUI never outlives its terminal: end of input, a read error, a terminal that no
+//! longer answers (checked every 250 ms), SIGHUP and SIGTERM all end it at once. Keys still
+//! queued are dropped, nothing more is saved, the worker is stopped with a short grace
+//! (an in-flight recharge is recorded as the daemon records it on SIGTERM), the worker
+//! lock is released, and the process exits.
 
 pub mod app;
 mod dialogs;
+pub mod effect;
 mod forecast;
 pub mod form;
 pub mod forms;
@@ -20,10 +28,9 @@ mod widgets;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use futures::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event};
 use ratatui::crossterm::terminal::{
     BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
     disable_raw_mode, enable_raw_mode,
@@ -31,15 +38,15 @@ use ratatui::crossterm::terminal::{
 use ratatui::crossterm::{cursor, execute, queue};
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::cli::context::Home;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::home::Home;
 use crate::i18n::T;
+use crate::link::{LOST_TERMINAL_GRACE, Link, Report, Spawn, runtime};
 use crate::store::lock::{Holder, WorkerLock};
 use crate::tr;
 use crate::tui::app::{App, WorkerMode};
 use crate::tui::update::{Msg, update};
-use crate::worker::{self, Handle, Report};
 
 /// The end of a synchronized update (DEC mode 2026).
 const END_SYNC: &[u8] = b"\x1b[?2026l";
@@ -109,10 +116,55 @@ fn install_panic_hook() {
     }));
 }
 
-pub fn run(home: Home, mouse: bool) -> Result<()> {
+/// Why the loop ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// The person quit.
+    Quit,
+    /// The terminal went away (end of input, an error, a hang-up) or SIGTERM came.
+    Lost,
+}
+
+/// Terminal events, read on a thread of their own. crossterm's reader can spin forever,
+/// holding its lock, once the terminal is gone (crossterm #793); on its own thread that
+/// cannot stall the loop, which notices the loss by itself and leaves.
+fn read_terminal() -> tokio::sync::mpsc::UnboundedReceiver<io::Result<Event>> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let spawned = std::thread::Builder::new()
+        .name("terminal-input".into())
+        .spawn(move || {
+            loop {
+                let ev = ratatui::crossterm::event::read();
+                let failed = ev.is_err();
+                if tx.send(ev).is_err() || failed {
+                    break;
+                }
+            }
+        });
+    // Without the thread, `rx` is closed at once and the loop ends as on a lost terminal.
+    drop(spawned);
+    rx
+}
+
+/// Whether the terminal on standard input still answers. A hung-up terminal (its SSH
+/// connection dropped, its pty master closed) fails every ioctl with EIO.
+fn terminal_alive() -> bool {
+    let mut ws = nix::libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes one `winsize` into the struct we own.
+    let r = unsafe { nix::libc::ioctl(0, nix::libc::TIOCGWINSZ, &mut ws) };
+    r == 0
+}
+
+/// Runs the TUI on `home`; `spawn` starts a worker when this session may run one.
+pub fn run(home: Home, mouse: bool, spawn: Spawn) -> Result<()> {
     use std::io::IsTerminal;
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
-        return Err(Error::input(tr!(T::TuiNeedsTerminal)));
+        return Err(Error::terminal(tr!(T::TuiNeedsTerminal)));
     }
     let clock = Clock::from_env()?;
     let mut app = App::open(home.paths.clone(), clock, theme::Theme::from_env())?;
@@ -120,24 +172,33 @@ pub fn run(home: Home, mouse: bool) -> Result<()> {
     if home.demo {
         app.say(tr!(T::TuiDemo), app::Level::Info);
     }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::input(tr!(T::NoRuntime, crate::error::io_reason(&e))))?;
-    let result = rt.block_on(run_loop(app, mouse));
-    drop(home);
-    result
+    let rt = runtime()?;
+    let result = rt.block_on(run_loop(app, mouse, spawn));
+    match result {
+        Ok(End::Lost) => {
+            // Nothing is left to say to a terminal that is gone, and crossterm's reader
+            // thread may be spinning on it (crossterm #793): leave now, cleanly.
+            drop(home);
+            rt.shutdown_timeout(Duration::from_millis(200));
+            std::process::exit(0);
+        }
+        Ok(End::Quit) => {
+            drop(home);
+            Ok(())
+        }
+        Err(e) => {
+            drop(home);
+            Err(e)
+        }
+    }
 }
 
-fn start_worker(
-    app: &mut App,
-) -> Result<Option<(Handle, tokio::sync::mpsc::UnboundedReceiver<Report>)>> {
-    match WorkerLock::try_acquire(&app.paths.worker_lock)? {
+fn start_worker(app: &mut App, spawn: Spawn) -> Result<Option<Link>> {
+    match WorkerLock::try_acquire(&app.session.paths.worker_lock)? {
         Ok(lock) => {
             app.worker = WorkerMode::Session;
-            Ok(Some(worker::spawn(
-                app.paths.clone(),
+            Ok(Some(spawn(
+                app.session.paths.clone(),
                 app.clock.clone(),
                 lock,
             )))
@@ -153,11 +214,9 @@ fn start_worker(
     }
 }
 
-async fn next_report(
-    rx: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Report>>,
-) -> Option<Report> {
-    match rx {
-        Some(r) => r.recv().await,
+async fn next_report(link: &mut Option<Link>) -> Option<Report> {
+    match link {
+        Some(l) => l.reports.recv().await,
         None => std::future::pending().await,
     }
 }
@@ -173,24 +232,19 @@ fn to_msg(ev: Event, mouse: bool) -> Option<Msg> {
 
 /// The log's length and the config's (length, mtime), to notice changes by others cheaply.
 fn file_marks(app: &App) -> (u64, Option<(u64, std::time::SystemTime)>) {
-    let log = std::fs::metadata(&app.paths.log)
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let cfg = std::fs::metadata(&app.paths.config)
+    let paths = &app.session.paths;
+    let log = std::fs::metadata(&paths.log).map(|m| m.len()).unwrap_or(0);
+    let cfg = std::fs::metadata(&paths.config)
         .ok()
         .and_then(|m| Some((m.len(), m.modified().ok()?)));
     (log, cfg)
 }
 
-async fn run_loop(mut app: App, mouse: bool) -> Result<()> {
-    let mut worker = start_worker(&mut app)?;
-    let (mut handle, mut reports) = match worker.take() {
-        Some((h, r)) => (Some(h), Some(r)),
-        None => (None, None),
-    };
+async fn run_loop(mut app: App, mouse: bool, spawn: Spawn) -> Result<End> {
+    let mut link = start_worker(&mut app, spawn)?;
     install_panic_hook();
     enable_raw_mode()
-        .map_err(|e| Error::input(tr!(T::TuiNoTerminal, crate::error::io_reason(&e))))?;
+        .map_err(|e| Error::terminal(tr!(T::TuiNoTerminal, crate::error::io_reason(&e))))?;
     let mut stdout = io::stdout();
     let _ = execute!(stdout, EnterAlternateScreen, cursor::Hide);
     if mouse {
@@ -200,19 +254,26 @@ async fn run_loop(mut app: App, mouse: bool) -> Result<()> {
         Ok(t) => t,
         Err(e) => {
             restore_terminal();
-            return Err(Error::input(tr!(
+            return Err(Error::terminal(tr!(
                 T::TuiNoTerminal,
                 crate::error::io_reason(&e)
             )));
         }
     };
-    let result = event_loop(&mut app, &mut term, &mut handle, &mut reports, mouse).await;
-    restore_terminal();
-    if let Some(h) = handle {
-        if app.busy {
-            eprintln!("baohao: {}", tr!(T::TuiFinishing));
+    let result = event_loop(&mut app, &mut term, &mut link, spawn, mouse).await;
+    let lost = matches!(result, Ok(End::Lost));
+    if !lost {
+        restore_terminal();
+    }
+    if let Some(l) = link {
+        if lost {
+            l.stop_within(LOST_TERMINAL_GRACE).await;
+        } else {
+            if app.busy {
+                eprintln!("baohao: {}", tr!(T::TuiFinishing));
+            }
+            l.stop().await;
         }
-        h.stop().await;
     }
     result
 }
@@ -220,22 +281,25 @@ async fn run_loop(mut app: App, mouse: bool) -> Result<()> {
 async fn event_loop<W: Write>(
     app: &mut App,
     term: &mut Term<W>,
-    handle: &mut Option<Handle>,
-    reports: &mut Option<tokio::sync::mpsc::UnboundedReceiver<Report>>,
+    link: &mut Option<Link>,
+    spawn: Spawn,
     mouse: bool,
-) -> Result<()> {
-    let io_err = |e: io::Error| Error::input(tr!(T::TuiNoTerminal, crate::error::io_reason(&e)));
-    let mut events = EventStream::new();
-    let mut hup = signal(SignalKind::hangup()).map_err(|e| Error::input(tr!(T::NoRuntime, e)))?;
-    let mut term_sig =
-        signal(SignalKind::terminate()).map_err(|e| Error::input(tr!(T::NoRuntime, e)))?;
+) -> Result<End> {
+    let mut events = read_terminal();
+    let sig = |k: SignalKind| {
+        signal(k).map_err(|e| Error::runtime(tr!(T::NoRuntime, crate::error::io_reason(&e))))
+    };
+    let mut hup = sig(SignalKind::hangup())?;
+    let mut term_sig = sig(SignalKind::terminate())?;
     let mut poll = tokio::time::interval(Duration::from_millis(250));
     let mut minute = tokio::time::interval(Duration::from_secs(60));
     poll.tick().await;
     minute.tick().await;
     let mut marks = file_marks(app);
     let mut polls = 0u32;
-    draw(term, app).map_err(io_err)?;
+    if draw(term, app).is_err() {
+        return Ok(End::Lost);
+    }
     app.dirty = false;
     // A test hook: proves that a panic restores the terminal before its report.
     if std::env::var_os("BAOHAO_TEST_PANIC").is_some() {
@@ -244,17 +308,24 @@ async fn event_loop<W: Write>(
     loop {
         let mut msgs = Vec::new();
         tokio::select! {
-            ev = events.next() => match ev {
+            ev = events.recv() => match ev {
                 Some(Ok(e)) => msgs.extend(to_msg(e, mouse)),
-                Some(Err(_)) | None => break,
+                Some(Err(_)) | None => return Ok(End::Lost),
             },
-            r = next_report(reports) => match r {
+            r = next_report(link) => match r {
                 Some(r) => msgs.push(Msg::Worker(r)),
-                None => *reports = None,
+                None => {
+                    if let Some(l) = link.take() {
+                        l.stop().await;
+                    }
+                }
             },
             _ = poll.tick() => {
+                if !terminal_alive() {
+                    return Ok(End::Lost);
+                }
                 let now = file_marks(app);
-                if now.0 != app.cursor.offset && now.0 != marks.0 {
+                if now.0 != app.session.cursor.offset && now.0 != marks.0 {
                     msgs.push(Msg::LogGrew);
                 }
                 if now.1 != marks.1 {
@@ -263,46 +334,59 @@ async fn event_loop<W: Write>(
                 marks = now;
                 polls += 1;
                 // Every few seconds: if the other worker went away, take over.
-                if polls.is_multiple_of(20) && matches!(app.worker, WorkerMode::Other(_) | WorkerMode::None) && handle.is_none() {
-                    if let Ok(Some((h, r))) = start_worker(app) {
-                        *handle = Some(h);
-                        *reports = Some(r);
+                if polls.is_multiple_of(20)
+                    && matches!(app.worker, WorkerMode::Other(_) | WorkerMode::None)
+                    && link.is_none()
+                {
+                    if let Ok(Some(l)) = start_worker(app, spawn) {
+                        *link = Some(l);
                     }
                     app.dirty = true;
                 }
             },
             _ = minute.tick() => msgs.push(Msg::Minute),
-            _ = hup.recv() => break,
-            _ = term_sig.recv() => break,
+            _ = hup.recv() => return Ok(End::Lost),
+            _ = term_sig.recv() => return Ok(End::Lost),
         }
         // Drain whatever else is already waiting, so a burst costs one frame.
-        while let Some(Some(Ok(e))) = events.next().now_or_never() {
-            msgs.extend(to_msg(e, mouse));
+        loop {
+            match events.try_recv() {
+                Ok(Ok(e)) => msgs.extend(to_msg(e, mouse)),
+                // The terminal went away with keys queued: none of them is acted on.
+                Ok(Err(_)) | Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                    return Ok(End::Lost);
+                }
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+            }
         }
-        if let Some(r) = reports.as_mut() {
-            while let Ok(rep) = r.try_recv() {
+        if let Some(l) = link.as_mut() {
+            while let Ok(rep) = l.reports.try_recv() {
                 msgs.push(Msg::Worker(rep));
             }
         }
         for m in msgs {
-            update(app, m);
-        }
-        if let Some(h) = handle.as_ref() {
-            for c in app.outbox.drain(..) {
-                let _ = h.commands.send(c);
+            // A key is acted on only while its terminal is still there.
+            if matches!(m, Msg::Key(_)) && !terminal_alive() {
+                return Ok(End::Lost);
             }
-        } else {
-            app.outbox.clear();
-        }
-        if app.quit {
-            break;
+            let effects = update(app, m);
+            let requests = effect::run_all(app, effects);
+            if let Some(l) = link.as_ref() {
+                for r in requests {
+                    let _ = l.requests.send(r);
+                }
+            }
+            if app.quit {
+                return Ok(End::Quit);
+            }
         }
         if app.dirty {
-            draw(term, app).map_err(io_err)?;
+            if draw(term, app).is_err() {
+                return Ok(End::Lost);
+            }
             app.dirty = false;
         }
     }
-    Ok(())
 }
 
 /// A `Terminal` over any writer, for tests and benchmarks (bytes can be counted).

@@ -16,7 +16,7 @@ use crate::tui::app::{App, Tab};
 use crate::tui::widgets::{badge, days_left, fit, label as colon, msisdn, style_for_days, when};
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    if app.config.numbers.is_empty() {
+    if app.session.config.numbers.is_empty() {
         let p = Paragraph::new(vec![
             Line::raw(""),
             Line::raw(format!("  {}", tr!(T::TuiNoNumbers))),
@@ -24,7 +24,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         f.render_widget(p, area);
         return;
     }
-    let rows = app.config.numbers.len() as u16 + 1;
+    let rows = app.session.config.numbers.len() as u16 + 1;
     let detail = area.height >= 14;
     let table_h = if detail {
         rows.min(area.height / 2).max(3)
@@ -39,7 +39,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             app,
             f,
             bottom,
-            &app.config.numbers[i],
+            &app.session.config.numbers[i],
             &app.derived.statuses[i],
         );
     }
@@ -94,7 +94,7 @@ fn days_cell(app: &App, d: Option<i64>) -> Span<'static> {
 
 fn table(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
-    let numbers = &app.config.numbers;
+    let numbers = &app.session.config.numbers;
     let statuses = &app.derived.statuses;
     let span = |s: String| Span::raw(s);
     // Candidates in order of importance; each is added if it still fits.
@@ -227,7 +227,7 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
         area,
         table,
         Tab::Numbers,
-        TableState::default().with_selected_cell(Some((app.sel[Tab::Numbers.index()], 0))),
+        TableState::default().with_selected_cell(Some((app.tabs.numbers.sel, 0))),
     );
 }
 
@@ -244,7 +244,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         .title(Span::styled(format!(" {} ", n.label), t.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let ns = app.state().number(&n.id);
+    let ns = app.session.state().number(&n.id);
     let dim = t.dim();
     let label = |s: String| Span::styled(colon(s), dim);
     let none = || Span::styled("—", dim);
@@ -258,7 +258,8 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
                 Some(c) => tr!(
                     T::TuiReadSinceChecked,
                     when(app, at, true),
-                    c.with_timezone(&app.config.timezone).format("%H:%M")
+                    c.with_timezone(&app.session.config.timezone)
+                        .format("%H:%M")
                 ),
                 None => tr!(T::TuiReadAt, when(app, at, true)),
             };
@@ -354,6 +355,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     // Rules, in as many rows as the number with the most rules needs.
     lines.push(Line::from(label(tr!(T::TuiRulesLabel))));
     let rule_rows = app
+        .session
         .config
         .numbers
         .iter()
@@ -388,6 +390,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     // The last entries of this number (balance readings aside: the trend shows them).
     lines.push(Line::from(label(tr!(T::TuiLastEntries))));
     let entries: Vec<Line> = app
+        .session
         .history
         .rows
         .iter()
@@ -397,7 +400,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
                 && !matches!(row, crate::engine::Row::Balance { .. })
         })
         .take(PANE_ENTRIES)
-        .filter_map(|row| app.history.entry(row, &app.config, app.now))
+        .filter_map(|row| app.session.history.entry(row, &app.session.config, app.now))
         .map(|e| crate::tui::history::entry_line(app, &e))
         .collect();
     if entries.is_empty() {

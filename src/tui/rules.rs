@@ -14,7 +14,7 @@ use crate::tui::widgets::{fit, when};
 
 /// The "next" cell of a rule: its date, or why it has none.
 fn next_of(app: &App, ni: usize, ri: usize, short: bool) -> String {
-    let n = &app.config.numbers[ni];
+    let n = &app.session.config.numbers[ni];
     let r = &n.rules[ri];
     let planned = app
         .derived
@@ -50,7 +50,7 @@ fn next_of(app: &App, ni: usize, ri: usize, short: bool) -> String {
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
-    if app.config.numbers.is_empty() {
+    if app.session.config.numbers.is_empty() {
         f.render_widget(Line::raw(format!("  {}", tr!(T::TuiNoNumbers))), area);
         return;
     }
@@ -63,7 +63,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .iter()
         .map(|r| match *r {
             RuleRow::Number(ni) => {
-                let n = &app.config.numbers[ni];
+                let n = &app.session.config.numbers[ni];
                 (
                     vec![format!("{} ({})", n.label, n.id)],
                     String::new(),
@@ -78,7 +78,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 false,
             ),
             RuleRow::Rule(ni, ri) => {
-                let r = &app.config.numbers[ni].rules[ri];
+                let r = &app.session.config.numbers[ni].rules[ri];
                 let mode = if wide {
                     format!("{} · {}", r.mode.label(), r.id)
                 } else {
@@ -180,13 +180,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .header(header.style(t.header()))
         .row_highlight_style(t.selected())
         .column_spacing(2);
-    let i = Tab::Rules.index();
+
     crate::tui::widgets::render_table(
         app,
         f,
         area,
         table,
         Tab::Rules,
-        TableState::default().with_selected(Some(app.sel[i])),
+        TableState::default().with_selected(Some(app.tabs.rules.sel)),
     );
 }

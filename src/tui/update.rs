@@ -1,5 +1,6 @@
 //! `update(app, msg)`: every key, worker report and timer tick goes through here. Overlays
 //! (forms, dialogs, the filter) get keys first; then the view's bindings; then global ones.
+//! It does no I/O: what must touch the world is returned as [`Effect`]s for the loop.
 
 use ratatui::crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind,
@@ -7,15 +8,15 @@ use ratatui::crossterm::event::{
 use tui_input::backend::crossterm::EventHandler;
 
 use crate::engine::{EntryStatus, Row};
-use crate::error::ErrorKind;
 use crate::i18n::T;
+use crate::link::{Report, Request};
 use crate::model::{Provider, ResolvedStatus};
 use crate::tr;
 use crate::tui::app::{App, Confirm, Level, Overlay, RuleRow, Tab, WorkerMode};
+use crate::tui::effect::{self, ConfigChange, Effect, Operation};
 use crate::tui::form::FormEvent;
-use crate::tui::forms::{self, Built, Purpose};
+use crate::tui::forms::{self, Built, Original, Purpose};
 use crate::tui::keys::{self, Action};
-use crate::worker::{Command, Report};
 
 /// Something that happened.
 #[derive(Clone, Debug)]
@@ -32,16 +33,17 @@ pub enum Msg {
     Minute,
 }
 
-/// Presses one key, as a person would (tests, benchmarks and the screenshot tool drive the
-/// app this way).
+/// Presses one key, as a person would, and runs what it asks for (tests, benchmarks and
+/// the screenshot tool drive the app this way). Requests for a worker are dropped.
 pub fn press(app: &mut App, code: KeyCode) {
-    update(
+    let fx = update(
         app,
         Msg::Key(KeyEvent::new(
             code,
             ratatui::crossterm::event::KeyModifiers::NONE,
         )),
     );
+    effect::run_all(app, fx);
 }
 
 /// Types `text`, a key a character.
@@ -51,23 +53,21 @@ pub fn type_text(app: &mut App, text: &str) {
     }
 }
 
-pub fn update(app: &mut App, msg: Msg) {
+/// Changes the app for `msg`; returns what the loop must do about it.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    step(app, msg);
+    std::mem::take(&mut app.effects)
+}
+
+fn step(app: &mut App, msg: Msg) {
     match msg {
         Msg::Key(k) if k.kind != KeyEventKind::Release => key(app, k),
         Msg::Key(_) => {}
         Msg::Mouse(m) => mouse(app, m),
         Msg::Resize => app.dirty = true,
         Msg::Worker(r) => worker(app, r),
-        Msg::LogGrew => {
-            if let Err(e) = app.tail() {
-                app.say(e.message, Level::Error);
-            }
-        }
-        Msg::ConfigTouched => match app.reload_config(false) {
-            Ok(true) => app.say(tr!(T::TuiConfigReloaded), Level::Info),
-            Ok(false) => {}
-            Err(e) => app.say(e.message, Level::Error),
-        },
+        Msg::LogGrew => app.effects.push(Effect::Tail),
+        Msg::ConfigTouched => app.effects.push(Effect::ReloadConfig),
         Msg::Minute => app.recompute(),
     }
 }
@@ -78,11 +78,7 @@ fn worker(app: &mut App, r: Report) {
             app.busy = b;
             app.dirty = true;
         }
-        Report::LogChanged => {
-            if let Err(e) = app.tail() {
-                app.say(e.message, Level::Error);
-            }
-        }
+        Report::LogChanged => app.effects.push(Effect::Tail),
         Report::Refreshed { number, .. } => {
             app.refresh_errors.remove(&number);
             app.checked.insert(number, app.clock.now());
@@ -154,7 +150,7 @@ fn key(app: &mut App, k: KeyEvent) {
         Overlay::Resolve { intent, text } => return resolve_key(app, intent, text, k),
         Overlay::Form(f) => return form_key(app, f, k),
     }
-    if app.filter_editing {
+    if app.tabs.history.editing {
         return filter_key(app, k);
     }
     if let Some(a) = keys::lookup(app.tab, &k) {
@@ -164,14 +160,16 @@ fn key(app: &mut App, k: KeyEvent) {
 
 fn filter_key(app: &mut App, k: KeyEvent) {
     match k.code {
-        KeyCode::Enter => app.filter_editing = false,
+        KeyCode::Enter => app.tabs.history.editing = false,
         KeyCode::Esc => {
-            app.filter_editing = false;
-            app.filter.reset();
+            app.tabs.history.editing = false;
+            app.tabs.history.filter.reset();
             app.refilter();
         }
         _ => {
             if app
+                .tabs
+                .history
                 .filter
                 .handle_event(&Event::Key(k))
                 .is_some_and(|c| c.value)
@@ -185,23 +183,11 @@ fn filter_key(app: &mut App, k: KeyEvent) {
 fn confirm(app: &mut App, c: Confirm, k: KeyEvent) {
     match k.code {
         KeyCode::Char('y') | KeyCode::Char('Y') => {
-            let mut new = app.config.clone();
-            let done = match &c {
-                Confirm::DeleteNumber(id) => {
-                    new.numbers.retain(|n| &n.id != id);
-                    tr!(T::TuiDeletedNumber, id)
-                }
-                Confirm::DeleteRule { number, rule } => {
-                    if let Some(n) = new.numbers.iter_mut().find(|n| &n.id == number) {
-                        n.rules.retain(|r| &r.id != rule);
-                    }
-                    tr!(T::TuiDeletedRule, rule, number)
-                }
+            let change = match c {
+                Confirm::DeleteNumber(id) => ConfigChange::DeleteNumber(id),
+                Confirm::DeleteRule { number, rule } => ConfigChange::DeleteRule { number, rule },
             };
-            match app.save_config(new) {
-                Ok(()) => app.say(done, Level::Info),
-                Err(e) => app.say(e.message, Level::Error),
-            }
+            app.effects.push(Effect::SaveConfig { change, form: None });
         }
         KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
             app.say(tr!(T::TuiCancelled), Level::Info)
@@ -220,21 +206,10 @@ fn resolve_key(app: &mut App, intent: String, text: String, k: KeyEvent) {
             return;
         }
     };
-    let now = app.clock.now();
-    let result = app
-        .writer()
-        .resolve(&intent, status, Some(tr!(T::TuiResolvedNote)), now);
-    match result {
-        Ok((_, what)) => {
-            after_write(app);
-            let st = match status {
-                ResolvedStatus::Succeeded => tr!(T::StSucceeded),
-                ResolvedStatus::Failed => tr!(T::StFailed),
-            };
-            app.say(tr!(T::ResolveDone, intent, what, st), Level::Info);
-        }
-        Err(e) => app.say(e.message, Level::Error),
-    }
+    app.effects.push(Effect::Append {
+        op: Operation::Resolve { intent, status },
+        form: None,
+    });
 }
 
 fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
@@ -254,9 +229,9 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
         FormEvent::Changed => {
             if let Some(id) = focused {
                 of.form.touch(id);
-                forms::changed(&mut of, id, &app.config);
+                forms::changed(&mut of, id, &app.session.config);
             }
-            forms::validate(&mut of, &app.config, app.state(), app.now);
+            forms::validate(&mut of, &app.session.config, app.session.state(), app.now);
         }
         FormEvent::Cancel => {
             if of.form.dirty() {
@@ -267,17 +242,19 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
         }
         FormEvent::Save => {
             of.form.tried = true;
-            match forms::validate(&mut of, &app.config, app.state(), app.now) {
-                Some(built) => match save(app, &of.purpose, built) {
-                    Ok(msg) => return app.say(msg, Level::Info),
-                    Err(e) => {
-                        of.form.error = Some(e.message.clone());
-                        if e.kind == ErrorKind::Conflict {
-                            // Reloaded underneath: the edit is still here to save again.
-                            forms::validate(&mut of, &app.config, app.state(), app.now);
-                        }
-                    }
-                },
+            match forms::validate(&mut of, &app.session.config, app.session.state(), app.now) {
+                Some(built) => {
+                    // The form goes with its effect: a failed save reopens it with the error.
+                    let e = save(&of, built);
+                    app.effects.push(match e {
+                        Saving::Config(change) => Effect::SaveConfig {
+                            change,
+                            form: Some(of),
+                        },
+                        Saving::Op(op) => Effect::Append { op, form: Some(of) },
+                    });
+                    return;
+                }
                 None => of.form.focus_first_error(),
             }
         }
@@ -286,148 +263,86 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
     app.overlay = Overlay::Form(of);
 }
 
-/// Saves what a valid form built; the message to show.
-fn save(app: &mut App, purpose: &Purpose, built: Built) -> crate::Result<String> {
-    let now = app.clock.now();
+/// What saving a form means.
+enum Saving {
+    Config(ConfigChange),
+    Op(Operation),
+}
+
+/// What a valid form built, as a change to save or an operation to append.
+fn save(of: &forms::OpenForm, built: Built) -> Saving {
     match built {
-        Built::Number(n) => {
-            let mut new = app.config.clone();
-            let msg = match purpose {
-                Purpose::EditNumber(id) => {
-                    if let Some(slot) = new.numbers.iter_mut().find(|x| &x.id == id) {
-                        *slot = n.clone();
-                    }
-                    tr!(T::TuiSavedNumber, n.label)
-                }
-                _ => {
-                    new.numbers.push(n.clone());
-                    tr!(T::TuiAddedNumber, n.label)
-                }
-            };
-            app.save_config(new)?;
-            if matches!(purpose, Purpose::AddNumber) {
-                app.sel[Tab::Numbers.index()] = app.config.numbers.len().saturating_sub(1);
-            }
-            Ok(msg)
-        }
-        Built::Rule { number, rule } => {
-            let mut new = app.config.clone();
-            let Some(n) = new.numbers.iter_mut().find(|x| x.id == number) else {
-                return Err(crate::Error::input(tr!(T::UnknownNumber, number, "-")));
-            };
-            match purpose {
-                Purpose::EditRule { rule: old, .. } => {
-                    if let Some(slot) = n.rules.iter_mut().find(|r| &r.id == old) {
-                        *slot = rule.clone();
-                    }
-                }
-                _ => n.rules.push(rule.clone()),
-            }
-            app.save_config(new)?;
-            if let Some(i) = app.derived.rule_rows.iter().position(|r| match r {
-                RuleRow::Rule(ni, ri) => {
-                    app.config.numbers[*ni].id == number
-                        && app.config.numbers[*ni].rules[*ri].id == rule.id
-                }
-                _ => false,
-            }) {
-                app.sel[Tab::Rules.index()] = i;
-            }
-            Ok(tr!(T::TuiSavedRule, rule.describe()))
-        }
+        Built::Number(n) => Saving::Config(ConfigChange::PutNumber {
+            original: match (&of.purpose, &of.original) {
+                (Purpose::EditNumber(_), Original::Number(o)) => Some(o.clone()),
+                _ => None,
+            },
+            edited: Box::new(n),
+        }),
+        Built::Rule { number, rule } => Saving::Config(ConfigChange::PutRule {
+            number,
+            original: match (&of.purpose, &of.original) {
+                (Purpose::EditRule { .. }, Original::Rule(r)) => Some(r.clone()),
+                _ => None,
+            },
+            edited: rule,
+        }),
         Built::TopUp {
             number,
             amount,
             note,
-        } => {
-            let n = number_of(app, &number)?;
-            let (_, settles) = app.writer().top_up(&n, amount, note, now)?;
-            after_write(app);
-            let mut msg = tr!(T::TuiToppedUp, amount.display(), n.label);
-            if settles.is_some() {
-                msg.push(' ');
-                msg.push_str(&tr!(T::TuiSettledReminder));
-            }
-            Ok(msg)
-        }
+        } => Saving::Op(Operation::TopUp {
+            number,
+            amount,
+            note,
+        }),
         Built::Balance {
             number,
             amount,
             validity,
-        } => {
-            let n = number_of(app, &number)?;
-            app.writer().balance(&n, amount, validity, now)?;
-            after_write(app);
-            Ok(tr!(T::BalanceDone, n.label, amount.display()))
-        }
-        Built::Activity { number, note } => {
-            let n = number_of(app, &number)?;
-            app.writer().activity(&n, note, now)?;
-            after_write(app);
-            Ok(tr!(T::ActivityDone, n.id, n.label))
-        }
+        } => Saving::Op(Operation::Balance {
+            number,
+            amount,
+            validity,
+        }),
+        Built::Activity { number, note } => Saving::Op(Operation::Activity { number, note }),
     }
 }
 
-fn number_of(app: &App, id: &str) -> crate::Result<crate::model::Number> {
-    app.config
-        .number(id)
-        .cloned()
-        .ok_or_else(|| crate::Error::input(tr!(T::UnknownNumber, id, "-")))
-}
-
-/// After an append: the filter and the derived views see the new entry.
-fn after_write(app: &mut App) {
-    app.refilter();
-    app.recompute();
-}
-
 fn open_form(app: &mut App, mut of: forms::OpenForm) {
-    forms::validate(&mut of, &app.config, app.state(), app.now);
+    forms::validate(&mut of, &app.session.config, app.session.state(), app.now);
     app.overlay = Overlay::Form(Box::new(of));
 }
 
 fn refresh_all(app: &mut App) {
     match app.worker.clone() {
         WorkerMode::Session => {
-            app.outbox.push(Command::RefreshAll);
+            app.effects.push(Effect::Worker(Request::RefreshAll));
             app.say(tr!(T::TuiRefreshing), Level::Info);
         }
-        WorkerMode::Other(Some(pid)) => {
-            let sent = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGUSR1,
-            )
-            .is_ok();
-            if sent {
-                app.say(tr!(T::TuiAskedDaemon, pid), Level::Info);
-            } else {
-                app.say(tr!(T::TuiDaemonGone, pid), Level::Warn);
-            }
-        }
+        WorkerMode::Other(Some(pid)) => app.effects.push(Effect::SignalDaemon(pid)),
         _ => app.say(tr!(T::TuiNoWorker), Level::Warn),
     }
 }
 
 pub fn act(app: &mut App, a: Action) {
-    let tab = app.tab.index();
     let rows = app.rows(app.tab);
-    let page = app.page[tab].get().max(1);
+    let page = app.tabs.list(app.tab).page.get().max(1);
     match a {
         Action::Quit => app.quit = true,
         Action::Tab(t) => app.tab = t,
-        Action::NextTab => app.tab = Tab::ALL[(tab + 1) % 4],
-        Action::PrevTab => app.tab = Tab::ALL[(tab + 3) % 4],
+        Action::NextTab => app.tab = app.tab.next(),
+        Action::PrevTab => app.tab = app.tab.prev(),
         Action::Down => move_sel(app, 1),
         Action::Up => move_sel(app, -1),
         Action::PageDown => move_sel(app, page as isize),
         Action::PageUp => move_sel(app, -(page as isize)),
         Action::Top => {
-            app.sel[tab] = 0;
+            app.tabs.list_mut(app.tab).sel = 0;
             move_sel(app, 0);
         }
         Action::Bottom => {
-            app.sel[tab] = rows.saturating_sub(1);
+            app.tabs.list_mut(app.tab).sel = rows.saturating_sub(1);
             move_sel(app, 0);
         }
         Action::Help => app.overlay = Overlay::Help(0),
@@ -447,23 +362,27 @@ pub fn act(app: &mut App, a: Action) {
             let Some(i) = app.selected_number() else {
                 return;
             };
-            let n = app.config.numbers[i].clone();
+            let n = app.session.config.numbers[i].clone();
             if n.provider == Provider::Manual {
                 open_form(app, forms::balance_form(&n));
             } else if app.worker == WorkerMode::Session {
-                app.outbox.push(Command::Refresh(n.id.clone()));
+                app.effects
+                    .push(Effect::Worker(Request::Refresh(n.id.clone())));
                 app.say(tr!(T::TuiRefreshingOne, n.label), Level::Info);
             } else {
                 refresh_all(app);
             }
         }
         Action::Filter => {
-            app.filter_editing = true;
+            app.tabs.history.editing = true;
         }
         Action::Add => match app.tab {
             Tab::Numbers => open_form(app, forms::number_form(None)),
-            Tab::Rules => match app.selected_number().map(|i| app.config.numbers[i].clone()) {
-                Some(n) => open_form(app, forms::rule_form(&app.config, &n, None)),
+            Tab::Rules => match app
+                .selected_number()
+                .map(|i| app.session.config.numbers[i].clone())
+            {
+                Some(n) => open_form(app, forms::rule_form(&app.session.config, &n, None)),
                 None => app.say(tr!(T::TuiAddNumberFirst), Level::Warn),
             },
             _ => {}
@@ -471,19 +390,19 @@ pub fn act(app: &mut App, a: Action) {
         Action::Edit => match app.tab {
             Tab::Numbers => {
                 if let Some(i) = app.selected_number() {
-                    let n = app.config.numbers[i].clone();
+                    let n = app.session.config.numbers[i].clone();
                     open_form(app, forms::number_form(Some(&n)));
                 }
             }
-            Tab::Rules => match app.derived.rule_rows.get(app.sel[1]).copied() {
+            Tab::Rules => match app.derived.rule_rows.get(app.tabs.rules.sel).copied() {
                 Some(RuleRow::Rule(ni, ri)) => {
-                    let n = app.config.numbers[ni].clone();
+                    let n = app.session.config.numbers[ni].clone();
                     let r = n.rules[ri].clone();
-                    open_form(app, forms::rule_form(&app.config, &n, Some(&r)));
+                    open_form(app, forms::rule_form(&app.session.config, &n, Some(&r)));
                 }
                 Some(RuleRow::Empty(ni)) | Some(RuleRow::Number(ni)) => {
-                    let n = app.config.numbers[ni].clone();
-                    open_form(app, forms::rule_form(&app.config, &n, None));
+                    let n = app.session.config.numbers[ni].clone();
+                    open_form(app, forms::rule_form(&app.session.config, &n, None));
                 }
                 None => app.say(tr!(T::TuiAddNumberFirst), Level::Warn),
             },
@@ -492,14 +411,16 @@ pub fn act(app: &mut App, a: Action) {
         Action::Delete => match app.tab {
             Tab::Numbers => {
                 if let Some(i) = app.selected_number() {
-                    app.overlay =
-                        Overlay::Confirm(Confirm::DeleteNumber(app.config.numbers[i].id.clone()));
+                    app.overlay = Overlay::Confirm(Confirm::DeleteNumber(
+                        app.session.config.numbers[i].id.clone(),
+                    ));
                 }
             }
             Tab::Rules => {
-                if let Some(RuleRow::Rule(ni, ri)) = app.derived.rule_rows.get(app.sel[1]).copied()
+                if let Some(RuleRow::Rule(ni, ri)) =
+                    app.derived.rule_rows.get(app.tabs.rules.sel).copied()
                 {
-                    let n = &app.config.numbers[ni];
+                    let n = &app.session.config.numbers[ni];
                     app.overlay = Overlay::Confirm(Confirm::DeleteRule {
                         number: n.id.clone(),
                         rule: n.rules[ri].id.clone(),
@@ -509,25 +430,24 @@ pub fn act(app: &mut App, a: Action) {
             _ => {}
         },
         Action::Toggle => {
-            if let Some(RuleRow::Rule(ni, ri)) = app.derived.rule_rows.get(app.sel[1]).copied() {
-                let mut new = app.config.clone();
-                let r = &mut new.numbers[ni].rules[ri];
-                r.enabled = !r.enabled;
-                let msg = if r.enabled {
-                    tr!(T::TuiRuleOn, r.id)
-                } else {
-                    tr!(T::TuiRuleOff, r.id)
+            if let Some(RuleRow::Rule(ni, ri)) =
+                app.derived.rule_rows.get(app.tabs.rules.sel).copied()
+            {
+                // Sets the state the person saw turned over, whatever the file says now.
+                let n = &app.session.config.numbers[ni];
+                let r = &n.rules[ri];
+                let change = ConfigChange::SetEnabled {
+                    number: n.id.clone(),
+                    rule: r.id.clone(),
+                    enabled: !r.enabled,
                 };
-                match app.save_config(new) {
-                    Ok(()) => app.say(msg, Level::Info),
-                    Err(e) => app.say(e.message, Level::Error),
-                }
+                app.effects.push(Effect::SaveConfig { change, form: None });
             }
         }
         Action::TopUp => {
             if let Some(i) = app.selected_number() {
-                let n = app.config.numbers[i].clone();
-                let f = forms::topup_form(&n, app.state());
+                let n = app.session.config.numbers[i].clone();
+                let f = forms::topup_form(&n, app.session.state());
                 open_form(app, f);
             } else {
                 app.say(tr!(T::TuiAddNumberFirst), Level::Warn);
@@ -535,20 +455,27 @@ pub fn act(app: &mut App, a: Action) {
         }
         Action::Activity => {
             if let Some(i) = app.selected_number() {
-                let n = app.config.numbers[i].clone();
+                let n = app.session.config.numbers[i].clone();
                 open_form(app, forms::activity_form(&n));
             }
         }
         Action::Resolve => {
             let entry = app
-                .history_row(app.sel[2])
+                .history_row(app.tabs.history.list.sel)
                 .cloned()
-                .and_then(|row| Some((app.history.entry(&row, &app.config, app.now)?, row)));
+                .and_then(|row| {
+                    let e = app
+                        .session
+                        .history
+                        .entry(&row, &app.session.config, app.now)?;
+                    Some((e, row))
+                });
             let Some((e, row)) = entry else {
                 return app.say(tr!(T::TuiNotInDoubt), Level::Warn);
             };
             if e.status == Some(EntryStatus::InDoubt) && matches!(row, Row::Recharge { .. }) {
                 let label = app
+                    .session
                     .config
                     .number(&e.number)
                     .map_or(e.number.clone(), |n| n.label.clone());
@@ -561,7 +488,7 @@ pub fn act(app: &mut App, a: Action) {
                     T::TuiResolveQuestion,
                     amount,
                     label,
-                    crate::cli::format::local_minute(e.at, app.config.timezone)
+                    crate::text::format::local_minute(e.at, app.session.config.timezone)
                 );
                 app.overlay = Overlay::Resolve { intent: e.id, text };
             } else {
@@ -573,12 +500,11 @@ pub fn act(app: &mut App, a: Action) {
 }
 
 fn move_sel(app: &mut App, step: isize) {
-    let tab = app.tab.index();
     let n = app.rows(app.tab);
     if n == 0 {
         return;
     }
-    let mut s = (app.sel[tab] as isize + step).clamp(0, n as isize - 1) as usize;
+    let mut s = (app.tabs.list(app.tab).sel as isize + step).clamp(0, n as isize - 1) as usize;
     if app.tab == Tab::Rules {
         // Skip the number headers, in the direction of travel.
         let rows = &app.derived.rule_rows;
@@ -593,41 +519,24 @@ fn move_sel(app: &mut App, step: isize) {
             s = next as usize;
         }
     }
-    app.sel[tab] = s;
+    app.tabs.list_mut(app.tab).sel = s;
 }
 
-/// Writes the History view (as filtered) to a CSV file and says where.
+/// The History view (as filtered) as CSV, oldest first as the log reads; the loop writes it.
 fn export(app: &mut App) {
-    let tz = app.config.timezone;
-    let mut out = String::from(crate::cli::export::CSV_HEADER);
-    out.push('\n');
+    let tz = app.session.config.timezone;
     let n = app.rows(Tab::History);
-    // Oldest first in the file, as the log reads.
-    for i in (0..n).rev() {
-        if let Some(e) = app
-            .history_row(i)
-            .and_then(|r| app.history.entry(r, &app.config, app.now))
-        {
-            out.push_str(&crate::cli::export::csv_row(&e, tz));
-            out.push('\n');
-        }
-    }
+    let entries: Vec<_> = (0..n)
+        .rev()
+        .filter_map(|i| {
+            let row = app.history_row(i)?;
+            app.session.history.entry(row, &app.session.config, app.now)
+        })
+        .collect();
+    let csv = crate::text::export::csv(&entries, tz);
     let name = format!(
         "baohao-history-{}.csv",
         app.now.with_timezone(&tz).format("%Y%m%d-%H%M%S")
     );
-    let dirs = [
-        std::env::current_dir().ok(),
-        dirs::home_dir(),
-        Some(std::env::temp_dir()),
-    ];
-    let mut last_err = None;
-    for dir in dirs.into_iter().flatten() {
-        let path = dir.join(&name);
-        match std::fs::write(&path, &out) {
-            Ok(()) => return app.say(tr!(T::TuiExported, n, path.display()), Level::Info),
-            Err(e) => last_err = Some(crate::Error::io(T::WhatWrite, &path, &e).message),
-        }
-    }
-    app.say(last_err.unwrap_or_default(), Level::Error);
+    app.effects.push(Effect::Export { csv, rows: n, name });
 }

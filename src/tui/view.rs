@@ -66,9 +66,9 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
     let wide = area.width >= 76;
     for tab in Tab::ALL {
         let label = if wide || tab == app.tab {
-            format!(" {} {} ", tab.index() + 1, tab.title())
+            format!(" {} {} ", tab.number(), tab.title())
         } else {
-            format!(" {} ", tab.index() + 1)
+            format!(" {} ", tab.number())
         };
         spans.push(Span::styled(
             label,
@@ -84,7 +84,8 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
         WorkerMode::Session => match app.last_refresh {
             Some(at) => tr!(
                 T::WorkerSessionAt,
-                at.with_timezone(&app.config.timezone).format("%H:%M")
+                at.with_timezone(&app.session.config.timezone)
+                    .format("%H:%M")
             ),
             None => tr!(T::WorkerSession),
         },
@@ -114,7 +115,7 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
         }
     };
     if room >= 1 {
-        let w = crate::cli::table::truncate(&worker, room);
+        let w = crate::text::table::truncate(&worker, room);
         let pad = room.saturating_sub(unicode_width::UnicodeWidthStr::width(w.as_str()));
         spans.push(Span::raw(" ".repeat(pad)));
         spans.push(Span::styled(w, if app.busy { t.accent() } else { t.dim() }));
@@ -162,12 +163,12 @@ pub fn hints(app: &App, width: usize) -> Line<'static> {
 fn render_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
     let rows = Layout::vertical(vec![Constraint::Length(1); area.height as usize]).split(area);
-    let message: Option<Line> = if app.filter_editing {
+    let message: Option<Line> = if app.tabs.history.editing {
         Some(Line::from(vec![
             Span::styled(" / ", t.key()),
-            Span::raw(app.filter.value().to_string()),
+            Span::raw(app.tabs.history.filter.value().to_string()),
         ]))
-    } else if let Some(p) = &app.config_problem {
+    } else if let Some(p) = &app.session.config_problem {
         Some(Line::styled(
             format!(" {}", tr!(T::TuiConfigProblem, p)),
             t.bad(),
@@ -193,9 +194,9 @@ fn render_footer(app: &App, f: &mut Frame, area: Rect) {
             rows[0],
         );
     }
-    if app.filter_editing {
+    if app.tabs.history.editing {
         let row = rows[rows.len() - 1];
-        let x = row.x + 3 + app.filter.visual_cursor() as u16;
+        let x = row.x + 3 + app.tabs.history.filter.visual_cursor() as u16;
         f.set_cursor_position((x.min(row.right().saturating_sub(1)), row.y));
     }
 }

@@ -43,7 +43,7 @@ pub fn msisdn(app: &App, m: &str) -> String {
 
 /// `2026-12-05 09:00`, or `12-05 09:00` when `short`.
 pub fn when(app: &App, t: DateTime<Utc>, short: bool) -> String {
-    let local = t.with_timezone(&app.config.timezone);
+    let local = t.with_timezone(&app.session.config.timezone);
     if short {
         local.format("%m-%d %H:%M").to_string()
     } else {
@@ -71,7 +71,8 @@ pub fn days_left(d: Option<i64>) -> String {
 }
 
 pub fn style_for_days(d: Option<i64>, app: &App) -> Style {
-    app.theme.urgency(NumberStatus::urgency(d, &app.config))
+    app.theme
+        .urgency(NumberStatus::urgency(d, &app.session.config))
 }
 
 /// A column width that fits its widest cell (and header), within `min..=max`.
@@ -104,7 +105,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         }
         line.push_str(word);
         while line.width() > width {
-            let cut = crate::cli::table::truncate(&line, width);
+            let cut = crate::text::table::truncate(&line, width);
             let kept = cut.trim_end_matches('…').to_string();
             lines.push(kept.clone());
             line = line[kept.len()..].to_string();
@@ -134,9 +135,9 @@ pub fn render_table(
     tab: crate::tui::app::Tab,
     mut state: ratatui::widgets::TableState,
 ) {
-    let i = tab.index();
-    state = state.with_offset(app.offset[i].get());
+    let list = app.tabs.list(tab);
+    state = state.with_offset(list.offset.get());
     f.render_stateful_widget(table, area, &mut state);
-    app.offset[i].set(state.offset());
-    app.page[i].set(area.height.saturating_sub(1) as usize);
+    list.offset.set(state.offset());
+    list.page.set(area.height.saturating_sub(1) as usize);
 }

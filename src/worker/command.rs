@@ -133,37 +133,7 @@ async fn read_capped(mut r: impl tokio::io::AsyncRead + Unpin, limit: usize) -> 
     }
 }
 
-/// Asks a running worker to stop: commands in flight get a grace period, then are killed.
-#[derive(Debug, Default)]
-pub struct Shutdown {
-    flag: std::sync::atomic::AtomicBool,
-    notify: tokio::sync::Notify,
-}
-
-/// How long a command in flight may go on after shutdown was asked for.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
-
-impl Shutdown {
-    pub fn request(&self) {
-        self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
-        self.notify.notify_waiters();
-    }
-
-    pub fn requested(&self) -> bool {
-        self.flag.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Resolves once shutdown has been requested (at once if it already was).
-    pub async fn wait(&self) {
-        loop {
-            let notified = self.notify.notified();
-            if self.requested() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
+pub use crate::link::Shutdown;
 
 /// Runs `spec` with `env` added to this process's environment (secrets the person gave the
 /// daemon pass through; nothing baohao adds is secret). Never through a shell.
@@ -219,7 +189,7 @@ pub async fn run_until(
         match stop {
             Some(s) => {
                 s.wait().await;
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
+                tokio::time::sleep(s.grace()).await;
             }
             None => std::future::pending::<()>().await,
         }

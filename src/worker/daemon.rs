@@ -7,18 +7,11 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::i18n::T;
+use crate::link::runtime;
 use crate::store::Paths;
 use crate::store::lock::{WorkerLock, held_message};
 use crate::tr;
-use crate::worker::{Report, Which, Worker, spawn};
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::input(tr!(T::NoRuntime, crate::error::io_reason(&e))))
-}
+use crate::worker::{Report, Request, Which, Worker, spawn};
 
 /// A plain log line for a report (None for the chatter people need not see).
 pub fn log_line(r: &Report) -> Option<String> {
@@ -34,7 +27,7 @@ pub fn log_line(r: &Report) -> Option<String> {
     Some(format!(
         "{} {}",
         Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-        crate::text_clean::message(&text)
+        crate::text::clean::message(&text)
     ))
 }
 
@@ -47,7 +40,7 @@ fn log_must_be_writable(paths: &Paths) -> Result<()> {
 
 pub fn daemon(paths: &Paths) -> Result<String> {
     let clock = Clock::from_env()?;
-    crate::config_must_load(paths)?;
+    crate::store::config::load(paths)?;
     let lock = WorkerLock::acquire_or_explain(&paths.worker_lock)?;
     log_must_be_writable(paths)?;
     let rt = runtime()?;
@@ -61,7 +54,11 @@ pub fn daemon(paths: &Paths) -> Result<String> {
             Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
             tr!(T::LogStarted, std::process::id(), paths.log.display())
         );
-        let (handle, mut reports) = spawn(paths.clone(), clock, lock);
+        let mut handle = spawn(paths.clone(), clock, lock);
+        let mut reports = std::mem::replace(
+            &mut handle.reports,
+            tokio::sync::mpsc::unbounded_channel().1,
+        );
         let printer = tokio::spawn(async move {
             while let Some(r) = reports.recv().await {
                 if let Some(line) = log_line(&r) {
@@ -77,7 +74,7 @@ pub fn daemon(paths: &Paths) -> Result<String> {
                 _ = term.recv() => break,
                 _ = int.recv() => break,
                 _ = usr1.recv() => {
-                    let _ = handle.commands.send(crate::worker::Command::RefreshAll);
+                    let _ = handle.requests.send(Request::RefreshAll);
                 }
             }
         }
@@ -90,7 +87,7 @@ pub fn daemon(paths: &Paths) -> Result<String> {
 
 pub fn tick(paths: &Paths) -> Result<String> {
     let clock = Clock::from_env()?;
-    crate::config_must_load(paths)?;
+    crate::store::config::load(paths)?;
     let lock = match WorkerLock::try_acquire(&paths.worker_lock)? {
         Ok(l) => l,
         Err(holder) => {

@@ -17,86 +17,24 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::clock::Clock;
-use crate::engine::{BlockReason, State, plan};
+use crate::engine::{BlockReason, intent_for, plan};
 use crate::i18n::T;
+use crate::link::{Link, Shutdown};
 use crate::model::{Config, Event, EventBody, Executor, Mode, Money, OutcomeStatus};
-use crate::store::config::{self, Stamp};
+use crate::session::{Reload, Session};
+use crate::store::Paths;
 use crate::store::lock::WorkerLock;
-use crate::store::log::new_id;
-use crate::store::{Cursor, Log, Paths};
 use crate::tr;
-use crate::worker::command::Shutdown;
+
+pub use crate::link::{Report, Request};
 
 pub use daemon::{daemon, tick};
 
 /// At most this many provider, executor or notify commands run at once.
 pub const MAX_COMMANDS: usize = 4;
 
-/// What the worker is asked to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    /// Refresh every number now, then run what is due.
-    RefreshAll,
-    /// Refresh one number now (ignoring its backoff), then run what is due.
-    Refresh(String),
-    /// The config was saved: re-read it and run what is now due.
-    ConfigChanged,
-}
-
-/// What the worker tells its owner. Text is already in the person's language.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Report {
-    /// A pass started (true) or ended (false).
-    Busy(bool),
-    /// The worker appended to the log: read the new lines.
-    LogChanged,
-    Refreshed {
-        number: String,
-        balance: Money,
-    },
-    RefreshFailed {
-        number: String,
-        reason: String,
-    },
-    Recharged {
-        number: String,
-        rule: String,
-        amount: Money,
-        status: OutcomeStatus,
-    },
-    /// A line for people: what happened, or what needs them.
-    Notice(String),
-    /// Something went wrong that the person should see.
-    Problem(String),
-    /// The pass finished at this time; the next full refresh is at `next`.
-    Idle {
-        at: DateTime<Utc>,
-        next: DateTime<Utc>,
-    },
-    Stopped,
-}
-
-/// The owner's side of a running worker.
-pub struct Handle {
-    pub commands: mpsc::UnboundedSender<Command>,
-    pub shutdown: Arc<Shutdown>,
-    pub task: tokio::task::JoinHandle<()>,
-}
-
-impl Handle {
-    /// Asks the worker to stop and waits until it has (commands in flight get a grace period).
-    pub async fn stop(self) {
-        self.shutdown.request();
-        let _ = self.task.await;
-    }
-}
-
 /// Starts the worker on the current tokio runtime. It holds `lock` until it stops.
-pub fn spawn(
-    paths: Paths,
-    clock: Clock,
-    lock: WorkerLock,
-) -> (Handle, mpsc::UnboundedReceiver<Report>) {
+pub fn spawn(paths: Paths, clock: Clock, lock: WorkerLock) -> Link {
     let (ctx, crx) = mpsc::unbounded_channel();
     let (rtx, rrx) = mpsc::unbounded_channel();
     let shutdown = Arc::new(Shutdown::default());
@@ -105,14 +43,12 @@ pub fn spawn(
         let _lock = lock;
         worker.run(crx).await;
     });
-    (
-        Handle {
-            commands: ctx,
-            shutdown,
-            task,
-        },
-        rrx,
-    )
+    Link {
+        requests: ctx,
+        reports: rrx,
+        shutdown,
+        task,
+    }
 }
 
 /// Which numbers a pass refreshes.
@@ -125,14 +61,11 @@ pub enum Which {
 }
 
 pub struct Worker {
-    paths: Paths,
+    /// The home as this worker sees it (state only, no history rows). A config that does
+    /// not read pauses recharges until it does: the last good one is not trusted (the
+    /// person may have been in the middle of disabling a rule).
+    session: Session,
     clock: Clock,
-    log: Log,
-    config: Option<(Config, Stamp)>,
-    /// The config on disk does not parse: recharges are paused until it does.
-    config_broken: bool,
-    state: State,
-    cursor: Cursor,
     reports: mpsc::UnboundedSender<Report>,
     shutdown: Arc<Shutdown>,
     permits: Arc<Semaphore>,
@@ -155,15 +88,9 @@ impl Worker {
         reports: mpsc::UnboundedSender<Report>,
         shutdown: Arc<Shutdown>,
     ) -> Worker {
-        let log = Log::new(&paths.log);
         Worker {
-            paths,
+            session: Session::unread(paths),
             clock,
-            log,
-            config: None,
-            config_broken: false,
-            state: State::new(chrono_tz::Tz::UTC),
-            cursor: Cursor::default(),
             reports,
             shutdown,
             permits: Arc::new(Semaphore::new(MAX_COMMANDS)),
@@ -180,10 +107,10 @@ impl Worker {
         self.log_failure.as_deref()
     }
 
-    fn log_failed(&mut self, what: T, e: &std::io::Error) {
-        let msg = crate::Error::io(what, &self.paths.log, e).message;
-        self.log_failure = Some(msg.clone());
-        self.report(Report::Problem(msg));
+    /// The log could not be read or written: said, and kept for the outcome report.
+    fn log_failed(&mut self, e: crate::Error) {
+        self.log_failure = Some(e.message.clone());
+        self.report(Report::Problem(e.message));
     }
 
     fn report(&self, r: Report) {
@@ -191,18 +118,17 @@ impl Worker {
     }
 
     fn refresh_every(&self) -> StdDuration {
-        let minutes = self
-            .config
-            .as_ref()
-            .map_or(crate::model::number::DEFAULT_REFRESH_MINUTES, |c| {
-                c.0.refresh_minutes
-            });
+        let minutes = if self.session.stamp.is_some() {
+            self.session.config.refresh_minutes
+        } else {
+            crate::model::number::DEFAULT_REFRESH_MINUTES
+        };
         StdDuration::from_secs(minutes as u64 * 60)
     }
 
     /// The worker's life: a full pass at once, then on request, every `refresh_minutes`,
     /// and a plan-only pass every minute so that scheduled rules fire on time.
-    pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) {
+    pub async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Request>) {
         self.pass(Which::All).await;
         let mut next_full = tokio::time::Instant::now() + self.refresh_every();
         let mut minute = tokio::time::interval(StdDuration::from_secs(60));
@@ -211,9 +137,9 @@ impl Worker {
             let which = tokio::select! {
                 c = commands.recv() => match c {
                     None => break,
-                    Some(Command::RefreshAll) => Which::All,
-                    Some(Command::Refresh(n)) => Which::One(n),
-                    Some(Command::ConfigChanged) => Which::None,
+                    Some(Request::RefreshAll) => Which::All,
+                    Some(Request::Refresh(n)) => Which::One(n),
+                    Some(Request::ConfigChanged) => Which::None,
                 },
                 _ = tokio::time::sleep_until(next_full) => Which::All,
                 _ = minute.tick() => Which::None,
@@ -227,94 +153,54 @@ impl Worker {
         self.report(Report::Stopped);
     }
 
-    /// Reads the config if it changed on disk. A broken config pauses recharges (the last
-    /// good one is not trusted: the person may have been in the middle of disabling a rule).
+    /// Reads the config if it changed on disk, saying when it breaks or mends.
     fn reload_config(&mut self) {
-        let bytes = match crate::store::fsutil::read_regular(&self.paths.config, true) {
-            Ok(b) => b,
-            Err(e) => {
-                if !self.config_broken {
-                    self.report(Report::Problem(
-                        crate::Error::io(T::WhatRead, &self.paths.config, &e).message,
-                    ));
-                }
-                self.config_broken = true;
-                return;
-            }
-        };
-        let stamp = Stamp::of(&bytes);
-        if self.config.as_ref().is_some_and(|(_, s)| *s == stamp) && !self.config_broken {
-            return;
-        }
-        match config::parse(&bytes) {
-            Ok(c) => {
-                let tz_changed = self
-                    .config
-                    .as_ref()
-                    .is_none_or(|(old, _)| old.timezone != c.timezone);
-                if tz_changed {
-                    self.state = State::new(c.timezone);
-                    self.cursor = Cursor::default();
-                }
-                if self.config_broken {
+        match self.session.reload_config(false) {
+            Reload::Unchanged => {}
+            Reload::Changed { fixed, .. } => {
+                if fixed {
                     self.report(Report::Notice(tr!(T::WorkerConfigFixed)));
                 }
-                self.config = Some((c, stamp));
-                self.config_broken = false;
             }
-            Err(problems) => {
-                if !self.config_broken || self.config.as_ref().is_none_or(|(_, s)| *s != stamp) {
-                    let e = config::problems_error(&self.paths.config, &problems);
-                    self.report(Report::Problem(tr!(T::WorkerConfigBroken, e.message)));
+            Reload::Broken { message, new } => {
+                if new {
+                    self.report(Report::Problem(tr!(T::WorkerConfigBroken, message)));
                 }
-                self.config_broken = true;
             }
+        }
+        self.say_log_problems();
+    }
+
+    /// Log problems met on the way (a torn tail cut, a bad line), as notices.
+    fn say_log_problems(&mut self) {
+        for p in self.session.take_problems() {
+            self.report(Report::Notice(p));
         }
     }
 
     /// Reads what others (and we) appended since last time.
     fn catch_up(&mut self) {
-        let state = &mut self.state;
-        match self.log.scan_ref(self.cursor, |e| state.apply_event(e)) {
-            Ok(scan) => self.cursor = scan.cursor,
-            Err(e) => self.log_failed(T::WhatRead, &e),
+        if let Err(e) = self.session.catch_up() {
+            self.log_failed(e);
         }
+        self.say_log_problems();
     }
 
     fn event(&self, number: &str, now: DateTime<Utc>, body: EventBody) -> Event {
-        let tz = self
-            .config
-            .as_ref()
-            .map_or(chrono_tz::Tz::UTC, |c| c.0.timezone);
-        Event {
-            id: new_id(now.timestamp_millis()),
-            at: now.with_timezone(&tz).fixed_offset(),
-            number: number.to_string(),
-            body,
-        }
+        self.session.event(number, now, body)
     }
 
     /// Appends events (catching up first, under the lock), then reads them back.
     fn append(&mut self, events: Vec<Event>) -> bool {
-        let state = &mut self.state;
-        let cursor = self.cursor;
-        let r = self.log.transact(|txn| {
-            let scan = txn.scan(cursor, |e| state.apply_owned(e))?;
-            txn.append(&events)?;
-            Ok(scan.cursor)
-        });
+        let r = self.session.append(events);
+        self.say_log_problems();
         match r {
-            Ok((cursor, torn)) => {
-                self.cursor = cursor;
-                if let Some(t) = torn {
-                    self.report(Report::Notice(t.render(&self.paths.log)));
-                }
-                self.catch_up();
+            Ok(()) => {
                 self.report(Report::LogChanged);
                 true
             }
             Err(e) => {
-                self.log_failed(T::WhatWrite, &e);
+                self.log_failed(e);
                 false
             }
         }
@@ -329,11 +215,12 @@ impl Worker {
         }
         self.reload_config();
         self.catch_up();
-        if let Some((config, _)) = self.config.clone() {
+        if self.session.stamp.is_some() {
+            let config = self.session.config.clone();
             if which != Which::None {
                 self.refresh(&config, &which).await;
             }
-            if !self.config_broken && !self.shutdown.requested() {
+            if self.session.config_ok() && !self.shutdown.requested() {
                 self.run_due(&config).await;
                 self.query_in_doubt(&config).await;
                 self.send_alerts(&config).await;
@@ -363,11 +250,13 @@ impl Worker {
             })
             .cloned()
             .collect();
-        let state = &self.state;
+        let state = self.session.state();
         let permits = &self.permits;
+        let stop = &*self.shutdown;
         let reads = numbers.iter().map(|n| async move {
             let _permit = permits.acquire().await;
-            (n, provider::read(n, state.number(&n.id), tz, now).await)
+            let ns = state.number(&n.id);
+            (n, provider::read(n, ns, tz, now, Some(stop)).await)
         });
         let results = futures::future::join_all(reads).await;
         let mut events = Vec::new();
@@ -378,7 +267,7 @@ impl Worker {
                 None => {}
                 Some(Ok(reading)) => {
                     self.backoff.remove(&n.id);
-                    let ns = self.state.number(&n.id);
+                    let ns = self.session.state().number(&n.id);
                     let unchanged = ns.and_then(|s| s.observed.as_ref()).is_some_and(|o| {
                         o.balance == reading.balance.minor && o.currency == reading.balance.currency
                     }) && (reading.validity_until.is_none()
@@ -427,7 +316,7 @@ impl Worker {
     /// Runs every due intent: intent (checked and written under the lock) → executor → outcome.
     async fn run_due(&mut self, config: &Config) {
         let now = self.clock.now();
-        let p = plan(&self.state, config, now);
+        let p = plan(self.session.state(), config, now);
         for b in &p.blocked {
             if self.blocked_seen.insert((b.number.clone(), b.key.clone())) {
                 let why = match &b.reason {
@@ -455,45 +344,40 @@ impl Worker {
             let Some(number) = config.number(&due.number).cloned() else {
                 continue;
             };
-            let intent = self.event(
-                &due.number,
-                now,
-                EventBody::Intent {
-                    rule: due.rule.clone(),
-                    key: due.key.clone(),
-                    attempt: due.attempt,
-                    amount_minor: due.amount.minor,
-                    currency: due.amount.currency,
-                    mode: due.mode,
-                },
-            );
             // Check-then-append under the lock: if anyone wrote this key meanwhile, skip.
-            let state = &mut self.state;
-            let cursor = self.cursor;
-            let written = self.log.transact(|txn| {
-                let scan = txn.scan(cursor, |e| state.apply_owned(e))?;
-                let still = plan(state, config, now).due.iter().any(|d| {
-                    d.number == due.number && d.key == due.key && d.attempt == due.attempt
-                });
-                if still {
-                    txn.append(std::slice::from_ref(&intent))?;
-                }
-                Ok((still, scan.cursor))
+            let template = self.event(&due.number, now, EventBody::Activity { note: None });
+            let written = self.session.transact(|state| {
+                Ok(match intent_for(state, config, &due, now) {
+                    Some(body) => {
+                        let e = Event { body, ..template };
+                        (vec![e.clone()], Some(e))
+                    }
+                    None => (Vec::new(), None),
+                })
             });
-            match written {
-                Ok(((false, cursor), _)) => {
-                    self.cursor = cursor;
-                    continue;
-                }
-                Ok(((true, cursor), _)) => {
-                    self.cursor = cursor;
-                    self.catch_up();
+            self.say_log_problems();
+            let intent = match written {
+                Ok(None) => continue,
+                Ok(Some(e)) => {
                     self.report(Report::LogChanged);
+                    e
                 }
                 Err(e) => {
-                    self.log_failed(T::WhatWrite, &e);
+                    self.log_failed(e);
                     return;
                 }
+            };
+            if due.mode == Mode::External {
+                // Someone else runs it: the intent records the expectation, nothing runs.
+                let via = number.rule(&due.rule).and_then(|r| r.via.clone());
+                self.report(Report::Notice(tr!(
+                    T::WorkerExpected,
+                    number.label,
+                    due.amount.display(),
+                    via.unwrap_or_default(),
+                    due.rule
+                )));
+                continue;
             }
             if due.mode == Mode::Remind {
                 self.report(Report::Notice(tr!(
@@ -579,7 +463,7 @@ impl Worker {
             if !matches!(n.executor, Executor::Command(_)) {
                 continue;
             }
-            let Some(ns) = self.state.number(&n.id) else {
+            let Some(ns) = self.session.state().number(&n.id) else {
                 continue;
             };
             for (k, a) in ns.in_doubt() {
@@ -635,7 +519,7 @@ impl Worker {
 
     async fn send_alerts(&mut self, config: &Config) {
         let Some(n) = &config.notify else { return };
-        let alerts = notify::due_alerts(&self.state, config, self.clock.now());
+        let alerts = notify::due_alerts(self.session.state(), config, self.clock.now());
         for a in alerts {
             if self.shutdown.requested() {
                 return;

@@ -119,6 +119,29 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
                 );
             }
         }
+        let recon = crate::engine::reconcile::reconcile(ns, Some(n), now);
+        for v in &recon.keys {
+            let Some(k) = ns.key_at(v.key) else { continue };
+            let amount = Money::new(k.amount_minor, k.currency).display();
+            let via = n
+                .rule(&k.rule)
+                .and_then(|r| r.via.clone())
+                .unwrap_or_default();
+            if v.verdict == crate::engine::reconcile::Verdict::Missed {
+                push(
+                    NotifyEvent::ExternalMissed,
+                    k.key.to_string(),
+                    tr!(T::AlertExternalMissed, n.label, amount, via),
+                );
+            }
+            if v.possible_duplicate {
+                push(
+                    NotifyEvent::DuplicateCharge,
+                    k.key.to_string(),
+                    tr!(T::AlertDuplicateCharge, n.label, amount, via),
+                );
+            }
+        }
         for c in ns
             .verify
             .checks()
@@ -128,7 +151,7 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
             if c.verification(n.verify_tolerance, now) == Verification::Unverified {
                 let amount = Money::new(c.amount, n.currency).display();
                 let when = DateTime::from_timestamp(c.at, 0)
-                    .map(|t| crate::cli::format::local_minute(t, tz))
+                    .map(|t| crate::text::format::local_minute(t, tz))
                     .unwrap_or_default();
                 push(
                     NotifyEvent::Unverified,

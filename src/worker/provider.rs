@@ -17,18 +17,20 @@ pub struct Reading {
     pub source: &'static str,
 }
 
-/// Reads `number`'s balance. `None` for a manual provider (nothing to ask).
+/// Reads `number`'s balance. `None` for a manual provider (nothing to ask). `stop` cuts a
+/// command short on shutdown (after its grace period).
 pub async fn read(
     number: &Number,
     ns: Option<&NumberState>,
     tz: Tz,
     now: DateTime<Utc>,
+    stop: Option<&command::Shutdown>,
 ) -> Option<Result<Reading, String>> {
     match &number.provider {
         Provider::Manual => None,
         Provider::Demo => Some(Ok(Reading {
             balance: Money::new(
-                crate::demo::demo_balance(ns, number, tz, now),
+                crate::home::demo::demo_balance(ns, number, tz, now),
                 number.currency,
             ),
             validity_until: None,
@@ -41,7 +43,7 @@ pub async fn read(
                 ("BAOHAO_MSISDN", number.msisdn.clone()),
                 ("BAOHAO_CURRENCY", number.currency.code().to_string()),
             ];
-            Some(match command::run(spec, &env).await {
+            Some(match command::run_until(spec, &env, stop).await {
                 Err(e) => Err(e.0),
                 Ok(f) => parse_balance(&f, number),
             })

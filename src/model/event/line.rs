@@ -83,6 +83,26 @@ impl Event {
                 out.event = Some(event);
                 out.key = Some(key);
             }
+            EventBody::Statement {
+                source,
+                reference,
+                amount_minor,
+                currency,
+                text,
+                refund_of,
+            } => {
+                out.source = Some(source);
+                out.reference_short = Some(reference);
+                out.amount_minor = Some(*amount_minor);
+                out.currency = Some(currency.code());
+                out.text = Some(text);
+                out.refund_of = refund_of.as_deref();
+            }
+            EventBody::Message { source, from, text } => {
+                out.source = Some(source);
+                out.from = from.as_deref();
+                out.text = Some(text);
+            }
         }
         // Serializing plain strings and integers cannot fail.
         serde_json::to_string(&out).unwrap_or_default()
@@ -127,4 +147,12 @@ struct Out<'a> {
     note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     event: Option<&'a str>,
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    reference_short: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refund_of: Option<&'a str>,
 }

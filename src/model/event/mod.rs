@@ -111,6 +111,23 @@ pub enum EventBody<S = String> {
         event: S,
         key: S,
     },
+    /// A top-up seen in a record made elsewhere: a payment statement row or a carrier's
+    /// text. `reference` (the line's `ref`) is the source's own id, or a hash of the row:
+    /// importing the same record twice adds nothing. A refund names the order it undoes.
+    Statement {
+        source: S,
+        reference: S,
+        amount_minor: i64,
+        currency: Currency,
+        text: S,
+        refund_of: Option<S>,
+    },
+    /// A text message (or USSD reply) baohao did not understand, kept for the person.
+    Message {
+        source: S,
+        from: Option<S>,
+        text: S,
+    },
 }
 
 impl<S> EventBody<S> {
@@ -123,6 +140,8 @@ impl<S> EventBody<S> {
             EventBody::Resolved { .. } => "resolved",
             EventBody::Activity { .. } => "activity",
             EventBody::Notified { .. } => "notified",
+            EventBody::Statement { .. } => "statement",
+            EventBody::Message { .. } => "message",
         }
     }
 }
@@ -219,6 +238,26 @@ impl<S: Into<String>> Event<S> {
                     event: o(event),
                     key: o(key),
                 },
+                EventBody::Statement {
+                    source,
+                    reference,
+                    amount_minor,
+                    currency,
+                    text,
+                    refund_of,
+                } => EventBody::Statement {
+                    source: o(source),
+                    reference: o(reference),
+                    amount_minor,
+                    currency,
+                    text: o(text),
+                    refund_of: oo(refund_of),
+                },
+                EventBody::Message { source, from, text } => EventBody::Message {
+                    source: o(source),
+                    from: oo(from),
+                    text: o(text),
+                },
             },
         }
     }
@@ -271,6 +310,19 @@ mod tests {
             EventBody::Notified {
                 event: "in_doubt".into(),
                 key: "i1".into(),
+            },
+            EventBody::Statement {
+                source: "alipay".into(),
+                reference: "2026112522001400001".into(),
+                amount_minor: 5000,
+                currency: cny,
+                text: "话费充值 138****8000".into(),
+                refund_of: Some("2026110122001400001".into()),
+            },
+            EventBody::Message {
+                source: "sms".into(),
+                from: Some("10086".into()),
+                text: "您的验证码是 123456".into(),
             },
         ];
         for body in bodies {
@@ -325,15 +377,15 @@ mod tests {
                 any::<u32>(),
                 any::<i64>(),
                 cur.clone(),
-                any::<bool>()
+                0usize..3
             )
-                .prop_map(|(r, k, a, m, c, auto)| EventBody::Intent {
+                .prop_map(|(r, k, a, m, c, mode)| EventBody::Intent {
                     rule: r,
                     key: k,
                     attempt: a,
                     amount_minor: m,
                     currency: c,
-                    mode: if auto { Mode::Auto } else { Mode::Remind },
+                    mode: [Mode::Auto, Mode::Remind, Mode::External][mode],
                 }),
             (
                 any_text(),
@@ -364,6 +416,28 @@ mod tests {
                     intent: i
                 }),
             proptest::option::of(any_text()).prop_map(|note| EventBody::Activity { note }),
+            (
+                any_text(),
+                any_text(),
+                any::<i64>(),
+                (0usize..4).prop_map(|i| Currency::new(["CNY", "GBP", "JPY", "KWD"][i]).unwrap()),
+                any_text(),
+                proptest::option::of(any_text())
+            )
+                .prop_map(
+                    |(source, reference, amount_minor, currency, text, refund_of)| {
+                        EventBody::Statement {
+                            source,
+                            reference,
+                            amount_minor,
+                            currency,
+                            text,
+                            refund_of,
+                        }
+                    }
+                ),
+            (any_text(), proptest::option::of(any_text()), any_text())
+                .prop_map(|(source, from, text)| EventBody::Message { source, from, text }),
         ];
         (
             any_text(),

@@ -75,6 +75,14 @@ struct Raw<'a> {
     note: Option<Text<'a>>,
     #[serde(borrow)]
     event: Option<Text<'a>>,
+    #[serde(rename = "ref", borrow)]
+    reference_short: Option<Text<'a>>,
+    #[serde(borrow)]
+    from: Option<Text<'a>>,
+    #[serde(borrow)]
+    text: Option<Text<'a>>,
+    #[serde(borrow)]
+    refund_of: Option<Text<'a>>,
 }
 
 fn need<T>(v: Option<T>, field: &'static str) -> Result<T, LineError> {
@@ -257,6 +265,10 @@ impl<'a> Raw<'a> {
             "error" => &mut self.error,
             "note" => &mut self.note,
             "event" => &mut self.event,
+            "ref" => &mut self.reference_short,
+            "from" => &mut self.from,
+            "text" => &mut self.text,
+            "refund_of" => &mut self.refund_of,
             "v" | "balance_minor" | "attempt" | "amount_minor" => return None,
             _ => return Some(()),
         };
@@ -279,7 +291,8 @@ impl<'a> Raw<'a> {
             }
             "v" | "attempt" | "balance_minor" | "amount_minor" => return None,
             "id" | "at" | "number" | "type" | "currency" | "validity_until" | "source" | "rule"
-            | "key" | "mode" | "intent" | "status" | "reference" | "error" | "note" | "event" => {
+            | "key" | "mode" | "intent" | "status" | "reference" | "error" | "note" | "event"
+            | "ref" | "from" | "text" | "refund_of" => {
                 return None;
             }
             _ => {}
@@ -393,6 +406,19 @@ impl<'a> EventRef<'a> {
             "notified" => EventBody::Notified {
                 event: text(raw.event, "event")?,
                 key: text(raw.key, "key")?,
+            },
+            "statement" => EventBody::Statement {
+                source: text(raw.source, "source")?,
+                reference: text(raw.reference_short, "ref")?,
+                amount_minor: need(raw.amount_minor, "amount_minor")?,
+                currency: currency(raw.currency)?,
+                text: opt(raw.text).unwrap_or_default(),
+                refund_of: opt(raw.refund_of),
+            },
+            "message" => EventBody::Message {
+                source: text(raw.source, "source")?,
+                from: opt(raw.from),
+                text: text(raw.text, "text")?,
             },
             _ => return Ok(None),
         };

@@ -59,6 +59,26 @@ pub struct FileConfig {
     pub secret_env: Vec<String>,
     #[serde(default)]
     pub numbers: Vec<FileNumber>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<FileImport>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileImport {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<FileCsvMapping>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileCsvMapping {
+    pub date: String,
+    pub amount: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub date_format: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -99,6 +119,8 @@ pub struct FileNumber {
     pub executor: FileAction,
     #[serde(default)]
     pub rules: Vec<FileRule>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reply_patterns: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -136,6 +158,10 @@ pub struct FileRule {
     pub trigger: FileTrigger,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_per_month: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_hours: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -179,6 +205,15 @@ pub fn to_file(c: &Config) -> FileConfig {
         }),
         secret_env: c.secret_env.clone(),
         numbers: c.numbers.iter().map(number_to_file).collect(),
+        import: c.import_csv.as_ref().map(|m| FileImport {
+            csv: Some(FileCsvMapping {
+                date: m.date.clone(),
+                amount: m.amount.clone(),
+                description: m.description.clone(),
+                reference: m.reference.clone(),
+                date_format: m.date_format.clone(),
+            }),
+        }),
     }
 }
 
@@ -216,6 +251,7 @@ fn number_to_file(n: &Number) -> FileNumber {
             e => action_to_file(e.kind(), None),
         },
         rules: n.rules.iter().map(rule_to_file).collect(),
+        reply_patterns: n.reply_patterns.clone(),
     }
 }
 
@@ -249,6 +285,8 @@ pub fn rule_to_file(r: &Rule) -> FileRule {
         amount: Decimal(r.amount.decimal()),
         trigger: t,
         max_per_month: r.max_per_month,
+        via: r.via.clone(),
+        confirm_hours: r.confirm_hours,
     }
 }
 

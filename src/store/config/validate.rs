@@ -178,12 +178,14 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
             ));
         }
     }
+    let import_csv = validate_import(file.import.as_ref(), &mut problems);
     for p in &mut problems {
         p.line = p.line.or_else(|| line_of_path(text, &p.path));
     }
     if problems.is_empty() {
         crate::secrets::remember(&file.secret_env);
         Ok(Config {
+            import_csv,
             timezone_name,
             timezone,
             refresh_minutes,
@@ -361,6 +363,75 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
         provider,
         executor,
         rules,
+        reply_patterns: validate_reply_patterns(&n.reply_patterns, here, problems),
+    })
+}
+
+/// Each pattern must compile and name at least one of the groups baohao reads.
+fn validate_reply_patterns(
+    patterns: &[String],
+    here: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<String> {
+    for (i, p) in patterns.iter().enumerate() {
+        let path = format!("{here}.reply_patterns[{i}]");
+        match regex::Regex::new(p) {
+            Err(e) => problems.push(Problem::at(
+                path,
+                tr!(T::CfgRegex, p, e.to_string().lines().last().unwrap_or("")),
+            )),
+            Ok(re) => {
+                if !re
+                    .capture_names()
+                    .flatten()
+                    .any(|g| matches!(g, "balance" | "amount" | "valid_until"))
+                {
+                    problems.push(Problem::at(path, tr!(T::CfgRegexGroups, p)));
+                }
+            }
+        }
+    }
+    patterns.to_vec()
+}
+
+/// The generic CSV column mapping: names given, a date format chrono understands.
+fn validate_import(
+    file: Option<&FileImport>,
+    problems: &mut Vec<Problem>,
+) -> Option<crate::model::CsvMapping> {
+    let m = file?.csv.as_ref()?;
+    for (name, v) in [
+        ("date", &m.date),
+        ("amount", &m.amount),
+        ("description", &m.description),
+        ("date_format", &m.date_format),
+    ] {
+        if v.trim().is_empty() {
+            problems.push(Problem::at(
+                format!("import.csv.{name}"),
+                tr!(T::CfgRequired),
+            ));
+        }
+    }
+    let probe = chrono::NaiveDate::from_ymd_opt(2026, 1, 31)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .map(|d| {
+            let mut out = String::new();
+            use std::fmt::Write;
+            write!(out, "{}", d.format(&m.date_format)).map(|_| out)
+        });
+    if !matches!(probe, Some(Ok(_))) {
+        problems.push(Problem::at(
+            "import.csv.date_format".to_string(),
+            tr!(T::CfgDateFormat, m.date_format),
+        ));
+    }
+    Some(crate::model::CsvMapping {
+        date: m.date.trim().to_string(),
+        amount: m.amount.trim().to_string(),
+        description: m.description.trim().to_string(),
+        reference: m.reference.as_ref().map(|r| r.trim().to_string()),
+        date_format: m.date_format.clone(),
     })
 }
 
@@ -431,9 +502,10 @@ fn validate_rule(
     if mode.is_none() {
         problems.push(Problem::at(
             format!("{rp}.mode"),
-            tr!(T::CfgChoice, r.mode, "auto, remind"),
+            tr!(T::CfgChoice, r.mode, "auto, remind, external"),
         ));
     }
+    validate_external(r, rp, mode, problems);
     let amount = money(&format!("{rp}.amount"), &r.amount.0, currency, problems);
     if let Some(a) = amount
         && a.minor == 0
@@ -457,7 +529,36 @@ fn validate_rule(
         amount: amount?,
         trigger: trigger?,
         max_per_month: r.max_per_month,
+        via: r.via.as_ref().map(|v| v.trim().to_string()),
+        confirm_hours: r.confirm_hours,
     })
+}
+
+/// `via` and `confirm_hours` belong to external rules, and an external rule says who runs it.
+fn validate_external(r: &FileRule, rp: &str, mode: Option<Mode>, problems: &mut Vec<Problem>) {
+    let external = mode == Some(Mode::External);
+    match (&r.via, external) {
+        (None, true) => problems.push(Problem::at(format!("{rp}.via"), tr!(T::CfgRequired))),
+        (Some(v), true) if v.trim().is_empty() || v.chars().any(char::is_control) => {
+            problems.push(Problem::at(format!("{rp}.via"), tr!(T::CfgVia)))
+        }
+        (Some(_), false) => problems.push(Problem::at(
+            format!("{rp}.via"),
+            tr!(T::CfgFieldNotForKind, "via", r.mode),
+        )),
+        _ => {}
+    }
+    match r.confirm_hours {
+        Some(_) if !external => problems.push(Problem::at(
+            format!("{rp}.confirm_hours"),
+            tr!(T::CfgFieldNotForKind, "confirm_hours", r.mode),
+        )),
+        Some(h) if !(1..=720).contains(&h) => problems.push(Problem::at(
+            format!("{rp}.confirm_hours"),
+            tr!(T::CfgRange, h, 1, 720),
+        )),
+        _ => {}
+    }
 }
 
 /// Parses "HH:MM" (24-hour).

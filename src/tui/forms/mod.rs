@@ -10,8 +10,8 @@ pub use rule::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::cli::presets::{self};
 use crate::engine::State;
+use crate::home::presets::{self};
 use crate::i18n::T;
 use crate::model::{Config, Money, Number, Rule, TriggerKind};
 use crate::store::config::Decimal;
@@ -40,6 +40,17 @@ pub struct OpenForm {
     pub confirm_discard: bool,
     /// The id and label a preset filled in (replaced by the next preset unless edited).
     pub preset_fill: Option<(String, String)>,
+    /// What the form opened on, so that saving writes only what the person changed.
+    pub original: Original,
+}
+
+/// The number or rule an edit form opened on.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Original {
+    #[default]
+    None,
+    Number(Box<Number>),
+    Rule(Rule),
 }
 
 /// A valid form's result, ready to save.
@@ -107,6 +118,7 @@ pub fn topup_form(number: &Number, state: &State) -> OpenForm {
         preset_rules: Vec::new(),
         confirm_discard: false,
         preset_fill: None,
+        original: Original::None,
     }
 }
 
@@ -123,6 +135,7 @@ pub fn balance_form(number: &Number) -> OpenForm {
         preset_rules: Vec::new(),
         confirm_discard: false,
         preset_fill: None,
+        original: Original::None,
     }
 }
 
@@ -135,6 +148,7 @@ pub fn activity_form(number: &Number) -> OpenForm {
         preset_rules: Vec::new(),
         confirm_discard: false,
         preset_fill: None,
+        original: Original::None,
     }
 }
 

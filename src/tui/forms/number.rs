@@ -1,7 +1,7 @@
 //! The number form: identity, plan, provider and executor, with carrier presets that fill
 //! the plan and bring suggested rules.
 
-use crate::cli::presets::{self, Preset};
+use crate::home::presets::{self, Preset};
 use crate::i18n::T;
 use crate::model::number::DEFAULT_TIMEOUT_SECS;
 use crate::model::{Config, Executor, Number, Provider};
@@ -134,6 +134,7 @@ pub fn number_form(editing: Option<&Number>) -> OpenForm {
         preset_rules: Vec::new(),
         confirm_discard: false,
         preset_fill: None,
+        original: editing.map_or(Original::None, |n| Original::Number(Box::new(n.clone()))),
     };
     arrange(&mut of);
     of
@@ -211,6 +212,7 @@ pub(crate) fn validate_number(of: &mut OpenForm, config: &Config) -> Option<Buil
         None => of.preset_rules.iter().map(rule_to_file).collect(),
     };
     let file = FileNumber {
+        reply_patterns: editing.map_or_else(Vec::new, |n| n.reply_patterns.clone()),
         id: f.get(FieldId::Id).trim().to_string(),
         label: f.get(FieldId::Label).trim().to_string(),
         msisdn: f.get(FieldId::Msisdn).trim().replace([' ', '-'], ""),

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::cli::format::local_minute;
 use crate::engine::{State, forecast};
 use crate::i18n::T;
 use crate::model::{Config, Mode, Number, Rule, Trigger, TriggerKind};
 use crate::store::config::{Decimal, FileRule, FileTrigger, number_from_file};
+use crate::text::format::local_minute;
 use crate::tr;
 use crate::tui::form::{Field, FieldId, Form};
 
@@ -99,10 +99,16 @@ pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> Op
         Field::choice(
             FieldId::Mode,
             tr!(T::FieldMode),
-            opts(&[
-                ("auto", Mode::Auto.label()),
-                ("remind", Mode::Remind.label()),
-            ]),
+            {
+                let mut modes = vec![
+                    ("auto", Mode::Auto.label()),
+                    ("remind", Mode::Remind.label()),
+                ];
+                if r.is_some_and(|r| r.mode == Mode::External) {
+                    modes.push(("external", Mode::External.label()));
+                }
+                opts(&modes)
+            },
             r.map_or("remind", |r| r.mode.as_str()),
         ),
         Field::choice(
@@ -147,6 +153,7 @@ pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> Op
         preset_rules: Vec::new(),
         confirm_discard: false,
         preset_fill: None,
+        original: editing.map_or(Original::None, |r| Original::Rule(r.clone())),
     };
     arrange(&mut of);
     of
@@ -210,6 +217,7 @@ pub(crate) fn validate_rule(
         Some(TriggerKind::KeepAlive) => trigger.every_days = every,
         None => {}
     }
+    let kept = editing_id.as_deref().and_then(|id| number.rule(id));
     let rule = FileRule {
         id: f.get(FieldId::Id).trim().to_string(),
         enabled: f.get(FieldId::Enabled) == "yes",
@@ -217,6 +225,9 @@ pub(crate) fn validate_rule(
         amount: Decimal(f.get(FieldId::Amount).trim().to_string()),
         trigger,
         max_per_month: max,
+        // The form does not edit these yet: an external rule keeps who runs it.
+        via: kept.and_then(|r| r.via.clone()),
+        confirm_hours: kept.and_then(|r| r.confirm_hours),
     };
     if editing_id.as_deref() != Some(rule.id.as_str()) && number.rule(&rule.id).is_some() {
         f.set_error(FieldId::Id, Some(tr!(T::CfgDuplicateId, rule.id)));

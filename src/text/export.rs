@@ -4,10 +4,10 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use crate::cli::format::rfc3339;
 use crate::engine::calendar::local_date;
 use crate::engine::{Entry, Planned};
 use crate::model::{Config, Money};
+use crate::text::format::rfc3339;
 
 /// One CSV field, quoted when it must be (RFC 4180).
 pub fn csv_field(s: &str) -> String {
@@ -36,7 +36,7 @@ pub fn csv_row(e: &Entry, tz: Tz) -> String {
         (Some(a), Some(c)) => Money::new(a, c).decimal(),
         _ => String::new(),
     };
-    let outside = |s: &str| crate::text_clean::csv_text(s).into_owned();
+    let outside = |s: &str| crate::text::clean::csv_text(s).into_owned();
     [
         outside(&e.id),
         rfc3339(e.at, tz),
@@ -77,7 +77,7 @@ fn account_part(s: &str) -> String {
 
 /// A payee/description: one line, no comment or tab characters, unsafe ones escaped.
 fn description(s: &str) -> String {
-    crate::text_clean::line(s).replace(';', " ")
+    crate::text::clean::line(s).replace(';', " ")
 }
 
 /// Money moved into each number as a journal: one transaction per succeeded recharge or
@@ -106,11 +106,11 @@ pub fn ledger(entries: &[Entry], config: &Config) -> String {
             "{} * {}  ; id:{}\n",
             local_date(tz, e.at).format("%Y-%m-%d"),
             description(&what),
-            crate::text_clean::line(&e.id)
+            crate::text::clean::line(&e.id)
         ));
         out.push_str(&format!(
             "    expenses:phone:{}    {}\n",
-            account_part(&crate::text_clean::line(&e.number)),
+            account_part(&crate::text::clean::line(&e.number)),
             amount
         ));
         out.push_str("    assets:baohao\n\n");
@@ -127,9 +127,9 @@ fn ical_text(s: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            c if crate::text_clean::is_unsafe(c) => {
+            c if crate::text::clean::is_unsafe(c) => {
                 // Shown as `\u202E`, its backslash escaped as TEXT requires.
-                out.push_str(&crate::text_clean::line(&c.to_string()).replace('\\', "\\\\"))
+                out.push_str(&crate::text::clean::line(&c.to_string()).replace('\\', "\\\\"))
             }
             c => out.push(c),
         }

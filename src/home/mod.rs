@@ -1,16 +1,19 @@
-//! What every subcommand starts from: the home (real, `--home`, or a temporary demo), the
-//! clock, and a read-only snapshot of config + log. Reading never creates or changes a file.
+//! The home: locating it (real, `--home`, or a temporary demo), creating it (the starter
+//! config is written here and nowhere else), the demo data and the presets catalogue.
+//! Reading never creates or changes a file.
+
+pub mod demo;
+pub mod presets;
 
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::{History, State};
 use crate::error::{Error, Result};
 use crate::i18n::T;
 use crate::model::Config;
-use crate::store::config::{self, Stamp};
-use crate::store::{Cursor, Log, LogProblem, Paths, fsutil};
+use crate::store::config;
+use crate::store::{Paths, fsutil};
 use crate::tr;
 
 /// The current time (see [`crate::clock::Clock`] for the test hooks).
@@ -50,13 +53,13 @@ impl Home {
 
 /// Writes the demo config and a year of demo history; refuses to overwrite either.
 pub fn write_demo(paths: &Paths, now: DateTime<Utc>) -> Result<()> {
-    let (_, events) = crate::demo::events(now);
+    let (_, events) = crate::home::demo::events(now);
     let mut log = String::new();
     for e in &events {
         log.push_str(&e.to_line());
         log.push('\n');
     }
-    write_new_pair(paths, crate::demo::DEMO_CONFIG, &log)
+    write_new_pair(paths, crate::home::demo::DEMO_CONFIG, &log)
 }
 
 /// Writes config and log, refusing (and writing nothing) when either exists.
@@ -74,55 +77,29 @@ pub fn write_new_pair(paths: &Paths, config_text: &str, log_text: &str) -> Resul
     Ok(())
 }
 
-/// Config and log as read at one moment.
-pub struct Snapshot {
-    pub config: Config,
-    pub stamp: Stamp,
-    pub history: History,
-    pub problems: Vec<LogProblem>,
-    pub cursor: Cursor,
+/// The starter config: the system's time zone (by name, UTC when it cannot be told) and no
+/// numbers yet. Written here and nowhere else.
+pub fn starter_config() -> String {
+    let name = iana_time_zone::get_timezone()
+        .ok()
+        .filter(|t| t.parse::<chrono_tz::Tz>().is_ok())
+        .unwrap_or_else(|| "UTC".into());
+    let tz = name.parse().unwrap_or(chrono_tz::Tz::UTC);
+    config::render(&Config::empty(Some(name), tz))
 }
 
-impl Snapshot {
-    pub fn state(&self) -> &State {
-        &self.history.state
-    }
+/// Writes the starter config and an empty log, refusing (and writing nothing) when either
+/// exists.
+pub fn write_starter(paths: &Paths) -> Result<()> {
+    write_new_pair(paths, &starter_config(), "")
+}
 
-    pub fn read(paths: &Paths) -> Result<Snapshot> {
-        let loaded = config::load(paths)?;
-        let mut history = History::new(State::new(loaded.config.timezone));
-        let scan = Log::new(&paths.log)
-            .scan_ref(Cursor::default(), |e| history.apply_event(e))
-            .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
-        Ok(Snapshot {
-            config: loaded.config,
-            stamp: loaded.stamp,
-            history,
-            problems: scan.problems,
-            cursor: scan.cursor,
-        })
+/// Writes the starter config and an empty log when neither exists (the first run of the
+/// TUI). Returns whether it wrote them.
+pub fn write_starter_if_new(paths: &Paths) -> Result<bool> {
+    if paths.config.exists() || paths.log.exists() {
+        return Ok(false);
     }
-
-    /// Log problems as warnings on stderr: reported, never fatal.
-    pub fn warn(&self, paths: &Paths) {
-        for p in &self.problems {
-            eprintln!("baohao: {}", p.render(&paths.log));
-        }
-    }
-
-    /// The number named on the command line, or a sentence saying which ids exist.
-    pub fn number(&self, id: &str) -> Result<&crate::model::Number> {
-        self.config.number(id).ok_or_else(|| {
-            let ids: Vec<&str> = self.config.numbers.iter().map(|n| n.id.as_str()).collect();
-            Error::input(tr!(
-                T::UnknownNumber,
-                id,
-                if ids.is_empty() {
-                    "-".to_string()
-                } else {
-                    ids.join(", ")
-                }
-            ))
-        })
-    }
+    write_starter(paths)?;
+    Ok(true)
 }

@@ -59,7 +59,7 @@ impl Table {
     /// at most `COLUMN_CELLS` wide: a note or id from the log can neither move the cursor
     /// nor make every row as wide as itself.
     pub fn row(&mut self, cells: Vec<String>) {
-        let clean = |c: String| crate::text_clean::cell(&c, crate::text_clean::COLUMN_CELLS);
+        let clean = |c: String| crate::text::clean::cell(&c, crate::text::clean::COLUMN_CELLS);
         self.rows.push(cells.into_iter().map(clean).collect());
     }
 

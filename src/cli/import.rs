@@ -1,0 +1,132 @@
+//! `import`: statements and texts into the log. The whole input is read and checked first
+//! (a broken file adds nothing); then, under the log's lock, only what is not there yet is
+//! appended, so importing the same or overlapping files again adds nothing.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::Args;
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::i18n::T;
+use crate::import::{Format, Options, read};
+use crate::model::Event;
+use crate::store::config;
+use crate::store::{Cursor, Log, Paths};
+use crate::tr;
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// alipay, wechat, csv or sms (detected when not given).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Assign every top-up (or text) in the file to this number.
+    #[arg(long, value_name = "ID")]
+    pub number: Option<String>,
+    /// Show what would be added; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+    /// The statement or messages file, or - for standard input.
+    pub file: PathBuf,
+}
+
+pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<String> {
+    let loaded = config::load(paths)?;
+    let config = loaded.config;
+    let format = match &args.format {
+        None => None,
+        Some(f) => Some(Format::parse(f).ok_or_else(|| Error::input(tr!(T::ImportBadFormat, f)))?),
+    };
+    let name = args.file.display().to_string();
+    let input: Box<dyn Read + Send> = if name == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(&args.file).map_err(|e| Error::io(T::WhatOpen, &args.file, &e))?,
+        )
+    };
+    let options = Options {
+        format,
+        number: args.number.clone(),
+    };
+    let now_local = now.with_timezone(&config.timezone).fixed_offset();
+    let reading =
+        read(&config, input, &options, now_local).map_err(|e| Error::input(e.sentence(&name)))?;
+    let log = Log::new(&paths.log);
+    let fresh = |known: &HashSet<String>| -> Vec<Event> {
+        reading
+            .events
+            .iter()
+            .filter(|e| !known.contains(&e.id))
+            .cloned()
+            .collect()
+    };
+    let added = if args.dry_run {
+        let mut known = HashSet::new();
+        if paths.log.exists() {
+            log.scan_ref(Cursor::default(), |e| {
+                if e.id.starts_with("imp-") {
+                    known.insert(e.id.into_owned());
+                }
+            })
+            .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
+        }
+        fresh(&known).len()
+    } else {
+        let (n, torn) = log
+            .transact(|txn| {
+                let mut known = HashSet::new();
+                txn.scan(Cursor::default(), |e| {
+                    if e.id.starts_with("imp-") {
+                        known.insert(e.id);
+                    }
+                })?;
+                let new = fresh(&known);
+                txn.append(&new)?;
+                Ok(new.len())
+            })
+            .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))?;
+        if let Some(t) = torn {
+            eprintln!("baohao: {}", t.render(&paths.log));
+        }
+        n
+    };
+    let already = reading.events.len() - added;
+    if args.json {
+        let v = json!({
+            "added": added,
+            "already": already,
+            "unmatched": reading.unmatched,
+            "skipped": reading.skipped,
+            "dry_run": args.dry_run,
+            "format": reading.format.map(Format::as_str),
+        });
+        return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
+    }
+    let mut out = if args.dry_run {
+        tr!(T::ImportDryRun, name, added, already)
+    } else {
+        tr!(T::ImportDone, name, added, already)
+    };
+    out.push('\n');
+    for (head, list) in [
+        (tr!(T::ImportUnmatchedHead), &reading.unmatched),
+        (tr!(T::ImportSkippedHead), &reading.skipped),
+    ] {
+        if !list.is_empty() {
+            out.push_str(&head);
+            out.push('\n');
+            for l in list {
+                out.push_str("  ");
+                out.push_str(l);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
+}

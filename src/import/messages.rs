@@ -1,0 +1,327 @@
+//! Text messages as people and tools export them: plain text (messages separated by blank
+//! lines, optional `From:` and `Date:` lines first), `termux-sms-list` JSON, the SMS
+//! Gateway for Android `sms:received` webhook, and ModemManager's `mmcli -J` output.
+
+use std::io::{BufRead, BufReader, Read};
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+use serde_json::Value;
+
+use crate::i18n::T;
+use crate::import::sms::{
+    Parsed, carrier_of_sender, clean, number_patterns, parse_text, patterns_for,
+};
+use crate::import::{ImportError, Reading, event_id, hash_ref};
+use crate::model::{Config, Event, EventBody, Number};
+use crate::tr;
+
+/// Texts are kept up to this many bytes.
+pub const MAX_TEXT: usize = 1024;
+/// A JSON export is read whole; past this it is refused rather than held.
+const MAX_JSON: u64 = 64 * 1024 * 1024;
+
+/// One message as read from the input.
+#[derive(Clone, Debug, Default)]
+struct Sms {
+    line: u64,
+    from: Option<String>,
+    date: Option<DateTime<FixedOffset>>,
+    text: String,
+    /// The source's own id, when it has one.
+    id: Option<String>,
+}
+
+pub fn read<R: Read>(
+    config: &Config,
+    number: Option<&Number>,
+    input: R,
+    now: DateTime<FixedOffset>,
+) -> Result<Reading, ImportError> {
+    let mut reader = BufReader::new(input);
+    let first = loop {
+        let buf = reader
+            .fill_buf()
+            .map_err(|e| ImportError::whole(tr!(T::ImportRead, e)))?;
+        if buf.is_empty() {
+            break None;
+        }
+        let blank = |b: &u8| b.is_ascii_whitespace() || matches!(b, 0xef | 0xbb | 0xbf);
+        match buf.iter().position(|b| !blank(b)) {
+            Some(i) => break Some(buf[i]),
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    };
+    let messages = match first {
+        Some(b'[') | Some(b'{') => json_messages(reader, config)?,
+        _ => plain_messages(reader, config)?,
+    };
+    let mut out = Reading::default();
+    let mut seen = std::collections::HashSet::new();
+    for m in messages {
+        let Some(n) = number.or_else(|| number_of(config, m.from.as_deref())) else {
+            out.unmatched
+                .push(tr!(T::ImportMsgUnmatched, m.line, clean(&m.text, 80)));
+            continue;
+        };
+        let at = m.date.unwrap_or(now);
+        let reference = m.id.clone().unwrap_or_else(|| {
+            hash_ref(&[
+                m.from.as_deref().unwrap_or(""),
+                &m.date.map(|d| d.to_rfc3339()).unwrap_or_default(),
+                &m.text,
+            ])
+        });
+        for e in events_for(n, &m, at, &reference) {
+            if seen.insert(e.id.clone()) {
+                out.events.push(e);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The number a sender's texts belong to: the only configured number, or the only one on
+/// the carrier whose sender id it is.
+fn number_of<'a>(config: &'a Config, from: Option<&str>) -> Option<&'a Number> {
+    if config.numbers.len() == 1 {
+        return config.numbers.first();
+    }
+    let carrier = carrier_of_sender(from?)?;
+    let mut on = config
+        .numbers
+        .iter()
+        .filter(|n| n.carrier.eq_ignore_ascii_case(carrier));
+    let one = on.next()?;
+    on.next().is_none().then_some(one)
+}
+
+/// The events one message makes for number `n`.
+fn events_for(n: &Number, m: &Sms, at: DateTime<FixedOffset>, reference: &str) -> Vec<Event> {
+    let carrier = if n.carrier.is_empty() {
+        m.from.as_deref().and_then(carrier_of_sender).unwrap_or("")
+    } else {
+        &n.carrier
+    };
+    let parsed = parse_text(
+        &m.text,
+        &patterns_for(carrier),
+        &number_patterns(&n.reply_patterns),
+    );
+    let event = |kind: &str, body| Event {
+        id: event_id(kind, "sms", reference),
+        at,
+        number: n.id.clone(),
+        body,
+    };
+    let balance = |b: &crate::import::amount::Amount, valid_until| {
+        b.signed_minor(n.currency).map(|minor| {
+            event(
+                "balance",
+                EventBody::Balance {
+                    balance_minor: minor,
+                    currency: n.currency,
+                    validity_until: valid_until,
+                    source: "sms".into(),
+                },
+            )
+        })
+    };
+    let message = || {
+        event(
+            "message",
+            EventBody::Message {
+                source: "sms".into(),
+                from: m.from.as_deref().map(|f| clean(f, 64)),
+                text: clean(&m.text, MAX_TEXT),
+            },
+        )
+    };
+    match parsed {
+        Parsed::Balance {
+            balance: b,
+            valid_until,
+        } => balance(&b, valid_until).map_or_else(|| vec![message()], |e| vec![e]),
+        Parsed::TopUp {
+            amount,
+            balance: b,
+            valid_until,
+        } => {
+            let Some(money) = amount.money(n.currency) else {
+                return vec![message()];
+            };
+            let mut out = vec![event(
+                "statement",
+                EventBody::Statement {
+                    source: "sms".into(),
+                    reference: reference.to_string(),
+                    amount_minor: money.minor,
+                    currency: n.currency,
+                    text: clean(&m.text, 200),
+                    refund_of: None,
+                },
+            )];
+            out.extend(b.and_then(|b| balance(&b, valid_until)));
+            out
+        }
+        Parsed::Other => vec![message()],
+    }
+}
+
+fn parse_when(s: &str, config: &Config) -> Option<DateTime<FixedOffset>> {
+    let s = s.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d);
+    }
+    if let Ok(d) = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        return Some(d);
+    }
+    let naive = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
+    config
+        .timezone
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|d| d.fixed_offset())
+}
+
+/// Plain text: blank lines separate messages; `From:` and `Date:` lines open one.
+fn plain_messages<R: BufRead>(reader: R, config: &Config) -> Result<Vec<Sms>, ImportError> {
+    let mut out = Vec::new();
+    let mut cur = Sms::default();
+    let mut body: Vec<String> = Vec::new();
+    let flush = |cur: &mut Sms, body: &mut Vec<String>, out: &mut Vec<Sms>| {
+        if !body.is_empty() {
+            cur.text = body.join("\n");
+            out.push(std::mem::take(cur));
+        } else if cur.from.is_some() || cur.date.is_some() {
+            *cur = Sms::default();
+        }
+        body.clear();
+    };
+    for (i, line) in reader.split(b'\n').enumerate() {
+        let n = i as u64 + 1;
+        let raw = line.map_err(|e| ImportError::whole(tr!(T::ImportRead, e)))?;
+        let line =
+            String::from_utf8(raw).map_err(|_| ImportError::at(n, tr!(T::ImportEncoding)))?;
+        let line = line.trim_end_matches('\r').trim_start_matches('\u{feff}');
+        if line.trim().is_empty() {
+            flush(&mut cur, &mut body, &mut out);
+            continue;
+        }
+        if body.is_empty() {
+            if cur.from.is_none() && cur.date.is_none() {
+                cur.line = n;
+            }
+            if let Some(f) = line.strip_prefix("From:") {
+                cur.from = Some(f.trim().to_string());
+                continue;
+            }
+            if let Some(d) = line.strip_prefix("Date:") {
+                cur.date = Some(
+                    parse_when(d, config)
+                        .ok_or_else(|| ImportError::at(n, tr!(T::ImportBadDate, d.trim())))?,
+                );
+                continue;
+            }
+            if cur.line == 0 {
+                cur.line = n;
+            }
+        }
+        if body.len() < 64 {
+            body.push(line.to_string());
+        }
+    }
+    flush(&mut cur, &mut body, &mut out);
+    Ok(out)
+}
+
+/// JSON: an array or a stream of objects, each a termux, SMS Gateway or mmcli message.
+fn json_messages<R: Read>(reader: R, config: &Config) -> Result<Vec<Sms>, ImportError> {
+    let mut text = String::new();
+    reader
+        .take(MAX_JSON)
+        .read_to_string(&mut text)
+        .map_err(|_| ImportError::at(1, tr!(T::ImportEncoding)))?;
+    let mut values = Vec::new();
+    let stream = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
+    for v in stream {
+        match v {
+            Ok(Value::Array(items)) => values.extend(items),
+            Ok(v) => values.push(v),
+            Err(e) => return Err(ImportError::at(e.line() as u64, tr!(T::ImportJson, e))),
+        }
+    }
+    let mut out = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let line = i as u64 + 1;
+        let m = json_message(v, config)
+            .ok_or_else(|| ImportError::at(line, tr!(T::ImportJsonShape, i + 1)))?;
+        if let Some(mut m) = m {
+            m.line = line;
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+/// One JSON message, in whichever of the three shapes it is; `Ok(None)`-like `Some(None)`
+/// for an entry that is not a received text (a sent one, an other webhook event).
+fn json_message(v: &Value, config: &Config) -> Option<Option<Sms>> {
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let date = |t: Option<String>| t.and_then(|t| parse_when(&t, config));
+    // SMS Gateway for Android webhook.
+    if let Some(event) = v.get("event").and_then(Value::as_str) {
+        if event != "sms:received" {
+            return Some(None);
+        }
+        let p = v.get("payload")?;
+        return Some(Some(Sms {
+            from: s(p, "phoneNumber").or_else(|| s(p, "sender")),
+            date: date(s(p, "receivedAt")),
+            text: s(p, "message")?,
+            id: s(p, "messageId").or_else(|| s(v, "id")),
+            ..Sms::default()
+        }));
+    }
+    // ModemManager: {"sms": {"content": {...}, "properties": {...}}}.
+    if let Some(sms) = v.get("sms") {
+        let c = sms.get("content")?;
+        let p = sms.get("properties");
+        if p.and_then(|p| s(p, "pdu-type"))
+            .is_some_and(|t| t == "submit")
+        {
+            return Some(None);
+        }
+        return Some(Some(Sms {
+            from: s(c, "number"),
+            date: date(p.and_then(|p| s(p, "timestamp"))),
+            text: s(c, "text")?,
+            id: s(sms, "dbus-path"),
+            ..Sms::default()
+        }));
+    }
+    // termux-sms-list.
+    if v.get("body").is_some() {
+        if s(v, "type").is_some_and(|t| t != "inbox") {
+            return Some(None);
+        }
+        return Some(Some(Sms {
+            from: s(v, "number").or_else(|| s(v, "sender")),
+            date: date(s(v, "received")),
+            text: s(v, "body")?,
+            id: v.get("_id").map(|i| format!("termux:{i}")),
+            ..Sms::default()
+        }));
+    }
+    None
+}

@@ -1,0 +1,217 @@
+//! Importers: payment statements (Alipay, WeChat Pay, a generic CSV) and carriers' texts
+//! turned into log events (`statement`, `balance`, `message`). Pure parsing over a reader:
+//! the whole input is read and checked here, nothing is written; the caller appends.
+//! Rows stream through; memory grows only with the top-ups found, never with the file.
+
+pub mod amount;
+mod decode;
+mod messages;
+pub mod sms;
+mod table;
+mod topup;
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use chrono::{DateTime, FixedOffset};
+use sha2::{Digest, Sha256};
+
+use crate::i18n::T;
+use crate::model::{Config, Event, Number};
+use crate::tr;
+
+pub use topup::{is_top_up, match_number};
+
+/// The formats `import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Alipay,
+    Wechat,
+    Csv,
+    Sms,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "alipay" => Some(Format::Alipay),
+            "wechat" => Some(Format::Wechat),
+            "csv" => Some(Format::Csv),
+            "sms" => Some(Format::Sms),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Alipay => "alipay",
+            Format::Wechat => "wechat",
+            Format::Csv => "csv",
+            Format::Sms => "sms",
+        }
+    }
+}
+
+/// What the person asked for.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub format: Option<Format>,
+    /// Assign every top-up (or text) of the file to this number.
+    pub number: Option<String>,
+}
+
+/// Why an input cannot be imported: one sentence, with the line when there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportError {
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl ImportError {
+    pub fn at(line: u64, message: impl Into<String>) -> ImportError {
+        ImportError {
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+
+    pub fn whole(message: impl Into<String>) -> ImportError {
+        ImportError {
+            line: None,
+            message: message.into(),
+        }
+    }
+
+    /// "statement.csv:12: …", the file named as the person gave it.
+    pub fn sentence(&self, file: &str) -> String {
+        match self.line {
+            Some(l) => format!("{file}:{l}: {}", self.message),
+            None => format!("{file}: {}", self.message),
+        }
+    }
+}
+
+/// The outcome of reading an input: the events it would add (ids derived from the source's
+/// own ids, so a second import finds them already there) and what it set aside.
+#[derive(Clone, Debug, Default)]
+pub struct Reading {
+    pub format: Option<Format>,
+    pub events: Vec<Event>,
+    /// Top-ups naming no configured number ("line 12: 话费充值 139****0000 ¥50.00").
+    pub unmatched: Vec<String>,
+    /// Closed, failed or otherwise unusable top-up rows, with why.
+    pub skipped: Vec<String>,
+}
+
+/// Reads and checks the whole input. `now` stamps texts that carry no date.
+pub fn read(
+    config: &Config,
+    input: impl Read + Send + 'static,
+    options: &Options,
+    now: DateTime<FixedOffset>,
+) -> Result<Reading, ImportError> {
+    let number = match &options.number {
+        Some(id) => Some(
+            config
+                .number(id)
+                .ok_or_else(|| ImportError::whole(tr!(T::ImportUnknownNumber, id)))?,
+        ),
+        None => None,
+    };
+    let mut input = decode::Sniffed::new(input).map_err(io_error)?;
+    let format = match options.format {
+        Some(f) => f,
+        None => detect(input.head(), config)
+            .ok_or_else(|| ImportError::whole(tr!(T::ImportUnknownFormat)))?,
+    };
+    let mut reading = match format {
+        Format::Sms => messages::read(config, number, input, now)?,
+        Format::Alipay | Format::Wechat | Format::Csv if input.is_xlsx() => {
+            let mut bytes = Vec::new();
+            input.read_to_end(&mut bytes).map_err(io_error)?;
+            table::read_xlsx(config, number, format, &bytes)?
+        }
+        _ => table::read_csv(config, number, format, input)?,
+    };
+    reading.format = Some(format);
+    Ok(reading)
+}
+
+fn io_error(e: std::io::Error) -> ImportError {
+    ImportError::whole(tr!(T::ImportRead, e))
+}
+
+/// Guesses the format from the first bytes of the input.
+pub fn detect(head: &[u8], config: &Config) -> Option<Format> {
+    if head.starts_with(b"PK\x03\x04") {
+        // A spreadsheet: WeChat Pay exports XLSX.
+        return Some(Format::Wechat);
+    }
+    let text = decode::head_text(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    let first = t.lines().next().unwrap_or("");
+    if t.starts_with('[') || t.starts_with('{') {
+        return Some(Format::Sms);
+    }
+    if t.contains("交易订单号") || first.contains("支付宝交易记录") {
+        return Some(Format::Alipay);
+    }
+    if (t.contains("交易单号") && t.contains("商户单号")) || first.contains("微信支付账单")
+    {
+        return Some(Format::Wechat);
+    }
+    if let Some(m) = &config.import_csv {
+        let first = t.lines().next().unwrap_or("");
+        if first.contains(&m.date) && first.contains(&m.amount) {
+            return Some(Format::Csv);
+        }
+    }
+    // Text without a table's commas on its first line: messages.
+    if first.starts_with("From:") || first.starts_with("Date:") || !first.contains(',') {
+        return Some(Format::Sms);
+    }
+    None
+}
+
+/// A stable event id for an imported record: the same record gives the same id, so the log
+/// itself says whether it was imported before.
+pub fn event_id(kind: &str, source: &str, reference: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(kind.as_bytes());
+    h.update([0]);
+    h.update(source.as_bytes());
+    h.update([0]);
+    h.update(reference.as_bytes());
+    let d = h.finalize();
+    let mut s = String::from("imp-");
+    for b in &d[..12] {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// A short hash standing in for a reference when the source gives none.
+pub fn hash_ref(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0x1f]);
+    }
+    let d = h.finalize();
+    d[..10].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Which configured numbers a text names, for statements without `--number`.
+fn number_for<'a>(config: &'a Config, texts: &[&str]) -> Option<&'a Number> {
+    let mut found: HashMap<&str, &Number> = HashMap::new();
+    for t in texts {
+        for n in &config.numbers {
+            if match_number(t, &n.msisdn) {
+                found.insert(&n.id, n);
+            }
+        }
+    }
+    (found.len() == 1)
+        .then(|| found.into_values().next())
+        .flatten()
+}

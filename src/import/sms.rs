@@ -1,0 +1,259 @@
+//! Carriers' texts and USSD replies: a balance notice, a top-up confirmation, or neither.
+//! `parse_text` is pure and shared by `import --format sms` and the modem client; the
+//! patterns live per carrier in `presets/presets.json` and per number in the config.
+
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::import::amount::{Amount, from_group};
+
+/// What a text says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// A balance notice (`valid_until` when the text gives the validity).
+    Balance {
+        balance: Amount,
+        valid_until: Option<NaiveDate>,
+    },
+    /// A top-up confirmation, with the new balance when the text gives it.
+    TopUp {
+        amount: Amount,
+        balance: Option<Amount>,
+        valid_until: Option<NaiveDate>,
+    },
+    /// Neither (a verification code, a promotion, anything else): kept as a message.
+    Other,
+}
+
+/// Which way round a carrier writes `01/02/2027`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateOrder {
+    #[default]
+    Dmy,
+    Mdy,
+    Ymd,
+}
+
+/// One carrier's patterns (regexes with named groups `balance`, `amount`, `valid_until`).
+#[derive(Clone, Debug)]
+pub struct CarrierPatterns {
+    /// The carrier as numbers name it in the config; `*` for the generic fallback.
+    pub carrier: String,
+    /// Sender ids and short codes its texts come from.
+    pub senders: Vec<String>,
+    pub date_order: DateOrder,
+    pub top_up: Vec<Regex>,
+    pub balance: Vec<Regex>,
+}
+
+#[derive(Deserialize)]
+struct FileFile {
+    #[serde(default)]
+    reply_patterns: Vec<FileCarrier>,
+}
+
+#[derive(Deserialize)]
+struct FileCarrier {
+    carrier: String,
+    #[serde(default)]
+    senders: Vec<String>,
+    #[serde(default)]
+    date_order: DateOrder,
+    #[serde(default)]
+    top_up: Vec<String>,
+    #[serde(default)]
+    balance: Vec<String>,
+}
+
+/// Every carrier's patterns from the presets data file, the generic fallback (`*`) last.
+/// A pattern that does not compile is left out (a test keeps the file whole).
+pub fn carrier_patterns() -> &'static [CarrierPatterns] {
+    static ALL: OnceLock<Vec<CarrierPatterns>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let file: FileFile = serde_json::from_str(include_str!("../../presets/presets.json"))
+            .unwrap_or(FileFile {
+                reply_patterns: Vec::new(),
+            });
+        let compile = |v: &[String]| v.iter().filter_map(|p| Regex::new(p).ok()).collect();
+        let mut out: Vec<CarrierPatterns> = file
+            .reply_patterns
+            .iter()
+            .map(|c| CarrierPatterns {
+                carrier: c.carrier.clone(),
+                senders: c.senders.clone(),
+                date_order: c.date_order,
+                top_up: compile(&c.top_up),
+                balance: compile(&c.balance),
+            })
+            .collect();
+        out.sort_by_key(|c| c.carrier == "*");
+        out
+    })
+}
+
+/// The patterns worth trying for a number of `carrier`: its own, then the generic ones.
+pub fn patterns_for(carrier: &str) -> Vec<&'static CarrierPatterns> {
+    let all = carrier_patterns();
+    let c = carrier.trim().to_lowercase();
+    let own = all
+        .iter()
+        .filter(|p| p.carrier != "*" && !c.is_empty() && p.carrier.to_lowercase() == c);
+    own.chain(all.iter().filter(|p| p.carrier == "*")).collect()
+}
+
+/// The carrier whose sender list names `from`, if one does.
+pub fn carrier_of_sender(from: &str) -> Option<&'static str> {
+    let f = from.trim().trim_start_matches('+').to_lowercase();
+    carrier_patterns()
+        .iter()
+        .find(|p| p.senders.iter().any(|s| f == s.to_lowercase()))
+        .map(|p| p.carrier.as_str())
+}
+
+/// Compiles a number's `reply_patterns` (they were checked when the config loaded).
+pub fn number_patterns(patterns: &[String]) -> Vec<Regex> {
+    patterns.iter().filter_map(|p| Regex::new(p).ok()).collect()
+}
+
+fn otp() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?i)验证码|校验码|动态码|动态密码|驗證碼|認證碼|verification code|security code|one[- ]time (?:pass|code)|\bOTP\b|passcode|\bPIN\b|código de verificación|bestätigungscode|\bcode is\b",
+        )
+        .expect("otp pattern compiles")
+    })
+}
+
+fn validity() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?i)(?:有效期至|有效期到|有效期為|valid (?:until|till|to)|expires(?: on)?|gültig bis|válido hasta)\s?[：:]?\s?(?P<d>\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?|\d{1,2}[/.]\d{1,2}[/.]\d{4})",
+        )
+        .expect("validity pattern compiles")
+    })
+}
+
+/// A date as carriers write it: `2027-01-31`, `2027年1月31日`, `31/01/2027` (or `01/31/2027`
+/// for a carrier that writes month first).
+pub fn parse_date(s: &str, order: DateOrder) -> Option<NaiveDate> {
+    let parts: Vec<u32> = s
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().ok())
+        .collect::<Option<Vec<u32>>>()?;
+    let [a, b, c] = parts[..] else { return None };
+    if a > 999 {
+        return NaiveDate::from_ymd_opt(a as i32, b, c);
+    }
+    match order {
+        DateOrder::Mdy => NaiveDate::from_ymd_opt(c as i32, a, b),
+        _ => NaiveDate::from_ymd_opt(c as i32, b, a),
+    }
+}
+
+/// Removes control and bidirectional-override characters, folds runs of white space, and
+/// caps the text at `max` bytes (on a character boundary).
+pub fn clean(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
+    let mut space = false;
+    for ch in text.chars() {
+        let bidi = matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{061c}' | '\u{feff}');
+        if bidi {
+            continue;
+        }
+        if ch.is_whitespace() || ch.is_control() {
+            space = !out.is_empty();
+            continue;
+        }
+        let extra = if space { 1 } else { 0 };
+        if out.len() + extra + ch.len_utf8() > max {
+            break;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// What a text says, trying the number's own patterns first, then the carriers' in the
+/// order given (pass [`patterns_for`]). A verification code is never a balance.
+pub fn parse_text(
+    text: &str,
+    carrier_patterns: &[&CarrierPatterns],
+    number_patterns: &[Regex],
+) -> Parsed {
+    let text = clean(text, 4096);
+    if otp().is_match(&text) {
+        return Parsed::Other;
+    }
+    let order = carrier_patterns
+        .first()
+        .map_or(DateOrder::Dmy, |c| c.date_order);
+    let found = number_patterns
+        .iter()
+        .find_map(|re| judge(re, &text, order))
+        .or_else(|| {
+            carrier_patterns.iter().find_map(|c| {
+                c.top_up
+                    .iter()
+                    .chain(&c.balance)
+                    .find_map(|re| judge(re, &text, c.date_order))
+            })
+        });
+    match found {
+        Some(Parsed::TopUp {
+            amount,
+            balance,
+            valid_until: None,
+        }) => Parsed::TopUp {
+            amount,
+            balance,
+            valid_until: any_validity(&text, order),
+        },
+        Some(Parsed::Balance {
+            balance,
+            valid_until: None,
+        }) => Parsed::Balance {
+            balance,
+            valid_until: any_validity(&text, order),
+        },
+        Some(p) => p,
+        None => Parsed::Other,
+    }
+}
+
+fn any_validity(text: &str, order: DateOrder) -> Option<NaiveDate> {
+    validity()
+        .captures(text)
+        .and_then(|c| parse_date(c.name("d")?.as_str(), order))
+}
+
+/// One pattern's reading of `text`: a top-up when it captured `amount`, a balance when it
+/// captured `balance`.
+fn judge(re: &Regex, text: &str, order: DateOrder) -> Option<Parsed> {
+    let c = re.captures(text)?;
+    let valid_until = c
+        .name("valid_until")
+        .and_then(|d| parse_date(d.as_str(), order));
+    let balance = c.name("balance").and_then(|m| from_group(m.as_str()));
+    if let Some(a) = c.name("amount") {
+        return Some(Parsed::TopUp {
+            amount: from_group(a.as_str())?,
+            balance,
+            valid_until,
+        });
+    }
+    Some(Parsed::Balance {
+        balance: balance?,
+        valid_until,
+    })
+}

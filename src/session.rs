@@ -1,0 +1,416 @@
+//! The live home: one `Session` owns the paths, the log, the config with its stamp, the
+//! state and history read so far, and the cursor. Every face holds one: the command line
+//! (read once, maybe append once), the TUI (tails the log, reloads the config) and the
+//! worker (decides and appends). There is one exactly-once append path
+//! ([`Session::transact`]: catch up under the log lock, decide on what is really there,
+//! append, read back) and one time-zone replay ([`Session::reload_config`]).
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::engine::state::AttemptStatus;
+use crate::engine::{History, KeyStatus, State};
+use crate::error::{Error, ErrorKind, Result};
+use crate::i18n::T;
+use crate::model::{Config, Event, EventBody, Mode, Money, Number, ResolvedStatus};
+use crate::store::config::{self, Stamp};
+use crate::store::log::new_id;
+use crate::store::{Cursor, Log, LogProblem, Paths};
+use crate::tr;
+
+/// What re-reading the config found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reload {
+    /// The file holds what was read last time.
+    Unchanged,
+    /// A new config is in force. `timezone`: it changed, and the log was replayed.
+    /// `fixed`: the file did not read before.
+    Changed { timezone: bool, fixed: bool },
+    /// The file does not read (or cannot be read); the last good config stays, and this is
+    /// the sentence saying why. `new`: a different problem from the one said last time.
+    Broken { message: String, new: bool },
+}
+
+/// A home as one process sees it: config + stamp, the history read so far, and where.
+pub struct Session {
+    pub paths: Paths,
+    log: Log,
+    pub config: Config,
+    /// What the config file held when read; `None` before a config was read.
+    pub stamp: Option<Stamp>,
+    /// The config on disk does not read: the sentence saying why. Recharges are paused.
+    pub config_problem: Option<String>,
+    pub history: History,
+    pub cursor: Cursor,
+    /// Problems met while reading the log since the owner last took them, as sentences.
+    pub problems: Vec<String>,
+}
+
+impl Session {
+    /// Reads the config (an error if it does not read) and the whole log, with rows.
+    pub fn open(paths: Paths) -> Result<Session> {
+        Session::open_with(paths, true)
+    }
+
+    /// Reads the config and the log's state only, without history rows (for the worker,
+    /// `status` and anything else that needs no rows).
+    pub fn open_state_only(paths: Paths) -> Result<Session> {
+        Session::open_with(paths, false)
+    }
+
+    fn open_with(paths: Paths, rows: bool) -> Result<Session> {
+        let loaded = config::load(&paths)?;
+        let state = State::new(loaded.config.timezone);
+        let mut s = Session {
+            log: Log::new(&paths.log),
+            paths,
+            history: if rows {
+                History::new(state)
+            } else {
+                History::state_only(state)
+            },
+            config: loaded.config,
+            stamp: Some(loaded.stamp),
+            config_problem: None,
+            cursor: Cursor::default(),
+            problems: Vec::new(),
+        };
+        s.catch_up()?;
+        Ok(s)
+    }
+
+    /// A session that has read nothing yet: the first [`Session::reload_config`] reads the
+    /// config, and recharges wait until it does (the worker starts this way).
+    pub fn unread(paths: Paths) -> Session {
+        let config = Config::empty(None, chrono_tz::Tz::UTC);
+        Session {
+            log: Log::new(&paths.log),
+            paths,
+            history: History::state_only(State::new(config.timezone)),
+            config,
+            stamp: None,
+            config_problem: None,
+            cursor: Cursor::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    pub fn state(&self) -> &State {
+        &self.history.state
+    }
+
+    /// Whether a good config is in force (recharges may run).
+    pub fn config_ok(&self) -> bool {
+        self.stamp.is_some() && self.config_problem.is_none()
+    }
+
+    /// The number named on the command line, or a sentence saying which ids exist.
+    pub fn number(&self, id: &str) -> Result<&Number> {
+        self.config.number(id).ok_or_else(|| {
+            let ids: Vec<&str> = self.config.numbers.iter().map(|n| n.id.as_str()).collect();
+            Error::input(tr!(
+                T::UnknownNumber,
+                id,
+                if ids.is_empty() {
+                    "-".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            ))
+        })
+    }
+
+    /// Takes the log problems met since last time (each is said by the owner).
+    pub fn take_problems(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.problems)
+    }
+
+    /// Reads lines appended since the cursor (by anyone). Returns how many events.
+    pub fn catch_up(&mut self) -> Result<usize> {
+        let history = &mut self.history;
+        let scan = self
+            .log
+            .scan_ref(self.cursor, |e| history.apply_event(e))
+            .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
+        self.cursor = scan.cursor;
+        self.problems
+            .extend(scan.problems.iter().map(|p| p.render(&self.paths.log)));
+        Ok(scan.events)
+    }
+
+    /// The log problems of a whole read (for `validate` and one-shot commands).
+    pub fn replay_problems(&self) -> Result<Vec<LogProblem>> {
+        let scan = self
+            .log
+            .scan_ref(Cursor::default(), |_| {})
+            .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
+        Ok(scan.problems)
+    }
+
+    /// Replays the log from the start (the time zone changed: local periods moved).
+    fn replay(&mut self) -> Result<()> {
+        self.history = self.history.fresh(State::new(self.config.timezone));
+        self.cursor = Cursor::default();
+        self.catch_up().map(|_| ())
+    }
+
+    /// Reads the config again if it changed on disk (`force`: even if the stamp matches).
+    pub fn reload_config(&mut self, force: bool) -> Reload {
+        let bytes = match crate::store::fsutil::read_regular(&self.paths.config, true) {
+            Ok(b) => b,
+            Err(e) => {
+                let message = Error::io(T::WhatRead, &self.paths.config, &e).message;
+                return self.broken(message);
+            }
+        };
+        let stamp = Stamp::of(&bytes);
+        if !force && self.stamp == Some(stamp) && self.config_problem.is_none() {
+            return Reload::Unchanged;
+        }
+        match config::parse(&bytes) {
+            Ok(c) => {
+                let timezone = self.stamp.is_none() || c.timezone != self.config.timezone;
+                let fixed = self.config_problem.take().is_some();
+                self.config = c;
+                self.stamp = Some(stamp);
+                if timezone && let Err(e) = self.replay() {
+                    return self.broken(e.message);
+                }
+                Reload::Changed { timezone, fixed }
+            }
+            Err(problems) => {
+                let message = config::problems_error(&self.paths.config, &problems).message;
+                self.broken(message)
+            }
+        }
+    }
+
+    fn broken(&mut self, message: String) -> Reload {
+        let new = self.config_problem.as_deref() != Some(&message);
+        self.config_problem = Some(message.clone());
+        Reload::Broken { message, new }
+    }
+
+    /// Saves `new` as the config unless someone else changed the file since it was read;
+    /// then the file is read again and the error (kind `Conflict`) says so.
+    pub fn save_config(&mut self, new: Config) -> Result<()> {
+        match config::save(&self.paths, &new, self.stamp) {
+            Ok(stamp) => {
+                let timezone = new.timezone != self.config.timezone;
+                self.config = new;
+                self.stamp = Some(stamp);
+                self.config_problem = None;
+                if timezone {
+                    self.replay()?;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                if e.kind == ErrorKind::Conflict {
+                    let _ = self.reload_config(true);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// A new event for `number` at `now`, dated in the config's time zone.
+    pub fn event(&self, number: &str, now: DateTime<Utc>, body: EventBody) -> Event {
+        Event {
+            id: new_id(now.timestamp_millis()),
+            at: now.with_timezone(&self.config.timezone).fixed_offset(),
+            number: number.to_string(),
+            body,
+        }
+    }
+
+    /// The one append path. Under the log's lock: catch up, let `decide` look at the
+    /// state as it really is and return the events to append (none: nothing is written)
+    /// with a value, append them (one write, fsync), then read them back. A torn tail cut
+    /// on the way is said through [`Session::problems`].
+    pub fn transact<R>(
+        &mut self,
+        decide: impl FnOnce(&State) -> Result<(Vec<Event>, R)>,
+    ) -> Result<R> {
+        let history = &mut self.history;
+        let cursor = self.cursor;
+        let (result, torn) = self
+            .log
+            .transact(|txn| {
+                let scan = txn.scan(cursor, |e| history.apply_owned(e))?;
+                match decide(&history.state) {
+                    Ok((events, value)) => {
+                        txn.append(&events)?;
+                        Ok(Ok((value, scan.cursor)))
+                    }
+                    Err(err) => Ok(Err((err, scan.cursor))),
+                }
+            })
+            .map_err(|e| Error::io(T::WhatWrite, &self.paths.log, &e))?;
+        if let Some(t) = torn {
+            self.problems.push(t.render(&self.paths.log));
+        }
+        let value = match result {
+            Ok((value, cursor)) => {
+                self.cursor = cursor;
+                value
+            }
+            Err((err, cursor)) => {
+                self.cursor = cursor;
+                return Err(err);
+            }
+        };
+        self.catch_up()?;
+        Ok(value)
+    }
+
+    /// Appends `events` as they are (after catching up, under the lock).
+    pub fn append(&mut self, events: Vec<Event>) -> Result<()> {
+        self.transact(|_| Ok((events, ())))
+    }
+
+    /// Appends the one event `decide` builds from the current state, and returns it.
+    fn append_one(&mut self, decide: impl FnOnce(&State) -> Result<Event>) -> Result<Event> {
+        self.transact(|state| {
+            let e = decide(state)?;
+            Ok((vec![e.clone()], e))
+        })
+    }
+
+    // ------------------------------------------------------------- what people do
+
+    /// A manual top-up; it settles the number's oldest open reminder, if any (its date is
+    /// returned).
+    pub fn top_up(
+        &mut self,
+        number: &Number,
+        amount: Money,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(Event, Option<DateTime<Utc>>)> {
+        if amount.minor <= 0 {
+            return Err(Error::input(tr!(T::BadAmount, tr!(T::CfgZeroAmount))));
+        }
+        let mut settles = None;
+        let template = self.event(&number.id, now, EventBody::Activity { note: None });
+        let e = self.append_one(|state| {
+            let open = state.number(&number.id).and_then(|ns| {
+                ns.open_reminders()
+                    .map(|(_, a)| (a.at, a.intent.to_string()))
+                    .min()
+            });
+            settles = open.as_ref().map(|o| o.0);
+            Ok(Event {
+                body: EventBody::Manual {
+                    amount_minor: amount.minor,
+                    currency: amount.currency,
+                    note,
+                    intent: open.map(|o| o.1),
+                },
+                ..template
+            })
+        })?;
+        Ok((e, settles))
+    }
+
+    /// Settles an in-doubt recharge, found by its id or an unambiguous prefix of it.
+    /// Returns the event and a short description ("us monthly $10.00").
+    pub fn resolve(
+        &mut self,
+        intent: &str,
+        status: ResolvedStatus,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<(Event, String)> {
+        let mut what = String::new();
+        let tz = self.config.timezone;
+        let e = self.append_one(|state| {
+            let (number, id) = find_intent(state, intent)?;
+            let missing = || Error::input(tr!(T::UnknownIntent, intent));
+            let ns = state.number(&number).ok_or_else(missing)?;
+            let ks = ns.key_of_intent(&id).ok_or_else(missing)?;
+            let attempt = ks
+                .attempts
+                .iter()
+                .find(|a| *a.intent == *id)
+                .ok_or_else(missing)?;
+            if ks.mode == Mode::Remind {
+                return Err(Error::input(tr!(T::ResolveReminder, id, number)));
+            }
+            if attempt.status() != AttemptStatus::InDoubt || ks.status() == KeyStatus::Charged {
+                let st = match attempt.status() {
+                    AttemptStatus::Failed => tr!(T::StFailed),
+                    _ => tr!(T::StSucceeded),
+                };
+                return Err(Error::input(tr!(T::ResolveNotInDoubt, id, st)));
+            }
+            what = format!(
+                "{number} {} {}",
+                ks.rule,
+                Money::new(ks.amount_minor, ks.currency).display()
+            );
+            Ok(Event {
+                id: new_id(now.timestamp_millis()),
+                at: now.with_timezone(&tz).fixed_offset(),
+                number,
+                body: EventBody::Resolved {
+                    intent: id,
+                    status,
+                    note,
+                },
+            })
+        })?;
+        Ok((e, what))
+    }
+
+    /// A use of the number that keeps it alive (a call, a text).
+    pub fn activity(
+        &mut self,
+        number: &Number,
+        note: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<Event> {
+        let e = self.event(&number.id, now, EventBody::Activity { note });
+        self.append_one(|_| Ok(e))
+    }
+
+    /// A balance the person read themselves.
+    pub fn balance(
+        &mut self,
+        number: &Number,
+        amount: Money,
+        validity: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<Event> {
+        let e = self.event(
+            &number.id,
+            now,
+            EventBody::Balance {
+                balance_minor: amount.minor,
+                currency: amount.currency,
+                validity_until: validity,
+                source: "manual".into(),
+            },
+        );
+        self.append_one(|_| Ok(e))
+    }
+}
+
+/// Finds an intent by its id or an unambiguous prefix of it: (number, full id).
+pub fn find_intent(state: &State, wanted: &str) -> Result<(String, String)> {
+    let mut found = Vec::new();
+    for (number, ns) in &state.numbers {
+        if ns.key_of_intent(wanted).is_some() {
+            return Ok((number.clone(), wanted.to_string()));
+        }
+        for id in ns.intent_ids() {
+            if !wanted.is_empty() && id.starts_with(wanted) {
+                found.push((number.clone(), id.to_string()));
+            }
+        }
+    }
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(Error::input(tr!(T::UnknownIntent, wanted))),
+        n => Err(Error::input(tr!(T::AmbiguousIntent, wanted, n))),
+    }
+}

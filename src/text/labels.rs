@@ -1,0 +1,114 @@
+//! The words a person reads for kinds, statuses, flags and attention codes, and the text
+//! the History filter searches. Shared by the command line, the TUI and the notifier, so a
+//! label changes in one place.
+
+use crate::engine::{Attention, Entry, EntryKind, EntryStatus, Flag};
+use crate::i18n::T;
+use crate::model::Money;
+use crate::tr;
+
+pub fn kind_label(k: EntryKind) -> String {
+    match k {
+        EntryKind::Recharge => tr!(T::KindRecharge),
+        EntryKind::Manual => tr!(T::KindManual),
+        EntryKind::Balance => tr!(T::KindBalance),
+        EntryKind::Activity => tr!(T::KindActivity),
+        EntryKind::Statement => tr!(T::KindStatement),
+        EntryKind::Message => tr!(T::KindMessage),
+    }
+}
+
+/// The status a person reads: a reminder already answered by a top-up says "settled".
+pub fn entry_status_label(e: &Entry) -> String {
+    match e.status {
+        Some(EntryStatus::Reminder) if e.reference.is_some() => tr!(T::StSettled),
+        Some(s) => status_label(s),
+        None => String::new(),
+    }
+}
+
+/// What the reference column shows a person (a settled reminder's link is not for people).
+pub fn entry_detail(e: &Entry) -> Option<String> {
+    match (e.kind, e.status) {
+        (EntryKind::Recharge, Some(EntryStatus::Reminder)) => None,
+        (EntryKind::Recharge, _) => e.reference.clone().or_else(|| e.error.clone()),
+        _ => e.note.clone(),
+    }
+}
+
+pub fn status_label(s: EntryStatus) -> String {
+    match s {
+        EntryStatus::Succeeded => tr!(T::StSucceeded),
+        EntryStatus::Failed => tr!(T::StFailed),
+        EntryStatus::InDoubt => tr!(T::StInDoubt),
+        EntryStatus::Reminder => tr!(T::StReminder),
+        EntryStatus::Expected => tr!(T::StExpected),
+        EntryStatus::Missed => tr!(T::StMissed),
+        EntryStatus::Refunded => tr!(T::StRefunded),
+    }
+}
+
+pub fn flag_label(f: Flag) -> String {
+    match f {
+        Flag::Verified => tr!(T::FlagVerified),
+        Flag::Unverified => tr!(T::FlagUnverified),
+        Flag::PossibleDuplicate => tr!(T::FlagDuplicate),
+        Flag::Late => tr!(T::FlagLate),
+        Flag::Unexpected => tr!(T::FlagUnexpected),
+    }
+}
+
+/// Lower-case text the filter matches against: ids, labels, kinds and statuses in both
+/// languages, rule, reference, note and amount.
+pub fn search_text(e: &Entry, label: &str) -> String {
+    let mut s = format!(
+        "{} {} {} {}",
+        e.number,
+        label,
+        e.kind.as_str(),
+        kind_label(e.kind)
+    );
+    if let Some(st) = e.status {
+        s.push_str(&format!(
+            " {} {} {}",
+            st.as_str(),
+            st.as_str().replace('_', " "),
+            entry_status_label(e)
+        ));
+    }
+    for f in &e.flags {
+        s.push_str(&format!(" {} {}", f.as_str(), flag_label(*f)));
+    }
+    for part in [&e.rule, &e.reference, &e.note, &e.error]
+        .into_iter()
+        .flatten()
+    {
+        s.push(' ');
+        s.push_str(part);
+    }
+    if let (Some(a), Some(c)) = (e.amount_minor, e.currency) {
+        s.push_str(&format!(
+            " {} {}",
+            Money::new(a, c).display(),
+            Money::new(a, c).decimal()
+        ));
+    }
+    s.push(' ');
+    s.push_str(&e.id);
+    s.to_lowercase()
+}
+
+pub fn attention_label(a: Attention) -> String {
+    use Attention::*;
+    match a {
+        Low => tr!(T::AttLow),
+        Expiring => tr!(T::AttExpiring),
+        Inactive => tr!(T::AttInactive),
+        InDoubt => tr!(T::AttInDoubt),
+        Failed => tr!(T::AttFailed),
+        Unverified => tr!(T::AttUnverified),
+        OverBudget => tr!(T::AttOverBudget),
+        Due => tr!(T::AttDue),
+        Missed => tr!(T::AttMissed),
+    }
+}

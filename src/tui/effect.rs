@@ -1,0 +1,385 @@
+//! Effects: what `update` asks the world to do, and the one place that does it. `update`
+//! decides and returns effects; the loop (or a test's `press`) runs them here: config
+//! saves, log appends, the CSV export, a signal to the daemon, requests to the worker.
+
+use chrono::NaiveDate;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::i18n::T;
+use crate::link::Request;
+use crate::model::{Config, Money, Number, ResolvedStatus, Rule};
+use crate::tr;
+use crate::tui::app::{App, Level, Overlay, RuleRow};
+use crate::tui::forms::{self, OpenForm};
+
+/// A change to the config, applied on top of the file as it is when saved: only what the
+/// person changed is written, so an edit another program made meanwhile stays.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigChange {
+    DeleteNumber(String),
+    DeleteRule {
+        number: String,
+        rule: String,
+    },
+    SetEnabled {
+        number: String,
+        rule: String,
+        enabled: bool,
+    },
+    /// A number as the form opened on it (`None`: a new one) and as edited.
+    PutNumber {
+        original: Option<Box<Number>>,
+        edited: Box<Number>,
+    },
+    PutRule {
+        number: String,
+        original: Option<Rule>,
+        edited: Rule,
+    },
+}
+
+/// Something a person does that is appended to the log.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operation {
+    TopUp {
+        number: String,
+        amount: Money,
+        note: Option<String>,
+    },
+    Balance {
+        number: String,
+        amount: Money,
+        validity: Option<NaiveDate>,
+    },
+    Activity {
+        number: String,
+        note: Option<String>,
+    },
+    Resolve {
+        intent: String,
+        status: ResolvedStatus,
+    },
+}
+
+#[derive(Debug)]
+pub enum Effect {
+    /// Save a config change; `form`, when the change came from one, reopens with the error
+    /// if the save fails.
+    SaveConfig {
+        change: ConfigChange,
+        form: Option<Box<OpenForm>>,
+    },
+    /// Append an operation to the log.
+    Append {
+        op: Operation,
+        form: Option<Box<OpenForm>>,
+    },
+    /// Write the History view as CSV (`rows` entries) to a file named `name`.
+    Export {
+        csv: String,
+        rows: usize,
+        name: String,
+    },
+    /// Ask the daemon with this pid to refresh now (SIGUSR1).
+    SignalDaemon(u32),
+    /// A request for the worker this session runs.
+    Worker(Request),
+    /// Read the log's new lines.
+    Tail,
+    /// Read the config again if it changed on disk.
+    ReloadConfig,
+}
+
+/// Keeps `current`'s value of each listed field unless the person changed it (edited
+/// differs from original).
+macro_rules! merge_fields {
+    ($original:expr, $edited:expr, $current:expr; $($f:ident),+) => {{
+        let mut out = $edited.clone();
+        $(if $edited.$f == $original.$f { out.$f = $current.$f.clone(); })+
+        out
+    }};
+}
+
+/// The rule as edited, on top of the rule as it is now.
+pub fn merge_rule(original: &Rule, edited: &Rule, current: &Rule) -> Rule {
+    merge_fields!(original, edited, current; id, enabled, mode, amount, trigger, max_per_month)
+}
+
+/// The number as edited, on top of the number as it is now (its rules are the Rules tab's).
+pub fn merge_number(original: &Number, edited: &Number, current: &Number) -> Number {
+    let mut n = merge_fields!(original, edited, current;
+        id, label, msisdn, carrier, currency, plan, monthly_budget, verify_tolerance,
+        provider, executor);
+    n.rules = current.rules.clone();
+    n
+}
+
+fn gone_number(id: &str) -> Error {
+    Error::conflict(tr!(T::UnknownNumber, id, "-"))
+}
+
+/// `change` applied to `current`: pure, so it is tested without a home.
+pub fn apply_change(change: &ConfigChange, current: &Config) -> Result<Config> {
+    let mut new = current.clone();
+    match change {
+        ConfigChange::DeleteNumber(id) => new.numbers.retain(|n| &n.id != id),
+        ConfigChange::DeleteRule { number, rule } => {
+            if let Some(n) = new.numbers.iter_mut().find(|n| &n.id == number) {
+                n.rules.retain(|r| &r.id != rule);
+            }
+        }
+        ConfigChange::SetEnabled {
+            number,
+            rule,
+            enabled,
+        } => {
+            let n = new
+                .numbers
+                .iter_mut()
+                .find(|n| &n.id == number)
+                .ok_or_else(|| gone_number(number))?;
+            let r = n
+                .rules
+                .iter_mut()
+                .find(|r| &r.id == rule)
+                .ok_or_else(|| Error::conflict(tr!(T::TuiRuleGone, rule, number)))?;
+            r.enabled = *enabled;
+        }
+        ConfigChange::PutNumber { original, edited } => match original {
+            Some(orig) => {
+                let slot = new
+                    .numbers
+                    .iter_mut()
+                    .find(|x| x.id == orig.id)
+                    .ok_or_else(|| gone_number(&orig.id))?;
+                *slot = merge_number(orig, edited, slot);
+            }
+            None => new.numbers.push((**edited).clone()),
+        },
+        ConfigChange::PutRule {
+            number,
+            original,
+            edited,
+        } => {
+            let n = new
+                .numbers
+                .iter_mut()
+                .find(|x| &x.id == number)
+                .ok_or_else(|| gone_number(number))?;
+            match original {
+                Some(orig) => {
+                    let slot = n
+                        .rules
+                        .iter_mut()
+                        .find(|r| r.id == orig.id)
+                        .ok_or_else(|| Error::conflict(tr!(T::TuiRuleGone, orig.id, number)))?;
+                    *slot = merge_rule(orig, edited, slot);
+                }
+                None => n.rules.push(edited.clone()),
+            }
+        }
+    }
+    Ok(new)
+}
+
+/// What a person is told when a change was saved.
+fn saved_message(change: &ConfigChange) -> String {
+    match change {
+        ConfigChange::DeleteNumber(id) => tr!(T::TuiDeletedNumber, id),
+        ConfigChange::DeleteRule { number, rule } => tr!(T::TuiDeletedRule, rule, number),
+        ConfigChange::SetEnabled { rule, enabled, .. } => {
+            if *enabled {
+                tr!(T::TuiRuleOn, rule)
+            } else {
+                tr!(T::TuiRuleOff, rule)
+            }
+        }
+        ConfigChange::PutNumber { original, edited } => match original {
+            Some(_) => tr!(T::TuiSavedNumber, edited.label),
+            None => tr!(T::TuiAddedNumber, edited.label),
+        },
+        ConfigChange::PutRule { edited, .. } => tr!(T::TuiSavedRule, edited.describe()),
+    }
+}
+
+/// Runs `effects`; returns the requests for the worker (the loop sends them on).
+pub fn run_all(app: &mut App, effects: Vec<Effect>) -> Vec<Request> {
+    let mut requests = Vec::new();
+    for e in effects {
+        run(app, e, &mut requests);
+    }
+    requests
+}
+
+fn run(app: &mut App, effect: Effect, requests: &mut Vec<Request>) {
+    app.dirty = true;
+    match effect {
+        Effect::SaveConfig { change, form } => match save_config(app, &change) {
+            Ok(()) => {
+                requests.push(Request::ConfigChanged);
+                select_saved(app, &change);
+                app.say(saved_message(&change), Level::Info);
+            }
+            Err(e) => failed(app, e, form),
+        },
+        Effect::Append { op, form } => match append(app, op) {
+            Ok(msg) => {
+                app.after_log_change();
+                app.say(msg, Level::Info);
+            }
+            Err(e) => failed(app, e, form),
+        },
+        Effect::Export { csv, rows, name } => export(app, &csv, rows, &name),
+        Effect::SignalDaemon(pid) => {
+            let sent = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGUSR1,
+            )
+            .is_ok();
+            if sent {
+                app.say(tr!(T::TuiAskedDaemon, pid), Level::Info);
+            } else {
+                app.say(tr!(T::TuiDaemonGone, pid), Level::Warn);
+            }
+        }
+        Effect::Worker(r) => requests.push(r),
+        Effect::Tail => {
+            if let Err(e) = app.tail() {
+                app.say(e.message, Level::Error);
+            }
+        }
+        Effect::ReloadConfig => {
+            let r = app.session.reload_config(false);
+            let changed = matches!(r, crate::session::Reload::Changed { .. });
+            app.reloaded(r);
+            if changed {
+                app.say(tr!(T::TuiConfigReloaded), Level::Info);
+            }
+        }
+    }
+}
+
+/// A failed effect: back into its form with the error beside it, or said.
+fn failed(app: &mut App, e: Error, form: Option<Box<OpenForm>>) {
+    match form {
+        Some(mut of) => {
+            of.form.error = Some(e.message.clone());
+            if e.kind == ErrorKind::Conflict {
+                // Reloaded underneath: the edit is still here to save again.
+                forms::validate(&mut of, &app.session.config, app.session.state(), app.now);
+            }
+            app.overlay = Overlay::Form(of);
+        }
+        None => app.say(e.message, Level::Error),
+    }
+}
+
+/// Reads the file as it is now, applies the change on top of it, and saves it stamped
+/// (a change by someone else in between is a conflict, and the file is read again).
+fn save_config(app: &mut App, change: &ConfigChange) -> Result<()> {
+    let r = app.session.reload_config(false);
+    app.reloaded(r);
+    if let Some(p) = &app.session.config_problem {
+        return Err(Error::conflict(p.clone()));
+    }
+    let new = apply_change(change, &app.session.config)?;
+    let r = app.session.save_config(new);
+    app.after_log_change();
+    r
+}
+
+/// After a save, the new number or rule is selected.
+fn select_saved(app: &mut App, change: &ConfigChange) {
+    match change {
+        ConfigChange::PutNumber { original: None, .. } => {
+            app.tabs.numbers.sel = app.session.config.numbers.len().saturating_sub(1);
+        }
+        ConfigChange::PutRule { number, edited, .. } => {
+            let numbers = &app.session.config.numbers;
+            if let Some(i) = app.derived.rule_rows.iter().position(|r| match r {
+                RuleRow::Rule(ni, ri) => {
+                    numbers[*ni].id == *number && numbers[*ni].rules[*ri].id == edited.id
+                }
+                _ => false,
+            }) {
+                app.tabs.rules.sel = i;
+            }
+        }
+        _ => {}
+    }
+    app.clamp();
+}
+
+fn number_of(app: &App, id: &str) -> Result<Number> {
+    app.session
+        .config
+        .number(id)
+        .cloned()
+        .ok_or_else(|| Error::input(tr!(T::UnknownNumber, id, "-")))
+}
+
+/// Appends an operation; the message to show.
+fn append(app: &mut App, op: Operation) -> Result<String> {
+    let now = app.clock.now();
+    let r = match op {
+        Operation::TopUp {
+            number,
+            amount,
+            note,
+        } => {
+            let n = number_of(app, &number)?;
+            let (_, settles) = app.session.top_up(&n, amount, note, now)?;
+            let mut msg = tr!(T::TuiToppedUp, amount.display(), n.label);
+            if settles.is_some() {
+                msg.push(' ');
+                msg.push_str(&tr!(T::TuiSettledReminder));
+            }
+            Ok(msg)
+        }
+        Operation::Balance {
+            number,
+            amount,
+            validity,
+        } => {
+            let n = number_of(app, &number)?;
+            app.session.balance(&n, amount, validity, now)?;
+            Ok(tr!(T::BalanceDone, n.label, amount.display()))
+        }
+        Operation::Activity { number, note } => {
+            let n = number_of(app, &number)?;
+            app.session.activity(&n, note, now)?;
+            Ok(tr!(T::ActivityDone, n.id, n.label))
+        }
+        Operation::Resolve { intent, status } => {
+            let (_, what) =
+                app.session
+                    .resolve(&intent, status, Some(tr!(T::TuiResolvedNote)), now)?;
+            let st = match status {
+                ResolvedStatus::Succeeded => tr!(T::StSucceeded),
+                ResolvedStatus::Failed => tr!(T::StFailed),
+            };
+            Ok(tr!(T::ResolveDone, intent, what, st))
+        }
+    };
+    app.say_log_problems();
+    r
+}
+
+/// Writes the CSV where a person will find it: the current directory, else home, else
+/// the temporary directory. Files are private (0600), like everything baohao writes.
+fn export(app: &mut App, csv: &str, rows: usize, name: &str) {
+    let dirs = [
+        std::env::current_dir().ok(),
+        dirs::home_dir(),
+        Some(std::env::temp_dir()),
+    ];
+    let mut last_err = None;
+    for dir in dirs.into_iter().flatten() {
+        let path = dir.join(name);
+        match crate::store::fsutil::write_new(&path, csv.as_bytes()) {
+            Ok(()) => return app.say(tr!(T::TuiExported, rows, path.display()), Level::Info),
+            Err(e) => last_err = Some(Error::io(T::WhatWrite, &path, &e).message),
+        }
+    }
+    app.say(last_err.unwrap_or_default(), Level::Error);
+}
