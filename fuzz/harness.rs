@@ -27,13 +27,15 @@ pub enum Target {
     Config,
     Answer,
     Text,
+    Import,
 }
 
-pub const TARGETS: [Target; 4] = [
+pub const TARGETS: [Target; 5] = [
     Target::LogLine,
     Target::Config,
     Target::Answer,
     Target::Text,
+    Target::Import,
 ];
 
 /// A failed check or a panic, with the input that caused it (to become a regression test).
@@ -121,6 +123,23 @@ const TEXT_SEEDS: &[&str] = &[
     "say “quoted” and \"quoted\" and 「引」",
 ];
 
+const IMPORT_SEEDS: &[&str] = &[
+    include_str!("../tests/fixtures/import/alipay.csv"),
+    include_str!("../tests/fixtures/import/wechat.csv"),
+    include_str!("../tests/fixtures/import/generic.csv"),
+    include_str!("../tests/fixtures/import/sms.txt"),
+    include_str!("../tests/fixtures/import/termux.json"),
+    include_str!("../tests/fixtures/import/mmcli.json"),
+    include_str!("../tests/fixtures/import/gateway.json"),
+];
+
+const IMPORT_CONFIG: &str = r#"{"version":1,"timezone":"Asia/Shanghai","numbers":[
+  {"id":"cmcc","label":"移动","msisdn":"+8613800138000","carrier":"China Mobile","currency":"CNY",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"}},
+  {"id":"gg","label":"giffgaff","msisdn":"+447700900123","carrier":"giffgaff","currency":"GBP",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"}}],
+  "import":{"csv":{"date":"Date","amount":"Amount","description":"Details","reference":"Ref","date_format":"%d/%m/%Y"}}}"#;
+
 /// Tokens worth inserting: JSON syntax, field names, odd numbers and characters.
 const DICTIONARY: &[&str] = &[
     "\"",
@@ -185,6 +204,7 @@ fn seeds(t: Target) -> &'static [&'static str] {
         Target::Config => CONFIG_SEEDS,
         Target::Answer => ANSWER_SEEDS,
         Target::Text => TEXT_SEEDS,
+        Target::Import => IMPORT_SEEDS,
     }
 }
 
@@ -235,6 +255,7 @@ pub fn check(t: Target, input: &[u8]) -> Result<(), String> {
         Target::Config => check_config(input),
         Target::Answer => check_answer(input),
         Target::Text => check_text(input),
+        Target::Import => check_import(input),
     }
 }
 
@@ -316,6 +337,40 @@ fn number() -> &'static baohao::model::Number {
         let c = config::parse(CONFIG_SEEDS[0].as_bytes()).expect("the seed config is valid");
         c.numbers[1].clone()
     })
+}
+
+fn check_import(b: &[u8]) -> Result<(), String> {
+    use baohao::import::{Format, Options, read};
+    static CONFIG: std::sync::OnceLock<baohao::model::Config> = std::sync::OnceLock::new();
+    let config = CONFIG.get_or_init(|| config::parse(IMPORT_CONFIG.as_bytes()).expect("valid"));
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+08:00").expect("a time");
+    for format in [
+        None,
+        Some(Format::Alipay),
+        Some(Format::Csv),
+        Some(Format::Sms),
+    ] {
+        let options = Options {
+            format,
+            number: None,
+        };
+        match read(config, std::io::Cursor::new(b.to_vec()), &options, now) {
+            Ok(reading) => {
+                for e in &reading.events {
+                    // What an import adds must be a line the log reads back as itself.
+                    let again = Event::parse_line(e.to_line().as_bytes());
+                    let mut whole = e.clone();
+                    whole.at = chrono::Timelike::with_nanosecond(&whole.at, 0).unwrap_or(whole.at);
+                    if again != Ok(Some(whole)) {
+                        return Err(format!("imported {e:?} re-reads as {again:?}"));
+                    }
+                }
+            }
+            Err(e) if e.message.is_empty() => return Err("refused without a reason".into()),
+            Err(_) => {}
+        }
+    }
+    Ok(())
 }
 
 fn check_text(b: &[u8]) -> Result<(), String> {

@@ -28,6 +28,7 @@ catalogue! {
     CfgRegexGroups => "\"{0}\" names none of the groups balance, amount or valid_until", "“{0}”没有命名分组 balance、amount 或 valid_until";
     CfgDateFormat => "\"{0}\" is not a date format (like %Y-%m-%d or %d/%m/%Y %H:%M)", "“{0}”不是日期格式（如 %Y-%m-%d 或 %d/%m/%Y %H:%M）";
     ImportUnknownNumber => "there is no number with id \"{0}\"", "没有 id 为“{0}”的号码";
+    ImportImplausibleDate => "an entry dated {0} ({1}) was set aside: that date cannot be right", "日期为 {0} 的一条记录（{1}）已搁置：这个日期不可能正确";
     ImportUnknownFormat => "cannot tell the format; name it with --format alipay, wechat, csv or sms", "无法识别格式；请用 --format alipay、wechat、csv 或 sms 指定";
     ImportRead => "could not be read ({0})", "无法读取（{0}）";
     ImportEncoding => "the text is neither UTF-8 nor GBK", "文本既不是 UTF-8 也不是 GBK 编码";
