@@ -52,7 +52,8 @@ impl Problem {
         if !s.ends_with('.') && !s.ends_with('。') {
             s.push('.');
         }
-        s
+        // One line, a quoted value cut short and escaped: it may be 10 MB of anything.
+        crate::text::clean::message(&s)
     }
 }
 
