@@ -50,6 +50,7 @@ catalogue! {
     ImportDryRun => "{0}: would add {1}, already there {2} (dry run: nothing written).", "{0}：将新增 {1} 条，已存在 {2} 条（试运行，未写入）。";
     ImportUnmatchedHead => "Top-ups naming no configured number:", "未对应任何号码的充值：";
     ImportSkippedHead => "Skipped (closed, failed or refunded):", "已跳过（关闭、失败或退款）：";
+    DescVia => "{0}, made by {1} (change or cancel it there)", "{0}，由 {1} 执行（在那里修改或取消）";
     CfgVia => "say who runs this rule (like 支付宝自动充值 or carrier website), in one line", "请用一行写明由谁执行此规则（如 支付宝自动充值 或 运营商网站）";
     KindMonthly => "monthly", "每月";
     KindLowBalance => "low balance", "余额不足";
@@ -425,4 +426,32 @@ catalogue! {
     PreviewNowAuto => "This period's date has passed: saving charges now, as a catch-up for this period.", "本期日期已过：保存后将立即扣费，补上本期。";
     PreviewNowRemind => "This period's date has passed: saving raises a reminder now.", "本期日期已过：保存后会立即提醒。";
     UsageError => "{0} (see `baohao --help`)", "{0}（参见 `baohao --help`）";
+    // ---- modem (ModemManager)
+    ModemNoManager => "ModemManager is not reachable on the system bus ({0}); install and start it (apt install modemmanager)", "无法在系统总线上连接 ModemManager（{0}）；请安装并启动它（apt install modemmanager）";
+    ModemNone => "no modem matches \"{0}\" (see `baohao modems`)", "没有与“{0}”匹配的调制解调器（参见 `baohao modems`）";
+    ModemAmbiguous => "\"any\" matches {0} modems; give the SIM's IMSI or ICCID, or the modem's IMEI, instead", "“any”匹配到 {0} 个调制解调器；请改填 SIM 卡的 IMSI 或 ICCID，或调制解调器的 IMEI";
+    ModemVanished => "the modem left ModemManager while in use (unplugged or reset)", "调制解调器在使用中从 ModemManager 消失（被拔出或重置）";
+    ModemUnauthorized => "polkit refused this user the modem; add the polkit rule from the README's \"A SIM in a USB modem\" section", "polkit 拒绝当前用户使用调制解调器；请按 README“A SIM in a USB modem”一节添加 polkit 规则";
+    ModemNotReady => "the modem is not ready (state: {0})", "调制解调器尚未就绪（状态：{0}）";
+    ModemBadUssd => "\"{0}\" is not a USSD code: only digits, * and # may be sent", "“{0}”不是 USSD 代码：只能发送数字、* 和 #";
+    ModemUssdEnded => "the network ended the USSD session without an answer", "网络结束了 USSD 会话，没有回复";
+    ModemUssdUnsupported => "the network or modem does not support this USSD request", "网络或调制解调器不支持此 USSD 请求";
+    ModemTimeout => "no answer from the modem within {0} s", "{0} 秒内调制解调器没有回复";
+    ModemOther => "ModemManager said: {0}", "ModemManager 回复：{0}";
+    CfgModemNeeded => "this needs the number's modem: add \"modem\": {\"match\": \"any\"} (or the SIM's IMSI or ICCID, or the IMEI)", "需要本号码的调制解调器：请添加 \"modem\": {\"match\": \"any\"}（或 SIM 卡的 IMSI、ICCID，或 IMEI）";
+    CfgModemShared => "another number already matches the modem \"{0}\"", "另一个号码已匹配调制解调器“{0}”";
+    CfgModemAnyAlone => "\"any\" may only be used when a single number has a modem; give the IMSI, ICCID or IMEI", "只有一个号码使用调制解调器时才能用“any”；请填写 IMSI、ICCID 或 IMEI";
+    CfgUssdOrSms => "give either \"ussd\" or \"sms\" (with \"reply_from\"), not both", "请填写“ussd”或“sms”（及“reply_from”）其中之一";
+    CfgSmsTo => "\"{0}\" is not a phone number to text", "“{0}”不是可发送短信的号码";
+    CfgSmsText => "the text must be 1 to 160 characters", "短信内容须为 1 到 160 个字符";
+    CfgActionKeepAlive => "a text action is only for keep_alive rules in auto mode", "短信动作只能用于自动模式的保活规则";
+    ModemsNone => "ModemManager sees no modem.", "ModemManager 没有发现调制解调器。";
+    ModemsColModem => "MODEM", "调制解调器";
+    ModemsColImei => "IMEI", "IMEI";
+    ModemsColOperator => "OPERATOR", "运营商";
+    ModemsColSignal => "SIGNAL", "信号";
+    ModemsColState => "STATE", "状态";
+    ModemsColNumbers => "NUMBERS", "号码";
+    WorkerTextKept => "{0}: a text from {1} arrived; it has no balance and stays on the SIM", "{0}：收到来自 {1} 的短信；其中没有余额，短信保留在 SIM 卡上";
+    ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
 }

@@ -14,6 +14,7 @@ pub mod home;
 pub mod i18n;
 pub mod import;
 pub mod link;
+pub mod modem;
 pub mod session;
 pub mod text;
 

@@ -157,6 +157,16 @@ fn run(cli: Cli) -> Result<Done> {
         Command::Daemon => baohao::worker::daemon(paths).map(Done::from),
         Command::Tick => baohao::worker::tick(paths).map(Done::from),
         Command::Import(args) => baohao::cli::import::run(paths, &args, now).map(Done::from),
+        Command::Modems { json } => {
+            let config = baohao::store::config::load(paths).ok();
+            let rows = baohao::cli::modems::list(config.as_ref().map(|l| &l.config))?;
+            Ok(if json {
+                baohao::cli::modems::json(&rows)
+            } else {
+                baohao::cli::modems::human(&rows)
+            }
+            .into())
+        }
         Command::Completions { .. } | Command::Presets { .. } => Ok(String::new().into()),
     }
 }

@@ -182,7 +182,7 @@ fn bad_input_is_one_sentence_with_its_line() {
     assert!(e.contains("UTF-8"), "{e}");
     let e = read_bytes(b"[{\"nope\":1}]".to_vec(), None, None).unwrap_err();
     assert!(e.starts_with("f:1: "), "{e}");
-    assert_eq!(e.lines().count(), 1);
+    assert_eq!(e.lines().count(), 1, "one sentence: {e}");
 }
 
 #[derive(serde::Deserialize)]
@@ -329,5 +329,93 @@ proptest! {
         }
         let once = import_pieces(&[fixture("alipay.csv")]);
         prop_assert_eq!(import_pieces(&pieces), once);
+    }
+}
+
+/// An Alipay-shaped statement of about `bytes`, generated as it is read: one phone top-up
+/// every thousand rows, the rest shopping.
+struct Generated {
+    left: usize,
+    row: u64,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Generated {
+    fn new(bytes: usize) -> Generated {
+        let head = String::from_utf8(fixture("alipay.csv")).unwrap();
+        let head: Vec<&str> = head.lines().take(5).collect();
+        Generated {
+            left: bytes,
+            row: 0,
+            buf: (head.join("\n") + "\n").into_bytes(),
+            pos: 0,
+        }
+    }
+}
+
+impl std::io::Read for Generated {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() {
+            if self.left == 0 {
+                return Ok(0);
+            }
+            self.row += 1;
+            let n = self.row;
+            let (what, goods) = if n.is_multiple_of(1000) {
+                ("充值缴费 ,中国移动", "话费充值 13800138000")
+            } else {
+                ("日用百货 ,示例超市", "购物")
+            };
+            let line = format!(
+                "2026-11-{:02} {:02}:{:02}:00 ,{what} ,x***@example.com ,{goods} ,支出 ,{}.{:02} ,余额宝 ,交易成功 ,{:019}\t,M{n}\t, ,\n",
+                1 + n % 28,
+                n % 24,
+                n % 60,
+                10 + n % 90,
+                n % 100,
+                2026110100000000000u64 + n
+            );
+            self.left = self.left.saturating_sub(line.len());
+            self.buf = line.into_bytes();
+            self.pos = 0;
+        }
+        let k = (self.buf.len() - self.pos).min(out.len());
+        out[..k].copy_from_slice(&self.buf[self.pos..self.pos + k]);
+        self.pos += k;
+        Ok(k)
+    }
+}
+
+fn peak_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Run alone: `cargo test --release --test import -- --ignored streams`.
+#[test]
+#[ignore = "reads 100 MB; run alone to measure peak memory"]
+fn a_100_mb_statement_streams_in_bounded_memory() {
+    let before = peak_kib();
+    let r = read(
+        &config(),
+        Generated::new(100 << 20),
+        &Options::default(),
+        now(),
+    )
+    .expect("reads");
+    assert!(r.events.len() > 500, "{}", r.events.len());
+    if let (Some(b), Some(a)) = (before, peak_kib()) {
+        // The top-ups found are kept; the 100 MB are not.
+        assert!(
+            a.saturating_sub(b) < 48 * 1024,
+            "peak grew by {} KiB",
+            a - b
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod history;
 pub mod import;
+pub mod modems;
 pub mod plan;
 pub mod presets;
 pub mod status;
@@ -106,6 +107,11 @@ pub enum Command {
     },
     /// Read a payment statement (Alipay, WeChat Pay, a mapped CSV) or carrier texts into the log.
     Import(import::ImportArgs),
+    /// The modems ModemManager sees and which number each serves.
+    Modems {
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script.
     Completions { shell: clap_complete::Shell },
 }

@@ -168,6 +168,11 @@ impl Entry {
         match self.kind {
             EntryKind::Manual => true,
             EntryKind::Recharge => self.status == Some(EntryStatus::Succeeded),
+            // A payment record is money in; a carrier's text only confirms it.
+            EntryKind::Statement => {
+                self.status == Some(EntryStatus::Succeeded)
+                    && !self.note.as_deref().is_some_and(|n| n.starts_with("sms:"))
+            }
             _ => false,
         }
     }

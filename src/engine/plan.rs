@@ -121,11 +121,12 @@ pub fn current_key(
     }
 }
 
-/// The mode an intent of `rule` really has: `auto` only if the executor can charge.
+/// The mode an intent of `rule` really has: `auto` only if the executor can charge (or the
+/// rule carries its own action, a keep-alive text).
 pub fn effective_mode(rule: &Rule, number: &Number) -> Mode {
     if rule.mode == Mode::External {
         Mode::External
-    } else if rule.mode == Mode::Auto && number.executor.charges() {
+    } else if rule.mode == Mode::Auto && (number.executor.charges() || rule.action.is_some()) {
         Mode::Auto
     } else {
         Mode::Remind

@@ -82,15 +82,18 @@ pub fn all() -> Vec<Preset> {
                     program: None,
                     args: None,
                     timeout_secs: None,
+                    ..FileAction::default()
                 },
                 executor: FileAction {
                     kind: "remind".into(),
                     program: None,
                     args: None,
                     timeout_secs: None,
+                    ..FileAction::default()
                 },
                 rules: p.rules.clone(),
                 reply_patterns: Vec::new(),
+                modem: None,
             };
             let n: Number = number_from_file(&number).ok()?;
             Some(Preset {

@@ -31,6 +31,8 @@ pub enum Provider {
     Command(CommandSpec),
     /// A simulated balance that drains by the plan's monthly fee.
     Demo,
+    /// USSD or a query text through the number's modem (ModemManager).
+    Modem(Box<crate::model::modem::ModemProvider>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +49,7 @@ impl Provider {
             Provider::Manual => "manual",
             Provider::Command(_) => "command",
             Provider::Demo => "demo",
+            Provider::Modem(_) => "modem",
         }
     }
 }
@@ -85,6 +88,8 @@ pub struct Number {
     /// Regexes (named groups `balance`, `amount`, `valid_until`) for this number's texts
     /// and USSD replies, tried before the carrier's patterns. Checked when loaded.
     pub reply_patterns: Vec<String>,
+    /// The modem holding this SIM, for modem providers and keep-alive texts.
+    pub modem: Option<Box<crate::model::modem::ModemMatch>>,
 }
 
 impl Number {

@@ -138,6 +138,8 @@ pub struct Rule {
     pub via: Option<String>,
     /// Hours after the due time within which evidence of an external recharge must appear.
     pub confirm_hours: Option<u32>,
+    /// A keep-alive rule's own action (a text through the modem) instead of the executor.
+    pub action: Option<Box<crate::model::modem::SmsAction>>,
 }
 
 impl Rule {
@@ -150,6 +152,14 @@ impl Rule {
 
     /// The rule in words: "on the 5th of each month at 09:00, top up ¥10.00".
     pub fn describe(&self) -> String {
+        let what = self.describe_trigger();
+        match (&self.via, self.mode) {
+            (Some(via), Mode::External) => tr!(T::DescVia, what, via),
+            _ => what,
+        }
+    }
+
+    fn describe_trigger(&self) -> String {
         let amount = self.amount.display();
         match &self.trigger {
             Trigger::Monthly { day, at } => {

@@ -33,8 +33,8 @@ pub enum ConfigChange {
     },
     PutRule {
         number: String,
-        original: Option<Rule>,
-        edited: Rule,
+        original: Option<Box<Rule>>,
+        edited: Box<Rule>,
     },
 }
 
@@ -102,14 +102,15 @@ macro_rules! merge_fields {
 
 /// The rule as edited, on top of the rule as it is now.
 pub fn merge_rule(original: &Rule, edited: &Rule, current: &Rule) -> Rule {
-    merge_fields!(original, edited, current; id, enabled, mode, amount, trigger, max_per_month)
+    merge_fields!(original, edited, current;
+        id, enabled, mode, amount, trigger, max_per_month, via, confirm_hours, action)
 }
 
 /// The number as edited, on top of the number as it is now (its rules are the Rules tab's).
 pub fn merge_number(original: &Number, edited: &Number, current: &Number) -> Number {
     let mut n = merge_fields!(original, edited, current;
         id, label, msisdn, carrier, currency, plan, monthly_budget, verify_tolerance,
-        provider, executor);
+        provider, executor, reply_patterns, modem);
     n.rules = current.rules.clone();
     n
 }
@@ -175,7 +176,7 @@ pub fn apply_change(change: &ConfigChange, current: &Config) -> Result<Config> {
                         .ok_or_else(|| Error::conflict(tr!(T::TuiRuleGone, orig.id, number)))?;
                     *slot = merge_rule(orig, edited, slot);
                 }
-                None => n.rules.push(edited.clone()),
+                None => n.rules.push((**edited).clone()),
             }
         }
     }

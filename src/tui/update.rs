@@ -282,10 +282,10 @@ fn save(of: &forms::OpenForm, built: Built) -> Saving {
         Built::Rule { number, rule } => Saving::Config(ConfigChange::PutRule {
             number,
             original: match (&of.purpose, &of.original) {
-                (Purpose::EditRule { .. }, Original::Rule(r)) => Some(r.clone()),
+                (Purpose::EditRule { .. }, Original::Rule(r)) => Some(Box::new(r.clone())),
                 _ => None,
             },
-            edited: rule,
+            edited: Box::new(rule),
         }),
         Built::TopUp {
             number,

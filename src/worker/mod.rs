@@ -6,6 +6,7 @@
 pub mod command;
 pub mod daemon;
 pub mod executor;
+pub mod inbox;
 pub mod notify;
 pub mod provider;
 
@@ -38,7 +39,15 @@ pub fn spawn(paths: Paths, clock: Clock, lock: WorkerLock) -> Link {
     let (ctx, crx) = mpsc::unbounded_channel();
     let (rtx, rrx) = mpsc::unbounded_channel();
     let shutdown = Arc::new(Shutdown::default());
-    let worker = Worker::new(paths, clock, rtx, shutdown.clone());
+    let (atx, arx) = mpsc::unbounded_channel();
+    tokio::spawn(inbox::listen(
+        paths.clone(),
+        atx,
+        shutdown.clone(),
+        StdDuration::from_secs(30),
+    ));
+    let mut worker = Worker::new(paths, clock, rtx, shutdown.clone());
+    worker.arrivals = Some(arx);
     let task = tokio::spawn(async move {
         let _lock = lock;
         worker.run(crx).await;
@@ -79,6 +88,8 @@ pub struct Worker {
     /// The last time the log could not be read or written, said as a sentence (`tick`
     /// fails with it: a pass that could not record its work did not succeed).
     log_failure: Option<String>,
+    /// Texts arriving on the numbers' modems (see `inbox`).
+    arrivals: Option<mpsc::UnboundedReceiver<inbox::Arrival>>,
 }
 
 impl Worker {
@@ -99,6 +110,7 @@ impl Worker {
             query_after: HashMap::new(),
             last_full: None,
             log_failure: None,
+            arrivals: None,
         }
     }
 
@@ -141,6 +153,10 @@ impl Worker {
                     Some(Request::Refresh(n)) => Which::One(n),
                     Some(Request::ConfigChanged) => Which::None,
                 },
+                Some(a) = next_arrival(&mut self.arrivals) => {
+                    self.arrived(a);
+                    continue;
+                }
                 _ = tokio::time::sleep_until(next_full) => Which::All,
                 _ = minute.tick() => Which::None,
                 _ = self.shutdown.wait() => break,
@@ -151,6 +167,59 @@ impl Worker {
             self.pass(which).await;
         }
         self.report(Report::Stopped);
+    }
+
+    /// A text arrived on a number's modem: a balance notice becomes a reading (`sms`);
+    /// anything else stays on the SIM, said once on the message line. (Keeping it as a
+    /// `message`, or a top-up text as evidence, is for the shared text-message parser.)
+    fn arrived(&mut self, a: inbox::Arrival) {
+        self.reload_config();
+        let Ok(number) = self.session.number(&a.number).cloned() else {
+            return;
+        };
+        // The balance was the carrier's when it sent the text (never later than now).
+        let now = self.clock.now();
+        let now = a
+            .sms
+            .timestamp
+            .as_deref()
+            .and_then(crate::modem::text::parse_timestamp)
+            .map(|t| t.with_timezone(&Utc).min(now))
+            .unwrap_or(now);
+        let Some(r) = crate::modem::parse_reply(&a.sms.text, &number.carrier, number.currency, &[])
+        else {
+            self.report(Report::Notice(tr!(
+                T::WorkerTextKept,
+                number.label,
+                crate::modem::provider::printable(&a.sms.number, 20)
+            )));
+            return;
+        };
+        let ns = self.session.state().number(&number.id);
+        let unchanged = ns
+            .and_then(|s| s.observed.as_ref())
+            .is_some_and(|o| o.balance == r.balance.minor && o.currency == r.balance.currency)
+            && (r.validity_until.is_none()
+                || ns.and_then(|s| s.observed_validity).map(|v| v.0) == r.validity_until);
+        if unchanged {
+            return;
+        }
+        let e = self.event(
+            &number.id,
+            now,
+            EventBody::Balance {
+                balance_minor: r.balance.minor,
+                currency: r.balance.currency,
+                validity_until: r.validity_until,
+                source: "sms".to_string(),
+            },
+        );
+        if self.append(vec![e]) {
+            self.report(Report::Refreshed {
+                number: number.id.clone(),
+                balance: r.balance,
+            });
+        }
     }
 
     /// Reads the config if it changed on disk, saying when it breaks or mends.
@@ -390,8 +459,23 @@ impl Worker {
             }
             let answer = {
                 let _permit = self.permits.acquire().await;
-                executor::recharge(&number, &due.key, due.amount, Some(&self.shutdown)).await
+                match number.rule(&due.rule).and_then(|r| r.action.as_ref()) {
+                    Some(text) => {
+                        let a = crate::modem::action::send(&number, text).await;
+                        executor::Answer {
+                            status: a.status,
+                            reference: a.reference,
+                            error: a.error,
+                        }
+                    }
+                    None => {
+                        executor::recharge(&number, &due.key, due.amount, Some(&self.shutdown))
+                            .await
+                    }
+                }
             };
+            let sent_text = answer.status == OutcomeStatus::Succeeded
+                && number.rule(&due.rule).is_some_and(|r| r.action.is_some());
             let done = self.clock.now();
             let outcome = self.event(
                 &due.number,
@@ -403,7 +487,17 @@ impl Worker {
                     error: answer.error.clone(),
                 },
             );
-            if !self.append(vec![outcome]) {
+            let mut written = vec![outcome];
+            if sent_text {
+                written.push(self.event(
+                    &due.number,
+                    done,
+                    EventBody::Activity {
+                        note: Some(format!("keep-alive text ({})", due.key)),
+                    },
+                ));
+            }
+            if !self.append(written) {
                 // The executor answered, but the log does not say so: to everyone reading
                 // it the intent has no outcome, so it is in doubt, and that is what we say.
                 self.report(Report::Recharged {
@@ -553,5 +647,15 @@ impl Worker {
             );
             self.append(vec![e]);
         }
+    }
+}
+
+/// The next arrival, or never when there is no listener.
+async fn next_arrival(
+    rx: &mut Option<mpsc::UnboundedReceiver<inbox::Arrival>>,
+) -> Option<inbox::Arrival> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }

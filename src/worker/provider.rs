@@ -36,6 +36,13 @@ pub async fn read(
             validity_until: None,
             source: "demo",
         })),
+        Provider::Modem(spec) => Some(crate::modem::provider::read(number, spec).await.map(
+            |(r, source)| Reading {
+                balance: r.balance,
+                validity_until: r.validity_until,
+                source,
+            },
+        )),
         Provider::Command(spec) => {
             let env = [
                 ("BAOHAO_ACTION", "balance".to_string()),

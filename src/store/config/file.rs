@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::modem::{ModemProvider, ModemQuery, SmsAction};
 use crate::model::number::DEFAULT_VERIFY_TOLERANCE;
 use crate::model::{
     CommandSpec, Config, DeadlineDays, Executor, Money, MonthDay, Number, Provider, Rule, Trigger,
@@ -12,7 +13,7 @@ use crate::model::{
 
 /// A decimal amount as written: a string (`"10.50"`) or, forgivingly, a JSON integer.
 /// A JSON fraction is refused: it would have passed through a float.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Decimal(pub String);
 
@@ -121,6 +122,26 @@ pub struct FileNumber {
     pub rules: Vec<FileRule>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reply_patterns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modem: Option<FileModem>,
+}
+
+/// `"modem": {"match": "any" | IMSI | ICCID | IMEI}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileModem {
+    #[serde(rename = "match")]
+    pub matches: String,
+}
+
+/// `"sms": {"to": "10086", "text": "CXHF"}`, also a keep-alive rule's `action`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSms {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub to: String,
+    pub text: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -134,8 +155,9 @@ pub struct FilePlan {
     pub keep_alive_days: Option<u32>,
 }
 
-/// A provider or an executor: `kind` plus the command fields when the kind is `command`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A provider or an executor: `kind` plus the command fields when the kind is `command`,
+/// or the modem fields (`ussd`, or `sms` with `reply_from`) when it is `modem`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileAction {
     pub kind: String,
@@ -145,6 +167,12 @@ pub struct FileAction {
     pub args: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ussd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<FileSms>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_from: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -154,6 +182,8 @@ pub struct FileRule {
     #[serde(default = "yes")]
     pub enabled: bool,
     pub mode: String,
+    /// Required for a recharge; a keep-alive text's cost, optional.
+    #[serde(default, skip_serializing_if = "Decimal::is_empty")]
     pub amount: Decimal,
     pub trigger: FileTrigger,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -162,6 +192,14 @@ pub struct FileRule {
     pub via: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_hours: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<FileSms>,
+}
+
+impl Decimal {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 fn yes() -> bool {
@@ -223,7 +261,32 @@ fn action_to_file(kind: &str, cmd: Option<&CommandSpec>) -> FileAction {
         program: cmd.map(|c| c.program.clone()),
         args: cmd.map(|c| c.args.clone()),
         timeout_secs: cmd.map(|c| c.timeout_secs),
+        ..FileAction::default()
     }
+}
+
+fn modem_provider_to_file(m: &ModemProvider) -> FileAction {
+    let mut a = FileAction {
+        kind: "modem".into(),
+        timeout_secs: Some(m.timeout_secs),
+        ..FileAction::default()
+    };
+    match &m.query {
+        ModemQuery::Ussd(code) => a.ussd = Some(code.clone()),
+        ModemQuery::Sms {
+            to,
+            text,
+            reply_from,
+        } => {
+            a.sms = Some(FileSms {
+                kind: None,
+                to: to.clone(),
+                text: text.clone(),
+            });
+            a.reply_from = Some(reply_from.clone());
+        }
+    }
+    a
 }
 
 fn number_to_file(n: &Number) -> FileNumber {
@@ -244,6 +307,7 @@ fn number_to_file(n: &Number) -> FileNumber {
             .then_some(n.verify_tolerance as u32),
         provider: match &n.provider {
             Provider::Command(c) => action_to_file("command", Some(c)),
+            Provider::Modem(m) => modem_provider_to_file(m),
             p => action_to_file(p.kind(), None),
         },
         executor: match &n.executor {
@@ -252,6 +316,9 @@ fn number_to_file(n: &Number) -> FileNumber {
         },
         rules: n.rules.iter().map(rule_to_file).collect(),
         reply_patterns: n.reply_patterns.clone(),
+        modem: n.modem.as_ref().map(|m| FileModem {
+            matches: m.as_str().to_string(),
+        }),
     }
 }
 
@@ -282,11 +349,24 @@ pub fn rule_to_file(r: &Rule) -> FileRule {
         id: r.id.clone(),
         enabled: r.enabled,
         mode: r.mode.as_str().to_string(),
-        amount: Decimal(r.amount.decimal()),
+        amount: if r.action.is_some() && r.amount.minor == 0 {
+            Decimal::default()
+        } else {
+            Decimal(r.amount.decimal())
+        },
         trigger: t,
         max_per_month: r.max_per_month,
         via: r.via.clone(),
         confirm_hours: r.confirm_hours,
+        action: r.action.as_deref().map(action_to_file_sms),
+    }
+}
+
+pub fn action_to_file_sms(a: &SmsAction) -> FileSms {
+    FileSms {
+        kind: Some("sms".into()),
+        to: a.to.clone(),
+        text: a.text.clone(),
     }
 }
 

@@ -180,6 +180,7 @@ fn validate(file: &FileConfig, text: &[u8]) -> std::result::Result<Config, Vec<P
         }
     }
     let import_csv = validate_import(file.import.as_ref(), &mut problems);
+    modems_distinct(file, &mut problems);
     for p in &mut problems {
         p.line = p.line.or_else(|| line_of_path(text, &p.path));
     }
@@ -303,10 +304,16 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             &n.provider,
             problems,
         )),
+        "modem" => Provider::Modem(Box::new(modem_provider(
+            &format!("{here}.provider"),
+            &n.provider,
+            n.modem.is_some(),
+            problems,
+        ))),
         other => {
             problems.push(Problem::at(
                 format!("{here}.provider.kind"),
-                tr!(T::CfgChoice, other, "manual, command, demo"),
+                tr!(T::CfgChoice, other, "manual, command, demo, modem"),
             ));
             Provider::Manual
         }
@@ -344,7 +351,7 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
                 tr!(T::CfgDuplicateId, r.id),
             ));
         }
-        if let Some(rule) = validate_rule(r, &rp, currency, problems) {
+        if let Some(rule) = validate_rule(r, &rp, currency, n.modem.is_some(), problems) {
             rules.push(rule);
         }
     }
@@ -364,6 +371,10 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
         provider,
         executor,
         rules,
+        modem: n
+            .modem
+            .as_ref()
+            .map(|m| Box::new(crate::model::modem::ModemMatch::parse(&m.matches))),
         reply_patterns: validate_reply_patterns(&n.reply_patterns, here, problems),
     })
 }
@@ -440,7 +451,13 @@ fn no_command_fields(path: &str, a: &FileAction, problems: &mut Vec<Problem>) {
     for (name, present) in [
         ("program", a.program.is_some()),
         ("args", a.args.is_some()),
-        ("timeout_secs", a.timeout_secs.is_some()),
+        (
+            "timeout_secs",
+            a.timeout_secs.is_some() && a.kind != "modem",
+        ),
+        ("ussd", a.ussd.is_some() && a.kind != "modem"),
+        ("sms", a.sms.is_some() && a.kind != "modem"),
+        ("reply_from", a.reply_from.is_some() && a.kind != "modem"),
     ] {
         if present {
             problems.push(Problem::at(
@@ -451,7 +468,120 @@ fn no_command_fields(path: &str, a: &FileAction, problems: &mut Vec<Problem>) {
     }
 }
 
+/// `{"kind": "modem", "ussd": "*100#"}` or `{"kind": "modem", "sms": {...}, "reply_from": ...}`.
+fn modem_provider(
+    path: &str,
+    a: &FileAction,
+    has_modem: bool,
+    problems: &mut Vec<Problem>,
+) -> crate::model::modem::ModemProvider {
+    use crate::model::modem::{DEFAULT_MODEM_TIMEOUT_SECS, ModemProvider, ModemQuery};
+    no_command_fields(path, a, problems);
+    if !has_modem {
+        problems.push(Problem::at(path, tr!(T::CfgModemNeeded)));
+    }
+    let timeout_secs = a.timeout_secs.unwrap_or(DEFAULT_MODEM_TIMEOUT_SECS);
+    if !(1..=3600).contains(&timeout_secs) {
+        problems.push(Problem::at(
+            format!("{path}.timeout_secs"),
+            tr!(T::CfgRange, timeout_secs, 1, 3600),
+        ));
+    }
+    let query = match (&a.ussd, &a.sms) {
+        (Some(code), None) => {
+            if a.reply_from.is_some() {
+                problems.push(Problem::at(
+                    format!("{path}.reply_from"),
+                    tr!(T::CfgFieldNotForKind, "reply_from", "ussd"),
+                ));
+            }
+            if !crate::modem::text::ussd_code_ok(code) {
+                problems.push(Problem::at(
+                    format!("{path}.ussd"),
+                    tr!(T::ModemBadUssd, code),
+                ));
+            }
+            ModemQuery::Ussd(code.clone())
+        }
+        (None, Some(sms)) => {
+            sms_fields(&format!("{path}.sms"), sms, problems);
+            let reply_from = match &a.reply_from {
+                Some(r) if r.chars().any(|c| c.is_ascii_digit()) => r.clone(),
+                _ => {
+                    problems.push(Problem::at(
+                        format!("{path}.reply_from"),
+                        tr!(T::CfgRequired),
+                    ));
+                    String::new()
+                }
+            };
+            ModemQuery::Sms {
+                to: sms.to.clone(),
+                text: sms.text.clone(),
+                reply_from,
+            }
+        }
+        _ => {
+            problems.push(Problem::at(path, tr!(T::CfgUssdOrSms)));
+            ModemQuery::Ussd(String::new())
+        }
+    };
+    ModemProvider {
+        query,
+        timeout_secs,
+    }
+}
+
+fn sms_fields(path: &str, sms: &FileSms, problems: &mut Vec<Problem>) {
+    if sms.to.trim().is_empty()
+        || !sms
+            .to
+            .trim()
+            .trim_start_matches('+')
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
+        problems.push(Problem::at(format!("{path}.to"), tr!(T::CfgSmsTo, sms.to)));
+    }
+    if sms.text.trim().is_empty() || sms.text.chars().count() > 160 {
+        problems.push(Problem::at(format!("{path}.text"), tr!(T::CfgSmsText)));
+    }
+}
+
+/// Two numbers must not match the same modem; `any` only when one number has a modem.
+fn modems_distinct(file: &FileConfig, problems: &mut Vec<Problem>) {
+    let with: Vec<(usize, &str)> = file
+        .numbers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| n.modem.as_ref().map(|m| (i, m.matches.trim())))
+        .collect();
+    let mut seen = HashSet::new();
+    for (i, m) in &with {
+        let path = format!("numbers[{i}].modem.match");
+        if m.eq_ignore_ascii_case("any") && with.len() > 1 {
+            problems.push(Problem::at(path, tr!(T::CfgModemAnyAlone)));
+        } else if m.is_empty() {
+            problems.push(Problem::at(path, tr!(T::CfgRequired)));
+        } else if !seen.insert(m.to_ascii_lowercase()) {
+            problems.push(Problem::at(path, tr!(T::CfgModemShared, m)));
+        }
+    }
+}
+
 fn action_command(path: &str, a: &FileAction, problems: &mut Vec<Problem>) -> CommandSpec {
+    for (name, present) in [
+        ("ussd", a.ussd.is_some()),
+        ("sms", a.sms.is_some()),
+        ("reply_from", a.reply_from.is_some()),
+    ] {
+        if present {
+            problems.push(Problem::at(
+                format!("{path}.{name}"),
+                tr!(T::CfgFieldNotForKind, name, a.kind),
+            ));
+        }
+    }
     command_spec(
         path,
         a.program.as_ref(),
@@ -493,6 +623,7 @@ fn validate_rule(
     r: &FileRule,
     rp: &str,
     currency: Currency,
+    has_modem: bool,
     problems: &mut Vec<Problem>,
 ) -> Option<Rule> {
     let before = problems.len();
@@ -507,9 +638,35 @@ fn validate_rule(
         ));
     }
     validate_external(r, rp, mode, problems);
-    let amount = money(&format!("{rp}.amount"), &r.amount.0, currency, problems);
+    // A keep-alive text may leave its cost out; a recharge needs its amount.
+    let amount = if r.action.is_some() && r.amount.0.trim().is_empty() {
+        Some(Money::new(0, currency))
+    } else {
+        money(&format!("{rp}.amount"), &r.amount.0, currency, problems)
+    };
+    let action = r.action.as_ref().map(|a| {
+        let ap = format!("{rp}.action");
+        if a.kind.as_deref() != Some("sms") {
+            problems.push(Problem::at(
+                format!("{ap}.kind"),
+                tr!(T::CfgChoice, a.kind.as_deref().unwrap_or(""), "sms"),
+            ));
+        }
+        sms_fields(&ap, a, problems);
+        if r.trigger.kind != "keep_alive" || r.mode != "auto" {
+            problems.push(Problem::at(ap.clone(), tr!(T::CfgActionKeepAlive)));
+        }
+        if !has_modem {
+            problems.push(Problem::at(ap, tr!(T::CfgModemNeeded)));
+        }
+        Box::new(crate::model::modem::SmsAction {
+            to: a.to.clone(),
+            text: a.text.clone(),
+        })
+    });
     if let Some(a) = amount
         && a.minor == 0
+        && action.is_none()
     {
         problems.push(Problem::at(format!("{rp}.amount"), tr!(T::CfgZeroAmount)));
     }
@@ -532,6 +689,7 @@ fn validate_rule(
         max_per_month: r.max_per_month,
         via: r.via.as_ref().map(|v| v.trim().to_string()),
         confirm_hours: r.confirm_hours,
+        action,
     })
 }
 

@@ -181,6 +181,7 @@ pub(crate) fn action(
         program: command.then(|| program.trim().to_string()),
         args: command.then(|| args(args_text)),
         timeout_secs: command.then(|| timeout.unwrap_or(DEFAULT_TIMEOUT_SECS)),
+        ..FileAction::default()
     }
 }
 
@@ -238,6 +239,11 @@ pub(crate) fn validate_number(of: &mut OpenForm, config: &Config) -> Option<Buil
             editing.and_then(|n| timeout_of_executor(&n.executor)),
         ),
         rules,
+        modem: editing
+            .and_then(|n| n.modem.as_ref())
+            .map(|m| crate::store::config::FileModem {
+                matches: m.as_str().to_string(),
+            }),
     };
     if editing.is_none() && config.number(&file.id).is_some() {
         f.set_error(FieldId::Id, Some(tr!(T::CfgDuplicateId, file.id)));

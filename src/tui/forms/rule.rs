@@ -228,6 +228,12 @@ pub(crate) fn validate_rule(
         // The form does not edit these yet: an external rule keeps who runs it.
         via: kept.and_then(|r| r.via.clone()),
         confirm_hours: kept.and_then(|r| r.confirm_hours),
+        // The form has no field for a keep-alive text; editing keeps the rule's own.
+        action: editing_id
+            .as_deref()
+            .and_then(|id| number.rule(id))
+            .and_then(|r| r.action.as_deref())
+            .map(crate::store::config::action_to_file_sms),
     };
     if editing_id.as_deref() != Some(rule.id.as_str()) && number.rule(&rule.id).is_some() {
         f.set_error(FieldId::Id, Some(tr!(T::CfgDuplicateId, rule.id)));
