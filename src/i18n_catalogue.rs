@@ -28,6 +28,7 @@ catalogue! {
     CfgRegexGroups => "\"{0}\" names none of the groups balance, amount or valid_until", "“{0}”没有命名分组 balance、amount 或 valid_until";
     CfgDateFormat => "\"{0}\" is not a date format (like %Y-%m-%d or %d/%m/%Y %H:%M)", "“{0}”不是日期格式（如 %Y-%m-%d 或 %d/%m/%Y %H:%M）";
     ImportUnknownNumber => "there is no number with id \"{0}\"", "没有 id 为“{0}”的号码";
+    ImportImplausibleDate => "an entry dated {0} ({1}) was set aside: that date cannot be right", "日期为 {0} 的一条记录（{1}）已搁置：这个日期不可能正确";
     ImportUnknownFormat => "cannot tell the format; name it with --format alipay, wechat, csv or sms", "无法识别格式；请用 --format alipay、wechat、csv 或 sms 指定";
     ImportRead => "could not be read ({0})", "无法读取（{0}）";
     ImportEncoding => "the text is neither UTF-8 nor GBK", "文本既不是 UTF-8 也不是 GBK 编码";
@@ -86,6 +87,8 @@ catalogue! {
     CfgRange => "{0} is out of range ({1} to {2})", "{0} 超出范围（{1} 到 {2}）";
     CfgDeadlineDays => "urgent must be at most warn, and warn at most 3650", "urgent 不能大于 warn，warn 不能大于 3650";
     CfgChoice => "\"{0}\" is not one of: {1}", "“{0}”不是以下之一：{1}";
+    CfgSecretEnv => "\"{0}\" is not an environment variable name (letters, digits and _, not starting with a digit)", "“{0}”不是环境变量名（字母、数字和 _，不能以数字开头）";
+    Redacted => "[redacted]", "[已隐去]";
     CfgDuplicateId => "the id \"{0}\" is used twice", "id“{0}”重复";
     CfgSlug => "\"{0}\" is not a valid id (1 to 32 letters, digits, - or _)", "“{0}”不是有效的 id（1–32 个字母、数字、- 或 _）";
     CfgLabel => "the label is empty or has control characters", "标签为空或含有控制字符";

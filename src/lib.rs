@@ -4,6 +4,7 @@
 // The core: pure model and engine, and the files.
 pub mod engine;
 pub mod model;
+pub mod secrets;
 pub mod store;
 
 // Shared by every face: the live home, the home on disk, the text layer.

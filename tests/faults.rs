@@ -84,3 +84,48 @@ fn tick_fails_when_the_log_cannot_be_written() {
 
 #[allow(dead_code)]
 fn unused(_: &Path) {}
+
+#[test]
+fn secrets_an_executor_prints_are_redacted_before_the_log() {
+    let h = Home::with_executor(
+        r#"echo "auth failed: api=$MY_API token=$SHOP_TOKEN user=$LOGNAME_X" >&2
+printf '{"status":"failed","error":"bad token %s","reference":"%s\\/x"}\n' "$SHOP_TOKEN" "$MY_API""#,
+        r#""secret_env":["MY_API"],"#,
+    );
+    let run = |args: &[&str]| {
+        h.cmd(args)
+            .env("MY_API", "api-9f8e7d6c")
+            .env("SHOP_TOKEN", "tok_5a4b3c2d1e")
+            .env("LOGNAME_X", "visible-user")
+            .output()
+            .unwrap()
+    };
+    let o = run(&["tick"]);
+    let log = std::fs::read_to_string(h.path().join("log.jsonl")).unwrap();
+    assert!(
+        log.contains("\"type\":\"outcome\""),
+        "the executor ran: {log}"
+    );
+    let history = run(&["history", "--json"]);
+    for (what, s) in [
+        ("log", log.clone()),
+        ("tick stderr", text(&o.stderr)),
+        ("history", text(&history.stdout)),
+    ] {
+        assert!(!s.contains("api-9f8e7d6c"), "{what}: {s}");
+        assert!(!s.contains("tok_5a4b3c2d1e"), "{what}: {s}");
+    }
+    assert!(log.contains("[redacted]"), "{log}");
+}
+
+#[test]
+fn a_secret_env_entry_must_be_a_variable_name() {
+    let h = Home::with_executor("true", r#""secret_env":["MY API"],"#);
+    let o = h.run(&["status"]);
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("secret_env[0]") && err.contains("MY API"),
+        "{err}"
+    );
+}

@@ -152,6 +152,29 @@ fn error_messages_are_one_short_line_whatever_the_value() {
     );
     assert_ne!(bad, config);
     std::fs::write(home.path().join("config.json"), bad).unwrap();
+    // And a value the validator quotes back: the time zone.
+    let mut open = config.clone();
+    let at = open
+        .find("\"timezone\": \"")
+        .expect("the demo names a zone");
+    let end = open[at + 13..].find('"').unwrap() + at + 13;
+    open.replace_range(
+        at..=end,
+        &format!("\"timezone\": {}", serde_json::to_string(&value).unwrap()),
+    );
+    let quoted = tempfile::tempdir().unwrap();
+    std::fs::write(quoted.path().join("config.json"), &open).unwrap();
+    for args in [&["status"][..], &["validate"]] {
+        let o = baohao(quoted.path(), args);
+        assert!(!o.status.success(), "{args:?}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(all.len() < 2_000, "{args:?}: {} bytes", all.len());
+        assert_eq!(raw_unsafe(&all), None, "{all}");
+    }
     for args in [&["status"][..], &["validate"]] {
         let o = baohao(home.path(), args);
         assert!(!o.status.success(), "{args:?}");
@@ -271,4 +294,67 @@ fn a_home_others_can_write_is_refused() {
         refused(home.path(), &["status"], "another user");
         nix::unistd::chown(home.path(), Some(nix::unistd::geteuid()), None).unwrap();
     }
+}
+
+#[test]
+fn a_bad_log_line_is_reported_short_and_escaped_by_every_command() {
+    let home = demo_home();
+    let value = format!("{}\u{202E}\n\u{1b}[2J", "y".repeat(1_000_000));
+    let bad = serde_json::json!({
+        "v": 1, "id": "b", "at": value, "number": "cmcc", "type": "activity",
+    });
+    append_line(home.path(), &bad.to_string());
+    let lines = std::fs::read_to_string(home.path().join("log.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    for args in [&["status"][..], &["history"], &["plan"]] {
+        let o = baohao(home.path(), args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("log.jsonl:{lines}:")),
+            "{args:?}: {}",
+            &err[..err.len().min(300)]
+        );
+        assert!(err.len() < 1000, "{args:?}: {} bytes", err.len());
+        assert_eq!(raw_unsafe(&err), None, "{err}");
+    }
+}
+
+#[test]
+fn the_last_line_is_kept_when_whole_and_named_alike_by_readers_and_writer_when_torn() {
+    let home = demo_home();
+    let log = home.path().join("log.jsonl");
+    // A hand edit: a whole entry, its newline missing. Kept, never charged twice.
+    let whole = manual("hand", "typed in an editor");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(whole.as_bytes())
+        .unwrap();
+    let o = baohao(home.path(), &["history", "--json"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("typed in an editor"));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("incomplete"));
+    assert!(baohao(home.path(), &["activity", "cmcc"]).status.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains(&format!("{whole}\n")),
+        "kept, with its newline"
+    );
+    let lines = text.lines().count();
+    // A torn write: every command names the same line, the writer included.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .unwrap()
+        .write_all(br#"{"v":1,"id":"torn","at":"2026-"#)
+        .unwrap();
+    let torn = format!("log.jsonl:{}:", lines + 1);
+    for args in [&["status"][..], &["history"], &["activity", "cmcc"]] {
+        let err = String::from_utf8_lossy(&baohao(home.path(), args).stderr).into_owned();
+        assert!(err.contains(&torn), "{args:?} should name {torn}: {err}");
+    }
+    let after = std::fs::read_to_string(&log).unwrap();
+    assert!(!after.contains("\"torn\"") && after.ends_with('\n'));
 }

@@ -134,6 +134,23 @@ pub fn read(
         _ => table::read_csv(config, number, format, input)?,
     };
     reading.format = Some(format);
+    // A year the log cannot hold, or that no statement or text can be from (year 26 in a
+    // mistyped date, -2026 read by a lenient date format): set aside, said, never logged.
+    let (kept, odd): (Vec<Event>, Vec<Event>) = std::mem::take(&mut reading.events)
+        .into_iter()
+        .partition(|e| (1970..=9999).contains(&chrono::Datelike::year(&e.at)));
+    reading.events = kept;
+    for e in odd {
+        let what = match &e.body {
+            crate::model::EventBody::Statement { text, .. } => text.clone(),
+            _ => e.id.clone(),
+        };
+        reading.skipped.push(tr!(
+            T::ImportImplausibleDate,
+            e.at.format("%Y-%m-%d"),
+            crate::text::clean::value(&what)
+        ));
+    }
     Ok(reading)
 }
 

@@ -199,6 +199,9 @@ pub struct Config {
     pub numbers: Vec<Number>,
     /// How `import --format csv` reads a statement baohao has no importer for.
     pub import_csv: Option<CsvMapping>,
+    /// Environment variables whose values are secret besides the usual names (see
+    /// `crate::secrets`): never logged or shown.
+    pub secret_env: Vec<String>,
 }
 
 /// Column names of a generic CSV statement, and how its dates are written.
@@ -223,6 +226,7 @@ impl Config {
             mask_numbers: true,
             numbers: Vec::new(),
             import_csv: None,
+            secret_env: Vec::new(),
         }
     }
 

@@ -27,7 +27,12 @@ pub enum LogProblem {
 }
 
 impl LogProblem {
+    /// One clean line (a bad line's value is quoted short and escaped).
     pub fn render(&self, file: &Path) -> String {
+        crate::text::clean::message(&self.render_raw(file))
+    }
+
+    fn render_raw(&self, file: &Path) -> String {
         use crate::i18n::T;
         match self {
             LogProblem::BadLine { line, error } => {

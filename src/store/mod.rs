@@ -6,6 +6,7 @@ pub mod fsutil;
 pub mod lock;
 pub mod log;
 pub mod paths;
+pub mod swap;
 
 pub use log::{Cursor, Log, LogProblem};
 pub use paths::Paths;

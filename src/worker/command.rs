@@ -228,7 +228,10 @@ pub async fn run_until(
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default();
-    let stderr = cut(&clean(&String::from_utf8_lossy(&stderr_raw)), STDERR_LIMIT);
+    // Secrets go first, before anything is cut, cleaned, parsed, logged or shown.
+    let stdout = crate::secrets::redact_bytes(stdout);
+    let stderr = crate::secrets::redact(&String::from_utf8_lossy(&stderr_raw)).into_owned();
+    let stderr = cut(&clean(&stderr), STDERR_LIMIT);
     Ok(Finished {
         code: status.and_then(|s| s.code()),
         timed_out,

@@ -67,7 +67,7 @@ fn fxhash(s: &str) -> u32 {
 fn reference(obj: &serde_json::Map<String, serde_json::Value>, field: &str) -> Option<String> {
     obj.get(field)
         .and_then(|v| v.as_str())
-        .map(|s| command::cut(&command::clean(s), 200))
+        .map(|s| command::cut(&command::clean(&crate::secrets::redact(s)), 200))
         .filter(|s| !s.is_empty())
 }
 

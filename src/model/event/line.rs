@@ -9,7 +9,14 @@ use super::*;
 impl Event {
     /// The event as one log line, without the trailing newline.
     pub fn to_line(&self) -> String {
-        let at = self.at.to_rfc3339_opts(SecondsFormat::Secs, false);
+        // RFC 3339 offsets have whole minutes; a zone's old local mean time (+08:05:43 in
+        // Shanghai before 1901) has seconds, and rounding it would move the instant: such
+        // a time is written in UTC instead.
+        let at = if self.at.offset().local_minus_utc() % 60 == 0 {
+            self.at.to_rfc3339_opts(SecondsFormat::Secs, false)
+        } else {
+            self.at.to_utc().to_rfc3339_opts(SecondsFormat::Secs, true)
+        };
         let mut out = Out {
             v: 1,
             id: &self.id,

@@ -573,6 +573,28 @@ mod tests {
     }
 
     #[test]
+    fn an_offset_with_seconds_is_written_without_moving_the_instant() {
+        // Found by the fuzz harness: an imported text dated in year 26, in Shanghai's
+        // local mean time (+08:05:43), was written as +08:06, 17 seconds off.
+        let tz = chrono_tz::Asia::Shanghai;
+        let at = chrono::TimeZone::with_ymd_and_hms(&tz, 26, 11, 1, 0, 2, 0)
+            .unwrap()
+            .fixed_offset();
+        assert_eq!(at.offset().local_minus_utc() % 60, 43);
+        let e = Event {
+            id: "a".into(),
+            at,
+            number: "x".into(),
+            body: EventBody::Activity {
+                note: None,
+                intent: None,
+            },
+        };
+        let again = Event::parse_line(e.to_line().as_bytes()).unwrap().unwrap();
+        assert_eq!(again.at.timestamp(), at.timestamp());
+    }
+
+    #[test]
     fn bad_lines_say_what_is_wrong() {
         let e = Event::parse_line(
             br#"{"v":1,"id":"a","at":"yesterday","number":"x","type":"activity"}"#,

@@ -59,6 +59,8 @@ pub struct FileConfig {
     /// `false` shows whole phone numbers where text leaves baohao (status, notifications).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mask_numbers: Option<bool>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_env: Vec<String>,
     #[serde(default)]
     pub numbers: Vec<FileNumber>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,6 +245,7 @@ pub fn to_file(c: &Config) -> FileConfig {
             events: n.events.iter().map(|e| e.as_str().to_string()).collect(),
         }),
         mask_numbers: (!c.mask_numbers).then_some(false),
+        secret_env: c.secret_env.clone(),
         numbers: c.numbers.iter().map(number_to_file).collect(),
         import: c.import_csv.as_ref().map(|m| FileImport {
             csv: Some(FileCsvMapping {

@@ -20,8 +20,8 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::i18n::T;
 use crate::model::Config;
-use crate::store::fsutil;
 use crate::store::paths::Paths;
+use crate::store::{fsutil, swap};
 use crate::tr;
 
 // ---------------------------------------------------------------- load and save
@@ -117,9 +117,18 @@ pub fn save_as_written(
     check_save(paths, before.as_ref(), config)?;
     let config = with_since(config, before.as_ref());
     let text = render(&config);
-    fsutil::write_atomic(&paths.config, text.as_bytes())
-        .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
-    Ok((Stamp::of(text.as_bytes()), config))
+    // The lock keeps baohao's own writers in turn; an outside editor that takes no lock
+    // is handled by the checked exchange: its change is never overwritten unseen.
+    let swapped = swap::replace_checked(&paths.config, text.as_bytes(), |now| {
+        now.map(Stamp::of) == expected
+    })
+    .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
+    match swapped {
+        swap::Swapped::Done => Ok((Stamp::of(text.as_bytes()), config)),
+        swap::Swapped::Conflict => {
+            Err(Error::conflict(tr!(T::CfgConflict, paths.config.display())))
+        }
+    }
 }
 
 /// `config` with each number's `since`: kept from the file when the saver did not set it

@@ -52,7 +52,8 @@ impl Problem {
         if !s.ends_with('.') && !s.ends_with('。') {
             s.push('.');
         }
-        s
+        // One line, a quoted value cut short and escaped: it may be 10 MB of anything.
+        crate::text::clean::message(&s)
     }
 }
 
@@ -78,7 +79,10 @@ pub fn parse(text: &[u8]) -> std::result::Result<Config, Vec<Problem>> {
         p.line = p.line.or_else(|| line_of_path(text, &p.path));
     }
     match config {
-        Some(c) if problems.is_empty() => Ok(c),
+        Some(c) if problems.is_empty() => {
+            crate::secrets::remember(&c.secret_env);
+            Ok(c)
+        }
         _ => Err(problems),
     }
 }
@@ -163,6 +167,14 @@ fn validate(read: super::strict::Read, problems: &mut Vec<Problem>) -> Option<Co
         );
         Notify { command, events }
     });
+    for (i, name) in file.secret_env.iter().enumerate() {
+        if !crate::secrets::is_env_name(name) {
+            problems.push(Problem::at(
+                format!("secret_env[{i}]"),
+                tr!(T::CfgSecretEnv, name),
+            ));
+        }
+    }
     let import_csv = validate_import(file.import.as_ref(), problems);
     modems_distinct(&numbers_read, problems);
     Some(Config {
@@ -174,6 +186,7 @@ fn validate(read: super::strict::Read, problems: &mut Vec<Problem>) -> Option<Co
         deadline_days,
         mask_numbers: file.mask_numbers.unwrap_or(true),
         numbers,
+        secret_env: file.secret_env.clone(),
     })
 }
 
