@@ -17,7 +17,7 @@ use arbitrary::Unstructured;
 use baohao::model::{Event, EventRef, OutcomeStatus};
 use baohao::store::config;
 use baohao::text::clean as text_clean;
-use baohao::worker::command::{Finished, json_object};
+use baohao::worker::process::{Finished, json_object};
 use baohao::worker::{executor, provider};
 
 /// Which input a target gets.
@@ -308,7 +308,7 @@ fn check_answer(stdout: &[u8]) -> Result<(), String> {
             stdout: stdout.to_vec(),
             stdout_cut: false,
             // As `command::run` leaves it: cleaned.
-            stderr: baohao::worker::command::clean(&String::from_utf8_lossy(stdout)),
+            stderr: baohao::worker::process::clean(&String::from_utf8_lossy(stdout)),
         };
         let a = executor::parse_recharge(&f);
         if a.status == OutcomeStatus::Succeeded {

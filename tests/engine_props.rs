@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use baohao::engine::calendar::{YearMonth, local_date, local_instant};
 use baohao::engine::state::AttemptStatus;
-use baohao::engine::{State, intent_for, plan};
+use baohao::engine::{State, agenda, intent_for};
 use baohao::model::{
     Config, Currency, Event, EventBody, Mode, MonthDay, OutcomeStatus, ResolvedStatus,
 };
@@ -151,7 +151,7 @@ impl World {
     }
 
     fn pass(&mut self, answers: &[Answer]) -> Result<(), TestCaseError> {
-        let p = plan(&self.state, &self.config, self.now);
+        let p = agenda(&self.state, &self.config, self.now);
         let mut answers = answers.iter().cycle();
         for due in p.due {
             // Before writing: the key must be new, or its last attempt must have failed.
@@ -340,14 +340,14 @@ fn a_missed_monthly_catches_up_once_inside_its_month_and_never_after() {
     };
     let state = State::new(tz);
     assert!(
-        plan(&state, &config, at(3, 5, 8)).due.is_empty(),
+        agenda(&state, &config, at(3, 5, 8)).due.is_empty(),
         "not before 09:00"
     );
-    let due = plan(&state, &config, at(3, 9, 12)).due;
+    let due = agenda(&state, &config, at(3, 9, 12)).due;
     assert_eq!(due.len(), 1, "caught up on the 9th");
     assert_eq!(due[0].key, "m:2026-03");
     // Down all of April's window? Then April's key is only current in April.
-    let due = plan(&state, &config, at(5, 1, 0)).due;
+    let due = agenda(&state, &config, at(5, 1, 0)).due;
     assert!(
         due.is_empty(),
         "April 30th-May 1st: May not yet due, April never: {due:?}"
@@ -364,7 +364,7 @@ fn budget_and_caps_block_visibly() {
                {"id":"r","mode":"remind","amount":"10","trigger":{"kind":"monthly","day":1,"at":"00:00"}}]}]}"#;
     let config = parse(text.as_bytes()).unwrap();
     let state = State::new(config.timezone);
-    let p = plan(
+    let p = agenda(
         &state,
         &config,
         Utc.with_ymd_and_hms(2026, 6, 2, 0, 0, 0).unwrap(),

@@ -1,7 +1,7 @@
 //! Crafted timelines for recharges made elsewhere: an external rule's expectation settled by
 //! a statement, a text or a balance rise; missed; late; charged twice; refunded; unexpected.
 
-use baohao::engine::plan;
+use baohao::engine::agenda;
 use baohao::engine::reconcile::{Verdict, reconcile};
 use baohao::engine::{Attention, Entry, EntryKind, EntryStatus, Flag, History, State};
 use baohao::model::{Config, Currency, Event, EventBody, Mode, ResolvedStatus};
@@ -133,7 +133,7 @@ impl Timeline {
         let c = config();
         let h = self.history();
         let now = due() + Duration::hours(hours);
-        let p = plan(&h.state, &c, now);
+        let p = agenda(&h.state, &c, now);
         let f = baohao::engine::forecast(&h.state, &c, now, 30);
         baohao::engine::number_status(&h.state, &c, &c.numbers[0], now, &p, &f).attention
     }
@@ -294,13 +294,13 @@ fn resolving_a_missed_recharge_settles_it() {
 fn an_external_rule_comes_due_as_an_external_intent_once() {
     let c = config();
     let state = State::new(c.timezone);
-    let p = plan(&state, &c, due() + Duration::minutes(5));
+    let p = agenda(&state, &c, due() + Duration::minutes(5));
     assert_eq!(p.due.len(), 1);
     assert_eq!(p.due[0].mode, Mode::External);
     let t = Timeline::new();
     let h = t.history();
     assert!(
-        plan(&h.state, &c, due() + Duration::hours(100))
+        agenda(&h.state, &c, due() + Duration::hours(100))
             .due
             .is_empty()
     );

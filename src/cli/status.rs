@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::engine::{NumberStatus, forecast, number_status, plan};
+use crate::engine::{NumberStatus, agenda, forecast, number_status};
 use crate::i18n::T;
 use crate::session::Session;
 use crate::text::format::{date, local_minute, money, rfc3339};
@@ -12,7 +12,7 @@ use crate::tr;
 
 /// Every configured number's status at `now`.
 pub fn statuses(snap: &Session, now: DateTime<Utc>) -> Vec<NumberStatus> {
-    let p = plan(snap.state(), &snap.config, now);
+    let p = agenda(snap.state(), &snap.config, now);
     let f = forecast(snap.state(), &snap.config, now, 400);
     snap.config
         .numbers

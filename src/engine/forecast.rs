@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use crate::engine::calendar::{
     YearMonth, add_days, local_date, monthly_due, start_of_day, sub_days,
 };
-use crate::engine::plan::{committed_this_month, effective_mode, plan};
+use crate::engine::due::{agenda, committed_this_month, effective_mode};
 use crate::engine::state::State;
 use crate::model::{Config, Currency, Mode, Money, Number, Trigger};
 
@@ -77,7 +77,7 @@ impl Forecast {
 
 /// Upcoming recharges over `days` from `now`, sorted by time.
 pub fn forecast(state: &State, config: &Config, now: DateTime<Utc>, days: u32) -> Forecast {
-    let now_plan = plan(state, config, now);
+    let now_plan = agenda(state, config, now);
     let mut out = Forecast::default();
     for number in &config.numbers {
         let (items, projection, held) =
@@ -106,7 +106,7 @@ pub fn preview(
     let mut edited = config.clone();
     edited.numbers.retain(|n| n.id != number.id);
     edited.numbers.push(number.clone());
-    let now_plan = plan(state, &edited, now);
+    let now_plan = agenda(state, &edited, now);
     let (items, _, _) = simulate(state, &edited, number, now, 5 * 366, &now_plan);
     items
         .into_iter()
@@ -158,7 +158,7 @@ fn simulate(
     number: &Number,
     now: DateTime<Utc>,
     days: u32,
-    now_plan: &crate::engine::plan::Plan,
+    now_plan: &crate::engine::due::Agenda,
 ) -> (Vec<Planned>, Projection, Vec<Held>) {
     let tz = config.timezone;
     let today = local_date(tz, now);
@@ -224,7 +224,7 @@ fn simulate(
         }
     }
     for b in now_plan.blocked.iter().filter(|b| b.number == number.id) {
-        if let crate::engine::plan::BlockReason::Budget { committed, budget } = b.reason {
+        if let crate::engine::due::BlockReason::Budget { committed, budget } = b.reason {
             held.push(Held {
                 number: number.id.clone(),
                 rule: b.rule.clone(),

@@ -3,9 +3,9 @@
 
 pub mod calendar;
 pub mod currency;
+pub mod due;
 pub mod forecast;
 pub mod history;
-pub mod plan;
 pub mod reconcile;
 pub mod reminders;
 pub mod start;
@@ -13,8 +13,8 @@ pub mod state;
 pub mod status;
 pub mod verify;
 
+pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for};
 pub use forecast::{Forecast, Planned, forecast};
 pub use history::{AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, ReminderEnd, Row};
-pub use plan::{BlockReason, Blocked, Due, Plan, intent_for, plan};
 pub use state::{KeyStatus, NumberState, State};
 pub use status::{Attention, NumberStatus, Urgency, number_status};

@@ -2,7 +2,7 @@
 //! deleted or made automatic. Pure; the worker records what it finds as `dismissed` events,
 //! and every reader counts only the reminders that still stand, so nothing waits on a tick.
 
-use crate::engine::plan::effective_mode;
+use crate::engine::due::effective_mode;
 use crate::engine::state::{Attempt, KeyState, NumberState, State};
 use crate::model::{Config, Mode, Number};
 

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::engine::calendar::{add_days, local_date};
+use crate::engine::due::{Agenda, BlockReason, committed_this_month};
 use crate::engine::forecast::{Forecast, Planned};
-use crate::engine::plan::{BlockReason, Plan, committed_this_month};
 use crate::engine::state::{KeyStatus, State};
 use crate::engine::verify::Verification;
 use crate::model::{Config, Number, Trigger};
@@ -100,7 +100,7 @@ pub fn number_status(
     config: &Config,
     number: &Number,
     now: DateTime<Utc>,
-    plan: &Plan,
+    plan: &Agenda,
     forecast: &Forecast,
 ) -> NumberStatus {
     let tz = config.timezone;

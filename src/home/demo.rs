@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use crate::engine::calendar::{local_date, local_instant};
 use crate::engine::state::NumberState;
-use crate::engine::{State, plan};
+use crate::engine::{State, agenda};
 use crate::model::{Config, Event, EventBody, Mode, Number, OutcomeStatus};
 
 pub const DEMO_CONFIG: &str = r#"{
@@ -262,7 +262,7 @@ pub fn events(now: DateTime<Utc>) -> (Config, Vec<Event>) {
                     g.reading(t, i, adjust);
                 }
             }
-            for d in plan(&g.state, &g.config, t).due {
+            for d in agenda(&g.state, &g.config, t).due {
                 let intent = g.push(
                     t,
                     &d.number,

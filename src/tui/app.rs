@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::clock::Clock;
-use crate::engine::{Forecast, NumberStatus, Plan, Row, State, forecast, number_status, plan};
+use crate::engine::{Agenda, Forecast, NumberStatus, Row, State, agenda, forecast, number_status};
 use crate::error::Result;
 use crate::i18n::T;
 use crate::session::{Reload, Session};
@@ -191,7 +191,7 @@ impl Tabs {
 /// What the views show that is computed from state, config and the time.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Derived {
-    pub plan: Plan,
+    pub plan: Agenda,
     pub forecast: Forecast,
     pub statuses: Vec<NumberStatus>,
     pub rule_rows: Vec<RuleRow>,
@@ -311,7 +311,7 @@ impl App {
         self.now = self.clock.now();
         let config = &self.session.config;
         let state = self.session.state();
-        let p = plan(state, config, self.now);
+        let p = agenda(state, config, self.now);
         let f = forecast(state, config, self.now, 366);
         let statuses = config
             .numbers

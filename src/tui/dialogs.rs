@@ -10,9 +10,9 @@ use unicode_width::UnicodeWidthStr;
 use crate::i18n::T;
 use crate::tr;
 use crate::tui::app::{App, Confirm};
+use crate::tui::bindings;
 use crate::tui::form::Value;
 use crate::tui::forms::OpenForm;
-use crate::tui::keys;
 use crate::tui::widgets::centered;
 
 fn popup(app: &App, f: &mut Frame, area: Rect, title: &str) -> Rect {
@@ -34,7 +34,7 @@ fn popup(app: &App, f: &mut Frame, area: Rect, title: &str) -> Rect {
 pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
     let t = app.theme;
     let mut lines = Vec::new();
-    let section = |lines: &mut Vec<Line>, title: String, table: &[keys::Binding]| {
+    let section = |lines: &mut Vec<Line>, title: String, table: &[bindings::Binding]| {
         if table.is_empty() {
             return;
         }
@@ -50,12 +50,12 @@ pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
     section(
         &mut lines,
         tr!(T::HelpThisView, app.tab.title()),
-        keys::view(app.tab),
+        bindings::view(app.tab),
     );
-    section(&mut lines, tr!(T::HelpMoving), keys::MOVE);
-    section(&mut lines, tr!(T::HelpEverywhere), keys::GLOBAL);
+    section(&mut lines, tr!(T::HelpMoving), bindings::MOVE);
+    section(&mut lines, tr!(T::HelpEverywhere), bindings::GLOBAL);
     lines.push(Line::styled(tr!(T::HelpInForms), t.header()));
-    for (k, h) in keys::FORM {
+    for (k, h) in bindings::FORM {
         lines.push(Line::from(vec![
             Span::styled(format!("  {k:<12}"), t.key()),
             Span::raw(h.s()),
@@ -260,7 +260,7 @@ pub fn form(app: &App, f: &mut Frame, area: Rect, of: &OpenForm) {
         tail.push(Line::styled(tr!(T::FormDiscard), t.warn()));
     } else {
         let mut spans = Vec::new();
-        for (k, h) in keys::FORM {
+        for (k, h) in bindings::FORM {
             spans.push(Span::styled(format!("{k} "), t.key()));
             spans.push(Span::raw(format!("{}  ", h.s())));
         }

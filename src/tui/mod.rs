@@ -11,13 +11,13 @@
 //! lock is released, and the process exits.
 
 pub mod app;
+pub mod bindings;
 mod dialogs;
 pub mod effect;
 mod forecast;
 pub mod form;
 pub mod forms;
 pub mod history;
-pub mod keys;
 mod numbers;
 mod rules;
 pub mod theme;

@@ -13,10 +13,10 @@ use crate::link::{Report, Request};
 use crate::model::{Provider, ResolvedStatus};
 use crate::tr;
 use crate::tui::app::{App, Confirm, Level, Overlay, RuleRow, Tab, WorkerMode};
+use crate::tui::bindings::{self, Action};
 use crate::tui::effect::{self, ConfigChange, Effect, Operation};
 use crate::tui::form::FormEvent;
 use crate::tui::forms::{self, Built, Original, Purpose};
-use crate::tui::keys::{self, Action};
 
 /// Something that happened.
 #[derive(Clone, Debug)]
@@ -153,7 +153,7 @@ fn key(app: &mut App, k: KeyEvent) {
     if app.tabs.history.editing {
         return filter_key(app, k);
     }
-    if let Some(a) = keys::lookup(app.tab, &k) {
+    if let Some(a) = bindings::lookup(app.tab, &k) {
         act(app, a);
     }
 }

@@ -17,7 +17,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use crate::i18n::T;
 use crate::tr;
 use crate::tui::app::{App, Level, Overlay, Tab, WorkerMode};
-use crate::tui::keys;
+use crate::tui::bindings;
 use crate::tui::{dialogs, forecast, history, numbers, rules};
 
 pub const MIN_WIDTH: u16 = 40;
@@ -128,7 +128,10 @@ pub fn hints(app: &App, width: usize) -> Line<'static> {
     let t = app.theme;
     let mut spans: Vec<Span> = Vec::new();
     let mut used = 0;
-    let tail: Vec<&keys::Binding> = keys::GLOBAL.iter().filter(|b| b.hint.is_some()).collect();
+    let tail: Vec<&bindings::Binding> = bindings::GLOBAL
+        .iter()
+        .filter(|b| b.hint.is_some())
+        .collect();
     let tail_w: usize = tail
         .iter()
         .map(|b| {
@@ -138,13 +141,13 @@ pub fn hints(app: &App, width: usize) -> Line<'static> {
                 + 3
         })
         .sum();
-    let push = |spans: &mut Vec<Span<'static>>, used: &mut usize, b: &keys::Binding| {
+    let push = |spans: &mut Vec<Span<'static>>, used: &mut usize, b: &bindings::Binding| {
         let hint = b.hint.map(|h| h.s()).unwrap_or_default();
         spans.push(Span::styled(format!(" {}", b.shown), t.key()));
         spans.push(Span::raw(format!(" {hint} ")));
         *used += b.shown.chars().count() + unicode_width::UnicodeWidthStr::width(hint) + 3;
     };
-    for b in keys::view(app.tab).iter().filter(|b| b.hint.is_some()) {
+    for b in bindings::view(app.tab).iter().filter(|b| b.hint.is_some()) {
         let w = b.shown.chars().count()
             + b.hint
                 .map_or(0, |h| unicode_width::UnicodeWidthStr::width(h.s()))

@@ -5,7 +5,7 @@
 use crate::i18n::T;
 use crate::model::{Executor, Money, Number, OutcomeStatus, ResolvedStatus};
 use crate::tr;
-use crate::worker::command::{self, Finished, Shutdown};
+use crate::worker::process::{self, Finished, Shutdown};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
@@ -44,7 +44,7 @@ pub async fn recharge(
             error: None,
         },
         Executor::Command(spec) => {
-            match command::run_until(spec, &env(number, "recharge", key, amount), stop).await {
+            match process::run_until(spec, &env(number, "recharge", key, amount), stop).await {
                 // Not started: certainly not charged.
                 Err(e) => Answer {
                     status: OutcomeStatus::Failed,
@@ -67,7 +67,7 @@ fn fxhash(s: &str) -> u32 {
 fn reference(obj: &serde_json::Map<String, serde_json::Value>, field: &str) -> Option<String> {
     obj.get(field)
         .and_then(|v| v.as_str())
-        .map(|s| command::cut(&command::clean(&crate::secrets::redact(s)), 200))
+        .map(|s| process::cut(&process::clean(&crate::secrets::redact(s)), 200))
         .filter(|s| !s.is_empty())
 }
 
@@ -80,9 +80,9 @@ pub fn parse_recharge(f: &Finished) -> Answer {
             error: Some(f.reason()),
         };
     }
-    let Some(obj) = command::json_object(&f.stdout) else {
+    let Some(obj) = process::json_object(&f.stdout) else {
         let why = if f.code == Some(0) {
-            tr!(T::ExecutorUnreadable, command::preview(&f.stdout))
+            tr!(T::ExecutorUnreadable, process::preview(&f.stdout))
         } else {
             f.reason()
         };
@@ -107,7 +107,7 @@ pub fn parse_recharge(f: &Finished) -> Answer {
         _ => Answer {
             status: OutcomeStatus::Unknown,
             reference: reference(&obj, "reference"),
-            error: Some(tr!(T::ExecutorUnreadable, command::preview(&f.stdout))),
+            error: Some(tr!(T::ExecutorUnreadable, process::preview(&f.stdout))),
         },
     }
 }
@@ -121,13 +121,13 @@ pub async fn query(
     let Executor::Command(spec) = &number.executor else {
         return None;
     };
-    let f = command::run(spec, &env(number, "query", key, amount))
+    let f = process::run(spec, &env(number, "query", key, amount))
         .await
         .ok()?;
     if f.cut_short() {
         return None;
     }
-    let obj = command::json_object(&f.stdout)?;
+    let obj = process::json_object(&f.stdout)?;
     let status = ResolvedStatus::parse(obj.get("status")?.as_str()?)?;
     Some((status, reference(&obj, "reference")))
 }

@@ -3,11 +3,11 @@
 //! the key is still due, then the executor, then the outcome. One worker per home (the
 //! worker lock). It talks to the TUI or the daemon only through `Report` messages.
 
-pub mod command;
 pub mod daemon;
 pub mod executor;
 pub mod inbox;
 pub mod notify;
+pub mod process;
 pub mod provider;
 
 use std::collections::{HashMap, HashSet};
@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::clock::Clock;
-use crate::engine::{BlockReason, intent_for, plan};
+use crate::engine::{BlockReason, agenda, intent_for};
 use crate::i18n::T;
 use crate::link::{Link, Shutdown};
 use crate::model::{Config, Event, EventBody, Executor, Mode, Money, OutcomeStatus};
@@ -386,7 +386,7 @@ impl Worker {
     async fn run_due(&mut self, config: &Config) {
         let now = self.clock.now();
         self.dismiss_stale(config, now);
-        let p = plan(self.session.state(), config, now);
+        let p = agenda(self.session.state(), config, now);
         for b in &p.blocked {
             if self.blocked_seen.insert((b.number.clone(), b.key.clone())) {
                 let why = match &b.reason {
@@ -660,7 +660,7 @@ impl Worker {
             ];
             let result = {
                 let _permit = self.permits.acquire().await;
-                command::run(&n.command, &env).await
+                process::run(&n.command, &env).await
             };
             match result {
                 Ok(f) if f.success() => {}

@@ -8,7 +8,7 @@ use crate::engine::NumberState;
 use crate::i18n::T;
 use crate::model::{Money, Number, Provider};
 use crate::tr;
-use crate::worker::command::{self, Finished};
+use crate::worker::process::{self, Finished};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reading {
@@ -24,7 +24,7 @@ pub async fn read(
     ns: Option<&NumberState>,
     tz: Tz,
     now: DateTime<Utc>,
-    stop: Option<&command::Shutdown>,
+    stop: Option<&process::Shutdown>,
 ) -> Option<Result<Reading, String>> {
     match &number.provider {
         Provider::Manual => None,
@@ -50,7 +50,7 @@ pub async fn read(
                 ("BAOHAO_MSISDN", number.msisdn.clone()),
                 ("BAOHAO_CURRENCY", number.currency.code().to_string()),
             ];
-            Some(match command::run_until(spec, &env, stop).await {
+            Some(match process::run_until(spec, &env, stop).await {
                 Err(e) => Err(e.0),
                 Ok(f) => parse_balance(&f, number),
             })
@@ -63,8 +63,8 @@ pub fn parse_balance(f: &Finished, number: &Number) -> Result<Reading, String> {
     if f.cut_short() || f.code != Some(0) {
         return Err(f.reason());
     }
-    let Some(obj) = command::json_object(&f.stdout) else {
-        return Err(tr!(T::ProviderNotJson, command::preview(&f.stdout)));
+    let Some(obj) = process::json_object(&f.stdout) else {
+        return Err(tr!(T::ProviderNotJson, process::preview(&f.stdout)));
     };
     let text = match obj.get("balance") {
         Some(serde_json::Value::String(s)) => s.clone(),
@@ -79,7 +79,7 @@ pub fn parse_balance(f: &Finished, number: &Number) -> Result<Reading, String> {
         if !ok {
             return Err(tr!(
                 T::ProviderCurrency,
-                command::cut(&command::clean(&c.to_string()), 20),
+                process::cut(&process::clean(&c.to_string()), 20),
                 number.currency
             ));
         }
@@ -89,12 +89,12 @@ pub fn parse_balance(f: &Finished, number: &Number) -> Result<Reading, String> {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) => Some(
             crate::model::event::parse_date(s)
-                .ok_or_else(|| tr!(T::ProviderValidity, command::cut(&command::clean(s), 20)))?,
+                .ok_or_else(|| tr!(T::ProviderValidity, process::cut(&process::clean(s), 20)))?,
         ),
         Some(other) => {
             return Err(tr!(
                 T::ProviderValidity,
-                command::cut(&command::clean(&other.to_string()), 20)
+                process::cut(&process::clean(&other.to_string()), 20)
             ));
         }
     };

@@ -319,7 +319,7 @@ pub(crate) fn preview_lines(
         // Catching up inside the current period is right after downtime, but a person adding
         // a rule should know it acts the moment it is saved.
         let auto = alone.rules.first().is_some_and(|r| {
-            crate::engine::plan::effective_mode(r, alone) == crate::model::Mode::Auto
+            crate::engine::due::effective_mode(r, alone) == crate::model::Mode::Auto
         });
         out.push(if auto {
             tr!(T::PreviewNowAuto)

@@ -65,7 +65,7 @@ pub struct Retry {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Plan {
+pub struct Agenda {
     pub due: Vec<Due>,
     pub blocked: Vec<Blocked>,
     pub retries: Vec<Retry>,
@@ -164,9 +164,9 @@ fn charges_this_month(ns: &NumberState, rule: &str, tz: Tz, now: DateTime<Utc>) 
 }
 
 /// Every intent due at `now`, the charges a guard holds back, and the retries waiting.
-pub fn plan(state: &State, config: &Config, now: DateTime<Utc>) -> Plan {
+pub fn agenda(state: &State, config: &Config, now: DateTime<Utc>) -> Agenda {
     let tz = config.timezone;
-    let mut out = Plan::default();
+    let mut out = Agenda::default();
     for number in &config.numbers {
         let ns = state.number(&number.id);
         // A number whose history is in another currency is never charged: its amounts
@@ -280,7 +280,7 @@ pub fn intent_for(
     due: &Due,
     now: DateTime<Utc>,
 ) -> Option<crate::model::EventBody> {
-    let still = plan(state, config, now)
+    let still = agenda(state, config, now)
         .due
         .iter()
         .any(|d| d.number == due.number && d.key == due.key && d.attempt == due.attempt);
