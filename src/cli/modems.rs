@@ -23,7 +23,7 @@ pub fn list(config: Option<&Config>) -> Result<Vec<(ModemInfo, Vec<String>)>> {
         .map(|m| {
             let serves = numbers
                 .iter()
-                .filter(|n| n.modem.as_ref().is_some_and(|mm| mm.matches(&m)))
+                .filter(|n| n.modem.as_ref().is_some_and(|mm| mm.matches(m.ids())))
                 .map(|n| n.id.clone())
                 .collect();
             (m, serves)

@@ -1,5 +1,5 @@
 //! What a number asks of its modem: which modem holds the SIM, how a balance is queried
-//! (USSD or a query text), and a keep-alive text. Pure data; talking is `crate::modem`'s job.
+//! (USSD or a query text), and a keep-alive text. Pure data; talking to modems is the modem client's job.
 
 /// Which modem holds a number's SIM.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -26,12 +26,12 @@ impl ModemMatch {
         }
     }
 
-    pub fn matches(&self, m: &crate::modem::ModemInfo) -> bool {
+    /// Whether a modem with these identifiers (the SIM's IMSI and ICCID, the modem's
+    /// equipment id) is the one this number names.
+    pub fn matches(&self, ids: [Option<&str>; 3]) -> bool {
         match self {
             ModemMatch::Any => true,
-            ModemMatch::Id(id) => [&m.imsi, &m.iccid, &m.equipment_id]
-                .into_iter()
-                .any(|v| v.as_deref() == Some(id.as_str())),
+            ModemMatch::Id(id) => ids.into_iter().any(|v| v == Some(id.as_str())),
         }
     }
 }
@@ -60,4 +60,14 @@ pub struct ModemProvider {
 pub struct SmsAction {
     pub to: String,
     pub text: String,
+}
+
+/// Only `[0-9*#]` reaches a USSD request: older ModemManager puts the string into an AT
+/// command unquoted, so anything else could become a second command.
+pub fn ussd_code_ok(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 160
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
 }

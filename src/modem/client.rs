@@ -34,6 +34,17 @@ pub struct ModemInfo {
     pub state: String,
 }
 
+impl ModemInfo {
+    /// The SIM's IMSI and ICCID and the modem's equipment id, as a number's match reads them.
+    pub fn ids(&self) -> [Option<&str>; 3] {
+        [
+            self.imsi.as_deref(),
+            self.iccid.as_deref(),
+            self.equipment_id.as_deref(),
+        ]
+    }
+}
+
 /// A text as ModemManager holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sms {
@@ -185,7 +196,7 @@ impl Bus {
     /// The one modem `m` picks.
     pub async fn find(&self, m: &ModemMatch) -> Result<ModemInfo, ModemError> {
         let all = self.modems().await?;
-        let found: Vec<_> = all.into_iter().filter(|x| m.matches(x)).collect();
+        let found: Vec<_> = all.into_iter().filter(|x| m.matches(x.ids())).collect();
         match (m, found.len()) {
             (_, 0) => Err(ModemError::NoModem(m.as_str().to_string())),
             (ModemMatch::Any, n) if n > 1 => Err(ModemError::Ambiguous(n)),

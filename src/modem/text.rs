@@ -3,15 +3,7 @@
 
 use chrono::{DateTime, FixedOffset};
 
-/// Only `[0-9*#]` reaches a USSD request: older ModemManager puts the string into an AT
-/// command unquoted, so anything else could become a second command.
-pub fn ussd_code_ok(code: &str) -> bool {
-    !code.is_empty()
-        && code.len() <= 160
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
-}
+pub use crate::model::modem::ussd_code_ok;
 
 /// ModemManager's `Timestamp`: RFC 3339, but the offset may lack minutes
 /// (`2026-11-20T15:00:00+08`) or be missing.

@@ -481,7 +481,7 @@ fn modem_provider(
                     tr!(T::CfgFieldNotForKind, "reply_from", "ussd"),
                 ));
             }
-            if !crate::modem::text::ussd_code_ok(code) {
+            if !crate::model::modem::ussd_code_ok(code) {
                 problems.push(Problem::at(
                     format!("{path}.ussd"),
                     tr!(T::ModemBadUssd, code),
