@@ -9,29 +9,59 @@ use crate::engine::{Entry, Planned};
 use crate::model::{Config, Money};
 use crate::text::format::rfc3339;
 
-/// One CSV field, quoted when it must be (RFC 4180).
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub const CSV_HEADER: &str =
     "id,at,number,kind,amount,currency,status,rule,key,attempts,reference,flags,note";
 
+/// History entries as CSV (RFC 4180, quoted only where needed, by the `csv` crate), oldest
+/// first, with a header.
 pub fn csv(entries: &[Entry], tz: Tz) -> String {
-    let mut out = String::from(CSV_HEADER);
-    out.push('\n');
+    let mut out = Vec::with_capacity(64 + entries.len() * 120);
+    let mut w = CsvWriter::new(&mut out);
+    // Writing into memory cannot fail.
+    let _ = w.header();
     for e in entries {
-        out.push_str(&csv_row(e, tz));
-        out.push('\n');
+        let _ = w.entry(e, tz);
     }
-    out
+    drop(w);
+    String::from_utf8(out).unwrap_or_default()
 }
 
+/// One entry as one CSV line (without its line end).
 pub fn csv_row(e: &Entry, tz: Tz) -> String {
+    let mut out = Vec::with_capacity(160);
+    let _ = CsvWriter::new(&mut out).entry(e, tz);
+    let mut s = String::from_utf8(out).unwrap_or_default();
+    s.truncate(s.trim_end_matches('\n').len());
+    s
+}
+
+/// Writes history entries as CSV lines to any writer, one at a time (for streaming).
+pub struct CsvWriter<W: std::io::Write> {
+    w: ::csv::Writer<W>,
+}
+
+impl<W: std::io::Write> CsvWriter<W> {
+    pub fn new(w: W) -> Self {
+        CsvWriter {
+            w: ::csv::WriterBuilder::new()
+                .terminator(::csv::Terminator::Any(b'\n'))
+                .quote_style(::csv::QuoteStyle::Necessary)
+                .from_writer(w),
+        }
+    }
+
+    pub fn header(&mut self) -> std::io::Result<()> {
+        self.w.write_record(CSV_HEADER.split(','))?;
+        self.w.flush()
+    }
+
+    pub fn entry(&mut self, e: &Entry, tz: Tz) -> std::io::Result<()> {
+        self.w.write_record(csv_fields(e, tz))?;
+        self.w.flush()
+    }
+}
+
+fn csv_fields(e: &Entry, tz: Tz) -> [String; 13] {
     let amount = match (e.amount_minor, e.currency) {
         (Some(a), Some(c)) => Money::new(a, c).decimal(),
         _ => String::new(),
@@ -56,10 +86,6 @@ pub fn csv_row(e: &Entry, tz: Tz) -> String {
             .join(" "),
         outside(e.note.as_deref().or(e.error.as_deref()).unwrap_or_default()),
     ]
-    .iter()
-    .map(|f| csv_field(f))
-    .collect::<Vec<_>>()
-    .join(",")
 }
 
 /// A journal account name part: no spaces, colons or semicolons (ledger's delimiters).
@@ -216,9 +242,34 @@ mod tests {
 
     #[test]
     fn csv_quotes_only_when_needed() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        let e = Entry {
+            id: "plain".into(),
+            at: chrono::DateTime::UNIX_EPOCH,
+            number: "a,b".into(),
+            kind: crate::engine::EntryKind::Activity,
+            amount_minor: None,
+            currency: None,
+            status: None,
+            rule: None,
+            key: None,
+            attempts: None,
+            reference: None,
+            error: None,
+            note: Some("say \"hi\"\nthere".into()),
+            validity_until: None,
+            flags: Vec::new(),
+            money_in: false,
+            reminder_end: None,
+            attempt_list: Vec::new(),
+        };
+        let row = csv_row(&e, Tz::UTC);
+        assert!(
+            row.starts_with("plain,1970-01-01T00:00:00+00:00,\"a,b\",activity,"),
+            "{row}"
+        );
+        assert!(row.ends_with(",\"say \"\"hi\"\"\nthere\""), "{row}");
+        let all = csv(&[e], Tz::UTC);
+        assert_eq!(all.lines().next(), Some(CSV_HEADER));
     }
 
     #[test]
