@@ -1,6 +1,8 @@
 //! The real binary on temporary homes: each subcommand, and each refusal (one sentence,
 //! non-zero exit, no backtrace, no file changed).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -9,16 +11,7 @@ use std::process::{Command, Output};
 const NOW: &str = "2026-11-25T10:00:00Z";
 
 fn baohao(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baohao"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env("BAOHAO_NOW", NOW)
-        .env("LANG", "C.UTF-8")
-        .env_remove("BAOHAO_HOME")
-        .env_remove("LC_ALL")
-        .output()
-        .expect("the binary runs")
+    common::run(home, NOW, args)
 }
 
 fn stdout(o: &Output) -> String {

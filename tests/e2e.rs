@@ -2,6 +2,9 @@
 //! emulator (vt100): toggle a rule, quit, and check that the config changed, the terminal
 //! left the alternate screen, and nothing is written while idle.
 
+mod common;
+use common::demo_home;
+
 use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -114,18 +117,6 @@ impl Session {
             }
         }
     }
-}
-
-fn demo_home() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
-        .arg("--home")
-        .arg(dir.path())
-        .args(["init", "--demo"])
-        .output()
-        .unwrap();
-    assert!(o.status.success());
-    dir
 }
 
 #[test]

@@ -2,30 +2,17 @@
 //! terminal raw, error messages stay one short line, CSV formulas are defused, and files
 //! that are not what they seem (symlinks, FIFOs, devices, open homes) are refused.
 
+mod common;
+use common::demo_home;
+
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const NOW: &str = "2026-11-25T10:00:00Z";
 
 fn baohao(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baohao"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env("BAOHAO_NOW", NOW)
-        .env("LANG", "C.UTF-8")
-        .env_remove("BAOHAO_HOME")
-        .env_remove("LC_ALL")
-        .output()
-        .expect("the binary runs")
-}
-
-fn demo_home() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let o = baohao(dir.path(), &["init", "--demo"]);
-    assert!(o.status.success());
-    dir
+    common::run(home, NOW, args)
 }
 
 fn append_line(home: &Path, line: &str) {

@@ -33,7 +33,7 @@ pub fn when(at: Option<&str>, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc
                 Some((d, time)) => (d, Some(time)),
                 None => (t, None),
             };
-            let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+            let date = crate::text::format::parse_date(d);
             match (date, time) {
                 (Some(date), None) => Some(noon(date)),
                 (Some(date), Some(hm)) => {

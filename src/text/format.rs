@@ -24,6 +24,9 @@ pub fn money(minor: i64, currency: Currency) -> String {
     Money::new(minor, currency).display()
 }
 
+/// A date a person typed (`YYYY-MM-DD`, spaces around allowed): the one parser for the
+/// command line's `--since`, `--valid-until`, `--at` and the TUI's forms, so both faces
+/// accept the same text.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }

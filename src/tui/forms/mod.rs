@@ -293,7 +293,7 @@ pub fn validate(
             let validity = if v.is_empty() {
                 Ok(None)
             } else {
-                crate::model::event::parse_date(&v)
+                crate::text::format::parse_date(&v)
                     .map(Some)
                     .ok_or_else(|| {
                         of.form

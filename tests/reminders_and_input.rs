@@ -1,5 +1,5 @@
-//! Issue 12 through the real binary: what a newcomer tripped over in the first week, each
-//! on a hand-written home (reminders that end, every attempt visible, input people type).
+//! Reminders that end, every attempt visible, and input people type, through the real binary:
+//! each on a hand-written home.
 
 use std::path::Path;
 use std::process::{Command, Output};

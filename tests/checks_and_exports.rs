@@ -1,4 +1,4 @@
-//! Issue 5 through the real binary: verification and duplicate flags on crafted logs,
+//! Checks and exports through the real binary: verification and duplicate flags on crafted logs,
 //! notifications once per event across restarts (and a hanging notifier that never blocks
 //! a recharge), the forecast against a hand-computed year, and the exports read back.
 

@@ -1,0 +1,35 @@
+//! Helpers the integration tests share: running the real binary on a temporary home with a
+//! pinned clock and a plain environment, and a home holding the demo.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `baohao --home HOME ARGS…` at the pinned time `now`, in English, with nothing
+/// from the caller's environment that would change what it does.
+pub fn run(home: &Path, now: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env("BAOHAO_NOW", now)
+        .env("LANG", "C.UTF-8")
+        .env_remove("BAOHAO_HOME")
+        .env_remove("LC_ALL")
+        .output()
+        .expect("the binary runs")
+}
+
+/// A temporary home with the demo config and a year of demo history.
+pub fn demo_home() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let o = Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(dir.path())
+        .args(["init", "--demo"])
+        .env_remove("BAOHAO_HOME")
+        .output()
+        .expect("the binary runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    dir
+}
