@@ -1,8 +1,8 @@
-//! Overlays: the help (generated from the binding tables), forms, and y/n questions.
+//! Overlays: the help (generated from the binding tables) and y/n questions; forms draw
+//! themselves (`tui/forms/draw.rs`).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
@@ -11,11 +11,11 @@ use crate::i18n::T;
 use crate::tr;
 use crate::tui::app::{App, Confirm};
 use crate::tui::bindings;
-use crate::tui::form::Value;
-use crate::tui::forms::OpenForm;
+use crate::tui::theme::Theme;
 use crate::tui::widgets::centered;
 
-fn popup(app: &App, f: &mut Frame, area: Rect, title: &str) -> Rect {
+/// Clears `area` and draws a bordered box titled `title`; returns its inside.
+pub fn popup(theme: Theme, f: &mut Frame, area: Rect, title: &str) -> Rect {
     // One more column each side: a wide character starting just outside would cover the border.
     let screen = f.area();
     let x = area.x.saturating_sub(1);
@@ -25,7 +25,7 @@ fn popup(app: &App, f: &mut Frame, area: Rect, title: &str) -> Rect {
         ..area
     };
     f.render_widget(Clear, margin);
-    let block = Block::bordered().title(Span::styled(format!(" {title} "), app.theme.title()));
+    let block = Block::bordered().title(Span::styled(format!(" {title} "), theme.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
     inner
@@ -64,7 +64,7 @@ pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
     lines.push(Line::raw(""));
     let h = (lines.len() as u16 + 3).min(area.height);
     let w = 64.min(area.width);
-    let inner = popup(app, f, centered(area, w, h), &tr!(T::HelpTitle));
+    let inner = popup(app.theme, f, centered(area, w, h), &tr!(T::HelpTitle));
     // The last line always says how to leave (and to scroll, when the keys do not all fit).
     let room = inner.height.saturating_sub(1);
     let max = (lines.len() as u16).saturating_sub(room);
@@ -124,7 +124,7 @@ fn question(app: &App, f: &mut Frame, area: Rect, title: &str, text: &str, keys:
     let body_w = w.saturating_sub(2).max(1) as usize;
     let lines_needed = text.width().div_ceil(body_w) + 2;
     let inner = popup(
-        app,
+        app.theme,
         f,
         centered(area, w, (lines_needed as u16 + 2).min(area.height)),
         title,
@@ -136,155 +136,4 @@ fn question(app: &App, f: &mut Frame, area: Rect, title: &str, text: &str, keys:
     ])
     .wrap(Wrap { trim: true });
     f.render_widget(p, inner);
-}
-
-/// A form: one line a visible field (label, value, hint), its error beside it or under
-/// it, then notes (the rule preview), the form's own error, and the keys.
-pub fn form(app: &App, f: &mut Frame, area: Rect, of: &OpenForm) {
-    let t = app.theme;
-    let form = &of.form;
-    let w = 78.min(area.width);
-    let inner_w = w.saturating_sub(2) as usize;
-    let label_w = form
-        .fields
-        .iter()
-        .filter(|x| x.visible)
-        .map(|x| x.label.width())
-        .max()
-        .unwrap_or(8)
-        .min(20);
-    let value_w = inner_w.saturating_sub(label_w + 3).max(4);
-    // Build every line, remembering where the focused field is.
-    let mut lines: Vec<Line> = Vec::new();
-    let mut focus_line = 0;
-    let mut cursor: Option<(u16, usize)> = None;
-    for (i, field) in form.fields.iter().enumerate().filter(|(_, x)| x.visible) {
-        let focused = i == form.focus;
-        let label_style = if focused {
-            t.focus()
-        } else if field.locked {
-            t.dim()
-        } else {
-            Style::new()
-        };
-        // Padded in terminal cells, not characters: CJK labels are two cells a character.
-        let name = crate::text::table::truncate(&field.label, label_w);
-        let label = format!(
-            "{}{}",
-            if focused { "›" } else { " " },
-            crate::text::table::pad(&name, label_w, crate::text::table::Align::Right)
-        );
-        let mut spans = vec![Span::styled(label, label_style), Span::raw("  ")];
-        let (value, used) = match &field.value {
-            Value::Text(input) => {
-                let scroll = input.visual_scroll(value_w.saturating_sub(1));
-                let visible: String = input.value().chars().skip(scroll).collect();
-                let shown = crate::text::table::truncate(&visible, value_w);
-                if focused {
-                    cursor = Some((
-                        lines.len() as u16,
-                        label_w + 3 + input.visual_cursor().saturating_sub(scroll),
-                    ));
-                }
-                let used = shown.width();
-                (
-                    Span::styled(shown, if field.locked { t.dim() } else { Style::new() }),
-                    used,
-                )
-            }
-            Value::Choice { options, index } => {
-                let label = options.get(*index).map_or(String::new(), |o| o.1.clone());
-                let s = if focused {
-                    format!("‹ {label} ›")
-                } else {
-                    label
-                };
-                let used = s.width();
-                (
-                    Span::styled(s, if focused { t.focus() } else { Style::new() }),
-                    used,
-                )
-            }
-        };
-        spans.push(value);
-        let room = inner_w.saturating_sub(label_w + 3 + used + 2);
-        let error = form
-            .shows_error(field)
-            .then(|| field.error.clone())
-            .flatten();
-        match (&error, &field.hint) {
-            (Some(e), _) if e.width() <= room => {
-                spans.push(Span::styled(format!("  {e}"), t.error()))
-            }
-            (None, Some(h))
-                if h.width() <= room && field.get().is_empty()
-                    || focused && field.hint.as_ref().is_some_and(|h| h.width() <= room) =>
-            {
-                spans.push(Span::styled(
-                    format!("  {}", field.hint.clone().unwrap_or_default()),
-                    t.dim(),
-                ))
-            }
-            _ => {}
-        }
-        if focused {
-            focus_line = lines.len();
-        }
-        lines.push(Line::from(spans));
-        if let Some(e) = error.filter(|e| e.width() > room) {
-            let indent = " ".repeat(label_w + 3);
-            lines.push(Line::styled(
-                format!("{indent}{}", crate::text::table::truncate(&e, value_w)),
-                t.error(),
-            ));
-        }
-    }
-    let mut tail: Vec<Line> = Vec::new();
-    if !form.notes.is_empty() {
-        tail.push(Line::raw(""));
-        for n in &form.notes {
-            tail.push(Line::styled(
-                crate::text::table::truncate(n, inner_w),
-                t.dim(),
-            ));
-        }
-    }
-    if let Some(e) = &form.error {
-        tail.push(Line::styled(
-            crate::text::table::truncate(e, inner_w),
-            t.error(),
-        ));
-    }
-    tail.push(Line::raw(""));
-    if of.confirm_discard {
-        tail.push(Line::styled(tr!(T::FormDiscard), t.warn()));
-    } else {
-        let mut spans = Vec::new();
-        for (k, h) in bindings::FORM {
-            spans.push(Span::styled(format!("{k} "), t.key()));
-            spans.push(Span::raw(format!("{}  ", h.s())));
-        }
-        tail.push(Line::from(spans));
-    }
-    let want = (lines.len() + tail.len()) as u16 + 2;
-    let h = want.min(area.height);
-    let inner = popup(app, f, centered(area, w, h), &form.title);
-    let room_for_fields = (inner.height as usize).saturating_sub(tail.len()).max(1);
-    // Scroll so that the focused field shows.
-    let skip = focus_line.saturating_sub(room_for_fields.saturating_sub(1));
-    let shown: Vec<Line> = lines
-        .into_iter()
-        .skip(skip)
-        .take(room_for_fields)
-        .chain(tail)
-        .collect();
-    f.render_widget(Paragraph::new(shown), inner);
-    if let Some((row, col)) = cursor
-        && !of.confirm_discard
-        && (row as usize) >= skip
-        && (row as usize - skip) < room_for_fields
-    {
-        let x = inner.x + (col as u16).min(inner.width.saturating_sub(1));
-        f.set_cursor_position((x, inner.y + row - skip as u16));
-    }
 }

@@ -14,7 +14,7 @@ use crate::engine::calendar::{YearMonth, local_date};
 use crate::i18n::T;
 use crate::model::{Currency, Money};
 use crate::tr;
-use crate::tui::app::{App, Tab};
+use crate::tui::app::App;
 use crate::tui::widgets::when;
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
@@ -112,7 +112,10 @@ fn items(app: &App, f: &mut Frame, area: Rect) {
             .map_or(p.number.clone(), |n| n.label.clone());
         let est = if p.estimated { "~" } else { " " };
         let mut cells = vec![
-            Cell::from(format!("{}{est}", when(app, p.at, true))),
+            Cell::from(format!(
+                "{}{est}",
+                when(app.session.config.timezone, p.at, true)
+            )),
             Cell::from(label),
             Cell::from(Line::from(p.amount.display()).right_aligned()),
         ];
@@ -148,11 +151,10 @@ fn items(app: &App, f: &mut Frame, area: Rect) {
         .row_highlight_style(t.selected())
         .column_spacing(1);
     crate::tui::widgets::render_table(
-        app,
+        &app.tabs.forecast,
         f,
         area,
         table,
-        Tab::Forecast,
         TableState::default().with_selected(Some(app.tabs.forecast.sel)),
     );
 }

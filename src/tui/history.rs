@@ -147,7 +147,12 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
                     None => Span::styled(kind_label(e.kind), t.dim()),
                 };
                 Row::new(vec![
-                    Cell::from(when(app, e.at, true).get(..5).unwrap_or("").to_string()),
+                    Cell::from(
+                        when(app.session.config.timezone, e.at, true)
+                            .get(..5)
+                            .unwrap_or("")
+                            .to_string(),
+                    ),
                     Cell::from(e.number.clone()),
                     Cell::from(Line::from(a.clone()).right_aligned()),
                     Cell::from(what),
@@ -200,7 +205,7 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
                         if wide { n.label.clone() } else { n.id.clone() }
                     });
                 let mut cells = vec![
-                    Cell::from(when(app, e.at, !wide)),
+                    Cell::from(when(app.session.config.timezone, e.at, !wide)),
                     Cell::from(label),
                     Cell::from(kind_label(e.kind)),
                     Cell::from(Line::from(a.clone()).right_aligned()),

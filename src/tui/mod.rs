@@ -12,7 +12,7 @@
 
 pub mod app;
 pub mod bindings;
-mod dialogs;
+pub(crate) mod dialogs;
 pub mod effect;
 mod forecast;
 pub mod form;

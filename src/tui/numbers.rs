@@ -12,7 +12,7 @@ use crate::engine::NumberStatus;
 use crate::i18n::T;
 use crate::model::{Money, Number};
 use crate::tr;
-use crate::tui::app::{App, Tab};
+use crate::tui::app::App;
 use crate::tui::widgets::{badge, days_left, fit, label as colon, msisdn, style_for_days, when};
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
@@ -59,7 +59,10 @@ fn balance_text(n: &Number, s: &NumberStatus) -> String {
 
 fn next_text(app: &App, s: &NumberStatus) -> String {
     s.next.as_ref().map_or("—".to_string(), |p| {
-        let day = when(app, p.at, true).get(..5).unwrap_or("").to_string();
+        let day = when(app.session.config.timezone, p.at, true)
+            .get(..5)
+            .unwrap_or("")
+            .to_string();
         format!(
             "{day} {}{}",
             p.amount.display(),
@@ -89,7 +92,10 @@ impl Column {
 }
 
 fn days_cell(app: &App, d: Option<i64>) -> Span<'static> {
-    Span::styled(days_left(d), style_for_days(d, app))
+    Span::styled(
+        days_left(d),
+        style_for_days(d, &app.session.config, app.theme),
+    )
 }
 
 fn table(app: &App, f: &mut Frame, area: Rect) {
@@ -130,7 +136,7 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
                 tr!(T::ColMsisdn),
                 numbers
                     .iter()
-                    .map(|n| span(msisdn(app, &n.msisdn)))
+                    .map(|n| span(msisdn(app.masked, &n.msisdn)))
                     .collect(),
                 false,
             ),
@@ -222,11 +228,10 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
         .highlight_spacing(ratatui::widgets::HighlightSpacing::Always)
         .column_spacing(spacing);
     crate::tui::widgets::render_table(
-        app,
+        &app.tabs.numbers,
         f,
         area,
         table,
-        Tab::Numbers,
         TableState::default().with_selected_cell(Some((app.tabs.numbers.sel, 0))),
     );
 }
@@ -257,11 +262,11 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             let read = match app.checked.get(&n.id).filter(|c| **c > at) {
                 Some(c) => tr!(
                     T::TuiReadSinceChecked,
-                    when(app, at, true),
+                    when(app.session.config.timezone, at, true),
                     c.with_timezone(&app.session.config.timezone)
                         .format("%H:%M")
                 ),
-                None => tr!(T::TuiReadAt, when(app, at, true)),
+                None => tr!(T::TuiReadAt, when(app.session.config.timezone, at, true)),
             };
             bal.push(Span::styled(format!(" ({read})"), dim));
             if let Some(e) = s.expected.filter(|e| *e != b) {
@@ -338,14 +343,14 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     if let (Some(v), d) = (s.validity, s.validity_days_left) {
         dl.push(Span::styled(
             tr!(T::TuiValidUntil, v, days_left(d)),
-            style_for_days(d, app),
+            style_for_days(d, &app.session.config, app.theme),
         ));
         dl.push(Span::raw("  "));
     }
     if let (Some(on), d) = (s.inactive_on, s.inactive_days_left) {
         dl.push(Span::styled(
             tr!(T::TuiActiveBy, on, days_left(d)),
-            style_for_days(d, app),
+            style_for_days(d, &app.session.config, app.theme),
         ));
     }
     if dl.len() == 1 {
@@ -373,7 +378,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             .items
             .iter()
             .find(|p| p.number == n.id && p.rule == r.id)
-            .map(|p| when(app, p.at, true));
+            .map(|p| when(app.session.config.timezone, p.at, true));
         let style = if r.enabled { Style::new() } else { dim };
         let mut spans = vec![Span::styled(
             format!("  {} {}", if r.enabled { "✓" } else { "✗" }, r.describe()),
@@ -430,7 +435,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
                     T::TuiMissed,
                     Money::new(k.amount_minor, k.currency).display(),
                     via,
-                    when(app, a.at, true),
+                    when(app.session.config.timezone, a.at, true),
                     a.intent
                 ),
                 t.error(),

@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Row, Table, TableState};
 
 use crate::i18n::T;
 use crate::tr;
-use crate::tui::app::{App, RuleRow, Tab};
+use crate::tui::app::{App, RuleRow};
 use crate::tui::widgets::{fit, when};
 
 /// The "next" cell of a rule: its date, or why it has none.
@@ -38,7 +38,7 @@ fn next_of(app: &App, ni: usize, ri: usize, short: bool) -> String {
         (true, _) if blocked => tr!(T::TuiRuleHeld),
         (true, Some(p)) => format!(
             "{}{}",
-            when(app, p.at, short),
+            when(app.session.config.timezone, p.at, short),
             if p.estimated { "~" } else { "" }
         ),
         (true, None) if r.trigger.kind() == crate::model::TriggerKind::LowBalance => {
@@ -182,11 +182,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .column_spacing(2);
 
     crate::tui::widgets::render_table(
-        app,
+        &app.tabs.rules,
         f,
         area,
         table,
-        Tab::Rules,
         TableState::default().with_selected(Some(app.tabs.rules.sel)),
     );
 }

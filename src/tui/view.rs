@@ -54,7 +54,7 @@ pub fn view(app: &App, f: &mut Frame) {
     match &app.overlay {
         Overlay::None => {}
         Overlay::Help(scroll) => dialogs::help(app, f, area, *scroll),
-        Overlay::Form(of) => dialogs::form(app, f, area, of),
+        Overlay::Form(of) => of.draw(f, area, app.theme),
         Overlay::Confirm(c) => dialogs::confirm(app, f, area, c),
         Overlay::Resolve { text, .. } => dialogs::resolve(app, f, area, text),
     }

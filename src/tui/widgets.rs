@@ -1,6 +1,7 @@
 //! Small pieces several views share: the status badge, popups, masked numbers, dates.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
@@ -8,9 +9,10 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::engine::{Attention, NumberStatus};
 use crate::i18n::T;
+use crate::model::Config;
 use crate::model::number::mask_msisdn;
 use crate::tr;
-use crate::tui::app::App;
+use crate::tui::app::ListState;
 use crate::tui::theme::Theme;
 
 /// The one word that matters most about a number, and its style.
@@ -34,8 +36,9 @@ pub fn badge(s: &NumberStatus, theme: Theme) -> Span<'static> {
     Span::styled(tr!(T::AttentionOk), theme.ok())
 }
 
-pub fn msisdn(app: &App, m: &str) -> String {
-    if app.masked {
+/// A phone number as shown: masked unless the person asked to see them (`m`).
+pub fn msisdn(masked: bool, m: &str) -> String {
+    if masked {
         mask_msisdn(m)
     } else {
         m.to_string()
@@ -43,8 +46,8 @@ pub fn msisdn(app: &App, m: &str) -> String {
 }
 
 /// `2026-12-05 09:00`, or `12-05 09:00` when `short`.
-pub fn when(app: &App, t: DateTime<Utc>, short: bool) -> String {
-    let local = t.with_timezone(&app.session.config.timezone);
+pub fn when(tz: Tz, t: DateTime<Utc>, short: bool) -> String {
+    let local = t.with_timezone(&tz);
     if short {
         local.format("%m-%d %H:%M").to_string()
     } else {
@@ -71,9 +74,9 @@ pub fn days_left(d: Option<i64>) -> String {
     }
 }
 
-pub fn style_for_days(d: Option<i64>, app: &App) -> Style {
-    app.theme
-        .urgency(NumberStatus::urgency(d, &app.session.config))
+/// Amber or red by how near a deadline is, by the config's deadline windows.
+pub fn style_for_days(d: Option<i64>, config: &Config, theme: Theme) -> Style {
+    theme.urgency(NumberStatus::urgency(d, config))
 }
 
 /// A column width that fits its widest cell (and header), within `min..=max`.
@@ -126,17 +129,15 @@ pub fn label(s: String) -> String {
     }
 }
 
-/// Renders a table for `tab` with `state`, and remembers its scroll offset and page height
-/// for the next frame and for PgUp/PgDn.
+/// Renders a table with `state`, and remembers in the tab's `list` its scroll offset and
+/// page height for the next frame and for PgUp/PgDn.
 pub fn render_table(
-    app: &App,
+    list: &ListState,
     f: &mut ratatui::Frame,
     area: Rect,
     table: ratatui::widgets::Table,
-    tab: crate::tui::app::Tab,
     mut state: ratatui::widgets::TableState,
 ) {
-    let list = app.tabs.list(tab);
     state = state.with_offset(list.offset.get());
     f.render_stateful_widget(table, area, &mut state);
     list.offset.set(state.offset());

@@ -2,6 +2,7 @@
 //! next five dates), a manual top-up, a balance reading, an activity. Validation goes through
 //! the config validator, so a form refuses exactly what a hand-edited config would.
 
+mod draw;
 mod number;
 mod rule;
 
