@@ -47,9 +47,7 @@ impl Filter {
 
     pub fn matches(&self, e: &Entry) -> bool {
         self.number.as_ref().is_none_or(|n| &e.number == n)
-            && self
-                .since
-                .is_none_or(|s| local_date(self.tz, e.at) >= s)
+            && self.since.is_none_or(|s| local_date(self.tz, e.at) >= s)
             && self
                 .find
                 .as_ref()
