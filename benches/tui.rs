@@ -43,6 +43,12 @@ fn home(dir: &std::path::Path, events: usize) -> std::path::PathBuf {
 
 /// Milliseconds from spawning `baohao` in a pty to the end of its first frame.
 fn first_frame(home: &std::path::Path) -> f64 {
+    first_frame_with_peak(home, None)
+}
+
+/// [`first_frame`], the binary run under `/usr/bin/time -o peak_to` (its peak memory, in
+/// KiB, lands in that file after it quits).
+fn first_frame_with_peak(home: &std::path::Path, peak_to: Option<&std::path::Path>) -> f64 {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: 30,
@@ -51,7 +57,16 @@ fn first_frame(home: &std::path::Path) -> f64 {
             pixel_height: 0,
         })
         .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_baohao"));
+    let mut cmd = match peak_to {
+        None => CommandBuilder::new(env!("CARGO_BIN_EXE_baohao")),
+        Some(file) => {
+            let mut cmd = CommandBuilder::new("/usr/bin/time");
+            cmd.args(["-f", "%M", "-o"]);
+            cmd.arg(file);
+            cmd.arg(env!("CARGO_BIN_EXE_baohao"));
+            cmd
+        }
+    };
     cmd.arg("--home");
     cmd.arg(home);
     cmd.env("TERM", "xterm-256color");
@@ -104,6 +119,18 @@ fn main() {
 
     // 2. One History frame at 200x50 over a big log: build only the visible rows.
     let big = home(&dir, big_events);
+    // First frame and peak memory of the real binary on the big home (issue 11).
+    let peak_file = dir.join("tui-peak.txt");
+    let ms = first_frame_with_peak(&big, Some(&peak_file));
+    let kib: u64 = std::fs::read_to_string(&peak_file)
+        .unwrap_or_default()
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    println!(
+        "first frame, {big_events}-event log, 100x30 pty: {ms:.0} ms (target ≤ 1,000 ms), peak {:.1} MiB (target ≤ 200 MiB)",
+        kib as f64 / 1024.0
+    );
     let t = Instant::now();
     let mut app = App::open(
         Paths::in_home(&big),

@@ -74,6 +74,48 @@ fn main() -> ExitCode {
     }
 }
 
+/// Stdout for streamed output: each write cleaned as [`main`] cleans a whole answer.
+struct CleanOut<W: Write>(W);
+
+impl<W: Write> Write for CleanOut<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0
+            .write_all(baohao::text::clean::block(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// `history --json` / `--csv`, written entry by entry to stdout or `--output`.
+fn stream_history(
+    snap: &baohao::session::Session,
+    args: &baohao::cli::HistoryArgs,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Done> {
+    match args.output.as_deref() {
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = CleanOut(std::io::BufWriter::with_capacity(64 * 1024, stdout.lock()));
+            // A closed pipe (`baohao history --csv | head`) is not an error worth a word.
+            let _ = history::stream(snap, args, now, &mut out)?;
+        }
+        Some(p) => {
+            let file = baohao::store::fsutil::create_private(p)
+                .map_err(|e| Error::io(T::WhatWrite, p, &e))?;
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
+            history::stream(snap, args, now, &mut out)?
+                .and_then(|()| out.into_inner().map_err(|e| e.into_error()))
+                .and_then(|f| baohao::store::fsutil::sync_private(&f))
+                .map_err(|e| Error::io(T::WhatWrite, p, &e))?;
+        }
+    }
+    Ok(String::new().into())
+}
+
 /// Writes `text` to `path`, or hands it back for stdout.
 fn output(text: String, path: Option<&std::path::Path>) -> Result<Done> {
     match path {
@@ -118,7 +160,7 @@ fn run(cli: Cli) -> Result<Done> {
     match command {
         Command::Init => write::init(&home, cli.demo, explicit_home, now).map(Done::from),
         Command::Status { json, show_numbers } => {
-            let snap = baohao::cli::open(paths)?;
+            let snap = baohao::cli::open_state_only(paths)?;
             Ok(if json {
                 status::json(&snap, now)
             } else {
@@ -126,6 +168,10 @@ fn run(cli: Cli) -> Result<Done> {
                 status::human(&snap, now, show)
             }
             .into())
+        }
+        Command::History(args) if args.json || args.csv => {
+            let snap = baohao::cli::open_state_only(paths)?;
+            stream_history(&snap, &args, now)
         }
         Command::History(args) => {
             let snap = baohao::cli::open(paths)?;

@@ -149,3 +149,121 @@ pub fn peak_rss_kib() -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
 }
+
+/// The same log as [`log_file`], with a space after every `:` and `,` between fields, as
+/// other tools write JSON (`{"v": 1, "id": "…"}`); returns its path. Cached by name.
+pub fn spaced_log_file(dir: &Path, events: usize, numbers: usize) -> PathBuf {
+    let path = dir.join(format!("log-{events}-{numbers}-spaced.jsonl"));
+    if path.exists() {
+        return path;
+    }
+    let compact = std::fs::read(log_file(dir, events, numbers)).unwrap();
+    let tmp = path.with_extension("tmp");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp).unwrap());
+    let mut out = Vec::with_capacity(compact.len() + compact.len() / 8);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in &compact {
+        out.push(b);
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b':' || b == b',' {
+            out.push(b' ');
+        }
+    }
+    w.write_all(&out).unwrap();
+    w.flush().unwrap();
+    drop(w);
+    std::fs::rename(&tmp, &path).unwrap();
+    path
+}
+
+/// A home (config with `numbers` numbers, the given log copied in) under `dir/name`.
+pub fn home_with(dir: &Path, name: &str, log: &Path, numbers: usize) -> PathBuf {
+    let home = dir.join(name);
+    if !home.join("log.jsonl").exists() {
+        std::fs::create_dir_all(&home).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        std::fs::write(home.join("config.json"), config_text(numbers)).unwrap();
+        let tmp = home.join("log.tmp");
+        std::fs::copy(log, &tmp).unwrap();
+        std::fs::rename(&tmp, home.join("log.jsonl")).unwrap();
+    }
+    home
+}
+
+/// The baseline of issue 2 and 11: each line parsed by serde_json into a plain typed
+/// struct with owned fields, nothing else.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+pub struct Typed {
+    pub v: u32,
+    id: String,
+    at: String,
+    number: String,
+    #[serde(rename = "type")]
+    kind: String,
+    balance_minor: Option<i64>,
+    currency: Option<String>,
+    validity_until: Option<String>,
+    source: Option<String>,
+    rule: Option<String>,
+    key: Option<String>,
+    attempt: Option<u32>,
+    amount_minor: Option<i64>,
+    mode: Option<String>,
+    intent: Option<String>,
+    status: Option<String>,
+    reference: Option<String>,
+    error: Option<String>,
+    note: Option<String>,
+}
+
+/// Parses every line of `path` into [`Typed`]; returns how many.
+pub fn typed_parse(path: &Path) -> usize {
+    use std::io::BufRead;
+    let mut r = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path).unwrap());
+    let mut line = Vec::with_capacity(512);
+    let mut n = 0;
+    loop {
+        line.clear();
+        if r.read_until(b'\n', &mut line).unwrap() == 0 {
+            return n;
+        }
+        let t: Typed = serde_json::from_slice(&line).unwrap();
+        n += std::hint::black_box(t).v as usize;
+    }
+}
+
+/// Runs `cmd` (stdout to /dev/null) under `/usr/bin/time -f`, returning wall seconds and
+/// peak resident memory in KiB (the kernel's ru_maxrss of the child).
+pub fn run_measured(bin: &Path, args: &[&std::ffi::OsStr]) -> (f64, u64) {
+    let t = Instant::now();
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("BAOHAO-RSS %M")
+        .arg(bin)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .expect("/usr/bin/time (GNU time) is needed to measure peak memory");
+    let wall = t.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let kib = err
+        .lines()
+        .find_map(|l| l.strip_prefix("BAOHAO-RSS "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    (wall, kib)
+}

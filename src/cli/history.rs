@@ -15,31 +15,120 @@ use crate::text::labels::{entry_status_label, flag_label, kind_label};
 use crate::text::table::{Align, Table, truncate};
 use crate::tr;
 
+/// What `args` asks for, checked once: which number, from which day, which words.
+pub struct Filter {
+    number: Option<String>,
+    since: Option<chrono::NaiveDate>,
+    find: Option<String>,
+    tz: chrono_tz::Tz,
+}
+
+impl Filter {
+    pub fn new(snap: &Session, args: &HistoryArgs) -> Result<Filter> {
+        if let Some(n) = &args.number
+            && snap.config.number(n).is_none()
+            && !snap.state().numbers.contains_key(n)
+        {
+            snap.number(n)?;
+        }
+        let since = match &args.since {
+            None => None,
+            Some(s) => {
+                Some(parse_date(s).ok_or_else(|| Error::input(tr!(T::BadDate, "--since", s)))?)
+            }
+        };
+        Ok(Filter {
+            number: args.number.clone(),
+            since,
+            find: args.find.as_ref().map(|f| f.to_lowercase()),
+            tz: snap.config.timezone,
+        })
+    }
+
+    pub fn matches(&self, e: &Entry) -> bool {
+        self.number.as_ref().is_none_or(|n| &e.number == n)
+            && self.since.is_none_or(|s| local_date(self.tz, e.at) >= s)
+            && self
+                .find
+                .as_ref()
+                .is_none_or(|f| e.search_text().contains(f.as_str()))
+    }
+}
+
 /// The entries `args` asks for, in log order.
 pub fn select(snap: &Session, args: &HistoryArgs, now: DateTime<Utc>) -> Result<Vec<Entry>> {
-    let tz = snap.config.timezone;
-    if let Some(n) = &args.number
-        && snap.config.number(n).is_none()
-        && !snap.state().numbers.contains_key(n)
-    {
-        snap.number(n)?;
-    }
-    let since = match &args.since {
-        None => None,
-        Some(s) => Some(parse_date(s).ok_or_else(|| Error::input(tr!(T::BadDate, "--since", s)))?),
-    };
+    let filter = Filter::new(snap, args)?;
     Ok(snap
         .history
         .entries(&snap.config, now)
         .into_iter()
-        .filter(|e| args.number.as_ref().is_none_or(|n| &e.number == n))
-        .filter(|e| since.is_none_or(|s| local_date(tz, e.at) >= s))
-        .filter(|e| {
-            args.find
-                .as_ref()
-                .is_none_or(|f| e.search_text().contains(&f.to_lowercase()))
-        })
+        .filter(|e| filter.matches(e))
         .collect())
+}
+
+/// Writes the entries `args` asks for as JSON (`--json`) or CSV (otherwise) to `out`, one
+/// entry at a time, in the same bytes [`json`] and [`export::csv`] make. Two passes over
+/// the log keep memory flat however long it is: the first folds the state only (flags and
+/// statuses are judged on the whole log), the second replays it again and writes each
+/// row's entry as it is made. `snap` is the state-only session of the first pass.
+/// Stops writing (and returns the error) once `out` fails.
+pub fn stream(
+    snap: &Session,
+    args: &HistoryArgs,
+    now: DateTime<Utc>,
+    out: &mut dyn std::io::Write,
+) -> Result<std::io::Result<()>> {
+    let filter = Filter::new(snap, args)?;
+    let tz = snap.config.timezone;
+    let state = snap.state();
+    let mut replay = crate::engine::History::new(crate::engine::State::new(tz));
+    let mut lister = crate::engine::Lister::default();
+    let mut written = 0usize;
+    let mut failed: Option<std::io::Error> = None;
+    let mut put = |text: &str, failed: &mut Option<std::io::Error>| {
+        if failed.is_none()
+            && let Err(e) = out.write_all(text.as_bytes())
+        {
+            *failed = Some(e);
+        }
+    };
+    if !args.json {
+        put(&format!("{}\n", export::CSV_HEADER), &mut failed);
+    }
+    crate::store::Log::new(&snap.paths.log)
+        .scan_ref(crate::store::Cursor::default(), |e| {
+            // Lines appended after the first pass are not in its state: stop there.
+            if failed.is_some() || replay.state.events >= state.events {
+                return;
+            }
+            let Some(row) = replay.apply_event_row(e) else {
+                return;
+            };
+            let Some(entry) = lister.entry(state, &row, &snap.config, now) else {
+                return;
+            };
+            if !filter.matches(&entry) {
+                return;
+            }
+            let text = if args.json {
+                let pretty = serde_json::to_string_pretty(&entry_json(&entry, tz))
+                    .unwrap_or_default()
+                    .replace('\n', "\n  ");
+                format!("{}\n  {pretty}", if written == 0 { "[" } else { "," })
+            } else {
+                format!("{}\n", export::csv_row(&entry, tz))
+            };
+            written += 1;
+            put(&text, &mut failed);
+        })
+        .map_err(|e| Error::io(T::WhatRead, &snap.paths.log, &e))?;
+    if args.json {
+        put(if written == 0 { "[]\n" } else { "\n]\n" }, &mut failed);
+    }
+    Ok(match failed {
+        Some(e) => Err(e),
+        None => out.flush(),
+    })
 }
 
 pub fn entry_json(e: &Entry, tz: chrono_tz::Tz) -> Value {
@@ -141,4 +230,56 @@ pub fn run(snap: &Session, args: &HistoryArgs, now: DateTime<Utc>) -> Result<Str
     } else {
         human(&entries, tz)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(json: bool, number: Option<&str>, find: Option<&str>) -> HistoryArgs {
+        HistoryArgs {
+            json,
+            csv: !json,
+            ledger: false,
+            number: number.map(str::to_string),
+            since: None,
+            find: find.map(str::to_string),
+            output: None,
+        }
+    }
+
+    /// The streamed listing (state-only first pass, rows judged on a second) writes the
+    /// same bytes as the listing built from a full session's rows.
+    #[test]
+    fn streamed_history_is_the_collected_history() {
+        let home = crate::home::Home::open(true, None).unwrap();
+        let now = crate::home::now().unwrap();
+        let full = Session::open(home.paths.clone()).unwrap();
+        let lean = Session::open_state_only(home.paths.clone()).unwrap();
+        assert!(lean.history.rows.is_empty());
+        let tz = full.config.timezone;
+        let first = full.config.numbers[0].id.clone();
+        let mut checked = 0;
+        for json_out in [true, false] {
+            for (number, find) in [
+                (None, None),
+                (Some(first.as_str()), None),
+                (None, Some("succeeded")),
+                (None, Some("no entry has these words")),
+            ] {
+                let a = args(json_out, number, find);
+                let entries = select(&full, &a, now).unwrap();
+                let expected = if json_out {
+                    json(&entries, tz)
+                } else {
+                    export::csv(&entries, tz)
+                };
+                let mut out = Vec::new();
+                stream(&lean, &a, now, &mut out).unwrap().unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), expected);
+                checked += entries.len();
+            }
+        }
+        assert!(checked > 100, "the demo has a history to compare");
+    }
 }

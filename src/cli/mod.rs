@@ -28,6 +28,15 @@ pub fn open(paths: &Paths) -> Result<Session> {
     Ok(s)
 }
 
+/// [`open`] without history rows: for commands that need only the state.
+pub fn open_state_only(paths: &Paths) -> Result<Session> {
+    let mut s = Session::open_state_only(paths.clone())?;
+    for p in s.take_problems() {
+        eprintln!("baohao: {p}");
+    }
+    Ok(s)
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "baohao",

@@ -293,9 +293,18 @@ impl History {
 
     /// Folds `e` into the state and records its row, if it makes one.
     pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
+        if let Some(row) = self.apply_event_row(e) {
+            self.rows.push(row);
+        }
+    }
+
+    /// Folds `e` into the state and hands back its row (if it makes one) instead of
+    /// recording it: a streaming listing replays with this and judges each row against
+    /// the state of a first, state-only pass. A state-only history makes no rows.
+    pub fn apply_event_row<S: EventStr>(&mut self, e: Event<S>) -> Option<Row> {
         if !self.keep_rows {
             self.state.apply_event(e);
-            return;
+            return None;
         }
         let s = |v: &S| v.as_ref().to_string();
         let so = |v: &Option<S>| v.as_ref().map(|v| v.as_ref().to_string());
@@ -381,9 +390,7 @@ impl History {
             _ => None,
         };
         self.state.apply_event(e);
-        if let Some(row) = row {
-            self.rows.push(row);
-        }
+        row
     }
 
     /// The entry for `row`, with flags judged at `now` with the number's tolerance.
@@ -429,6 +436,26 @@ fn flags_for(
 
 pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
     entry_judged(state, row, config, now, &mut Judged::default())
+}
+
+/// Entries for a listing made one row at a time (each number's reconciliation is judged
+/// once and reused), so a long history can be written out as it is read.
+#[derive(Default)]
+pub struct Lister {
+    judged: Judged,
+}
+
+impl Lister {
+    /// The entry for `row`, judged against `state` (the whole log's) at `now`.
+    pub fn entry(
+        &mut self,
+        state: &State,
+        row: &Row,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Option<Entry> {
+        entry_judged(state, row, config, now, &mut self.judged)
+    }
 }
 
 /// Each number's reconciliation, judged once for a whole listing.

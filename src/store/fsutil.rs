@@ -124,8 +124,16 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 /// Writes an export (a CSV, a journal, a calendar) readable by its owner only: created
 /// 0600, and an existing regular file is narrowed to 0600 before the data goes in.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = create_private(path)?;
+    f.write_all(bytes)?;
+    sync_private(&f)
+}
+
+/// Opens `path` for [`write_private`] (created or truncated, 0600) to write in parts;
+/// finish with [`sync_private`].
+pub fn create_private(path: &Path) -> io::Result<File> {
     use std::os::unix::fs::PermissionsExt;
-    let mut f = OpenOptions::new()
+    let f = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
@@ -135,8 +143,12 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    f.write_all(bytes)?;
-    if meta.is_file() {
+    Ok(f)
+}
+
+/// Flushes a file written through [`create_private`] to disk (not a pipe or device).
+pub fn sync_private(f: &File) -> io::Result<()> {
+    if f.metadata()?.is_file() {
         f.sync_all()?;
     }
     Ok(())

@@ -535,11 +535,11 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, ..Default::default() })]
 
         #[test]
-        fn the_fast_path_agrees_with_serde(e in any_event(), edits in proptest::collection::vec((0usize..400, 0usize..16), 0..4)) {
+        fn the_fast_path_agrees_with_serde(e in any_event(), edits in proptest::collection::vec((0usize..400, 0usize..18), 0..4)) {
             let line = e.to_line();
             proptest::prop_assert_eq!(Event::parse_line(line.as_bytes()), Ok(Some(e.clone())));
             let mut bytes = line.into_bytes();
-            let pool: &[&[u8]] = &[b"\"", b"\\", b",", b":", b"{", b"}", b" ", b"0", b"-", b"a", b"null", b"1.5", "\u{7f}移".as_bytes(), b"\t", b"[1]", b"-0"];
+            let pool: &[&[u8]] = &[b"\"", b"\\", b",", b":", b"{", b"}", b" ", b"0", b"-", b"a", b"null", b"1.5", "\u{7f}移".as_bytes(), b"\t", b"[1]", b"-0", b"\r\n ", b" \n"];
             for (at, what) in edits {
                 let at = at % (bytes.len() + 1);
                 if what % 2 == 0 && at < bytes.len() {

@@ -178,21 +178,36 @@ pub fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
     fast.or_else(|| DateTime::parse_from_rfc3339(s).ok())
 }
 
-/// Reads the canonical line shape baohao itself writes: one flat object, no whitespace,
-/// string values without escapes, integer values. Anything else returns `None` and goes to
+/// Reads the line shape baohao itself writes: one flat object, string values without
+/// escapes, integer values; JSON whitespace between tokens is skipped as serde_json skips
+/// it (other tools write `{"v": 1, "id": …}`). Anything else returns `None` and goes to
 /// serde_json, which stays the authority (a property test keeps the two in agreement).
 fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
     let s = std::str::from_utf8(line).ok()?;
     let b = s.as_bytes();
-    if b.first() != Some(&b'{') {
+    // JSON's whitespace: space, tab, line feed, carriage return.
+    let ws = |i: &mut usize| {
+        while matches!(b.get(*i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            *i += 1;
+        }
+    };
+    let end = |mut i: usize| {
+        ws(&mut i);
+        i == b.len()
+    };
+    let mut i = 0;
+    ws(&mut i);
+    if b.get(i) != Some(&b'{') {
         return None;
     }
     let mut raw = Raw::default();
-    let mut i = 1;
+    i += 1;
+    ws(&mut i);
     if b.get(i) == Some(&b'}') {
-        return (b.len() == 2).then_some(raw);
+        return end(i + 1).then_some(raw);
     }
     loop {
+        ws(&mut i);
         if b.get(i) != Some(&b'"') {
             return None;
         }
@@ -205,10 +220,12 @@ fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
         }
         let key = &s[start..i];
         i += 1;
+        ws(&mut i);
         if b.get(i) != Some(&b':') {
             return None;
         }
         i += 1;
+        ws(&mut i);
         match *b.get(i)? {
             b'"' => {
                 i += 1;
@@ -239,9 +256,10 @@ fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
             }
             _ => return None,
         }
+        ws(&mut i);
         match *b.get(i)? {
             b',' => i += 1,
-            b'}' => return (i + 1 == b.len()).then_some(raw),
+            b'}' => return end(i + 1).then_some(raw),
             _ => return None,
         }
     }
@@ -463,5 +481,25 @@ impl Event {
     /// Parses one log line into an owned event; see [`EventRef::parse_ref`].
     pub fn parse_line(line: &[u8]) -> Result<Option<Event>, LineError> {
         Ok(EventRef::parse_ref(line)?.map(Event::into_owned))
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    #[test]
+    fn lines_with_spaces_between_tokens_take_the_fast_path() {
+        let compact = br#"{"v":1,"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"manual","amount_minor":-12,"currency":"CNY"}"#;
+        for line in [
+            &br#"{"v": 1, "id": "a", "at": "2026-01-01T00:00:00Z", "number": "x", "type": "manual", "amount_minor": -12, "currency": "CNY"}"#[..],
+            br#" { "v" : 1 ,	"id":"a","at":"2026-01-01T00:00:00Z","number":"x","type":"manual","amount_minor":-12 ,"currency":"CNY" } "#,
+        ] {
+            assert!(fast_raw(line).is_some(), "{}", String::from_utf8_lossy(line));
+            assert_eq!(EventRef::parse_ref(line), EventRef::parse_ref_serde(line));
+            assert_eq!(EventRef::parse_ref(line), EventRef::parse_ref(compact));
+        }
+        assert!(fast_raw(b" { } ").is_some());
+        assert!(fast_raw(b"{\"v\": 1,}").is_none());
     }
 }

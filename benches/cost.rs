@@ -1,0 +1,77 @@
+//! Cost that grows only with what is shown (issue 11): `status --json`, `history --json`
+//! and `history --csv` of the real release binary on a 1,000,000-event home, in both line
+//! shapes (baohao's compact lines and lines with spaces after `:` and `,`, as other tools
+//! write JSON), against serde_json's typed parse of the same lines; peak memory of each
+//! command from `/usr/bin/time`. Run: `cargo bench --bench cost`. Results:
+//! docs/PERFORMANCE.md.
+
+mod common;
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+fn measure(bin: &Path, home: &Path, args: &[&str], runs: usize) -> (f64, u64) {
+    let mut all: Vec<&OsStr> = vec![OsStr::new("--home"), home.as_os_str()];
+    all.extend(args.iter().map(OsStr::new));
+    let mut best = (f64::MAX, 0u64);
+    for _ in 0..runs {
+        let (wall, kib) = common::run_measured(bin, &all);
+        best.0 = best.0.min(wall);
+        best.1 = best.1.max(kib);
+    }
+    best
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        println!("cost: benchmark");
+        return;
+    }
+    let dir = common::data_dir();
+    let bin = Path::new(env!("CARGO_BIN_EXE_baohao"));
+    let (events, numbers, runs) = if args.iter().any(|a| a == "--bench") {
+        (1_000_000, 200, 3)
+    } else {
+        // Under `cargo test`: a smoke run of the same steps.
+        (10_000, 20, 1)
+    };
+    for (shape, log) in [
+        ("compact", common::log_file(&dir, events, numbers)),
+        ("spaced", common::spaced_log_file(&dir, events, numbers)),
+    ] {
+        let home = common::home_with(&dir, &format!("home-{events}-{shape}"), &log, numbers);
+        let size = std::fs::metadata(&log).unwrap().len();
+        let (base, n) = common::best(runs, || common::typed_parse(&log));
+        assert_eq!(n, events);
+        println!(
+            "\n{shape} lines: {events} events, {:.0} MB",
+            size as f64 / 1e6
+        );
+        println!(
+            "  serde_json typed parse (in process): {:>7.0} ms",
+            base.as_secs_f64() * 1e3
+        );
+        for cmd in [
+            &["status", "--json"][..],
+            &["history", "--json"][..],
+            &["history", "--csv"][..],
+        ] {
+            let (wall, kib) = measure(bin, &home, cmd, runs);
+            let ratio = if cmd[0] == "status" {
+                format!(
+                    "  {:.2} × the parse (target ≤ 1.30)",
+                    wall / base.as_secs_f64()
+                )
+            } else {
+                String::new()
+            };
+            println!(
+                "  baohao {:<16} {:>7.0} ms  peak {:>6.1} MiB (target ≤ 64){ratio}",
+                cmd.join(" "),
+                wall * 1e3,
+                kib as f64 / 1024.0
+            );
+        }
+    }
+}
