@@ -500,7 +500,7 @@ catalogue! {
     ModemsColSignal => "SIGNAL", "信号";
     ModemsColState => "STATE", "状态";
     ModemsColNumbers => "NUMBERS", "号码";
-    WorkerTextKept => "{0}: a text from {1} arrived; it has no balance and stays on the SIM", "{0}：收到来自 {1} 的短信；其中没有余额，短信保留在 SIM 卡上";
+    WorkerTextKept => "{0}: a text from {1} arrived that baohao does not understand; it is kept in History for review", "{0}：收到来自 {1} 的短信，baohao 无法识别；已保留在记录中待查看";
     ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
     // ---- issue 12 (newcomer)
     LineWrongType => "the field \"{0}\" has the wrong type ({1})", "字段“{0}”的类型不对（{1}）";

@@ -18,7 +18,10 @@ fn now() -> DateTime<Utc> {
 }
 
 fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/tests/fixtures/import/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 fn screen(app: &App) -> String {
@@ -48,7 +51,11 @@ fn importing_shows_what_it_adds_first_and_adds_it_once() {
     let before = log_lines(&dir);
     let rows_before = app.session.history.rows.len();
     keys(&mut app, "3i");
-    assert!(screen(&app).contains("Import a statement"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Import a statement"),
+        "{}",
+        screen(&app)
+    );
     keys(&mut app, &fixture("alipay.csv"));
     key(&mut app, KeyCode::Enter);
     let s = screen(&app);
@@ -67,7 +74,11 @@ fn importing_shows_what_it_adds_first_and_adds_it_once() {
     keys(&mut app, "y");
     let added = log_lines(&dir) - before;
     assert!(added > 0);
-    assert!(screen(&app).contains(&format!("added {added}")), "{}", screen(&app));
+    assert!(
+        screen(&app).contains(&format!("added {added}")),
+        "{}",
+        screen(&app)
+    );
     assert!(
         app.session.history.rows.len() > rows_before,
         "the new rows are read back"
@@ -121,7 +132,11 @@ fn f_cycles_the_filters_an_import_calls_for() {
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Right);
     key(&mut app, KeyCode::Enter);
-    assert!(matches!(app.overlay, Overlay::Import(_)), "{}", screen(&app));
+    assert!(
+        matches!(app.overlay, Overlay::Import(_)),
+        "{}",
+        screen(&app)
+    );
     keys(&mut app, "y");
     let all = app.session.history.rows.len();
     keys(&mut app, "f");
@@ -132,7 +147,11 @@ fn f_cycles_the_filters_an_import_calls_for() {
     assert_eq!(app.tabs.history.filter.value(), "message");
     let shown = app.tabs.history.filtered.as_ref().unwrap().len();
     assert!(shown > 0 && shown < all, "{shown} of {all}");
-    assert!(screen(&app).contains("Showing \"message\""), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Showing \"message\""),
+        "{}",
+        screen(&app)
+    );
     keys(&mut app, "f");
     assert!(app.tabs.history.filtered.is_none());
     assert!(screen(&app).contains("import"), "the footer names i");

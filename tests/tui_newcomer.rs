@@ -118,16 +118,28 @@ fn u_dismisses_an_open_reminder_after_asking() {
     let s = screen(&app);
     assert!(s.contains("Dismiss the reminder"), "{s}");
     keys(&mut app, "n");
-    assert!(!std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap().contains("dismissed"));
+    assert!(
+        !std::fs::read_to_string(dir.path().join("log.jsonl"))
+            .unwrap()
+            .contains("dismissed")
+    );
     keys(&mut app, "uy");
     let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
     let last = log.lines().last().unwrap();
     assert!(last.contains("\"type\":\"dismissed\""), "{last}");
     assert!(last.contains("01remind000nov1"), "{last}");
-    assert!(screen(&app).contains("Dismissed the reminder"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Dismissed the reminder"),
+        "{}",
+        screen(&app)
+    );
     // Dismissed, it is no longer open: u refuses it.
     keys(&mut app, "u");
-    assert!(screen(&app).contains("Only an in-doubt"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("Only an in-doubt"),
+        "{}",
+        screen(&app)
+    );
 }
 
 #[test]
@@ -144,7 +156,11 @@ fn u_offers_failed_do_not_retry_and_says_plain_failed_retries() {
     let last = log.lines().last().unwrap();
     assert!(last.contains("\"type\":\"resolved\""), "{last}");
     assert!(last.contains("\"retry\":false"), "{last}");
-    assert!(screen(&app).contains("will not be tried again"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("will not be tried again"),
+        "{}",
+        screen(&app)
+    );
 }
 
 #[test]
@@ -161,7 +177,11 @@ fn the_time_zone_is_shown_and_changed_in_the_settings_form() {
     }
     keys(&mut app, "Mars/Olympus");
     key(&mut app, KeyCode::Enter);
-    assert!(screen(&app).contains("not an IANA time zone"), "{}", screen(&app));
+    assert!(
+        screen(&app).contains("not an IANA time zone"),
+        "{}",
+        screen(&app)
+    );
     for _ in 0..20 {
         key(&mut app, KeyCode::Backspace);
     }
@@ -173,7 +193,10 @@ fn the_time_zone_is_shown_and_changed_in_the_settings_form() {
     keys(&mut app, "15");
     key(&mut app, KeyCode::Enter);
     let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
-    assert!(config.contains("\"timezone\": \"Asia/Shanghai\""), "{config}");
+    assert!(
+        config.contains("\"timezone\": \"Asia/Shanghai\""),
+        "{config}"
+    );
     assert!(config.contains("\"refresh_minutes\": 15"), "{config}");
     assert_eq!(app.session.config.timezone, chrono_tz::Asia::Shanghai);
     assert!(screen(&app).contains("Asia/Shanghai"), "{}", screen(&app));

@@ -92,9 +92,15 @@ pub enum Level {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Confirm {
     DeleteNumber(String),
-    DeleteRule { number: String, rule: String },
+    DeleteRule {
+        number: String,
+        rule: String,
+    },
     /// Dismiss an open reminder (intent id, its description): it needs nothing more.
-    DismissReminder { intent: String, text: String },
+    DismissReminder {
+        intent: String,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug)]

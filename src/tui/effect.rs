@@ -9,8 +9,8 @@ use crate::i18n::T;
 use crate::link::Request;
 use crate::model::{Config, Money, Number, Rule};
 use crate::session::Resolution;
-use crate::tr;
 use crate::store::Log;
+use crate::tr;
 use crate::tui::app::{App, ImportPreview, Level, Overlay, RuleRow};
 use crate::tui::forms::{self, OpenForm};
 

@@ -574,7 +574,8 @@ pub fn act(app: &mut App, a: Action) {
                     .unwrap_or_default();
                 let text = tr!(T::TuiDismissQuestion, amount, label);
                 app.overlay = Overlay::Confirm(Confirm::DismissReminder { intent: e.id, text });
-            } else if e.status == Some(EntryStatus::InDoubt) && matches!(row, Row::Recharge { .. }) {
+            } else if e.status == Some(EntryStatus::InDoubt) && matches!(row, Row::Recharge { .. })
+            {
                 let label = app
                     .session
                     .config

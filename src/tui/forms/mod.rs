@@ -26,7 +26,10 @@ pub enum Purpose {
     AddNumber,
     EditNumber(String),
     AddRule,
-    EditRule { number: String, rule: String },
+    EditRule {
+        number: String,
+        rule: String,
+    },
     TopUp(String),
     Balance(String),
     Activity(String),
@@ -366,12 +369,11 @@ pub fn validate(
         Purpose::Import => {
             let path = of.form.get(FieldId::Path).trim().to_string();
             if path.is_empty() {
-                of.form
-                    .set_error(FieldId::Path, Some(tr!(T::ImportNoPath)));
+                of.form.set_error(FieldId::Path, Some(tr!(T::ImportNoPath)));
                 None
             } else {
-                let number = Some(of.form.get(FieldId::Number).to_string())
-                    .filter(|n| !n.is_empty());
+                let number =
+                    Some(of.form.get(FieldId::Number).to_string()).filter(|n| !n.is_empty());
                 Some(Built::Import {
                     path,
                     format: crate::import::Format::parse(of.form.get(FieldId::Format)),

@@ -55,16 +55,19 @@ impl Settings {
         if self.deadline_days != original.deadline_days {
             current.deadline_days = self.deadline_days;
         }
-        if self.notify_program != original.notify_program || self.notify_args != original.notify_args
+        if self.notify_program != original.notify_program
+            || self.notify_args != original.notify_args
         {
             current.notify = if self.notify_program.is_empty() {
                 None
             } else {
                 // The events and the timeout stay as the file has them.
-                let (events, timeout_secs) = current.notify.as_ref().map_or(
-                    (NotifyEvent::ALL.to_vec(), DEFAULT_TIMEOUT_SECS),
-                    |n| (n.events.clone(), n.command.timeout_secs),
-                );
+                let (events, timeout_secs) = current
+                    .notify
+                    .as_ref()
+                    .map_or((NotifyEvent::ALL.to_vec(), DEFAULT_TIMEOUT_SECS), |n| {
+                        (n.events.clone(), n.command.timeout_secs)
+                    });
                 Some(Notify {
                     command: CommandSpec {
                         program: self.notify_program.clone(),
@@ -143,8 +146,14 @@ pub(super) fn validate_settings(of: &mut OpenForm) -> Option<Built> {
             FieldId::RefreshMinutes,
             Some(tr!(T::CfgRange, m, 1, 10_080)),
         ),
-        None if f.field(FieldId::RefreshMinutes).is_some_and(|x| x.error.is_none()) => {
-            f.set_error(FieldId::RefreshMinutes, Some(tr!(T::CfgRange, "—", 1, 10_080)))
+        None if f
+            .field(FieldId::RefreshMinutes)
+            .is_some_and(|x| x.error.is_none()) =>
+        {
+            f.set_error(
+                FieldId::RefreshMinutes,
+                Some(tr!(T::CfgRange, "—", 1, 10_080)),
+            )
         }
         None => {}
     }
@@ -155,7 +164,9 @@ pub(super) fn validate_settings(of: &mut OpenForm) -> Option<Built> {
             Some(DeadlineDays { warn, urgent })
         }
         _ => {
-            if f.field(FieldId::UrgentDays).is_some_and(|x| x.error.is_none()) {
+            if f.field(FieldId::UrgentDays)
+                .is_some_and(|x| x.error.is_none())
+            {
                 f.set_error(FieldId::UrgentDays, Some(tr!(T::CfgDeadlineDays)));
             }
             None
