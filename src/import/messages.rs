@@ -98,6 +98,32 @@ fn number_of<'a>(config: &'a Config, from: Option<&str>) -> Option<&'a Number> {
     on.next().is_none().then_some(one)
 }
 
+/// The events a text that arrived on `n`'s modem makes: a balance reading, top-up evidence
+/// (a `statement` from `sms`) or a `message` kept for review. Ids hash sender, time and
+/// text (a modem's own message paths restart with ModemManager), so the same text read
+/// twice, live or imported as plain text, adds nothing.
+pub fn events_of_text(
+    n: &Number,
+    from: Option<&str>,
+    date: Option<DateTime<FixedOffset>>,
+    text: &str,
+    now: DateTime<FixedOffset>,
+) -> Vec<Event> {
+    let m = Sms {
+        line: 0,
+        from: from.map(str::to_string),
+        date,
+        text: text.to_string(),
+        id: None,
+    };
+    let reference = hash_ref(&[
+        from.unwrap_or(""),
+        &date.map(|d| d.to_rfc3339()).unwrap_or_default(),
+        text,
+    ]);
+    events_for(n, &m, date.unwrap_or(now), &reference)
+}
+
 /// The events one message makes for number `n`.
 fn events_for(n: &Number, m: &Sms, at: DateTime<FixedOffset>, reference: &str) -> Vec<Event> {
     let carrier = if n.carrier.is_empty() {
@@ -324,4 +350,45 @@ fn json_message(v: &Value, config: &Config) -> Option<Option<Sms>> {
         }));
     }
     None
+}
+
+#[cfg(test)]
+mod arrival_tests {
+    use super::*;
+
+    #[test]
+    fn an_arriving_text_is_evidence_or_a_message_and_the_same_text_has_the_same_ids() {
+        let now: chrono::DateTime<chrono::Utc> = "2026-11-25T10:00:00Z".parse().unwrap();
+        let (config, _) = crate::home::demo::events(now);
+        let n = config.number("cmcc").unwrap();
+        let local = now.fixed_offset();
+        let topup = "【中国移动】尊敬的客户，您于2026年11月01日00:00通过支付宝充值50.00元已到账，当前可用余额为58.00元。";
+        let date = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:02:00+08:00").ok();
+        let a = events_of_text(n, Some("10086"), date, topup, local);
+        assert!(
+            a.iter().any(|e| matches!(
+                &e.body,
+                EventBody::Statement {
+                    amount_minor: 5000,
+                    ..
+                }
+            )),
+            "{a:?}"
+        );
+        let again = events_of_text(n, Some("10086"), date, topup, local);
+        let ids = |v: &[Event]| v.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&a), ids(&again));
+        let code = "【中国移动】您的验证码是 482913，5分钟内有效，请勿泄露。";
+        let m = events_of_text(n, Some("10086"), date, code, local);
+        assert!(
+            matches!(
+                m.as_slice(),
+                [Event {
+                    body: EventBody::Message { .. },
+                    ..
+                }]
+            ),
+            "{m:?}"
+        );
+    }
 }

@@ -20,6 +20,7 @@ use crate::i18n::T;
 use crate::model::{Config, Event, Number};
 use crate::tr;
 
+pub use messages::events_of_text;
 pub use topup::{is_top_up, match_number};
 
 /// The formats `import` reads.

@@ -33,11 +33,19 @@ pub fn entry_status_label(e: &Entry) -> String {
 
 /// What the reference column shows a person (a settled reminder's link is not for people).
 pub fn entry_detail(e: &Entry) -> Option<String> {
-    match (e.kind, e.status) {
-        (EntryKind::Recharge, Some(EntryStatus::Reminder)) => None,
-        (EntryKind::Recharge, _) => e.reference.clone().or_else(|| e.error.clone()),
-        _ => e.note.clone(),
+    // Each part says what it is: a reference, a person's note and an error never read as
+    // one another, and none is left out.
+    let mut parts = Vec::new();
+    if let Some(r) = &e.reference {
+        parts.push(tr!(T::DetailRef, r));
     }
+    if let Some(err) = &e.error {
+        parts.push(tr!(T::DetailError, err));
+    }
+    if let Some(n) = &e.note {
+        parts.push(tr!(T::DetailNote, n));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 pub fn status_label(s: EntryStatus) -> String {

@@ -92,7 +92,15 @@ pub enum Level {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Confirm {
     DeleteNumber(String),
-    DeleteRule { number: String, rule: String },
+    DeleteRule {
+        number: String,
+        rule: String,
+    },
+    /// Dismiss an open reminder (intent id, its description): it needs nothing more.
+    DismissReminder {
+        intent: String,
+        text: String,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -107,6 +115,21 @@ pub enum Overlay {
         intent: String,
         text: String,
     },
+    /// What importing a file would do; y adds it, n or Esc leaves the log as it is.
+    Import(Box<ImportPreview>),
+}
+
+/// A file read and checked for import (nothing written yet).
+#[derive(Clone, Debug)]
+pub struct ImportPreview {
+    /// The path as the person typed it.
+    pub name: String,
+    /// Every event the file holds (those already in the log are skipped when adding).
+    pub events: Vec<crate::model::Event>,
+    pub added: usize,
+    pub already: usize,
+    pub unmatched: Vec<String>,
+    pub skipped: Vec<String>,
 }
 
 /// A row of the Rules tab.
@@ -274,6 +297,11 @@ impl App {
         self.dirty = true;
     }
 
+    /// Today in the config's time zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::engine::calendar::local_date(self.session.config.timezone, self.now)
+    }
+
     pub fn state(&self) -> &State {
         self.session.state()
     }
@@ -434,9 +462,12 @@ impl App {
     pub fn reloaded(&mut self, r: Reload) {
         match r {
             Reload::Unchanged => {}
-            Reload::Changed { .. } => {
+            Reload::Changed { fixed, .. } => {
                 self.after_log_change();
                 self.dirty = true;
+                if fixed {
+                    self.say(tr!(T::TuiConfigFixed), Level::Info);
+                }
             }
             Reload::Broken { new, .. } => {
                 if new {

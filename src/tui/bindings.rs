@@ -30,6 +30,9 @@ pub enum Action {
     Activity,
     Resolve,
     Export,
+    Import,
+    QuickFilter,
+    Settings,
     Mask,
 }
 
@@ -89,6 +92,12 @@ pub const GLOBAL: &[Binding] = &[
     ),
     b!("R", [Char('R')], Action::RefreshAll, T::HelpRefreshAll),
     b!("m", [Char('m')], Action::Mask, T::HelpMask),
+    b!(
+        ", S",
+        [Char(','), Char('S')],
+        Action::Settings,
+        T::HelpSettings
+    ),
     b!("?", [Char('?')], Action::Help, T::HelpHelp, T::HintHelp),
     b!(
         "q",
@@ -207,6 +216,14 @@ pub const HISTORY: &[Binding] = &[
         T::HelpExport,
         T::HintExport
     ),
+    b!(
+        "i",
+        [Char('i')],
+        Action::Import,
+        T::HelpImport,
+        T::HintImport
+    ),
+    b!("f", [Char('f')], Action::QuickFilter, T::HelpQuickFilter),
     b!("t", [Char('t')], Action::TopUp, T::HelpTopUp),
 ];
 

@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::i18n::T;
 use crate::tr;
-use crate::tui::app::{App, Confirm};
+use crate::tui::app::{App, Confirm, ImportPreview};
 use crate::tui::bindings;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::centered;
@@ -97,6 +97,7 @@ pub fn confirm(app: &App, f: &mut Frame, area: Rect, c: &Confirm) {
             tr!(T::ConfirmDeleteNumber, label, id)
         }
         Confirm::DeleteRule { number, rule } => tr!(T::ConfirmDeleteRule, rule, number),
+        Confirm::DismissReminder { text, .. } => text.clone(),
     };
     question(
         app,
@@ -119,10 +120,68 @@ pub fn resolve(app: &App, f: &mut Frame, area: Rect, text: &str) {
     );
 }
 
+/// What an import would add, and what it set aside, before anything is written.
+pub fn import(app: &App, f: &mut Frame, area: Rect, p: &ImportPreview) {
+    let t = app.theme;
+    let mut lines = vec![Line::raw(tr!(
+        T::ImportPreviewSummary,
+        p.name,
+        p.added,
+        p.already,
+        p.unmatched.len(),
+        p.skipped.len()
+    ))];
+    let w = 72.min(area.width);
+    // Room for the lists: the screen less the border, summary, keys and headings.
+    let room = area.height.saturating_sub(10) as usize;
+    let mut listed = 0;
+    for (head, list) in [
+        (tr!(T::ImportUnmatchedHead), &p.unmatched),
+        (tr!(T::ImportSkippedHead), &p.skipped),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(head, t.header()));
+        let take = room.saturating_sub(listed).max(1).min(list.len());
+        for l in &list[..take] {
+            lines.push(Line::raw(format!("  {}", crate::text::clean::value(l))));
+        }
+        if take < list.len() {
+            lines.push(Line::styled(
+                format!("  {}", tr!(T::ImportMore, list.len() - take)),
+                t.dim(),
+            ));
+        }
+        listed += take;
+    }
+    lines.push(Line::raw(""));
+    let keys = if p.added > 0 {
+        tr!(T::ImportKeys)
+    } else {
+        tr!(T::ImportKeysNothing)
+    };
+    lines.push(Line::styled(keys, t.key()));
+    let body_w = w.saturating_sub(2).max(1) as usize;
+    let height: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(body_w))
+        .sum();
+    let inner = popup(
+        app,
+        f,
+        centered(area, w, (height as u16 + 2).min(area.height)),
+        &tr!(T::ImportTitle),
+    );
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
 fn question(app: &App, f: &mut Frame, area: Rect, title: &str, text: &str, keys: &str) {
     let w = 60.min(area.width);
     let body_w = w.saturating_sub(2).max(1) as usize;
-    let lines_needed = text.width().div_ceil(body_w) + 2;
+    // The text, a blank line and the keys, each as many rows as it wraps to.
+    let lines_needed = text.width().div_ceil(body_w) + 1 + keys.width().div_ceil(body_w);
     let inner = popup(
         app.theme,
         f,

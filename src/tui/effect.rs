@@ -7,9 +7,11 @@ use chrono::NaiveDate;
 use crate::error::{Error, ErrorKind, Result};
 use crate::i18n::T;
 use crate::link::Request;
-use crate::model::{Config, Money, Number, ResolvedStatus, Rule};
+use crate::model::{Config, Money, Number, Rule};
+use crate::session::Resolution;
+use crate::store::Log;
 use crate::tr;
-use crate::tui::app::{App, Level, Overlay, RuleRow};
+use crate::tui::app::{App, ImportPreview, Level, Overlay, RuleRow};
 use crate::tui::forms::{self, OpenForm};
 
 /// A change to the config, applied on top of the file as it is when saved: only what the
@@ -36,6 +38,11 @@ pub enum ConfigChange {
         original: Option<Box<Rule>>,
         edited: Box<Rule>,
     },
+    /// The home-wide settings as the form opened on them and as edited.
+    Settings {
+        original: Box<forms::Settings>,
+        edited: Box<forms::Settings>,
+    },
 }
 
 /// Something a person does that is appended to the log.
@@ -57,7 +64,7 @@ pub enum Operation {
     },
     Resolve {
         intent: String,
-        status: ResolvedStatus,
+        resolution: Resolution,
     },
 }
 
@@ -88,6 +95,19 @@ pub enum Effect {
     Tail,
     /// Read the config again if it changed on disk.
     ReloadConfig,
+    /// Read and check a file for import, writing nothing, and show what it would add;
+    /// `form` reopens with the error if the file does not read.
+    ImportRead {
+        path: String,
+        format: Option<crate::import::Format>,
+        number: Option<String>,
+        form: Option<Box<OpenForm>>,
+    },
+    /// Append those of `events` not in the log yet (the file `name` read before).
+    ImportAdd {
+        name: String,
+        events: Vec<crate::model::Event>,
+    },
 }
 
 /// Keeps `current`'s value of each listed field unless the person changed it (edited
@@ -179,6 +199,7 @@ pub fn apply_change(change: &ConfigChange, current: &Config) -> Result<Config> {
                 None => n.rules.push((**edited).clone()),
             }
         }
+        ConfigChange::Settings { original, edited } => edited.apply(original, &mut new),
     }
     Ok(new)
 }
@@ -200,6 +221,9 @@ fn saved_message(change: &ConfigChange) -> String {
             None => tr!(T::TuiAddedNumber, edited.label),
         },
         ConfigChange::PutRule { edited, .. } => tr!(T::TuiSavedRule, edited.describe()),
+        ConfigChange::Settings { edited, .. } => {
+            tr!(T::TuiSavedSettings, edited.timezone.name())
+        }
     }
 }
 
@@ -249,9 +273,22 @@ fn run(app: &mut App, effect: Effect, requests: &mut Vec<Request>) {
                 app.say(e.message, Level::Error);
             }
         }
+        Effect::ImportRead {
+            path,
+            format,
+            number,
+            form,
+        } => match import_read(app, &path, format, number) {
+            Ok(p) => app.overlay = Overlay::Import(Box::new(p)),
+            Err(e) => failed(app, e, form),
+        },
+        Effect::ImportAdd { name, events } => match import_add(app, &name, &events) {
+            Ok(msg) => app.say(msg, Level::Info),
+            Err(e) => app.say(e.message, Level::Error),
+        },
         Effect::ReloadConfig => {
             let r = app.session.reload_config(false);
-            let changed = matches!(r, crate::session::Reload::Changed { .. });
+            let changed = matches!(r, crate::session::Reload::Changed { fixed: false, .. });
             app.reloaded(r);
             if changed {
                 app.say(tr!(T::TuiConfigReloaded), Level::Info);
@@ -351,19 +388,66 @@ fn append(app: &mut App, op: Operation) -> Result<String> {
             app.session.activity(&n, note, now)?;
             Ok(tr!(T::ActivityDone, n.id, n.label))
         }
-        Operation::Resolve { intent, status } => {
+        Operation::Resolve { intent, resolution } => {
             let (_, what) =
                 app.session
-                    .resolve(&intent, status, Some(tr!(T::TuiResolvedNote)), now)?;
-            let st = match status {
-                ResolvedStatus::Succeeded => tr!(T::StSucceeded),
-                ResolvedStatus::Failed => tr!(T::StFailed),
-            };
-            Ok(tr!(T::ResolveDone, intent, what, st))
+                    .resolve(&intent, resolution, Some(tr!(T::TuiResolvedNote)), now)?;
+            Ok(match resolution {
+                Resolution::Succeeded => tr!(T::ResolveDone, intent, what, tr!(T::StSucceeded)),
+                Resolution::Failed => tr!(T::TuiResolvedFailedRetries, what),
+                Resolution::FailedFinal => tr!(T::TuiResolvedFailedFinal, what),
+                Resolution::Dismissed => tr!(T::TuiDismissed, what),
+            })
         }
     };
     app.say_log_problems();
     r
+}
+
+/// Reads and checks a whole file as `baohao import --dry-run` does: nothing is written.
+fn import_read(
+    app: &mut App,
+    path: &str,
+    format: Option<crate::import::Format>,
+    number: Option<String>,
+) -> Result<ImportPreview> {
+    let file = std::path::Path::new(path);
+    let input = std::fs::File::open(file).map_err(|e| Error::io(T::WhatOpen, file, &e))?;
+    let options = crate::import::Options { format, number };
+    let config = &app.session.config;
+    let now_local = app
+        .clock
+        .now()
+        .with_timezone(&config.timezone)
+        .fixed_offset();
+    let reading = crate::import::read(config, input, &options, now_local)
+        .map_err(|e| Error::input(e.sentence(path)))?;
+    let log = &app.session.paths.log;
+    let (added, _) = Log::new(log)
+        .append_new(&reading.events, true)
+        .map_err(|e| Error::io(T::WhatRead, log, &e))?;
+    Ok(ImportPreview {
+        name: path.to_string(),
+        already: reading.events.len() - added,
+        added,
+        events: reading.events,
+        unmatched: reading.unmatched,
+        skipped: reading.skipped,
+    })
+}
+
+/// Appends what is new of an import, under the log's lock (the command's path: a second
+/// import, or one made meanwhile by another program, adds nothing); then reads it back.
+fn import_add(app: &mut App, name: &str, events: &[crate::model::Event]) -> Result<String> {
+    let log = app.session.paths.log.clone();
+    let (added, torn) = Log::new(&log)
+        .append_new(events, false)
+        .map_err(|e| Error::io(T::WhatWrite, &log, &e))?;
+    if let Some(t) = torn {
+        app.session.problems.push(t.render(&log));
+    }
+    app.tail()?;
+    Ok(tr!(T::ImportDone, name, added, events.len() - added))
 }
 
 /// Writes the CSV where a person will find it: the current directory, else home, else

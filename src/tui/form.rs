@@ -39,6 +39,17 @@ pub enum FieldId {
     MaxPerMonth,
     Note,
     ValidUntil,
+    Path,
+    Format,
+    Timezone,
+    RefreshMinutes,
+    WarnDays,
+    UrgentDays,
+    NotifyProgram,
+    NotifyArgs,
+    ProviderTimeout,
+    ExecutorTimeout,
+    Since,
 }
 
 #[derive(Clone, Debug)]

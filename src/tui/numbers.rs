@@ -181,11 +181,32 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
         ),
     ];
     let spacing = 2;
-    // The label keeps 8 to 32 cells; the selection marker takes 1.
-    let label_w = label.width.clamp(8, 32);
-    let mut used = label_w + 1;
+    // The key columns (status, next recharge, balance) are placed first, with the label at
+    // its narrowest (8 cells; the selection marker takes 1): a long label gives way before
+    // they do. Then the label takes what it needs (up to 32), then the rest fill in.
+    let key = |order: u8| matches!(order, 7 | 6 | 2);
+    let (keys, rest): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|(o, _)| key(*o));
+    let mut keys = keys;
+    keys.sort_by_key(|(o, _)| match o {
+        7 => 0,
+        6 => 1,
+        _ => 2,
+    });
+    let mut used = 8 + 1;
     let mut chosen: Vec<(u8, Column)> = Vec::new();
-    for (order, c) in candidates {
+    for (order, c) in keys {
+        if used + spacing + c.width <= area.width {
+            used += spacing + c.width;
+            chosen.push((order, c));
+        }
+    }
+    let label_w = label
+        .width
+        .clamp(8, 32)
+        .min(area.width.saturating_sub(used - 8))
+        .max(8);
+    used += label_w - 8;
+    for (order, c) in rest {
         if used + spacing + c.width <= area.width {
             used += spacing + c.width;
             chosen.push((order, c));

@@ -10,7 +10,8 @@ use tui_input::backend::crossterm::EventHandler;
 use crate::engine::{EntryStatus, Row};
 use crate::i18n::T;
 use crate::link::{Report, Request};
-use crate::model::{Provider, ResolvedStatus};
+use crate::model::Provider;
+use crate::session::Resolution;
 use crate::tr;
 use crate::tui::app::{App, Confirm, Level, Overlay, RuleRow, Tab, WorkerMode};
 use crate::tui::bindings::{self, Action};
@@ -149,6 +150,7 @@ fn key(app: &mut App, k: KeyEvent) {
         Overlay::Confirm(c) => return confirm(app, c, k),
         Overlay::Resolve { intent, text } => return resolve_key(app, intent, text, k),
         Overlay::Form(f) => return form_key(app, f, k),
+        Overlay::Import(p) => return import_key(app, p, k),
     }
     if app.tabs.history.editing {
         return filter_key(app, k);
@@ -186,6 +188,15 @@ fn confirm(app: &mut App, c: Confirm, k: KeyEvent) {
             let change = match c {
                 Confirm::DeleteNumber(id) => ConfigChange::DeleteNumber(id),
                 Confirm::DeleteRule { number, rule } => ConfigChange::DeleteRule { number, rule },
+                Confirm::DismissReminder { intent, .. } => {
+                    return app.effects.push(Effect::Append {
+                        op: Operation::Resolve {
+                            intent,
+                            resolution: Resolution::Dismissed,
+                        },
+                        form: None,
+                    });
+                }
             };
             app.effects.push(Effect::SaveConfig { change, form: None });
         }
@@ -196,10 +207,52 @@ fn confirm(app: &mut App, c: Confirm, k: KeyEvent) {
     }
 }
 
+/// y adds what the file holds that the log does not; n or Esc leaves the log as it is.
+fn import_key(app: &mut App, p: Box<crate::tui::app::ImportPreview>, k: KeyEvent) {
+    match k.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') if p.added > 0 => {
+            app.effects.push(Effect::ImportAdd {
+                name: p.name,
+                events: p.events,
+            });
+        }
+        KeyCode::Char('y') | KeyCode::Char('Y') => {
+            app.say(tr!(T::ImportNothingNew, p.name), Level::Info)
+        }
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+            app.say(tr!(T::TuiCancelled), Level::Info)
+        }
+        _ => app.overlay = Overlay::Import(p),
+    }
+}
+
+/// The History filters a person reaches for after an import, in the order `f` cycles
+/// through them (then back to no filter). Machine words: they match in every language.
+pub const QUICK_FILTERS: [&str; 4] = ["missed", "unexpected", "possible_duplicate", "message"];
+
+fn quick_filter(app: &mut App) {
+    let current = app.tabs.history.filter.value().trim().to_string();
+    let next = match QUICK_FILTERS.iter().position(|f| *f == current) {
+        Some(i) => QUICK_FILTERS.get(i + 1).copied().unwrap_or(""),
+        None => QUICK_FILTERS[0],
+    };
+    app.tabs.history.filter = tui_input::Input::new(next.to_string());
+    app.refilter();
+    if next.is_empty() {
+        app.say(tr!(T::TuiFilterCleared), Level::Info);
+    } else {
+        app.say(
+            tr!(T::TuiQuickFilter, next, app.rows(Tab::History)),
+            Level::Info,
+        );
+    }
+}
+
 fn resolve_key(app: &mut App, intent: String, text: String, k: KeyEvent) {
-    let status = match k.code {
-        KeyCode::Char('s') | KeyCode::Char('S') => ResolvedStatus::Succeeded,
-        KeyCode::Char('f') | KeyCode::Char('F') => ResolvedStatus::Failed,
+    let resolution = match k.code {
+        KeyCode::Char('s') | KeyCode::Char('S') => Resolution::Succeeded,
+        KeyCode::Char('f') | KeyCode::Char('F') => Resolution::Failed,
+        KeyCode::Char('d') | KeyCode::Char('D') => Resolution::FailedFinal,
         KeyCode::Esc | KeyCode::Char('q') => return app.say(tr!(T::TuiCancelled), Level::Info),
         _ => {
             app.overlay = Overlay::Resolve { intent, text };
@@ -207,7 +260,7 @@ fn resolve_key(app: &mut App, intent: String, text: String, k: KeyEvent) {
         }
     };
     app.effects.push(Effect::Append {
-        op: Operation::Resolve { intent, status },
+        op: Operation::Resolve { intent, resolution },
         form: None,
     });
 }
@@ -252,6 +305,16 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
                             form: Some(of),
                         },
                         Saving::Op(op) => Effect::Append { op, form: Some(of) },
+                        Saving::Import {
+                            path,
+                            format,
+                            number,
+                        } => Effect::ImportRead {
+                            path,
+                            format,
+                            number,
+                            form: Some(of),
+                        },
                     });
                     return;
                 }
@@ -267,6 +330,12 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
 enum Saving {
     Config(ConfigChange),
     Op(Operation),
+    /// Read the file and show what it would add (nothing is written yet).
+    Import {
+        path: String,
+        format: Option<crate::import::Format>,
+        number: Option<String>,
+    },
 }
 
 /// What a valid form built, as a change to save or an operation to append.
@@ -306,6 +375,22 @@ fn save(of: &forms::OpenForm, built: Built) -> Saving {
             validity,
         }),
         Built::Activity { number, note } => Saving::Op(Operation::Activity { number, note }),
+        Built::Settings(edited) => Saving::Config(ConfigChange::Settings {
+            original: match &of.original {
+                Original::Settings(o) => o.clone(),
+                _ => edited.clone(),
+            },
+            edited,
+        }),
+        Built::Import {
+            path,
+            format,
+            number,
+        } => Saving::Import {
+            path,
+            format,
+            number,
+        },
     }
 }
 
@@ -377,7 +462,7 @@ pub fn act(app: &mut App, a: Action) {
             app.tabs.history.editing = true;
         }
         Action::Add => match app.tab {
-            Tab::Numbers => open_form(app, forms::number_form(None)),
+            Tab::Numbers => open_form(app, forms::number_form(None, app.today())),
             Tab::Rules => match app
                 .selected_number()
                 .map(|i| app.session.config.numbers[i].clone())
@@ -391,7 +476,7 @@ pub fn act(app: &mut App, a: Action) {
             Tab::Numbers => {
                 if let Some(i) = app.selected_number() {
                     let n = app.session.config.numbers[i].clone();
-                    open_form(app, forms::number_form(Some(&n)));
+                    open_form(app, forms::number_form(Some(&n), app.today()));
                 }
             }
             Tab::Rules => match app.derived.rule_rows.get(app.tabs.rules.sel).copied() {
@@ -473,7 +558,24 @@ pub fn act(app: &mut App, a: Action) {
             let Some((e, row)) = entry else {
                 return app.say(tr!(T::TuiNotInDoubt), Level::Warn);
             };
-            if e.status == Some(EntryStatus::InDoubt) && matches!(row, Row::Recharge { .. }) {
+            let open_reminder = e.status == Some(EntryStatus::Reminder)
+                && e.status_str() == Some("reminder")
+                && matches!(row, Row::Recharge { .. });
+            if open_reminder {
+                let label = app
+                    .session
+                    .config
+                    .number(&e.number)
+                    .map_or(e.number.clone(), |n| n.label.clone());
+                let amount = e
+                    .amount_minor
+                    .zip(e.currency)
+                    .map(|(a, c)| crate::model::Money::new(a, c).display())
+                    .unwrap_or_default();
+                let text = tr!(T::TuiDismissQuestion, amount, label);
+                app.overlay = Overlay::Confirm(Confirm::DismissReminder { intent: e.id, text });
+            } else if e.status == Some(EntryStatus::InDoubt) && matches!(row, Row::Recharge { .. })
+            {
                 let label = app
                     .session
                     .config
@@ -496,6 +598,9 @@ pub fn act(app: &mut App, a: Action) {
             }
         }
         Action::Export => export(app),
+        Action::Import => open_form(app, forms::import_form(&app.session.config)),
+        Action::QuickFilter => quick_filter(app),
+        Action::Settings => open_form(app, forms::settings_form(&app.session.config)),
     }
 }
 

@@ -44,6 +44,16 @@ pub fn view(app: &App, f: &mut Frame) {
     ])
     .areas(area);
     render_header(app, f, header);
+    let body = match &app.session.config_problem {
+        Some(p) => {
+            let banner_h = banner_height(p, body.width, area.height);
+            let [banner, rest] =
+                Layout::vertical([Constraint::Length(banner_h), Constraint::Min(1)]).areas(body);
+            render_banner(app, f, banner, p);
+            rest
+        }
+        None => body,
+    };
     match app.tab {
         Tab::Numbers => numbers::render(app, f, body),
         Tab::Rules => rules::render(app, f, body),
@@ -57,7 +67,33 @@ pub fn view(app: &App, f: &mut Frame) {
         Overlay::Form(of) => of.draw(f, area, app.theme),
         Overlay::Confirm(c) => dialogs::confirm(app, f, area, c),
         Overlay::Resolve { text, .. } => dialogs::resolve(app, f, area, text),
+        Overlay::Import(p) => dialogs::import(app, f, area, p),
     }
+}
+
+/// The banner's text: what is wrong and where (the problem names the file), and that
+/// recharges wait for it.
+fn banner_text(problem: &str) -> String {
+    tr!(T::TuiConfigBanner, problem)
+}
+
+/// Up to three lines on a screen of 14 rows or more, one below: the tab must keep room.
+fn banner_height(problem: &str, width: u16, screen_h: u16) -> u16 {
+    let max = if screen_h >= 14 { 3 } else { 1 };
+    let w = width.max(1) as usize;
+    let need = unicode_width::UnicodeWidthStr::width(banner_text(problem).as_str()).div_ceil(w);
+    (need as u16).clamp(1, max)
+}
+
+/// A broken config, said above the tab for as long as it lasts.
+fn render_banner(app: &App, f: &mut Frame, area: Rect, problem: &str) {
+    let text = banner_text(problem);
+    let p = if area.height <= 1 {
+        Paragraph::new(crate::text::table::truncate(&text, area.width as usize))
+    } else {
+        Paragraph::new(text).wrap(Wrap { trim: true })
+    };
+    f.render_widget(p.style(app.theme.bad()), area);
 }
 
 fn render_header(app: &App, f: &mut Frame, area: Rect) {
@@ -101,7 +137,12 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
         WorkerMode::Session if !app.busy => tr!(T::WorkerSession),
         _ => worker.clone(),
     };
-    let worker = if fits(&worker) {
+    // The zone every time on screen is in ("09:00" means 09:00 there), when it fits.
+    let zone = app.session.config.timezone.name();
+    let with_zone = format!("{zone} · {worker}");
+    let worker = if fits(&with_zone) {
+        with_zone
+    } else if fits(&worker) {
         worker
     } else if fits(&short) {
         short
@@ -171,11 +212,6 @@ fn render_footer(app: &App, f: &mut Frame, area: Rect) {
             Span::styled(" / ", t.key()),
             Span::raw(app.tabs.history.filter.value().to_string()),
         ]))
-    } else if let Some(p) = &app.session.config_problem {
-        Some(Line::styled(
-            format!(" {}", tr!(T::TuiConfigProblem, p)),
-            t.bad(),
-        ))
     } else {
         app.message.as_ref().map(|(m, level)| {
             let style = match level {

@@ -169,56 +169,71 @@ impl Worker {
         self.report(Report::Stopped);
     }
 
-    /// A text arrived on a number's modem: a balance notice becomes a reading (`sms`);
-    /// anything else stays on the SIM, said once on the message line. (Keeping it as a
-    /// `message`, or a top-up text as evidence, is for the shared text-message parser.)
+    /// A text arrived on a number's modem: through the text-message parser, a balance notice
+    /// becomes a reading, a top-up confirmation evidence (a `statement` from `sms`), and
+    /// anything else a `message` kept for review. Appended as `import` appends (only what
+    /// the log lacks), so the same text read twice adds nothing.
     fn arrived(&mut self, a: inbox::Arrival) {
         self.reload_config();
         let Ok(number) = self.session.number(&a.number).cloned() else {
             return;
         };
-        // The balance was the carrier's when it sent the text (never later than now).
+        // Dated by the carrier when it says (never later than now).
         let now = self.clock.now();
-        let now = a
+        let tz = self.session.config.timezone;
+        let date = a
             .sms
             .timestamp
             .as_deref()
             .and_then(crate::modem::text::parse_timestamp)
-            .map(|t| t.with_timezone(&Utc).min(now))
-            .unwrap_or(now);
-        let Some(r) = crate::modem::parse_reply(&a.sms.text, &number.carrier, number.currency, &[])
-        else {
-            self.report(Report::Notice(tr!(
-                T::WorkerTextKept,
-                number.label,
-                crate::modem::provider::printable(&a.sms.number, 20)
-            )));
-            return;
-        };
-        let ns = self.session.state().number(&number.id);
-        let unchanged = ns
-            .and_then(|s| s.observed.as_ref())
-            .is_some_and(|o| o.balance == r.balance.minor && o.currency == r.balance.currency)
-            && (r.validity_until.is_none()
-                || ns.and_then(|s| s.observed_validity).map(|v| v.0) == r.validity_until);
-        if unchanged {
-            return;
-        }
-        let e = self.event(
-            &number.id,
-            now,
-            EventBody::Balance {
-                balance_minor: r.balance.minor,
-                currency: r.balance.currency,
-                validity_until: r.validity_until,
-                source: "sms".to_string(),
-            },
+            .map(|t| t.min(now.with_timezone(&tz).fixed_offset()));
+        let from = (!a.sms.number.is_empty()).then_some(a.sms.number.as_str());
+        let events = crate::import::events_of_text(
+            &number,
+            from,
+            date,
+            &a.sms.text,
+            now.with_timezone(&tz).fixed_offset(),
         );
-        if self.append(vec![e]) {
-            self.report(Report::Refreshed {
-                number: number.id.clone(),
-                balance: r.balance,
-            });
+        let log = crate::store::Log::new(&self.session.paths.log);
+        match log.append_new(&events, false) {
+            Ok((0, _)) => return,
+            Ok((_, torn)) => {
+                if let Some(t) = torn {
+                    self.session
+                        .problems
+                        .push(t.render(&self.session.paths.log));
+                }
+                let _ = self.session.catch_up();
+                self.say_log_problems();
+                self.report(Report::LogChanged);
+            }
+            Err(e) => {
+                self.log_failed(crate::error::Error::io(
+                    T::WhatWrite,
+                    &self.session.paths.log,
+                    &e,
+                ));
+                return;
+            }
+        }
+        for e in &events {
+            match &e.body {
+                EventBody::Balance {
+                    balance_minor,
+                    currency,
+                    ..
+                } => self.report(Report::Refreshed {
+                    number: number.id.clone(),
+                    balance: crate::model::Money::new(*balance_minor, *currency),
+                }),
+                EventBody::Message { .. } => self.report(Report::Notice(tr!(
+                    T::WorkerTextKept,
+                    number.label,
+                    crate::modem::provider::printable(&a.sms.number, 20)
+                ))),
+                _ => {}
+            }
         }
     }
 

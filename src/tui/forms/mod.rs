@@ -5,9 +5,11 @@
 mod draw;
 mod number;
 mod rule;
+mod settings;
 
 pub use number::*;
 pub use rule::*;
+pub use settings::*;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -25,10 +27,17 @@ pub enum Purpose {
     AddNumber,
     EditNumber(String),
     AddRule,
-    EditRule { number: String, rule: String },
+    EditRule {
+        number: String,
+        rule: String,
+    },
     TopUp(String),
     Balance(String),
     Activity(String),
+    /// A statement or texts file to import (History's `i`).
+    Import,
+    /// The home-wide settings (`,`).
+    Settings,
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +61,7 @@ pub enum Original {
     None,
     Number(Box<Number>),
     Rule(Rule),
+    Settings(Box<Settings>),
 }
 
 /// A valid form's result, ready to save.
@@ -76,6 +86,12 @@ pub enum Built {
         number: String,
         note: Option<String>,
     },
+    Import {
+        path: String,
+        format: Option<crate::import::Format>,
+        number: Option<String>,
+    },
+    Settings(Box<Settings>),
 }
 
 fn opts(pairs: &[(&str, String)]) -> Vec<(String, String)> {
@@ -98,10 +114,11 @@ fn num_text(n: Option<u32>) -> String {
 }
 
 pub fn topup_form(number: &Number, state: &State) -> OpenForm {
-    // The oldest open reminder tells what is owed.
+    // The newest standing reminder tells what is owed: it is the one a top-up settles,
+    // raised with today's amount.
     let owed = state.number(&number.id).and_then(|ns| {
-        ns.open_reminders()
-            .min_by_key(|(_, a)| a.at)
+        crate::engine::reminders::standing(ns, number)
+            .max_by_key(|(_, a)| a.at)
             .map(|(k, _)| Money::new(k.amount_minor, k.currency))
     });
     let fields = vec![
@@ -153,6 +170,39 @@ pub fn activity_form(number: &Number) -> OpenForm {
     }
 }
 
+/// A file to import: its path, its format (detected unless chosen) and the number its
+/// top-ups or texts belong to (found in each row unless chosen).
+pub fn import_form(config: &Config) -> OpenForm {
+    let mut formats = vec![("".to_string(), tr!(T::ImportFormatDetect))];
+    formats.extend(
+        ["alipay", "wechat", "csv", "sms"]
+            .iter()
+            .map(|f| (f.to_string(), f.to_string())),
+    );
+    let mut numbers = vec![("".to_string(), tr!(T::ImportNumberFromRows))];
+    numbers.extend(
+        config
+            .numbers
+            .iter()
+            .map(|n| (n.id.clone(), format!("{} ({})", n.label, n.id))),
+    );
+    let fields = vec![
+        Field::text(FieldId::Path, tr!(T::FieldPath), "").with_hint(tr!(T::HintImportPath)),
+        Field::choice(FieldId::Format, tr!(T::FieldFormat), formats, ""),
+        Field::choice(FieldId::Number, tr!(T::FieldNumber), numbers, ""),
+    ];
+    let mut form = Form::new(tr!(T::FormImport), fields);
+    form.notes.push(tr!(T::FormImportNote));
+    OpenForm {
+        purpose: Purpose::Import,
+        form,
+        preset_rules: Vec::new(),
+        confirm_discard: false,
+        preset_fill: None,
+        original: Original::None,
+    }
+}
+
 /// Shows the fields the current choices call for.
 pub fn arrange(of: &mut OpenForm) {
     let f = &mut of.form;
@@ -162,8 +212,10 @@ pub fn arrange(of: &mut OpenForm) {
             let e = f.get(FieldId::ExecutorKind) == "command";
             f.show(FieldId::ProviderProgram, p);
             f.show(FieldId::ProviderArgs, p);
+            f.show(FieldId::ProviderTimeout, p);
             f.show(FieldId::ExecutorProgram, e);
             f.show(FieldId::ExecutorArgs, e);
+            f.show(FieldId::ExecutorTimeout, e);
         }
         Purpose::AddRule | Purpose::EditRule { .. } => {
             let kind = TriggerKind::parse(f.get(FieldId::Kind)).unwrap_or(TriggerKind::Monthly);
@@ -265,7 +317,7 @@ pub fn validate(
 ) -> Option<Built> {
     of.form.clear_errors();
     let built = match of.purpose.clone() {
-        Purpose::AddNumber | Purpose::EditNumber(_) => validate_number(of, config),
+        Purpose::AddNumber | Purpose::EditNumber(_) => validate_number(of, config, state, now),
         Purpose::AddRule | Purpose::EditRule { .. } => validate_rule(of, config, state, now),
         Purpose::TopUp(id) => {
             let n = config.number(&id)?;
@@ -314,6 +366,22 @@ pub fn validate(
             number: id,
             note: note(&of.form),
         }),
+        Purpose::Settings => validate_settings(of),
+        Purpose::Import => {
+            let path = of.form.get(FieldId::Path).trim().to_string();
+            if path.is_empty() {
+                of.form.set_error(FieldId::Path, Some(tr!(T::ImportNoPath)));
+                None
+            } else {
+                let number =
+                    Some(of.form.get(FieldId::Number).to_string()).filter(|n| !n.is_empty());
+                Some(Built::Import {
+                    path,
+                    format: crate::import::Format::parse(of.form.get(FieldId::Format)),
+                    number,
+                })
+            }
+        }
     };
     if of.form.has_errors() { None } else { built }
 }

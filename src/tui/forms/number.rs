@@ -8,6 +8,9 @@ use crate::model::{Config, Executor, Number, Provider};
 use crate::store::config::{
     FileAction, FileNumber, FilePlan, FileRule, number_from_file, rule_to_file,
 };
+use chrono::{DateTime, Utc};
+
+use crate::engine::State;
 use crate::tr;
 use crate::tui::form::{Field, FieldId, Form};
 
@@ -29,8 +32,17 @@ pub(crate) fn executor_kinds() -> Vec<(String, String)> {
     ])
 }
 
-pub fn number_form(editing: Option<&Number>) -> OpenForm {
+/// The number form; `today` is the default "last used / last topped up on" of a new number.
+pub fn number_form(editing: Option<&Number>, today: chrono::NaiveDate) -> OpenForm {
     let n = editing;
+    let ptimeout = n
+        .and_then(|n| timeout_of_provider(&n.provider))
+        .unwrap_or(DEFAULT_TIMEOUT_SECS)
+        .to_string();
+    let etimeout = n
+        .and_then(|n| timeout_of_executor(&n.executor))
+        .unwrap_or(DEFAULT_TIMEOUT_SECS)
+        .to_string();
     let (pk, pprog, pargs) = match n.map(|n| &n.provider) {
         Some(Provider::Command(c)) => ("command", c.program.clone(), c.args.join(" ")),
         Some(p) => (p.kind(), String::new(), String::new()),
@@ -111,6 +123,8 @@ pub fn number_form(editing: Option<&Number>) -> OpenForm {
         Field::text(FieldId::ProviderProgram, tr!(T::FieldProgram), &pprog)
             .with_hint("/usr/local/bin/…".into()),
         Field::text(FieldId::ProviderArgs, tr!(T::FieldArgs), &pargs).with_hint(tr!(T::HintArgs)),
+        Field::text(FieldId::ProviderTimeout, tr!(T::FieldTimeout), &ptimeout)
+            .with_hint(tr!(T::HintSeconds)),
         Field::choice(
             FieldId::ExecutorKind,
             tr!(T::FieldExecutor),
@@ -120,7 +134,20 @@ pub fn number_form(editing: Option<&Number>) -> OpenForm {
         Field::text(FieldId::ExecutorProgram, tr!(T::FieldProgram), &eprog)
             .with_hint("/usr/local/bin/…".into()),
         Field::text(FieldId::ExecutorArgs, tr!(T::FieldArgs), &eargs).with_hint(tr!(T::HintArgs)),
+        Field::text(FieldId::ExecutorTimeout, tr!(T::FieldTimeout), &etimeout)
+            .with_hint(tr!(T::HintSeconds)),
     ]);
+    if n.is_none() {
+        // Keep-alive counts from here, and nothing is owed for before it.
+        fields.push(
+            Field::text(
+                FieldId::Since,
+                tr!(T::FieldSince),
+                &today.format("%Y-%m-%d").to_string(),
+            )
+            .with_hint(tr!(T::HintSince)),
+        );
+    }
     let title = match n {
         Some(n) => tr!(T::FormEditNumber, n.label),
         None => tr!(T::FormAddNumber),
@@ -199,15 +226,41 @@ pub(crate) fn timeout_of_executor(e: &Executor) -> Option<u64> {
     }
 }
 
-pub(crate) fn validate_number(of: &mut OpenForm, config: &Config) -> Option<Built> {
+/// Marks a note as a warning the form computed (so the next check replaces it).
+const WARNING: &str = "⚠ ";
+
+pub(crate) fn validate_number(
+    of: &mut OpenForm,
+    config: &Config,
+    state: &State,
+    now: DateTime<Utc>,
+) -> Option<Built> {
     let editing = match &of.purpose {
         Purpose::EditNumber(id) => config.number(id),
         _ => None,
     };
     let f = &mut of.form;
+    f.notes.retain(|n| !n.starts_with(WARNING));
     // A bad whole number is marked and validation goes on, so every problem shows at once.
     let validity_days = opt_u32(f, FieldId::ValidityDays).unwrap_or(None);
     let keep_alive_days = opt_u32(f, FieldId::KeepAliveDays).unwrap_or(None);
+    let ptimeout = timeout_field(f, FieldId::ProviderTimeout);
+    let etimeout = timeout_field(f, FieldId::ExecutorTimeout);
+    let since = match f.field(FieldId::Since).map(|x| x.get().trim().to_string()) {
+        None => None,
+        Some(s) if s.is_empty() => None,
+        Some(s) => match crate::model::event::parse_date(&s) {
+            Some(d) if d <= crate::engine::calendar::local_date(config.timezone, now) => Some(d),
+            Some(_) => {
+                f.set_error(FieldId::Since, Some(tr!(T::SinceFuture)));
+                None
+            }
+            None => {
+                f.set_error(FieldId::Since, Some(tr!(T::BadDate, "", s)));
+                None
+            }
+        },
+    };
     let rules: Vec<FileRule> = match editing {
         Some(n) => n.rules.iter().map(rule_to_file).collect(),
         None => of.preset_rules.iter().map(rule_to_file).collect(),
@@ -230,13 +283,13 @@ pub(crate) fn validate_number(of: &mut OpenForm, config: &Config) -> Option<Buil
             f.get(FieldId::ProviderKind),
             f.get(FieldId::ProviderProgram),
             f.get(FieldId::ProviderArgs),
-            editing.and_then(|n| timeout_of_provider(&n.provider)),
+            ptimeout.or_else(|| editing.and_then(|n| timeout_of_provider(&n.provider))),
         ),
         executor: action(
             f.get(FieldId::ExecutorKind),
             f.get(FieldId::ExecutorProgram),
             f.get(FieldId::ExecutorArgs),
-            editing.and_then(|n| timeout_of_executor(&n.executor)),
+            etimeout.or_else(|| editing.and_then(|n| timeout_of_executor(&n.executor))),
         ),
         rules,
         modem: editing
@@ -249,7 +302,13 @@ pub(crate) fn validate_number(of: &mut OpenForm, config: &Config) -> Option<Buil
         f.set_error(FieldId::Id, Some(tr!(T::CfgDuplicateId, file.id)));
     }
     match number_from_file(&file) {
-        Ok(n) => (!f.has_errors()).then_some(Built::Number(n)),
+        Ok(mut n) => {
+            if editing.is_none() {
+                n.since = since;
+                warn_immediate(f, state, config, &n, now);
+            }
+            (!f.has_errors()).then_some(Built::Number(n))
+        }
         Err(problems) => {
             for p in problems {
                 match field_of(&p.path) {
@@ -265,6 +324,46 @@ pub(crate) fn validate_number(of: &mut OpenForm, config: &Config) -> Option<Buil
                 f.set_error(FieldId::Currency, f.error.clone());
             }
             None
+        }
+    }
+}
+
+/// A command's timeout in seconds (1 to a day); `None` when empty or wrong (marked).
+fn timeout_field(f: &mut Form, id: FieldId) -> Option<u64> {
+    if !f.field(id).is_some_and(|x| x.visible) {
+        return None;
+    }
+    match opt_u32(f, id) {
+        Ok(Some(s)) if (1..=86_400).contains(&s) => Some(u64::from(s)),
+        Ok(Some(s)) => {
+            f.set_error(id, Some(tr!(T::CfgRange, s, 1, 86_400)));
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Says which of a new number's rules would act the moment it is saved, as the rule form
+/// does for one rule: a person adding a number should not be charged by surprise.
+fn warn_immediate(f: &mut Form, state: &State, config: &Config, n: &Number, now: DateTime<Utc>) {
+    for r in &n.rules {
+        let alone = Number {
+            rules: vec![r.clone()],
+            ..n.clone()
+        };
+        let due_now = crate::engine::forecast::preview(state, config, &alone, now, 1)
+            .first()
+            .is_some_and(|(at, _)| *at <= now);
+        if due_now {
+            let auto = crate::engine::due::effective_mode(r, &alone) == crate::model::Mode::Auto;
+            f.notes.push(format!(
+                "{WARNING}{}",
+                if auto {
+                    tr!(T::NumberChargesNow, r.id)
+                } else {
+                    tr!(T::NumberRemindsNow, r.id)
+                }
+            ));
         }
     }
 }

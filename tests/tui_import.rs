@@ -1,0 +1,158 @@
+//! History's `i`: a file typed in a form, what it would add shown first, `y` to add it
+//! (once: the same file again adds nothing), and the filters a person reaches for after.
+
+use baohao::clock::Clock;
+use baohao::store::Paths;
+use baohao::tui::app::{App, Overlay};
+use baohao::tui::effect::Effect;
+use baohao::tui::theme::Theme;
+use baohao::tui::update::{Msg, press as key, type_text as keys, update};
+use baohao::tui::view::view;
+use chrono::{DateTime, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn now() -> DateTime<Utc> {
+    "2026-11-25T10:00:00Z".parse().unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/import/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn screen(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    t.draw(|f| view(app, f)).unwrap();
+    t.backend().to_string()
+}
+
+fn demo() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_home(dir.path());
+    baohao::home::write_demo(&paths, now()).unwrap();
+    let app = App::open(paths, Clock::Fixed(now()), Theme { color: false }).unwrap();
+    (dir, app)
+}
+
+fn log_lines(dir: &tempfile::TempDir) -> usize {
+    std::fs::read_to_string(dir.path().join("log.jsonl"))
+        .unwrap()
+        .lines()
+        .count()
+}
+
+#[test]
+fn importing_shows_what_it_adds_first_and_adds_it_once() {
+    let (dir, mut app) = demo();
+    let before = log_lines(&dir);
+    let rows_before = app.session.history.rows.len();
+    keys(&mut app, "3i");
+    assert!(
+        screen(&app).contains("Import a statement"),
+        "{}",
+        screen(&app)
+    );
+    keys(&mut app, &fixture("alipay.csv"));
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(matches!(app.overlay, Overlay::Import(_)), "{s}");
+    assert!(s.contains("to add"), "{s}");
+    assert!(s.contains("unmatched"), "{s}");
+    assert_eq!(log_lines(&dir), before, "reading the file wrote nothing");
+    // n leaves the log as it is.
+    keys(&mut app, "n");
+    assert!(matches!(app.overlay, Overlay::None));
+    assert_eq!(log_lines(&dir), before);
+
+    keys(&mut app, "i");
+    keys(&mut app, &fixture("alipay.csv"));
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "y");
+    let added = log_lines(&dir) - before;
+    assert!(added > 0);
+    assert!(
+        screen(&app).contains(&format!("added {added}")),
+        "{}",
+        screen(&app)
+    );
+    assert!(
+        app.session.history.rows.len() > rows_before,
+        "the new rows are read back"
+    );
+
+    // The same file again: nothing new, and y adds nothing.
+    keys(&mut app, "i");
+    keys(&mut app, &fixture("alipay.csv"));
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains(": 0 to add"), "{s}");
+    assert!(s.contains("nothing new"), "{s}");
+    keys(&mut app, "y");
+    assert_eq!(log_lines(&dir) - before, added);
+}
+
+#[test]
+fn a_file_that_does_not_read_stays_in_the_form_with_the_reason() {
+    let (dir, mut app) = demo();
+    let before = log_lines(&dir);
+    keys(&mut app, "3i");
+    key(&mut app, KeyCode::Enter);
+    assert!(screen(&app).contains("type the path"), "{}", screen(&app));
+    keys(&mut app, "/nonexistent/statement.csv");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Overlay::Form(_)));
+    assert!(screen(&app).contains("statement.csv"), "{}", screen(&app));
+    assert_eq!(log_lines(&dir), before);
+}
+
+#[test]
+fn the_form_asks_for_the_read_as_an_effect_without_touching_a_file() {
+    let (_dir, mut app) = demo();
+    let k = |c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    for c in "3i/x.csv".chars() {
+        assert!(update(&mut app, k(KeyCode::Char(c))).is_empty());
+    }
+    match update(&mut app, k(KeyCode::Enter)).as_slice() {
+        [Effect::ImportRead { path, .. }] => assert_eq!(path, "/x.csv"),
+        other => panic!("expected an import read, got {other:?}"),
+    }
+}
+
+#[test]
+fn f_cycles_the_filters_an_import_calls_for() {
+    let (_dir, mut app) = demo();
+    keys(&mut app, "3i");
+    keys(&mut app, &fixture("sms.txt"));
+    // The number field: the texts are cmcc's.
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(app.overlay, Overlay::Import(_)),
+        "{}",
+        screen(&app)
+    );
+    keys(&mut app, "y");
+    let all = app.session.history.rows.len();
+    keys(&mut app, "f");
+    assert_eq!(app.tabs.history.filter.value(), "missed");
+    keys(&mut app, "ff");
+    assert_eq!(app.tabs.history.filter.value(), "possible_duplicate");
+    keys(&mut app, "f");
+    assert_eq!(app.tabs.history.filter.value(), "message");
+    let shown = app.tabs.history.filtered.as_ref().unwrap().len();
+    assert!(shown > 0 && shown < all, "{shown} of {all}");
+    assert!(
+        screen(&app).contains("Showing \"message\""),
+        "{}",
+        screen(&app)
+    );
+    keys(&mut app, "f");
+    assert!(app.tabs.history.filtered.is_none());
+    assert!(screen(&app).contains("import"), "the footer names i");
+}
