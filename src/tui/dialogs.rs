@@ -169,7 +169,7 @@ pub fn import(app: &App, f: &mut Frame, area: Rect, p: &ImportPreview) {
         .map(|l| l.width().max(1).div_ceil(body_w))
         .sum();
     let inner = popup(
-        app,
+        app.theme,
         f,
         centered(area, w, (height as u16 + 2).min(area.height)),
         &tr!(T::ImportTitle),
