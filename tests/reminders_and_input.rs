@@ -1,8 +1,10 @@
 //! Reminders that end, every attempt visible, and input people type, through the real binary:
 //! each on a hand-written home.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const NOW: &str = "2026-11-25T10:00:00Z";
 
@@ -11,16 +13,7 @@ fn run(home: &Path, args: &[&str]) -> Output {
 }
 
 fn run_at(home: &Path, now: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_baohao"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env("BAOHAO_NOW", now)
-        .env("LANG", "C.UTF-8")
-        .env_remove("BAOHAO_HOME")
-        .env_remove("LC_ALL")
-        .output()
-        .expect("the binary runs")
+    common::run(home, now, args)
 }
 
 fn out(o: &Output) -> String {

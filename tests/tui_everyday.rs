@@ -1,4 +1,4 @@
-//! The TUI side of issue 12: what a newcomer must see (a broken config, the time zone),
+//! The TUI for everyday use: what a person must see (a broken config, the time zone),
 //! reminders that can be dismissed, and layouts where labels give way first.
 
 use baohao::clock::Clock;
