@@ -449,3 +449,37 @@ fn a_broken_config_stops_a_worker_before_it_starts() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("config.json:1"));
 }
+
+#[test]
+fn a_number_added_while_the_worker_runs_is_read_without_waiting() {
+    use baohao::worker::{Which, Worker};
+    let dir = tempfile::tempdir().unwrap();
+    let paths = baohao::store::Paths::in_home(dir.path());
+    let now: DateTime<Utc> = "2026-11-25T10:00:00Z".parse().unwrap();
+    baohao::home::write_demo(&paths, now).unwrap();
+    let rt = baohao::link::runtime().unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut w = Worker::new(
+        paths.clone(),
+        baohao::clock::Clock::Fixed(now),
+        tx,
+        Default::default(),
+    );
+    rt.block_on(w.pass(Which::All));
+    // The person adds a number (a copy of the first, under a new id) and saves.
+    let text = std::fs::read_to_string(&paths.config).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut n = v["numbers"][0].clone();
+    n["id"] = "added".into();
+    n["msisdn"] = "+447700900999".into();
+    v["numbers"].as_array_mut().unwrap().push(n);
+    std::fs::write(&paths.config, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    // The save's plan-only pass reads the new number at once.
+    rt.block_on(w.pass(Which::None));
+    let log = std::fs::read_to_string(&paths.log).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"number\":\"added\"") && l.contains("\"type\":\"balance\"")),
+        "no balance read for the new number"
+    );
+}

@@ -82,6 +82,8 @@ pub struct Worker {
     backoff: HashMap<String, (u32, DateTime<Utc>)>,
     /// Blocked charges already reported (reported once, not every pass).
     blocked_seen: HashSet<(String, String)>,
+    /// Numbers this worker has asked its provider about at least once.
+    asked: HashSet<String>,
     /// When each in-doubt intent may next be queried.
     query_after: HashMap<String, DateTime<Utc>>,
     last_full: Option<DateTime<Utc>>,
@@ -108,6 +110,7 @@ impl Worker {
             backoff: HashMap::new(),
             blocked_seen: HashSet::new(),
             query_after: HashMap::new(),
+            asked: HashSet::new(),
             last_full: None,
             log_failure: None,
             arrivals: None,
@@ -301,9 +304,9 @@ impl Worker {
         self.catch_up();
         if self.session.stamp.is_some() {
             let config = self.session.config.clone();
-            if which != Which::None {
-                self.refresh(&config, &which).await;
-            }
+            // A plan-only pass still reads numbers never read before (one just added), so
+            // a new number shows its balance without waiting for `r` or the next hour.
+            self.refresh(&config, &which).await;
             if self.session.config_ok() && !self.shutdown.requested() {
                 self.run_due(&config).await;
                 self.query_in_doubt(&config).await;
@@ -330,10 +333,18 @@ impl Worker {
             .filter(|n| match which {
                 Which::All => self.backoff.get(&n.id).is_none_or(|(_, at)| now >= *at),
                 Which::One(id) => &n.id == id,
-                Which::None => false,
+                Which::None => {
+                    !self.asked.contains(&n.id)
+                        && self
+                            .session
+                            .state()
+                            .number(&n.id)
+                            .is_none_or(|ns| ns.observed.is_none())
+                }
             })
             .cloned()
             .collect();
+        self.asked.extend(numbers.iter().map(|n| n.id.clone()));
         let state = self.session.state();
         let permits = &self.permits;
         let stop = &*self.shutdown;
