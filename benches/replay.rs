@@ -10,46 +10,6 @@ use std::process::Command;
 use baohao::engine::State;
 use baohao::store::{Cursor, Log};
 
-/// The baseline: each line parsed by serde_json into a plain typed struct, nothing else.
-#[derive(serde::Deserialize)]
-#[allow(dead_code)]
-struct Typed {
-    v: u32,
-    id: String,
-    at: String,
-    number: String,
-    #[serde(rename = "type")]
-    kind: String,
-    balance_minor: Option<i64>,
-    currency: Option<String>,
-    validity_until: Option<String>,
-    source: Option<String>,
-    rule: Option<String>,
-    key: Option<String>,
-    attempt: Option<u32>,
-    amount_minor: Option<i64>,
-    mode: Option<String>,
-    intent: Option<String>,
-    status: Option<String>,
-    reference: Option<String>,
-    error: Option<String>,
-    note: Option<String>,
-}
-
-fn typed_parse(path: &std::path::Path) -> usize {
-    let mut r = BufReader::with_capacity(256 * 1024, std::fs::File::open(path).unwrap());
-    let mut line = Vec::with_capacity(512);
-    let mut n = 0;
-    loop {
-        line.clear();
-        if r.read_until(b'\n', &mut line).unwrap() == 0 {
-            return n;
-        }
-        let t: Typed = serde_json::from_slice(&line).unwrap();
-        n += std::hint::black_box(t).v as usize;
-    }
-}
-
 fn replay(path: &std::path::Path) -> State {
     let mut state = State::new(chrono_tz::Tz::Europe__London);
     let scan = Log::new(path)
@@ -97,7 +57,7 @@ fn main() {
     // `cargo bench` passes --bench; under `cargo test` this is a quick smoke run.
     if !args.iter().any(|a| a == "--bench") {
         let small = common::log_file(&dir, 10_000, 20);
-        assert_eq!(typed_parse(&small), 10_000);
+        assert_eq!(common::typed_parse(&small), 10_000);
         assert_eq!(replay(&small).events, 10_000);
         println!("replay bench: smoke run ok (run `cargo bench --bench replay` to measure)");
         return;
@@ -110,7 +70,7 @@ fn main() {
         size as f64 / 1e6
     );
 
-    let (base, n) = common::best(3, || typed_parse(&big));
+    let (base, n) = common::best(3, || common::typed_parse(&big));
     assert_eq!(n, 1_000_000);
     let lines_only = |f: &dyn Fn(&[u8]) -> bool| {
         let mut r = BufReader::with_capacity(256 * 1024, std::fs::File::open(&big).unwrap());
