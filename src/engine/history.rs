@@ -546,13 +546,8 @@ fn entry_judged(
                 attempts: Some(ks.attempts.iter().map(|a| a.n).max().unwrap_or(1)),
                 reference: evidence_ref
                     .as_deref()
-                    .or(succeeded.and_then(|a| a.reference.as_deref()))
-                    .or_else(|| {
-                        ks.attempts
-                            .iter()
-                            .rev()
-                            .find_map(|a| a.reference.as_deref())
-                    })
+                    .or(succeeded.and_then(|a| a.reference))
+                    .or_else(|| ks.attempts.iter().rev().find_map(|a| a.reference))
                     .or(ks.settled_by.as_deref())
                     .map(str::to_string),
                 error: last.error.as_deref().map(str::to_string),

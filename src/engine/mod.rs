@@ -2,6 +2,7 @@
 //! plan says what is due; forecast says what is coming. No I/O, no clock, no randomness.
 
 pub mod calendar;
+pub mod chunked;
 pub mod currency;
 pub mod due;
 pub mod forecast;
