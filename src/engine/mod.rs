@@ -17,7 +17,8 @@ pub mod verify;
 pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for};
 pub use forecast::{Forecast, Planned, forecast};
 pub use history::{
-    AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row,
+    AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row, RowFacts,
+    RowMaker,
 };
 pub use state::{KeyStatus, NumberState, State};
 pub use status::{Attention, NumberStatus, Urgency, number_status};
