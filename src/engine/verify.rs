@@ -20,8 +20,11 @@ pub struct Check {
     /// When the money went in (the intent's time for a recharge), in Unix seconds.
     pub at: i64,
     pub amount: i64,
-    /// The largest rise attributed to this top-up by a reading within the window.
-    pub credited: Option<i64>,
+    /// The largest rise attributed to this top-up by a reading within the window, if
+    /// `has_credit` (see [`Check::credited`]): two fields rather than an `Option` keep a
+    /// check at 32 bytes, and a long log holds hundreds of thousands of them.
+    credited: i64,
+    has_credit: bool,
     pub possible_duplicate: bool,
 }
 
@@ -34,11 +37,16 @@ pub enum Verification {
 }
 
 impl Check {
+    /// The largest rise attributed to this top-up by a reading within the window.
+    pub fn credited(&self) -> Option<i64> {
+        self.has_credit.then_some(self.credited)
+    }
+
     /// `tolerance` is the percent a rise may fall short of the amount.
     pub fn verification(&self, tolerance: u8, now: DateTime<Utc>) -> Verification {
         let shortfall = self.amount.saturating_mul(tolerance as i64) / 100;
         let needed = self.amount - shortfall;
-        if self.credited.is_some_and(|c| c >= needed) {
+        if self.credited().is_some_and(|c| c >= needed) {
             Verification::Verified
         } else if now.timestamp() > self.at + WINDOW_SECS {
             Verification::Unverified
@@ -105,7 +113,8 @@ impl Tracker {
         self.checks.push(Check {
             at,
             amount,
-            credited,
+            credited: credited.unwrap_or(0),
+            has_credit: credited.is_some(),
             possible_duplicate,
         });
         self.pending.push((idx, offset));
@@ -132,10 +141,11 @@ impl Tracker {
             let end = c.at + WINDOW_SECS;
             if at >= c.at && at <= end {
                 let rise = balance.wrapping_sub(offset);
-                c.credited = Some(c.credited.map_or(rise, |p| p.max(rise)));
+                c.credited = c.credited().map_or(rise, |p| p.max(rise));
+                c.has_credit = true;
             }
             // Fully credited is verified under any tolerance: nothing more to learn.
-            at <= end && c.credited.is_none_or(|cr| cr < c.amount)
+            at <= end && c.credited().is_none_or(|cr| cr < c.amount)
         });
         self.readings.push_back((at, balance));
         if self.readings.len() > KEEP {
