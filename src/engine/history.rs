@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::engine::reconcile::{Reconciliation, Verdict, reconcile};
+use crate::engine::rows::RowStore;
 use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, NumberState, State};
 use crate::engine::verify::Verification;
 use crate::model::{Config, Currency, Event, EventBody};
@@ -251,7 +252,8 @@ impl Entry {
 #[derive(Clone, Debug)]
 pub struct History {
     pub state: State,
-    pub rows: Vec<Row>,
+    /// The rows, compactly (see [`RowStore`]).
+    pub rows: RowStore,
     keep: Keep,
     /// What a second pass needs to make the rows (a recording history only).
     facts: RowFacts,
@@ -515,7 +517,7 @@ impl History {
     fn with(state: State, keep: Keep) -> History {
         History {
             state,
-            rows: Vec::new(),
+            rows: RowStore::default(),
             keep,
             facts: RowFacts::default(),
         }
@@ -557,7 +559,7 @@ impl History {
     /// Folds `e` into the state and records its row, if it makes one.
     pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
         if let Some(row) = self.apply_event_row(e) {
-            self.rows.push(row);
+            self.rows.push(&row);
         }
     }
 
@@ -586,7 +588,7 @@ impl History {
         let mut judged = Judged::default();
         self.rows
             .iter()
-            .filter_map(|r| entry_judged(&self.state, r, config, now, &mut judged))
+            .filter_map(|r| entry_judged(&self.state, &r, config, now, &mut judged))
             .collect()
     }
 }
@@ -1181,7 +1183,7 @@ mod tests {
         let mut maker = first.facts().maker();
         let made: Vec<Row> = events.iter().filter_map(|e| maker.row(e)).collect();
         assert!(maker.done());
-        assert_eq!(made, live.rows);
+        assert_eq!(made, live.rows.iter().collect::<Vec<_>>());
         // The log has rows of every kind, and events that make none.
         assert!(live.rows.len() > 10 && live.rows.len() < events.len());
         assert!(made.iter().any(|r| matches!(

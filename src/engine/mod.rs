@@ -9,6 +9,7 @@ pub mod forecast;
 pub mod history;
 pub mod reconcile;
 pub mod reminders;
+pub mod rows;
 pub mod start;
 pub mod state;
 pub mod status;
