@@ -7,7 +7,6 @@ use std::hash::BuildHasher;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
-use smallvec::SmallVec;
 
 use crate::engine::calendar::{YearMonth, add_days, local_date};
 use crate::engine::chunked::Chunked;
@@ -156,22 +155,160 @@ impl Arena {
     }
 }
 
-/// One attempt as kept: strings in the number's arena.
+/// One attempt as kept: strings in the number's arena; an outcome and a resolution as a
+/// tag (0: none) and a time, which packs tighter than two `Option`s.
 #[derive(Clone, Debug)]
 struct AttemptRec {
     at: DateTime<Utc>,
-    outcome: Option<(OutcomeStatus, DateTime<Utc>)>,
-    resolved: Option<(ResolvedStatus, DateTime<Utc>)>,
+    outcome_at: DateTime<Utc>,
+    resolved_at: DateTime<Utc>,
     intent: Str,
     n: u32,
     reference: Str,
     error: Str,
-    check: Option<u32>,
+    /// `NO_CHECK`: none.
+    check: u32,
+    outcome: u8,
+    resolved: u8,
 }
 
+const NO_CHECK: u32 = u32::MAX;
+
 impl AttemptRec {
+    fn new(intent: Str, n: u32, at: DateTime<Utc>) -> AttemptRec {
+        AttemptRec {
+            at,
+            outcome_at: at,
+            resolved_at: at,
+            intent,
+            n,
+            reference: Str::NONE,
+            error: Str::NONE,
+            check: NO_CHECK,
+            outcome: 0,
+            resolved: 0,
+        }
+    }
+
+    fn outcome(&self) -> Option<(OutcomeStatus, DateTime<Utc>)> {
+        let status = match self.outcome {
+            1 => OutcomeStatus::Succeeded,
+            2 => OutcomeStatus::Failed,
+            3 => OutcomeStatus::Unknown,
+            _ => return None,
+        };
+        Some((status, self.outcome_at))
+    }
+
+    fn set_outcome(&mut self, status: OutcomeStatus, at: DateTime<Utc>) {
+        self.outcome = match status {
+            OutcomeStatus::Succeeded => 1,
+            OutcomeStatus::Failed => 2,
+            OutcomeStatus::Unknown => 3,
+        };
+        self.outcome_at = at;
+    }
+
+    fn resolved(&self) -> Option<(ResolvedStatus, DateTime<Utc>)> {
+        let status = match self.resolved {
+            1 => ResolvedStatus::Succeeded,
+            2 => ResolvedStatus::Failed,
+            _ => return None,
+        };
+        Some((status, self.resolved_at))
+    }
+
+    fn set_resolved(&mut self, status: ResolvedStatus, at: DateTime<Utc>) {
+        self.resolved = match status {
+            ResolvedStatus::Succeeded => 1,
+            ResolvedStatus::Failed => 2,
+        };
+        self.resolved_at = at;
+    }
+
+    fn check(&self) -> Option<u32> {
+        (self.check != NO_CHECK).then_some(self.check)
+    }
+
     fn status(&self) -> AttemptStatus {
-        attempt_status(self.resolved, self.outcome)
+        attempt_status(self.resolved(), self.outcome())
+    }
+}
+
+/// A key's attempts: the first inline, retries (rare) behind one pointer.
+#[derive(Clone, Debug, Default)]
+struct AttemptList {
+    first: Option<AttemptRec>,
+    more: Option<Box<Vec<AttemptRec>>>,
+}
+
+impl AttemptList {
+    fn len(&self) -> usize {
+        self.first.is_some() as usize + self.more.as_ref().map_or(0, |m| m.len())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn get(&self, i: usize) -> Option<&AttemptRec> {
+        match i {
+            0 => self.first.as_ref(),
+            _ => self.more.as_ref()?.get(i - 1),
+        }
+    }
+
+    fn last(&self) -> Option<&AttemptRec> {
+        self.more
+            .as_ref()
+            .and_then(|m| m.last())
+            .or(self.first.as_ref())
+    }
+
+    fn push(&mut self, a: AttemptRec) {
+        if self.first.is_none() {
+            self.first = Some(a);
+        } else {
+            self.more.get_or_insert_default().push(a);
+        }
+    }
+
+    fn iter(&self) -> impl DoubleEndedIterator<Item = &AttemptRec> {
+        self.first
+            .iter()
+            .chain(self.more.iter().flat_map(|m| m.iter()))
+    }
+}
+
+impl std::ops::Index<usize> for AttemptList {
+    type Output = AttemptRec;
+
+    fn index(&self, i: usize) -> &AttemptRec {
+        match i {
+            0 => self
+                .first
+                .as_ref()
+                .expect("an attempt index the state handed out"),
+            _ => &self
+                .more
+                .as_ref()
+                .expect("an attempt index the state handed out")[i - 1],
+        }
+    }
+}
+
+impl std::ops::IndexMut<usize> for AttemptList {
+    fn index_mut(&mut self, i: usize) -> &mut AttemptRec {
+        match i {
+            0 => self
+                .first
+                .as_mut()
+                .expect("an attempt index the state handed out"),
+            _ => &mut self
+                .more
+                .as_mut()
+                .expect("an attempt index the state handed out")[i - 1],
+        }
     }
 }
 
@@ -186,8 +323,7 @@ struct KeyRec {
     mode: Mode,
     currency: Currency,
     no_retry: bool,
-    /// Almost always one; stored inline.
-    attempts: SmallVec<[AttemptRec; 1]>,
+    attempts: AttemptList,
 }
 
 /// One attempt of a key, as readers see it.
@@ -210,11 +346,11 @@ impl<'a> Attempt<'a> {
             intent: arena.get(a.intent),
             n: a.n,
             at: a.at,
-            outcome: a.outcome,
-            resolved: a.resolved,
+            outcome: a.outcome(),
+            resolved: a.resolved(),
             reference: arena.get_opt(a.reference),
             error: arena.get_opt(a.error),
-            check: a.check,
+            check: a.check(),
         }
     }
 }
@@ -259,7 +395,7 @@ impl Attempt<'_> {
 #[derive(Clone, Copy)]
 pub struct Attempts<'a> {
     arena: &'a Arena,
-    recs: &'a [AttemptRec],
+    recs: &'a AttemptList,
 }
 
 impl std::fmt::Debug for Attempts<'_> {
@@ -289,7 +425,7 @@ impl<'a> Attempts<'a> {
         self.recs.last().map(|a| Attempt::of(self.arena, a))
     }
 
-    pub fn iter(self) -> impl DoubleEndedIterator<Item = Attempt<'a>> + ExactSizeIterator + 'a {
+    pub fn iter(self) -> impl DoubleEndedIterator<Item = Attempt<'a>> + 'a {
         let arena = self.arena;
         self.recs.iter().map(move |a| Attempt::of(arena, a))
     }
@@ -342,7 +478,7 @@ impl<'a> KeyState<'a> {
     }
 
     pub fn first_at(&self) -> Option<DateTime<Utc>> {
-        self.attempts.recs.first().map(|a| a.at)
+        self.attempts.recs.get(0).map(|a| a.at)
     }
 
     pub fn last(&self) -> Option<Attempt<'a>> {
@@ -366,9 +502,9 @@ pub enum KeyStatus {
     ReminderDismissed,
 }
 
-fn key_status(mode: Mode, settled: bool, dismissed: bool, attempts: &[AttemptRec]) -> KeyStatus {
+fn key_status(mode: Mode, settled: bool, dismissed: bool, attempts: &AttemptList) -> KeyStatus {
     if mode == Mode::External {
-        return match attempts.iter().rev().find_map(|a| a.resolved) {
+        return match attempts.iter().rev().find_map(|a| a.resolved()) {
             Some((ResolvedStatus::Succeeded, _)) => KeyStatus::Charged,
             Some((ResolvedStatus::Failed, _)) => KeyStatus::Failed {
                 attempts: attempts.iter().map(|a| a.n).max().unwrap_or(0),
@@ -674,7 +810,7 @@ impl NumberState {
             mode,
             currency,
             no_retry: false,
-            attempts: SmallVec::new(),
+            attempts: AttemptList::default(),
         });
         let (keys, arena, hasher) = (&self.keys, &self.arena, &self.hasher);
         self.key_index.insert_unique(hash, i, |j| {
@@ -814,16 +950,7 @@ impl State {
                 let had_attempts = a > 0;
                 let intent = ns.arena.push(id.as_ref());
                 let ks = &mut ns.keys[k as usize];
-                ks.attempts.push(AttemptRec {
-                    at,
-                    outcome: None,
-                    resolved: None,
-                    intent,
-                    n: attempt,
-                    reference: Str::NONE,
-                    error: Str::NONE,
-                    check: None,
-                });
+                ks.attempts.push(AttemptRec::new(intent, attempt, at));
                 let rule = ks.rule;
                 match ns.rule_last_intent.iter_mut().find(|(r, _)| *r == rule) {
                     Some(slot) => slot.1 = at,
@@ -855,7 +982,7 @@ impl State {
                     id,
                     intent,
                     |arena, attempt| {
-                        attempt.outcome = Some((status, at));
+                        attempt.set_outcome(status, at);
                         if let Some(r) = reference {
                             attempt.reference = arena.push(r.as_ref());
                         }
@@ -880,7 +1007,7 @@ impl State {
                     id,
                     intent,
                     |_, attempt| {
-                        attempt.resolved = Some((status, at));
+                        attempt.set_resolved(status, at);
                     },
                 );
             }
@@ -1013,7 +1140,7 @@ impl State {
         }
         if before != AttemptStatus::Succeeded && after == AttemptStatus::Succeeded {
             let check = Self::top_up(ns, months, tz, charge_at, amount, currency, true);
-            ns.keys[k as usize].attempts[a as usize].check = Some(check);
+            ns.keys[k as usize].attempts[a as usize].check = check;
         }
     }
 
