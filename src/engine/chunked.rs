@@ -4,7 +4,7 @@
 //! memory allocated and unused (issue 11).
 
 /// Elements per chunk.
-const CHUNK: usize = 256;
+const CHUNK: usize = 64;
 
 #[derive(Clone, Debug)]
 pub struct Chunked<T> {

@@ -70,12 +70,15 @@ pub struct Observation {
 /// each string behind a short length prefix, named by its chunk and offset. A quarter of a
 /// million keys then cost no allocation each and no doubling slack (issue 11: the state
 /// was most of `status`'s memory).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Arena {
     chunks: Vec<String>,
     /// Strings too long for a chunk, or past the chunks a handle can name (never in
     /// real logs).
     big: Vec<Box<str>>,
+    /// The last few strings pushed with [`Arena::push_shared`]: errors and reasons repeat.
+    shared: [Str; 8],
+    next_shared: usize,
 }
 
 /// A string in a number's [`Arena`], or none: the top bit says "in `big`"; otherwise the
@@ -88,13 +91,40 @@ impl Str {
     const BIG: u32 = 1 << 31;
 }
 
-const CHUNK_BITS: u32 = 14;
+const CHUNK_BITS: u32 = 12;
 /// Bytes per chunk.
 const CHUNK_SIZE: usize = 1 << CHUNK_BITS;
 /// Longer strings go to `big` (a length up to this takes at most two prefix bytes).
-const ARENA_MAX_LEN: usize = 2048;
+const ARENA_MAX_LEN: usize = 1024;
+
+impl Default for Arena {
+    fn default() -> Self {
+        Arena {
+            chunks: Vec::new(),
+            big: Vec::new(),
+            shared: [Str::NONE; 8],
+            next_shared: 0,
+        }
+    }
+}
 
 impl Arena {
+    /// [`Arena::push`] for text that often repeats (executor errors, dismissal reasons):
+    /// the same string pushed lately is named again rather than stored again.
+    fn push_shared(&mut self, s: &str) -> Str {
+        if let Some(h) = self
+            .shared
+            .iter()
+            .find(|h| **h != Str::NONE && self.get(**h) == s)
+        {
+            return *h;
+        }
+        let h = self.push(s);
+        self.shared[self.next_shared] = h;
+        self.next_shared = (self.next_shared + 1) % self.shared.len();
+        h
+    }
+
     /// The prefix is ASCII (so a chunk stays a `String`): digits of six bits, most
     /// significant first, `0x40 | d` for all but the last, which is `d` alone.
     fn push(&mut self, s: &str) -> Str {
@@ -121,10 +151,6 @@ impl Arena {
         text.push(char::from((n & 0x3f) as u8));
         text.push_str(s);
         Str(((chunk as u32) << CHUNK_BITS) | at as u32)
-    }
-
-    fn push_opt(&mut self, s: Option<&str>) -> Str {
-        s.map_or(Str::NONE, |s| self.push(s))
     }
 
     fn get(&self, s: Str) -> &str {
@@ -986,7 +1012,10 @@ impl State {
                         if let Some(r) = reference {
                             attempt.reference = arena.push(r.as_ref());
                         }
-                        attempt.error = arena.push_opt(error.as_ref().map(AsRef::as_ref));
+                        attempt.error = match &error {
+                            Some(e) => arena.push_shared(e.as_ref()),
+                            None => Str::NONE,
+                        };
                     },
                 );
             }
@@ -1015,7 +1044,7 @@ impl State {
                 Some((k, a)) => {
                     let ks = &ns.keys[k as usize];
                     if ks.settled_by == Str::NONE && ks.dismissed == Str::NONE {
-                        let reason = ns.arena.push(reason.as_ref());
+                        let reason = ns.arena.push_shared(reason.as_ref());
                         ns.keys[k as usize].dismissed = reason;
                     }
                     ns.open_reminders.remove(&(k, a));
@@ -1242,7 +1271,7 @@ mod tests {
         // Lengths around each prefix width and the chunk and `big` limits, enough strings
         // to fill several chunks, and text that is not ASCII.
         let mut all = Vec::new();
-        for (i, n) in [0, 1, 63, 64, 65, 4095, 2047, 2048, 2049, 70_000, 5, 300]
+        for (i, n) in [0, 1, 63, 64, 65, 4095, 1023, 1024, 1025, 70_000, 5, 300]
             .into_iter()
             .cycle()
             .take(400)
@@ -1256,7 +1285,19 @@ mod tests {
             assert_eq!(arena.get(*h), s);
         }
         assert_eq!(arena.get_opt(Str::NONE), None);
-        let empty = arena.push_opt(Some(""));
+        let empty = arena.push("");
         assert_eq!(arena.get_opt(empty), Some(""));
+        // Repeated text pushed as shared is stored once while it is recent.
+        let a = arena.push_shared("timed out");
+        let b = arena.push_shared("HTTP 502");
+        assert_eq!(arena.push_shared("timed out"), a);
+        assert_ne!(a, b);
+        assert_eq!((arena.get(a), arena.get(b)), ("timed out", "HTTP 502"));
+        for i in 0..20 {
+            let h = arena.push_shared(&format!("error {i}"));
+            assert_eq!(arena.get(h), format!("error {i}"));
+        }
+        let again = arena.push_shared("timed out");
+        assert_eq!(arena.get(again), "timed out");
     }
 }
