@@ -558,9 +558,23 @@ impl History {
 
     /// Folds `e` into the state and records its row, if it makes one.
     pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
-        if let Some(row) = self.apply_event_row(e) {
-            self.rows.push(&row);
+        // A new key goes at the end of its number's keys: a recharge row points there.
+        let next_key = self
+            .state
+            .number(e.number.as_ref())
+            .map_or(0, |n| n.key_count() as u32);
+        match self.apply_event_row(e) {
+            Some(Row::Recharge { number, .. }) => self.rows.push_recharge(&number, next_key),
+            Some(row) => self.rows.push(&row),
+            None => {}
         }
+    }
+
+    /// The row at `i` (log order).
+    pub fn row(&self, i: usize) -> Option<Row> {
+        self.rows.get(i, |number, key| {
+            Some(self.state.number(number)?.key_at(key)?.key.to_string())
+        })
     }
 
     /// Folds `e` into the state and hands back its row (if it makes one) instead of
@@ -586,8 +600,8 @@ impl History {
 
     pub fn entries(&self, config: &Config, now: DateTime<Utc>) -> Vec<Entry> {
         let mut judged = Judged::default();
-        self.rows
-            .iter()
+        (0..self.rows.len())
+            .filter_map(|i| self.row(i))
             .filter_map(|r| entry_judged(&self.state, &r, config, now, &mut judged))
             .collect()
     }
@@ -1183,7 +1197,8 @@ mod tests {
         let mut maker = first.facts().maker();
         let made: Vec<Row> = events.iter().filter_map(|e| maker.row(e)).collect();
         assert!(maker.done());
-        assert_eq!(made, live.rows.iter().collect::<Vec<_>>());
+        let rows: Vec<Row> = (0..live.rows.len()).filter_map(|i| live.row(i)).collect();
+        assert_eq!(made, rows);
         // The log has rows of every kind, and events that make none.
         assert!(live.rows.len() > 10 && live.rows.len() < events.len());
         assert!(made.iter().any(|r| matches!(

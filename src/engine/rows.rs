@@ -27,6 +27,8 @@ const BALANCE: u8 = 2;
 const ACTIVITY: u8 = 3;
 const STATEMENT: u8 = 4;
 const MESSAGE: u8 = 5;
+/// A recharge by its key's index in the number's keys (the key's text is in the state).
+const RECHARGE_AT: u8 = 6;
 
 impl RowStore {
     pub fn len(&self) -> usize {
@@ -37,8 +39,9 @@ impl RowStore {
         self.starts.is_empty()
     }
 
-    /// The row at `i` (log order).
-    pub fn get(&self, i: usize) -> Option<Row> {
+    /// The row at `i` (log order); `key_of(number, index)` names a key a recharge row
+    /// points to (see [`RowStore::push_recharge`]).
+    pub fn get(&self, i: usize, key_of: impl Fn(&str, u32) -> Option<String>) -> Option<Row> {
         let start = *self.starts.get(i)? as usize;
         let end = self
             .starts
@@ -48,7 +51,7 @@ impl RowStore {
             bytes: self.bytes.get(start..end)?,
             names: &self.names,
         }
-        .row()
+        .row(key_of)
     }
 
     /// The number of the row at `i`, and whether it is a balance reading, without
@@ -64,9 +67,13 @@ impl RowStore {
         Some((name, kind == BALANCE))
     }
 
-    /// Every row, oldest first (or newest first with `.rev()`).
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Row> + '_ {
-        (0..self.len()).filter_map(|i| self.get(i))
+    /// A recharge row by its key's index in the number's keys: the key's text is already
+    /// in the state, so the row does not keep it again.
+    pub fn push_recharge(&mut self, number: &str, key: u32) {
+        self.starts.push(self.bytes.len() as u64);
+        self.bytes.push(RECHARGE_AT);
+        self.name(number);
+        self.uint(key as u64);
     }
 
     pub fn push(&mut self, row: &Row) {
@@ -301,8 +308,13 @@ impl Reader<'_> {
         self.names.get(i).map(|s| s.to_string())
     }
 
-    fn row(mut self) -> Option<Row> {
+    fn row(mut self, key_of: impl Fn(&str, u32) -> Option<String>) -> Option<Row> {
         Some(match self.byte()? {
+            RECHARGE_AT => {
+                let number = self.name()?;
+                let key = key_of(&number, u32::try_from(self.uint()?).ok()?)?;
+                Row::Recharge { number, key }
+            }
             RECHARGE => Row::Recharge {
                 number: self.name()?,
                 key: self.str()?,
@@ -467,11 +479,25 @@ mod tests {
             store.push(r);
         }
         assert_eq!(store.len(), rows.len());
-        assert_eq!(store.iter().collect::<Vec<_>>(), rows);
-        assert_eq!(store.iter().rev().count(), rows.len());
+        let none = |_: &str, _: u32| None;
+        let back: Vec<Row> = (0..store.len())
+            .filter_map(|i| store.get(i, none))
+            .collect();
+        assert_eq!(back, rows);
+        store.push_recharge("b", 7);
+        let key_of = |n: &str, k: u32| Some(format!("{n}:{k}"));
+        assert_eq!(
+            store.get(9, key_of),
+            Some(Row::Recharge {
+                number: "b".into(),
+                key: "b:7".into()
+            })
+        );
+        assert_eq!(store.get(9, none), None);
+        assert_eq!(store.number_of(9), Some(("b", false)));
         assert_eq!(store.number_of(0), Some(("号码 1", false)));
         assert_eq!(store.number_of(3), Some(("a", true)));
         assert_eq!(store.number_of(8), Some(("b", false)));
-        assert_eq!((store.get(9), store.number_of(9)), (None, None));
+        assert_eq!((store.get(10, key_of), store.number_of(10)), (None, None));
     }
 }

@@ -693,6 +693,11 @@ impl NumberState {
         self.intent_idx(intent).map(|(k, _)| k)
     }
 
+    /// How many keys this number has (a new key gets this index).
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
     pub fn key_at(&self, index: u32) -> Option<KeyState<'_>> {
         self.keys.get(index as usize).map(|k| KeyState::of(self, k))
     }

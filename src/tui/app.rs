@@ -419,7 +419,7 @@ impl App {
     /// The history row at `i` of the History tab (newest first, filtered).
     pub fn history_row(&self, i: usize) -> Option<Row> {
         self.history_row_index(i)
-            .and_then(|r| self.session.history.rows.get(r))
+            .and_then(|r| self.session.history.row(r))
     }
 
     /// The index in the log's rows of the History tab's row `i`.
@@ -496,8 +496,7 @@ impl App {
         let stop = job.next.saturating_sub(rows);
         for i in (stop..job.next).rev() {
             let Some(e) = history
-                .rows
-                .get(i)
+                .row(i)
                 .and_then(|r| history.entry(&r, config, self.now))
             else {
                 continue;

@@ -423,7 +423,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
                 .is_some_and(|(number, balance)| number == n.id && !balance)
         })
         .take(PANE_ENTRIES)
-        .filter_map(|i| rows.get(i))
+        .filter_map(|i| app.session.history.row(i))
         .filter_map(|row| {
             app.session
                 .history
