@@ -439,7 +439,7 @@ impl Session {
             let intent = state.number(&number.id).and_then(|ns| {
                 crate::engine::reminders::standing(ns, number)
                     .filter(|(k, _)| {
-                        number.rule(&k.rule).is_some_and(|r| {
+                        number.rule(k.rule).is_some_and(|r| {
                             matches!(r.trigger, crate::model::Trigger::KeepAlive { .. })
                         })
                     })

@@ -214,7 +214,7 @@ fn sigkill_at_random_moments_never_runs_a_key_twice() {
                         .any(|c| c.starts_with(&format!("recharge {number} {} ", k.key)));
                     let o = f.run(&[
                         "resolve",
-                        &a.intent,
+                        a.intent,
                         if did { "succeeded" } else { "failed" },
                     ]);
                     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

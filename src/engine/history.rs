@@ -301,7 +301,7 @@ impl RowFacts {
 
     fn record<S: EventStr>(&mut self, e: &Event<S>, t: &AtTime) {
         let i = self.events;
-        if i % 64 == 0 {
+        if i.is_multiple_of(64) {
             self.makes_row.push(0);
         }
         self.events += 1;
@@ -713,7 +713,7 @@ fn entry_judged(
             let mut evidence_ref = None;
             if ks.mode == crate::model::Mode::External {
                 let ns = state.number(number)?;
-                let index = ns.key_index_of_intent(&last.intent)?;
+                let index = ns.key_index_of_intent(last.intent)?;
                 let r = judged.of(state, number, config, now)?;
                 if let Some(v) = r.key(index) {
                     match v.verdict {
@@ -748,9 +748,9 @@ fn entry_judged(
                     .as_deref()
                     .or(succeeded.and_then(|a| a.reference))
                     .or_else(|| ks.attempts.iter().rev().find_map(|a| a.reference))
-                    .or(ks.settled_by.as_deref())
+                    .or(ks.settled_by)
                     .map(str::to_string),
-                error: last.error.as_deref().map(str::to_string),
+                error: last.error.map(str::to_string),
                 note: None,
                 validity_until: None,
                 money_in: status == EntryStatus::Succeeded
@@ -760,7 +760,7 @@ fn entry_judged(
                 reminder_end: match ks.status() {
                     KeyStatus::ReminderSettled => Some(ReminderEnd::Settled),
                     KeyStatus::ReminderDismissed => Some(ReminderEnd::Dismissed(
-                        ks.dismissed.as_deref().unwrap_or_default().to_string(),
+                        ks.dismissed.unwrap_or_default().to_string(),
                     )),
                     _ => None,
                 },
@@ -777,8 +777,8 @@ fn entry_judged(
                             AttemptStatus::InDoubt => "in_doubt",
                         },
                         resolved: a.resolved.is_some(),
-                        reference: a.reference.as_deref().map(str::to_string),
-                        error: a.error.as_deref().map(str::to_string),
+                        reference: a.reference.map(str::to_string),
+                        error: a.error.map(str::to_string),
                     })
                     .collect(),
             }

@@ -21,7 +21,7 @@ pub struct Stale {
 
 /// Why `key` (an open reminder of `number`) no longer stands, if it does not.
 pub fn stale_reason(key: &KeyState, number: &Number) -> Option<&'static str> {
-    match number.rule(&key.rule) {
+    match number.rule(key.rule) {
         None => Some(RULE_DELETED),
         Some(rule) if effective_mode(rule, number) == Mode::Auto => Some(RULE_NOW_AUTO),
         Some(_) => None,

@@ -450,7 +450,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             .last()
         {
             let via = n
-                .rule(&k.rule)
+                .rule(k.rule)
                 .and_then(|r| r.via.clone())
                 .unwrap_or_default();
             lines.push(Line::styled(
