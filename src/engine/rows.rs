@@ -15,11 +15,21 @@ use crate::model::Currency;
 #[derive(Clone, Debug, Default)]
 pub struct RowStore {
     bytes: Vec<u8>,
-    /// Where each row starts in `bytes`.
-    starts: Chunked<u64>,
+    /// Where each row starts in `bytes`, from its group's base (see [`RowStore::start`]):
+    /// four bytes a row rather than eight.
+    starts: Chunked<u32>,
+    /// Where each group of [`GROUP`] rows starts in `bytes`.
+    bases: Vec<u64>,
+    /// Starts too far from their group's base for a `u32` (rows of gigabytes).
+    far: HashMap<usize, u64>,
     names: Vec<Box<str>>,
     name_index: HashMap<Box<str>, u32>,
 }
+
+/// Rows per base offset.
+const GROUP: usize = 64;
+/// In `starts`: the start is in `far`.
+const FAR: u32 = u32::MAX;
 
 const RECHARGE: u8 = 0;
 const MANUAL: u8 = 1;
@@ -42,11 +52,8 @@ impl RowStore {
     /// The row at `i` (log order); `key_of(number, index)` names a key a recharge row
     /// points to (see [`RowStore::push_recharge`]).
     pub fn get(&self, i: usize, key_of: impl Fn(&str, u32) -> Option<String>) -> Option<Row> {
-        let start = *self.starts.get(i)? as usize;
-        let end = self
-            .starts
-            .get(i + 1)
-            .map_or(self.bytes.len(), |e| *e as usize);
+        let start = self.start(i)?;
+        let end = self.start(i + 1).unwrap_or(self.bytes.len());
         Reader {
             bytes: self.bytes.get(start..end)?,
             names: &self.names,
@@ -57,7 +64,7 @@ impl RowStore {
     /// The number of the row at `i`, and whether it is a balance reading, without
     /// decoding the rest (every row starts with its kind and its number).
     pub fn number_of(&self, i: usize) -> Option<(&str, bool)> {
-        let start = *self.starts.get(i)? as usize;
+        let start = self.start(i)?;
         let mut r = Reader {
             bytes: self.bytes.get(start..)?,
             names: &self.names,
@@ -70,14 +77,14 @@ impl RowStore {
     /// A recharge row by its key's index in the number's keys: the key's text is already
     /// in the state, so the row does not keep it again.
     pub fn push_recharge(&mut self, number: &str, key: u32) {
-        self.starts.push(self.bytes.len() as u64);
+        self.begin_row();
         self.bytes.push(RECHARGE_AT);
         self.name(number);
         self.uint(key as u64);
     }
 
     pub fn push(&mut self, row: &Row) {
-        self.starts.push(self.bytes.len() as u64);
+        self.begin_row();
         match row {
             Row::Recharge { number, key } => {
                 self.bytes.push(RECHARGE);
@@ -181,6 +188,33 @@ impl RowStore {
                 self.name(source);
                 self.opt_str(from.as_deref());
                 self.str(text);
+            }
+        }
+    }
+
+    /// Where row `i` starts in `bytes`.
+    fn start(&self, i: usize) -> Option<usize> {
+        let rel = *self.starts.get(i)?;
+        let at = match rel {
+            FAR => *self.far.get(&i)?,
+            _ => *self.bases.get(i / GROUP)? + rel as u64,
+        };
+        usize::try_from(at).ok()
+    }
+
+    /// Notes where the next row starts.
+    fn begin_row(&mut self) {
+        let i = self.starts.len();
+        let at = self.bytes.len() as u64;
+        if i % GROUP == 0 {
+            self.bases.push(at);
+        }
+        let base = self.bases.last().copied().unwrap_or(0);
+        match u32::try_from(at - base).ok().filter(|r| *r != FAR) {
+            Some(rel) => self.starts.push(rel),
+            None => {
+                self.starts.push(FAR);
+                self.far.insert(i, at);
             }
         }
     }
@@ -499,5 +533,16 @@ mod tests {
         assert_eq!(store.number_of(3), Some(("a", true)));
         assert_eq!(store.number_of(8), Some(("b", false)));
         assert_eq!((store.get(10, key_of), store.number_of(10)), (None, None));
+        // Across many groups of rows (each group has its own base offset).
+        let mut many = RowStore::default();
+        for _ in 0..30 {
+            for r in &rows {
+                many.push(r);
+            }
+        }
+        assert_eq!(many.len(), 30 * rows.len());
+        for i in (0..many.len()).step_by(7) {
+            assert_eq!(many.get(i, none).as_ref(), Some(&rows[i % rows.len()]));
+        }
     }
 }
