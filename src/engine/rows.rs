@@ -206,7 +206,7 @@ impl RowStore {
     fn begin_row(&mut self) {
         let i = self.starts.len();
         let at = self.bytes.len() as u64;
-        if i % GROUP == 0 {
+        if i.is_multiple_of(GROUP) {
             self.bases.push(at);
         }
         let base = self.bases.last().copied().unwrap_or(0);
