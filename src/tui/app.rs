@@ -117,6 +117,8 @@ pub enum Overlay {
     },
     /// What importing a file would do; y adds it, n or Esc leaves the log as it is.
     Import(Box<ImportPreview>),
+    /// One history entry in full (title, lines); any key closes it.
+    Details(String, Vec<String>),
 }
 
 /// A file read and checked for import (nothing written yet).

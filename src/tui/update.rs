@@ -151,6 +151,8 @@ fn key(app: &mut App, k: KeyEvent) {
         Overlay::Resolve { intent, text } => return resolve_key(app, intent, text, k),
         Overlay::Form(f) => return form_key(app, f, k),
         Overlay::Import(p) => return import_key(app, p, k),
+        // Any key closes the details.
+        Overlay::Details(..) => return,
     }
     if app.tabs.history.editing {
         return filter_key(app, k);
@@ -542,6 +544,21 @@ pub fn act(app: &mut App, a: Action) {
             if let Some(i) = app.selected_number() {
                 let n = app.session.config.numbers[i].clone();
                 open_form(app, forms::activity_form(&n));
+            }
+        }
+        Action::Details => {
+            let entry = app
+                .history_row(app.tabs.history.list.sel)
+                .and_then(|row| app.session.history.entry(row, &app.session.config, app.now));
+            if let Some(e) = entry {
+                let label = app
+                    .session
+                    .config
+                    .number(&e.number)
+                    .map_or("", |n| n.label.as_str());
+                let lines =
+                    crate::text::labels::entry_lines(&e, label, app.session.config.timezone);
+                app.overlay = Overlay::Details(tr!(T::DetailTitle, e.id), lines);
             }
         }
         Action::Resolve => {
