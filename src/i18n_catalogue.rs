@@ -512,6 +512,22 @@ catalogue! {
     ModemsColSignal => "SIGNAL", "信号";
     ModemsColState => "STATE", "状态";
     ModemsColNumbers => "NUMBERS", "号码";
+    TuiModem => "modem {0}", "调制解调器{0}";
+    TuiModemSignal => "signal {0}%", "信号 {0}%";
+    TuiModemUnseen => "modem unknown: {0}", "调制解调器状态未知：{0}";
+    MmFailed => "failed", "故障";
+    MmInitializing => "initializing", "初始化中";
+    MmLocked => "locked (PIN)", "已锁定（PIN）";
+    MmDisabled => "disabled", "已停用";
+    MmDisabling => "disabling", "停用中";
+    MmEnabling => "enabling", "启用中";
+    MmEnabled => "enabled, not registered", "已启用，未注册";
+    MmSearching => "searching for a network", "搜索网络中";
+    MmRegistered => "registered", "已注册";
+    MmDisconnecting => "disconnecting", "断开中";
+    MmConnecting => "connecting", "连接中";
+    MmConnected => "connected", "已连接";
+    MmUnknown => "unknown", "未知";
     WorkerTextKept => "{0}: a text from {1} arrived that baohao does not understand; it is kept in History for review", "{0}：收到来自 {1} 的短信，baohao 无法识别；已保留在记录中待查看";
     ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
     // ---- issue 12 (newcomer)

@@ -195,3 +195,60 @@ pub fn entry_lines(e: &Entry, label: &str, tz: chrono_tz::Tz) -> Vec<String> {
         .map(|l| crate::text::clean::line(&l).into_owned())
         .collect()
 }
+
+/// How a modem's line should look: ready, not ready, or not seen at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    Good,
+    Unsure,
+    Bad,
+}
+
+/// ModemManager's state names in the person's language.
+pub fn modem_state_label(state: &str) -> String {
+    match state {
+        "failed" => tr!(T::MmFailed),
+        "initializing" => tr!(T::MmInitializing),
+        "locked" => tr!(T::MmLocked),
+        "disabled" => tr!(T::MmDisabled),
+        "disabling" => tr!(T::MmDisabling),
+        "enabling" => tr!(T::MmEnabling),
+        "enabled" => tr!(T::MmEnabled),
+        "searching" => tr!(T::MmSearching),
+        "registered" => tr!(T::MmRegistered),
+        "disconnecting" => tr!(T::MmDisconnecting),
+        "connecting" => tr!(T::MmConnecting),
+        "connected" => tr!(T::MmConnected),
+        _ => tr!(T::MmUnknown),
+    }
+}
+
+/// "modem registered · signal 72%", or "modem unknown: why", for the Numbers pane.
+pub fn modem_seen(seen: Option<&crate::link::ModemSeen>) -> (String, Seen) {
+    let Some(s) = seen else {
+        return (tr!(T::TuiModem, tr!(T::MmUnknown)), Seen::Unsure);
+    };
+    match &s.state {
+        Some(state) => {
+            let mut text = tr!(T::TuiModem, modem_state_label(state));
+            if let Some(sig) = s.signal {
+                text.push_str(&format!(" · {}", tr!(T::TuiModemSignal, sig)));
+            }
+            let ready = matches!(
+                state.as_str(),
+                "registered" | "connected" | "connecting" | "disconnecting"
+            );
+            (
+                crate::text::clean::line(&text).into_owned(),
+                if ready { Seen::Good } else { Seen::Unsure },
+            )
+        }
+        None => {
+            let why = s.problem.as_deref().unwrap_or_default();
+            (
+                crate::text::clean::line(&tr!(T::TuiModemUnseen, why)).into_owned(),
+                Seen::Bad,
+            )
+        }
+    }
+}

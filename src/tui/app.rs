@@ -237,6 +237,8 @@ pub struct App {
     pub busy: bool,
     pub last_refresh: Option<DateTime<Utc>>,
     pub refresh_errors: HashMap<String, String>,
+    /// Each modem number's modem as the worker last saw it (empty until it looked).
+    pub modems: HashMap<String, crate::link::ModemSeen>,
     /// Log problems already shown (a torn tail is met again on every read until cut).
     pub log_problems_said: std::collections::HashSet<String>,
     /// When this session's worker last read each number's balance (even if unchanged).
@@ -281,6 +283,7 @@ impl App {
             busy: false,
             last_refresh: None,
             refresh_errors: HashMap::new(),
+            modems: HashMap::new(),
             checked: HashMap::new(),
             log_problems_said: Default::default(),
             derived: Derived::default(),

@@ -100,6 +100,12 @@ fn worker(app: &mut App, r: Report) {
             app.worker = WorkerMode::None;
             app.dirty = true;
         }
+        Report::Modems(seen) => {
+            if seen.iter().any(|s| app.modems.get(&s.number) != Some(s)) {
+                app.dirty = true;
+            }
+            app.modems = seen.into_iter().map(|s| (s.number.clone(), s)).collect();
+        }
     }
 }
 
