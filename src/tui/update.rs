@@ -364,25 +364,7 @@ fn save(of: &forms::OpenForm, built: Built) -> Saving {
             },
             edited: Box::new(rule),
         }),
-        Built::TopUp {
-            number,
-            amount,
-            note,
-        } => Saving::Op(Operation::TopUp {
-            number,
-            amount,
-            note,
-        }),
-        Built::Balance {
-            number,
-            amount,
-            validity,
-        } => Saving::Op(Operation::Balance {
-            number,
-            amount,
-            validity,
-        }),
-        Built::Activity { number, note } => Saving::Op(Operation::Activity { number, note }),
+        Built::Op(op) => Saving::Op(op),
         Built::Settings(edited) => Saving::Config(ConfigChange::Settings {
             original: match &of.original {
                 Original::Settings(o) => o.clone(),
@@ -585,30 +567,12 @@ pub fn act(app: &mut App, a: Action) {
                 && e.status_str() == Some("reminder")
                 && matches!(row, Row::Recharge { .. });
             if open_reminder {
-                let label = app
-                    .session
-                    .config
-                    .number(&e.number)
-                    .map_or(e.number.clone(), |n| n.label.clone());
-                let amount = e
-                    .amount_minor
-                    .zip(e.currency)
-                    .map(|(a, c)| crate::model::Money::new(a, c).display())
-                    .unwrap_or_default();
+                let (label, amount) = label_and_amount(app, &e);
                 let text = tr!(T::TuiDismissQuestion, amount, label);
                 app.overlay = Overlay::Confirm(Confirm::DismissReminder { intent: e.id, text });
             } else if e.status == Some(EntryStatus::InDoubt) && matches!(row, Row::Recharge { .. })
             {
-                let label = app
-                    .session
-                    .config
-                    .number(&e.number)
-                    .map_or(e.number.clone(), |n| n.label.clone());
-                let amount = e
-                    .amount_minor
-                    .zip(e.currency)
-                    .map(|(a, c)| crate::model::Money::new(a, c).display())
-                    .unwrap_or_default();
+                let (label, amount) = label_and_amount(app, &e);
                 let text = tr!(
                     T::TuiResolveQuestion,
                     amount,
@@ -625,6 +589,21 @@ pub fn act(app: &mut App, a: Action) {
         Action::QuickFilter => quick_filter(app),
         Action::Settings => open_form(app, forms::settings_form(&app.session.config)),
     }
+}
+
+/// The number's label and the entry's amount, as a question about it names them.
+fn label_and_amount(app: &App, e: &crate::engine::Entry) -> (String, String) {
+    let label = app
+        .session
+        .config
+        .number(&e.number)
+        .map_or(e.number.clone(), |n| n.label.clone());
+    let amount = e
+        .amount_minor
+        .zip(e.currency)
+        .map(|(a, c)| crate::model::Money::new(a, c).display())
+        .unwrap_or_default();
+    (label, amount)
 }
 
 fn move_sel(app: &mut App, step: isize) {

@@ -67,15 +67,7 @@ pub async fn watch(
     every: Duration,
 ) {
     while !shutdown.requested() {
-        let numbers: Vec<(String, ModemMatch)> = match crate::store::config::load(&paths) {
-            Ok(l) => l
-                .config
-                .numbers
-                .iter()
-                .filter_map(|n| n.modem.as_deref().map(|m| (n.id.clone(), m.clone())))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
+        let numbers = super::inbox::modem_numbers(&paths);
         let mut wait = every;
         if !numbers.is_empty() {
             let modems = tokio::select! {
