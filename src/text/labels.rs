@@ -134,11 +134,14 @@ pub fn entry_lines(e: &Entry, label: &str, tz: chrono_tz::Tz) -> Vec<String> {
     } else {
         format!("{label} ({})", e.number)
     };
-    lines.push(format!("{}: {number}", tr!(T::ColNumber).to_lowercase()));
+    lines.push(format!(
+        "{}{number}",
+        colon(tr!(T::ColNumber).to_lowercase())
+    ));
     if let Some(r) = &e.rule {
-        let mut l = format!("{}: {r}", tr!(T::ColRule).to_lowercase());
+        let mut l = format!("{}{r}", colon(tr!(T::ColRule).to_lowercase()));
         if let Some(k) = &e.key {
-            l.push_str(&format!(" · {}: {k}", tr!(T::DetailKey)));
+            l.push_str(&format!(" · {}{k}", colon(tr!(T::DetailKey))));
         }
         lines.push(l);
     }
@@ -152,18 +155,18 @@ pub fn entry_lines(e: &Entry, label: &str, tz: chrono_tz::Tz) -> Vec<String> {
         lines.push(tr!(T::DetailNote, n));
     }
     if let Some(v) = e.validity_until {
-        lines.push(format!("{}: {v}", tr!(T::DetailValidUntil)));
+        lines.push(format!("{}{v}", colon(tr!(T::DetailValidUntil))));
     }
     if !e.flags.is_empty() {
         let flags: Vec<String> = e.flags.iter().map(|f| flag_label(*f)).collect();
         lines.push(format!(
-            "{}: {}",
-            tr!(T::ColFlags).to_lowercase(),
+            "{}{}",
+            colon(tr!(T::ColFlags).to_lowercase()),
             flags.join(", ")
         ));
     }
     if !e.attempt_list.is_empty() {
-        lines.push(format!("{}:", tr!(T::DetailAttempts)));
+        lines.push(colon(tr!(T::DetailAttempts)).trim_end().to_string());
         for a in &e.attempt_list {
             let status = match a.status {
                 "succeeded" => status_label(EntryStatus::Succeeded),
@@ -250,5 +253,13 @@ pub fn modem_seen(seen: Option<&crate::link::ModemSeen>) -> (String, Seen) {
                 Seen::Bad,
             )
         }
+    }
+}
+
+/// "label: " in the person's language (a full-width colon in Chinese).
+pub fn colon(s: String) -> String {
+    match crate::i18n::lang() {
+        crate::i18n::Lang::Zh => format!("{s}："),
+        crate::i18n::Lang::En => format!("{s}: "),
     }
 }

@@ -11,9 +11,10 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use crate::engine::NumberStatus;
 use crate::i18n::T;
 use crate::model::{Money, Number};
+use crate::text::labels::colon;
 use crate::tr;
 use crate::tui::app::App;
-use crate::tui::widgets::{badge, days_left, fit, label as colon, msisdn, style_for_days, when};
+use crate::tui::widgets::{badge, days_left, fit, msisdn, style_for_days, when};
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     if app.session.config.numbers.is_empty() {
