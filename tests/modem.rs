@@ -236,6 +236,7 @@ fn a_keep_alive_text_is_sent_once_and_counts_as_activity() {
     let intents = env.of_type("intent");
     assert_eq!(intents.len(), 1);
     assert_eq!(intents[0]["amount_minor"], 10);
+    assert_eq!(intents[0]["action"], "sms", "the log says the text spends");
     let outcomes = env.of_type("outcome");
     assert_eq!(outcomes[0]["status"], "succeeded");
     assert_eq!(env.of_type("activity").len(), 2, "{:?}", env.log());

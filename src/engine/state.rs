@@ -566,6 +566,7 @@ impl State {
                 amount_minor,
                 currency,
                 mode,
+                action: _,
             } => {
                 let k = ns.key_entry(rule.as_ref(), key, mode, currency, amount_minor);
                 let ks = &mut ns.keys[k as usize];
