@@ -56,6 +56,22 @@ pub enum Report {
         next: DateTime<Utc>,
     },
     Stopped,
+    /// What ModemManager says of each number's modem (sent when it was looked at; numbers
+    /// without a `modem` are not in it).
+    Modems(Vec<ModemSeen>),
+}
+
+/// One number's modem as last seen: its state and signal, or why it could not be seen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModemSeen {
+    pub number: String,
+    /// ModemManager's state name (`registered`, `enabled`…), when the modem was found.
+    pub state: Option<String>,
+    /// Percent.
+    pub signal: Option<u32>,
+    pub operator: Option<String>,
+    /// Why it was not seen (no ModemManager, no such modem…), one sentence.
+    pub problem: Option<String>,
 }
 
 /// The owner's side of a running worker.

@@ -2,6 +2,7 @@
 //! a private D-Bus drives our fake AT modem, and the real baohao binary talks to it.
 //! Skipped (loudly) only when ModemManager is missing and `CI` is unset.
 
+mod common;
 mod support;
 
 use std::path::PathBuf;
@@ -235,6 +236,7 @@ fn a_keep_alive_text_is_sent_once_and_counts_as_activity() {
     let intents = env.of_type("intent");
     assert_eq!(intents.len(), 1);
     assert_eq!(intents[0]["amount_minor"], 10);
+    assert_eq!(intents[0]["action"], "sms", "the log says the text spends");
     let outcomes = env.of_type("outcome");
     assert_eq!(outcomes[0]["status"], "succeeded");
     assert_eq!(env.of_type("activity").len(), 2, "{:?}", env.log());
@@ -502,4 +504,49 @@ fn a_text_the_modem_never_confirms_is_in_doubt_and_not_resent() {
     assert!(o.status.success(), "{}", env.explain(&o));
     assert_eq!(env.of_type("intent").len(), 1, "in doubt: never resent");
     assert!(env.mm.modem.sent().is_empty());
+}
+
+/// The TUI on the modem home, in a real terminal, with the test bus as its system bus.
+fn tui(env: &Env) -> common::pty::Session {
+    let address = env.mm.address.clone();
+    common::pty::Session::start(
+        &env.home,
+        100,
+        30,
+        &[
+            ("DBUS_SYSTEM_BUS_ADDRESS", address.as_str()),
+            ("BAOHAO_NOW", "2026-03-01T10:00:00+08:00"),
+        ],
+    )
+}
+
+#[test]
+fn the_numbers_pane_shows_the_modems_state_and_signal() {
+    let Some(env) = Env::start(&number("uk", "GBP", IMSI, r#"{"kind":"manual"}"#, "")) else {
+        return;
+    };
+    let mut s = tui(&env);
+    s.wait_for("Modem SIM");
+    // The worker enables the modem to hear texts; the pane follows it up to registered,
+    // with ModemManager's signal quality (the fake modem answers +CSQ: 20, 64 %).
+    s.wait_for("modem registered");
+    s.wait_for("signal 64%");
+    s.send("q");
+    let _ = s.child.wait();
+}
+
+#[test]
+fn without_modem_manager_the_pane_says_the_modem_is_unknown_and_why() {
+    let Some(mut env) = Env::start(&number("uk", "GBP", IMSI, r#"{"kind":"manual"}"#, "")) else {
+        return;
+    };
+    env.mm.stop_mm();
+    let mut s = tui(&env);
+    s.wait_for("Modem SIM");
+    s.wait_for("modem unknown: ModemManager is not reachable");
+    // The TUI still answers keys at once: the look runs beside it.
+    s.send("2");
+    s.wait_for("RULE");
+    s.send("q");
+    let _ = s.child.wait();
 }

@@ -46,6 +46,7 @@ impl Timeline {
                 amount_minor: 5000,
                 currency: cny(),
                 mode: Mode::External,
+                action: None,
             },
         );
         t
@@ -359,6 +360,7 @@ fn a_catch_up_intent_still_finds_evidence_from_the_due_date() {
             amount_minor: 5000,
             currency: cny(),
             mode: Mode::External,
+            action: None,
         },
     );
     t.statement(1, 5000, "A1");
@@ -376,6 +378,7 @@ fn a_catch_up_intent_still_finds_evidence_from_the_due_date() {
             amount_minor: 5000,
             currency: cny(),
             mode: Mode::External,
+            action: None,
         },
     );
     assert_eq!(t.recharge(97).status, Some(EntryStatus::Missed));

@@ -252,6 +252,18 @@ fn a_failed_attempt_stays_visible_after_a_retry_succeeds() {
     assert!(none.as_array().unwrap().is_empty());
 }
 
+#[test]
+fn a_reminders_attempt_is_a_reminder_not_in_doubt() {
+    // A remind intent has no executor answer: its one attempt says what the reminder is.
+    let log = intent("r1", "2026-11-05T09:00:00Z", "m", "m:2026-11", 1, "remind");
+    let dir = home(&config(&format!("[{MONTHLY}]"), r#"{"kind":"demo"}"#), &log);
+    let v = json(dir.path(), &["history", "--json"]);
+    assert_eq!(v[0]["status"], "reminder", "{v}");
+    assert_eq!(v[0]["attempt_list"][0]["status"], "reminder", "{v}");
+    let found = json(dir.path(), &["history", "--json", "--find", "doubt"]);
+    assert!(found.as_array().unwrap().is_empty(), "{found}");
+}
+
 // ---------------------------------------------------------------- 7. resolve failed-final
 
 #[test]

@@ -292,3 +292,83 @@ fn a_long_label_gives_way_before_next_recharge_and_status() {
     let s = render(&app, 40, 10);
     assert!(s.contains("STATUS"), "{s}");
 }
+
+#[test]
+fn the_settings_form_sets_the_notifiers_timeout_and_events() {
+    let (dir, mut app) = demo();
+    keys(&mut app, ",");
+    let s = screen(&app);
+    assert!(s.contains("refresh (minutes)"), "the unit is shown: {s}");
+    assert!(s.contains("notifier timeout (s)"), "{s}");
+    assert!(s.contains("notify on"), "{s}");
+    // Down to the program: time zone, refresh, amber, red, program.
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Down);
+    }
+    keys(&mut app, "/usr/local/bin/tell-me");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    keys(&mut app, "45");
+    key(&mut app, KeyCode::Down);
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    // A name that is no event is refused beside the field, naming the ones there are.
+    keys(&mut app, "in_doubt, recharge_faild");
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(
+        s.contains("\"recharge_faild\" is not a notifier event"),
+        "{s}"
+    );
+    let config = std::fs::read_to_string(dir.path().join("config.json")).unwrap();
+    assert!(!config.contains("tell-me"), "nothing saved: {config}");
+    assert!(
+        s.contains("duplicate_charge"),
+        "the whole list of names is shown: {s}"
+    );
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Backspace);
+    }
+    keys(&mut app, "failed");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Overlay::None), "{}", screen(&app));
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("config.json")).unwrap())
+            .unwrap();
+    let notify = &config["notify"];
+    assert_eq!(notify["program"], "/usr/local/bin/tell-me", "{config}");
+    assert_eq!(notify["timeout_secs"], 45, "{config}");
+    assert_eq!(
+        notify["events"],
+        serde_json::json!(["in_doubt", "recharge_failed"]),
+        "{config}"
+    );
+    // Opened again, the form shows what the file has.
+    keys(&mut app, ",");
+    let s = screen(&app);
+    assert!(s.contains("in_doubt, recharge_failed"), "{s}");
+    assert!(s.contains("45"), "{s}");
+}
+
+#[test]
+fn a_failed_attempt_is_found_by_the_filter_and_shown_in_the_details() {
+    let (_dir, mut app) = demo();
+    keys(&mut app, "3/failed");
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(!s.contains("0 of"), "the retried recharge is found: {s}");
+    // Enter on the row: every attempt, with its status and error.
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(s.contains("#1") && s.contains("#2"), "{s}");
+    assert!(s.contains("carrier gateway answered HTTP 502"), "{s}");
+    assert!(s.contains("ref DEMO-0063"), "{s}");
+    // Any key closes it, and is not acted on.
+    keys(&mut app, "q");
+    assert!(!app.quit);
+    assert!(!screen(&app).contains("HTTP 502"), "{}", screen(&app));
+}

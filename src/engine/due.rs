@@ -284,6 +284,14 @@ pub fn intent_for(
         .due
         .iter()
         .any(|d| d.number == due.number && d.key == due.key && d.attempt == due.attempt);
+    // A rule that sends a text through the modem spends its amount; say so in the log,
+    // so that replaying it never depends on the config of the day.
+    let action = (due.mode == crate::model::Mode::Auto
+        && config
+            .number(&due.number)
+            .and_then(|n| n.rule(&due.rule))
+            .is_some_and(|r| r.action.is_some()))
+    .then_some(crate::model::IntentAction::Sms);
     still.then(|| crate::model::EventBody::Intent {
         rule: due.rule.clone(),
         key: due.key.clone(),
@@ -291,5 +299,6 @@ pub fn intent_for(
         amount_minor: due.amount.minor,
         currency: due.amount.currency,
         mode: due.mode,
+        action,
     })
 }

@@ -771,10 +771,17 @@ fn entry_judged(
                         intent: a.intent.to_string(),
                         n: a.n,
                         at: a.at,
-                        status: match a.status() {
-                            AttemptStatus::Succeeded => "succeeded",
-                            AttemptStatus::Failed => "failed",
-                            AttemptStatus::InDoubt => "in_doubt",
+                        // A reminder or an expected outside recharge has no executor
+                        // answer: its one "attempt" is what the entry is, never in doubt.
+                        status: match (ks.mode, a.status()) {
+                            (crate::model::Mode::Auto, AttemptStatus::Succeeded) => "succeeded",
+                            (crate::model::Mode::Auto, AttemptStatus::Failed) => "failed",
+                            (crate::model::Mode::Auto, AttemptStatus::InDoubt) => "in_doubt",
+                            _ => match ks.status() {
+                                KeyStatus::ReminderSettled => "settled",
+                                KeyStatus::ReminderDismissed => "dismissed",
+                                _ => status.as_str(),
+                            },
                         },
                         resolved: a.resolved.is_some(),
                         reference: a.reference.map(str::to_string),

@@ -971,6 +971,7 @@ impl State {
                 amount_minor,
                 currency,
                 mode,
+                action: _,
             } => {
                 let k = ns.key_entry(rule.as_ref(), key.as_ref(), mode, currency, amount_minor);
                 let ks = &ns.keys[k as usize];

@@ -273,6 +273,7 @@ pub fn events(now: DateTime<Utc>) -> (Config, Vec<Event>) {
                         amount_minor: d.amount.minor,
                         currency: d.amount.currency,
                         mode: d.mode,
+                        action: None,
                     },
                 );
                 let idx = config

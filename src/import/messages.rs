@@ -204,6 +204,13 @@ fn parse_when(s: &str, config: &Config) -> Option<DateTime<FixedOffset>> {
     if let Ok(d) = DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z") {
         return Some(d);
     }
+    // ModemManager's `+08` (an offset without minutes), read as a live text's time is, so
+    // the same text imported and heard live has the same time and the same ids.
+    if s.get(11..).is_some_and(|t| t.contains(['+', '-']))
+        && let Some(d) = crate::modem::text::parse_timestamp(s)
+    {
+        return Some(d);
+    }
     let naive = [
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%d %H:%M",
@@ -332,7 +339,10 @@ fn json_message(v: &Value, config: &Config) -> Option<Option<Sms>> {
             from: s(c, "number"),
             date: date(p.and_then(|p| s(p, "timestamp"))),
             text: s(c, "text")?,
-            id: s(sms, "dbus-path"),
+            // Not the D-Bus path: it restarts with ModemManager, and a text heard live
+            // (`events_of_text`) is named by sender, time and text; so is this one, so a
+            // text heard live and later imported from `mmcli -J` is logged once.
+            id: None,
             ..Sms::default()
         }));
     }
@@ -378,6 +388,12 @@ mod arrival_tests {
         let again = events_of_text(n, Some("10086"), date, topup, local);
         let ids = |v: &[Event]| v.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&a), ids(&again));
+        // The same text in `mmcli -J` output (its D-Bus path is no name) has the same ids.
+        let mmcli = format!(
+            r#"{{"sms":{{"dbus-path":"/org/freedesktop/ModemManager1/SMS/7","content":{{"number":"10086","text":"{topup}"}},"properties":{{"pdu-type":"deliver","timestamp":"2026-11-01T00:02:00+08"}}}}}}"#
+        );
+        let read = read(&config, Some(n), mmcli.as_bytes(), local).expect("mmcli reads");
+        assert_eq!(ids(&read.events), ids(&a), "{read:?}");
         let code = "【中国移动】您的验证码是 482913，5分钟内有效，请勿泄露。";
         let m = events_of_text(n, Some("10086"), date, code, local);
         assert!(

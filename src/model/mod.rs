@@ -8,7 +8,7 @@ pub mod number;
 pub mod phone;
 pub mod rule;
 
-pub use event::{Event, EventBody, EventRef, OutcomeStatus, ResolvedStatus};
+pub use event::{Event, EventBody, EventRef, IntentAction, OutcomeStatus, ResolvedStatus};
 pub use money::{Currency, Money, MoneyError};
 pub use number::{
     CommandSpec, Config, CsvMapping, DeadlineDays, Executor, Notify, NotifyEvent, Number, Plan,

@@ -144,96 +144,70 @@ pub fn ledger(entries: &[Entry], config: &Config) -> String {
     out
 }
 
-/// RFC 5545 TEXT escaping.
-fn ical_text(s: &str) -> String {
+/// Control, bidi and line-separator characters shown escaped (`\u202E`) before the
+/// calendar crate applies RFC 5545 TEXT escaping (`\\`, `\;`, `\,`, `\n`).
+fn ical_clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            c if crate::text::clean::is_unsafe(c) => {
-                // Shown as `\u202E`, its backslash escaped as TEXT requires.
-                out.push_str(&crate::text::clean::line(&c.to_string()).replace('\\', "\\\\"))
-            }
-            c => out.push(c),
+        if c != '\n' && crate::text::clean::is_unsafe(c) {
+            out.push_str(&crate::text::clean::line(&c.to_string()));
+        } else {
+            out.push(c);
         }
     }
     out
 }
 
-/// Folds a content line at 75 octets without splitting a UTF-8 character; CRLF ends it.
-fn ical_line(out: &mut String, line: &str) {
-    let mut used = 0;
-    for c in line.chars() {
-        let n = c.len_utf8();
-        if used + n > 75 {
-            out.push_str("\r\n ");
-            used = 1;
-        }
-        out.push(c);
-        used += n;
-    }
-    out.push_str("\r\n");
-}
-
-fn ical_time(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
-
-/// One VEVENT per planned recharge, with an alarm an hour before.
+/// One VEVENT per planned recharge, with an alarm an hour before. Built with the
+/// `icalendar` crate (escaping, 75-octet folding on character boundaries, CRLF); the
+/// stamps and ids are set here so the same plan gives the same file.
 pub fn ical(items: &[Planned], config: &Config, now: DateTime<Utc>) -> String {
-    let mut out = String::new();
-    for l in [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//baohao//baohao//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+    use icalendar::{Alarm, Calendar, Component, Event, EventLike};
+    let mut cal = Calendar::empty();
+    for (k, v) in [
+        ("VERSION", "2.0"),
+        ("PRODID", "-//baohao//baohao//EN"),
+        ("CALSCALE", "GREGORIAN"),
+        ("METHOD", "PUBLISH"),
     ] {
-        ical_line(&mut out, l);
+        cal.append_property(icalendar::Property::new(k, v));
     }
     for p in items {
         let label = config
             .number(&p.number)
             .map_or(p.number.as_str(), |n| n.label.as_str());
-        let summary = format!(
+        let summary = ical_clean(&format!(
             "{} {} {}",
             crate::tr!(crate::i18n::T::IcalTopUp),
             label,
             p.amount.display()
-        );
-        let desc = format!(
+        ));
+        let desc = ical_clean(&format!(
             "{} {} · {} · {}{}",
             p.number,
             p.rule,
             p.mode.as_str(),
             p.amount.display(),
             if p.estimated { " (estimated)" } else { "" }
+        ));
+        let uid = format!("{}-{}-{}@baohao", p.number, p.rule, p.at.timestamp());
+        let alarm = Alarm::display(&summary, -Duration::hours(1))
+            .timestamp(now)
+            .uid(&format!("alarm-{uid}"))
+            .done();
+        cal.push(
+            Event::new()
+                .uid(&uid)
+                .timestamp(now)
+                .starts(p.at)
+                .ends(p.at + Duration::minutes(15))
+                .summary(&summary)
+                .description(&desc)
+                .alarm(alarm)
+                .done(),
         );
-        ical_line(&mut out, "BEGIN:VEVENT");
-        ical_line(
-            &mut out,
-            &format!("UID:{}-{}-{}@baohao", p.number, p.rule, p.at.timestamp()),
-        );
-        ical_line(&mut out, &format!("DTSTAMP:{}", ical_time(now)));
-        ical_line(&mut out, &format!("DTSTART:{}", ical_time(p.at)));
-        ical_line(
-            &mut out,
-            &format!("DTEND:{}", ical_time(p.at + Duration::minutes(15))),
-        );
-        ical_line(&mut out, &format!("SUMMARY:{}", ical_text(&summary)));
-        ical_line(&mut out, &format!("DESCRIPTION:{}", ical_text(&desc)));
-        ical_line(&mut out, "BEGIN:VALARM");
-        ical_line(&mut out, "ACTION:DISPLAY");
-        ical_line(&mut out, &format!("DESCRIPTION:{}", ical_text(&summary)));
-        ical_line(&mut out, "TRIGGER:-PT1H");
-        ical_line(&mut out, "END:VALARM");
-        ical_line(&mut out, "END:VEVENT");
     }
-    ical_line(&mut out, "END:VCALENDAR");
-    out
+    cal.done().to_string()
 }
 
 #[cfg(test)]
@@ -273,12 +247,34 @@ mod tests {
     }
 
     #[test]
-    fn ical_lines_fold_at_75_octets_on_char_boundaries() {
-        let mut out = String::new();
-        ical_line(&mut out, &format!("SUMMARY:{}", "移动保号卡".repeat(10)));
+    fn ical_folds_at_75_octets_on_char_boundaries_and_escapes_text() {
+        let config = crate::store::config::parse(
+            r#"{"version":1,"numbers":[{"id":"cm","label":"移动保号卡移动保号卡移动保号卡移动保号卡a,b;c\\d\u202e","msisdn":"+8613800138000","currency":"CNY","provider":{"kind":"manual"},"executor":{"kind":"remind"},"rules":[]}]}"#.as_bytes(),
+        )
+        .expect("config");
+        let at = DateTime::parse_from_rfc3339("2026-12-01T01:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let item = Planned {
+            at,
+            number: "cm".into(),
+            rule: "monthly".into(),
+            mode: crate::model::Mode::Auto,
+            amount: Money::new(800, crate::model::Currency::new("CNY").expect("cny")),
+            estimated: false,
+        };
+        let out = ical(std::slice::from_ref(&item), &config, at);
+        assert!(out.ends_with("END:VCALENDAR\r\n"), "{out}");
         for l in out.split("\r\n") {
             assert!(l.len() <= 75, "{l}");
         }
-        assert_eq!(ical_text("a,b;c\\d\ne"), "a\\,b\\;c\\\\d\\ne");
+        let unfolded = out.replace("\r\n ", "");
+        assert!(unfolded.contains("a\\,b\\;c\\\\d\\\\u202E"), "{unfolded}");
+        assert!(!out.contains('\u{202e}'));
+        assert_eq!(
+            out,
+            ical(&[item], &config, at),
+            "the same plan gives the same file"
+        );
     }
 }

@@ -73,30 +73,20 @@ pub fn flag_label(f: Flag) -> String {
 /// Lower-case text the filter matches against: ids, labels, kinds and statuses in both
 /// languages, rule, reference, note and amount.
 pub fn search_text(e: &Entry, label: &str) -> String {
-    let mut s = format!(
-        "{} {} {} {}",
-        e.number,
-        label,
-        e.kind.as_str(),
-        kind_label(e.kind)
-    );
+    // The engine's words (status, every attempt's status and error, rule, reference,
+    // note, error, flags), then what a person sees of them in their language.
+    let mut s = e.search_text();
+    s.push_str(&format!(" {} {}", label, kind_label(e.kind)));
     if let Some(st) = e.status {
         s.push_str(&format!(
-            " {} {} {}",
-            st.as_str(),
+            " {} {}",
             st.as_str().replace('_', " "),
             entry_status_label(e)
         ));
     }
     for f in &e.flags {
-        s.push_str(&format!(" {} {}", f.as_str(), flag_label(*f)));
-    }
-    for part in [&e.rule, &e.reference, &e.note, &e.error]
-        .into_iter()
-        .flatten()
-    {
         s.push(' ');
-        s.push_str(part);
+        s.push_str(&flag_label(*f));
     }
     if let (Some(a), Some(c)) = (e.amount_minor, e.currency) {
         s.push_str(&format!(
@@ -122,5 +112,154 @@ pub fn attention_label(a: Attention) -> String {
         OverBudget => tr!(T::AttOverBudget),
         Due => tr!(T::AttDue),
         Missed => tr!(T::AttMissed),
+    }
+}
+
+/// One entry in full, line by line, as the TUI's details show it: what, when, where, the
+/// reference, error and note, then every attempt with its status and error.
+pub fn entry_lines(e: &Entry, label: &str, tz: chrono_tz::Tz) -> Vec<String> {
+    let when = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+    };
+    let mut head = format!("{} · {}", when(e.at), kind_label(e.kind));
+    if let (Some(a), Some(c)) = (e.amount_minor, e.currency) {
+        head.push_str(&format!(" · {}", Money::new(a, c).display()));
+    }
+    if e.status.is_some() {
+        head.push_str(&format!(" · {}", entry_status_label(e)));
+    }
+    let mut lines = vec![head];
+    let number = if label.is_empty() {
+        e.number.clone()
+    } else {
+        format!("{label} ({})", e.number)
+    };
+    lines.push(format!(
+        "{}{number}",
+        colon(tr!(T::ColNumber).to_lowercase())
+    ));
+    if let Some(r) = &e.rule {
+        let mut l = format!("{}{r}", colon(tr!(T::ColRule).to_lowercase()));
+        if let Some(k) = &e.key {
+            l.push_str(&format!(" · {}{k}", colon(tr!(T::DetailKey))));
+        }
+        lines.push(l);
+    }
+    if let Some(r) = &e.reference {
+        lines.push(tr!(T::DetailRef, r));
+    }
+    if let Some(err) = &e.error {
+        lines.push(tr!(T::DetailError, err));
+    }
+    if let Some(n) = &e.note {
+        lines.push(tr!(T::DetailNote, n));
+    }
+    if let Some(v) = e.validity_until {
+        lines.push(format!("{}{v}", colon(tr!(T::DetailValidUntil))));
+    }
+    if !e.flags.is_empty() {
+        let flags: Vec<String> = e.flags.iter().map(|f| flag_label(*f)).collect();
+        lines.push(format!(
+            "{}{}",
+            colon(tr!(T::ColFlags).to_lowercase()),
+            flags.join(", ")
+        ));
+    }
+    if !e.attempt_list.is_empty() {
+        lines.push(colon(tr!(T::DetailAttempts)).trim_end().to_string());
+        for a in &e.attempt_list {
+            let status = match a.status {
+                "succeeded" => status_label(EntryStatus::Succeeded),
+                "failed" => status_label(EntryStatus::Failed),
+                "in_doubt" => status_label(EntryStatus::InDoubt),
+                "reminder" => status_label(EntryStatus::Reminder),
+                "expected" => status_label(EntryStatus::Expected),
+                "missed" => status_label(EntryStatus::Missed),
+                "refunded" => status_label(EntryStatus::Refunded),
+                "settled" => tr!(T::StSettled),
+                "dismissed" => tr!(T::StDismissed),
+                other => other.to_string(),
+            };
+            let mut l = format!("  #{} {} {status}", a.n, when(a.at));
+            if a.resolved {
+                l.push_str(&format!(" {}", tr!(T::DetailResolvedByHand)));
+            }
+            if let Some(r) = &a.reference {
+                l.push_str(&format!(" · {}", tr!(T::DetailRef, r)));
+            }
+            if let Some(err) = &a.error {
+                l.push_str(&format!(" · {}", tr!(T::DetailError, err)));
+            }
+            lines.push(l);
+        }
+    }
+    lines
+        .into_iter()
+        .map(|l| crate::text::clean::line(&l).into_owned())
+        .collect()
+}
+
+/// How a modem's line should look: ready, not ready, or not seen at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    Good,
+    Unsure,
+    Bad,
+}
+
+/// ModemManager's state names in the person's language.
+pub fn modem_state_label(state: &str) -> String {
+    match state {
+        "failed" => tr!(T::MmFailed),
+        "initializing" => tr!(T::MmInitializing),
+        "locked" => tr!(T::MmLocked),
+        "disabled" => tr!(T::MmDisabled),
+        "disabling" => tr!(T::MmDisabling),
+        "enabling" => tr!(T::MmEnabling),
+        "enabled" => tr!(T::MmEnabled),
+        "searching" => tr!(T::MmSearching),
+        "registered" => tr!(T::MmRegistered),
+        "disconnecting" => tr!(T::MmDisconnecting),
+        "connecting" => tr!(T::MmConnecting),
+        "connected" => tr!(T::MmConnected),
+        _ => tr!(T::MmUnknown),
+    }
+}
+
+/// "modem registered · signal 72%", or "modem unknown: why", for the Numbers pane.
+pub fn modem_seen(seen: Option<&crate::link::ModemSeen>) -> (String, Seen) {
+    let Some(s) = seen else {
+        return (tr!(T::TuiModem, tr!(T::MmUnknown)), Seen::Unsure);
+    };
+    match &s.state {
+        Some(state) => {
+            let mut text = tr!(T::TuiModem, modem_state_label(state));
+            if let Some(sig) = s.signal {
+                text.push_str(&format!(" · {}", tr!(T::TuiModemSignal, sig)));
+            }
+            let ready = matches!(
+                state.as_str(),
+                "registered" | "connected" | "connecting" | "disconnecting"
+            );
+            (
+                crate::text::clean::line(&text).into_owned(),
+                if ready { Seen::Good } else { Seen::Unsure },
+            )
+        }
+        None => {
+            let why = s.problem.as_deref().unwrap_or_default();
+            (
+                crate::text::clean::line(&tr!(T::TuiModemUnseen, why)).into_owned(),
+                Seen::Bad,
+            )
+        }
+    }
+}
+
+/// "label: " in the person's language (a full-width colon in Chinese).
+pub fn colon(s: String) -> String {
+    match crate::i18n::lang() {
+        crate::i18n::Lang::Zh => format!("{s}："),
+        crate::i18n::Lang::En => format!("{s}: "),
     }
 }

@@ -117,6 +117,8 @@ pub enum Overlay {
     },
     /// What importing a file would do; y adds it, n or Esc leaves the log as it is.
     Import(Box<ImportPreview>),
+    /// One history entry in full (title, lines); any key closes it.
+    Details(String, Vec<String>),
 }
 
 /// A file read and checked for import (nothing written yet).
@@ -251,6 +253,8 @@ pub struct App {
     pub busy: bool,
     pub last_refresh: Option<DateTime<Utc>>,
     pub refresh_errors: HashMap<String, String>,
+    /// Each modem number's modem as the worker last saw it (empty until it looked).
+    pub modems: HashMap<String, crate::link::ModemSeen>,
     /// Log problems already shown (a torn tail is met again on every read until cut).
     pub log_problems_said: std::collections::HashSet<String>,
     /// When this session's worker last read each number's balance (even if unchanged).
@@ -295,6 +299,7 @@ impl App {
             busy: false,
             last_refresh: None,
             refresh_errors: HashMap::new(),
+            modems: HashMap::new(),
             checked: HashMap::new(),
             log_problems_said: Default::default(),
             derived: Derived::default(),

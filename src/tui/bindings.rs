@@ -34,6 +34,7 @@ pub enum Action {
     QuickFilter,
     Settings,
     Mask,
+    Details,
 }
 
 /// A key as bindings name it.
@@ -225,6 +226,13 @@ pub const HISTORY: &[Binding] = &[
     ),
     b!("f", [Char('f')], Action::QuickFilter, T::HelpQuickFilter),
     b!("t", [Char('t')], Action::TopUp, T::HelpTopUp),
+    b!(
+        "Enter",
+        [Code(KeyCode::Enter)],
+        Action::Details,
+        T::HelpDetails,
+        T::HintDetails
+    ),
 ];
 
 pub const FORECAST: &[Binding] = &[];

@@ -196,3 +196,19 @@ fn question(app: &App, f: &mut Frame, area: Rect, title: &str, text: &str, keys:
     .wrap(Wrap { trim: true });
     f.render_widget(p, inner);
 }
+
+/// One history entry in full: what it is, then every attempt with its status and error.
+pub fn details(app: &App, f: &mut Frame, area: Rect, title: &str, lines: &[String]) {
+    let w = 76.min(area.width);
+    let body_w = w.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(body_w))
+        .sum();
+    let h = (rows as u16 + 4).min(area.height);
+    let inner = popup(app.theme, f, centered(area, w, h), title);
+    let mut text: Vec<Line> = lines.iter().map(|l| Line::raw(l.clone())).collect();
+    text.push(Line::raw(""));
+    text.push(Line::styled(tr!(T::HelpClose), app.theme.dim()));
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
+}

@@ -47,6 +47,8 @@ pub enum FieldId {
     UrgentDays,
     NotifyProgram,
     NotifyArgs,
+    NotifyTimeout,
+    NotifyEvents,
     ProviderTimeout,
     ExecutorTimeout,
     Since,

@@ -11,9 +11,10 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use crate::engine::NumberStatus;
 use crate::i18n::T;
 use crate::model::{Money, Number};
+use crate::text::labels::colon;
 use crate::tr;
 use crate::tui::app::App;
-use crate::tui::widgets::{badge, days_left, fit, label as colon, msisdn, style_for_days, when};
+use crate::tui::widgets::{badge, days_left, fit, msisdn, style_for_days, when};
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     if app.session.config.numbers.is_empty() {
@@ -358,6 +359,19 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     }
     if !n.carrier.is_empty() {
         plan_line.push(Span::styled(format!("  {}", n.carrier), dim));
+    }
+    // A number in a modem: its state and signal, on this line so no row moves.
+    if n.modem.is_some() {
+        let (text, style) = crate::text::labels::modem_seen(app.modems.get(&n.id));
+        plan_line.push(Span::styled("  · ", dim));
+        plan_line.push(Span::styled(
+            text,
+            match style {
+                crate::text::labels::Seen::Good => t.ok(),
+                crate::text::labels::Seen::Unsure => t.warn(),
+                crate::text::labels::Seen::Bad => t.error(),
+            },
+        ));
     }
     lines.push(Line::from(plan_line));
     let mut dl = vec![label(tr!(T::TuiDeadlines))];

@@ -100,6 +100,12 @@ fn worker(app: &mut App, r: Report) {
             app.worker = WorkerMode::None;
             app.dirty = true;
         }
+        Report::Modems(seen) => {
+            if seen.iter().any(|s| app.modems.get(&s.number) != Some(s)) {
+                app.dirty = true;
+            }
+            app.modems = seen.into_iter().map(|s| (s.number.clone(), s)).collect();
+        }
     }
 }
 
@@ -151,6 +157,8 @@ fn key(app: &mut App, k: KeyEvent) {
         Overlay::Resolve { intent, text } => return resolve_key(app, intent, text, k),
         Overlay::Form(f) => return form_key(app, f, k),
         Overlay::Import(p) => return import_key(app, p, k),
+        // Any key closes the details.
+        Overlay::Details(..) => return,
     }
     if app.tabs.history.editing {
         return filter_key(app, k);
@@ -356,25 +364,7 @@ fn save(of: &forms::OpenForm, built: Built) -> Saving {
             },
             edited: Box::new(rule),
         }),
-        Built::TopUp {
-            number,
-            amount,
-            note,
-        } => Saving::Op(Operation::TopUp {
-            number,
-            amount,
-            note,
-        }),
-        Built::Balance {
-            number,
-            amount,
-            validity,
-        } => Saving::Op(Operation::Balance {
-            number,
-            amount,
-            validity,
-        }),
-        Built::Activity { number, note } => Saving::Op(Operation::Activity { number, note }),
+        Built::Op(op) => Saving::Op(op),
         Built::Settings(edited) => Saving::Config(ConfigChange::Settings {
             original: match &of.original {
                 Original::Settings(o) => o.clone(),
@@ -544,6 +534,21 @@ pub fn act(app: &mut App, a: Action) {
                 open_form(app, forms::activity_form(&n));
             }
         }
+        Action::Details => {
+            let entry = app
+                .history_row(app.tabs.history.list.sel)
+                .and_then(|row| app.session.history.entry(row, &app.session.config, app.now));
+            if let Some(e) = entry {
+                let label = app
+                    .session
+                    .config
+                    .number(&e.number)
+                    .map_or("", |n| n.label.as_str());
+                let lines =
+                    crate::text::labels::entry_lines(&e, label, app.session.config.timezone);
+                app.overlay = Overlay::Details(tr!(T::DetailTitle, e.id), lines);
+            }
+        }
         Action::Resolve => {
             let entry = app.history_row(app.tabs.history.list.sel).and_then(|row| {
                 let e = app
@@ -559,30 +564,12 @@ pub fn act(app: &mut App, a: Action) {
                 && e.status_str() == Some("reminder")
                 && matches!(row, Row::Recharge { .. });
             if open_reminder {
-                let label = app
-                    .session
-                    .config
-                    .number(&e.number)
-                    .map_or(e.number.clone(), |n| n.label.clone());
-                let amount = e
-                    .amount_minor
-                    .zip(e.currency)
-                    .map(|(a, c)| crate::model::Money::new(a, c).display())
-                    .unwrap_or_default();
+                let (label, amount) = label_and_amount(app, &e);
                 let text = tr!(T::TuiDismissQuestion, amount, label);
                 app.overlay = Overlay::Confirm(Confirm::DismissReminder { intent: e.id, text });
             } else if e.status == Some(EntryStatus::InDoubt) && matches!(row, Row::Recharge { .. })
             {
-                let label = app
-                    .session
-                    .config
-                    .number(&e.number)
-                    .map_or(e.number.clone(), |n| n.label.clone());
-                let amount = e
-                    .amount_minor
-                    .zip(e.currency)
-                    .map(|(a, c)| crate::model::Money::new(a, c).display())
-                    .unwrap_or_default();
+                let (label, amount) = label_and_amount(app, &e);
                 let text = tr!(
                     T::TuiResolveQuestion,
                     amount,
@@ -599,6 +586,21 @@ pub fn act(app: &mut App, a: Action) {
         Action::QuickFilter => quick_filter(app),
         Action::Settings => open_form(app, forms::settings_form(&app.session.config)),
     }
+}
+
+/// The number's label and the entry's amount, as a question about it names them.
+fn label_and_amount(app: &App, e: &crate::engine::Entry) -> (String, String) {
+    let label = app
+        .session
+        .config
+        .number(&e.number)
+        .map_or(e.number.clone(), |n| n.label.clone());
+    let amount = e
+        .amount_minor
+        .zip(e.currency)
+        .map(|(a, c)| crate::model::Money::new(a, c).display())
+        .unwrap_or_default();
+    (label, amount)
 }
 
 fn move_sel(app: &mut App, step: isize) {

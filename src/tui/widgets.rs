@@ -121,14 +121,6 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// "label: " in the person's language (a full-width colon in Chinese).
-pub fn label(s: String) -> String {
-    match crate::i18n::lang() {
-        crate::i18n::Lang::Zh => format!("{s}："),
-        crate::i18n::Lang::En => format!("{s}: "),
-    }
-}
-
 /// Renders a table with `state`, and remembers in the tab's `list` its scroll offset and
 /// page height for the next frame and for PgUp/PgDn.
 pub fn render_table(

@@ -20,7 +20,11 @@ pub fn log_line(r: &Report) -> Option<String> {
         Report::RefreshFailed { number, reason } => tr!(T::LogRefreshFailed, number, reason),
         Report::Notice(s) | Report::Problem(s) => s.clone(),
         Report::Stopped => tr!(T::LogStopped),
-        Report::Busy(_) | Report::LogChanged | Report::Idle { .. } | Report::Recharged { .. } => {
+        Report::Busy(_)
+        | Report::LogChanged
+        | Report::Idle { .. }
+        | Report::Recharged { .. }
+        | Report::Modems(_) => {
             return None;
         }
     };

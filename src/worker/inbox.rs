@@ -17,6 +17,20 @@ pub struct Arrival {
     pub sms: Sms,
 }
 
+/// Every number with a `modem`, and what picks it, as the config on disk says now (none
+/// when it does not read).
+pub fn modem_numbers(paths: &Paths) -> Vec<(String, ModemMatch)> {
+    match crate::store::config::load(paths) {
+        Ok(l) => l
+            .config
+            .numbers
+            .iter()
+            .filter_map(|n| n.modem.as_deref().map(|m| (n.id.clone(), m.clone())))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Listens while the worker runs: for every number with a modem, the texts that arrive on
 /// it. When the modem (or ModemManager) goes away it tries again every `retry`.
 pub async fn listen(
@@ -26,15 +40,7 @@ pub async fn listen(
     retry: Duration,
 ) {
     while !shutdown.requested() {
-        let numbers: Vec<(String, ModemMatch)> = match crate::store::config::load(&paths) {
-            Ok(l) => l
-                .config
-                .numbers
-                .iter()
-                .filter_map(|n| n.modem.as_deref().map(|m| (n.id.clone(), m.clone())))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
+        let numbers = modem_numbers(&paths);
         if numbers.is_empty() {
             // No modem in the config: nothing to hear (a config change restarts nothing;
             // the next check comes after `retry`).

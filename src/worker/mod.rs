@@ -6,6 +6,7 @@
 pub mod daemon;
 pub mod executor;
 pub mod inbox;
+pub mod modems;
 pub mod notify;
 pub mod process;
 pub mod provider;
@@ -43,6 +44,12 @@ pub fn spawn(paths: Paths, clock: Clock, lock: WorkerLock) -> Link {
     tokio::spawn(inbox::listen(
         paths.clone(),
         atx,
+        shutdown.clone(),
+        StdDuration::from_secs(30),
+    ));
+    tokio::spawn(modems::watch(
+        paths.clone(),
+        rtx.clone(),
         shutdown.clone(),
         StdDuration::from_secs(30),
     ));

@@ -2,6 +2,8 @@
 //! pinned clock and a plain environment, and a home holding the demo.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::path::Path;
 use std::process::{Command, Output};
 

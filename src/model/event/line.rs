@@ -46,6 +46,7 @@ impl Event {
                 amount_minor,
                 currency,
                 mode,
+                action,
             } => {
                 out.rule = Some(rule);
                 out.key = Some(key);
@@ -53,6 +54,7 @@ impl Event {
                 out.amount_minor = Some(*amount_minor);
                 out.currency = Some(currency.code());
                 out.mode = Some(mode.as_str());
+                out.action = action.map(|a| a.as_str());
             }
             EventBody::Outcome {
                 intent,
@@ -156,6 +158,8 @@ struct Out<'a> {
     currency: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     mode: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     intent: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

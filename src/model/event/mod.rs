@@ -33,6 +33,30 @@ impl OutcomeStatus {
     }
 }
 
+/// What an intent does instead of a top-up (absent: it tops the number up).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentAction {
+    /// A keep-alive text sent through the number's modem: its `amount` is spent from the
+    /// balance (a paid text), not put into it.
+    Sms,
+}
+
+impl IntentAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentAction::Sms => "sms",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IntentAction> {
+        match s {
+            "sms" => Some(IntentAction::Sms),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResolvedStatus {
@@ -85,6 +109,8 @@ pub enum EventBody<S = String> {
         amount_minor: i64,
         currency: Currency,
         mode: Mode,
+        /// `Some` when the intent spends rather than tops up (written only then).
+        action: Option<IntentAction>,
     },
     Outcome {
         intent: S,
@@ -210,6 +236,7 @@ impl<S: Into<String>> Event<S> {
                     amount_minor,
                     currency,
                     mode,
+                    action,
                 } => EventBody::Intent {
                     rule: o(rule),
                     key: o(key),
@@ -217,6 +244,7 @@ impl<S: Into<String>> Event<S> {
                     amount_minor,
                     currency,
                     mode,
+                    action,
                 },
                 EventBody::Outcome {
                     intent,
@@ -318,6 +346,16 @@ mod tests {
                 amount_minor: 1000,
                 currency: cny,
                 mode: Mode::Auto,
+                action: None,
+            },
+            EventBody::Intent {
+                rule: "keepalive".into(),
+                key: "keepalive:2026-11-20".into(),
+                attempt: 1,
+                amount_minor: 10,
+                currency: cny,
+                mode: Mode::Auto,
+                action: Some(IntentAction::Sms),
             },
             EventBody::Outcome {
                 intent: "i1".into(),
@@ -426,15 +464,17 @@ mod tests {
                 any::<u32>(),
                 any::<i64>(),
                 cur.clone(),
-                0usize..3
+                0usize..3,
+                any::<bool>()
             )
-                .prop_map(|(r, k, a, m, c, mode)| EventBody::Intent {
+                .prop_map(|(r, k, a, m, c, mode, sms)| EventBody::Intent {
                     rule: r,
                     key: k,
                     attempt: a,
                     amount_minor: m,
                     currency: c,
                     mode: [Mode::Auto, Mode::Remind, Mode::External][mode],
+                    action: sms.then_some(IntentAction::Sms),
                 }),
             (
                 any_text(),

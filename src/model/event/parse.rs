@@ -64,6 +64,8 @@ struct Raw<'a> {
     #[serde(borrow)]
     mode: Option<Text<'a>>,
     #[serde(borrow)]
+    action: Option<Text<'a>>,
+    #[serde(borrow)]
     intent: Option<Text<'a>>,
     #[serde(borrow)]
     status: Option<Text<'a>>,
@@ -280,6 +282,7 @@ impl<'a> Raw<'a> {
             "rule" => &mut self.rule,
             "key" => &mut self.key,
             "mode" => &mut self.mode,
+            "action" => &mut self.action,
             "intent" => &mut self.intent,
             "status" => &mut self.status,
             "reference" => &mut self.reference,
@@ -313,8 +316,8 @@ impl<'a> Raw<'a> {
             }
             "v" | "attempt" | "balance_minor" | "amount_minor" | "retry" => return None,
             "id" | "at" | "number" | "type" | "currency" | "validity_until" | "source" | "rule"
-            | "key" | "mode" | "intent" | "status" | "reference" | "error" | "note" | "event"
-            | "ref" | "from" | "text" | "refund_of" | "reason" => {
+            | "key" | "mode" | "action" | "intent" | "status" | "reference" | "error" | "note"
+            | "event" | "ref" | "from" | "text" | "refund_of" | "reason" => {
                 return None;
             }
             _ => {}
@@ -401,6 +404,15 @@ impl<'a> EventRef<'a> {
                         field: "mode",
                         value: mode.into_owned(),
                     })?,
+                    action: match opt(raw.action) {
+                        None => None,
+                        Some(a) => {
+                            Some(IntentAction::parse(&a).ok_or_else(|| LineError::Invalid {
+                                field: "action",
+                                value: a.into_owned(),
+                            })?)
+                        }
+                    },
                 }
             }
             "outcome" => {
@@ -487,6 +499,39 @@ impl Event {
 #[cfg(test)]
 mod shape_tests {
     use super::*;
+
+    #[test]
+    fn an_intents_action_is_sms_or_refused_by_name() {
+        let line = |action: &str| {
+            format!(
+                r#"{{"v":1,"id":"i","at":"2026-01-01T00:00:00Z","number":"x","type":"intent","rule":"ka","key":"ka:1","attempt":1,"amount_minor":10,"currency":"GBP","mode":"auto"{action}}}"#
+            )
+        };
+        let sms = Event::parse_line(line(r#","action":"sms""#).as_bytes()).expect("reads");
+        assert!(matches!(
+            sms.map(|e| e.body),
+            Some(EventBody::Intent {
+                action: Some(IntentAction::Sms),
+                ..
+            })
+        ));
+        let top_up = Event::parse_line(line("").as_bytes()).expect("reads");
+        assert!(matches!(
+            top_up.map(|e| e.body),
+            Some(EventBody::Intent { action: None, .. })
+        ));
+        let bad = line(r#","action":"mms""#);
+        match Event::parse_line(bad.as_bytes()) {
+            Err(LineError::Invalid { field, value }) => {
+                assert_eq!((field, value.as_str()), ("action", "mms"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            EventRef::parse_ref(bad.as_bytes()).is_err(),
+            EventRef::parse_ref_serde(bad.as_bytes()).is_err()
+        );
+    }
 
     #[test]
     fn lines_with_spaces_between_tokens_take_the_fast_path() {

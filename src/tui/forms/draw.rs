@@ -111,11 +111,19 @@ impl OpenForm {
             }
             lines.push(Line::from(spans));
             if let Some(e) = error.filter(|e| e.width() > room) {
+                // A long error wraps under its field (four lines at most) rather than
+                // losing its end at the form's edge.
                 let indent = " ".repeat(label_w + 3);
-                lines.push(Line::styled(
-                    format!("{indent}{}", crate::text::table::truncate(&e, value_w)),
-                    t.error(),
-                ));
+                let wrapped = crate::tui::widgets::wrap(&e, value_w);
+                let n = wrapped.len();
+                for (i, l) in wrapped.into_iter().take(4).enumerate() {
+                    let l = if i == 3 && n > 4 {
+                        crate::text::table::truncate(&format!("{l} …"), value_w)
+                    } else {
+                        l
+                    };
+                    lines.push(Line::styled(format!("{indent}{l}"), t.error()));
+                }
             }
         }
         let mut tail: Vec<Line> = Vec::new();

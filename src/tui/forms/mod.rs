@@ -11,7 +11,7 @@ pub use number::*;
 pub use rule::*;
 pub use settings::*;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::engine::State;
 use crate::home::presets::{self};
@@ -19,6 +19,7 @@ use crate::i18n::T;
 use crate::model::{Config, Money, Number, Rule, TriggerKind};
 use crate::store::config::Decimal;
 use crate::tr;
+use crate::tui::effect::Operation;
 use crate::tui::form::{Field, FieldId, Form};
 
 /// What a form is for.
@@ -72,20 +73,8 @@ pub enum Built {
         number: String,
         rule: Rule,
     },
-    TopUp {
-        number: String,
-        amount: Money,
-        note: Option<String>,
-    },
-    Balance {
-        number: String,
-        amount: Money,
-        validity: Option<NaiveDate>,
-    },
-    Activity {
-        number: String,
-        note: Option<String>,
-    },
+    /// A top-up, a balance or an activity: appended to the log as it is.
+    Op(Operation),
     Import {
         path: String,
         format: Option<crate::import::Format>,
@@ -322,11 +311,11 @@ pub fn validate(
         Purpose::TopUp(id) => {
             let n = config.number(&id)?;
             match Money::parse(of.form.get(FieldId::Amount), n.currency) {
-                Ok(m) if m.minor > 0 => Some(Built::TopUp {
+                Ok(m) if m.minor > 0 => Some(Built::Op(Operation::TopUp {
                     number: id,
                     amount: m,
                     note: note(&of.form),
-                }),
+                })),
                 Ok(_) => {
                     of.form
                         .set_error(FieldId::Amount, Some(tr!(T::CfgZeroAmount)));
@@ -354,18 +343,18 @@ pub fn validate(
                     })
             };
             match (amount, validity) {
-                (Ok(amount), Ok(validity)) => Some(Built::Balance {
+                (Ok(amount), Ok(validity)) => Some(Built::Op(Operation::Balance {
                     number: id,
                     amount,
                     validity,
-                }),
+                })),
                 _ => None,
             }
         }
-        Purpose::Activity(id) => Some(Built::Activity {
+        Purpose::Activity(id) => Some(Built::Op(Operation::Activity {
             number: id,
             note: note(&of.form),
-        }),
+        })),
         Purpose::Settings => validate_settings(of),
         Purpose::Import => {
             let path = of.form.get(FieldId::Path).trim().to_string();

@@ -329,7 +329,7 @@ pub(crate) fn validate_number(
 }
 
 /// A command's timeout in seconds (1 to a day); `None` when empty or wrong (marked).
-fn timeout_field(f: &mut Form, id: FieldId) -> Option<u64> {
+pub(super) fn timeout_field(f: &mut Form, id: FieldId) -> Option<u64> {
     if !f.field(id).is_some_and(|x| x.visible) {
         return None;
     }

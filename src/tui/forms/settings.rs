@@ -21,6 +21,9 @@ pub struct Settings {
     /// The notifier's program (empty: none) and its arguments.
     pub notify_program: String,
     pub notify_args: Vec<String>,
+    /// How long the notifier may run, in seconds, and the events it is run for.
+    pub notify_timeout_secs: u64,
+    pub notify_events: Vec<NotifyEvent>,
 }
 
 impl Settings {
@@ -39,6 +42,14 @@ impl Settings {
                 .as_ref()
                 .map(|n| n.command.args.clone())
                 .unwrap_or_default(),
+            notify_timeout_secs: config
+                .notify
+                .as_ref()
+                .map_or(DEFAULT_TIMEOUT_SECS, |n| n.command.timeout_secs),
+            notify_events: config
+                .notify
+                .as_ref()
+                .map_or(NotifyEvent::ALL.to_vec(), |n| n.events.clone()),
         }
     }
 
@@ -55,30 +66,102 @@ impl Settings {
         if self.deadline_days != original.deadline_days {
             current.deadline_days = self.deadline_days;
         }
-        if self.notify_program != original.notify_program
+        let notifier_edited = self.notify_program != original.notify_program
             || self.notify_args != original.notify_args
-        {
-            current.notify = if self.notify_program.is_empty() {
-                None
+            || self.notify_timeout_secs != original.notify_timeout_secs
+            || self.notify_events != original.notify_events;
+        if !notifier_edited {
+            return;
+        }
+        if self.notify_program.is_empty() {
+            current.notify = None;
+            return;
+        }
+        // Each part the person did not touch stays as the file has it now.
+        let now = current.notify.take();
+        let (program, args, timeout_secs, events) = match now {
+            Some(n) => (
+                n.command.program,
+                n.command.args,
+                n.command.timeout_secs,
+                n.events,
+            ),
+            None => (
+                String::new(),
+                Vec::new(),
+                DEFAULT_TIMEOUT_SECS,
+                NotifyEvent::ALL.to_vec(),
+            ),
+        };
+        let pick = |edited: bool| edited || program.is_empty();
+        current.notify = Some(Notify {
+            command: CommandSpec {
+                program: if pick(self.notify_program != original.notify_program) {
+                    self.notify_program.clone()
+                } else {
+                    program.clone()
+                },
+                args: if pick(self.notify_args != original.notify_args) {
+                    self.notify_args.clone()
+                } else {
+                    args
+                },
+                timeout_secs: if pick(self.notify_timeout_secs != original.notify_timeout_secs) {
+                    self.notify_timeout_secs
+                } else {
+                    timeout_secs
+                },
+            },
+            events: if pick(self.notify_events != original.notify_events) {
+                self.notify_events.clone()
             } else {
-                // The events and the timeout stay as the file has them.
-                let (events, timeout_secs) = current
-                    .notify
-                    .as_ref()
-                    .map_or((NotifyEvent::ALL.to_vec(), DEFAULT_TIMEOUT_SECS), |n| {
-                        (n.events.clone(), n.command.timeout_secs)
-                    });
-                Some(Notify {
-                    command: CommandSpec {
-                        program: self.notify_program.clone(),
-                        args: self.notify_args.clone(),
-                        timeout_secs,
-                    },
-                    events,
-                })
-            };
+                events
+            },
+        });
+    }
+}
+
+/// The events as the form shows them: `all`, or their names.
+fn events_text(events: &[NotifyEvent]) -> String {
+    if NotifyEvent::ALL.iter().all(|e| events.contains(e)) {
+        "all".to_string()
+    } else {
+        events
+            .iter()
+            .map(|e| e.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// `all`, or event names separated by commas or spaces, each once, in the order given.
+pub fn parse_events(text: &str) -> Result<Vec<NotifyEvent>, String> {
+    let names: Vec<&str> = text
+        .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if names.len() == 1 && names[0].eq_ignore_ascii_case("all") {
+        return Ok(NotifyEvent::ALL.to_vec());
+    }
+    if names.is_empty() {
+        return Err(tr!(T::NoNotifyEvents));
+    }
+    let mut out = Vec::new();
+    for name in names {
+        match NotifyEvent::parse(name) {
+            Some(e) if !out.contains(&e) => out.push(e),
+            Some(_) => {}
+            None => {
+                let all: Vec<&str> = NotifyEvent::ALL.iter().map(|e| e.as_str()).collect();
+                return Err(tr!(
+                    T::NotNotifyEvent,
+                    crate::text::clean::value(name),
+                    all.join(", ")
+                ));
+            }
         }
     }
+    Ok(out)
 }
 
 pub fn settings_form(config: &Config) -> OpenForm {
@@ -116,6 +199,18 @@ pub fn settings_form(config: &Config) -> OpenForm {
             &s.notify_args.join(" "),
         )
         .with_hint(tr!(T::HintArgs)),
+        Field::text(
+            FieldId::NotifyTimeout,
+            tr!(T::FieldNotifyTimeout),
+            &s.notify_timeout_secs.to_string(),
+        )
+        .with_hint(tr!(T::HintSeconds)),
+        Field::text(
+            FieldId::NotifyEvents,
+            tr!(T::FieldNotifyEvents),
+            &events_text(&s.notify_events),
+        )
+        .with_hint(tr!(T::HintNotifyEvents)),
     ];
     let mut form = Form::new(tr!(T::FormSettings), fields);
     form.notes.push(tr!(T::FormSettingsNote));
@@ -174,11 +269,102 @@ pub(super) fn validate_settings(of: &mut OpenForm) -> Option<Built> {
     };
     let program = f.get(FieldId::NotifyProgram).trim().to_string();
     let args = super::number::args(f.get(FieldId::NotifyArgs));
+    let timeout = super::number::timeout_field(f, FieldId::NotifyTimeout);
+    if timeout.is_none()
+        && f.field(FieldId::NotifyTimeout)
+            .is_some_and(|x| x.error.is_none())
+    {
+        f.set_error(
+            FieldId::NotifyTimeout,
+            Some(tr!(T::CfgRange, "—", 1, 86_400)),
+        );
+    }
+    let events = match parse_events(f.get(FieldId::NotifyEvents)) {
+        Ok(events) => Some(events),
+        Err(e) => {
+            f.set_error(FieldId::NotifyEvents, Some(e));
+            None
+        }
+    };
     Some(Built::Settings(Box::new(Settings {
         timezone: timezone?,
         refresh_minutes: refresh?,
         deadline_days: deadline_days?,
         notify_program: program,
         notify_args: args,
+        notify_timeout_secs: timeout?,
+        notify_events: events?,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_all_or_known_names_each_once() {
+        assert_eq!(parse_events(" ALL "), Ok(NotifyEvent::ALL.to_vec()));
+        assert_eq!(
+            parse_events("in_doubt，low_balance in_doubt"),
+            Ok(vec![NotifyEvent::InDoubt, NotifyEvent::LowBalance])
+        );
+        assert!(parse_events(" , ").is_err());
+        let e = parse_events("reminder_due, nope").unwrap_err();
+        assert!(
+            e.contains("\"nope\"") && e.contains("duplicate_charge"),
+            "{e}"
+        );
+        assert_eq!(events_text(&NotifyEvent::ALL), "all");
+        assert_eq!(
+            events_text(&[NotifyEvent::Unverified, NotifyEvent::InDoubt]),
+            "unverified, in_doubt"
+        );
+    }
+
+    fn with_notifier(args: &[&str]) -> Config {
+        let mut c = crate::home::demo::config();
+        c.notify = Some(Notify {
+            command: CommandSpec {
+                program: "/bin/notify".into(),
+                args: args.iter().map(|s| s.to_string()).collect(),
+                timeout_secs: 10,
+            },
+            events: NotifyEvent::ALL.to_vec(),
+        });
+        c
+    }
+
+    #[test]
+    fn a_changed_notifier_part_keeps_the_parts_another_program_changed() {
+        let opened = with_notifier(&["--old"]);
+        let original = Settings::of(&opened);
+        let mut edited = original.clone();
+        edited.notify_events = vec![NotifyEvent::InDoubt];
+        // Meanwhile an editor changed the arguments and the timeout.
+        let mut current = with_notifier(&["--new"]);
+        if let Some(n) = current.notify.as_mut() {
+            n.command.timeout_secs = 99;
+        }
+        edited.apply(&original, &mut current);
+        let n = current.notify.expect("notifier kept");
+        assert_eq!(n.events, vec![NotifyEvent::InDoubt]);
+        assert_eq!(n.command.args, vec!["--new".to_string()]);
+        assert_eq!(n.command.timeout_secs, 99);
+        assert_eq!(n.command.program, "/bin/notify");
+    }
+
+    #[test]
+    fn a_notifier_set_where_the_file_has_none_takes_every_field_of_the_form() {
+        let mut current = crate::home::demo::config();
+        current.notify = None;
+        let original = Settings::of(&current);
+        let mut edited = original.clone();
+        edited.notify_program = "/bin/tell".into();
+        edited.notify_timeout_secs = 5;
+        edited.apply(&original, &mut current);
+        let n = current.notify.expect("notifier set");
+        assert_eq!(n.command.program, "/bin/tell");
+        assert_eq!(n.command.timeout_secs, 5);
+        assert_eq!(n.events, NotifyEvent::ALL.to_vec());
+    }
 }
