@@ -997,6 +997,7 @@ mod tests {
                     amount_minor: 500,
                     currency: gbp,
                     mode: Mode::Auto,
+                    action: None,
                 },
             ),
             (
@@ -1008,6 +1009,7 @@ mod tests {
                     amount_minor: 700,
                     currency: gbp,
                     mode: Mode::Remind,
+                    action: None,
                 },
             ),
             (
@@ -1028,6 +1030,7 @@ mod tests {
                     amount_minor: 500,
                     currency: gbp,
                     mode: Mode::Auto,
+                    action: None,
                 },
             ),
             (
@@ -1165,6 +1168,7 @@ mod tests {
                     amount_minor: 700,
                     currency: gbp,
                     mode: Mode::Remind,
+                    action: None,
                 },
             ),
             (

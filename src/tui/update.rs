@@ -535,9 +535,11 @@ pub fn act(app: &mut App, a: Action) {
             }
         }
         Action::Details => {
-            let entry = app
-                .history_row(app.tabs.history.list.sel)
-                .and_then(|row| app.session.history.entry(row, &app.session.config, app.now));
+            let entry = app.history_row(app.tabs.history.list.sel).and_then(|row| {
+                app.session
+                    .history
+                    .entry(&row, &app.session.config, app.now)
+            });
             if let Some(e) = entry {
                 let label = app
                     .session
