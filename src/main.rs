@@ -170,7 +170,7 @@ fn run(cli: Cli) -> Result<Done> {
             .into())
         }
         Command::History(args) if args.json || args.csv => {
-            let snap = baohao::cli::open_state_only(paths)?;
+            let snap = baohao::cli::open_for_listing(paths)?;
             stream_history(&snap, &args, now)
         }
         Command::History(args) => {

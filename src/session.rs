@@ -48,26 +48,28 @@ pub struct Session {
 impl Session {
     /// Reads the config (an error if it does not read) and the whole log, with rows.
     pub fn open(paths: Paths) -> Result<Session> {
-        Session::open_with(paths, true)
+        Session::open_with(paths, History::new)
     }
 
     /// Reads the config and the log's state only, without history rows (for the worker,
     /// `status` and anything else that needs no rows).
     pub fn open_state_only(paths: Paths) -> Result<Session> {
-        Session::open_with(paths, false)
+        Session::open_with(paths, History::state_only)
     }
 
-    fn open_with(paths: Paths, rows: bool) -> Result<Session> {
+    /// [`Session::open_state_only`] that also records what a second pass over the log
+    /// needs to make the history rows (`History::recording`): for a streamed listing.
+    pub fn open_for_listing(paths: Paths) -> Result<Session> {
+        Session::open_with(paths, History::recording)
+    }
+
+    fn open_with(paths: Paths, history: fn(State) -> History) -> Result<Session> {
         let loaded = config::load(&paths)?;
         let state = State::new(loaded.config.timezone);
         let mut s = Session {
             log: Log::new(&paths.log),
             paths,
-            history: if rows {
-                History::new(state)
-            } else {
-                History::state_only(state)
-            },
+            history: history(state),
             config: loaded.config,
             stamp: Some(loaded.stamp),
             config_problem: None,
@@ -437,7 +439,7 @@ impl Session {
             let intent = state.number(&number.id).and_then(|ns| {
                 crate::engine::reminders::standing(ns, number)
                     .filter(|(k, _)| {
-                        number.rule(&k.rule).is_some_and(|r| {
+                        number.rule(k.rule).is_some_and(|r| {
                             matches!(r.trigger, crate::model::Trigger::KeepAlive { .. })
                         })
                     })

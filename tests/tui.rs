@@ -419,3 +419,37 @@ fn only_the_fields_a_person_changed_are_merged_onto_the_current_rule() {
     );
     assert_eq!(merged.amount, edited.amount, "the person's amount is saved");
 }
+
+/// The History filter over a long history looks at a bounded number of rows per call (the
+/// loop goes on a slice per turn, so a keypress never waits for the whole search), and
+/// searching in slices finds exactly what one whole search finds, newest first.
+#[test]
+fn a_filter_over_many_rows_goes_on_in_slices_and_finds_the_same() {
+    let mut app = app_without_home();
+    let (_, events) = baohao::home::demo::events(now());
+    // The demo's events again and again, until the history is longer than one slice.
+    while app.session.history.rows.len() <= baohao::tui::app::FILTER_FIRST_ROWS {
+        for e in &events {
+            app.session.history.apply(e);
+        }
+    }
+    app.tabs.history.filter = tui_input::Input::new("succeeded".to_string());
+    app.refilter();
+    assert!(
+        app.filter_pending(),
+        "a long history is not searched at once"
+    );
+    app.finish_filter();
+    assert!(!app.filter_pending());
+    let whole = app.tabs.history.filtered.clone().unwrap();
+    assert!(whole.len() > 10);
+    assert!(whole.windows(2).all(|w| w[0] > w[1]), "newest first");
+    app.start_filter();
+    let mut steps = 0;
+    while app.filter_pending() {
+        app.advance_filter(997);
+        steps += 1;
+    }
+    assert!(steps > 4);
+    assert_eq!(app.tabs.history.filtered.as_ref(), Some(&whole));
+}

@@ -214,7 +214,7 @@ fn sigkill_at_random_moments_never_runs_a_key_twice() {
                         .any(|c| c.starts_with(&format!("recharge {number} {} ", k.key)));
                     let o = f.run(&[
                         "resolve",
-                        &a.intent,
+                        a.intent,
                         if did { "succeeded" } else { "failed" },
                     ]);
                     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -380,7 +380,7 @@ fn second_daemon_is_refused_and_sigterm_finishes_the_command_in_flight() {
         ks.last().unwrap().outcome.is_some(),
         "the in-flight outcome was written (unknown)"
     );
-    let error = ks.last().unwrap().error.as_deref().unwrap_or_default();
+    let error = ks.last().unwrap().error.unwrap_or_default();
     assert!(
         error.contains("stopped") && error.contains("signal") && !error.contains("timed out"),
         "a shutdown is not a timeout: {error:?}"

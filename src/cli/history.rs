@@ -68,10 +68,12 @@ pub fn select(snap: &Session, args: &HistoryArgs, now: DateTime<Utc>) -> Result<
 
 /// Writes the entries `args` asks for as JSON (`--json`) or CSV (otherwise) to `out`, one
 /// entry at a time, in the same bytes [`json`] and [`export::csv`] make. Two passes over
-/// the log keep memory flat however long it is: the first folds the state only (flags and
-/// statuses are judged on the whole log), the second replays it again and writes each
-/// row's entry as it is made. `snap` is the state-only session of the first pass.
-/// Stops writing (and returns the error) once `out` fails.
+/// the log keep memory flat however long it is: the first (`snap`, opened with
+/// `Session::open_for_listing`) folds the state (flags and statuses are judged on the
+/// whole log) and records what each row needs from the state at its own time; the second
+/// reads the lines again and makes each row from its event and those facts, without a
+/// second state, and writes its entry. Stops writing (and returns the error) once `out`
+/// fails.
 pub fn stream(
     snap: &Session,
     args: &HistoryArgs,
@@ -81,7 +83,23 @@ pub fn stream(
     let filter = Filter::new(snap, args)?;
     let tz = snap.config.timezone;
     let state = snap.state();
-    let mut replay = crate::engine::History::new(crate::engine::State::new(tz));
+    let recorded;
+    let facts = if snap.history.facts().events() as u64 == state.events {
+        snap.history.facts()
+    } else {
+        // A session opened without recording: record now, on a state of its own.
+        let mut h = crate::engine::History::recording(crate::engine::State::new(tz));
+        crate::store::Log::new(&snap.paths.log)
+            .scan_ref(crate::store::Cursor::default(), |e| {
+                if h.state.events < state.events {
+                    h.apply_event(e);
+                }
+            })
+            .map_err(|e| Error::io(T::WhatRead, &snap.paths.log, &e))?;
+        recorded = h;
+        recorded.facts()
+    };
+    let mut rows = facts.maker();
     let mut lister = crate::engine::Lister::default();
     let mut written = 0usize;
     let mut failed: Option<std::io::Error> = None;
@@ -98,10 +116,10 @@ pub fn stream(
     crate::store::Log::new(&snap.paths.log)
         .scan_ref(crate::store::Cursor::default(), |e| {
             // Lines appended after the first pass are not in its state: stop there.
-            if failed.is_some() || replay.state.events >= state.events {
+            if failed.is_some() || rows.done() {
                 return;
             }
-            let Some(row) = replay.apply_event_row(e) else {
+            let Some(row) = rows.row(&e) else {
                 return;
             };
             let Some(entry) = lister.entry(state, &row, &snap.config, now) else {
@@ -248,14 +266,16 @@ mod tests {
         }
     }
 
-    /// The streamed listing (state-only first pass, rows judged on a second) writes the
-    /// same bytes as the listing built from a full session's rows.
+    /// The streamed listing (a first pass recording row facts, rows made from them on a
+    /// second without a second state) writes the same bytes as the listing built from a
+    /// full session's rows.
     #[test]
     fn streamed_history_is_the_collected_history() {
         let home = crate::home::Home::open(true, None).unwrap();
         let now = crate::home::now().unwrap();
         let full = Session::open(home.paths.clone()).unwrap();
-        let lean = Session::open_state_only(home.paths.clone()).unwrap();
+        let lean = Session::open_for_listing(home.paths.clone()).unwrap();
+        let bare = Session::open_state_only(home.paths.clone()).unwrap();
         assert!(lean.history.rows.is_empty());
         let tz = full.config.timezone;
         let first = full.config.numbers[0].id.clone();
@@ -276,6 +296,10 @@ mod tests {
                 };
                 let mut out = Vec::new();
                 stream(&lean, &a, now, &mut out).unwrap().unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), expected);
+                // A session that recorded nothing (state only) records on its own.
+                let mut out = Vec::new();
+                stream(&bare, &a, now, &mut out).unwrap().unwrap();
                 assert_eq!(String::from_utf8(out).unwrap(), expected);
                 checked += entries.len();
             }

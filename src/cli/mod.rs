@@ -30,7 +30,16 @@ pub fn open(paths: &Paths) -> Result<Session> {
 
 /// [`open`] without history rows: for commands that need only the state.
 pub fn open_state_only(paths: &Paths) -> Result<Session> {
-    let mut s = Session::open_state_only(paths.clone())?;
+    said(Session::open_state_only(paths.clone())?)
+}
+
+/// [`open`] for a streamed listing: the state, and what makes the rows on a second pass
+/// (`Session::open_for_listing`).
+pub fn open_for_listing(paths: &Paths) -> Result<Session> {
+    said(Session::open_for_listing(paths.clone())?)
+}
+
+fn said(mut s: Session) -> Result<Session> {
     for p in s.take_problems() {
         eprintln!("baohao: {p}");
     }

@@ -154,7 +154,7 @@ pub fn committed_this_month(
 fn charges_this_month(ns: &NumberState, rule: &str, tz: Tz, now: DateTime<Utc>) -> u32 {
     let month = YearMonth::of(local_date(tz, now));
     ns.keys()
-        .filter(|k| &*k.rule == rule && k.mode == Mode::Auto)
+        .filter(|k| k.rule == rule && k.mode == Mode::Auto)
         .filter(|k| matches!(k.status(), KeyStatus::Charged | KeyStatus::InDoubt))
         .filter(|k| {
             k.first_at()

@@ -4,7 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::engine::reconcile::{Reconciliation, Verdict, reconcile};
-use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, State};
+use crate::engine::rows::RowStore;
+use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, NumberState, State};
 use crate::engine::verify::Verification;
 use crate::model::{Config, Currency, Event, EventBody};
 
@@ -251,36 +252,300 @@ impl Entry {
 #[derive(Clone, Debug)]
 pub struct History {
     pub state: State,
-    pub rows: Vec<Row>,
-    /// Whether rows are recorded at all (the worker and `status` need only the state).
-    keep_rows: bool,
+    /// The rows, compactly (see [`RowStore`]).
+    pub rows: RowStore,
+    keep: Keep,
+    /// What a second pass needs to make the rows (a recording history only).
+    facts: RowFacts,
+}
+
+/// What a history keeps besides the state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    Rows,
+    /// Nothing: the worker and `status` need only the state.
+    StateOnly,
+    /// The [`RowFacts`] of a first pass of a streamed listing.
+    Facts,
+}
+
+/// What the rows of a log need from the state at their own time, recorded by a first,
+/// state-only pass, so that a second pass over the same lines makes the same rows without
+/// a second state (issue 11: streamed `history` needed twice `status`'s memory): which
+/// events make a row and, for a manual top-up, the key it settles and its check, for a
+/// statement its evidence index. A few bits per event.
+#[derive(Clone, Debug, Default)]
+pub struct RowFacts {
+    /// One bit per event, in log order: it makes a row.
+    makes_row: Vec<u64>,
+    events: usize,
+    /// For each manual and statement row, in log order (`u32::MAX`: none).
+    extra: Vec<[u32; 2]>,
+}
+
+const NO_FACT: u32 = u32::MAX;
+
+fn fact(v: Option<u32>) -> u32 {
+    v.unwrap_or(NO_FACT)
+}
+
+fn unfact(v: u32) -> Option<u32> {
+    (v != NO_FACT).then_some(v)
+}
+
+impl RowFacts {
+    /// How many events were recorded.
+    pub fn events(&self) -> usize {
+        self.events
+    }
+
+    fn record<S: EventStr>(&mut self, e: &Event<S>, t: &AtTime) {
+        let i = self.events;
+        if i.is_multiple_of(64) {
+            self.makes_row.push(0);
+        }
+        self.events += 1;
+        if !makes_row(e, t) {
+            return;
+        }
+        if let Some(w) = self.makes_row.last_mut() {
+            *w |= 1 << (i % 64);
+        }
+        match &e.body {
+            EventBody::Manual { .. } => self.extra.push([fact(t.settles), fact(t.check)]),
+            EventBody::Statement { .. } => self.extra.push([fact(t.evidence), NO_FACT]),
+            _ => {}
+        }
+    }
+
+    /// Makes the rows again, event by event, in the order recorded.
+    pub fn maker(&self) -> RowMaker<'_> {
+        RowMaker {
+            facts: self,
+            event: 0,
+            extra: 0,
+        }
+    }
+}
+
+/// Makes rows from a log's events and the [`RowFacts`] a first pass recorded of the same
+/// events (see [`RowFacts::maker`]).
+pub struct RowMaker<'a> {
+    facts: &'a RowFacts,
+    event: usize,
+    extra: usize,
+}
+
+impl RowMaker<'_> {
+    /// Whether every recorded event was given back (lines appended after the first pass
+    /// are not in its facts, nor in its state).
+    pub fn done(&self) -> bool {
+        self.event >= self.facts.events
+    }
+
+    /// The row of the next event, the same [`History::apply_event_row`] made in the first
+    /// pass. Call for every event, in log order.
+    pub fn row<S: EventStr>(&mut self, e: &Event<S>) -> Option<Row> {
+        let i = self.event;
+        if i >= self.facts.events {
+            return None;
+        }
+        self.event += 1;
+        let word = self.facts.makes_row.get(i / 64).copied().unwrap_or(0);
+        if word & (1 << (i % 64)) == 0 {
+            return None;
+        }
+        let mut t = AtTime {
+            new_key: true,
+            statement_row: true,
+            ..AtTime::default()
+        };
+        if matches!(
+            e.body,
+            EventBody::Manual { .. } | EventBody::Statement { .. }
+        ) {
+            let [a, b] = self
+                .facts
+                .extra
+                .get(self.extra)
+                .copied()
+                .unwrap_or([NO_FACT; 2]);
+            self.extra += 1;
+            (t.settles, t.check, t.evidence) = (unfact(a), unfact(b), unfact(a));
+        }
+        make_row(e, &t)
+    }
+}
+
+/// What an event's row needs from the state just before it (only what its kind uses).
+#[derive(Clone, Copy, Debug, Default)]
+struct AtTime {
+    /// An intent: its key was not seen before.
+    new_key: bool,
+    /// A manual top-up: the key of the intent it names, and the index its check gets.
+    settles: Option<u32>,
+    check: Option<u32>,
+    /// A statement: it makes a row (not a record seen before, or a refund) …
+    statement_row: bool,
+    /// … and its index in the number's evidence (none for a refund).
+    evidence: Option<u32>,
+}
+
+fn at_time<S: EventStr>(ns: Option<&NumberState>, e: &Event<S>) -> AtTime {
+    let mut t = AtTime::default();
+    match &e.body {
+        EventBody::Intent { key, .. } => {
+            t.new_key = ns.is_none_or(|n| n.key(key.as_ref()).is_none());
+        }
+        EventBody::Manual { intent, .. } => {
+            t.settles = intent
+                .as_ref()
+                .and_then(|i| ns?.key_index_of_intent(i.as_ref()));
+            t.check = Some(ns.map_or(0, |n| n.verify.next_index()));
+        }
+        EventBody::Statement {
+            source,
+            reference,
+            refund_of,
+            ..
+        } => {
+            let known = ns.is_some_and(|n| n.has_evidence(source.as_ref(), reference.as_ref()));
+            t.statement_row = !known || refund_of.is_some();
+            t.evidence = refund_of
+                .is_none()
+                .then(|| ns.map_or(0, |n| n.evidence.len() as u32));
+        }
+        _ => {}
+    }
+    t
+}
+
+/// Whether `e` makes a row, given the state just before it.
+fn makes_row<S: EventStr>(e: &Event<S>, t: &AtTime) -> bool {
+    match &e.body {
+        EventBody::Intent { .. } => t.new_key,
+        EventBody::Statement { .. } => t.statement_row,
+        EventBody::Manual { .. }
+        | EventBody::Balance { .. }
+        | EventBody::Activity { .. }
+        | EventBody::Message { .. } => true,
+        _ => false,
+    }
+}
+
+/// The row `e` makes, given the state just before it, if it makes one.
+fn make_row<S: EventStr>(e: &Event<S>, t: &AtTime) -> Option<Row> {
+    if !makes_row(e, t) {
+        return None;
+    }
+    let s = |v: &S| v.as_ref().to_string();
+    let so = |v: &Option<S>| v.as_ref().map(|v| v.as_ref().to_string());
+    let at = e.at.with_timezone(&Utc);
+    match &e.body {
+        EventBody::Intent { key, .. } => Some(Row::Recharge {
+            number: s(&e.number),
+            key: s(key),
+        }),
+        EventBody::Manual {
+            amount_minor,
+            currency,
+            note,
+            intent,
+        } => Some(Row::Manual {
+            id: s(&e.id),
+            at,
+            number: s(&e.number),
+            amount_minor: *amount_minor,
+            currency: *currency,
+            note: so(note),
+            intent: so(intent),
+            settles: t.settles,
+            check: t.check,
+        }),
+        EventBody::Balance {
+            balance_minor,
+            currency,
+            validity_until,
+            source,
+        } => Some(Row::Balance {
+            id: s(&e.id),
+            at,
+            number: s(&e.number),
+            balance_minor: *balance_minor,
+            currency: *currency,
+            validity_until: *validity_until,
+            source: s(source),
+        }),
+        EventBody::Activity { note, .. } => Some(Row::Activity {
+            id: s(&e.id),
+            at,
+            number: s(&e.number),
+            note: so(note),
+        }),
+        EventBody::Statement {
+            source,
+            reference,
+            amount_minor,
+            currency,
+            text,
+            refund_of,
+        } => Some(Row::Statement {
+            id: s(&e.id),
+            at,
+            number: s(&e.number),
+            amount_minor: *amount_minor,
+            currency: *currency,
+            source: s(source),
+            reference: s(reference),
+            text: s(text),
+            refund_of: so(refund_of),
+            evidence: t.evidence,
+        }),
+        EventBody::Message { source, from, text } => Some(Row::Message {
+            id: s(&e.id),
+            at,
+            number: s(&e.number),
+            source: s(source),
+            from: so(from),
+            text: s(text),
+        }),
+        _ => None,
+    }
 }
 
 impl History {
-    pub fn new(state: State) -> History {
+    fn with(state: State, keep: Keep) -> History {
         History {
             state,
-            rows: Vec::new(),
-            keep_rows: true,
+            rows: RowStore::default(),
+            keep,
+            facts: RowFacts::default(),
         }
+    }
+
+    pub fn new(state: State) -> History {
+        History::with(state, Keep::Rows)
     }
 
     /// A history that folds the state only and records no rows.
     pub fn state_only(state: State) -> History {
-        History {
-            state,
-            rows: Vec::new(),
-            keep_rows: false,
-        }
+        History::with(state, Keep::StateOnly)
+    }
+
+    /// A history that folds the state and records, instead of rows, the [`RowFacts`] a
+    /// second pass over the same lines needs to make them (a streamed listing).
+    pub fn recording(state: State) -> History {
+        History::with(state, Keep::Facts)
     }
 
     /// An empty history of the same kind, for a replay from the start.
     pub fn fresh(&self, state: State) -> History {
-        History {
-            state,
-            rows: Vec::new(),
-            keep_rows: self.keep_rows,
-        }
+        History::with(state, self.keep)
+    }
+
+    /// What a recording history recorded (empty for the others).
+    pub fn facts(&self) -> &RowFacts {
+        &self.facts
     }
 
     pub fn apply(&mut self, e: &Event) {
@@ -293,101 +558,36 @@ impl History {
 
     /// Folds `e` into the state and records its row, if it makes one.
     pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
-        if let Some(row) = self.apply_event_row(e) {
-            self.rows.push(row);
+        // A new key goes at the end of its number's keys: a recharge row points there.
+        let next_key = self
+            .state
+            .number(e.number.as_ref())
+            .map_or(0, |n| n.key_count() as u32);
+        match self.apply_event_row(e) {
+            Some(Row::Recharge { number, .. }) => self.rows.push_recharge(&number, next_key),
+            Some(row) => self.rows.push(&row),
+            None => {}
         }
     }
 
+    /// The row at `i` (log order).
+    pub fn row(&self, i: usize) -> Option<Row> {
+        self.rows.get(i, |number, key| {
+            Some(self.state.number(number)?.key_at(key)?.key.to_string())
+        })
+    }
+
     /// Folds `e` into the state and hands back its row (if it makes one) instead of
-    /// recording it: a streaming listing replays with this and judges each row against
-    /// the state of a first, state-only pass. A state-only history makes no rows.
+    /// recording it. A state-only or a recording history makes no rows.
     pub fn apply_event_row<S: EventStr>(&mut self, e: Event<S>) -> Option<Row> {
-        if !self.keep_rows {
-            self.state.apply_event(e);
-            return None;
-        }
-        let s = |v: &S| v.as_ref().to_string();
-        let so = |v: &Option<S>| v.as_ref().map(|v| v.as_ref().to_string());
-        let at = e.at.with_timezone(&Utc);
-        let ns = self.state.number(e.number.as_ref());
-        let row = match &e.body {
-            EventBody::Intent { key, .. } if ns.and_then(|n| n.key(key.as_ref())).is_none() => {
-                Some(Row::Recharge {
-                    number: s(&e.number),
-                    key: s(key),
-                })
+        let row = match self.keep {
+            Keep::StateOnly => None,
+            Keep::Facts => {
+                let t = at_time(self.state.number(e.number.as_ref()), &e);
+                self.facts.record(&e, &t);
+                None
             }
-            EventBody::Manual {
-                amount_minor,
-                currency,
-                note,
-                intent,
-            } => Some(Row::Manual {
-                id: s(&e.id),
-                at,
-                number: s(&e.number),
-                amount_minor: *amount_minor,
-                currency: *currency,
-                note: so(note),
-                intent: so(intent),
-                settles: intent
-                    .as_ref()
-                    .and_then(|i| ns?.key_index_of_intent(i.as_ref())),
-                check: Some(ns.map_or(0, |n| n.verify.next_index())),
-            }),
-            EventBody::Balance {
-                balance_minor,
-                currency,
-                validity_until,
-                source,
-            } => Some(Row::Balance {
-                id: s(&e.id),
-                at,
-                number: s(&e.number),
-                balance_minor: *balance_minor,
-                currency: *currency,
-                validity_until: *validity_until,
-                source: s(source),
-            }),
-            EventBody::Activity { note, .. } => Some(Row::Activity {
-                id: s(&e.id),
-                at,
-                number: s(&e.number),
-                note: so(note),
-            }),
-            EventBody::Statement {
-                source,
-                reference,
-                amount_minor,
-                currency,
-                text,
-                refund_of,
-            } => {
-                let known = ns.is_some_and(|n| n.has_evidence(source.as_ref(), reference.as_ref()));
-                (!known || refund_of.is_some()).then(|| Row::Statement {
-                    id: s(&e.id),
-                    at,
-                    number: s(&e.number),
-                    amount_minor: *amount_minor,
-                    currency: *currency,
-                    source: s(source),
-                    reference: s(reference),
-                    text: s(text),
-                    refund_of: so(refund_of),
-                    evidence: refund_of
-                        .is_none()
-                        .then(|| ns.map_or(0, |n| n.evidence.len() as u32)),
-                })
-            }
-            EventBody::Message { source, from, text } => Some(Row::Message {
-                id: s(&e.id),
-                at,
-                number: s(&e.number),
-                source: s(source),
-                from: so(from),
-                text: s(text),
-            }),
-            _ => None,
+            Keep::Rows => make_row(&e, &at_time(self.state.number(e.number.as_ref()), &e)),
         };
         self.state.apply_event(e);
         row
@@ -400,9 +600,9 @@ impl History {
 
     pub fn entries(&self, config: &Config, now: DateTime<Utc>) -> Vec<Entry> {
         let mut judged = Judged::default();
-        self.rows
-            .iter()
-            .filter_map(|r| entry_judged(&self.state, r, config, now, &mut judged))
+        (0..self.rows.len())
+            .filter_map(|i| self.row(i))
+            .filter_map(|r| entry_judged(&self.state, &r, config, now, &mut judged))
             .collect()
     }
 }
@@ -513,7 +713,7 @@ fn entry_judged(
             let mut evidence_ref = None;
             if ks.mode == crate::model::Mode::External {
                 let ns = state.number(number)?;
-                let index = ns.key_index_of_intent(&last.intent)?;
+                let index = ns.key_index_of_intent(last.intent)?;
                 let r = judged.of(state, number, config, now)?;
                 if let Some(v) = r.key(index) {
                     match v.verdict {
@@ -546,16 +746,11 @@ fn entry_judged(
                 attempts: Some(ks.attempts.iter().map(|a| a.n).max().unwrap_or(1)),
                 reference: evidence_ref
                     .as_deref()
-                    .or(succeeded.and_then(|a| a.reference.as_deref()))
-                    .or_else(|| {
-                        ks.attempts
-                            .iter()
-                            .rev()
-                            .find_map(|a| a.reference.as_deref())
-                    })
-                    .or(ks.settled_by.as_deref())
+                    .or(succeeded.and_then(|a| a.reference))
+                    .or_else(|| ks.attempts.iter().rev().find_map(|a| a.reference))
+                    .or(ks.settled_by)
                     .map(str::to_string),
-                error: last.error.as_deref().map(str::to_string),
+                error: last.error.map(str::to_string),
                 note: None,
                 validity_until: None,
                 money_in: status == EntryStatus::Succeeded
@@ -565,7 +760,7 @@ fn entry_judged(
                 reminder_end: match ks.status() {
                     KeyStatus::ReminderSettled => Some(ReminderEnd::Settled),
                     KeyStatus::ReminderDismissed => Some(ReminderEnd::Dismissed(
-                        ks.dismissed.as_deref().unwrap_or_default().to_string(),
+                        ks.dismissed.unwrap_or_default().to_string(),
                     )),
                     _ => None,
                 },
@@ -589,8 +784,8 @@ fn entry_judged(
                             },
                         },
                         resolved: a.resolved.is_some(),
-                        reference: a.reference.as_deref().map(str::to_string),
-                        error: a.error.as_deref().map(str::to_string),
+                        reference: a.reference.map(str::to_string),
+                        error: a.error.map(str::to_string),
                     })
                     .collect(),
             }
@@ -769,4 +964,266 @@ fn entry_judged(
             money_in: false,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Mode, OutcomeStatus, ResolvedStatus};
+
+    /// A log with every kind of row and every case where a row depends on the state at
+    /// its time: a key's first intent and its retry, manual top-ups settling a reminder
+    /// (and naming an unknown intent), checks, statements seen twice, refunds of known and
+    /// unknown records, for two numbers interleaved.
+    fn log() -> Vec<Event> {
+        let gbp = Currency::new("GBP").unwrap();
+        let t0 = DateTime::parse_from_rfc3339("2026-03-01T09:00:00+00:00").unwrap();
+        let bodies: Vec<(&str, EventBody)> = vec![
+            (
+                "a",
+                EventBody::Balance {
+                    balance_minor: 100,
+                    currency: gbp,
+                    validity_until: None,
+                    source: "manual".into(),
+                },
+            ),
+            (
+                "a",
+                EventBody::Intent {
+                    rule: "m".into(),
+                    key: "m:2026-03".into(),
+                    attempt: 1,
+                    amount_minor: 500,
+                    currency: gbp,
+                    mode: Mode::Auto,
+                    action: None,
+                },
+            ),
+            (
+                "b",
+                EventBody::Intent {
+                    rule: "r".into(),
+                    key: "r:2026-03".into(),
+                    attempt: 1,
+                    amount_minor: 700,
+                    currency: gbp,
+                    mode: Mode::Remind,
+                    action: None,
+                },
+            ),
+            (
+                "a",
+                EventBody::Outcome {
+                    intent: "e1".into(),
+                    status: OutcomeStatus::Failed,
+                    reference: None,
+                    error: Some("502".into()),
+                },
+            ),
+            (
+                "a",
+                EventBody::Intent {
+                    rule: "m".into(),
+                    key: "m:2026-03".into(),
+                    attempt: 2,
+                    amount_minor: 500,
+                    currency: gbp,
+                    mode: Mode::Auto,
+                    action: None,
+                },
+            ),
+            (
+                "a",
+                EventBody::Outcome {
+                    intent: "e4".into(),
+                    status: OutcomeStatus::Succeeded,
+                    reference: Some("T-1".into()),
+                    error: None,
+                },
+            ),
+            (
+                "b",
+                EventBody::Manual {
+                    amount_minor: 700,
+                    currency: gbp,
+                    note: Some("shop".into()),
+                    intent: Some("e2".into()),
+                },
+            ),
+            (
+                "b",
+                EventBody::Manual {
+                    amount_minor: 100,
+                    currency: gbp,
+                    note: None,
+                    intent: Some("nobody".into()),
+                },
+            ),
+            (
+                "a",
+                EventBody::Manual {
+                    amount_minor: 300,
+                    currency: gbp,
+                    note: None,
+                    intent: None,
+                },
+            ),
+            (
+                "a",
+                EventBody::Statement {
+                    source: "bank".into(),
+                    reference: "S1".into(),
+                    amount_minor: 500,
+                    currency: gbp,
+                    text: "top-up".into(),
+                    refund_of: None,
+                },
+            ),
+            (
+                "a",
+                EventBody::Statement {
+                    source: "bank".into(),
+                    reference: "S1".into(),
+                    amount_minor: 500,
+                    currency: gbp,
+                    text: "again".into(),
+                    refund_of: None,
+                },
+            ),
+            (
+                "a",
+                EventBody::Statement {
+                    source: "card".into(),
+                    reference: "S1".into(),
+                    amount_minor: 500,
+                    currency: gbp,
+                    text: "other source".into(),
+                    refund_of: None,
+                },
+            ),
+            (
+                "a",
+                EventBody::Statement {
+                    source: "bank".into(),
+                    reference: "R1".into(),
+                    amount_minor: -500,
+                    currency: gbp,
+                    text: "refund".into(),
+                    refund_of: Some("S1".into()),
+                },
+            ),
+            (
+                "b",
+                EventBody::Statement {
+                    source: "bank".into(),
+                    reference: "R2".into(),
+                    amount_minor: -100,
+                    currency: gbp,
+                    text: "refund".into(),
+                    refund_of: Some("S9".into()),
+                },
+            ),
+            (
+                "b",
+                EventBody::Statement {
+                    source: "bank".into(),
+                    reference: "S9".into(),
+                    amount_minor: 100,
+                    currency: gbp,
+                    text: "late".into(),
+                    refund_of: None,
+                },
+            ),
+            (
+                "a",
+                EventBody::Resolved {
+                    intent: "e4".into(),
+                    status: ResolvedStatus::Succeeded,
+                    note: None,
+                    retry: true,
+                },
+            ),
+            (
+                "b",
+                EventBody::Activity {
+                    note: Some("call".into()),
+                    intent: None,
+                },
+            ),
+            (
+                "b",
+                EventBody::Message {
+                    source: "sms".into(),
+                    from: Some("10086".into()),
+                    text: "hello".into(),
+                },
+            ),
+            (
+                "b",
+                EventBody::Intent {
+                    rule: "r".into(),
+                    key: "r:2026-03".into(),
+                    attempt: 1,
+                    amount_minor: 700,
+                    currency: gbp,
+                    mode: Mode::Remind,
+                    action: None,
+                },
+            ),
+            (
+                "b",
+                EventBody::Manual {
+                    amount_minor: 700,
+                    currency: gbp,
+                    note: None,
+                    intent: Some("e18".into()),
+                },
+            ),
+        ];
+        bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, (number, body))| Event {
+                id: format!("e{i}"),
+                at: t0 + chrono::Duration::minutes(i as i64),
+                number: number.into(),
+                body,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_made_from_recorded_facts_are_the_rows_of_a_live_history() {
+        let events = log();
+        let tz = chrono_tz::Europe::London;
+        let mut live = History::new(State::new(tz));
+        let mut first = History::recording(State::new(tz));
+        for e in &events {
+            live.apply(e);
+            first.apply(e);
+        }
+        assert!(first.rows.is_empty());
+        assert_eq!(first.facts().events(), events.len());
+        let mut maker = first.facts().maker();
+        let made: Vec<Row> = events.iter().filter_map(|e| maker.row(e)).collect();
+        assert!(maker.done());
+        let rows: Vec<Row> = (0..live.rows.len()).filter_map(|i| live.row(i)).collect();
+        assert_eq!(made, rows);
+        // The log has rows of every kind, and events that make none.
+        assert!(live.rows.len() > 10 && live.rows.len() < events.len());
+        assert!(made.iter().any(|r| matches!(
+            r,
+            Row::Manual {
+                settles: Some(_),
+                ..
+            }
+        )));
+        assert!(
+            made.iter()
+                .any(|r| matches!(r, Row::Statement { evidence: None, .. }))
+        );
+        // Events past the recorded ones make no rows (lines appended after the first pass).
+        assert_eq!(maker.row(&events[0]), None);
+    }
 }

@@ -2,12 +2,14 @@
 //! plan says what is due; forecast says what is coming. No I/O, no clock, no randomness.
 
 pub mod calendar;
+pub mod chunked;
 pub mod currency;
 pub mod due;
 pub mod forecast;
 pub mod history;
 pub mod reconcile;
 pub mod reminders;
+pub mod rows;
 pub mod start;
 pub mod state;
 pub mod status;
@@ -16,7 +18,8 @@ pub mod verify;
 pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for};
 pub use forecast::{Forecast, Planned, forecast};
 pub use history::{
-    AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row,
+    AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row, RowFacts,
+    RowMaker,
 };
 pub use state::{KeyStatus, NumberState, State};
 pub use status::{Attention, NumberStatus, Urgency, number_status};

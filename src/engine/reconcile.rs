@@ -97,7 +97,7 @@ impl Reconciliation {
 /// that is gone from the config).
 fn confirm_hours(ks: &KeyState, number: Option<&Number>) -> i64 {
     number
-        .and_then(|n| n.rule(&ks.rule))
+        .and_then(|n| n.rule(ks.rule))
         .map_or(default_confirm_hours(TriggerKind::Monthly), |r| {
             r.confirm_hours()
         }) as i64
@@ -106,8 +106,8 @@ fn confirm_hours(ks: &KeyState, number: Option<&Number>) -> i64 {
 /// When the key's period came due, told from its rule and its key (a worker that was down
 /// writes the intent later); `None` when it cannot be told (low balance, a rule gone).
 fn due_of(ks: &KeyState, number: Option<&Number>, tz: Tz) -> Option<DateTime<Utc>> {
-    let rule = number?.rule(&ks.rule)?;
-    let tail = ks.key.strip_prefix(&*ks.rule)?.strip_prefix(':')?;
+    let rule = number?.rule(ks.rule)?;
+    let tail = ks.key.strip_prefix(ks.rule)?.strip_prefix(':')?;
     let date = || crate::model::event::parse_date(tail);
     match &rule.trigger {
         Trigger::Monthly { day, at } => {
@@ -142,14 +142,14 @@ pub fn reconcile(
         .filter(|&i| !ns.evidence[i].refunded)
         .collect();
     order.sort_by_key(|&i| (ns.evidence[i].at, i));
-    let externals: Vec<(u32, &KeyState, DateTime<Utc>)> = ns
+    let externals: Vec<(u32, KeyState<'_>, DateTime<Utc>)> = ns
         .keys()
         .enumerate()
         .filter(|(_, k)| k.mode == Mode::External)
         .filter(|(_, k)| !matches!(k.status(), KeyStatus::Failed { .. }))
         .filter_map(|(i, k)| {
             let intent = k.first_at()?;
-            let due = due_of(k, number, tz).map_or(intent, |d| d.min(intent));
+            let due = due_of(&k, number, tz).map_or(intent, |d| d.min(intent));
             Some((i as u32, k, due))
         })
         .collect();
@@ -161,7 +161,7 @@ pub fn reconcile(
     let mut taken = vec![false; ns.evidence.len()];
     // Pass 1: evidence inside each window, in the order the recharges were expected.
     // (`at` is when the key came due: the intent's time, or the period's date if earlier.)
-    for &(k, ks, at) in &externals {
+    for &(k, ref ks, at) in &externals {
         let start = at - Duration::hours(LEAD_HOURS);
         let deadline = at + Duration::hours(confirm_hours(ks, number));
         let mut verdict = KeyVerdict {
@@ -218,7 +218,7 @@ pub fn reconcile(
     }
     // Pass 2: late evidence for what found none, before the same rule's next window.
     for n in 0..externals.len() {
-        let (_, ks, _) = externals[n];
+        let (_, ks, _) = &externals[n];
         if out.keys[n].verdict != Verdict::Pending || now <= out.keys[n].deadline {
             continue;
         }
@@ -243,7 +243,7 @@ pub fn reconcile(
             out.keys[n].verdict = Verdict::Late;
         }
     }
-    for (n, &(_, ks, _)) in externals.iter().enumerate() {
+    for (n, (_, ks, _)) in externals.iter().enumerate() {
         let v = &mut out.keys[n];
         if ks.status() == KeyStatus::Charged {
             v.verdict = Verdict::Resolved;

@@ -21,7 +21,7 @@ pub struct Stale {
 
 /// Why `key` (an open reminder of `number`) no longer stands, if it does not.
 pub fn stale_reason(key: &KeyState, number: &Number) -> Option<&'static str> {
-    match number.rule(&key.rule) {
+    match number.rule(key.rule) {
         None => Some(RULE_DELETED),
         Some(rule) if effective_mode(rule, number) == Mode::Auto => Some(RULE_NOW_AUTO),
         Some(_) => None,
@@ -32,7 +32,7 @@ pub fn stale_reason(key: &KeyState, number: &Number) -> Option<&'static str> {
 pub fn standing<'a>(
     ns: &'a NumberState,
     number: &'a Number,
-) -> impl Iterator<Item = (&'a KeyState, &'a Attempt)> {
+) -> impl Iterator<Item = (KeyState<'a>, Attempt<'a>)> {
     ns.open_reminders()
         .filter(move |(k, _)| stale_reason(k, number).is_none())
 }
@@ -45,7 +45,7 @@ pub fn stale(state: &State, config: &Config) -> Vec<Stale> {
             continue;
         };
         for (k, a) in ns.open_reminders() {
-            if let Some(reason) = stale_reason(k, number) {
+            if let Some(reason) = stale_reason(&k, number) {
                 out.push(Stale {
                     number: number.id.clone(),
                     intent: a.intent.to_string(),

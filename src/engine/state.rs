@@ -3,14 +3,13 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
-use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
-use smallvec::SmallVec;
 
 use crate::engine::calendar::{YearMonth, add_days, local_date};
+use crate::engine::chunked::Chunked;
 use crate::engine::reconcile::Evidence;
 use crate::engine::verify::Tracker;
 use crate::model::{Currency, Event, EventBody, Mode, OutcomeStatus, Plan, ResolvedStatus};
@@ -67,17 +66,322 @@ pub struct Observation {
     pub currency: Currency,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attempt {
-    pub intent: Box<str>,
+/// Where a number keeps the strings of its keys and attempts: fixed-size chunks of text,
+/// each string behind a short length prefix, named by its chunk and offset. A quarter of a
+/// million keys then cost no allocation each and no doubling slack (issue 11: the state
+/// was most of `status`'s memory).
+#[derive(Clone, Debug)]
+struct Arena {
+    chunks: Vec<String>,
+    /// Strings too long for a chunk, or past the chunks a handle can name (never in
+    /// real logs).
+    big: Vec<Box<str>>,
+    /// The last few strings pushed with [`Arena::push_shared`]: errors and reasons repeat.
+    shared: [Str; 8],
+    next_shared: usize,
+}
+
+/// A string in a number's [`Arena`], or none: the top bit says "in `big`"; otherwise the
+/// chunk index above [`CHUNK_BITS`] and the offset below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Str(u32);
+
+impl Str {
+    const NONE: Str = Str(u32::MAX);
+    const BIG: u32 = 1 << 31;
+}
+
+const CHUNK_BITS: u32 = 12;
+/// Bytes per chunk.
+const CHUNK_SIZE: usize = 1 << CHUNK_BITS;
+/// Longer strings go to `big` (a length up to this takes at most two prefix bytes).
+const ARENA_MAX_LEN: usize = 1024;
+
+impl Default for Arena {
+    fn default() -> Self {
+        Arena {
+            chunks: Vec::new(),
+            big: Vec::new(),
+            shared: [Str::NONE; 8],
+            next_shared: 0,
+        }
+    }
+}
+
+impl Arena {
+    /// [`Arena::push`] for text that often repeats (executor errors, dismissal reasons):
+    /// the same string pushed lately is named again rather than stored again.
+    fn push_shared(&mut self, s: &str) -> Str {
+        if let Some(h) = self
+            .shared
+            .iter()
+            .find(|h| **h != Str::NONE && self.get(**h) == s)
+        {
+            return *h;
+        }
+        let h = self.push(s);
+        self.shared[self.next_shared] = h;
+        self.next_shared = (self.next_shared + 1) % self.shared.len();
+        h
+    }
+
+    /// The prefix is ASCII (so a chunk stays a `String`): digits of six bits, most
+    /// significant first, `0x40 | d` for all but the last, which is `d` alone.
+    fn push(&mut self, s: &str) -> Str {
+        let n = s.len();
+        let need = n + 2;
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.len() + need <= CHUNK_SIZE);
+        if n > ARENA_MAX_LEN || (!fits && self.chunks.len() >= (Str::BIG >> CHUNK_BITS) as usize) {
+            let i = self.big.len() as u32;
+            self.big.push(s.into());
+            return Str(Str::BIG | i);
+        }
+        if !fits {
+            self.chunks.push(String::with_capacity(CHUNK_SIZE));
+        }
+        let chunk = self.chunks.len() - 1;
+        let text = &mut self.chunks[chunk];
+        let at = text.len();
+        if n >= 1 << 6 {
+            text.push(char::from(0x40 | (n >> 6) as u8));
+        }
+        text.push(char::from((n & 0x3f) as u8));
+        text.push_str(s);
+        Str(((chunk as u32) << CHUNK_BITS) | at as u32)
+    }
+
+    fn get(&self, s: Str) -> &str {
+        if s.0 & Str::BIG != 0 {
+            return self
+                .big
+                .get((s.0 & !Str::BIG) as usize)
+                .map_or("", |b| &**b);
+        }
+        let Some(text) = self.chunks.get((s.0 >> CHUNK_BITS) as usize) else {
+            return "";
+        };
+        let bytes = text.as_bytes();
+        let mut i = (s.0 as usize) & (CHUNK_SIZE - 1);
+        let mut n = 0usize;
+        while let Some(&b) = bytes.get(i) {
+            i += 1;
+            n = (n << 6) | (b & 0x3f) as usize;
+            if b & 0x40 == 0 {
+                break;
+            }
+        }
+        text.get(i..i + n).unwrap_or("")
+    }
+
+    fn get_opt(&self, s: Str) -> Option<&str> {
+        (s != Str::NONE).then(|| self.get(s))
+    }
+}
+
+/// One attempt as kept: strings in the number's arena; an outcome and a resolution as a
+/// tag (0: none) and a time, which packs tighter than two `Option`s.
+#[derive(Clone, Debug)]
+struct AttemptRec {
+    at: DateTime<Utc>,
+    outcome_at: DateTime<Utc>,
+    resolved_at: DateTime<Utc>,
+    intent: Str,
+    n: u32,
+    reference: Str,
+    error: Str,
+    /// `NO_CHECK`: none.
+    check: u32,
+    outcome: u8,
+    resolved: u8,
+}
+
+const NO_CHECK: u32 = u32::MAX;
+
+impl AttemptRec {
+    fn new(intent: Str, n: u32, at: DateTime<Utc>) -> AttemptRec {
+        AttemptRec {
+            at,
+            outcome_at: at,
+            resolved_at: at,
+            intent,
+            n,
+            reference: Str::NONE,
+            error: Str::NONE,
+            check: NO_CHECK,
+            outcome: 0,
+            resolved: 0,
+        }
+    }
+
+    fn outcome(&self) -> Option<(OutcomeStatus, DateTime<Utc>)> {
+        let status = match self.outcome {
+            1 => OutcomeStatus::Succeeded,
+            2 => OutcomeStatus::Failed,
+            3 => OutcomeStatus::Unknown,
+            _ => return None,
+        };
+        Some((status, self.outcome_at))
+    }
+
+    fn set_outcome(&mut self, status: OutcomeStatus, at: DateTime<Utc>) {
+        self.outcome = match status {
+            OutcomeStatus::Succeeded => 1,
+            OutcomeStatus::Failed => 2,
+            OutcomeStatus::Unknown => 3,
+        };
+        self.outcome_at = at;
+    }
+
+    fn resolved(&self) -> Option<(ResolvedStatus, DateTime<Utc>)> {
+        let status = match self.resolved {
+            1 => ResolvedStatus::Succeeded,
+            2 => ResolvedStatus::Failed,
+            _ => return None,
+        };
+        Some((status, self.resolved_at))
+    }
+
+    fn set_resolved(&mut self, status: ResolvedStatus, at: DateTime<Utc>) {
+        self.resolved = match status {
+            ResolvedStatus::Succeeded => 1,
+            ResolvedStatus::Failed => 2,
+        };
+        self.resolved_at = at;
+    }
+
+    fn check(&self) -> Option<u32> {
+        (self.check != NO_CHECK).then_some(self.check)
+    }
+
+    fn status(&self) -> AttemptStatus {
+        attempt_status(self.resolved(), self.outcome())
+    }
+}
+
+/// A key's attempts: the first inline, retries (rare) behind one pointer.
+#[derive(Clone, Debug, Default)]
+struct AttemptList {
+    first: Option<AttemptRec>,
+    // A thin pointer (8 bytes) rather than a `Vec` (24) in every key: most keys have no
+    // retry, and a long log has hundreds of thousands of keys.
+    #[allow(clippy::box_collection)]
+    more: Option<Box<Vec<AttemptRec>>>,
+}
+
+impl AttemptList {
+    fn len(&self) -> usize {
+        self.first.is_some() as usize + self.more.as_ref().map_or(0, |m| m.len())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    fn get(&self, i: usize) -> Option<&AttemptRec> {
+        match i {
+            0 => self.first.as_ref(),
+            _ => self.more.as_ref()?.get(i - 1),
+        }
+    }
+
+    fn last(&self) -> Option<&AttemptRec> {
+        self.more
+            .as_ref()
+            .and_then(|m| m.last())
+            .or(self.first.as_ref())
+    }
+
+    fn push(&mut self, a: AttemptRec) {
+        if self.first.is_none() {
+            self.first = Some(a);
+        } else {
+            self.more.get_or_insert_default().push(a);
+        }
+    }
+
+    fn iter(&self) -> impl DoubleEndedIterator<Item = &AttemptRec> {
+        self.first
+            .iter()
+            .chain(self.more.iter().flat_map(|m| m.iter()))
+    }
+}
+
+impl std::ops::Index<usize> for AttemptList {
+    type Output = AttemptRec;
+
+    fn index(&self, i: usize) -> &AttemptRec {
+        match i {
+            0 => self
+                .first
+                .as_ref()
+                .expect("an attempt index the state handed out"),
+            _ => &self
+                .more
+                .as_ref()
+                .expect("an attempt index the state handed out")[i - 1],
+        }
+    }
+}
+
+impl std::ops::IndexMut<usize> for AttemptList {
+    fn index_mut(&mut self, i: usize) -> &mut AttemptRec {
+        match i {
+            0 => self
+                .first
+                .as_mut()
+                .expect("an attempt index the state handed out"),
+            _ => &mut self
+                .more
+                .as_mut()
+                .expect("an attempt index the state handed out")[i - 1],
+        }
+    }
+}
+
+/// One key as kept: strings in the number's arena, the rule by its index.
+#[derive(Clone, Debug)]
+struct KeyRec {
+    amount_minor: i64,
+    key: Str,
+    settled_by: Str,
+    dismissed: Str,
+    rule: u32,
+    mode: Mode,
+    currency: Currency,
+    no_retry: bool,
+    attempts: AttemptList,
+}
+
+/// One attempt of a key, as readers see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempt<'a> {
+    pub intent: &'a str,
     pub n: u32,
     pub at: DateTime<Utc>,
     pub outcome: Option<(OutcomeStatus, DateTime<Utc>)>,
     pub resolved: Option<(ResolvedStatus, DateTime<Utc>)>,
-    pub reference: Option<Box<str>>,
-    pub error: Option<Box<str>>,
+    pub reference: Option<&'a str>,
+    pub error: Option<&'a str>,
     /// The verification check of this attempt's top-up, once it succeeded.
     pub check: Option<u32>,
+}
+
+impl<'a> Attempt<'a> {
+    fn of(arena: &'a Arena, a: &'a AttemptRec) -> Attempt<'a> {
+        Attempt {
+            intent: arena.get(a.intent),
+            n: a.n,
+            at: a.at,
+            outcome: a.outcome(),
+            resolved: a.resolved(),
+            reference: arena.get_opt(a.reference),
+            error: arena.get_opt(a.error),
+            check: a.check(),
+        }
+    }
 }
 
 /// What became of one attempt, resolutions taking precedence over outcomes.
@@ -89,19 +393,26 @@ pub enum AttemptStatus {
     InDoubt,
 }
 
-impl Attempt {
-    pub fn status(&self) -> AttemptStatus {
-        match (self.resolved, self.outcome) {
-            (Some((ResolvedStatus::Succeeded, _)), _) => AttemptStatus::Succeeded,
-            (Some((ResolvedStatus::Failed, _)), _) => AttemptStatus::Failed,
-            (None, Some((OutcomeStatus::Succeeded, _))) => AttemptStatus::Succeeded,
-            (None, Some((OutcomeStatus::Failed, _))) => AttemptStatus::Failed,
-            (None, _) => AttemptStatus::InDoubt,
-        }
+fn attempt_status(
+    resolved: Option<(ResolvedStatus, DateTime<Utc>)>,
+    outcome: Option<(OutcomeStatus, DateTime<Utc>)>,
+) -> AttemptStatus {
+    match (resolved, outcome) {
+        (Some((ResolvedStatus::Succeeded, _)), _) => AttemptStatus::Succeeded,
+        (Some((ResolvedStatus::Failed, _)), _) => AttemptStatus::Failed,
+        (None, Some((OutcomeStatus::Succeeded, _))) => AttemptStatus::Succeeded,
+        (None, Some((OutcomeStatus::Failed, _))) => AttemptStatus::Failed,
+        (None, _) => AttemptStatus::InDoubt,
+    }
+}
+
+impl Attempt<'_> {
+    pub fn status(self) -> AttemptStatus {
+        attempt_status(self.resolved, self.outcome)
     }
 
     /// When this attempt's fate was last told (for retry backoff).
-    pub fn settled_at(&self) -> DateTime<Utc> {
+    pub fn settled_at(self) -> DateTime<Utc> {
         self.resolved
             .map(|r| r.1)
             .or(self.outcome.map(|o| o.1))
@@ -109,23 +420,99 @@ impl Attempt {
     }
 }
 
-/// Every attempt made under one key (one rule, one period).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyState {
-    pub rule: Arc<str>,
-    pub key: Box<str>,
+/// The attempts of one key, oldest first.
+#[derive(Clone, Copy)]
+pub struct Attempts<'a> {
+    arena: &'a Arena,
+    recs: &'a AttemptList,
+}
+
+impl std::fmt::Debug for Attempts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> Attempts<'a> {
+    pub fn len(self) -> usize {
+        self.recs.len()
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.recs.is_empty()
+    }
+
+    pub fn get(self, i: usize) -> Option<Attempt<'a>> {
+        self.recs.get(i).map(|a| Attempt::of(self.arena, a))
+    }
+
+    pub fn first(self) -> Option<Attempt<'a>> {
+        self.get(0)
+    }
+
+    pub fn last(self) -> Option<Attempt<'a>> {
+        self.recs.last().map(|a| Attempt::of(self.arena, a))
+    }
+
+    pub fn iter(self) -> impl DoubleEndedIterator<Item = Attempt<'a>> + 'a {
+        let arena = self.arena;
+        self.recs.iter().map(move |a| Attempt::of(arena, a))
+    }
+}
+
+/// Every attempt made under one key (one rule, one period), as readers see it.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyState<'a> {
+    pub rule: &'a str,
+    pub key: &'a str,
     pub mode: Mode,
     pub currency: Currency,
     pub amount_minor: i64,
-    /// Almost always one; stored inline.
-    pub attempts: SmallVec<[Attempt; 1]>,
+    pub attempts: Attempts<'a>,
     /// The manual top-up (or, for a keep-alive reminder, the activity) that settled it.
-    pub settled_by: Option<Box<str>>,
+    pub settled_by: Option<&'a str>,
     /// Why this reminder was closed without a top-up (`rule_deleted`, `rule_now_auto`,
     /// `by_hand`), if it was.
-    pub dismissed: Option<Box<str>>,
+    pub dismissed: Option<&'a str>,
     /// A failed charge the person said not to try again (`resolve … failed-final`).
     pub no_retry: bool,
+}
+
+impl<'a> KeyState<'a> {
+    fn of(ns: &'a NumberState, k: &'a KeyRec) -> KeyState<'a> {
+        let arena = &ns.arena;
+        KeyState {
+            rule: ns.rules.get(k.rule as usize).map_or("", |r| r),
+            key: arena.get(k.key),
+            mode: k.mode,
+            currency: k.currency,
+            amount_minor: k.amount_minor,
+            attempts: Attempts {
+                arena,
+                recs: &k.attempts,
+            },
+            settled_by: arena.get_opt(k.settled_by),
+            dismissed: arena.get_opt(k.dismissed),
+            no_retry: k.no_retry,
+        }
+    }
+
+    pub fn status(&self) -> KeyStatus {
+        key_status(
+            self.mode,
+            self.settled_by.is_some(),
+            self.dismissed.is_some(),
+            self.attempts.recs,
+        )
+    }
+
+    pub fn first_at(&self) -> Option<DateTime<Utc>> {
+        self.attempts.recs.get(0).map(|a| a.at)
+    }
+
+    pub fn last(&self) -> Option<Attempt<'a>> {
+        self.attempts.last()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,47 +531,47 @@ pub enum KeyStatus {
     ReminderDismissed,
 }
 
-impl KeyState {
-    pub fn status(&self) -> KeyStatus {
-        if self.mode == Mode::External {
-            return match self.attempts.iter().rev().find_map(|a| a.resolved) {
-                Some((ResolvedStatus::Succeeded, _)) => KeyStatus::Charged,
-                Some((ResolvedStatus::Failed, _)) => KeyStatus::Failed {
-                    attempts: self.attempts.iter().map(|a| a.n).max().unwrap_or(0),
-                },
-                None => KeyStatus::Expected,
-            };
-        }
-        if self.mode == Mode::Remind {
-            return if self.settled_by.is_some() {
-                KeyStatus::ReminderSettled
-            } else if self.dismissed.is_some() {
-                KeyStatus::ReminderDismissed
-            } else {
-                KeyStatus::ReminderOpen
-            };
-        }
-        if self
-            .attempts
-            .iter()
-            .any(|a| a.status() == AttemptStatus::Succeeded)
-        {
-            return KeyStatus::Charged;
-        }
-        match self.attempts.last().map(Attempt::status) {
-            Some(AttemptStatus::Failed) => KeyStatus::Failed {
-                attempts: self.attempts.iter().map(|a| a.n).max().unwrap_or(0),
+fn key_status(mode: Mode, settled: bool, dismissed: bool, attempts: &AttemptList) -> KeyStatus {
+    if mode == Mode::External {
+        return match attempts.iter().rev().find_map(|a| a.resolved()) {
+            Some((ResolvedStatus::Succeeded, _)) => KeyStatus::Charged,
+            Some((ResolvedStatus::Failed, _)) => KeyStatus::Failed {
+                attempts: attempts.iter().map(|a| a.n).max().unwrap_or(0),
             },
-            _ => KeyStatus::InDoubt,
-        }
+            None => KeyStatus::Expected,
+        };
     }
-
-    pub fn first_at(&self) -> Option<DateTime<Utc>> {
-        self.attempts.first().map(|a| a.at)
+    if mode == Mode::Remind {
+        return if settled {
+            KeyStatus::ReminderSettled
+        } else if dismissed {
+            KeyStatus::ReminderDismissed
+        } else {
+            KeyStatus::ReminderOpen
+        };
     }
+    if attempts
+        .iter()
+        .any(|a| a.status() == AttemptStatus::Succeeded)
+    {
+        return KeyStatus::Charged;
+    }
+    match attempts.last().map(AttemptRec::status) {
+        Some(AttemptStatus::Failed) => KeyStatus::Failed {
+            attempts: attempts.iter().map(|a| a.n).max().unwrap_or(0),
+        },
+        _ => KeyStatus::InDoubt,
+    }
+}
 
-    pub fn last(&self) -> Option<&Attempt> {
-        self.attempts.last()
+impl KeyRec {
+    fn status(&self) -> KeyStatus {
+        key_status(
+            self.mode,
+            self.settled_by != Str::NONE,
+            self.dismissed != Str::NONE,
+            &self.attempts,
+        )
     }
 }
 
@@ -202,8 +589,8 @@ pub struct NumberState {
     pub first_seen: Option<DateTime<Utc>>,
     /// Money in per local month and currency, in month order.
     spend: Vec<((YearMonth, Currency), i64)>,
-    /// The last intent of each rule (cooldowns).
-    rule_last_intent: Vec<(Arc<str>, DateTime<Utc>)>,
+    /// The last intent of each rule (cooldowns), the rule by its index in `rules`.
+    rule_last_intent: Vec<(u32, DateTime<Utc>)>,
     /// Auto attempts (key, attempt) that may or may not have charged.
     in_doubt: IndexSet<(u32, u32)>,
     /// Reminders (key, attempt) not yet settled by a manual top-up.
@@ -220,8 +607,10 @@ pub struct NumberState {
     evidence_refs: HashSet<Box<str>>,
     pub verify: Tracker,
     pub notified: HashSet<(String, String)>,
-    rules: Vec<Arc<str>>,
-    keys: Vec<KeyState>,
+    rules: Vec<Box<str>>,
+    keys: Chunked<KeyRec>,
+    /// The strings of `keys`.
+    arena: Arena,
     key_index: HashTable<u32>,
     last_intent: Option<(u32, u32)>,
     hasher: DefaultHashBuilder,
@@ -253,7 +642,7 @@ impl NumberState {
     fn key_idx(&self, key: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(key);
         self.key_index
-            .find(hash, |i| &*self.keys[*i as usize].key == key)
+            .find(hash, |i| self.arena.get(self.keys[*i as usize].key) == key)
             .copied()
     }
 
@@ -262,8 +651,11 @@ impl NumberState {
     /// settling an open reminder), so those are searched first; the full scan is for readers
     /// asking about old intents, and for abnormal logs.
     fn intent_idx(&self, intent: &str) -> Option<(u32, u32)> {
-        let is =
-            |&(k, a): &(u32, u32)| &*self.keys[k as usize].attempts[a as usize].intent == intent;
+        let is = |&(k, a): &(u32, u32)| {
+            self.arena
+                .get(self.keys[k as usize].attempts[a as usize].intent)
+                == intent
+        };
         if let Some(last) = self.last_intent.filter(is) {
             return Some(last);
         }
@@ -280,7 +672,7 @@ impl NumberState {
         self.keys.iter().enumerate().rev().find_map(|(k, ks)| {
             ks.attempts
                 .iter()
-                .position(|a| &*a.intent == intent)
+                .position(|a| self.arena.get(a.intent) == intent)
                 .map(|a| (k as u32, a as u32))
         })
     }
@@ -291,8 +683,12 @@ impl NumberState {
             .contains(evidence_key(source, reference).as_ref())
     }
 
-    pub fn key(&self, key: &str) -> Option<&KeyState> {
-        self.key_idx(key).map(|i| &self.keys[i as usize])
+    pub fn key(&self, key: &str) -> Option<KeyState<'_>> {
+        self.key_idx(key).map(|i| self.view(i))
+    }
+
+    fn view(&self, i: u32) -> KeyState<'_> {
+        KeyState::of(self, &self.keys[i as usize])
     }
 
     /// The index of the key an intent belongs to (stable for the life of the state).
@@ -300,31 +696,39 @@ impl NumberState {
         self.intent_idx(intent).map(|(k, _)| k)
     }
 
-    pub fn key_at(&self, index: u32) -> Option<&KeyState> {
-        self.keys.get(index as usize)
+    /// How many keys this number has (a new key gets this index).
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
     }
 
-    pub fn key_of_intent(&self, intent: &str) -> Option<&KeyState> {
-        self.intent_idx(intent).map(|(k, _)| &self.keys[k as usize])
+    pub fn key_at(&self, index: u32) -> Option<KeyState<'_>> {
+        self.keys.get(index as usize).map(|k| KeyState::of(self, k))
+    }
+
+    pub fn key_of_intent(&self, intent: &str) -> Option<KeyState<'_>> {
+        self.intent_idx(intent).map(|(k, _)| self.view(k))
     }
 
     /// Every key ever intended for this number, in the order first seen.
-    pub fn keys(&self) -> impl Iterator<Item = &KeyState> {
-        self.keys.iter()
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = KeyState<'_>> + ExactSizeIterator {
+        self.keys.iter().map(|k| KeyState::of(self, k))
     }
 
     /// Auto intents that may or may not have charged: nobody knows yet.
-    pub fn in_doubt(&self) -> impl Iterator<Item = (&KeyState, &Attempt)> {
+    pub fn in_doubt(&self) -> impl Iterator<Item = (KeyState<'_>, Attempt<'_>)> {
         self.attempts_in(&self.in_doubt)
     }
 
     fn attempts_in<'a>(
         &'a self,
         set: &'a IndexSet<(u32, u32)>,
-    ) -> impl Iterator<Item = (&'a KeyState, &'a Attempt)> {
+    ) -> impl Iterator<Item = (KeyState<'a>, Attempt<'a>)> {
         set.iter().map(|(k, a)| {
-            let ks = &self.keys[*k as usize];
-            (ks, &ks.attempts[*a as usize])
+            let rec = &self.keys[*k as usize];
+            (
+                KeyState::of(self, rec),
+                Attempt::of(&self.arena, &rec.attempts[*a as usize]),
+            )
         })
     }
 
@@ -333,7 +737,7 @@ impl NumberState {
     }
 
     /// Reminders not yet settled by a manual top-up.
-    pub fn open_reminders(&self) -> impl Iterator<Item = (&KeyState, &Attempt)> {
+    pub fn open_reminders(&self) -> impl Iterator<Item = (KeyState<'_>, Attempt<'_>)> {
         self.attempts_in(&self.open_reminders)
     }
 
@@ -343,26 +747,27 @@ impl NumberState {
 
     /// When `rule` last wrote an intent.
     pub fn last_intent_of(&self, rule: &str) -> Option<DateTime<Utc>> {
-        self.rule_last_intent
-            .iter()
-            .find(|(r, _)| &**r == rule)
-            .map(|(_, t)| *t)
+        self.rule_last_intents()
+            .find(|(r, _)| *r == rule)
+            .map(|(_, t)| t)
     }
 
     pub fn rule_last_intents(&self) -> impl Iterator<Item = (&str, DateTime<Utc>)> {
-        self.rule_last_intent.iter().map(|(r, t)| (&**r, *t))
+        self.rule_last_intent
+            .iter()
+            .map(|(r, t)| (self.rules.get(*r as usize).map_or("", |r| &**r), *t))
     }
 
     /// Every intent id written for this number.
     pub fn intent_ids(&self) -> impl Iterator<Item = &str> {
         self.keys
             .iter()
-            .flat_map(|k| k.attempts.iter().map(|a| &*a.intent))
+            .flat_map(|k| k.attempts.iter().map(|a| self.arena.get(a.intent)))
     }
 
     /// Keys whose last attempt failed.
-    pub fn failed_keys(&self) -> impl Iterator<Item = &KeyState> {
-        self.failed.iter().map(|i| &self.keys[*i as usize])
+    pub fn failed_keys(&self) -> impl Iterator<Item = KeyState<'_>> {
+        self.failed.iter().map(|i| self.view(*i))
     }
 
     /// Successful top-ups and manual entries in `month`, in `currency`.
@@ -400,51 +805,51 @@ impl NumberState {
         }
     }
 
-    fn intern_rule(&mut self, rule: &str) -> Arc<str> {
-        match self.rules.iter().find(|r| &***r == rule) {
-            Some(r) => r.clone(),
+    fn intern_rule(&mut self, rule: &str) -> u32 {
+        match self.rules.iter().position(|r| **r == *rule) {
+            Some(i) => i as u32,
             None => {
-                let r: Arc<str> = rule.into();
-                self.rules.push(r.clone());
-                r
+                self.rules.push(rule.into());
+                (self.rules.len() - 1) as u32
             }
         }
     }
 
     /// The key's index, creating its entry on first sight.
-    fn key_entry<S: EventStr>(
+    fn key_entry(
         &mut self,
         rule: &str,
-        key: S,
+        key: &str,
         mode: Mode,
         currency: Currency,
         amount_minor: i64,
     ) -> u32 {
-        let hash = self.hasher.hash_one(key.as_ref());
-        let keys = &self.keys;
+        let hash = self.hasher.hash_one(key);
+        let (keys, arena) = (&self.keys, &self.arena);
         if let Some(i) = self
             .key_index
-            .find(hash, |i| *keys[*i as usize].key == *key.as_ref())
+            .find(hash, |i| arena.get(keys[*i as usize].key) == key)
         {
             return *i;
         }
         let rule = self.intern_rule(rule);
         let i = self.keys.len() as u32;
-        let key: Box<str> = key.into();
-        self.keys.push(KeyState {
-            rule,
+        let key = self.arena.push(key);
+        self.keys.push(KeyRec {
+            amount_minor,
             key,
+            settled_by: Str::NONE,
+            dismissed: Str::NONE,
+            rule,
             mode,
             currency,
-            amount_minor,
-            attempts: SmallVec::new(),
-            settled_by: None,
-            dismissed: None,
             no_retry: false,
+            attempts: AttemptList::default(),
         });
-        let (keys, hasher) = (&self.keys, &self.hasher);
-        self.key_index
-            .insert_unique(hash, i, |j| hasher.hash_one(&*keys[*j as usize].key));
+        let (keys, arena, hasher) = (&self.keys, &self.arena, &self.hasher);
+        self.key_index.insert_unique(hash, i, |j| {
+            hasher.hash_one(arena.get(keys[*j as usize].key))
+        });
         i
     }
 }
@@ -568,35 +973,23 @@ impl State {
                 mode,
                 action: _,
             } => {
-                let k = ns.key_entry(rule.as_ref(), key, mode, currency, amount_minor);
-                let ks = &mut ns.keys[k as usize];
+                let k = ns.key_entry(rule.as_ref(), key.as_ref(), mode, currency, amount_minor);
+                let ks = &ns.keys[k as usize];
                 if !ks.attempts.is_empty() && !matches!(ks.status(), KeyStatus::Failed { .. }) {
                     self.oddities.push(Oddity {
                         event: id.as_ref().to_string(),
-                        what: OddityKind::KeyReused(ks.key.to_string()),
+                        what: OddityKind::KeyReused(ns.arena.get(ks.key).to_string()),
                     });
                 }
                 let a = ks.attempts.len() as u32;
                 let had_attempts = a > 0;
+                let intent = ns.arena.push(id.as_ref());
                 let ks = &mut ns.keys[k as usize];
-                ks.attempts.push(Attempt {
-                    intent: id.into(),
-                    n: attempt,
-                    at,
-                    outcome: None,
-                    resolved: None,
-                    reference: None,
-                    error: None,
-                    check: None,
-                });
-                let rule = &ks.rule;
-                match ns
-                    .rule_last_intent
-                    .iter_mut()
-                    .find(|(r, _)| Arc::ptr_eq(r, rule))
-                {
+                ks.attempts.push(AttemptRec::new(intent, attempt, at));
+                let rule = ks.rule;
+                match ns.rule_last_intent.iter_mut().find(|(r, _)| *r == rule) {
                     Some(slot) => slot.1 = at,
-                    None => ns.rule_last_intent.push((rule.clone(), at)),
+                    None => ns.rule_last_intent.push((rule, at)),
                 }
                 ns.last_intent = Some((k, a));
                 if had_attempts {
@@ -616,13 +1009,24 @@ impl State {
                 error,
             } => {
                 let oddities = &mut self.oddities;
-                change_attempt(ns, oddities, &mut self.months, tz, id, intent, |attempt| {
-                    attempt.outcome = Some((status, at));
-                    if let Some(r) = reference {
-                        attempt.reference = Some(r.into());
-                    }
-                    attempt.error = error.map(Into::into);
-                });
+                change_attempt(
+                    ns,
+                    oddities,
+                    &mut self.months,
+                    tz,
+                    id,
+                    intent,
+                    |arena, attempt| {
+                        attempt.set_outcome(status, at);
+                        if let Some(r) = reference {
+                            attempt.reference = arena.push(r.as_ref());
+                        }
+                        attempt.error = match &error {
+                            Some(e) => arena.push_shared(e.as_ref()),
+                            None => Str::NONE,
+                        };
+                    },
+                );
             }
             EventBody::Resolved {
                 intent,
@@ -640,16 +1044,17 @@ impl State {
                     tz,
                     id,
                     intent,
-                    |attempt| {
-                        attempt.resolved = Some((status, at));
+                    |_, attempt| {
+                        attempt.set_resolved(status, at);
                     },
                 );
             }
             EventBody::Dismissed { intent, reason, .. } => match ns.intent_idx(intent.as_ref()) {
                 Some((k, a)) => {
-                    let ks = &mut ns.keys[k as usize];
-                    if ks.settled_by.is_none() && ks.dismissed.is_none() {
-                        ks.dismissed = Some(reason.into());
+                    let ks = &ns.keys[k as usize];
+                    if ks.settled_by == Str::NONE && ks.dismissed == Str::NONE {
+                        let reason = ns.arena.push_shared(reason.as_ref());
+                        ns.keys[k as usize].dismissed = reason;
                     }
                     ns.open_reminders.remove(&(k, a));
                 }
@@ -668,7 +1073,7 @@ impl State {
                 if let Some(i) = intent
                     && let Some((k, a)) = ns.intent_idx(i.as_ref())
                 {
-                    ns.keys[k as usize].settled_by = Some(id.into());
+                    ns.keys[k as usize].settled_by = ns.arena.push(id.as_ref());
                     ns.open_reminders.remove(&(k, a));
                     by_rule = true;
                 }
@@ -688,7 +1093,7 @@ impl State {
                     && let Some((k, a)) = ns.intent_idx(i.as_ref())
                     && ns.keys[k as usize].status() == KeyStatus::ReminderOpen
                 {
-                    ns.keys[k as usize].settled_by = Some(id.into());
+                    ns.keys[k as usize].settled_by = ns.arena.push(id.as_ref());
                     ns.open_reminders.remove(&(k, a));
                 }
             }
@@ -773,7 +1178,7 @@ impl State {
         }
         if before != AttemptStatus::Succeeded && after == AttemptStatus::Succeeded {
             let check = Self::top_up(ns, months, tz, charge_at, amount, currency, true);
-            ns.keys[k as usize].attempts[a as usize].check = Some(check);
+            ns.keys[k as usize].attempts[a as usize].check = check;
         }
     }
 
@@ -826,7 +1231,7 @@ fn change_attempt<S: EventStr>(
     tz: Tz,
     id: S,
     intent: S,
-    change: impl FnOnce(&mut Attempt),
+    change: impl FnOnce(&mut Arena, &mut AttemptRec),
 ) {
     let Some((k, a)) = ns.intent_idx(intent.as_ref()) else {
         oddities.push(Oddity {
@@ -837,7 +1242,7 @@ fn change_attempt<S: EventStr>(
     };
     let attempt = &mut ns.keys[k as usize].attempts[a as usize];
     let before = attempt.status();
-    change(attempt);
+    change(&mut ns.arena, attempt);
     State::settle(ns, months, tz, k, a, before);
 }
 
@@ -862,5 +1267,46 @@ impl MonthCache {
         let end = crate::engine::calendar::start_of_day(tz, m.next().first_day()).timestamp();
         self.range = Some((start, end, m));
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_arena_gives_back_every_string_it_was_given() {
+        let mut arena = Arena::default();
+        // Lengths around each prefix width and the chunk and `big` limits, enough strings
+        // to fill several chunks, and text that is not ASCII.
+        let mut all = Vec::new();
+        for (i, n) in [0, 1, 63, 64, 65, 4095, 1023, 1024, 1025, 70_000, 5, 300]
+            .into_iter()
+            .cycle()
+            .take(400)
+            .enumerate()
+        {
+            let s: String = "号a".chars().cycle().take(n).collect::<String>() + &format!("#{i}");
+            all.push((arena.push(&s), s));
+        }
+        assert!(arena.chunks.len() > 2 && !arena.big.is_empty());
+        for (h, s) in &all {
+            assert_eq!(arena.get(*h), s);
+        }
+        assert_eq!(arena.get_opt(Str::NONE), None);
+        let empty = arena.push("");
+        assert_eq!(arena.get_opt(empty), Some(""));
+        // Repeated text pushed as shared is stored once while it is recent.
+        let a = arena.push_shared("timed out");
+        let b = arena.push_shared("HTTP 502");
+        assert_eq!(arena.push_shared("timed out"), a);
+        assert_ne!(a, b);
+        assert_eq!((arena.get(a), arena.get(b)), ("timed out", "HTTP 502"));
+        for i in 0..20 {
+            let h = arena.push_shared(&format!("error {i}"));
+            assert_eq!(arena.get(h), format!("error {i}"));
+        }
+        let again = arena.push_shared("timed out");
+        assert_eq!(arena.get(again), "timed out");
     }
 }

@@ -5,6 +5,8 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
+use crate::engine::chunked::Chunked;
+
 pub const WINDOW_HOURS: i64 = 48;
 pub const DUPLICATE_HOURS: i64 = 24;
 const WINDOW_SECS: i64 = WINDOW_HOURS * 3600;
@@ -18,12 +20,11 @@ pub struct Check {
     /// When the money went in (the intent's time for a recharge), in Unix seconds.
     pub at: i64,
     pub amount: i64,
-    /// The last reading at or before `at`.
-    pub baseline: Option<i64>,
-    /// Other top-ups after that reading and before this one: part of any rise, not ours.
-    pub group_before: i64,
-    /// The largest rise attributed to this top-up by a reading within the window.
-    pub credited: Option<i64>,
+    /// The largest rise attributed to this top-up by a reading within the window, if
+    /// `has_credit` (see [`Check::credited`]): two fields rather than an `Option` keep a
+    /// check at 32 bytes, and a long log holds hundreds of thousands of them.
+    credited: i64,
+    has_credit: bool,
     pub possible_duplicate: bool,
 }
 
@@ -36,11 +37,16 @@ pub enum Verification {
 }
 
 impl Check {
+    /// The largest rise attributed to this top-up by a reading within the window.
+    pub fn credited(&self) -> Option<i64> {
+        self.has_credit.then_some(self.credited)
+    }
+
     /// `tolerance` is the percent a rise may fall short of the amount.
     pub fn verification(&self, tolerance: u8, now: DateTime<Utc>) -> Verification {
         let shortfall = self.amount.saturating_mul(tolerance as i64) / 100;
         let needed = self.amount - shortfall;
-        if self.credited.is_some_and(|c| c >= needed) {
+        if self.credited().is_some_and(|c| c >= needed) {
             Verification::Verified
         } else if now.timestamp() > self.at + WINDOW_SECS {
             Verification::Unverified
@@ -63,9 +69,12 @@ struct Recent {
 pub struct Tracker {
     readings: VecDeque<(i64, i64)>,
     recent: VecDeque<Recent>,
-    /// Checks whose window is still open (indices into `checks`).
-    pending: Vec<u32>,
-    checks: Vec<Check>,
+    /// Checks whose window is still open: the index into `checks`, and what a reading's
+    /// balance is measured against (the last reading at or before the top-up, plus other
+    /// top-ups after that reading and before this one: part of any rise, not ours). Kept
+    /// here rather than in every `Check`: a closed check needs neither.
+    pending: Vec<(u32, i64)>,
+    checks: Chunked<Check>,
 }
 
 impl Tracker {
@@ -84,13 +93,15 @@ impl Tracker {
             .map(|r| r.amount)
             .sum();
         let window_end = at + WINDOW_SECS;
+        // Wrapping, as the release build computed `v - baseline - group_before` before.
+        let offset = base.map_or(0, |b| b.1).wrapping_add(group_before);
         let credited = self
             .readings
             .iter()
             .rev()
             .take_while(|(t, _)| *t > at)
             .filter(|(t, _)| *t <= window_end)
-            .map(|(_, v)| v - base.map_or(0, |b| b.1) - group_before)
+            .map(|(_, v)| v.wrapping_sub(offset))
             .max();
         let possible_duplicate = self
             .recent
@@ -102,12 +113,11 @@ impl Tracker {
         self.checks.push(Check {
             at,
             amount,
-            baseline: base.map(|b| b.1),
-            group_before,
-            credited,
+            credited: credited.unwrap_or(0),
+            has_credit: credited.is_some(),
             possible_duplicate,
         });
-        self.pending.push(idx);
+        self.pending.push((idx, offset));
         if self.pending.len() > KEEP {
             self.pending.remove(0);
         }
@@ -126,15 +136,16 @@ impl Tracker {
     pub fn reading(&mut self, at: DateTime<Utc>, balance: i64) {
         let at = at.timestamp();
         let checks = &mut self.checks;
-        self.pending.retain(|&i| {
+        self.pending.retain(|&(i, offset)| {
             let c = &mut checks[i as usize];
             let end = c.at + WINDOW_SECS;
             if at >= c.at && at <= end {
-                let rise = balance - c.baseline.unwrap_or(0) - c.group_before;
-                c.credited = Some(c.credited.map_or(rise, |p| p.max(rise)));
+                let rise = balance.wrapping_sub(offset);
+                c.credited = c.credited().map_or(rise, |p| p.max(rise));
+                c.has_credit = true;
             }
             // Fully credited is verified under any tolerance: nothing more to learn.
-            at <= end && c.credited.is_none_or(|cr| cr < c.amount)
+            at <= end && c.credited().is_none_or(|cr| cr < c.amount)
         });
         self.readings.push_back((at, balance));
         if self.readings.len() > KEEP {

@@ -76,6 +76,15 @@ impl Currency {
             .ok_or_else(|| MoneyError::UnknownCurrency(code.to_string()))
     }
 
+    /// Its place in the known currencies (for compact storage; see `from_index`).
+    pub fn index(self) -> u8 {
+        self.0
+    }
+
+    pub fn from_index(i: u8) -> Option<Currency> {
+        ((i as usize) < CURRENCIES.len()).then_some(Currency(i))
+    }
+
     pub fn code(self) -> &'static str {
         CURRENCIES[self.0 as usize].0
     }

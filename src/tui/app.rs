@@ -180,9 +180,25 @@ pub struct HistoryTab {
     pub list: ListState,
     pub filter: Input,
     pub editing: bool,
-    /// Rows matching the filter, newest first (indices into the history's rows).
+    /// Rows matching the filter, newest first (indices into the history's rows); while
+    /// `pending`, those found so far.
     pub filtered: Option<Vec<u32>>,
+    /// A filter still looking through older rows (see [`App::advance_filter`]).
+    pub pending: Option<FilterJob>,
 }
+
+/// Where a filter over many rows has got to: it looks at a slice of rows per loop turn,
+/// so a keypress never waits for a search of the whole history (issue 11).
+#[derive(Debug)]
+pub struct FilterJob {
+    terms: Vec<String>,
+    /// Rows not yet looked at: those below this index (the search goes newest first).
+    next: usize,
+}
+
+/// Rows a new filter looks at before `refilter` returns: a short history is filtered at
+/// once; a long one goes on in the loop, a slice per turn.
+pub const FILTER_FIRST_ROWS: usize = 4096;
 
 /// Each tab's own state.
 #[derive(Debug, Default)]
@@ -406,11 +422,17 @@ impl App {
     }
 
     /// The history row at `i` of the History tab (newest first, filtered).
-    pub fn history_row(&self, i: usize) -> Option<&Row> {
+    pub fn history_row(&self, i: usize) -> Option<Row> {
+        self.history_row_index(i)
+            .and_then(|r| self.session.history.row(r))
+    }
+
+    /// The index in the log's rows of the History tab's row `i`.
+    fn history_row_index(&self, i: usize) -> Option<usize> {
         let rows = &self.session.history.rows;
         match &self.tabs.history.filtered {
-            Some(f) => f.get(i).and_then(|r| rows.get(*r as usize)),
-            None => rows.len().checked_sub(i + 1).and_then(|r| rows.get(r)),
+            Some(f) => f.get(i).map(|r| *r as usize),
+            None => rows.len().checked_sub(i + 1),
         }
     }
 
@@ -424,8 +446,9 @@ impl App {
                 .get(self.tabs.rules.sel)
                 .map(|r| r.number()),
             Tab::History => {
-                let row = self.history_row(self.tabs.history.list.sel)?;
-                numbers.iter().position(|n| n.id == row_number(row))
+                let row = self.history_row_index(self.tabs.history.list.sel)?;
+                let (number, _) = self.session.history.rows.number_of(row)?;
+                numbers.iter().position(|n| n.id == number)
             }
             Tab::Forecast => {
                 let item = self.derived.forecast.items.get(self.tabs.forecast.sel)?;
@@ -434,33 +457,71 @@ impl App {
         }
     }
 
-    /// Re-applies the History filter (after typing or new rows).
+    /// Re-applies the History filter (after typing or new rows): looks at the newest
+    /// [`FILTER_FIRST_ROWS`] rows now; the loop goes on with the rest
+    /// ([`App::advance_filter`]).
     pub fn refilter(&mut self) {
+        self.start_filter();
+        self.advance_filter(FILTER_FIRST_ROWS);
+    }
+
+    /// Starts the History filter over from the newest row, without looking at any yet.
+    pub fn start_filter(&mut self) {
         let h = &mut self.tabs.history;
         let text = h.filter.value().trim().to_lowercase();
-        if text.is_empty() {
-            h.filtered = None;
-            return;
-        }
-        let terms: Vec<&str> = text.split_whitespace().collect();
-        let history = &self.session.history;
-        let config = &self.session.config;
-        let rows = &history.rows;
-        let matches = (0..rows.len())
-            .rev()
-            .filter(|&i| {
-                let Some(e) = history.entry(&rows[i], config, self.now) else {
-                    return false;
-                };
-                let label = config.number(&e.number).map_or("", |n| n.label.as_str());
-                let hay = crate::text::labels::search_text(&e, label);
-                terms.iter().all(|t| hay.contains(t))
-            })
-            .map(|i| i as u32)
-            .collect();
-        h.filtered = Some(matches);
         h.list.sel = 0;
         h.list.offset.set(0);
+        if text.is_empty() {
+            h.filtered = None;
+            h.pending = None;
+            return;
+        }
+        h.filtered = Some(Vec::new());
+        h.pending = Some(FilterJob {
+            terms: text.split_whitespace().map(str::to_string).collect(),
+            next: self.session.history.rows.len(),
+        });
+    }
+
+    /// Whether the filter still has older rows to look at.
+    pub fn filter_pending(&self) -> bool {
+        self.tabs.history.pending.is_some()
+    }
+
+    /// Looks at up to `rows` more rows for the filter (newest first); matches are added
+    /// below those found so far.
+    pub fn advance_filter(&mut self, rows: usize) {
+        let h = &mut self.tabs.history;
+        let Some(job) = h.pending.as_mut() else {
+            return;
+        };
+        let history = &self.session.history;
+        let config = &self.session.config;
+        let found = h.filtered.get_or_insert_with(Vec::new);
+        let stop = job.next.saturating_sub(rows);
+        for i in (stop..job.next).rev() {
+            let Some(e) = history
+                .row(i)
+                .and_then(|r| history.entry(&r, config, self.now))
+            else {
+                continue;
+            };
+            let label = config.number(&e.number).map_or("", |n| n.label.as_str());
+            let hay = crate::text::labels::search_text(&e, label);
+            if job.terms.iter().all(|t| hay.contains(t.as_str())) {
+                found.push(i as u32);
+            }
+        }
+        job.next = stop;
+        if stop == 0 {
+            h.pending = None;
+        }
+        self.dirty = true;
+    }
+
+    /// Finishes the filter now (before something that needs every match, like an export).
+    pub fn finish_filter(&mut self) {
+        self.advance_filter(usize::MAX);
     }
 
     /// Applies what re-reading the config found; says what a person must know.

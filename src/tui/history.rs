@@ -78,12 +78,18 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let total = app.session.history.rows.len();
     let shown = app.rows(Tab::History);
     let head = if app.tabs.history.filtered.is_some() {
-        tr!(
+        let head = tr!(
             T::TuiFilterShown,
             app.tabs.history.filter.value(),
             shown,
             total
-        )
+        );
+        // Still looking through older rows: the count will grow.
+        if app.filter_pending() {
+            format!("{head} …")
+        } else {
+            head
+        }
     } else {
         tr!(T::TuiEntries, total)
     };
@@ -114,7 +120,11 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
     let narrow = w < 60;
     let entries: Vec<Entry> = (offset..(offset + height).min(n))
         .filter_map(|r| app.history_row(r))
-        .filter_map(|row| app.session.history.entry(row, &app.session.config, app.now))
+        .filter_map(|row| {
+            app.session
+                .history
+                .entry(&row, &app.session.config, app.now)
+        })
         .collect();
     let amounts: Vec<String> = entries.iter().map(amount).collect();
     let h_amount = tr!(T::ColAmount);

@@ -308,6 +308,8 @@ async fn event_loop<W: Write>(
     loop {
         let mut msgs = Vec::new();
         tokio::select! {
+            // Keys first; a filter still looking through rows goes on when nothing waits.
+            biased;
             ev = events.recv() => match ev {
                 Some(Ok(e)) => msgs.extend(to_msg(e, mouse)),
                 Some(Err(_)) | None => return Ok(End::Lost),
@@ -347,6 +349,7 @@ async fn event_loop<W: Write>(
             _ = minute.tick() => msgs.push(Msg::Minute),
             _ = hup.recv() => return Ok(End::Lost),
             _ = term_sig.recv() => return Ok(End::Lost),
+            _ = std::future::ready(()), if app.filter_pending() => {}
         }
         // Drain whatever else is already waiting, so a burst costs one frame.
         loop {
@@ -380,6 +383,11 @@ async fn event_loop<W: Write>(
                 return Ok(End::Quit);
             }
         }
+        // A slice of the filter's search per turn, so no key waits for all of it.
+        let slice = std::time::Instant::now();
+        while app.filter_pending() && slice.elapsed() < FILTER_SLICE {
+            app.advance_filter(FILTER_STEP_ROWS);
+        }
         if app.dirty {
             if draw(term, app).is_err() {
                 return Ok(End::Lost);
@@ -388,6 +396,11 @@ async fn event_loop<W: Write>(
         }
     }
 }
+
+/// How long one loop turn may search for the History filter, and in steps of how many
+/// rows it checks the time.
+const FILTER_SLICE: Duration = Duration::from_millis(20);
+const FILTER_STEP_ROWS: usize = 512;
 
 /// A `Terminal` over any writer, for tests and benchmarks (bytes can be counted).
 pub fn terminal_on<W: Write>(w: W, width: u16, height: u16) -> io::Result<Term<W>> {

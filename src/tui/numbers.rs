@@ -429,18 +429,20 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     }
     // The last entries of this number (balance readings aside: the trend shows them).
     lines.push(Line::from(label(tr!(T::TuiLastEntries))));
-    let entries: Vec<Line> = app
-        .session
-        .history
-        .rows
-        .iter()
+    let rows = &app.session.history.rows;
+    let entries: Vec<Line> = (0..rows.len())
         .rev()
-        .filter(|row| {
-            crate::tui::app::row_number(row) == n.id
-                && !matches!(row, crate::engine::Row::Balance { .. })
+        .filter(|&i| {
+            rows.number_of(i)
+                .is_some_and(|(number, balance)| number == n.id && !balance)
         })
         .take(PANE_ENTRIES)
-        .filter_map(|row| app.session.history.entry(row, &app.session.config, app.now))
+        .filter_map(|i| app.session.history.row(i))
+        .filter_map(|row| {
+            app.session
+                .history
+                .entry(&row, &app.session.config, app.now)
+        })
         .map(|e| crate::tui::history::entry_line(app, &e))
         .collect();
     if entries.is_empty() {
@@ -462,7 +464,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             .last()
         {
             let via = n
-                .rule(&k.rule)
+                .rule(k.rule)
                 .and_then(|r| r.via.clone())
                 .unwrap_or_default();
             lines.push(Line::styled(

@@ -535,9 +535,11 @@ pub fn act(app: &mut App, a: Action) {
             }
         }
         Action::Details => {
-            let entry = app
-                .history_row(app.tabs.history.list.sel)
-                .and_then(|row| app.session.history.entry(row, &app.session.config, app.now));
+            let entry = app.history_row(app.tabs.history.list.sel).and_then(|row| {
+                app.session
+                    .history
+                    .entry(&row, &app.session.config, app.now)
+            });
             if let Some(e) = entry {
                 let label = app
                     .session
@@ -550,16 +552,13 @@ pub fn act(app: &mut App, a: Action) {
             }
         }
         Action::Resolve => {
-            let entry = app
-                .history_row(app.tabs.history.list.sel)
-                .cloned()
-                .and_then(|row| {
-                    let e = app
-                        .session
-                        .history
-                        .entry(&row, &app.session.config, app.now)?;
-                    Some((e, row))
-                });
+            let entry = app.history_row(app.tabs.history.list.sel).and_then(|row| {
+                let e = app
+                    .session
+                    .history
+                    .entry(&row, &app.session.config, app.now)?;
+                Some((e, row))
+            });
             let Some((e, row)) = entry else {
                 return app.say(tr!(T::TuiNotInDoubt), Level::Warn);
             };
@@ -631,13 +630,16 @@ fn move_sel(app: &mut App, step: isize) {
 
 /// The History view (as filtered) as CSV, oldest first as the log reads; the loop writes it.
 fn export(app: &mut App) {
+    app.finish_filter();
     let tz = app.session.config.timezone;
     let n = app.rows(Tab::History);
     let entries: Vec<_> = (0..n)
         .rev()
         .filter_map(|i| {
             let row = app.history_row(i)?;
-            app.session.history.entry(row, &app.session.config, app.now)
+            app.session
+                .history
+                .entry(&row, &app.session.config, app.now)
         })
         .collect();
     let csv = crate::text::export::csv(&entries, tz);

@@ -632,7 +632,7 @@ impl Worker {
                 if a.outcome.is_none() && now - a.at < Duration::minutes(5) {
                     continue;
                 }
-                if self.query_after.get(&*a.intent).is_some_and(|t| now < *t) {
+                if self.query_after.get(a.intent).is_some_and(|t| now < *t) {
                     continue;
                 }
                 asks.push((

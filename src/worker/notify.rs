@@ -86,7 +86,7 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
                 && last.at > recent
             {
                 let amount = Money::new(k.amount_minor, k.currency).display();
-                let why = last.error.as_deref().unwrap_or("-");
+                let why = last.error.unwrap_or("-");
                 push(
                     NotifyEvent::RechargeFailed,
                     format!("{}#{attempts}", k.key),
@@ -137,7 +137,7 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
             let Some(k) = ns.key_at(v.key) else { continue };
             let amount = Money::new(k.amount_minor, k.currency).display();
             let via = n
-                .rule(&k.rule)
+                .rule(k.rule)
                 .and_then(|r| r.via.clone())
                 .unwrap_or_default();
             if v.verdict == crate::engine::reconcile::Verdict::Missed {
