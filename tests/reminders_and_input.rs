@@ -731,3 +731,62 @@ fn the_giffgaff_preset_added_today_is_not_due_and_says_when_to_use_it() {
     assert_eq!(row["next"]["at"], "2027-04-24T00:00:00+00:00");
     assert!(ok(dir.path(), &["status"]).contains("2027-05-24"));
 }
+
+// ------------------------------------------------- a keep-alive text spends, it does not top up
+
+#[test]
+fn a_keep_alive_texts_cost_is_spent_not_put_in() {
+    let config = r#"{"version":1,"timezone":"UTC","numbers":[{"id":"v","label":"V","msisdn":"+447700900123","currency":"GBP",
+  "modem":{"match":"any"},"provider":{"kind":"manual"},"executor":{"kind":"remind"},
+  "rules":[{"id":"ka","mode":"auto","amount":"0.10","trigger":{"kind":"keep_alive","every_days":150},
+    "action":{"kind":"sms","to":"+447700900999","text":"keep alive"}}]}]}"#;
+    let log = line(
+        "b1",
+        "2026-11-01T09:00:00Z",
+        r#""balance","balance_minor":500,"currency":"GBP","source":"manual""#,
+    ) + &line(
+        "i1",
+        "2026-11-10T09:00:00Z",
+        r#""intent","rule":"ka","key":"ka:2026-11-10","attempt":1,"amount_minor":10,"currency":"GBP","mode":"auto","action":"sms""#,
+    ) + &line(
+        "o1",
+        "2026-11-10T09:00:05Z",
+        r#""outcome","intent":"i1","status":"succeeded","reference":"/org/freedesktop/ModemManager1/SMS/4""#,
+    ) + &line("a1", "2026-11-10T09:00:05Z", r#""activity","intent":"i1""#);
+    let dir = home(config, &log);
+    // The text took 10p off what the balance should be.
+    assert_eq!(
+        status_row(dir.path())["expected_balance_minor"],
+        490,
+        "{}",
+        status_row(dir.path())
+    );
+    let reading = line(
+        "b2",
+        "2026-11-12T09:00:00Z",
+        r#""balance","balance_minor":490,"currency":"GBP","source":"manual""#,
+    );
+    std::fs::write(dir.path().join("log.jsonl"), log + &reading).unwrap();
+    // The reading that follows agrees: no top-up went missing, so nothing is unverified.
+    let v = json(dir.path(), &["history", "--json"]);
+    let text = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "i1")
+        .expect("the text's entry")
+        .clone();
+    assert_eq!(text["status"], "succeeded", "{text}");
+    assert!(
+        !text["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "unverified"),
+        "{text}"
+    );
+    assert!(!attention(dir.path()).contains(&"unverified".to_string()));
+    // Money did not go into the number: the journal has no posting for it.
+    let ledger = ok(dir.path(), &["history", "--ledger"]);
+    assert!(!ledger.contains("0.10"), "{ledger}");
+}

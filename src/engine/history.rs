@@ -754,6 +754,7 @@ fn entry_judged(
                 note: None,
                 validity_until: None,
                 money_in: status == EntryStatus::Succeeded
+                    && !ks.spend
                     && (ks.mode != crate::model::Mode::External
                         || ks.status() == KeyStatus::Charged),
                 flags,

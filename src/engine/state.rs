@@ -352,6 +352,8 @@ struct KeyRec {
     mode: Mode,
     currency: Currency,
     no_retry: bool,
+    /// The intent spends its amount (a keep-alive text) rather than topping up.
+    spend: bool,
     attempts: AttemptList,
 }
 
@@ -476,6 +478,8 @@ pub struct KeyState<'a> {
     pub dismissed: Option<&'a str>,
     /// A failed charge the person said not to try again (`resolve … failed-final`).
     pub no_retry: bool,
+    /// A keep-alive text through the modem: its amount is spent, not put in.
+    pub spend: bool,
 }
 
 impl<'a> KeyState<'a> {
@@ -494,6 +498,7 @@ impl<'a> KeyState<'a> {
             settled_by: arena.get_opt(k.settled_by),
             dismissed: arena.get_opt(k.dismissed),
             no_retry: k.no_retry,
+            spend: k.spend,
         }
     }
 
@@ -844,6 +849,7 @@ impl NumberState {
             mode,
             currency,
             no_retry: false,
+            spend: false,
             attempts: AttemptList::default(),
         });
         let (keys, arena, hasher) = (&self.keys, &self.arena, &self.hasher);
@@ -971,9 +977,12 @@ impl State {
                 amount_minor,
                 currency,
                 mode,
-                action: _,
+                action,
             } => {
                 let k = ns.key_entry(rule.as_ref(), key.as_ref(), mode, currency, amount_minor);
+                if action.is_some() {
+                    ns.keys[k as usize].spend = true;
+                }
                 let ks = &ns.keys[k as usize];
                 if !ks.attempts.is_empty() && !matches!(ks.status(), KeyStatus::Failed { .. }) {
                     self.oddities.push(Oddity {
@@ -1177,9 +1186,36 @@ impl State {
             ns.failed.remove(&k);
         }
         if before != AttemptStatus::Succeeded && after == AttemptStatus::Succeeded {
-            let check = Self::top_up(ns, months, tz, charge_at, amount, currency, true);
-            ns.keys[k as usize].attempts[a as usize].check = check;
+            if ns.keys[k as usize].spend {
+                // A paid text: counted in the month's spend (so a budget sees it) and as
+                // activity, taken off the expected balance, and nothing to verify.
+                Self::spent(ns, months, tz, charge_at, amount, currency);
+            } else {
+                let check = Self::top_up(ns, months, tz, charge_at, amount, currency, true);
+                ns.keys[k as usize].attempts[a as usize].check = check;
+            }
         }
+    }
+
+    /// Money went out of the number on baohao's doing (a keep-alive text): activity, spend,
+    /// and the expected balance lowered by it.
+    fn spent(
+        ns: &mut NumberState,
+        months: &mut MonthCache,
+        tz: Tz,
+        at: DateTime<Utc>,
+        amount: i64,
+        currency: Currency,
+    ) {
+        if let Some(o) = &ns.observed
+            && at > o.at
+            && o.currency == currency
+        {
+            ns.recharged_since_observed = ns.recharged_since_observed.saturating_sub(amount);
+        }
+        ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
+        let month = months.month_of(tz, at);
+        ns.add_spend(month, currency, amount);
     }
 
     /// Money went in: expected balance, activity, spend, and a verification check (its index).
