@@ -1207,15 +1207,7 @@ impl State {
         amount: i64,
         currency: Currency,
     ) {
-        if let Some(o) = &ns.observed
-            && at > o.at
-            && o.currency == currency
-        {
-            ns.recharged_since_observed = ns.recharged_since_observed.saturating_sub(amount);
-        }
-        ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
-        let month = months.month_of(tz, at);
-        ns.add_spend(month, currency, amount);
+        Self::moved(ns, months, tz, at, amount, currency, false);
     }
 
     /// Money went in: expected balance, activity, spend, and a verification check (its index).
@@ -1241,13 +1233,34 @@ impl State {
         amount: i64,
         currency: Currency,
     ) {
+        Self::moved(ns, months, tz, at, amount, currency, true);
+    }
+
+    /// `amount` spent on the number at `at`: into it (a top-up) or out of it (a paid
+    /// text). Either way it is activity and counts in the month's spend; the expected
+    /// balance moves up or down with it.
+    fn moved(
+        ns: &mut NumberState,
+        months: &mut MonthCache,
+        tz: Tz,
+        at: DateTime<Utc>,
+        amount: i64,
+        currency: Currency,
+        into: bool,
+    ) {
         if let Some(o) = &ns.observed
             && at > o.at
             && o.currency == currency
         {
-            ns.recharged_since_observed = ns.recharged_since_observed.saturating_add(amount);
+            ns.recharged_since_observed = if into {
+                ns.recharged_since_observed.saturating_add(amount)
+            } else {
+                ns.recharged_since_observed.saturating_sub(amount)
+            };
         }
-        ns.last_top_up = Some(ns.last_top_up.map_or(at, |l| l.max(at)));
+        if into {
+            ns.last_top_up = Some(ns.last_top_up.map_or(at, |l| l.max(at)));
+        }
         ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
         let month = months.month_of(tz, at);
         ns.add_spend(month, currency, amount);
