@@ -193,6 +193,31 @@ pub struct AttemptInfo {
 }
 
 impl Entry {
+    /// An entry of `kind` with nothing else said: no amount, status, rule, flags or
+    /// attempts. Row kinds fill in what they have on top of it.
+    pub fn bare(id: String, at: DateTime<Utc>, number: String, kind: EntryKind) -> Entry {
+        Entry {
+            id,
+            at,
+            number,
+            kind,
+            amount_minor: None,
+            currency: None,
+            status: None,
+            rule: None,
+            key: None,
+            attempts: None,
+            reference: None,
+            error: None,
+            note: None,
+            validity_until: None,
+            flags: Vec::new(),
+            reminder_end: None,
+            attempt_list: Vec::new(),
+            money_in: false,
+        }
+    }
+
     /// The status every face shows and exports: a reminder that ended says how
     /// (`settled`, `dismissed`), others their `EntryStatus`.
     pub fn status_str(&self) -> Option<&'static str> {
@@ -835,24 +860,11 @@ fn entry_judged(
             validity_until,
             source,
         } => Entry {
-            id: id.clone(),
-            at: *at,
-            number: number.clone(),
-            kind: EntryKind::Balance,
             amount_minor: Some(*balance_minor),
             currency: Some(*currency),
-            status: None,
-            rule: None,
-            key: None,
-            attempts: None,
-            reference: None,
-            error: None,
             note: (!source.is_empty()).then(|| source.clone()),
             validity_until: *validity_until,
-            flags: Vec::new(),
-            reminder_end: None,
-            attempt_list: Vec::new(),
-            money_in: false,
+            ..Entry::bare(id.clone(), *at, number.clone(), EntryKind::Balance)
         },
         Row::Activity {
             id,
@@ -860,24 +872,8 @@ fn entry_judged(
             number,
             note,
         } => Entry {
-            id: id.clone(),
-            at: *at,
-            number: number.clone(),
-            kind: EntryKind::Activity,
-            amount_minor: None,
-            currency: None,
-            status: None,
-            rule: None,
-            key: None,
-            attempts: None,
-            reference: None,
-            error: None,
             note: note.clone(),
-            validity_until: None,
-            flags: Vec::new(),
-            reminder_end: None,
-            attempt_list: Vec::new(),
-            money_in: false,
+            ..Entry::bare(id.clone(), *at, number.clone(), EntryKind::Activity)
         },
         Row::Statement {
             id,
@@ -914,27 +910,19 @@ fn entry_judged(
                 status = None;
             }
             Entry {
-                id: id.clone(),
-                at: *at,
-                number: number.clone(),
-                kind: EntryKind::Statement,
                 amount_minor: Some(*amount_minor),
                 currency: Some(*currency),
                 status,
                 rule: rule.map(|k| k.rule.to_string()),
                 key: rule.map(|k| k.key.to_string()),
-                attempts: None,
                 reference: Some(reference.clone()),
-                error: None,
                 note: Some(match refund_of {
                     Some(of) => format!("{source}: {text} (refund of {of})"),
                     None => format!("{source}: {text}"),
                 }),
-                validity_until: None,
                 money_in: status == Some(EntryStatus::Succeeded) && source != "sms",
                 flags,
-                reminder_end: None,
-                attempt_list: Vec::new(),
+                ..Entry::bare(id.clone(), *at, number.clone(), EntryKind::Statement)
             }
         }
         Row::Message {
@@ -945,24 +933,9 @@ fn entry_judged(
             from,
             text,
         } => Entry {
-            id: id.clone(),
-            at: *at,
-            number: number.clone(),
-            kind: EntryKind::Message,
-            amount_minor: None,
-            currency: None,
-            status: None,
-            rule: None,
-            key: None,
-            attempts: None,
             reference: from.clone(),
-            error: None,
             note: Some(format!("{source}: {text}")),
-            validity_until: None,
-            flags: Vec::new(),
-            reminder_end: None,
-            attempt_list: Vec::new(),
-            money_in: false,
+            ..Entry::bare(id.clone(), *at, number.clone(), EntryKind::Message)
         },
     })
 }

@@ -217,24 +217,13 @@ mod tests {
     #[test]
     fn csv_quotes_only_when_needed() {
         let e = Entry {
-            id: "plain".into(),
-            at: chrono::DateTime::UNIX_EPOCH,
-            number: "a,b".into(),
-            kind: crate::engine::EntryKind::Activity,
-            amount_minor: None,
-            currency: None,
-            status: None,
-            rule: None,
-            key: None,
-            attempts: None,
-            reference: None,
-            error: None,
             note: Some("say \"hi\"\nthere".into()),
-            validity_until: None,
-            flags: Vec::new(),
-            money_in: false,
-            reminder_end: None,
-            attempt_list: Vec::new(),
+            ..Entry::bare(
+                "plain".into(),
+                chrono::DateTime::UNIX_EPOCH,
+                "a,b".into(),
+                crate::engine::EntryKind::Activity,
+            )
         };
         let row = csv_row(&e, Tz::UTC);
         assert!(
