@@ -82,21 +82,24 @@ pub fn stream(
 ) -> Result<std::io::Result<()>> {
     let filter = Filter::new(snap, args)?;
     let tz = snap.config.timezone;
-    let state = snap.state();
+    let mut state = snap.state();
     let recorded;
     let facts = if snap.history.facts().events() as u64 == state.events {
         snap.history.facts()
     } else {
-        // A session opened without recording: record now, on a state of its own.
+        // A session opened without recording (its state keeps no references): record
+        // now, on a state of its own, and judge the rows on that one.
+        let events = state.events;
         let mut h = crate::engine::History::recording(crate::engine::State::new(tz));
         crate::store::Log::new(&snap.paths.log)
             .scan_ref(crate::store::Cursor::default(), |e| {
-                if h.state.events < state.events {
+                if h.state.events < events {
                     h.apply_event(e);
                 }
             })
             .map_err(|e| Error::io(T::WhatRead, &snap.paths.log, &e))?;
         recorded = h;
+        state = &recorded.state;
         recorded.facts()
     };
     let mut rows = facts.maker();

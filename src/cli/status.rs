@@ -126,3 +126,34 @@ pub fn human(snap: &Session, now: DateTime<Utc>, show_numbers: bool) -> String {
     }
     t.render()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::session::Session;
+
+    /// `status` reads a state kept without executor references (issue 11: they were most
+    /// of its memory on a long log) and says exactly what it says from a full one.
+    #[test]
+    fn status_needs_no_references() {
+        let home = crate::home::Home::open(true, None).unwrap();
+        let now = crate::home::now().unwrap();
+        let full = Session::open(home.paths.clone()).unwrap();
+        let bare = Session::open_state_only(home.paths.clone()).unwrap();
+        assert!(!bare.state().keeps_references());
+        let referenced = full
+            .state()
+            .numbers
+            .values()
+            .flat_map(|n| n.keys())
+            .filter(|k| k.attempts.iter().any(|a| a.reference.is_some()))
+            .count();
+        assert!(referenced > 0, "the demo has references to leave out");
+        assert_eq!(super::json(&bare, now), super::json(&full, now));
+        for show in [true, false] {
+            assert_eq!(
+                super::human(&bare, now, show),
+                super::human(&full, now, show)
+            );
+        }
+    }
+}

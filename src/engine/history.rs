@@ -541,7 +541,10 @@ fn make_row<S: EventStr>(e: &Event<S>, t: &AtTime) -> Option<Row> {
 impl History {
     fn with(state: State, keep: Keep) -> History {
         History {
-            state,
+            state: match keep {
+                Keep::StateOnly => state.without_references(),
+                Keep::Rows | Keep::Facts => state,
+            },
             rows: RowStore::default(),
             keep,
             facts: RowFacts::default(),
@@ -552,7 +555,8 @@ impl History {
         History::with(state, Keep::Rows)
     }
 
-    /// A history that folds the state only and records no rows.
+    /// A history that folds the state only and records no rows; its state keeps no
+    /// executor references (nothing it is used for shows them).
     pub fn state_only(state: State) -> History {
         History::with(state, Keep::StateOnly)
     }

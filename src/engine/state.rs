@@ -365,6 +365,7 @@ pub struct Attempt<'a> {
     pub at: DateTime<Utc>,
     pub outcome: Option<(OutcomeStatus, DateTime<Utc>)>,
     pub resolved: Option<(ResolvedStatus, DateTime<Utc>)>,
+    /// `None` also in a state kept [`State::without_references`].
     pub reference: Option<&'a str>,
     pub error: Option<&'a str>,
     /// The verification check of this attempt's top-up, once it succeeded.
@@ -882,6 +883,8 @@ pub struct State {
     pub oddities: Vec<Oddity>,
     pub last_at: Option<DateTime<Utc>>,
     months: MonthCache,
+    /// Whether attempts keep their executor's reference (see [`State::without_references`]).
+    references: bool,
 }
 
 impl State {
@@ -893,7 +896,22 @@ impl State {
             oddities: Vec::new(),
             last_at: None,
             months: MonthCache::default(),
+            references: true,
         }
+    }
+
+    /// This state, keeping no executor references from here on: every [`Attempt`]'s
+    /// `reference` reads `None`. For those that show none (`status`, the worker): a
+    /// reference is the largest text a key has, and a long log has hundreds of thousands
+    /// of keys (issue 11). Nothing the engine decides reads it.
+    pub fn without_references(mut self) -> State {
+        self.references = false;
+        self
+    }
+
+    /// Whether attempts keep their references (false after [`State::without_references`]).
+    pub fn keeps_references(&self) -> bool {
+        self.references
     }
 
     pub fn tz(&self) -> Tz {
@@ -1018,6 +1036,7 @@ impl State {
                 error,
             } => {
                 let oddities = &mut self.oddities;
+                let reference = reference.filter(|_| self.references);
                 change_attempt(
                     ns,
                     oddities,
