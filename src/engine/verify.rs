@@ -15,18 +15,35 @@ const DUPLICATE_SECS: i64 = DUPLICATE_HOURS * 3600;
 const KEEP: usize = 64;
 
 /// What the readings said about one top-up.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Check {
     /// When the money went in (the intent's time for a recharge), in Unix seconds.
     pub at: i64,
     pub amount: i64,
     /// The largest rise attributed to this top-up by a reading within the window, if
-    /// `has_credit` (see [`Check::credited`]): two fields rather than an `Option` keep a
-    /// check at 32 bytes, and a long log holds hundreds of thousands of them.
+    /// `has_credit` (see [`Check::credited`]).
     credited: i64,
     has_credit: bool,
     pub possible_duplicate: bool,
 }
+
+/// A [`Check`] as kept: 16 bytes, as a long log holds hundreds of thousands of them (issue
+/// 11). The time and three flags share one word; the amount and the credit are `i32`s
+/// when both fit (any real top-up), else `amount` is an index into [`Tracker::wide`].
+#[derive(Clone, Copy, Debug)]
+struct Packed {
+    /// `at << 3 | WIDE | DUPLICATE | CREDITED`.
+    at_flags: i64,
+    amount: i32,
+    credited: i32,
+}
+
+const CREDITED: i64 = 1;
+const DUPLICATE: i64 = 2;
+const WIDE: i64 = 4;
+/// Times a packed word can hold (±2^60 s: far beyond chrono's range).
+const AT_MIN: i64 = i64::MIN >> 3;
+const AT_MAX: i64 = i64::MAX >> 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verification {
@@ -74,7 +91,10 @@ pub struct Tracker {
     /// top-ups after that reading and before this one: part of any rise, not ours). Kept
     /// here rather than in every `Check`: a closed check needs neither.
     pending: Vec<(u32, i64)>,
-    checks: Chunked<Check>,
+    checks: Chunked<Packed>,
+    /// Checks whose amount or credit does not fit a packed `i32` (or whose time does not
+    /// fit its word).
+    wide: Vec<Check>,
 }
 
 impl Tracker {
@@ -110,13 +130,14 @@ impl Tracker {
             .take_while(|r| r.at + DUPLICATE_SECS >= at)
             .any(|r| r.amount == amount && r.at <= at + DUPLICATE_SECS && !(r.by_rule && by_rule));
         let idx = self.checks.len() as u32;
-        self.checks.push(Check {
+        let packed = self.pack(Check {
             at,
             amount,
             credited: credited.unwrap_or(0),
             has_credit: credited.is_some(),
             possible_duplicate,
         });
+        self.checks.push(packed);
         self.pending.push((idx, offset));
         if self.pending.len() > KEEP {
             self.pending.remove(0);
@@ -135,26 +156,30 @@ impl Tracker {
     /// A balance reading: credits pending top-ups inside their window.
     pub fn reading(&mut self, at: DateTime<Utc>, balance: i64) {
         let at = at.timestamp();
-        let checks = &mut self.checks;
-        self.pending.retain(|&(i, offset)| {
-            let c = &mut checks[i as usize];
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.retain(|&(i, offset)| {
+            let Some(mut c) = self.check(i) else {
+                return false;
+            };
             let end = c.at + WINDOW_SECS;
             if at >= c.at && at <= end {
                 let rise = balance.wrapping_sub(offset);
                 c.credited = c.credited().map_or(rise, |p| p.max(rise));
                 c.has_credit = true;
+                self.put(i, c);
             }
             // Fully credited is verified under any tolerance: nothing more to learn.
             at <= end && c.credited().is_none_or(|cr| cr < c.amount)
         });
+        self.pending = pending;
         self.readings.push_back((at, balance));
         if self.readings.len() > KEEP {
             self.readings.pop_front();
         }
     }
 
-    pub fn check(&self, index: u32) -> Option<&Check> {
-        self.checks.get(index as usize)
+    pub fn check(&self, index: u32) -> Option<Check> {
+        self.checks.get(index as usize).map(|p| self.unpack(*p))
     }
 
     /// The index the next top-up's check will get.
@@ -162,8 +187,56 @@ impl Tracker {
         self.checks.len() as u32
     }
 
-    pub fn checks(&self) -> impl DoubleEndedIterator<Item = &Check> {
-        self.checks.iter()
+    pub fn checks(&self) -> impl DoubleEndedIterator<Item = Check> + '_ {
+        self.checks.iter().map(|p| self.unpack(*p))
+    }
+
+    fn pack(&mut self, c: Check) -> Packed {
+        let flags = if c.has_credit { CREDITED } else { 0 }
+            | if c.possible_duplicate { DUPLICATE } else { 0 };
+        match (i32::try_from(c.amount), i32::try_from(c.credited)) {
+            (Ok(amount), Ok(credited)) if (AT_MIN..=AT_MAX).contains(&c.at) => Packed {
+                at_flags: c.at << 3 | flags,
+                amount,
+                credited,
+            },
+            _ => {
+                self.wide.push(c);
+                Packed {
+                    at_flags: WIDE,
+                    amount: (self.wide.len() - 1) as i32,
+                    credited: 0,
+                }
+            }
+        }
+    }
+
+    fn unpack(&self, p: Packed) -> Check {
+        if p.at_flags & WIDE != 0 {
+            return self.wide[p.amount as u32 as usize];
+        }
+        Check {
+            at: p.at_flags >> 3,
+            amount: p.amount.into(),
+            credited: p.credited.into(),
+            has_credit: p.at_flags & CREDITED != 0,
+            possible_duplicate: p.at_flags & DUPLICATE != 0,
+        }
+    }
+
+    /// Stores `c` (changed) as check `i`: in place, or among the wide ones.
+    fn put(&mut self, i: u32, c: Check) {
+        let Some(&old) = self.checks.get(i as usize) else {
+            return;
+        };
+        if old.at_flags & WIDE != 0 {
+            self.wide[old.amount as u32 as usize] = c;
+            return;
+        }
+        let packed = self.pack(c);
+        if let Some(slot) = self.checks.get_mut(i as usize) {
+            *slot = packed;
+        }
     }
 }
 
@@ -177,6 +250,39 @@ mod tests {
 
     fn verdict(tr: &Tracker, id: u32, now_h: i64) -> Verification {
         tr.check(id).unwrap().verification(10, t(now_h))
+    }
+
+    /// Amounts and credits past an `i32`, and times past a packed word, come back as they
+    /// went in (they are kept aside), and are still credited by readings.
+    #[test]
+    fn checks_too_wide_to_pack_keep_their_values() {
+        let mut tr = Tracker::default();
+        let big = i64::from(i32::MAX) + 10;
+        tr.reading(t(0), 0);
+        tr.top_up(t(1), big, true);
+        tr.top_up(t(1), 1000, false);
+        assert_eq!(verdict(&tr, 0, 2), Verification::Pending);
+        tr.reading(t(2), big + 1000);
+        let wide = tr.check(0).unwrap();
+        assert_eq!((wide.amount, wide.credited()), (big, Some(big + 1000)));
+        assert_eq!(verdict(&tr, 0, 100), Verification::Verified);
+        let narrow = tr.check(1).unwrap();
+        assert_eq!((narrow.amount, narrow.credited()), (1000, Some(1000)));
+        assert_eq!(tr.wide.len(), 1);
+        // A credit that outgrows a packed check moves it aside.
+        let mut tr = Tracker::default();
+        tr.reading(t(0), 0);
+        tr.top_up(t(1), 1000, true);
+        tr.reading(t(2), big);
+        assert_eq!(tr.check(0).unwrap().credited(), Some(big));
+        assert_eq!(tr.wide.len(), 1);
+        assert_eq!(verdict(&tr, 0, 100), Verification::Verified);
+        let mut tr = Tracker::default();
+        tr.top_up(t(0), -5, false);
+        assert_eq!(tr.check(0).unwrap().amount, -5);
+        assert_eq!(tr.check(0).unwrap().credited(), None);
+        assert!(tr.wide.is_empty());
+        assert_eq!(tr.checks().count(), 1);
     }
 
     #[test]
