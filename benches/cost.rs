@@ -82,10 +82,7 @@ fn main() {
             }
             let (wall, kib) = measure(bin, &home, cmd, runs);
             let ratio = if cmd[0] == "status" {
-                format!(
-                    "  {:.2} × the best parse (target ≤ 1.30)",
-                    wall / base_best
-                )
+                format!("  {:.2} × the best parse (target ≤ 1.30)", wall / base_best)
             } else {
                 String::new()
             };

@@ -17,8 +17,9 @@ pub struct CurrencyConflict {
 
 /// The first currency other than `configured` that the number's history is in.
 pub fn other_currency(ns: &NumberState, configured: Currency) -> Option<Currency> {
-    ns.keys()
-        .map(|k| k.currency)
+    ns.key_currencies()
+        .iter()
+        .copied()
         .chain(ns.observed.as_ref().map(|o| o.currency))
         .chain(ns.spend().into_keys().map(|(_, c)| c))
         .find(|c| *c != configured)

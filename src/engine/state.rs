@@ -617,7 +617,11 @@ pub struct NumberState {
     keys: Chunked<KeyRec>,
     /// The strings of `keys`.
     arena: Arena,
-    key_index: HashTable<u32>,
+    /// Each key's index and the 32 bits of its hash the table is built on (see
+    /// [`NumberState::hash_of`]): growing the table then reads no key text.
+    key_index: HashTable<(u32, u32)>,
+    /// Every currency a key was ever in, each once, in the order first seen.
+    key_currencies: Vec<Currency>,
     last_intent: Option<(u32, u32)>,
     hasher: DefaultHashBuilder,
 }
@@ -645,11 +649,21 @@ impl NumberState {
         }
     }
 
+    /// A key's hash as the index keeps it (32 bits) and as the table is given it (those
+    /// bits in both halves: the table takes its buckets from the low bits and its tags
+    /// from the high ones).
+    fn hash_of(&self, key: &str) -> (u32, u64) {
+        let h = (self.hasher.hash_one(key) >> 32) as u32;
+        (h, widen(h))
+    }
+
     fn key_idx(&self, key: &str) -> Option<u32> {
-        let hash = self.hasher.hash_one(key);
+        let (h, hash) = self.hash_of(key);
         self.key_index
-            .find(hash, |i| self.arena.get(self.keys[*i as usize].key) == key)
-            .copied()
+            .find(hash, |(i, kh)| {
+                *kh == h && self.arena.get(self.keys[*i as usize].key) == key
+            })
+            .map(|(i, _)| *i)
     }
 
     /// Finds an intent by id. Only open intents are ever looked up by the log's own events
@@ -700,6 +714,11 @@ impl NumberState {
     /// The index of the key an intent belongs to (stable for the life of the state).
     pub fn key_index_of_intent(&self, intent: &str) -> Option<u32> {
         self.intent_idx(intent).map(|(k, _)| k)
+    }
+
+    /// Every currency a key of this number was in, each once, in the order first seen.
+    pub fn key_currencies(&self) -> &[Currency] {
+        &self.key_currencies
     }
 
     /// How many keys this number has (a new key gets this index).
@@ -830,15 +849,17 @@ impl NumberState {
         currency: Currency,
         amount_minor: i64,
     ) -> u32 {
-        let hash = self.hasher.hash_one(key);
+        let (h, hash) = self.hash_of(key);
         let (keys, arena) = (&self.keys, &self.arena);
-        if let Some(i) = self
-            .key_index
-            .find(hash, |i| arena.get(keys[*i as usize].key) == key)
-        {
+        if let Some((i, _)) = self.key_index.find(hash, |(i, kh)| {
+            *kh == h && arena.get(keys[*i as usize].key) == key
+        }) {
             return *i;
         }
         let rule = self.intern_rule(rule);
+        if !self.key_currencies.contains(&currency) {
+            self.key_currencies.push(currency);
+        }
         let i = self.keys.len() as u32;
         let key = self.arena.push(key);
         self.keys.push(KeyRec {
@@ -853,12 +874,15 @@ impl NumberState {
             spend: false,
             attempts: AttemptList::default(),
         });
-        let (keys, arena, hasher) = (&self.keys, &self.arena, &self.hasher);
-        self.key_index.insert_unique(hash, i, |j| {
-            hasher.hash_one(arena.get(keys[*j as usize].key))
-        });
+        self.key_index
+            .insert_unique(hash, (i, h), |(_, kh)| widen(*kh));
         i
     }
+}
+
+/// A key index's 32-bit hash as the table is given it.
+fn widen(h: u32) -> u64 {
+    (u64::from(h) << 32) | u64::from(h)
 }
 
 /// Something in the log that does not add up (an outcome for an intent nobody wrote…).

@@ -290,7 +290,7 @@ fn count_newlines(file: &File, upto: u64) -> io::Result<usize> {
 fn scan_file(file: &File, from: Cursor, mut f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
     let mut handle = file;
     handle.seek(SeekFrom::Start(from.offset))?;
-    let mut reader = BufReader::with_capacity(1 << 20, handle);
+    let mut reader = BufReader::with_capacity(1 << 18, handle);
     let mut scan = Scan {
         cursor: from,
         ..Scan::default()

@@ -180,11 +180,51 @@ pub fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
     fast.or_else(|| DateTime::parse_from_rfc3339(s).ok())
 }
 
+/// [`fill_fast`] into a new `Raw`.
+#[cfg(test)]
+fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
+    let mut raw = Raw::default();
+    fill_fast(line, &mut raw).map(|_| raw)
+}
+
+/// Where the JSON string whose text starts at `from` ends (its closing quote), if the
+/// string is plain: no escape and no control character before the quote (anything else is
+/// serde's to read). Eight bytes at a time: the strings of a log line are short, and a
+/// search routine's setup cost more than the search (issue 11).
+fn plain_string_end(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    // Each byte's high bit set where the byte is zero (exact up to the first such byte).
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_ne_bytes(word);
+        let hit = zero(v ^ (ONES * u64::from(b'"')))
+            | zero(v ^ (ONES * u64::from(b'\\')))
+            | (v.wrapping_sub(ONES * 0x20) & !v & HIGH);
+        if hit != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => return Some(i),
+            b'\\' | 0..0x20 => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// Reads the line shape baohao itself writes: one flat object, string values without
 /// escapes, integer values; JSON whitespace between tokens is skipped as serde_json skips
 /// it (other tools write `{"v": 1, "id": …}`). Anything else returns `None` and goes to
 /// serde_json, which stays the authority (a property test keeps the two in agreement).
-fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
+/// Fills `raw` in place (left partly filled when it returns `None`).
+fn fill_fast<'a>(line: &'a [u8], raw: &mut Raw<'a>) -> Option<()> {
     let s = std::str::from_utf8(line).ok()?;
     let b = s.as_bytes();
     // JSON's whitespace: space, tab, line feed, carriage return.
@@ -202,11 +242,10 @@ fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
     if b.get(i) != Some(&b'{') {
         return None;
     }
-    let mut raw = Raw::default();
     i += 1;
     ws(&mut i);
     if b.get(i) == Some(&b'}') {
-        return end(i + 1).then_some(raw);
+        return end(i + 1).then_some(());
     }
     loop {
         ws(&mut i);
@@ -215,11 +254,7 @@ fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
         }
         i += 1;
         let start = i;
-        let len = memchr::memchr2(b'"', b'\\', &b[i..])?;
-        i += len;
-        if b[i] != b'"' || b[start..i].iter().any(|c| *c < 0x20) {
-            return None;
-        }
+        i = plain_string_end(b, i)?;
         let key = &s[start..i];
         i += 1;
         ws(&mut i);
@@ -232,11 +267,7 @@ fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
             b'"' => {
                 i += 1;
                 let start = i;
-                let len = memchr::memchr2(b'"', b'\\', &b[i..])?;
-                i += len;
-                if b[i] != b'"' || b[start..i].iter().any(|c| *c < 0x20) {
-                    return None;
-                }
+                i = plain_string_end(b, i)?;
                 raw.set_str(key, &s[start..i])?;
                 i += 1;
             }
@@ -261,7 +292,7 @@ fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
         ws(&mut i);
         match *b.get(i)? {
             b',' => i += 1,
-            b'}' => return end(i + 1).then_some(raw),
+            b'}' => return end(i + 1).then_some(()),
             _ => return None,
         }
     }
@@ -354,57 +385,59 @@ impl<'a> EventRef<'a> {
     /// Parses one log line, borrowing strings from it where it can. `Ok(None)` is a
     /// well-formed event of a type this version does not know (skipped, forward compatible).
     pub fn parse_ref(line: &'a [u8]) -> Result<Option<EventRef<'a>>, LineError> {
-        let raw = match fast_raw(line) {
-            Some(raw) => raw,
-            None => serde_json::from_slice(line).map_err(|e| line_error(line, e))?,
-        };
-        Self::from_raw(raw)
+        // Filled in place: a `Raw` is some 600 bytes, and moving one per line showed in
+        // the profile.
+        let mut raw = Raw::default();
+        if fill_fast(line, &mut raw).is_none() {
+            raw = serde_json::from_slice(line).map_err(|e| line_error(line, e))?;
+        }
+        Self::from_raw(&mut raw)
     }
 
     /// [`EventRef::parse_ref`] through serde_json only (the reference the fast path is
     /// tested against).
     #[doc(hidden)]
     pub fn parse_ref_serde(line: &'a [u8]) -> Result<Option<EventRef<'a>>, LineError> {
-        let raw: Raw<'a> = serde_json::from_slice(line).map_err(|e| line_error(line, e))?;
-        Self::from_raw(raw)
+        let mut raw: Raw<'a> = serde_json::from_slice(line).map_err(|e| line_error(line, e))?;
+        Self::from_raw(&mut raw)
     }
 
-    fn from_raw(raw: Raw<'a>) -> Result<Option<EventRef<'a>>, LineError> {
+    fn from_raw(raw: &mut Raw<'a>) -> Result<Option<EventRef<'a>>, LineError> {
         need(raw.v, "v")?;
-        let id = text(raw.id, "id")?;
-        let at_text = text(raw.at, "at")?;
+        let id = text(raw.id.take(), "id")?;
+        let at_text = text(raw.at.take(), "at")?;
         let at = parse_rfc3339(&at_text).ok_or_else(|| LineError::Invalid {
             field: "at",
             value: at_text.to_string(),
         })?;
-        let number = text(raw.number, "number")?;
-        let kind = text(raw.kind, "type")?;
+        let number = text(raw.number.take(), "number")?;
+        let kind = text(raw.kind.take(), "type")?;
         let body = match &*kind {
             "balance" => EventBody::Balance {
                 balance_minor: need(raw.balance_minor, "balance_minor")?,
-                currency: currency(raw.currency)?,
-                validity_until: match opt(raw.validity_until) {
+                currency: currency(raw.currency.take())?,
+                validity_until: match opt(raw.validity_until.take()) {
                     None => None,
                     Some(d) => Some(parse_date(&d).ok_or_else(|| LineError::Invalid {
                         field: "validity_until",
                         value: d.into_owned(),
                     })?),
                 },
-                source: opt(raw.source).unwrap_or_default(),
+                source: opt(raw.source.take()).unwrap_or_default(),
             },
             "intent" => {
-                let mode = text(raw.mode, "mode")?;
+                let mode = text(raw.mode.take(), "mode")?;
                 EventBody::Intent {
-                    rule: text(raw.rule, "rule")?,
-                    key: text(raw.key, "key")?,
+                    rule: text(raw.rule.take(), "rule")?,
+                    key: text(raw.key.take(), "key")?,
                     attempt: need(raw.attempt, "attempt")?,
                     amount_minor: need(raw.amount_minor, "amount_minor")?,
-                    currency: currency(raw.currency)?,
+                    currency: currency(raw.currency.take())?,
                     mode: Mode::parse(&mode).ok_or_else(|| LineError::Invalid {
                         field: "mode",
                         value: mode.into_owned(),
                     })?,
-                    action: match opt(raw.action) {
+                    action: match opt(raw.action.take()) {
                         None => None,
                         Some(a) => {
                             Some(IntentAction::parse(&a).ok_or_else(|| LineError::Invalid {
@@ -416,9 +449,9 @@ impl<'a> EventRef<'a> {
                 }
             }
             "outcome" => {
-                let status = text(raw.status, "status")?;
+                let status = text(raw.status.take(), "status")?;
                 EventBody::Outcome {
-                    intent: text(raw.intent, "intent")?,
+                    intent: text(raw.intent.take(), "intent")?,
                     status: match &*status {
                         "succeeded" => OutcomeStatus::Succeeded,
                         "failed" => OutcomeStatus::Failed,
@@ -430,53 +463,53 @@ impl<'a> EventRef<'a> {
                             });
                         }
                     },
-                    reference: opt(raw.reference),
-                    error: opt(raw.error),
+                    reference: opt(raw.reference.take()),
+                    error: opt(raw.error.take()),
                 }
             }
             "manual" => EventBody::Manual {
                 amount_minor: need(raw.amount_minor, "amount_minor")?,
-                currency: currency(raw.currency)?,
-                note: opt(raw.note),
-                intent: opt(raw.intent),
+                currency: currency(raw.currency.take())?,
+                note: opt(raw.note.take()),
+                intent: opt(raw.intent.take()),
             },
             "resolved" => {
-                let status = text(raw.status, "status")?;
+                let status = text(raw.status.take(), "status")?;
                 EventBody::Resolved {
-                    intent: text(raw.intent, "intent")?,
+                    intent: text(raw.intent.take(), "intent")?,
                     status: ResolvedStatus::parse(&status).ok_or_else(|| LineError::Invalid {
                         field: "status",
                         value: status.into_owned(),
                     })?,
-                    note: opt(raw.note),
+                    note: opt(raw.note.take()),
                     retry: raw.retry.unwrap_or(true),
                 }
             }
             "activity" => EventBody::Activity {
-                note: opt(raw.note),
-                intent: opt(raw.intent),
+                note: opt(raw.note.take()),
+                intent: opt(raw.intent.take()),
             },
             "dismissed" => EventBody::Dismissed {
-                intent: text(raw.intent, "intent")?,
-                reason: opt(raw.reason).unwrap_or(Cow::Borrowed("by_hand")),
-                note: opt(raw.note),
+                intent: text(raw.intent.take(), "intent")?,
+                reason: opt(raw.reason.take()).unwrap_or(Cow::Borrowed("by_hand")),
+                note: opt(raw.note.take()),
             },
             "notified" => EventBody::Notified {
-                event: text(raw.event, "event")?,
-                key: text(raw.key, "key")?,
+                event: text(raw.event.take(), "event")?,
+                key: text(raw.key.take(), "key")?,
             },
             "statement" => EventBody::Statement {
-                source: text(raw.source, "source")?,
-                reference: text(raw.reference_short, "ref")?,
+                source: text(raw.source.take(), "source")?,
+                reference: text(raw.reference_short.take(), "ref")?,
                 amount_minor: need(raw.amount_minor, "amount_minor")?,
-                currency: currency(raw.currency)?,
-                text: opt(raw.text).unwrap_or_default(),
-                refund_of: opt(raw.refund_of),
+                currency: currency(raw.currency.take())?,
+                text: opt(raw.text.take()).unwrap_or_default(),
+                refund_of: opt(raw.refund_of.take()),
             },
             "message" => EventBody::Message {
-                source: text(raw.source, "source")?,
-                from: opt(raw.from),
-                text: text(raw.text, "text")?,
+                source: text(raw.source.take(), "source")?,
+                from: opt(raw.from.take()),
+                text: text(raw.text.take(), "text")?,
             },
             _ => return Ok(None),
         };
@@ -546,5 +579,41 @@ mod shape_tests {
         }
         assert!(fast_raw(b" { } ").is_some());
         assert!(fast_raw(b"{\"v\": 1,}").is_none());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_string_end;
+
+    /// The word-at-a-time scan finds the quote, and refuses an escape or a control
+    /// character, wherever it falls (inside a word, across two, in the tail).
+    #[test]
+    fn a_plain_string_ends_at_its_quote_and_nothing_else_is_plain() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let text: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                let mut plain = text.clone();
+                plain.extend_from_slice(b"\",\"x\":1}");
+                assert_eq!(plain_string_end(&plain, 0), Some(len), "{len}");
+                for bad in [b'\\', 0x00, 0x1f, b'\n'] {
+                    if at == len {
+                        continue;
+                    }
+                    let mut t = plain.clone();
+                    t[at] = bad;
+                    assert_eq!(plain_string_end(&t, 0), None, "{len} {at} {bad}");
+                }
+                // Bytes of UTF-8 text and DEL are plain.
+                let mut t = plain.clone();
+                if at < len {
+                    t[at] = 0x7f;
+                    assert_eq!(plain_string_end(&t, 0), Some(len));
+                }
+            }
+        }
+        let utf8 = "保号 ¥8\",".as_bytes();
+        assert_eq!(plain_string_end(utf8, 0), Some(utf8.len() - 2));
+        assert_eq!(plain_string_end(b"no quote at all", 0), None);
     }
 }
