@@ -43,12 +43,14 @@ fn home(dir: &std::path::Path, events: usize) -> std::path::PathBuf {
 
 /// Milliseconds from spawning `baohao` in a pty to the end of its first frame.
 fn first_frame(home: &std::path::Path) -> f64 {
-    first_frame_with_peak(home, None)
+    first_frame_with_peak(home, None).0
 }
 
-/// [`first_frame`], the binary run under `/usr/bin/time -o peak_to` (its peak memory, in
-/// KiB, lands in that file after it quits).
-fn first_frame_with_peak(home: &std::path::Path, peak_to: Option<&std::path::Path>) -> f64 {
+/// Milliseconds from spawning `baohao` in a pty to the end of its first frame, and to the
+/// end of the first frame that shows the numbers (the log read whole: on a long log the
+/// first frame says how far it is read); the binary run under `/usr/bin/time -o peak_to`
+/// (its peak memory, in KiB, lands in that file after it quits).
+fn first_frame_with_peak(home: &std::path::Path, peak_to: Option<&std::path::Path>) -> (f64, f64) {
     let pair = native_pty_system()
         .openpty(PtySize {
             rows: 30,
@@ -78,16 +80,27 @@ fn first_frame_with_peak(home: &std::path::Path, peak_to: Option<&std::path::Pat
     let mut seen = Vec::new();
     let mut buf = [0u8; 65536];
     let end_sync = b"\x1b[?2026l";
-    let elapsed = loop {
+    let table = "NEXT RECHARGE".as_bytes();
+    let has = |seen: &[u8], what: &[u8]| seen.windows(what.len()).any(|w| w == what);
+    let mut first = None;
+    let whole = loop {
         let n = reader.read(&mut buf).unwrap();
         seen.extend_from_slice(&buf[..n]);
-        if seen.windows(end_sync.len()).any(|w| w == end_sync) {
+        if first.is_none() && has(&seen, end_sync) {
+            first = Some(t.elapsed());
+        }
+        if let Some(at) = seen.windows(table.len()).position(|w| w == table)
+            && has(&seen[at..], end_sync)
+        {
             break t.elapsed();
         }
     };
     writer.write_all(b"q").unwrap();
     let _ = child.wait();
-    elapsed.as_secs_f64() * 1e3
+    (
+        first.unwrap_or(whole).as_secs_f64() * 1e3,
+        whole.as_secs_f64() * 1e3,
+    )
 }
 
 fn key(app: &mut App, c: char) {
@@ -121,14 +134,14 @@ fn main() {
     let big = home(&dir, big_events);
     // First frame and peak memory of the real binary on the big home (issue 11).
     let peak_file = dir.join("tui-peak.txt");
-    let ms = first_frame_with_peak(&big, Some(&peak_file));
+    let (ms, whole_ms) = first_frame_with_peak(&big, Some(&peak_file));
     let kib: u64 = std::fs::read_to_string(&peak_file)
         .unwrap_or_default()
         .trim()
         .parse()
         .unwrap_or(0);
     println!(
-        "first frame, {big_events}-event log, 100x30 pty: {ms:.0} ms (target ≤ 1,000 ms), peak {:.1} MiB (target ≤ 200 MiB)",
+        "first frame, {big_events}-event log, 100x30 pty: {ms:.0} ms (target ≤ 1,000 ms); the log shown whole: {whole_ms:.0} ms; peak {:.1} MiB (target ≤ 200 MiB)",
         kib as f64 / 1024.0
     );
     let t = Instant::now();

@@ -247,6 +247,7 @@ catalogue! {
     WorkerOther => "worker: pid {0} (another process)", "工作进程：pid {0}（其他进程）";
     WorkerOtherUnknown => "worker: another process", "工作进程：其他进程";
     WorkerNone => "worker: none", "工作进程：无";
+    WorkerAfterLoading => "worker: starts once the log is read", "工作进程：记录读完后启动";
     TuiTooSmall => "The terminal is too small ({0}×{1}); baohao needs at least {2}×{3}.", "终端太小（{0}×{1}）；baohao 至少需要 {2}×{3}。";
     FieldTimezone => "time zone", "时区";
     FieldRefreshMinutes => "refresh (minutes)", "余额读取间隔（分钟）";
@@ -289,6 +290,7 @@ catalogue! {
     TuiCreatedConfig => "Created {0}.", "已创建 {0}。";
     TuiDemo => "Demo data in a temporary home: nothing you do here touches your real files.", "演示数据位于临时目录：此处的操作不会影响你的真实文件。";
     TuiNoTerminal => "cannot use this terminal: {0}", "无法使用此终端：{0}";
+    TuiReadingLog => "Reading the recharge log: {0} of {1} MB ({2}%). Keys wait until it is read; q quits.", "正在读取充值记录：{0} / {1} MB（{2}%）。读完前按键暂不生效；按 q 退出。";
     TuiFinishing => "finishing the recharge in flight before exiting…", "正在完成进行中的充值后退出…";
     // ---- TUI: numbers
     TuiNoNumbers => "No numbers yet. Press a to add one (carrier presets included).", "还没有号码。按 a 添加（含运营商预设）。";

@@ -64,9 +64,23 @@ impl Session {
     }
 
     fn open_with(paths: Paths, history: fn(State) -> History) -> Result<Session> {
+        let mut s = Session::open_config(paths, history)?;
+        s.catch_up()?;
+        s.check_history()?;
+        Ok(s)
+    }
+
+    /// [`Session::open`] without reading the log yet: the TUI draws at once and reads it
+    /// in slices ([`Session::catch_up_for`]), then checks it against the config
+    /// ([`Session::check_history`]).
+    pub fn open_unread(paths: Paths) -> Result<Session> {
+        Session::open_config(paths, History::new)
+    }
+
+    fn open_config(paths: Paths, history: fn(State) -> History) -> Result<Session> {
         let loaded = config::load(&paths)?;
         let state = State::new(loaded.config.timezone);
-        let mut s = Session {
+        Ok(Session {
             log: Log::new(&paths.log),
             paths,
             history: history(state),
@@ -75,10 +89,7 @@ impl Session {
             config_problem: None,
             cursor: Cursor::default(),
             problems: Vec::new(),
-        };
-        s.catch_up()?;
-        s.check_history()?;
-        Ok(s)
+        })
     }
 
     /// Refuses a config that contradicts the log (a number whose history is in another
@@ -150,6 +161,25 @@ impl Session {
         self.problems
             .extend(scan.problems.iter().map(|p| p.render(&self.paths.log)));
         Ok(scan.events)
+    }
+
+    /// [`Session::catch_up`] for about `budget`: returns whether it reached the log's end
+    /// (otherwise the next call goes on where this one stopped).
+    pub fn catch_up_for(&mut self, budget: std::time::Duration) -> Result<bool> {
+        let started = std::time::Instant::now();
+        let history = &mut self.history;
+        let scan = self
+            .log
+            .scan_ref_until(
+                self.cursor,
+                |e| history.apply_event(e),
+                || started.elapsed() >= budget,
+            )
+            .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
+        self.cursor = scan.cursor;
+        self.problems
+            .extend(scan.problems.iter().map(|p| p.render(&self.paths.log)));
+        Ok(!scan.stopped)
     }
 
     /// The log problems of a whole read (for `validate` and one-shot commands).

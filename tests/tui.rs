@@ -453,3 +453,57 @@ fn a_filter_over_many_rows_goes_on_in_slices_and_finds_the_same() {
     assert!(steps > 4);
     assert_eq!(app.tabs.history.filtered.as_ref(), Some(&whole));
 }
+
+/// The TUI reads a long log in slices behind a "reading" frame (issue 11): keys other than
+/// quitting wait, and once the log is whole it shows exactly what an app that read it at
+/// once shows.
+#[test]
+fn a_log_read_in_slices_shows_what_a_log_read_at_once_shows() {
+    let home = Home::demo();
+    let (config, _) = baohao::store::config::load(&home.paths())
+        .map(|l| (l.config, ()))
+        .unwrap();
+    let number = &config.numbers[0];
+    let mut extra = String::new();
+    for i in 0..5_000 {
+        extra.push_str(&format!(
+            "{{\"v\":1,\"id\":\"slice{i:06}\",\"at\":\"2026-11-20T10:00:00Z\",\"number\":\"{}\",\"type\":\"activity\",\"note\":\"used {i}\"}}\n",
+            number.id
+        ));
+    }
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(home.paths().log)
+        .unwrap();
+    std::io::Write::write_all(&mut log, extra.as_bytes()).unwrap();
+    let whole = home.app();
+    let mut app =
+        App::open_reading(home.paths(), Clock::Fixed(now()), Theme { color: false }).unwrap();
+    assert!(screen(&app).contains("Reading the recharge log: 0.0 of"));
+    assert!(screen(&app).contains("starts once the log is read"));
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.tab, Tab::Numbers, "keys wait while the log is read");
+    assert!(matches!(app.overlay, Overlay::None));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q quits while the log is read");
+    app.quit = false;
+    let mut slices = 0;
+    while !app.advance_loading(std::time::Duration::ZERO).unwrap() {
+        slices += 1;
+        assert!(screen(&app).contains("Reading the recharge log"));
+    }
+    assert!(slices >= 2, "{slices}");
+    assert!(app.loading.is_none());
+    assert_eq!(app.state().events, whole.state().events);
+    assert_eq!(
+        app.session.history.rows.len(),
+        whole.session.history.rows.len()
+    );
+    for tab in [Tab::Numbers, Tab::Rules, Tab::History, Tab::Forecast] {
+        let mut a = home.app();
+        a.tab = tab;
+        app.tab = tab;
+        assert_eq!(screen(&app), screen(&a), "{tab:?}");
+    }
+}

@@ -51,6 +51,9 @@ pub struct Scan {
     pub problems: Vec<LogProblem>,
     /// Events read in this scan (including unknown types, which are not passed on).
     pub events: usize,
+    /// The scan stopped before the end when asked to ([`Log::scan_ref_until`]): the
+    /// cursor is at a line boundary, where the next scan goes on.
+    pub stopped: bool,
 }
 
 /// The recharge log at one path.
@@ -76,8 +79,20 @@ impl Log {
 
     /// [`Log::scan`] with events borrowing from each line (replay without copies).
     pub fn scan_ref(&self, from: Cursor, f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
+        self.scan_ref_until(from, f, || false)
+    }
+
+    /// [`Log::scan_ref`] that asks `stop` every [`STOP_EVERY`] lines and, when it says so,
+    /// stops at that line's end (`Scan::stopped`): a long log read in slices, a next scan
+    /// from the returned cursor going on where this one stopped.
+    pub fn scan_ref_until(
+        &self,
+        from: Cursor,
+        f: impl FnMut(EventRef<'_>),
+        stop: impl FnMut() -> bool,
+    ) -> io::Result<Scan> {
         match fsutil::open_regular(&self.path, std::fs::OpenOptions::new().read(true), false) {
-            Ok(file) => scan_file(&file, from, f),
+            Ok(file) => scan_file(&file, from, f, stop),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Scan {
                 cursor: from,
                 ..Scan::default()
@@ -183,7 +198,7 @@ pub struct Txn<'a> {
 impl Txn<'_> {
     /// Reads lines appended since `from` (by anyone) under the lock.
     pub fn scan(&mut self, from: Cursor, mut f: impl FnMut(Event)) -> io::Result<Scan> {
-        scan_file(self.file, from, |e| f(e.into_owned()))
+        scan_file(self.file, from, |e| f(e.into_owned()), || false)
     }
 
     /// Appends whole lines in one write, then fsync. Cuts a torn tail first.
@@ -287,7 +302,15 @@ fn count_newlines(file: &File, upto: u64) -> io::Result<usize> {
     Ok(n)
 }
 
-fn scan_file(file: &File, from: Cursor, mut f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
+/// How many lines a scan reads between two questions to its `stop`.
+pub const STOP_EVERY: usize = 2048;
+
+fn scan_file(
+    file: &File,
+    from: Cursor,
+    mut f: impl FnMut(EventRef<'_>),
+    mut stop: impl FnMut() -> bool,
+) -> io::Result<Scan> {
     let mut handle = file;
     handle.seek(SeekFrom::Start(from.offset))?;
     let mut reader = BufReader::with_capacity(1 << 18, handle);
@@ -297,6 +320,7 @@ fn scan_file(file: &File, from: Cursor, mut f: impl FnMut(EventRef<'_>)) -> io::
     };
     // A line split across two reads is assembled here; whole lines are parsed in place.
     let mut carry: Vec<u8> = Vec::new();
+    let mut until_asked = STOP_EVERY;
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
@@ -323,6 +347,14 @@ fn scan_file(file: &File, from: Cursor, mut f: impl FnMut(EventRef<'_>)) -> io::
                 carry.clear();
             }
             used = end + 1;
+            until_asked -= 1;
+            if until_asked == 0 {
+                until_asked = STOP_EVERY;
+                if stop() {
+                    scan.stopped = true;
+                    return Ok(scan);
+                }
+            }
         }
         carry.extend_from_slice(&buf[used..]);
         let len = buf.len();
@@ -396,6 +428,44 @@ mod tests {
                 intent: None,
             },
         }
+    }
+
+    /// A log read in slices (stopping every `STOP_EVERY` lines, with lines across the
+    /// read buffer's edges) gives the events, cursor and problems of one read.
+    #[test]
+    fn a_log_read_in_slices_reads_as_one_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::new(dir.path().join("log.jsonl"));
+        let events: Vec<Event> = (0..3 * STOP_EVERY + 17)
+            .map(|i| ev(&format!("id-{i:06}-{}", "x".repeat(i % 300))))
+            .collect();
+        log.append(&events).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
+        f.write_all(b"not json\n").unwrap();
+        let (whole, one) = log.read_all().unwrap();
+        assert!(!one.stopped);
+        let mut cursor = Cursor::default();
+        let mut sliced = Vec::new();
+        let mut problems = Vec::new();
+        let mut slices = 0;
+        loop {
+            let scan = log
+                .scan_ref_until(cursor, |e| sliced.push(e.into_owned()), || true)
+                .unwrap();
+            slices += 1;
+            cursor = scan.cursor;
+            problems.extend(scan.problems);
+            if !scan.stopped {
+                break;
+            }
+        }
+        assert_eq!(slices, 4);
+        assert_eq!(sliced, whole);
+        assert_eq!(cursor, one.cursor);
+        assert_eq!(problems, one.problems);
     }
 
     #[test]

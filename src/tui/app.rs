@@ -267,6 +267,10 @@ pub struct App {
     pub mouse: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
+    /// The log is still being read (`App::open_reading`): how long it was when reading
+    /// began, in bytes. Nothing acts on a half-read log: keys other than quitting wait,
+    /// and the worker starts once it is whole.
+    pub loading: Option<u64>,
 }
 
 impl App {
@@ -281,6 +285,49 @@ impl App {
         }
         app.say_log_problems();
         Ok(app)
+    }
+
+    /// [`App::open`] that reads no log yet: the first frame says the log is being read,
+    /// and the loop reads it in slices ([`App::advance_loading`]), so a long log shows a
+    /// frame at once and `q` works while it is read (issue 11).
+    pub fn open_reading(paths: Paths, clock: Clock, theme: Theme) -> Result<App> {
+        let created = crate::home::write_starter_if_new(&paths)?
+            .then(|| tr!(T::TuiCreatedConfig, paths.config.display()));
+        let total = std::fs::metadata(&paths.log).map_or(0, |m| m.len());
+        let session = Session::open_unread(paths)?;
+        let mut app = App::new(session, clock, theme);
+        app.loading = Some(total);
+        if let Some(m) = created {
+            app.say(m, Level::Info);
+        }
+        Ok(app)
+    }
+
+    /// Reads the log for about `budget` while it is being read. Once it is whole, checks
+    /// it against the config (an error ends the TUI, as it ends `App::open`), says its
+    /// problems and shows it. Returns whether the log is whole.
+    pub fn advance_loading(&mut self, budget: std::time::Duration) -> Result<bool> {
+        let Some(total) = self.loading else {
+            return Ok(true);
+        };
+        let before = self.loading_percent(total);
+        if !self.session.catch_up_for(budget)? {
+            self.dirty |= self.loading_percent(total) != before;
+            return Ok(false);
+        }
+        self.session.check_history()?;
+        self.loading = None;
+        self.recompute();
+        self.say_log_problems();
+        self.dirty = true;
+        Ok(true)
+    }
+
+    /// How much of the log is read, in percent of its length when reading began.
+    pub fn loading_percent(&self, total: u64) -> u64 {
+        (self.session.cursor.offset.min(total) * 100)
+            .checked_div(total)
+            .unwrap_or(100)
     }
 
     /// An app over a session already read (tests build one from memory, without a home).
@@ -308,6 +355,7 @@ impl App {
             theme,
             mouse: false,
             dirty: true,
+            loading: None,
         };
         app.recompute();
         app

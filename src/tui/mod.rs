@@ -167,7 +167,7 @@ pub fn run(home: Home, mouse: bool, spawn: Spawn) -> Result<()> {
         return Err(Error::terminal(tr!(T::TuiNeedsTerminal)));
     }
     let clock = Clock::from_env()?;
-    let mut app = App::open(home.paths.clone(), clock, theme::Theme::from_env())?;
+    let mut app = App::open_reading(home.paths.clone(), clock, theme::Theme::from_env())?;
     app.mouse = mouse;
     if home.demo {
         app.say(tr!(T::TuiDemo), app::Level::Info);
@@ -241,7 +241,11 @@ fn file_marks(app: &App) -> (u64, Option<(u64, std::time::SystemTime)>) {
 }
 
 async fn run_loop(mut app: App, mouse: bool, spawn: Spawn) -> Result<End> {
-    let mut link = start_worker(&mut app, spawn)?;
+    // A worker plans on the whole log: it starts once the log is read.
+    let mut link = match app.loading {
+        None => start_worker(&mut app, spawn)?,
+        Some(_) => None,
+    };
     install_panic_hook();
     enable_raw_mode()
         .map_err(|e| Error::terminal(tr!(T::TuiNoTerminal, crate::error::io_reason(&e))))?;
@@ -297,6 +301,11 @@ async fn event_loop<W: Write>(
     minute.tick().await;
     let mut marks = file_marks(app);
     let mut polls = 0u32;
+    // A log read within the first frame's budget shows whole at once (no flash of the
+    // reading frame); a longer one shows how far it is, and goes on in slices.
+    if app.advance_loading(first_frame_budget())? && link.is_none() {
+        *link = start_worker(app, spawn)?;
+    }
     if draw(term, app).is_err() {
         return Ok(End::Lost);
     }
@@ -326,6 +335,10 @@ async fn event_loop<W: Write>(
                 if !terminal_alive() {
                     return Ok(End::Lost);
                 }
+                if app.loading.is_some() {
+                    // Read with the rest of the log; a changed config is noticed after.
+                    continue;
+                }
                 let now = file_marks(app);
                 if now.0 != app.session.cursor.offset && now.0 != marks.0 {
                     msgs.push(Msg::LogGrew);
@@ -349,7 +362,7 @@ async fn event_loop<W: Write>(
             _ = minute.tick() => msgs.push(Msg::Minute),
             _ = hup.recv() => return Ok(End::Lost),
             _ = term_sig.recv() => return Ok(End::Lost),
-            _ = std::future::ready(()), if app.filter_pending() => {}
+            _ = std::future::ready(()), if app.filter_pending() || app.loading.is_some() => {}
         }
         // Drain whatever else is already waiting, so a burst costs one frame.
         loop {
@@ -383,6 +396,11 @@ async fn event_loop<W: Write>(
                 return Ok(End::Quit);
             }
         }
+        // A slice of the log per turn while it is being read; the worker starts once it
+        // is whole.
+        if app.loading.is_some() && app.advance_loading(load_slice())? && link.is_none() {
+            *link = start_worker(app, spawn)?;
+        }
         // A slice of the filter's search per turn, so no key waits for all of it.
         let slice = std::time::Instant::now();
         while app.filter_pending() && slice.elapsed() < FILTER_SLICE {
@@ -395,6 +413,26 @@ async fn event_loop<W: Write>(
             app.dirty = false;
         }
     }
+}
+
+/// How long one loop turn reads the log while it is being read (keys wait at most this).
+/// Tests set `BAOHAO_TEST_LOAD_SLICE_MS=0` (each turn then reads `STOP_EVERY` lines) to
+/// see the reading frame on a short log.
+fn load_slice() -> Duration {
+    test_millis("BAOHAO_TEST_LOAD_SLICE_MS").unwrap_or(Duration::from_millis(30))
+}
+
+/// How long the log may take before the first frame is drawn anyway.
+fn first_frame_budget() -> Duration {
+    test_millis("BAOHAO_TEST_LOAD_SLICE_MS").unwrap_or(Duration::from_millis(250))
+}
+
+fn test_millis(var: &str) -> Option<Duration> {
+    std::env::var(var)
+        .ok()?
+        .parse()
+        .ok()
+        .map(Duration::from_millis)
 }
 
 /// How long one loop turn may search for the History filter, and in steps of how many

@@ -61,6 +61,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
 }
 
 fn step(app: &mut App, msg: Msg) {
+    if app.loading.is_some() {
+        // Nothing acts on a half-read log: quitting and resizing only. What changed on
+        // disk meanwhile is read with the rest of the log.
+        match msg {
+            Msg::Key(k) if quits_while_loading(&k) => app.quit = true,
+            Msg::Resize => app.dirty = true,
+            _ => {}
+        }
+        return;
+    }
     match msg {
         Msg::Key(k) if k.kind != KeyEventKind::Release => key(app, k),
         Msg::Key(_) => {}
@@ -71,6 +81,18 @@ fn step(app: &mut App, msg: Msg) {
         Msg::ConfigTouched => app.effects.push(Effect::ReloadConfig),
         Msg::Minute => app.recompute(),
     }
+}
+
+/// While the log is being read, `q`, Esc and Ctrl-C leave; other keys wait for it.
+fn quits_while_loading(k: &KeyEvent) -> bool {
+    k.kind != KeyEventKind::Release
+        && match k.code {
+            KeyCode::Char('q') | KeyCode::Esc => true,
+            KeyCode::Char('c') => k
+                .modifiers
+                .contains(ratatui::crossterm::event::KeyModifiers::CONTROL),
+            _ => false,
+        }
 }
 
 fn worker(app: &mut App, r: Report) {

@@ -44,6 +44,13 @@ pub fn view(app: &App, f: &mut Frame) {
     ])
     .areas(area);
     render_header(app, f, header);
+    if let Some(total) = app.loading {
+        render_loading(app, f, body, total);
+        if let Some((m, _)) = &app.message {
+            f.render_widget(Line::from(format!(" {m}")), footer);
+        }
+        return;
+    }
     let body = match &app.session.config_problem {
         Some(p) => {
             let banner_h = banner_height(p, body.width, area.height);
@@ -70,6 +77,31 @@ pub fn view(app: &App, f: &mut Frame) {
         Overlay::Details(title, lines) => dialogs::details(app, f, area, title, lines),
         Overlay::Import(p) => dialogs::import(app, f, area, p),
     }
+}
+
+/// While the log is being read: how far, in the middle of the body.
+fn render_loading(app: &App, f: &mut Frame, area: Rect, total: u64) {
+    let mb = |bytes: u64| format!("{:.1}", bytes as f64 / 1e6);
+    let done = app.session.cursor.offset.min(total);
+    let text = tr!(
+        T::TuiReadingLog,
+        mb(done),
+        mb(total),
+        app.loading_percent(total)
+    );
+    // Wrapped, about this many rows (a word carried over may add one).
+    let width = Line::from(text.as_str()).width();
+    let height = (width.div_ceil(area.width.max(1) as usize) as u16 + 1).min(area.height);
+    let p = Paragraph::new(text)
+        .wrap(Wrap { trim: true })
+        .alignment(ratatui::layout::Alignment::Center);
+    let [_, middle, _] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(height),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    f.render_widget(p, middle);
 }
 
 /// The banner's text: what is wrong and where (the problem names the file), and that
@@ -128,6 +160,7 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
         },
         WorkerMode::Other(Some(pid)) => tr!(T::WorkerOther, pid),
         WorkerMode::Other(None) => tr!(T::WorkerOtherUnknown),
+        WorkerMode::None if app.loading.is_some() => tr!(T::WorkerAfterLoading),
         WorkerMode::None => tr!(T::WorkerNone),
     };
     let used: usize = spans.iter().map(|s| s.width()).sum();
@@ -153,6 +186,7 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
             WorkerMode::Session => "●".to_string(),
             WorkerMode::Other(Some(pid)) => format!("pid {pid}"),
             WorkerMode::Other(None) => "○".to_string(),
+            WorkerMode::None if app.loading.is_some() => "…".to_string(),
             WorkerMode::None => "–".to_string(),
         }
     };

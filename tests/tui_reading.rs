@@ -1,0 +1,105 @@
+//! A long log in the real binary, in a pseudo-terminal (issue 11): the first frame says how
+//! far the log is read instead of waiting for all of it, `q` quits meanwhile, no other key
+//! acts on a half-read log, and the worker waits for the whole log.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use baohao::store::Paths;
+use baohao::store::lock::WorkerLock;
+
+/// The demo home with `extra` activity lines appended to its log.
+fn long_home(extra: usize) -> tempfile::TempDir {
+    let home = common::demo_home();
+    let paths = Paths::in_home(home.path());
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&paths.config).unwrap()).unwrap();
+    let number = config["numbers"][0]["id"].as_str().unwrap().to_string();
+    let mut text = String::with_capacity(extra * 140);
+    for i in 0..extra {
+        text.push_str(&format!(
+            "{{\"v\":1,\"id\":\"long{i:08}\",\"at\":\"2026-11-20T10:00:00Z\",\"number\":\"{number}\",\"type\":\"activity\",\"note\":\"used the line ({i})\"}}\n"
+        ));
+    }
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&paths.log)
+        .unwrap();
+    std::io::Write::write_all(&mut log, text.as_bytes()).unwrap();
+    home
+}
+
+#[test]
+fn a_long_log_shows_how_far_it_is_read_and_q_quits_meanwhile() {
+    let home = long_home(150_000);
+    let paths = Paths::in_home(home.path());
+    let log_before = std::fs::metadata(&paths.log).unwrap().len();
+    let mut t = common::pty::Session::start(
+        home.path(),
+        100,
+        30,
+        &[
+            ("BAOHAO_TEST_LOAD_SLICE_MS", "0"),
+            ("BAOHAO_NOW", "2026-11-25T10:00:00Z"),
+        ],
+    );
+    t.wait_for("Reading the recharge log");
+    let screen = t.screen();
+    assert!(screen.contains("starts once the log is read"), "{screen}");
+    // The worker has not started: its lock is free.
+    assert!(matches!(
+        WorkerLock::try_acquire(&paths.worker_lock),
+        Ok(Ok(_))
+    ));
+    // Keys wait; `q` quits at once.
+    t.send("2a");
+    t.send("q");
+    let end = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = t.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < end, "q did not quit:\n{}", t.screen());
+        t.pump(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    assert!(
+        !t.screen().contains("NEXT RECHARGE") && !t.screen().contains("RULE"),
+        "quit before the log was whole:\n{}",
+        t.screen()
+    );
+    assert_eq!(std::fs::metadata(&paths.log).unwrap().len(), log_before);
+}
+
+#[test]
+fn once_the_log_is_whole_the_tui_shows_it_and_starts_its_worker() {
+    let home = long_home(20_000);
+    let mut t = common::pty::Session::start(
+        home.path(),
+        100,
+        30,
+        &[
+            ("BAOHAO_TEST_LOAD_SLICE_MS", "0"),
+            ("BAOHAO_NOW", "2026-11-25T10:00:00Z"),
+        ],
+    );
+    t.wait_for("Reading the recharge log");
+    t.wait_for("NEXT RECHARGE");
+    assert!(!t.screen().contains("Reading the recharge log"));
+    t.wait_for("worker:");
+    let paths = Paths::in_home(home.path());
+    let end = Instant::now() + Duration::from_secs(15);
+    while matches!(WorkerLock::try_acquire(&paths.worker_lock), Ok(Ok(_))) {
+        assert!(Instant::now() < end, "the worker never started");
+        t.pump(Duration::from_millis(100));
+    }
+    t.send("2");
+    t.wait_for("RULE");
+    t.send("q");
+    let end = Instant::now() + Duration::from_secs(20);
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < end, "q did not quit");
+        t.pump(Duration::from_millis(50));
+    }
+}
