@@ -305,7 +305,7 @@ pub struct RowFacts {
     makes_row: Vec<u64>,
     events: usize,
     /// For each manual and statement row, in log order (`u32::MAX`: none).
-    extra: Vec<[u32; 2]>,
+    extra: crate::engine::chunked::Chunked<[u32; 2]>,
 }
 
 const NO_FACT: u32 = u32::MAX;

@@ -182,8 +182,9 @@ impl Arena {
 }
 
 /// One attempt as kept: strings in the number's arena; an outcome and a resolution as a
-/// tag (0: none) and a time, which packs tighter than two `Option`s.
-#[derive(Clone, Debug)]
+/// tag (0: none) and a time, which packs tighter than two `Option`s. A key's first attempt
+/// is kept packed inside its [`KeyRec`]; retries are kept as they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct AttemptRec {
     at: DateTime<Utc>,
     outcome_at: DateTime<Utc>,
@@ -261,100 +262,261 @@ impl AttemptRec {
     }
 }
 
-/// A key's attempts: the first inline, retries (rare) behind one pointer.
-#[derive(Clone, Debug, Default)]
-struct AttemptList {
-    first: Option<AttemptRec>,
-    // A thin pointer (8 bytes) rather than a `Vec` (24) in every key: most keys have no
-    // retry, and a long log has hundreds of thousands of keys.
-    #[allow(clippy::box_collection)]
-    more: Option<Box<Vec<AttemptRec>>>,
-}
-
-impl AttemptList {
-    fn len(&self) -> usize {
-        self.first.is_some() as usize + self.more.as_ref().map_or(0, |m| m.len())
-    }
-
-    fn is_empty(&self) -> bool {
-        self.first.is_none()
-    }
-
-    fn get(&self, i: usize) -> Option<&AttemptRec> {
-        match i {
-            0 => self.first.as_ref(),
-            _ => self.more.as_ref()?.get(i - 1),
-        }
-    }
-
-    fn last(&self) -> Option<&AttemptRec> {
-        self.more
-            .as_ref()
-            .and_then(|m| m.last())
-            .or(self.first.as_ref())
-    }
-
-    fn push(&mut self, a: AttemptRec) {
-        if self.first.is_none() {
-            self.first = Some(a);
-        } else {
-            self.more.get_or_insert_default().push(a);
-        }
-    }
-
-    fn iter(&self) -> impl DoubleEndedIterator<Item = &AttemptRec> {
-        self.first
-            .iter()
-            .chain(self.more.iter().flat_map(|m| m.iter()))
-    }
-}
-
-impl std::ops::Index<usize> for AttemptList {
-    type Output = AttemptRec;
-
-    fn index(&self, i: usize) -> &AttemptRec {
-        match i {
-            0 => self
-                .first
-                .as_ref()
-                .expect("an attempt index the state handed out"),
-            _ => &self
-                .more
-                .as_ref()
-                .expect("an attempt index the state handed out")[i - 1],
-        }
-    }
-}
-
-impl std::ops::IndexMut<usize> for AttemptList {
-    fn index_mut(&mut self, i: usize) -> &mut AttemptRec {
-        match i {
-            0 => self
-                .first
-                .as_mut()
-                .expect("an attempt index the state handed out"),
-            _ => &mut self
-                .more
-                .as_mut()
-                .expect("an attempt index the state handed out")[i - 1],
-        }
-    }
-}
-
-/// One key as kept: strings in the number's arena, the rule by its index.
+/// One key as kept, in 56 bytes (a long log holds hundreds of thousands; issue 11):
+/// strings in the number's arena, the rule by its index, the first attempt packed inline
+/// (its times as whole seconds from `first_at`), and what few keys have — retries, a
+/// reminder's ending, a first attempt whose times do not pack — behind one pointer.
 #[derive(Clone, Debug)]
 struct KeyRec {
-    amount_minor: i64,
+    /// The first attempt's time, in Unix seconds (when it packs).
+    first_at: i64,
+    extra: Option<Box<KeyExtra>>,
+    /// `WIDE_AMOUNT`: in `extra` (see `KeyRec::amount_minor`).
+    amount: i32,
     key: Str,
-    settled_by: Str,
-    dismissed: Str,
-    rule: u32,
+    // The first attempt, packed (see `KeyRec::first`).
+    intent: Str,
+    reference: Str,
+    error: Str,
+    check: u32,
+    /// Seconds from `first_at` to the outcome's time and to the resolution's.
+    outcome_dt: i32,
+    resolved_dt: i32,
+    /// `WIDE_RULE`: in `extra` (see `KeyRec::rule`).
+    rule: u16,
+    n: u16,
     mode: Mode,
     currency: Currency,
-    no_retry: bool,
-    /// The intent spends its amount (a keep-alive text) rather than topping up.
-    spend: bool,
-    attempts: AttemptList,
+    /// `HAS_FIRST`, `FIRST_WIDE`, `NO_RETRY`, `SPEND`, and the first attempt's outcome
+    /// and resolution tags (two bits each, from `OUTCOME_SHIFT` and `RESOLVED_SHIFT`).
+    bits: u8,
+}
+
+const HAS_FIRST: u8 = 1;
+/// The first attempt is kept whole in `extra` (its times have fractions of a second, or
+/// lie too far apart for an `i32` of seconds).
+const FIRST_WIDE: u8 = 2;
+/// A failed charge the person said not to try again.
+const NO_RETRY: u8 = 4;
+/// The intent spends its amount (a keep-alive text) rather than topping up.
+const SPEND: u8 = 8;
+const OUTCOME_SHIFT: u8 = 4;
+const RESOLVED_SHIFT: u8 = 6;
+/// An amount or a rule index too large for its packed field.
+const WIDE_AMOUNT: i32 = i32::MIN;
+const WIDE_RULE: u16 = u16::MAX;
+
+/// What few keys have.
+#[derive(Clone, Debug)]
+struct KeyExtra {
+    /// The first attempt, when it does not pack (`FIRST_WIDE`).
+    first: Option<AttemptRec>,
+    /// Retries, oldest first.
+    more: Vec<AttemptRec>,
+    settled_by: Str,
+    dismissed: Str,
+    /// The amount, when it does not fit `KeyRec::amount`.
+    amount_minor: i64,
+    /// The rule's index, when it does not fit `KeyRec::rule`.
+    rule: u32,
+}
+
+impl Default for KeyExtra {
+    fn default() -> Self {
+        KeyExtra {
+            first: None,
+            more: Vec::new(),
+            settled_by: Str::NONE,
+            dismissed: Str::NONE,
+            amount_minor: 0,
+            rule: 0,
+        }
+    }
+}
+
+impl KeyRec {
+    fn new(key: Str, rule: u32, mode: Mode, currency: Currency, amount_minor: i64) -> KeyRec {
+        let mut k = KeyRec {
+            first_at: 0,
+            extra: None,
+            amount: WIDE_AMOUNT,
+            key,
+            intent: Str::NONE,
+            reference: Str::NONE,
+            error: Str::NONE,
+            check: NO_CHECK,
+            outcome_dt: 0,
+            resolved_dt: 0,
+            rule: WIDE_RULE,
+            n: 0,
+            mode,
+            currency,
+            bits: 0,
+        };
+        match i32::try_from(amount_minor) {
+            Ok(a) if a != WIDE_AMOUNT => k.amount = a,
+            _ => k.extra_mut().amount_minor = amount_minor,
+        }
+        match u16::try_from(rule) {
+            Ok(r) if r != WIDE_RULE => k.rule = r,
+            _ => k.extra_mut().rule = rule,
+        }
+        k
+    }
+
+    fn amount_minor(&self) -> i64 {
+        match (self.amount, &self.extra) {
+            (WIDE_AMOUNT, Some(e)) => e.amount_minor,
+            (a, _) => a.into(),
+        }
+    }
+
+    /// The rule's index in the number's `rules`.
+    fn rule(&self) -> u32 {
+        match (self.rule, &self.extra) {
+            (WIDE_RULE, Some(e)) => e.rule,
+            (r, _) => r.into(),
+        }
+    }
+
+    fn extra_mut(&mut self) -> &mut KeyExtra {
+        self.extra.get_or_insert_default()
+    }
+
+    fn flag(&self, bit: u8) -> bool {
+        self.bits & bit != 0
+    }
+
+    fn set_flag(&mut self, bit: u8, on: bool) {
+        if on {
+            self.bits |= bit;
+        } else {
+            self.bits &= !bit;
+        }
+    }
+
+    fn no_retry(&self) -> bool {
+        self.flag(NO_RETRY)
+    }
+
+    fn spend(&self) -> bool {
+        self.flag(SPEND)
+    }
+
+    fn settled_by(&self) -> Str {
+        self.extra.as_ref().map_or(Str::NONE, |e| e.settled_by)
+    }
+
+    fn dismissed(&self) -> Str {
+        self.extra.as_ref().map_or(Str::NONE, |e| e.dismissed)
+    }
+
+    /// The first attempt, unpacked.
+    fn first(&self) -> Option<AttemptRec> {
+        if !self.flag(HAS_FIRST) {
+            return None;
+        }
+        if self.flag(FIRST_WIDE) {
+            return self.extra.as_ref()?.first;
+        }
+        let at = DateTime::from_timestamp(self.first_at, 0)?;
+        let after = |dt: i32| at.checked_add_signed(chrono::Duration::seconds(dt.into()));
+        Some(AttemptRec {
+            at,
+            outcome_at: after(self.outcome_dt)?,
+            resolved_at: after(self.resolved_dt)?,
+            intent: self.intent,
+            n: self.n.into(),
+            reference: self.reference,
+            error: self.error,
+            check: self.check,
+            outcome: (self.bits >> OUTCOME_SHIFT) & 3,
+            resolved: (self.bits >> RESOLVED_SHIFT) & 3,
+        })
+    }
+
+    /// Keeps `a` as the first attempt: packed when it comes back the same, else whole in
+    /// `extra`.
+    fn set_first(&mut self, a: AttemptRec) {
+        let secs = |t: DateTime<Utc>| i32::try_from(t.timestamp() - a.at.timestamp()).ok();
+        self.bits |= HAS_FIRST;
+        if let (Some(outcome_dt), Some(resolved_dt), Ok(n)) =
+            (secs(a.outcome_at), secs(a.resolved_at), u16::try_from(a.n))
+            && a.outcome <= 3
+            && a.resolved <= 3
+        {
+            self.first_at = a.at.timestamp();
+            self.outcome_dt = outcome_dt;
+            self.resolved_dt = resolved_dt;
+            self.intent = a.intent;
+            self.n = n;
+            self.reference = a.reference;
+            self.error = a.error;
+            self.check = a.check;
+            self.bits &= !(3 << OUTCOME_SHIFT | 3 << RESOLVED_SHIFT | FIRST_WIDE);
+            self.bits |= a.outcome << OUTCOME_SHIFT | a.resolved << RESOLVED_SHIFT;
+            let wide = self.extra.as_ref().is_some_and(|e| e.first.is_some());
+            if self.first() == Some(a) {
+                if wide {
+                    self.extra_mut().first = None;
+                }
+                return;
+            }
+        }
+        self.bits |= FIRST_WIDE;
+        self.extra_mut().first = Some(a);
+    }
+
+    fn attempt_count(&self) -> usize {
+        self.flag(HAS_FIRST) as usize + self.extra.as_ref().map_or(0, |e| e.more.len())
+    }
+
+    fn attempt(&self, i: usize) -> Option<AttemptRec> {
+        match i {
+            0 => self.first(),
+            _ => self.extra.as_ref()?.more.get(i - 1).copied(),
+        }
+    }
+
+    fn last_attempt(&self) -> Option<AttemptRec> {
+        match self.extra.as_ref().and_then(|e| e.more.last()) {
+            Some(a) => Some(*a),
+            None => self.first(),
+        }
+    }
+
+    fn attempts(&self) -> impl DoubleEndedIterator<Item = AttemptRec> + '_ {
+        self.first()
+            .into_iter()
+            .chain(self.extra.iter().flat_map(|e| e.more.iter().copied()))
+    }
+
+    fn push_attempt(&mut self, a: AttemptRec) {
+        if self.flag(HAS_FIRST) {
+            self.extra_mut().more.push(a);
+        } else {
+            self.set_first(a);
+        }
+    }
+
+    /// Lets `change` update attempt `i` (if there is one); returns it as it was.
+    fn update_attempt(
+        &mut self,
+        i: usize,
+        change: impl FnOnce(&mut AttemptRec),
+    ) -> Option<AttemptRec> {
+        if i == 0 {
+            let before = self.first()?;
+            let mut a = before;
+            change(&mut a);
+            self.set_first(a);
+            return Some(before);
+        }
+        let a = self.extra.as_mut()?.more.get_mut(i - 1)?;
+        let before = *a;
+        change(a);
+        Some(before)
+    }
 }
 
 /// One attempt of a key, as readers see it.
@@ -373,7 +535,7 @@ pub struct Attempt<'a> {
 }
 
 impl<'a> Attempt<'a> {
-    fn of(arena: &'a Arena, a: &'a AttemptRec) -> Attempt<'a> {
+    fn of(arena: &'a Arena, a: AttemptRec) -> Attempt<'a> {
         Attempt {
             intent: arena.get(a.intent),
             n: a.n,
@@ -427,7 +589,7 @@ impl Attempt<'_> {
 #[derive(Clone, Copy)]
 pub struct Attempts<'a> {
     arena: &'a Arena,
-    recs: &'a AttemptList,
+    rec: &'a KeyRec,
 }
 
 impl std::fmt::Debug for Attempts<'_> {
@@ -438,15 +600,15 @@ impl std::fmt::Debug for Attempts<'_> {
 
 impl<'a> Attempts<'a> {
     pub fn len(self) -> usize {
-        self.recs.len()
+        self.rec.attempt_count()
     }
 
     pub fn is_empty(self) -> bool {
-        self.recs.is_empty()
+        self.rec.attempt_count() == 0
     }
 
     pub fn get(self, i: usize) -> Option<Attempt<'a>> {
-        self.recs.get(i).map(|a| Attempt::of(self.arena, a))
+        self.rec.attempt(i).map(|a| Attempt::of(self.arena, a))
     }
 
     pub fn first(self) -> Option<Attempt<'a>> {
@@ -454,12 +616,12 @@ impl<'a> Attempts<'a> {
     }
 
     pub fn last(self) -> Option<Attempt<'a>> {
-        self.recs.last().map(|a| Attempt::of(self.arena, a))
+        self.rec.last_attempt().map(|a| Attempt::of(self.arena, a))
     }
 
     pub fn iter(self) -> impl DoubleEndedIterator<Item = Attempt<'a>> + 'a {
         let arena = self.arena;
-        self.recs.iter().map(move |a| Attempt::of(arena, a))
+        self.rec.attempts().map(move |a| Attempt::of(arena, a))
     }
 }
 
@@ -487,19 +649,16 @@ impl<'a> KeyState<'a> {
     fn of(ns: &'a NumberState, k: &'a KeyRec) -> KeyState<'a> {
         let arena = &ns.arena;
         KeyState {
-            rule: ns.rules.get(k.rule as usize).map_or("", |r| r),
+            rule: ns.rules.get(k.rule() as usize).map_or("", |r| r),
             key: arena.get(k.key),
             mode: k.mode,
             currency: k.currency,
-            amount_minor: k.amount_minor,
-            attempts: Attempts {
-                arena,
-                recs: &k.attempts,
-            },
-            settled_by: arena.get_opt(k.settled_by),
-            dismissed: arena.get_opt(k.dismissed),
-            no_retry: k.no_retry,
-            spend: k.spend,
+            amount_minor: k.amount_minor(),
+            attempts: Attempts { arena, rec: k },
+            settled_by: arena.get_opt(k.settled_by()),
+            dismissed: arena.get_opt(k.dismissed()),
+            no_retry: k.no_retry(),
+            spend: k.spend(),
         }
     }
 
@@ -508,12 +667,12 @@ impl<'a> KeyState<'a> {
             self.mode,
             self.settled_by.is_some(),
             self.dismissed.is_some(),
-            self.attempts.recs,
+            self.attempts.rec,
         )
     }
 
     pub fn first_at(&self) -> Option<DateTime<Utc>> {
-        self.attempts.recs.get(0).map(|a| a.at)
+        self.attempts.rec.first().map(|a| a.at)
     }
 
     pub fn last(&self) -> Option<Attempt<'a>> {
@@ -537,12 +696,12 @@ pub enum KeyStatus {
     ReminderDismissed,
 }
 
-fn key_status(mode: Mode, settled: bool, dismissed: bool, attempts: &AttemptList) -> KeyStatus {
+fn key_status(mode: Mode, settled: bool, dismissed: bool, rec: &KeyRec) -> KeyStatus {
     if mode == Mode::External {
-        return match attempts.iter().rev().find_map(|a| a.resolved()) {
+        return match rec.attempts().rev().find_map(|a| a.resolved()) {
             Some((ResolvedStatus::Succeeded, _)) => KeyStatus::Charged,
             Some((ResolvedStatus::Failed, _)) => KeyStatus::Failed {
-                attempts: attempts.iter().map(|a| a.n).max().unwrap_or(0),
+                attempts: rec.attempts().map(|a| a.n).max().unwrap_or(0),
             },
             None => KeyStatus::Expected,
         };
@@ -556,15 +715,15 @@ fn key_status(mode: Mode, settled: bool, dismissed: bool, attempts: &AttemptList
             KeyStatus::ReminderOpen
         };
     }
-    if attempts
-        .iter()
+    if rec
+        .attempts()
         .any(|a| a.status() == AttemptStatus::Succeeded)
     {
         return KeyStatus::Charged;
     }
-    match attempts.last().map(AttemptRec::status) {
+    match rec.last_attempt().map(|a| a.status()) {
         Some(AttemptStatus::Failed) => KeyStatus::Failed {
-            attempts: attempts.iter().map(|a| a.n).max().unwrap_or(0),
+            attempts: rec.attempts().map(|a| a.n).max().unwrap_or(0),
         },
         _ => KeyStatus::InDoubt,
     }
@@ -574,9 +733,9 @@ impl KeyRec {
     fn status(&self) -> KeyStatus {
         key_status(
             self.mode,
-            self.settled_by != Str::NONE,
-            self.dismissed != Str::NONE,
-            &self.attempts,
+            self.settled_by() != Str::NONE,
+            self.dismissed() != Str::NONE,
+            self,
         )
     }
 }
@@ -672,9 +831,9 @@ impl NumberState {
     /// asking about old intents, and for abnormal logs.
     fn intent_idx(&self, intent: &str) -> Option<(u32, u32)> {
         let is = |&(k, a): &(u32, u32)| {
-            self.arena
-                .get(self.keys[k as usize].attempts[a as usize].intent)
-                == intent
+            self.keys[k as usize]
+                .attempt(a as usize)
+                .is_some_and(|a| self.arena.get(a.intent) == intent)
         };
         if let Some(last) = self.last_intent.filter(is) {
             return Some(last);
@@ -690,8 +849,7 @@ impl NumberState {
             return Some(found);
         }
         self.keys.iter().enumerate().rev().find_map(|(k, ks)| {
-            ks.attempts
-                .iter()
+            ks.attempts()
                 .position(|a| self.arena.get(a.intent) == intent)
                 .map(|a| (k as u32, a as u32))
         })
@@ -748,12 +906,12 @@ impl NumberState {
         &'a self,
         set: &'a IndexSet<(u32, u32)>,
     ) -> impl Iterator<Item = (KeyState<'a>, Attempt<'a>)> {
-        set.iter().map(|(k, a)| {
+        set.iter().filter_map(|(k, a)| {
             let rec = &self.keys[*k as usize];
-            (
+            Some((
                 KeyState::of(self, rec),
-                Attempt::of(&self.arena, &rec.attempts[*a as usize]),
-            )
+                Attempt::of(&self.arena, rec.attempt(*a as usize)?),
+            ))
         })
     }
 
@@ -787,7 +945,7 @@ impl NumberState {
     pub fn intent_ids(&self) -> impl Iterator<Item = &str> {
         self.keys
             .iter()
-            .flat_map(|k| k.attempts.iter().map(|a| self.arena.get(a.intent)))
+            .flat_map(|k| k.attempts().map(|a| self.arena.get(a.intent)))
     }
 
     /// Keys whose last attempt failed.
@@ -862,18 +1020,8 @@ impl NumberState {
         }
         let i = self.keys.len() as u32;
         let key = self.arena.push(key);
-        self.keys.push(KeyRec {
-            amount_minor,
-            key,
-            settled_by: Str::NONE,
-            dismissed: Str::NONE,
-            rule,
-            mode,
-            currency,
-            no_retry: false,
-            spend: false,
-            attempts: AttemptList::default(),
-        });
+        self.keys
+            .push(KeyRec::new(key, rule, mode, currency, amount_minor));
         self.key_index
             .insert_unique(hash, (i, h), |(_, kh)| widen(*kh));
         i
@@ -1023,21 +1171,21 @@ impl State {
             } => {
                 let k = ns.key_entry(rule.as_ref(), key.as_ref(), mode, currency, amount_minor);
                 if action.is_some() {
-                    ns.keys[k as usize].spend = true;
+                    ns.keys[k as usize].set_flag(SPEND, true);
                 }
                 let ks = &ns.keys[k as usize];
-                if !ks.attempts.is_empty() && !matches!(ks.status(), KeyStatus::Failed { .. }) {
+                if ks.attempt_count() > 0 && !matches!(ks.status(), KeyStatus::Failed { .. }) {
                     self.oddities.push(Oddity {
                         event: id.as_ref().to_string(),
                         what: OddityKind::KeyReused(ns.arena.get(ks.key).to_string()),
                     });
                 }
-                let a = ks.attempts.len() as u32;
+                let a = ks.attempt_count() as u32;
                 let had_attempts = a > 0;
                 let intent = ns.arena.push(id.as_ref());
                 let ks = &mut ns.keys[k as usize];
-                ks.attempts.push(AttemptRec::new(intent, attempt, at));
-                let rule = ks.rule;
+                ks.push_attempt(AttemptRec::new(intent, attempt, at));
+                let rule = ks.rule();
                 match ns.rule_last_intent.iter_mut().find(|(r, _)| *r == rule) {
                     Some(slot) => slot.1 = at,
                     None => ns.rule_last_intent.push((rule, at)),
@@ -1087,7 +1235,7 @@ impl State {
                 ..
             } => {
                 if !retry && let Some((k, _)) = ns.intent_idx(intent.as_ref()) {
-                    ns.keys[k as usize].no_retry = true;
+                    ns.keys[k as usize].set_flag(NO_RETRY, true);
                 }
                 change_attempt(
                     ns,
@@ -1104,9 +1252,9 @@ impl State {
             EventBody::Dismissed { intent, reason, .. } => match ns.intent_idx(intent.as_ref()) {
                 Some((k, a)) => {
                     let ks = &ns.keys[k as usize];
-                    if ks.settled_by == Str::NONE && ks.dismissed == Str::NONE {
+                    if ks.settled_by() == Str::NONE && ks.dismissed() == Str::NONE {
                         let reason = ns.arena.push_shared(reason.as_ref());
-                        ns.keys[k as usize].dismissed = reason;
+                        ns.keys[k as usize].extra_mut().dismissed = reason;
                     }
                     ns.open_reminders.remove(&(k, a));
                 }
@@ -1125,7 +1273,8 @@ impl State {
                 if let Some(i) = intent
                     && let Some((k, a)) = ns.intent_idx(i.as_ref())
                 {
-                    ns.keys[k as usize].settled_by = ns.arena.push(id.as_ref());
+                    let by = ns.arena.push(id.as_ref());
+                    ns.keys[k as usize].extra_mut().settled_by = by;
                     ns.open_reminders.remove(&(k, a));
                     by_rule = true;
                 }
@@ -1145,7 +1294,8 @@ impl State {
                     && let Some((k, a)) = ns.intent_idx(i.as_ref())
                     && ns.keys[k as usize].status() == KeyStatus::ReminderOpen
                 {
-                    ns.keys[k as usize].settled_by = ns.arena.push(id.as_ref());
+                    let by = ns.arena.push(id.as_ref());
+                    ns.keys[k as usize].extra_mut().settled_by = by;
                     ns.open_reminders.remove(&(k, a));
                 }
             }
@@ -1215,9 +1365,11 @@ impl State {
         before: AttemptStatus,
     ) {
         let ks = &ns.keys[k as usize];
-        let attempt = &ks.attempts[a as usize];
+        let Some(attempt) = ks.attempt(a as usize) else {
+            return;
+        };
         let after = attempt.status();
-        let (charge_at, amount, currency) = (attempt.at, ks.amount_minor, ks.currency);
+        let (charge_at, amount, currency) = (attempt.at, ks.amount_minor(), ks.currency);
         if after == AttemptStatus::InDoubt {
             ns.in_doubt.insert((k, a));
         } else if before == AttemptStatus::InDoubt {
@@ -1229,13 +1381,13 @@ impl State {
             ns.failed.remove(&k);
         }
         if before != AttemptStatus::Succeeded && after == AttemptStatus::Succeeded {
-            if ns.keys[k as usize].spend {
+            if ns.keys[k as usize].spend() {
                 // A paid text: counted in the month's spend (so a budget sees it) and as
                 // activity, taken off the expected balance, and nothing to verify.
                 Self::spent(ns, months, tz, charge_at, amount, currency);
             } else {
                 let check = Self::top_up(ns, months, tz, charge_at, amount, currency, true);
-                ns.keys[k as usize].attempts[a as usize].check = check;
+                ns.keys[k as usize].update_attempt(a as usize, |a| a.check = check);
             }
         }
     }
@@ -1332,10 +1484,13 @@ fn change_attempt<S: EventStr>(
         });
         return;
     };
-    let attempt = &mut ns.keys[k as usize].attempts[a as usize];
-    let before = attempt.status();
-    change(&mut ns.arena, attempt);
-    State::settle(ns, months, tz, k, a, before);
+    let arena = &mut ns.arena;
+    let Some(was) =
+        ns.keys[k as usize].update_attempt(a as usize, |attempt| change(arena, attempt))
+    else {
+        return;
+    };
+    State::settle(ns, months, tz, k, a, was.status());
 }
 
 /// The local month of the last instant asked about, so that an in-order log converts
@@ -1400,5 +1555,97 @@ mod tests {
         }
         let again = arena.push_shared("timed out");
         assert_eq!(arena.get(again), "timed out");
+    }
+
+    /// A key is 64 bytes, and its first attempt comes back exactly as it went in, whether
+    /// it packs (whole seconds, close together) or is kept whole (fractions of a second,
+    /// times decades apart, the edges of chrono's range); retries and a reminder's ending
+    /// sit beside it.
+    #[test]
+    fn a_key_keeps_its_attempts_exactly_in_56_bytes() {
+        assert_eq!(std::mem::size_of::<KeyRec>(), 56);
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let at = t("2026-11-25T10:00:00Z");
+        let mut cases = Vec::new();
+        for (at, outcome_at, resolved_at) in [
+            (at, at, at),
+            (at, t("2026-11-25T10:00:30Z"), t("2026-12-01T00:00:00Z")),
+            (t("2026-11-25T10:00:00.5Z"), at, at),
+            (at, t("2026-11-25T10:00:00.000000001Z"), at),
+            (at, at, t("2100-01-01T00:00:00Z")),
+            (t("1900-01-01T00:00:00Z"), at, at),
+            (
+                DateTime::<Utc>::MIN_UTC,
+                DateTime::<Utc>::MIN_UTC,
+                DateTime::<Utc>::MAX_UTC,
+            ),
+            (
+                DateTime::<Utc>::MAX_UTC,
+                DateTime::<Utc>::MAX_UTC,
+                DateTime::<Utc>::MAX_UTC,
+            ),
+        ] {
+            for (outcome, resolved) in [(0, 0), (1, 0), (3, 2), (2, 1)] {
+                cases.push(AttemptRec {
+                    at,
+                    outcome_at,
+                    resolved_at,
+                    intent: Str(7),
+                    n: 3,
+                    reference: Str(9),
+                    error: Str::NONE,
+                    check: 42,
+                    outcome,
+                    resolved,
+                });
+            }
+        }
+        let mut wide = 0;
+        for a in cases {
+            let mut k = KeyRec::new(Str(1), 0, Mode::Auto, Currency::new("CNY").unwrap(), 800);
+            assert_eq!(k.first(), None);
+            k.push_attempt(a);
+            assert_eq!(k.first(), Some(a));
+            wide += k.flag(FIRST_WIDE) as usize;
+            // A change that packs, then one that does not, then back.
+            let before = k.update_attempt(0, |x| x.check = 5).unwrap();
+            assert_eq!(before, a);
+            assert_eq!(k.first().map(|x| x.check), Some(5));
+            k.update_attempt(0, |x| x.outcome_at = t("2026-11-25T10:00:00.25Z"));
+            assert!(k.flag(FIRST_WIDE));
+            k.update_attempt(0, |x| *x = a);
+            assert_eq!(k.first(), Some(a));
+            let retry = AttemptRec::new(Str(11), 4, at);
+            k.push_attempt(retry);
+            k.extra_mut().dismissed = Str(13);
+            k.set_flag(NO_RETRY, true);
+            assert_eq!(k.attempt_count(), 2);
+            assert_eq!(k.attempts().collect::<Vec<_>>(), vec![a, retry]);
+            assert_eq!(k.last_attempt(), Some(retry));
+            assert_eq!((k.dismissed(), k.settled_by()), (Str(13), Str::NONE));
+            assert!(k.no_retry() && !k.spend());
+            assert_eq!(k.first(), Some(a));
+        }
+        assert!(wide >= 16, "{wide}");
+        // Amounts, rule indexes and attempt numbers past their packed fields.
+        let cny = Currency::new("CNY").unwrap();
+        for (amount, rule) in [
+            (0, 0),
+            (i64::from(i32::MAX), u32::from(u16::MAX) - 1),
+            (i64::from(i32::MIN), u32::from(u16::MAX)),
+            (i64::MAX, u32::MAX),
+            (i64::MIN, 70_000),
+            (-5, 3),
+        ] {
+            let k = KeyRec::new(Str(1), rule, Mode::Remind, cny, amount);
+            assert_eq!((k.amount_minor(), k.rule()), (amount, rule));
+        }
+        for n in [0, 1, u32::from(u16::MAX), u32::from(u16::MAX) + 1, u32::MAX] {
+            let mut k = KeyRec::new(Str(1), 0, Mode::Auto, cny, 1);
+            let a = AttemptRec::new(Str(2), n, at);
+            k.push_attempt(a);
+            assert_eq!(k.first(), Some(a));
+            assert_eq!(k.flag(FIRST_WIDE), n > u32::from(u16::MAX));
+        }
     }
 }
