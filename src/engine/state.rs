@@ -420,28 +420,52 @@ impl KeyRec {
             return self.extra.as_ref()?.first;
         }
         let at = DateTime::from_timestamp(self.first_at, 0)?;
-        let after = |dt: i32| at.checked_add_signed(chrono::Duration::seconds(dt.into()));
+        let outcome = (self.bits >> OUTCOME_SHIFT) & 3;
+        let resolved = (self.bits >> RESOLVED_SHIFT) & 3;
+        // A time not told yet is the attempt's own (see `AttemptRec::new`).
+        let after = |told: bool, dt: i32| match (told, dt) {
+            (false, _) | (true, 0) => Some(at),
+            (true, dt) => at.checked_add_signed(chrono::Duration::seconds(dt.into())),
+        };
         Some(AttemptRec {
             at,
-            outcome_at: after(self.outcome_dt)?,
-            resolved_at: after(self.resolved_dt)?,
+            outcome_at: after(outcome != 0, self.outcome_dt)?,
+            resolved_at: after(resolved != 0, self.resolved_dt)?,
             intent: self.intent,
             n: self.n.into(),
             reference: self.reference,
             error: self.error,
             check: self.check,
-            outcome: (self.bits >> OUTCOME_SHIFT) & 3,
-            resolved: (self.bits >> RESOLVED_SHIFT) & 3,
+            outcome,
+            resolved,
         })
     }
 
-    /// Keeps `a` as the first attempt: packed when it comes back the same, else whole in
-    /// `extra`.
+    /// Attempt `i`'s intent, without unpacking its times (intent lookups).
+    fn intent_of(&self, i: usize) -> Option<Str> {
+        match i {
+            0 if self.flag(HAS_FIRST) && !self.flag(FIRST_WIDE) => Some(self.intent),
+            _ => self.attempt(i).map(|a| a.intent),
+        }
+    }
+
+    /// Keeps `a` as the first attempt: packed when its times are whole seconds no more
+    /// than an `i32` of seconds apart (then they come back exactly) and its number fits,
+    /// else whole in `extra`.
     fn set_first(&mut self, a: AttemptRec) {
+        let whole = |t: DateTime<Utc>| t.timestamp_subsec_nanos() == 0;
         let secs = |t: DateTime<Utc>| i32::try_from(t.timestamp() - a.at.timestamp()).ok();
+        // A time not told yet equals the attempt's own (`AttemptRec::new`); a tag of 0
+        // with another time is kept whole, so it too comes back as it was.
+        let untold = |tag: u8, t: DateTime<Utc>| tag == 0 && t != a.at;
         self.bits |= HAS_FIRST;
         if let (Some(outcome_dt), Some(resolved_dt), Ok(n)) =
             (secs(a.outcome_at), secs(a.resolved_at), u16::try_from(a.n))
+            && whole(a.at)
+            && whole(a.outcome_at)
+            && whole(a.resolved_at)
+            && !untold(a.outcome, a.outcome_at)
+            && !untold(a.resolved, a.resolved_at)
             && a.outcome <= 3
             && a.resolved <= 3
         {
@@ -455,13 +479,11 @@ impl KeyRec {
             self.check = a.check;
             self.bits &= !(3 << OUTCOME_SHIFT | 3 << RESOLVED_SHIFT | FIRST_WIDE);
             self.bits |= a.outcome << OUTCOME_SHIFT | a.resolved << RESOLVED_SHIFT;
-            let wide = self.extra.as_ref().is_some_and(|e| e.first.is_some());
-            if self.first() == Some(a) {
-                if wide {
-                    self.extra_mut().first = None;
-                }
-                return;
+            if let Some(e) = self.extra.as_mut() {
+                e.first = None;
             }
+            debug_assert_eq!(self.first(), Some(a));
+            return;
         }
         self.bits |= FIRST_WIDE;
         self.extra_mut().first = Some(a);
@@ -832,8 +854,8 @@ impl NumberState {
     fn intent_idx(&self, intent: &str) -> Option<(u32, u32)> {
         let is = |&(k, a): &(u32, u32)| {
             self.keys[k as usize]
-                .attempt(a as usize)
-                .is_some_and(|a| self.arena.get(a.intent) == intent)
+                .intent_of(a as usize)
+                .is_some_and(|i| self.arena.get(i) == intent)
         };
         if let Some(last) = self.last_intent.filter(is) {
             return Some(last);
