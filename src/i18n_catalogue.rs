@@ -91,6 +91,7 @@ catalogue! {
     IoFailed => "could not {0} {1}: {2}", "无法{0} {1}：{2}";
     WhatCreate => "create", "创建";
     WhatRead => "read", "读取";
+    LogChangedWhileListing => "{0} changed while it was being listed (text read a moment ago is no longer where it was); the listing stops here: run it again.", "{0} 在列出过程中被改动（刚读到的内容已不在原处）；列表到此为止，请重新运行。";
     WhatWrite => "write", "写入";
     WhatOpen => "open", "打开";
     WhatLock => "lock", "锁定";

@@ -155,7 +155,11 @@ impl Session {
         let history = &mut self.history;
         let scan = self
             .log
-            .scan_ref(self.cursor, |e| history.apply_event(e))
+            .scan_located(
+                self.cursor,
+                |line, e| history.apply_event_located(line.offset, line.bytes, e),
+                || false,
+            )
             .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
         self.cursor = scan.cursor;
         self.problems
@@ -170,9 +174,9 @@ impl Session {
         let history = &mut self.history;
         let scan = self
             .log
-            .scan_ref_until(
+            .scan_located(
                 self.cursor,
-                |e| history.apply_event(e),
+                |line, e| history.apply_event_located(line.offset, line.bytes, e),
                 || started.elapsed() >= budget,
             )
             .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;

@@ -104,6 +104,25 @@ pub fn stream(
     };
     let mut rows = facts.maker();
     let mut lister = crate::engine::Lister::default();
+    // The first pass kept executor references as where they are in the log: read each
+    // from there, checking it is the text that was there.
+    let log_file = crate::store::fsutil::open_regular(
+        &snap.paths.log,
+        std::fs::OpenOptions::new().read(true),
+        false,
+    )
+    .map_err(|e| Error::io(T::WhatRead, &snap.paths.log, &e))?;
+    let changed = std::cell::Cell::new(false);
+    let mut buf = Vec::new();
+    let mut fetch = |at: crate::engine::RefAt| -> Option<String> {
+        buf.resize(at.len(), 0);
+        let read = std::os::unix::fs::FileExt::read_exact_at(&log_file, &mut buf, at.offset());
+        let text = read.ok().and_then(|_| at.check(&buf).map(str::to_string));
+        if text.is_none() {
+            changed.set(true);
+        }
+        text
+    };
     let mut written = 0usize;
     let mut failed: Option<std::io::Error> = None;
     let mut put = |text: &str, failed: &mut Option<std::io::Error>| {
@@ -119,15 +138,18 @@ pub fn stream(
     crate::store::Log::new(&snap.paths.log)
         .scan_ref(crate::store::Cursor::default(), |e| {
             // Lines appended after the first pass are not in its state: stop there.
-            if failed.is_some() || rows.done() {
+            if failed.is_some() || rows.done() || changed.get() {
                 return;
             }
             let Some(row) = rows.row(&e) else {
                 return;
             };
-            let Some(entry) = lister.entry(state, &row, &snap.config, now) else {
+            let Some(entry) = lister.entry(state, &row, &snap.config, now, &mut fetch) else {
                 return;
             };
+            if changed.get() {
+                return;
+            }
             if !filter.matches(&entry) {
                 return;
             }
@@ -143,6 +165,13 @@ pub fn stream(
             put(&text, &mut failed);
         })
         .map_err(|e| Error::io(T::WhatRead, &snap.paths.log, &e))?;
+    if changed.get() {
+        let _ = out.flush();
+        return Err(Error::conflict(tr!(
+            T::LogChangedWhileListing,
+            snap.paths.log.display()
+        )));
+    }
     if args.json {
         put(if written == 0 { "[]\n" } else { "\n]\n" }, &mut failed);
     }
@@ -280,6 +309,20 @@ mod tests {
         let lean = Session::open_for_listing(home.paths.clone()).unwrap();
         let bare = Session::open_state_only(home.paths.clone()).unwrap();
         assert!(lean.history.rows.is_empty());
+        // The listing's state keeps references as where they are in the log.
+        let (texts, places) = lean
+            .state()
+            .numbers
+            .values()
+            .flat_map(|n| n.keys())
+            .flat_map(|k| k.attempts.iter().collect::<Vec<_>>())
+            .fold((0, 0), |(t, p), a| {
+                (
+                    t + a.reference.is_some() as usize,
+                    p + a.reference_at.is_some() as usize,
+                )
+            });
+        assert!(places > 0 && texts == 0, "{texts} {places}");
         let tz = full.config.timezone;
         let first = full.config.numbers[0].id.clone();
         let mut checked = 0;
@@ -308,5 +351,37 @@ mod tests {
             }
         }
         assert!(checked > 100, "the demo has a history to compare");
+    }
+
+    /// A reference the first pass kept as a place in the log that no longer holds it (the
+    /// log rewritten between the passes) stops the listing with one sentence, rather than
+    /// printing what is there now.
+    #[test]
+    fn a_log_changed_between_the_passes_stops_the_listing() {
+        let home = crate::home::Home::open(true, None).unwrap();
+        let now = crate::home::now().unwrap();
+        let lean = Session::open_for_listing(home.paths.clone()).unwrap();
+        let at = lean
+            .state()
+            .numbers
+            .values()
+            .flat_map(|n| n.keys())
+            .flat_map(|k| k.attempts.iter().collect::<Vec<_>>())
+            .find_map(|a| a.reference_at)
+            .expect("the demo has executor references");
+        let mut log = std::fs::read(&home.paths.log).unwrap();
+        let start = at.offset() as usize;
+        for b in &mut log[start..start + at.len()] {
+            *b = if *b == b'X' { b'Y' } else { b'X' };
+        }
+        std::fs::write(&home.paths.log, &log).unwrap();
+        let mut out = Vec::new();
+        let err = stream(&lean, &args(true, None, None), now, &mut out).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("changed while it was being listed"),
+            "{err}"
+        );
+        assert!(!String::from_utf8_lossy(&out).contains(&"X".repeat(at.len())));
     }
 }

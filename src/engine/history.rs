@@ -5,9 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::engine::reconcile::{Reconciliation, Verdict, reconcile};
 use crate::engine::rows::RowStore;
-use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, NumberState, State};
+use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, NumberState, RefAt, State};
 use crate::engine::verify::Verification;
-use crate::model::{Config, Currency, Event, EventBody};
+use crate::model::{Config, Currency, Event, EventBody, EventRef};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EntryKind {
@@ -543,7 +543,9 @@ impl History {
         History {
             state: match keep {
                 Keep::StateOnly => state.without_references(),
-                Keep::Rows | Keep::Facts => state,
+                // The listing's second pass fetches references from the log.
+                Keep::Facts => state.with_reference_positions(),
+                Keep::Rows => state,
             },
             rows: RowStore::default(),
             keep,
@@ -585,14 +587,40 @@ impl History {
         self.apply_event(e);
     }
 
+    /// [`History::apply_event`] for an event read from `line`, which starts at byte
+    /// `line_offset` of the log: a history that records row facts keeps an executor
+    /// reference as where it is there.
+    pub fn apply_event_located(&mut self, line_offset: u64, line: &[u8], e: EventRef<'_>) {
+        let reference_at = match (&self.keep, &e.body) {
+            (
+                Keep::Facts,
+                EventBody::Outcome {
+                    reference: Some(std::borrow::Cow::Borrowed(r)),
+                    ..
+                },
+            ) => {
+                // A string borrowed from the line is a slice of it, escapes and all absent.
+                let at = (r.as_ptr() as usize).checked_sub(line.as_ptr() as usize);
+                at.filter(|at| at + r.len() <= line.len())
+                    .and_then(|at| RefAt::new(line_offset + at as u64, r))
+            }
+            _ => None,
+        };
+        self.apply_event_at(e, reference_at);
+    }
+
     /// Folds `e` into the state and records its row, if it makes one.
     pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
+        self.apply_event_at(e, None)
+    }
+
+    fn apply_event_at<S: EventStr>(&mut self, e: Event<S>, reference_at: Option<RefAt>) {
         // A new key goes at the end of its number's keys: a recharge row points there.
         let next_key = self
             .state
             .number(e.number.as_ref())
             .map_or(0, |n| n.key_count() as u32);
-        match self.apply_event_row(e) {
+        match self.apply_event_row_at(e, reference_at) {
             Some(Row::Recharge { number, .. }) => self.rows.push_recharge(&number, next_key),
             Some(row) => self.rows.push(&row),
             None => {}
@@ -609,6 +637,14 @@ impl History {
     /// Folds `e` into the state and hands back its row (if it makes one) instead of
     /// recording it. A state-only or a recording history makes no rows.
     pub fn apply_event_row<S: EventStr>(&mut self, e: Event<S>) -> Option<Row> {
+        self.apply_event_row_at(e, None)
+    }
+
+    fn apply_event_row_at<S: EventStr>(
+        &mut self,
+        e: Event<S>,
+        reference_at: Option<RefAt>,
+    ) -> Option<Row> {
         let row = match self.keep {
             Keep::StateOnly => None,
             Keep::Facts => {
@@ -618,7 +654,7 @@ impl History {
             }
             Keep::Rows => make_row(&e, &at_time(self.state.number(e.number.as_ref()), &e)),
         };
-        self.state.apply_event(e);
+        self.state.apply_event_at(e, reference_at);
         row
     }
 
@@ -631,7 +667,7 @@ impl History {
         let mut judged = Judged::default();
         (0..self.rows.len())
             .filter_map(|i| self.row(i))
-            .filter_map(|r| entry_judged(&self.state, &r, config, now, &mut judged))
+            .filter_map(|r| entry_judged(&self.state, &r, config, now, &mut judged, &mut |_| None))
             .collect()
     }
 }
@@ -664,7 +700,9 @@ fn flags_for(
 }
 
 pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
-    entry_judged(state, row, config, now, &mut Judged::default())
+    entry_judged(state, row, config, now, &mut Judged::default(), &mut |_| {
+        None
+    })
 }
 
 /// Entries for a listing made one row at a time (each number's reconciliation is judged
@@ -675,15 +713,17 @@ pub struct Lister {
 }
 
 impl Lister {
-    /// The entry for `row`, judged against `state` (the whole log's) at `now`.
+    /// The entry for `row`, judged against `state` (the whole log's) at `now`; `fetch`
+    /// reads the references `state` kept as where they are in the log.
     pub fn entry(
         &mut self,
         state: &State,
         row: &Row,
         config: &Config,
         now: DateTime<Utc>,
+        fetch: FetchReference,
     ) -> Option<Entry> {
-        entry_judged(state, row, config, now, &mut self.judged)
+        entry_judged(state, row, config, now, &mut self.judged, fetch)
     }
 }
 
@@ -712,12 +752,28 @@ impl Judged {
     }
 }
 
+/// Reads a reference kept as where it is in the log ([`RefAt`]); `None` if it cannot.
+pub type FetchReference<'a> = &'a mut dyn FnMut(RefAt) -> Option<String>;
+
+/// An attempt's reference: kept as text, or fetched from the log.
+fn reference_of(
+    a: &crate::engine::state::Attempt<'_>,
+    fetch: &mut FetchReference,
+) -> Option<String> {
+    match (a.reference, a.reference_at) {
+        (Some(r), _) => Some(r.to_string()),
+        (None, Some(at)) => fetch(at),
+        (None, None) => None,
+    }
+}
+
 fn entry_judged(
     state: &State,
     row: &Row,
     config: &Config,
     now: DateTime<Utc>,
     judged: &mut Judged,
+    mut fetch: FetchReference,
 ) -> Option<Entry> {
     Some(match row {
         Row::Recharge { number, key } => {
@@ -774,11 +830,14 @@ fn entry_judged(
                 key: Some(ks.key.to_string()),
                 attempts: Some(ks.attempts.iter().map(|a| a.n).max().unwrap_or(1)),
                 reference: evidence_ref
-                    .as_deref()
-                    .or(succeeded.and_then(|a| a.reference))
-                    .or_else(|| ks.attempts.iter().rev().find_map(|a| a.reference))
-                    .or(ks.settled_by)
-                    .map(str::to_string),
+                    .or_else(|| succeeded.and_then(|a| reference_of(&a, &mut fetch)))
+                    .or_else(|| {
+                        ks.attempts
+                            .iter()
+                            .rev()
+                            .find_map(|a| reference_of(&a, &mut fetch))
+                    })
+                    .or_else(|| ks.settled_by.map(str::to_string)),
                 error: last.error.map(str::to_string),
                 note: None,
                 validity_until: None,
@@ -814,7 +873,7 @@ fn entry_judged(
                             },
                         },
                         resolved: a.resolved.is_some(),
-                        reference: a.reference.map(str::to_string),
+                        reference: reference_of(&a, &mut fetch),
                         error: a.error.map(str::to_string),
                     })
                     .collect(),

@@ -21,5 +21,5 @@ pub use history::{
     AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row, RowFacts,
     RowMaker,
 };
-pub use state::{KeyStatus, NumberState, State};
+pub use state::{KeyStatus, NumberState, RefAt, State};
 pub use status::{Attention, NumberStatus, Urgency, number_status};

@@ -79,16 +79,74 @@ struct Arena {
     /// The last few strings pushed with [`Arena::push_shared`]: errors and reasons repeat.
     shared: [Str; 8],
     next_shared: usize,
+    /// Strings kept as where they are in the log ([`Arena::push_at`]).
+    at: Chunked<RefAt>,
 }
 
-/// A string in a number's [`Arena`], or none: the top bit says "in `big`"; otherwise the
-/// chunk index above [`CHUNK_BITS`] and the offset below.
+/// A string in a number's [`Arena`], or none: the top bit says "in `big`", the next "in
+/// `at`" (where it is in the log); otherwise the chunk index above [`CHUNK_BITS`] and the
+/// offset below.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Str(u32);
 
 impl Str {
     const NONE: Str = Str(u32::MAX);
     const BIG: u32 = 1 << 31;
+    const AT: u32 = 1 << 30;
+}
+
+/// Where a string is in the log: its byte offset (36 bits), its length (12 bits) and a
+/// 16-bit hash of its text, so that a reader fetching it can tell the log changed. A
+/// streamed listing keeps executor references this way ([`State::with_reference_positions`]):
+/// 8 bytes instead of the text (issue 11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefAt(u64);
+
+impl RefAt {
+    const LEN_BITS: u32 = 12;
+    const HASH_BITS: u32 = 16;
+
+    /// `text` at byte `offset` of the log, if it fits (a log under 64 GiB, a string under
+    /// 4 KiB).
+    pub fn new(offset: u64, text: &str) -> Option<RefAt> {
+        let len = text.len() as u64;
+        (offset < 1 << (64 - Self::LEN_BITS - Self::HASH_BITS) && len < 1 << Self::LEN_BITS).then(
+            || {
+                RefAt(
+                    offset << (Self::LEN_BITS + Self::HASH_BITS)
+                        | len << Self::HASH_BITS
+                        | u64::from(Self::hash(text.as_bytes())),
+                )
+            },
+        )
+    }
+
+    pub fn offset(self) -> u64 {
+        self.0 >> (Self::LEN_BITS + Self::HASH_BITS)
+    }
+
+    pub fn len(self) -> usize {
+        ((self.0 >> Self::HASH_BITS) & ((1 << Self::LEN_BITS) - 1)) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The text read back from the log at this place, if it is the text that was there.
+    pub fn check(self, bytes: &[u8]) -> Option<&str> {
+        (bytes.len() == self.len() && u64::from(Self::hash(bytes)) == self.0 & 0xffff)
+            .then(|| std::str::from_utf8(bytes).ok())
+            .flatten()
+    }
+
+    /// FNV-1a, folded to 16 bits.
+    fn hash(bytes: &[u8]) -> u16 {
+        let h = bytes.iter().fold(0x811c_9dc5u32, |h, b| {
+            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+        });
+        (h ^ (h >> 16)) as u16
+    }
 }
 
 const CHUNK_BITS: u32 = 12;
@@ -104,6 +162,7 @@ impl Default for Arena {
             big: Vec::new(),
             shared: [Str::NONE; 8],
             next_shared: 0,
+            at: Chunked::default(),
         }
     }
 }
@@ -134,7 +193,7 @@ impl Arena {
             .chunks
             .last()
             .is_some_and(|c| c.len() + need <= CHUNK_SIZE);
-        if n > ARENA_MAX_LEN || (!fits && self.chunks.len() >= (Str::BIG >> CHUNK_BITS) as usize) {
+        if n > ARENA_MAX_LEN || (!fits && self.chunks.len() >= (Str::AT >> CHUNK_BITS) as usize) {
             let i = self.big.len() as u32;
             self.big.push(s.into());
             return Str(Str::BIG | i);
@@ -153,7 +212,26 @@ impl Arena {
         Str(((chunk as u32) << CHUNK_BITS) | at as u32)
     }
 
+    /// Keeps a string as where it is in the log (read by `get_at`; `get` reads it as "").
+    fn push_at(&mut self, at: RefAt) -> Str {
+        let i = self.at.len() as u32;
+        if i >= Str::AT {
+            return Str::NONE;
+        }
+        self.at.push(at);
+        Str(Str::AT | i)
+    }
+
+    fn get_at(&self, s: Str) -> Option<RefAt> {
+        (s.0 & (Str::BIG | Str::AT) == Str::AT)
+            .then(|| self.at.get((s.0 & !Str::AT) as usize).copied())
+            .flatten()
+    }
+
     fn get(&self, s: Str) -> &str {
+        if s.0 & (Str::BIG | Str::AT) == Str::AT {
+            return "";
+        }
         if s.0 & Str::BIG != 0 {
             return self
                 .big
@@ -177,7 +255,7 @@ impl Arena {
     }
 
     fn get_opt(&self, s: Str) -> Option<&str> {
-        (s != Str::NONE).then(|| self.get(s))
+        (s != Str::NONE && self.get_at(s).is_none()).then(|| self.get(s))
     }
 }
 
@@ -549,8 +627,12 @@ pub struct Attempt<'a> {
     pub at: DateTime<Utc>,
     pub outcome: Option<(OutcomeStatus, DateTime<Utc>)>,
     pub resolved: Option<(ResolvedStatus, DateTime<Utc>)>,
-    /// `None` also in a state kept [`State::without_references`].
+    /// `None` also in a state kept [`State::without_references`], and where the state
+    /// kept where it is in the log instead (`reference_at`).
     pub reference: Option<&'a str>,
+    /// Where the reference is in the log, in a state kept
+    /// [`State::with_reference_positions`].
+    pub reference_at: Option<RefAt>,
     pub error: Option<&'a str>,
     /// The verification check of this attempt's top-up, once it succeeded.
     pub check: Option<u32>,
@@ -565,6 +647,7 @@ impl<'a> Attempt<'a> {
             outcome: a.outcome(),
             resolved: a.resolved(),
             reference: arena.get_opt(a.reference),
+            reference_at: arena.get_at(a.reference),
             error: arena.get_opt(a.error),
             check: a.check(),
         }
@@ -1079,6 +1162,9 @@ pub struct State {
     months: MonthCache,
     /// Whether attempts keep their executor's reference (see [`State::without_references`]).
     references: bool,
+    /// Whether they keep it as where it is in the log, when the reader says
+    /// ([`State::with_reference_positions`]).
+    reference_positions: bool,
 }
 
 impl State {
@@ -1091,6 +1177,7 @@ impl State {
             last_at: None,
             months: MonthCache::default(),
             references: true,
+            reference_positions: false,
         }
     }
 
@@ -1100,6 +1187,15 @@ impl State {
     /// of keys (issue 11). Nothing the engine decides reads it.
     pub fn without_references(mut self) -> State {
         self.references = false;
+        self
+    }
+
+    /// This state, keeping an executor reference as where it is in the log when the event
+    /// comes with that place ([`State::apply_event_at`]): readers get `reference_at` and
+    /// fetch the text themselves. For a streamed listing, which reads the log again anyway
+    /// (issue 11: the references were 12 of its 72 MiB).
+    pub fn with_reference_positions(mut self) -> State {
+        self.reference_positions = true;
         self
     }
 
@@ -1137,6 +1233,12 @@ impl State {
     /// Folds an event whose strings are owned or borrowed from the line being read;
     /// only what the state keeps is copied.
     pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
+        self.apply_event_at(e, None)
+    }
+
+    /// [`State::apply_event`] told where the event's reference is in the log (see
+    /// [`State::with_reference_positions`]).
+    pub fn apply_event_at<S: EventStr>(&mut self, e: Event<S>, reference_at: Option<RefAt>) {
         let at = e.at.with_timezone(&Utc);
         self.events += 1;
         self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
@@ -1231,6 +1333,7 @@ impl State {
             } => {
                 let oddities = &mut self.oddities;
                 let reference = reference.filter(|_| self.references);
+                let reference_at = reference_at.filter(|_| self.reference_positions);
                 change_attempt(
                     ns,
                     oddities,
@@ -1241,7 +1344,10 @@ impl State {
                     |arena, attempt| {
                         attempt.set_outcome(status, at);
                         if let Some(r) = reference {
-                            attempt.reference = arena.push(r.as_ref());
+                            attempt.reference = match reference_at.map(|p| arena.push_at(p)) {
+                                Some(h) if h != Str::NONE => h,
+                                _ => arena.push(r.as_ref()),
+                            };
                         }
                         attempt.error = match &error {
                             Some(e) => arena.push_shared(e.as_ref()),

@@ -88,7 +88,17 @@ impl Log {
     pub fn scan_ref_until(
         &self,
         from: Cursor,
-        f: impl FnMut(EventRef<'_>),
+        mut f: impl FnMut(EventRef<'_>),
+        stop: impl FnMut() -> bool,
+    ) -> io::Result<Scan> {
+        self.scan_located(from, |_, e| f(e), stop)
+    }
+
+    /// [`Log::scan_ref_until`] that also says where each event's line is ([`Line`]).
+    pub fn scan_located(
+        &self,
+        from: Cursor,
+        f: impl FnMut(Line<'_>, EventRef<'_>),
         stop: impl FnMut() -> bool,
     ) -> io::Result<Scan> {
         match fsutil::open_regular(&self.path, std::fs::OpenOptions::new().read(true), false) {
@@ -198,7 +208,7 @@ pub struct Txn<'a> {
 impl Txn<'_> {
     /// Reads lines appended since `from` (by anyone) under the lock.
     pub fn scan(&mut self, from: Cursor, mut f: impl FnMut(Event)) -> io::Result<Scan> {
-        scan_file(self.file, from, |e| f(e.into_owned()), || false)
+        scan_file(self.file, from, |_, e| f(e.into_owned()), || false)
     }
 
     /// Appends whole lines in one write, then fsync. Cuts a torn tail first.
@@ -305,10 +315,18 @@ fn count_newlines(file: &File, upto: u64) -> io::Result<usize> {
 /// How many lines a scan reads between two questions to its `stop`.
 pub const STOP_EVERY: usize = 2048;
 
+/// A line of the log as read: where it starts, and its bytes (an event read from it
+/// borrows from them).
+#[derive(Clone, Copy, Debug)]
+pub struct Line<'a> {
+    pub offset: u64,
+    pub bytes: &'a [u8],
+}
+
 fn scan_file(
     file: &File,
     from: Cursor,
-    mut f: impl FnMut(EventRef<'_>),
+    mut f: impl FnMut(Line<'_>, EventRef<'_>),
     mut stop: impl FnMut() -> bool,
 ) -> io::Result<Scan> {
     let mut handle = file;
@@ -364,7 +382,8 @@ fn scan_file(
 }
 
 /// One complete line (without its newline): counted, parsed, passed on or reported.
-fn take_line(line: &[u8], scan: &mut Scan, f: &mut impl FnMut(EventRef<'_>)) {
+fn take_line(line: &[u8], scan: &mut Scan, f: &mut impl FnMut(Line<'_>, EventRef<'_>)) {
+    let start = scan.cursor.offset;
     scan.cursor.offset += line.len() as u64 + 1;
     scan.cursor.line += 1;
     let body = line.strip_suffix(b"\r").unwrap_or(line);
@@ -374,7 +393,13 @@ fn take_line(line: &[u8], scan: &mut Scan, f: &mut impl FnMut(EventRef<'_>)) {
     match EventRef::parse_ref(body) {
         Ok(Some(e)) => {
             scan.events += 1;
-            f(e)
+            f(
+                Line {
+                    offset: start,
+                    bytes: body,
+                },
+                e,
+            )
         }
         Ok(None) => scan.events += 1,
         Err(error) => scan.problems.push(LogProblem::BadLine {

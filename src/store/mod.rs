@@ -8,5 +8,5 @@ pub mod log;
 pub mod paths;
 pub mod swap;
 
-pub use log::{Cursor, Log, LogProblem};
+pub use log::{Cursor, Line, Log, LogProblem};
 pub use paths::Paths;
