@@ -152,38 +152,33 @@ impl Session {
 
     /// Reads lines appended since the cursor (by anyone). Returns how many events.
     pub fn catch_up(&mut self) -> Result<usize> {
-        let history = &mut self.history;
-        let scan = self
-            .log
-            .scan_located(
-                self.cursor,
-                |line, e| history.apply_event_located(line.offset, line.bytes, e),
-                || false,
-            )
-            .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
-        self.cursor = scan.cursor;
-        self.problems
-            .extend(scan.problems.iter().map(|p| p.render(&self.paths.log)));
-        Ok(scan.events)
+        self.read_on(|| false).map(|(events, _)| events)
     }
 
     /// [`Session::catch_up`] for about `budget`: returns whether it reached the log's end
     /// (otherwise the next call goes on where this one stopped).
     pub fn catch_up_for(&mut self, budget: std::time::Duration) -> Result<bool> {
         let started = std::time::Instant::now();
+        self.read_on(|| started.elapsed() >= budget)
+            .map(|(_, stopped)| !stopped)
+    }
+
+    /// Reads on from the cursor until the end or until `stop` says so: how many events,
+    /// and whether it stopped before the end.
+    fn read_on(&mut self, stop: impl FnMut() -> bool) -> Result<(usize, bool)> {
         let history = &mut self.history;
         let scan = self
             .log
             .scan_located(
                 self.cursor,
                 |line, e| history.apply_event_located(line.offset, line.bytes, e),
-                || started.elapsed() >= budget,
+                stop,
             )
             .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
         self.cursor = scan.cursor;
         self.problems
             .extend(scan.problems.iter().map(|p| p.render(&self.paths.log)));
-        Ok(!scan.stopped)
+        Ok((scan.events, scan.stopped))
     }
 
     /// The log problems of a whole read (for `validate` and one-shot commands).

@@ -30,20 +30,37 @@ fn long_home(extra: usize) -> tempfile::TempDir {
     home
 }
 
-#[test]
-fn a_long_log_shows_how_far_it_is_read_and_q_quits_meanwhile() {
-    let home = long_home(150_000);
-    let paths = Paths::in_home(home.path());
-    let log_before = std::fs::metadata(&paths.log).unwrap().len();
-    let mut t = common::pty::Session::start(
-        home.path(),
+/// The TUI on `home` at 100×30, reading 2,048 lines of the log a turn.
+fn start(home: &std::path::Path) -> common::pty::Session {
+    common::pty::Session::start(
+        home,
         100,
         30,
         &[
             ("BAOHAO_TEST_LOAD_SLICE_MS", "0"),
             ("BAOHAO_NOW", "2026-11-25T10:00:00Z"),
         ],
-    );
+    )
+}
+
+/// Waits (up to 20 s) for the TUI to exit; its status.
+fn exits(t: &mut common::pty::Session) -> portable_pty::ExitStatus {
+    let end = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(s) = t.child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(Instant::now() < end, "q did not quit:\n{}", t.screen());
+        t.pump(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_long_log_shows_how_far_it_is_read_and_q_quits_meanwhile() {
+    let home = long_home(150_000);
+    let paths = Paths::in_home(home.path());
+    let log_before = std::fs::metadata(&paths.log).unwrap().len();
+    let mut t = start(home.path());
     t.wait_for("Reading the recharge log");
     let screen = t.screen();
     assert!(screen.contains("starts once the log is read"), "{screen}");
@@ -55,15 +72,7 @@ fn a_long_log_shows_how_far_it_is_read_and_q_quits_meanwhile() {
     // Keys wait; `q` quits at once.
     t.send("2a");
     t.send("q");
-    let end = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(s) = t.child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < end, "q did not quit:\n{}", t.screen());
-        t.pump(Duration::from_millis(50));
-    };
-    assert!(status.success());
+    assert!(exits(&mut t).success());
     assert!(
         !t.screen().contains("NEXT RECHARGE") && !t.screen().contains("RULE"),
         "quit before the log was whole:\n{}",
@@ -75,15 +84,7 @@ fn a_long_log_shows_how_far_it_is_read_and_q_quits_meanwhile() {
 #[test]
 fn once_the_log_is_whole_the_tui_shows_it_and_starts_its_worker() {
     let home = long_home(20_000);
-    let mut t = common::pty::Session::start(
-        home.path(),
-        100,
-        30,
-        &[
-            ("BAOHAO_TEST_LOAD_SLICE_MS", "0"),
-            ("BAOHAO_NOW", "2026-11-25T10:00:00Z"),
-        ],
-    );
+    let mut t = start(home.path());
     t.wait_for("Reading the recharge log");
     t.wait_for("NEXT RECHARGE");
     assert!(!t.screen().contains("Reading the recharge log"));
@@ -97,9 +98,5 @@ fn once_the_log_is_whole_the_tui_shows_it_and_starts_its_worker() {
     t.send("2");
     t.wait_for("RULE");
     t.send("q");
-    let end = Instant::now() + Duration::from_secs(20);
-    while t.child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < end, "q did not quit");
-        t.pump(Duration::from_millis(50));
-    }
+    assert!(exits(&mut t).success());
 }

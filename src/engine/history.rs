@@ -616,10 +616,14 @@ impl History {
 
     fn apply_event_at<S: EventStr>(&mut self, e: Event<S>, reference_at: Option<RefAt>) {
         // A new key goes at the end of its number's keys: a recharge row points there.
-        let next_key = self
-            .state
-            .number(e.number.as_ref())
-            .map_or(0, |n| n.key_count() as u32);
+        // (Only rows need it: a state-only fold skips the lookup.)
+        let next_key = match self.keep {
+            Keep::Rows => self
+                .state
+                .number(e.number.as_ref())
+                .map_or(0, |n| n.key_count() as u32),
+            Keep::StateOnly | Keep::Facts => 0,
+        };
         match self.apply_event_row_at(e, reference_at) {
             Some(Row::Recharge { number, .. }) => self.rows.push_recharge(&number, next_key),
             Some(row) => self.rows.push(&row),
