@@ -326,59 +326,160 @@ pub struct Line<'a> {
 fn scan_file(
     file: &File,
     from: Cursor,
+    f: impl FnMut(Line<'_>, EventRef<'_>),
+    stop: impl FnMut() -> bool,
+) -> io::Result<Scan> {
+    let left = file.metadata()?.len().saturating_sub(from.offset);
+    scan_file_with(file, from, f, stop, left >= READ_AHEAD_FROM)
+}
+
+/// Logs with at least this much left to read are read ahead on a thread of their own.
+const READ_AHEAD_FROM: u64 = 16 << 20;
+/// Bytes per read.
+const READ_SIZE: usize = 1 << 18;
+
+/// [`scan_file`], with the file read `ahead` on a second thread: copying a long log out
+/// of the kernel then overlaps with parsing it (issue 11: the copy was 12 % of `status`).
+/// Both ways hand the same lines to the same code.
+fn scan_file_with(
+    file: &File,
+    from: Cursor,
     mut f: impl FnMut(Line<'_>, EventRef<'_>),
     mut stop: impl FnMut() -> bool,
+    ahead: bool,
 ) -> io::Result<Scan> {
-    let mut handle = file;
-    handle.seek(SeekFrom::Start(from.offset))?;
-    let mut reader = BufReader::with_capacity(1 << 18, handle);
-    let mut scan = Scan {
-        cursor: from,
-        ..Scan::default()
+    let mut lines = Lines {
+        scan: Scan {
+            cursor: from,
+            ..Scan::default()
+        },
+        carry: Vec::new(),
+        until_asked: STOP_EVERY,
     };
-    // A line split across two reads is assembled here; whole lines are parsed in place.
-    let mut carry: Vec<u8> = Vec::new();
-    let mut until_asked = STOP_EVERY;
-    loop {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
-            if !carry.is_empty() && is_complete_line(&carry) {
-                // A whole line missing only its newline: read like any other; the next
-                // append adds the newline, so the cursor already counts it.
-                take_line(&carry, &mut scan, &mut f);
-            } else if !carry.is_empty() {
-                scan.problems.push(LogProblem::TornTail {
-                    line: scan.cursor.line + 1,
-                    bytes: carry.len() as u64,
-                });
+    if !ahead {
+        let mut handle = file;
+        handle.seek(SeekFrom::Start(from.offset))?;
+        let mut reader = BufReader::with_capacity(READ_SIZE, handle);
+        loop {
+            let buf = reader.fill_buf()?;
+            if buf.is_empty() {
+                lines.finish(&mut f);
+                return Ok(lines.scan);
             }
-            break;
+            if lines.feed(buf, &mut f, &mut stop) {
+                return Ok(lines.scan);
+            }
+            let len = buf.len();
+            reader.consume(len);
         }
+    }
+    std::thread::scope(|threads| {
+        // Created here, so that returning early drops the receiver before the reader is
+        // waited for: its next send fails and it ends.
+        let (full, filled) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
+        let (give_back, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+        threads.spawn(move || {
+            let mut at = from.offset;
+            loop {
+                let mut buf = spare.try_recv().unwrap_or_default();
+                buf.resize(READ_SIZE, 0);
+                let mut n = 0;
+                let read = loop {
+                    match file.read_at(&mut buf[n..], at + n as u64) {
+                        Ok(0) => break Ok(()),
+                        Ok(k) => {
+                            n += k;
+                            if n == buf.len() {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                buf.truncate(n);
+                at += n as u64;
+                let last = n == 0 || read.is_err();
+                let sent = match read {
+                    Ok(()) => full.send(Ok(buf)),
+                    Err(e) => full.send(Err(e)),
+                };
+                if sent.is_err() || last {
+                    return;
+                }
+            }
+        });
+        loop {
+            let buf = match filled.recv() {
+                Ok(Ok(buf)) => buf,
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Err(io::Error::other("the log reader stopped")),
+            };
+            if buf.is_empty() {
+                lines.finish(&mut f);
+                return Ok(lines.scan);
+            }
+            if lines.feed(&buf, &mut f, &mut stop) {
+                return Ok(lines.scan);
+            }
+            let _ = give_back.send(buf);
+        }
+    })
+}
+
+/// Lines as they are read: a line split across two reads is assembled in `carry`; whole
+/// lines are parsed in place.
+struct Lines {
+    scan: Scan,
+    carry: Vec<u8>,
+    until_asked: usize,
+}
+
+impl Lines {
+    /// Takes the lines of `buf` (the next bytes of the log); true when `stop` said to.
+    fn feed(
+        &mut self,
+        buf: &[u8],
+        f: &mut impl FnMut(Line<'_>, EventRef<'_>),
+        stop: &mut impl FnMut() -> bool,
+    ) -> bool {
         let mut used = 0;
         while let Some(nl) = memchr::memchr(b'\n', &buf[used..]) {
             let end = used + nl;
-            if carry.is_empty() {
-                take_line(&buf[used..end], &mut scan, &mut f);
+            if self.carry.is_empty() {
+                take_line(&buf[used..end], &mut self.scan, f);
             } else {
-                carry.extend_from_slice(&buf[used..end]);
-                take_line(&carry, &mut scan, &mut f);
-                carry.clear();
+                self.carry.extend_from_slice(&buf[used..end]);
+                take_line(&self.carry, &mut self.scan, f);
+                self.carry.clear();
             }
             used = end + 1;
-            until_asked -= 1;
-            if until_asked == 0 {
-                until_asked = STOP_EVERY;
+            self.until_asked -= 1;
+            if self.until_asked == 0 {
+                self.until_asked = STOP_EVERY;
                 if stop() {
-                    scan.stopped = true;
-                    return Ok(scan);
+                    self.scan.stopped = true;
+                    return true;
                 }
             }
         }
-        carry.extend_from_slice(&buf[used..]);
-        let len = buf.len();
-        reader.consume(len);
+        self.carry.extend_from_slice(&buf[used..]);
+        false
     }
-    Ok(scan)
+
+    /// The end of the log: what is left after the last newline.
+    fn finish(&mut self, f: &mut impl FnMut(Line<'_>, EventRef<'_>)) {
+        if !self.carry.is_empty() && is_complete_line(&self.carry) {
+            // A whole line missing only its newline: read like any other; the next
+            // append adds the newline, so the cursor already counts it.
+            take_line(&self.carry, &mut self.scan, f);
+        } else if !self.carry.is_empty() {
+            self.scan.problems.push(LogProblem::TornTail {
+                line: self.scan.cursor.line + 1,
+                bytes: self.carry.len() as u64,
+            });
+        }
+    }
 }
 
 /// One complete line (without its newline): counted, parsed, passed on or reported.
@@ -491,6 +592,81 @@ mod tests {
         assert_eq!(sliced, whole);
         assert_eq!(cursor, one.cursor);
         assert_eq!(problems, one.problems);
+    }
+
+    /// Read ahead on a second thread, a log gives the events, cursor and problems it gives
+    /// read on one: lines across every read's edge, a bad line, CRLF, a whole last line
+    /// without its newline or a torn one, from the start or a cursor, whole or in slices.
+    #[test]
+    fn a_log_read_ahead_reads_as_a_log_read_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::new(dir.path().join("log.jsonl"));
+        let events: Vec<Event> = (0..4000)
+            .map(|i| ev(&format!("id-{i:06}-{}", "x".repeat((i * 37) % 500))))
+            .collect();
+        log.append(&events).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
+        f.write_all(b"not json\n").unwrap();
+        log.append(&events[..3]).unwrap();
+        let text = std::fs::read(log.path()).unwrap();
+        let first = text.split(|b| *b == b'\n').next().unwrap().to_vec();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
+        f.write_all(&[&first[..], b"\r\n"].concat()).unwrap();
+        let size = std::fs::metadata(log.path()).unwrap().len();
+        // A cursor part-way: where a read stopped after its first slice.
+        let middle = log
+            .scan_ref_until(Cursor::default(), |_| {}, || true)
+            .unwrap();
+        assert!(middle.stopped && middle.cursor.line == STOP_EVERY);
+        assert!(size > 4 * READ_SIZE as u64, "{size}");
+        for tail in [&b""[..], b"{\"v\":1,\"id\":\"torn", b"{\"v\":1}"] {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(log.path())
+                .unwrap();
+            f.write_all(tail).unwrap();
+            let file = File::open(log.path()).unwrap();
+            for from in [Cursor::default(), middle.cursor] {
+                for slices in [false, true] {
+                    let read = |ahead: bool| {
+                        let mut cursor = from;
+                        let mut events = Vec::new();
+                        let mut problems = Vec::new();
+                        loop {
+                            let scan = scan_file_with(
+                                &file,
+                                cursor,
+                                |_, e| events.push(e.into_owned()),
+                                || slices,
+                                ahead,
+                            )
+                            .unwrap();
+                            cursor = scan.cursor;
+                            problems.extend(scan.problems);
+                            if !scan.stopped {
+                                return (events, cursor, problems);
+                            }
+                        }
+                    };
+                    let (a, b) = (read(false), read(true));
+                    assert_eq!(a.0.len(), b.0.len());
+                    assert!(a == b, "tail {tail:?} slices {slices}");
+                    assert!(a.0.len() >= 4004 - from.line - 1);
+                }
+            }
+            // Cut the tail again for the next case.
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(log.path())
+                .unwrap();
+            f.set_len(size).unwrap();
+        }
     }
 
     #[test]
