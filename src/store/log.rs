@@ -556,14 +556,12 @@ mod tests {
         }
     }
 
-    /// A log read in slices (stopping every `STOP_EVERY` lines, with lines across the
-    /// read buffer's edges) gives the events, cursor and problems of one read.
-    #[test]
-    fn a_log_read_in_slices_reads_as_one_read() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = Log::new(dir.path().join("log.jsonl"));
-        let events: Vec<Event> = (0..3 * STOP_EVERY + 17)
-            .map(|i| ev(&format!("id-{i:06}-{}", "x".repeat(i % 300))))
+    /// A log in `dir` of `n` events of lengths up to `width` more bytes, then a line that
+    /// is not JSON.
+    fn long_log(dir: &Path, n: usize, width: usize) -> (Log, Vec<Event>) {
+        let log = Log::new(dir.join("log.jsonl"));
+        let events: Vec<Event> = (0..n)
+            .map(|i| ev(&format!("id-{i:06}-{}", "x".repeat((i * 37) % width))))
             .collect();
         log.append(&events).unwrap();
         let mut f = std::fs::OpenOptions::new()
@@ -571,6 +569,15 @@ mod tests {
             .open(log.path())
             .unwrap();
         f.write_all(b"not json\n").unwrap();
+        (log, events)
+    }
+
+    /// A log read in slices (stopping every `STOP_EVERY` lines, with lines across the
+    /// read buffer's edges) gives the events, cursor and problems of one read.
+    #[test]
+    fn a_log_read_in_slices_reads_as_one_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (log, _) = long_log(dir.path(), 3 * STOP_EVERY + 17, 300);
         let (whole, one) = log.read_all().unwrap();
         assert!(!one.stopped);
         let mut cursor = Cursor::default();
@@ -600,16 +607,7 @@ mod tests {
     #[test]
     fn a_log_read_ahead_reads_as_a_log_read_in_place() {
         let dir = tempfile::tempdir().unwrap();
-        let log = Log::new(dir.path().join("log.jsonl"));
-        let events: Vec<Event> = (0..4000)
-            .map(|i| ev(&format!("id-{i:06}-{}", "x".repeat((i * 37) % 500))))
-            .collect();
-        log.append(&events).unwrap();
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(log.path())
-            .unwrap();
-        f.write_all(b"not json\n").unwrap();
+        let (log, events) = long_log(dir.path(), 4000, 500);
         log.append(&events[..3]).unwrap();
         let text = std::fs::read(log.path()).unwrap();
         let first = text.split(|b| *b == b'\n').next().unwrap().to_vec();
