@@ -1152,6 +1152,16 @@ pub enum OddityKind {
     KeyReused(String),
 }
 
+/// How a state keeps executor references.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum References {
+    Text,
+    /// Not at all ([`State::without_references`]).
+    Dropped,
+    /// As where they are in the log, when the reader says ([`State::with_reference_positions`]).
+    Places,
+}
+
 #[derive(Clone, Debug)]
 pub struct State {
     tz: Tz,
@@ -1160,11 +1170,8 @@ pub struct State {
     pub oddities: Vec<Oddity>,
     pub last_at: Option<DateTime<Utc>>,
     months: MonthCache,
-    /// Whether attempts keep their executor's reference (see [`State::without_references`]).
-    references: bool,
-    /// Whether they keep it as where it is in the log, when the reader says
-    /// ([`State::with_reference_positions`]).
-    reference_positions: bool,
+    /// How attempts keep their executor's reference.
+    references: References,
 }
 
 impl State {
@@ -1176,8 +1183,7 @@ impl State {
             oddities: Vec::new(),
             last_at: None,
             months: MonthCache::default(),
-            references: true,
-            reference_positions: false,
+            references: References::Text,
         }
     }
 
@@ -1186,7 +1192,7 @@ impl State {
     /// reference is the largest text a key has, and a long log has hundreds of thousands
     /// of keys (issue 11). Nothing the engine decides reads it.
     pub fn without_references(mut self) -> State {
-        self.references = false;
+        self.references = References::Dropped;
         self
     }
 
@@ -1195,13 +1201,13 @@ impl State {
     /// fetch the text themselves. For a streamed listing, which reads the log again anyway
     /// (issue 11: the references were 12 of its 72 MiB).
     pub fn with_reference_positions(mut self) -> State {
-        self.reference_positions = true;
+        self.references = References::Places;
         self
     }
 
     /// Whether attempts keep their references (false after [`State::without_references`]).
     pub fn keeps_references(&self) -> bool {
-        self.references
+        self.references != References::Dropped
     }
 
     pub fn tz(&self) -> Tz {
@@ -1332,8 +1338,8 @@ impl State {
                 error,
             } => {
                 let oddities = &mut self.oddities;
-                let reference = reference.filter(|_| self.references);
-                let reference_at = reference_at.filter(|_| self.reference_positions);
+                let reference = reference.filter(|_| self.references != References::Dropped);
+                let reference_at = reference_at.filter(|_| self.references == References::Places);
                 change_attempt(
                     ns,
                     oddities,

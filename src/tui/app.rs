@@ -274,16 +274,11 @@ pub struct App {
 }
 
 impl App {
-    /// Opens a home: its config (written as a starter if there is none) and its log.
+    /// Opens a home: its config (written as a starter if there is none) and its log, read
+    /// whole.
     pub fn open(paths: Paths, clock: Clock, theme: Theme) -> Result<App> {
-        let created = crate::home::write_starter_if_new(&paths)?
-            .then(|| tr!(T::TuiCreatedConfig, paths.config.display()));
-        let session = Session::open(paths)?;
-        let mut app = App::new(session, clock, theme);
-        if let Some(m) = created {
-            app.say(m, Level::Info);
-        }
-        app.say_log_problems();
+        let mut app = App::open_reading(paths, clock, theme)?;
+        app.advance_loading(std::time::Duration::MAX)?;
         Ok(app)
     }
 

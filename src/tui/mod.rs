@@ -241,11 +241,8 @@ fn file_marks(app: &App) -> (u64, Option<(u64, std::time::SystemTime)>) {
 }
 
 async fn run_loop(mut app: App, mouse: bool, spawn: Spawn) -> Result<End> {
-    // A worker plans on the whole log: it starts once the log is read.
-    let mut link = match app.loading {
-        None => start_worker(&mut app, spawn)?,
-        Some(_) => None,
-    };
+    // A worker plans on the whole log: it starts once the log is read (`read_log`).
+    let mut link = None;
     install_panic_hook();
     enable_raw_mode()
         .map_err(|e| Error::terminal(tr!(T::TuiNoTerminal, crate::error::io_reason(&e))))?;
@@ -303,9 +300,7 @@ async fn event_loop<W: Write>(
     let mut polls = 0u32;
     // A log read within the first frame's budget shows whole at once (no flash of the
     // reading frame); a longer one shows how far it is, and goes on in slices.
-    if app.advance_loading(first_frame_budget())? && link.is_none() {
-        *link = start_worker(app, spawn)?;
-    }
+    read_log(app, link, spawn, first_frame_budget())?;
     if draw(term, app).is_err() {
         return Ok(End::Lost);
     }
@@ -398,8 +393,8 @@ async fn event_loop<W: Write>(
         }
         // A slice of the log per turn while it is being read; the worker starts once it
         // is whole.
-        if app.loading.is_some() && app.advance_loading(load_slice())? && link.is_none() {
-            *link = start_worker(app, spawn)?;
+        if app.loading.is_some() {
+            read_log(app, link, spawn, load_slice())?;
         }
         // A slice of the filter's search per turn, so no key waits for all of it.
         let slice = std::time::Instant::now();
@@ -413,6 +408,14 @@ async fn event_loop<W: Write>(
             app.dirty = false;
         }
     }
+}
+
+/// Reads the log for about `budget`; once it is whole, starts this session's worker.
+fn read_log(app: &mut App, link: &mut Option<Link>, spawn: Spawn, budget: Duration) -> Result<()> {
+    if app.advance_loading(budget)? && link.is_none() {
+        *link = start_worker(app, spawn)?;
+    }
+    Ok(())
 }
 
 /// How long one loop turn reads the log while it is being read (keys wait at most this).
