@@ -87,6 +87,8 @@ catalogue! {
     LineInvalid => "the field \"{0}\" has an invalid value \"{1}\"", "字段“{0}”的值“{1}”无效";
     LogBadLine => "{0}:{1}: skipped a line: {2}", "{0}:{1}：已跳过一行：{2}";
     LogTornTail => "{0}:{1}: the last line is incomplete ({2} bytes, an interrupted write); it is ignored and will be cut off before the next entry", "{0}:{1}：最后一行不完整（{2} 字节，写入被中断）；已忽略，下次写入前会截去";
+    // ---- clock, readings and time order
+
     // ---- files
     IoFailed => "could not {0} {1}: {2}", "无法{0} {1}：{2}";
     WhatCreate => "create", "创建";
@@ -101,6 +103,8 @@ catalogue! {
     HomeOpen => "{0} can be written by other users (mode {1}); run `chmod go-w {0}` first", "{0} 可被其他用户写入（权限 {1}）；请先运行 `chmod go-w {0}`";
     OutcomeNotWritten => "The recharge of {1} for {0} ran ({2}), but its outcome could not be written to the log ({3}); it is in doubt: check with the carrier and resolve it.", "已为 {0} 执行 {1} 的充值（{2}），但结果未能写入日志（{3}）；结果待确认：请向运营商核实后确认。";
     NoConfig => "there is no config at {0}; run `baohao init` to write one (or try `baohao --demo`)", "{0} 处没有配置文件；运行 `baohao init` 创建（或试试 `baohao --demo`）";
+    // ---- statements: layouts, archives, limits
+
     // ---- config
     CfgVersion => "version {0} is not supported (this baohao reads version 1)", "不支持版本 {0}（本程序读取版本 1）";
     CfgTimezone => "\"{0}\" is not an IANA time zone (like Asia/Shanghai or Europe/London)", "“{0}”不是 IANA 时区（如 Asia/Shanghai 或 Europe/London）";
@@ -120,6 +124,8 @@ catalogue! {
     CfgHhmm => "\"{0}\" is not a time (HH:MM, 24-hour)", "“{0}”不是时间（HH:MM，24 小时制）";
     CfgMoreProblems => "({0} more; run `baohao validate` to see them all)", "（另有 {0} 处问题；运行 `baohao validate` 查看全部）";
     CfgConflict => "{0} was changed by another program since it was read; your edit was not saved, the file has been reloaded", "{0} 在读取后被其他程序修改；你的修改未保存，已重新加载该文件";
+    // ---- texts: top-up confirmations, balances, duplicates
+
     // ---- lock
     LockHeldPid => "another baohao worker (pid {0}) is already running for these files", "已有另一个 baohao 工作进程（pid {0}）在处理这些文件";
     LockHeld => "another baohao worker is already running for these files", "已有另一个 baohao 工作进程在处理这些文件";
@@ -196,6 +202,8 @@ catalogue! {
     FlagVerified => "verified", "已到账";
     FlagUnverified => "unverified", "未到账";
     FlagDuplicate => "possible duplicate", "疑似重复";
+    // ---- everyday screens and commands
+
     // ---- commands
     CmdTimedOut => "timed out", "超时";
     CmdExited => "exited with status {0}", "退出码 {0}";
@@ -237,6 +245,8 @@ catalogue! {
     AlertValidity => "{0} expires on {1} ({2} days).", "{0} 将于 {1} 到期（{2} 天）。";
     AlertInactive => "{0} needs activity by {1} ({2} days) or the carrier may take it back.", "{0} 需在 {1} 前有使用记录（{2} 天），否则可能被运营商回收。";
     AlertUnverified => "A top-up of {1} for {0} on {2} never showed in the balance.", "{0} 于 {2} 的 {1} 充值未在余额中体现。";
+    // ---- push channels
+
     // ---- TUI: tabs, header, footer
     TabNumbers => "Numbers", "号码";
     TabRules => "Rules", "规则";
@@ -293,6 +303,8 @@ catalogue! {
     TuiNoTerminal => "cannot use this terminal: {0}", "无法使用此终端：{0}";
     TuiReadingLog => "Reading the recharge log: {0} of {1} MB ({2}%). Keys wait until it is read; q quits.", "正在读取充值记录：{0} / {1} MB（{2}%）。读完前按键暂不生效；按 q 退出。";
     TuiFinishing => "finishing the recharge in flight before exiting…", "正在完成进行中的充值后退出…";
+    // ---- forwarders and the inbox
+
     // ---- TUI: numbers
     TuiNoNumbers => "No numbers yet. Press a to add one (carrier presets included).", "还没有号码。按 a 添加（含运营商预设）。";
     ColCarrier => "CARRIER", "运营商";
