@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod import;
 pub mod link;
 pub mod modem;
+pub mod net;
 pub mod session;
 pub mod text;
 
