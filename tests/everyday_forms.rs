@@ -46,12 +46,6 @@ fn ctrl(app: &mut App, c: char) {
     baohao::tui::effect::run_all(app, fx);
 }
 
-fn down(app: &mut App, n: usize) {
-    for _ in 0..n {
-        key(app, KeyCode::Down);
-    }
-}
-
 /// The focused field's label, as the form marks it.
 fn focused(app: &App) -> String {
     match &app.overlay {

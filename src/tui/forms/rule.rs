@@ -297,11 +297,10 @@ pub(crate) fn validate_rule(
         Err(problems) => {
             for p in problems {
                 match field_of(&p.path) {
-                    Some(id) if f.field(id).is_some_and(|x| x.visible) => {
-                        if f.field(id).is_some_and(|x| x.error.is_none()) {
-                            f.set_error(id, Some(p.message));
-                        }
+                    Some(id) if f.field(id).is_some_and(|x| x.visible && x.error.is_none()) => {
+                        f.set_error(id, Some(p.message));
                     }
+                    Some(id) if f.field(id).is_some_and(|x| x.visible) => {}
                     // No field shows it: the form says it, so Enter never fails silently.
                     _ if f.error.is_none() => f.error = Some(tr!(T::FormCannotSave, p.message)),
                     _ => {}
