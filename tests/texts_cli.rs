@@ -106,10 +106,8 @@ fn one_text_from_two_sources_is_stored_once() {
     assert_eq!(again["added"], 0, "{again}");
     assert_eq!(again["already"], 2, "{again}");
     // White space differing in the middle and at the ends is the same text too.
-    let spaced = format!(
-        "From: giffgaff\r\nDate: 2026-11-01 10:00\r\n  Thanks for topping up £10.00.\r\nYour credit balance is now £16.45.\t\r\n"
-    );
-    let third = import(h.path(), NOW, &spaced);
+    let spaced = "From: giffgaff\r\nDate: 2026-11-01 10:00\r\n  Thanks for topping up £10.00.\r\nYour credit balance is now £16.45.\t\r\n";
+    let third = import(h.path(), NOW, spaced);
     assert_eq!(third["added"], 0, "{third}");
     let entries = history(h.path(), NOW, "gg");
     let statements: Vec<&Value> = entries
