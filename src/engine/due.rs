@@ -69,6 +69,19 @@ pub struct Agenda {
     pub due: Vec<Due>,
     pub blocked: Vec<Blocked>,
     pub retries: Vec<Retry>,
+    /// `Some(newest own time)` when the clock is behind it: nothing is due at all.
+    pub clock_behind: Option<DateTime<Utc>>,
+}
+
+/// How far behind the newest time baohao's own clock wrote the clock may be and still be
+/// trusted (a clock set right by a few minutes, two machines sharing a home).
+pub const CLOCK_TOLERANCE: Duration = Duration::minutes(10);
+
+/// The newest time baohao's own clock wrote into the log, if `now` is behind it by more
+/// than [`CLOCK_TOLERANCE`] (issue 18: a Raspberry Pi without a clock battery boots in
+/// 1970). Times read from statements and texts do not count.
+pub fn clock_behind(state: &State, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    state.own_at.filter(|&own| now + CLOCK_TOLERANCE < own)
 }
 
 /// The key naming the current period of `rule` and since when it is due, if it is due.
@@ -167,6 +180,10 @@ fn charges_this_month(ns: &NumberState, rule: &str, tz: Tz, now: DateTime<Utc>) 
 pub fn agenda(state: &State, config: &Config, now: DateTime<Utc>) -> Agenda {
     let tz = config.timezone;
     let mut out = Agenda::default();
+    if let Some(own) = clock_behind(state, now) {
+        out.clock_behind = Some(own);
+        return out;
+    }
     for number in &config.numbers {
         let ns = state.number(&number.id);
         // A number whose history is in another currency is never charged: its amounts
@@ -180,6 +197,13 @@ pub fn agenda(state: &State, config: &Config, now: DateTime<Utc>) -> Agenda {
             let Some((key, since)) = current_key(rule, number, ns, tz, now) else {
                 continue;
             };
+            // A period that ended before the newest time baohao's clock wrote is passed,
+            // whatever the clock says now (it may be a little behind, within tolerance).
+            if let Some(own) = state.own_at.filter(|&own| own > now)
+                && current_key(rule, number, ns, tz, own).is_none_or(|(k, _)| k != key)
+            {
+                continue;
+            }
             let existing = ns.and_then(|n| n.key(&key));
             let (attempt, due_at) = match existing.map(|k| (k, k.status())) {
                 None => {

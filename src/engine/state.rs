@@ -1169,9 +1169,26 @@ pub struct State {
     pub events: u64,
     pub oddities: Vec<Oddity>,
     pub last_at: Option<DateTime<Utc>>,
+    /// The newest time baohao's own clock wrote (intents, outcomes, its own readings…), not
+    /// a time read from an imported file or a received text (see [`own_clock`]).
+    pub own_at: Option<DateTime<Utc>>,
     months: MonthCache,
     /// How attempts keep their executor's reference.
     references: References,
+}
+
+/// Whether an event's `at` came from baohao's own clock: everything it writes itself, but
+/// not statement rows, texts (imported or received: `sms` readings) and kept messages, whose
+/// times are the record's and may be wrong (issue 18: a row dated next year must not stop
+/// every recharge until then).
+pub fn own_clock<S: AsRef<str>>(body: &EventBody<S>) -> bool {
+    match body {
+        EventBody::Statement { .. } | EventBody::Message { .. } => false,
+        EventBody::Balance { source, .. } => source.as_ref() != "sms",
+        // `record … --at` lets the person date a top-up or a use in the past.
+        EventBody::Manual { .. } | EventBody::Activity { .. } => false,
+        _ => true,
+    }
 }
 
 impl State {
@@ -1182,6 +1199,7 @@ impl State {
             events: 0,
             oddities: Vec::new(),
             last_at: None,
+            own_at: None,
             months: MonthCache::default(),
             references: References::Text,
         }
@@ -1248,6 +1266,9 @@ impl State {
         let at = e.at.with_timezone(&Utc);
         self.events += 1;
         self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));
+        if own_clock(&e.body) {
+            self.own_at = Some(self.own_at.map_or(at, |l| l.max(at)));
+        }
         let tz = self.tz;
         let ns = match self.numbers.get_mut(e.number.as_ref()) {
             Some(ns) => ns,

@@ -24,6 +24,8 @@ pub enum Attention {
     Inactive,
     Unverified,
     OverBudget,
+    /// The clock is behind the newest time baohao wrote: nothing is charged.
+    ClockBehind,
 }
 
 impl Attention {
@@ -38,6 +40,7 @@ impl Attention {
             Attention::OverBudget => "over_budget",
             Attention::Due => "due",
             Attention::Missed => "missed",
+            Attention::ClockBehind => "clock_behind",
         }
     }
 }
@@ -124,6 +127,9 @@ pub fn number_status(
     let mut attention = Vec::new();
     let in_doubt = ns.map_or(0, |n| n.in_doubt_count());
     let open_reminders = ns.map_or(0, |n| crate::engine::reminders::standing(n, number).count());
+    if plan.clock_behind.is_some() {
+        attention.push(Attention::ClockBehind);
+    }
     if in_doubt > 0 {
         attention.push(Attention::InDoubt);
     }

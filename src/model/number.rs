@@ -130,10 +130,12 @@ pub enum NotifyEvent {
     ExternalMissed,
     /// Two pieces of evidence for one expected external recharge.
     DuplicateCharge,
+    /// The clock is behind the newest time baohao wrote: recharges wait (issue 18).
+    ClockBehind,
 }
 
 impl NotifyEvent {
-    pub const ALL: [NotifyEvent; 8] = [
+    pub const ALL: [NotifyEvent; 9] = [
         NotifyEvent::ReminderDue,
         NotifyEvent::RechargeFailed,
         NotifyEvent::InDoubt,
@@ -142,6 +144,7 @@ impl NotifyEvent {
         NotifyEvent::Unverified,
         NotifyEvent::ExternalMissed,
         NotifyEvent::DuplicateCharge,
+        NotifyEvent::ClockBehind,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -154,6 +157,7 @@ impl NotifyEvent {
             NotifyEvent::Unverified => "unverified",
             NotifyEvent::ExternalMissed => "external_missed",
             NotifyEvent::DuplicateCharge => "duplicate_charge",
+            NotifyEvent::ClockBehind => "clock_behind",
         }
     }
 

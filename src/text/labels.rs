@@ -112,6 +112,7 @@ pub fn attention_label(a: Attention) -> String {
         OverBudget => tr!(T::AttOverBudget),
         Due => tr!(T::AttDue),
         Missed => tr!(T::AttMissed),
+        ClockBehind => tr!(T::AttClockBehind),
     }
 }
 

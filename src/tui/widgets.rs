@@ -18,6 +18,7 @@ use crate::tui::theme::Theme;
 /// The one word that matters most about a number, and its style.
 pub fn badge(s: &NumberStatus, theme: Theme) -> Span<'static> {
     let order = [
+        (Attention::ClockBehind, T::AttClockBehind, theme.bad()),
         (Attention::Missed, T::AttMissed, theme.bad()),
         (Attention::InDoubt, T::AttInDoubt, theme.bad()),
         (Attention::Failed, T::AttFailed, theme.bad()),

@@ -99,6 +99,8 @@ pub struct Worker {
     log_failure: Option<String>,
     /// Texts arriving on the numbers' modems (see `inbox`).
     arrivals: Option<mpsc::UnboundedReceiver<inbox::Arrival>>,
+    /// The clock is behind the log and this worker said so (said once per episode).
+    clock_behind_said: bool,
 }
 
 impl Worker {
@@ -121,6 +123,7 @@ impl Worker {
             last_full: None,
             log_failure: None,
             arrivals: None,
+            clock_behind_said: false,
         }
     }
 
@@ -420,6 +423,19 @@ impl Worker {
         let now = self.clock.now();
         self.dismiss_stale(config, now);
         let p = agenda(self.session.state(), config, now);
+        match p.clock_behind {
+            Some(own) if !self.clock_behind_said => {
+                self.clock_behind_said = true;
+                let tz = config.timezone;
+                self.report(Report::Problem(tr!(
+                    T::WorkerClockBehind,
+                    crate::text::format::rfc3339(now, tz),
+                    crate::text::format::rfc3339(own, tz)
+                )));
+            }
+            Some(_) => {}
+            None => self.clock_behind_said = false,
+        }
         for b in &p.blocked {
             if self.blocked_seen.insert((b.number.clone(), b.key.clone())) {
                 let why = match &b.reason {

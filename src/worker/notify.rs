@@ -30,6 +30,7 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
     let tz = config.timezone;
     let today = local_date(tz, now);
     let recent = now - Duration::days(RECENT_DAYS);
+    let behind = crate::engine::due::clock_behind(state, now);
     let mut out = Vec::new();
     for n in &config.numbers {
         let Some(ns) = state.number(&n.id) else {
@@ -61,6 +62,19 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
                 });
             }
         };
+        // Once per episode: the newest own time names it (it only grows while right).
+        if let Some(own) = behind {
+            push(
+                NotifyEvent::ClockBehind,
+                format!("clock:{}", own.to_rfc3339()),
+                tr!(
+                    T::AlertClockBehind,
+                    crate::text::format::rfc3339(now, tz),
+                    crate::text::format::rfc3339(own, tz),
+                    n.label
+                ),
+            );
+        }
         for (k, a) in crate::engine::reminders::standing(ns, n) {
             let amount = Money::new(k.amount_minor, k.currency).display();
             push(
