@@ -141,7 +141,10 @@ fn number_flag_assigns_every_top_up_but_one_naming_another_number() {
         "{r}"
     );
     // `Vodafone top-up 07700 900999` is someone else's number, not giffgaff's.
-    assert!(r.contains("unmatched: line 4: Vodafone top-up 07700 900999"), "{r}");
+    assert!(
+        r.contains("unmatched: line 4: Vodafone top-up 07700 900999"),
+        "{r}"
+    );
     let no_number = "Date,Details,Amount,Ref\n01/11/2026,giffgaff top up,-10.00,TX1\n";
     let r = read_bytes(no_number.as_bytes().to_vec(), Some(Format::Csv), Some("gg")).unwrap();
     assert_eq!(r.events.len(), 1, "{}", render(&r));

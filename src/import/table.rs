@@ -350,10 +350,9 @@ impl<'a> Builder<'a> {
         let label = clean(&label.join(" "), 200);
         let format = self.format;
         let shown = |currency| match parse_amount(amount_text, currency) {
-            Ok(a) if format != Format::Csv => shorten(&format!(
-                "{label} {}",
-                Money::new(a, currency).display()
-            )),
+            Ok(a) if format != Format::Csv => {
+                shorten(&format!("{label} {}", Money::new(a, currency).display()))
+            }
             _ => shorten(&format!("{label} {amount_text}")),
         };
         if direction == "收入" && !refund {
@@ -385,7 +384,9 @@ impl<'a> Builder<'a> {
         }
         let number = match self.number {
             // Assigned to the person's number, unless the row names another phone.
-            Some(n) if names_phone(&joined) && !texts.iter().any(|t| match_number(t, &n.msisdn)) => {
+            Some(n)
+                if names_phone(&joined) && !texts.iter().any(|t| match_number(t, &n.msisdn)) =>
+            {
                 self.out
                     .unmatched
                     .push(tr!(T::ImportRowOtherNumber, line, shown(currency), n.id));
@@ -557,7 +558,10 @@ impl<'a> Builder<'a> {
     fn when(&self, text: &str) -> Option<DateTime<FixedOffset>> {
         let tz = match (self.format, &self.config.import_csv) {
             (Format::Alipay | Format::Wechat, _) => chrono_tz::Asia::Shanghai,
-            (_, Some(m)) => m.timezone.as_ref().map_or(self.config.timezone, |(_, tz)| *tz),
+            (_, Some(m)) => m
+                .timezone
+                .as_ref()
+                .map_or(self.config.timezone, |(_, tz)| *tz),
             _ => self.config.timezone,
         };
         let naive = match (self.format, &self.config.import_csv) {

@@ -23,16 +23,7 @@ const PHONE_WORDS: &[&str] = &[
 /// Words that say money was put somewhere; a phone top-up when a carrier or a phone
 /// number is named beside them.
 const TOP_UP_WORDS: &[&str] = &[
-    "充值",
-    "缴费",
-    "繳費",
-    "交费",
-    "top-up",
-    "top up",
-    "topup",
-    "recharge",
-    "refill",
-    "credit",
+    "充值", "缴费", "繳費", "交费", "top-up", "top up", "topup", "recharge", "refill", "credit",
 ];
 
 /// Carriers whose names make a top-up word a phone top-up (the configured numbers'
@@ -109,8 +100,7 @@ fn separator(c: char) -> bool {
 
 /// Starts of digit groups: a digit with no digit or mask just before it.
 fn starts(chars: &[char]) -> impl Iterator<Item = usize> + '_ {
-    (0..chars.len())
-        .filter(|&i| chars[i].is_ascii_digit() && (i == 0 || !digitish(chars[i - 1])))
+    (0..chars.len()).filter(|&i| chars[i].is_ascii_digit() && (i == 0 || !digitish(chars[i - 1])))
 }
 
 /// Reads `form` (digits) from `start`: each position a digit equal to the form's or a mask
