@@ -220,6 +220,14 @@ catalogue! {
     FlagUnverified => "unverified", "未到账";
     FlagDuplicate => "possible duplicate", "疑似重复";
     // ---- everyday screens and commands
+    CfgFieldNotForMode => "the field \"{0}\" does not apply to mode \"{1}\"", "字段“{0}”不适用于方式“{1}”";
+    FieldVia => "run by", "执行方";
+    HintVia => "who recharges, like 支付宝自动充值", "由谁充值，如 支付宝自动充值";
+    FieldConfirmHours => "wait hours", "等待小时";
+    HintConfirmHours => "for evidence; blank: {0}", "等待到账证据；留空：{0}";
+    FormCannotSave => "Cannot save: {0}", "无法保存：{0}";
+    HintHoursShort => "h", "小时";
+    FormCannotSaveFields => "Cannot save: a field above needs fixing.", "无法保存：上面有一项需要修改。";
 
     // ---- commands
     CmdTimedOut => "timed out", "超时";
@@ -298,7 +306,7 @@ catalogue! {
     FieldTimeout => "timeout", "超时";
     HintSeconds => "seconds", "秒";
     FieldSince => "last used on", "上次使用日期";
-    HintSince => "or topped up; YYYY-MM-DD", "或充值日期；YYYY-MM-DD";
+    HintSince => "the day of the last call, text or top-up", "上次通话、短信或充值的日期";
     SinceFuture => "that day has not come yet", "这一天还没到";
     NumberChargesNow => "Rule {0} charges as soon as this is saved (its date has passed).", "规则 {0} 在保存后立即扣费（日期已过）。";
     NumberRemindsNow => "Rule {0} reminds as soon as this is saved (its date has passed).", "规则 {0} 在保存后立即提醒充值（日期已过）。";
@@ -405,6 +413,7 @@ catalogue! {
     FormHintChoice => "choose", "选择";
     FormHintSave => "save", "保存";
     FormHintCancel => "cancel", "取消";
+    FormHintClear => "clear the field", "清空本项";
     FieldPreset => "preset", "预设";
     FieldId => "id", "ID";
     FieldLabel => "label", "名称";

@@ -706,14 +706,14 @@ fn validate_external(r: &FileRule, rp: &str, mode: Option<Mode>, problems: &mut 
         }
         (Some(_), false) => problems.push(Problem::at(
             format!("{rp}.via"),
-            tr!(T::CfgFieldNotForKind, "via", r.mode),
+            tr!(T::CfgFieldNotForMode, "via", r.mode),
         )),
         _ => {}
     }
     match r.confirm_hours {
         Some(_) if !external => problems.push(Problem::at(
             format!("{rp}.confirm_hours"),
-            tr!(T::CfgFieldNotForKind, "confirm_hours", r.mode),
+            tr!(T::CfgFieldNotForMode, "confirm_hours", r.mode),
         )),
         Some(h) if !(1..=720).contains(&h) => problems.push(Problem::at(
             format!("{rp}.confirm_hours"),
