@@ -107,9 +107,20 @@ const APP_HEAD: &str = "\u{feff}支付宝交易记录明细查询
 交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,
 ";
 
-/// An Alipay app export with these rows (time, category, counterpart, goods, direction,
-/// amount, status, order).
-fn app_export(rows: &[(&str, &str, &str, &str, &str, &str, &str, &str)]) -> String {
+/// One app-export row: time, category, counterpart, goods, direction, amount, status, order.
+type AppRow<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
+/// An Alipay app export with these rows.
+fn app_export(rows: &[AppRow]) -> String {
     let mut s = APP_HEAD.to_string();
     for (time, cat, who, goods, dir, amount, status, order) in rows {
         s.push_str(&format!(
