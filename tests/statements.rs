@@ -489,3 +489,30 @@ fn empty_files_files_without_top_ups_and_files_that_are_no_csv() {
     );
     refused(h.path(), &["import", &html], &["HTML", "CSV"]);
 }
+
+#[test]
+fn a_long_description_is_cut_with_a_mark() {
+    let h = home();
+    let goods = format!("话费充值 138****1234 {}", "月度自动充值套餐说明".repeat(30));
+    let f = write(
+        h.path(),
+        "bill.csv",
+        app_export(&[(
+            "2026-11-01 00:00:05",
+            "充值缴费",
+            "中国移动",
+            &goods,
+            "支出",
+            "30.00",
+            "交易成功",
+            "2026110122001400001",
+        )])
+        .as_bytes(),
+    );
+    let r = json(h.path(), &["import", "--json", &f]);
+    let unmatched = r["unmatched"].as_array().unwrap();
+    assert_eq!(unmatched.len(), 1, "{r}");
+    let u = unmatched[0].as_str().unwrap();
+    assert!(u.contains("138****1234") && u.contains('…'), "{u}");
+    assert!(!u.contains(&goods), "{u}");
+}

@@ -347,7 +347,7 @@ impl<'a> Builder<'a> {
             .map(|&i| row.get(Some(i)))
             .filter(|t| !t.is_empty() && *t != "/")
             .collect();
-        let label = clean(&label.join(" "), 200);
+        let label = cut(&label.join(" "), 80);
         let format = self.format;
         let shown = |currency| match parse_amount(amount_text, currency) {
             Ok(a) if format != Format::Csv => {
@@ -605,7 +605,14 @@ fn parse_amount(text: &str, currency: Currency) -> Result<i64, String> {
 
 /// A row's text as it is listed: one line, cut with `…`.
 fn shorten(s: &str) -> String {
-    crate::text::clean::cut_chars(&clean(s, 400), 120).into_owned()
+    cut(s, 120)
+}
+
+/// `s` on one line, at most `chars` characters, ending in `…` when it was cut. `clean`
+/// keeps room for one character more than that (4 bytes each), so its own unmarked cut
+/// never decides.
+fn cut(s: &str, chars: usize) -> String {
+    crate::text::clean::cut_chars(&clean(s, 4 * (chars + 1)), chars).into_owned()
 }
 
 fn is_refund(status: &str, kind: &str, text: &str) -> bool {
