@@ -205,6 +205,9 @@ catalogue! {
     // ---- everyday screens and commands
     CfgFieldNotForMode => "the field \"{0}\" does not apply to mode \"{1}\"", "字段“{0}”不适用于方式“{1}”";
     CfgMsisdnLength => "\"{0}\" has {1} digits after +{2}; numbers there have {3}", "“{0}”在 +{2} 之后有 {1} 位数字；该地号码应为 {3} 位";
+    ColNearest => "DEADLINE", "期限";
+    DeadlineValid => "valid {0}", "有效 {0}";
+    DeadlineUseBy => "use by {0}", "需使用 {0}";
     FieldVia => "run by", "执行方";
     HintVia => "who recharges, like 支付宝自动充值", "由谁充值，如 支付宝自动充值";
     FieldConfirmHours => "wait hours", "等待小时";
