@@ -88,7 +88,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Record a manual top-up (settles the number's newest open reminder).
     Record {
-        /// The number's id (as in `baohao status`).
+        /// The number's id (as in `baohao status`) or its phone number (+8613800138000).
         number: String,
         /// How much went in, in the number's currency: 10, 10.50, ¥10 or "10 CNY".
         #[arg(allow_hyphen_values = true)]
@@ -115,7 +115,7 @@ pub enum Command {
     },
     /// Record a keep-alive use of a number (a call, a text, data); settles its keep-alive reminder.
     Activity {
-        /// The number's id (as in `baohao status`).
+        /// The number's id (as in `baohao status`) or its phone number (+8613800138000).
         number: String,
         /// A note kept with the entry ("sent a text").
         #[arg(long, value_name = "TEXT")]
@@ -127,7 +127,7 @@ pub enum Command {
     },
     /// Record a balance you read yourself (for numbers with a manual provider).
     Balance {
-        /// The number's id (as in `baohao status`).
+        /// The number's id (as in `baohao status`) or its phone number (+8613800138000).
         number: String,
         /// The balance, in the number's currency (may be negative: -1.20).
         #[arg(allow_hyphen_values = true)]
