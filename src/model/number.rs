@@ -207,6 +207,8 @@ pub struct CsvMapping {
     pub reference: Option<String>,
     /// A chrono format, like `%d/%m/%Y` or `%Y-%m-%d %H:%M:%S`.
     pub date_format: String,
+    /// The zone the statement's times are written in (`None`: the config's own zone).
+    pub timezone: Option<(String, Tz)>,
 }
 
 impl Config {

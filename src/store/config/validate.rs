@@ -432,7 +432,21 @@ fn validate_import(
             tr!(T::CfgDateFormat, m.date_format),
         ));
     }
+    let timezone = match &m.timezone {
+        None => None,
+        Some(name) => match Tz::from_str(name) {
+            Ok(tz) => Some((name.clone(), tz)),
+            Err(_) => {
+                problems.push(Problem::at(
+                    "import.csv.timezone".to_string(),
+                    tr!(T::CfgTimezone, name),
+                ));
+                None
+            }
+        },
+    };
     Some(crate::model::CsvMapping {
+        timezone,
         date: m.date.trim().to_string(),
         amount: m.amount.trim().to_string(),
         description: m.description.trim().to_string(),
