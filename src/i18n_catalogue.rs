@@ -223,8 +223,19 @@ catalogue! {
     FlagUnverified => "unverified", "未到账";
     FlagDuplicate => "possible duplicate", "疑似重复";
     // ---- everyday screens and commands
+    BriefNoNumbers => "no numbers yet", "还没有号码";
+    BriefOneOk => "1 number ok", "1 个号码正常";
+    BriefManyOk => "{0} numbers ok", "{0} 个号码正常";
+    BriefNext => "{0} · next: {1} {2} on {3}", "{0} · 下次：{1} {2}，{3}";
+    BriefNothingPlanned => "{0} · nothing planned", "{0} · 暂无计划";
+    BriefNeedYou => "{0} need you: {1}", "{0} 个需要处理：{1}";
+    BriefExpiresIn => "expires in {0}d", "{0} 天后到期";
+    BriefUseWithin => "use within {0}d", "{0} 天内需使用";
     CfgFieldNotForMode => "the field \"{0}\" does not apply to mode \"{1}\"", "字段“{0}”不适用于方式“{1}”";
     CfgMsisdnLength => "\"{0}\" has {1} digits after +{2}; numbers there have {3}", "“{0}”在 +{2} 之后有 {1} 位数字；该地号码应为 {3} 位";
+    ColNearest => "DEADLINE", "期限";
+    DeadlineValid => "valid {0}", "有效 {0}";
+    DeadlineUseBy => "use by {0}", "需使用 {0}";
     FieldVia => "run by", "执行方";
     HintVia => "who recharges, like 支付宝自动充值", "由谁充值，如 支付宝自动充值";
     FieldConfirmHours => "wait hours", "等待小时";
