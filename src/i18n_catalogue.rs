@@ -108,6 +108,7 @@ catalogue! {
     OutcomeNotWritten => "The recharge of {1} for {0} ran ({2}), but its outcome could not be written to the log ({3}); it is in doubt: check with the carrier and resolve it.", "已为 {0} 执行 {1} 的充值（{2}），但结果未能写入日志（{3}）；结果待确认：请向运营商核实后确认。";
     NoConfig => "there is no config at {0}; run `baohao init` to write one (or try `baohao --demo`)", "{0} 处没有配置文件；运行 `baohao init` 创建（或试试 `baohao --demo`）";
     // ---- statements: layouts, archives, limits
+    ImportDatedAhead => "an entry dated {0} ({1}) was set aside: it is more than a day ahead of the clock", "日期为 {0} 的一条记录（{1}）已搁置：比当前时钟超前一天以上";
     StmtPlatformAlipay => "Alipay", "支付宝";
     StmtPlatformWechat => "WeChat Pay", "微信支付";
     LayoutAlipayApp => "the Alipay app export", "支付宝 App 导出的账单";
