@@ -42,8 +42,8 @@ catalogue! {
     ImportJson => "the JSON is malformed ({0})", "JSON 格式有误（{0}）";
     ImportJsonShape => "message {0} is not a termux-sms-list, SMS Gateway or mmcli message", "第 {0} 条消息不是 termux-sms-list、SMS Gateway 或 mmcli 格式";
     ImportRowSet => "line {0}: {1} ({2})", "第 {0} 行：{1}（{2}）";
-    ImportRowUnmatched => "line {0}: {1} names no configured number (use --number ID)", "第 {0} 行：{1} 未对应任何已配置的号码（可用 --number ID 指定）";
-    ImportMsgUnmatched => "message at line {0}: \"{1}\" cannot be told apart between numbers (use --number ID)", "第 {0} 行的短信“{1}”无法确定属于哪个号码（可用 --number ID 指定）";
+    ImportRowUnmatched => "line {0}: {1} names no configured number", "第 {0} 行：{1} 未对应任何已配置的号码";
+    ImportMsgUnmatched => "message at line {0}: \"{1}\" cannot be told apart between numbers", "第 {0} 行的短信“{1}”无法确定属于哪个号码";
     ImportRefundUnknown => "a refund of an order not in this file", "退款对应的订单不在此文件中";
     ImportBadFormat => "\"{0}\" is not a format baohao imports (alipay, wechat, csv or sms)", "“{0}”不是可导入的格式（alipay、wechat、csv 或 sms）";
     ImportDone => "{0}: added {1}, already there {2}.", "{0}：新增 {1} 条，已存在 {2} 条。";
@@ -67,7 +67,7 @@ catalogue! {
     HelpQuickFilter => "filter: missed, unexpected, possible duplicate, messages, none", "筛选：未到账、计划外、疑似重复、短信、全部";
     TuiQuickFilter => "Showing \"{0}\": {1} entries (f for the next filter).", "显示“{0}”：{1} 条（按 f 切换下一个筛选）。";
     TuiFilterCleared => "Filter cleared.", "已清除筛选。";
-    ImportUnmatchedHead => "Top-ups naming no configured number:", "未对应任何号码的充值：";
+    ImportUnmatchedHead => "Top-ups naming no configured number {0}:", "未对应任何号码的充值{0}：";
     ImportSkippedHead => "Skipped (closed, failed or refunded):", "已跳过（关闭、失败或退款）：";
     DescVia => "{0}, made by {1} (change or cancel it there)", "{0}，由 {1} 执行（在那里修改或取消）";
     TuiMissed => "Missed: {0} from {1} due {2} never showed up. Check the recharge records in {1}, then import the statement or `baohao resolve {3}`.", "未到账：{2} 应由 {1} 充值的 {0} 没有出现。请到 {1} 查看充值记录，然后导入账单或运行 `baohao resolve {3}`。";
@@ -90,6 +90,10 @@ catalogue! {
     // ---- clock, readings and time order
 
     // ---- files
+    FilePdf => "a PDF", "PDF 文件";
+    FileXls => "an old binary Excel workbook (.xls)", "旧版二进制 Excel 工作簿（.xls）";
+    FileHtml => "a web page (HTML)", "网页（HTML）";
+    ImportNotCsv => "this is {0}, not a statement baohao reads; export the bill as CSV (Alipay and WeChat Pay both offer it) and import that", "这是{0}，不是 baohao 能读取的账单；请把账单导出为 CSV（支付宝和微信支付都提供）后再导入";
     IoFailed => "could not {0} {1}: {2}", "无法{0} {1}：{2}";
     WhatCreate => "create", "创建";
     WhatRead => "read", "读取";
@@ -104,6 +108,19 @@ catalogue! {
     OutcomeNotWritten => "The recharge of {1} for {0} ran ({2}), but its outcome could not be written to the log ({3}); it is in doubt: check with the carrier and resolve it.", "已为 {0} 执行 {1} 的充值（{2}），但结果未能写入日志（{3}）；结果待确认：请向运营商核实后确认。";
     NoConfig => "there is no config at {0}; run `baohao init` to write one (or try `baohao --demo`)", "{0} 处没有配置文件；运行 `baohao init` 创建（或试试 `baohao --demo`）";
     // ---- statements: layouts, archives, limits
+    StmtPlatformAlipay => "Alipay", "支付宝";
+    StmtPlatformWechat => "WeChat Pay", "微信支付";
+    LayoutAlipayApp => "the Alipay app export", "支付宝 App 导出的账单";
+    LayoutAlipayClassic => "the classic Alipay export", "支付宝经典版（网页）导出的账单";
+    LayoutWechat => "the WeChat Pay export", "微信支付导出的账单";
+    LayoutNeeds => "{0} (columns {1})", "{0}（需要列：{1}）";
+    ImportNoLayout => "no {0} column row was found; tried {1}", "未找到{0}账单的表头行；已尝试：{1}";
+    ImportRowBadAmount => "not an amount baohao accepts as a recharge: {0}", "不是可接受的充值金额：{0}";
+    ImportRowOtherNumber => "line {0}: {1} names another number, not {2}'s", "第 {0} 行：{1} 写的是另一个号码，不是 {2} 的";
+    ImportUnmatchedHintCli => "(use --number ID to assign them)", "（可用 --number ID 指定号码）";
+    ImportNoRows => "no rows", "没有任何记录行";
+    ImportNoTopUps => "{0}: {1} rows, none of them a phone top-up.", "{0}：共 {1} 行，没有一行是话费充值。";
+    ImportUnmatchedHintTui => "(pick the number in the form)", "（可在表单中选择号码）";
 
     // ---- config
     CfgVersion => "version {0} is not supported (this baohao reads version 1)", "不支持版本 {0}（本程序读取版本 1）";
@@ -203,6 +220,26 @@ catalogue! {
     FlagUnverified => "unverified", "未到账";
     FlagDuplicate => "possible duplicate", "疑似重复";
     // ---- everyday screens and commands
+    BriefNoNumbers => "no numbers yet", "还没有号码";
+    BriefOneOk => "1 number ok", "1 个号码正常";
+    BriefManyOk => "{0} numbers ok", "{0} 个号码正常";
+    BriefNext => "{0} · next: {1} {2} on {3}", "{0} · 下次：{1} {2}，{3}";
+    BriefNothingPlanned => "{0} · nothing planned", "{0} · 暂无计划";
+    BriefNeedYou => "{0} need you: {1}", "{0} 个需要处理：{1}";
+    BriefExpiresIn => "expires in {0}d", "{0} 天后到期";
+    BriefUseWithin => "use within {0}d", "{0} 天内需使用";
+    CfgFieldNotForMode => "the field \"{0}\" does not apply to mode \"{1}\"", "字段“{0}”不适用于方式“{1}”";
+    CfgMsisdnLength => "\"{0}\" has {1} digits after +{2}; numbers there have {3}", "“{0}”在 +{2} 之后有 {1} 位数字；该地号码应为 {3} 位";
+    ColNearest => "DEADLINE", "期限";
+    DeadlineValid => "valid {0}", "有效 {0}";
+    DeadlineUseBy => "use by {0}", "需使用 {0}";
+    FieldVia => "run by", "执行方";
+    HintVia => "who recharges, like 支付宝自动充值", "由谁充值，如 支付宝自动充值";
+    FieldConfirmHours => "wait hours", "等待小时";
+    HintConfirmHours => "for evidence; blank: {0}", "等待到账证据；留空：{0}";
+    FormCannotSave => "Cannot save: {0}", "无法保存：{0}";
+    HintHoursShort => "h", "小时";
+    FormCannotSaveFields => "Cannot save: a field above needs fixing.", "无法保存：上面有一项需要修改。";
 
     // ---- commands
     CmdTimedOut => "timed out", "超时";
@@ -281,7 +318,7 @@ catalogue! {
     FieldTimeout => "timeout", "超时";
     HintSeconds => "seconds", "秒";
     FieldSince => "last used on", "上次使用日期";
-    HintSince => "or topped up; YYYY-MM-DD", "或充值日期；YYYY-MM-DD";
+    HintSince => "the day of the last call, text or top-up", "上次通话、短信或充值的日期";
     SinceFuture => "that day has not come yet", "这一天还没到";
     NumberChargesNow => "Rule {0} charges as soon as this is saved (its date has passed).", "规则 {0} 在保存后立即扣费（日期已过）。";
     NumberRemindsNow => "Rule {0} reminds as soon as this is saved (its date has passed).", "规则 {0} 在保存后立即提醒充值（日期已过）。";
@@ -397,6 +434,7 @@ catalogue! {
     FormHintChoice => "choose", "选择";
     FormHintSave => "save", "保存";
     FormHintCancel => "cancel", "取消";
+    FormHintClear => "clear the field", "清空本项";
     FieldPreset => "preset", "预设";
     FieldId => "id", "ID";
     FieldLabel => "label", "名称";

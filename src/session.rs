@@ -129,9 +129,16 @@ impl Session {
         self.stamp.is_some() && self.config_problem.is_none()
     }
 
-    /// The number named on the command line, or a sentence saying which ids exist.
+    /// The number named on the command line, by its id or its phone number (as E.164 or
+    /// as a local number of its currency's country), or a sentence saying which ids exist.
     pub fn number(&self, id: &str) -> Result<&Number> {
-        self.config.number(id).ok_or_else(|| {
+        let by_phone = || {
+            self.config.numbers.iter().find(|n| {
+                crate::model::phone::normalise(id, Some(n.currency)).as_deref()
+                    == Some(n.msisdn.as_str())
+            })
+        };
+        self.config.number(id).or_else(by_phone).ok_or_else(|| {
             let ids: Vec<&str> = self.config.numbers.iter().map(|n| n.id.as_str()).collect();
             Error::input(tr!(
                 T::UnknownNumber,

@@ -131,16 +131,23 @@ fn generic_csv_golden() {
 }
 
 #[test]
-fn number_flag_assigns_every_top_up() {
+fn number_flag_assigns_every_top_up_but_one_naming_another_number() {
     let r = golden("generic.csv", Some(Format::Csv), Some("gg"));
     assert_eq!(
         r.lines()
             .filter(|l| l.contains("\"number\":\"gg\""))
             .count(),
-        2,
+        1,
         "{r}"
     );
-    assert!(!r.contains("unmatched"));
+    // `Vodafone top-up 07700 900999` is someone else's number, not giffgaff's.
+    assert!(
+        r.contains("unmatched: line 4: Vodafone top-up 07700 900999"),
+        "{r}"
+    );
+    let no_number = "Date,Details,Amount,Ref\n01/11/2026,giffgaff top up,-10.00,TX1\n";
+    let r = read_bytes(no_number.as_bytes().to_vec(), Some(Format::Csv), Some("gg")).unwrap();
+    assert_eq!(r.events.len(), 1, "{}", render(&r));
 }
 
 #[test]
@@ -163,8 +170,15 @@ fn bad_input_is_one_sentence_with_its_line() {
         ",50.00 ,余额宝 ,交易成功 ,2026110122001400001",
         ",5O.00 ,余额宝 ,交易成功 ,2026110122001400001",
     );
-    let e = read_bytes(bad_amount.into_bytes(), None, None).unwrap_err();
-    assert!(e.starts_with("f:6: ") && e.contains("5O.00"), "{e}");
+    // A top-up row whose amount is not one is that row's problem, listed with its line.
+    let r = read_bytes(bad_amount.into_bytes(), None, None).expect("the rest reads");
+    assert!(
+        r.skipped
+            .iter()
+            .any(|s| s.starts_with("line 6: ") && s.contains("5O.00")),
+        "{:?}",
+        r.skipped
+    );
     let bad_date = alipay.replace("2026-11-03 12:30:00", "2026-13-03 12:30:00");
     let e = read_bytes(bad_date.into_bytes(), None, None).unwrap_err();
     assert!(e.starts_with("f:7: ") && e.contains("2026-13-03"), "{e}");

@@ -156,3 +156,15 @@ fn f_cycles_the_filters_an_import_calls_for() {
     assert!(app.tabs.history.filtered.is_none());
     assert!(screen(&app).contains("import"), "the footer names i");
 }
+
+#[test]
+fn the_preview_gives_the_forms_own_hint_not_the_command_lines() {
+    let (_dir, mut app) = demo();
+    keys(&mut app, "3i");
+    keys(&mut app, &fixture("alipay.csv"));
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(matches!(app.overlay, Overlay::Import(_)), "{s}");
+    assert!(s.contains("(pick the number in the form)"), "{s}");
+    assert!(!s.contains("--number"), "{s}");
+}

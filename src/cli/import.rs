@@ -27,6 +27,7 @@ pub struct ImportArgs {
     /// Show what would be added; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print what was added, already there, unmatched and skipped as JSON.
     #[arg(long)]
     pub json: bool,
     /// The statement or messages file, or - for standard input.
@@ -70,17 +71,24 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
             "skipped": reading.skipped,
             "dry_run": args.dry_run,
             "format": reading.format.map(Format::as_str),
+            "rows": reading.rows,
+            "top_ups": reading.top_ups,
         });
         return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
     }
-    let mut out = if args.dry_run {
+    let mut out = if reading.top_ups == Some(0) && reading.events.is_empty() {
+        tr!(T::ImportNoTopUps, name, reading.rows.unwrap_or(0))
+    } else if args.dry_run {
         tr!(T::ImportDryRun, name, added, already)
     } else {
         tr!(T::ImportDone, name, added, already)
     };
     out.push('\n');
     for (head, list) in [
-        (tr!(T::ImportUnmatchedHead), &reading.unmatched),
+        (
+            tr!(T::ImportUnmatchedHead, tr!(T::ImportUnmatchedHintCli)),
+            &reading.unmatched,
+        ),
         (tr!(T::ImportSkippedHead), &reading.skipped),
     ] {
         if !list.is_empty() {

@@ -81,6 +81,14 @@ pub enum Command {
         /// Show whole phone numbers in the table (they are masked by default).
         #[arg(long)]
         show_numbers: bool,
+        /// One line (at most 80 columns) for an SSH login banner, a tmux status line or a
+        /// shell prompt: what needs you, else the next recharge.
+        #[arg(long, conflicts_with = "json")]
+        brief: bool,
+        /// Exit 1 when any number needs attention (for cron and monitoring); prints the one
+        /// line of --brief unless --json is given.
+        #[arg(long)]
+        check: bool,
     },
     /// Recharges, top-ups, readings and activity, in log order.
     History(HistoryArgs),
@@ -88,7 +96,7 @@ pub enum Command {
     Plan(PlanArgs),
     /// Record a manual top-up (settles the number's newest open reminder).
     Record {
-        /// The number's id (as in `baohao status`).
+        /// The number's id (as in `baohao status`) or its phone number (+8613800138000).
         number: String,
         /// How much went in, in the number's currency: 10, 10.50, ¥10 or "10 CNY".
         #[arg(allow_hyphen_values = true)]
@@ -115,7 +123,7 @@ pub enum Command {
     },
     /// Record a keep-alive use of a number (a call, a text, data); settles its keep-alive reminder.
     Activity {
-        /// The number's id (as in `baohao status`).
+        /// The number's id (as in `baohao status`) or its phone number (+8613800138000).
         number: String,
         /// A note kept with the entry ("sent a text").
         #[arg(long, value_name = "TEXT")]
@@ -127,7 +135,7 @@ pub enum Command {
     },
     /// Record a balance you read yourself (for numbers with a manual provider).
     Balance {
-        /// The number's id (as in `baohao status`).
+        /// The number's id (as in `baohao status`) or its phone number (+8613800138000).
         number: String,
         /// The balance, in the number's currency (may be negative: -1.20).
         #[arg(allow_hyphen_values = true)]

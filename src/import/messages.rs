@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::i18n::T;
 use crate::import::sms::{
-    Parsed, carrier_of_sender, clean, number_patterns, parse_text, patterns_for,
+    Parsed, carrier_of_sender, carrier_of_signature, clean, named_date, number_patterns,
+    parse_text, patterns_for,
 };
 use crate::import::{ImportError, Reading, event_id, hash_ref};
 use crate::model::{Config, Event, EventBody, Number};
@@ -27,8 +28,6 @@ struct Sms {
     from: Option<String>,
     date: Option<DateTime<FixedOffset>>,
     text: String,
-    /// The source's own id, when it has one.
-    id: Option<String>,
 }
 
 pub fn read<R: Read>(
@@ -61,20 +60,12 @@ pub fn read<R: Read>(
     let mut out = Reading::default();
     let mut seen = std::collections::HashSet::new();
     for m in messages {
-        let Some(n) = number.or_else(|| number_of(config, m.from.as_deref())) else {
+        let Some(n) = number.or_else(|| number_of_text(config, m.from.as_deref(), &m.text)) else {
             out.unmatched
                 .push(tr!(T::ImportMsgUnmatched, m.line, clean(&m.text, 80)));
             continue;
         };
-        let at = m.date.unwrap_or(now);
-        let reference = m.id.clone().unwrap_or_else(|| {
-            hash_ref(&[
-                m.from.as_deref().unwrap_or(""),
-                &m.date.map(|d| d.to_rfc3339()).unwrap_or_default(),
-                &m.text,
-            ])
-        });
-        for e in events_for(n, &m, at, &reference) {
+        for e in events_of_text(n, m.from.as_deref(), m.date, &m.text, now) {
             if seen.insert(e.id.clone()) {
                 out.events.push(e);
             }
@@ -83,25 +74,58 @@ pub fn read<R: Read>(
     Ok(out)
 }
 
-/// The number a sender's texts belong to: the only configured number, or the only one on
-/// the carrier whose sender id it is.
-fn number_of<'a>(config: &'a Config, from: Option<&str>) -> Option<&'a Number> {
+/// The number a text belongs to when its source does not say: the only configured number,
+/// else the only one on the carrier whose sender id it is, else the only one on the
+/// carrier whose signature it carries (`【中国移动】`).
+pub fn number_of_text<'a>(
+    config: &'a Config,
+    from: Option<&str>,
+    text: &str,
+) -> Option<&'a Number> {
     if config.numbers.len() == 1 {
         return config.numbers.first();
     }
-    let carrier = carrier_of_sender(from?)?;
-    let mut on = config
-        .numbers
-        .iter()
-        .filter(|n| n.carrier.eq_ignore_ascii_case(carrier));
-    let one = on.next()?;
-    on.next().is_none().then_some(one)
+    let only_on = |carrier: &str, alias: &str| {
+        let mut on = config.numbers.iter().filter(|n| {
+            n.carrier.eq_ignore_ascii_case(carrier) || (!alias.is_empty() && n.carrier == alias)
+        });
+        let one = on.next()?;
+        on.next().is_none().then_some(one)
+    };
+    if let Some(carrier) = from.and_then(carrier_of_sender) {
+        return only_on(carrier, "");
+    }
+    let (carrier, signature) = carrier_of_signature(text)?;
+    only_on(carrier, signature)
 }
 
-/// The events a text that arrived on `n`'s modem makes: a balance reading, top-up evidence
-/// (a `statement` from `sms`) or a `message` kept for review. Ids hash sender, time and
-/// text (a modem's own message paths restart with ModemManager), so the same text read
-/// twice, live or imported as plain text, adds nothing.
+/// A text's name, whatever brought it: its sender, the minute it arrived and its text with
+/// white space folded (`model::event::sender_key`, `fold_space`). The same text from a
+/// plain-text file, `termux-sms-list`, `mmcli -J`, a modem or a forwarder, or with one more
+/// trailing space, has one name and so the same event ids.
+pub fn text_ref(from: Option<&str>, date: Option<DateTime<FixedOffset>>, text: &str) -> String {
+    let minute = date
+        .map(|d| {
+            d.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%MZ")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let mut body = String::with_capacity(text.len());
+    crate::model::event::fold_space(&mut body, text);
+    hash_ref(&[
+        "text",
+        &crate::model::event::sender_key(from),
+        &minute,
+        &body,
+    ])
+}
+
+/// The one way a text becomes events, for every source (`import --format sms`, a modem,
+/// a forwarder): a balance reading, top-up evidence (a `statement` from `sms`) and the
+/// reading it gives, or a `message` kept for review. `date` is when the phone received it,
+/// if the source says; otherwise the date the text names, otherwise `now`. Ids come from
+/// [`text_ref`], so the same text read twice, by any way, adds nothing.
 pub fn events_of_text(
     n: &Number,
     from: Option<&str>,
@@ -114,18 +138,19 @@ pub fn events_of_text(
         from: from.map(str::to_string),
         date,
         text: text.to_string(),
-        id: None,
     };
-    let reference = hash_ref(&[
-        from.unwrap_or(""),
-        &date.map(|d| d.to_rfc3339()).unwrap_or_default(),
-        text,
-    ]);
-    events_for(n, &m, date.unwrap_or(now), &reference)
+    let reference = text_ref(from, date, text);
+    events_for(n, &m, date, now, &reference)
 }
 
 /// The events one message makes for number `n`.
-fn events_for(n: &Number, m: &Sms, at: DateTime<FixedOffset>, reference: &str) -> Vec<Event> {
+fn events_for(
+    n: &Number,
+    m: &Sms,
+    date: Option<DateTime<FixedOffset>>,
+    now: DateTime<FixedOffset>,
+    reference: &str,
+) -> Vec<Event> {
     let carrier = if n.carrier.is_empty() {
         m.from.as_deref().and_then(carrier_of_sender).unwrap_or("")
     } else {
@@ -136,6 +161,14 @@ fn events_for(n: &Number, m: &Sms, at: DateTime<FixedOffset>, reference: &str) -
         &patterns_for(carrier),
         &number_patterns(&n.reply_patterns),
     );
+    // A reading or a top-up is dated by the text itself when the source gives no date.
+    let at = date
+        .or_else(|| {
+            (parsed != Parsed::Other)
+                .then(|| named_date(&m.text, now))
+                .flatten()
+        })
+        .unwrap_or(now);
     let event = |kind: &str, body| Event {
         id: event_id(kind, "sms", reference),
         at,
@@ -322,7 +355,6 @@ fn json_message(v: &Value, config: &Config) -> Option<Option<Sms>> {
             from: s(p, "phoneNumber").or_else(|| s(p, "sender")),
             date: date(s(p, "receivedAt")),
             text: s(p, "message")?,
-            id: s(p, "messageId").or_else(|| s(v, "id")),
             ..Sms::default()
         }));
     }
@@ -339,10 +371,6 @@ fn json_message(v: &Value, config: &Config) -> Option<Option<Sms>> {
             from: s(c, "number"),
             date: date(p.and_then(|p| s(p, "timestamp"))),
             text: s(c, "text")?,
-            // Not the D-Bus path: it restarts with ModemManager, and a text heard live
-            // (`events_of_text`) is named by sender, time and text; so is this one, so a
-            // text heard live and later imported from `mmcli -J` is logged once.
-            id: None,
             ..Sms::default()
         }));
     }
@@ -355,7 +383,6 @@ fn json_message(v: &Value, config: &Config) -> Option<Option<Sms>> {
             from: s(v, "number").or_else(|| s(v, "sender")),
             date: date(s(v, "received")),
             text: s(v, "body")?,
-            id: v.get("_id").map(|i| format!("termux:{i}")),
             ..Sms::default()
         }));
     }

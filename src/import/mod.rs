@@ -43,6 +43,16 @@ impl Format {
         }
     }
 
+    /// The platform as a person knows it (支付宝, 微信支付 in Chinese).
+    pub fn display(self) -> String {
+        match self {
+            Format::Alipay => tr!(T::StmtPlatformAlipay),
+            Format::Wechat => tr!(T::StmtPlatformWechat),
+            Format::Csv => "CSV".to_string(),
+            Format::Sms => tr!(T::KindMessage),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Alipay => "alipay",
@@ -102,6 +112,9 @@ pub struct Reading {
     pub unmatched: Vec<String>,
     /// Closed, failed or otherwise unusable top-up rows, with why.
     pub skipped: Vec<String>,
+    /// For a statement: its data rows, and how many of them are phone top-ups.
+    pub rows: Option<u64>,
+    pub top_ups: Option<u64>,
 }
 
 /// Reads and checks the whole input. `now` stamps texts that carry no date.
@@ -120,6 +133,12 @@ pub fn read(
         None => None,
     };
     let mut input = decode::Sniffed::new(input).map_err(io_error)?;
+    if let Some(kind) = not_a_statement(input.head()) {
+        return Err(ImportError::whole(tr!(T::ImportNotCsv, tr!(kind))));
+    }
+    if input.head().len() < 64 * 1024 && is_blank(input.head()) {
+        return Err(ImportError::whole(tr!(T::ImportNoRows)));
+    }
     let format = match options.format {
         Some(f) => f,
         None => detect(input.head(), config)
@@ -153,6 +172,32 @@ pub fn read(
         ));
     }
     Ok(reading)
+}
+
+/// A file that is a PDF, an old binary Excel workbook or a web page, whatever its name
+/// says: what it is, so the person can export the CSV instead.
+fn not_a_statement(head: &[u8]) -> Option<T> {
+    if head.starts_with(b"%PDF-") {
+        return Some(T::FilePdf);
+    }
+    if head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) {
+        return Some(T::FileXls);
+    }
+    let text = decode::head_text(&head[..head.len().min(1024)]);
+    let t = text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_ascii_lowercase();
+    if t.starts_with("<!doctype html") || t.starts_with("<html") || t.starts_with("<head") {
+        return Some(T::FileHtml);
+    }
+    None
+}
+
+/// Nothing but white space (and a byte-order mark).
+fn is_blank(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    head.iter().all(|b| b.is_ascii_whitespace() || *b == b',')
 }
 
 fn io_error(e: std::io::Error) -> ImportError {

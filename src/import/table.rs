@@ -9,7 +9,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 
 use crate::i18n::T;
 use crate::import::sms::clean;
-use crate::import::{Format, ImportError, Reading, event_id, hash_ref, is_top_up, number_for};
+use crate::import::topup::names_phone;
+use crate::import::{
+    Format, ImportError, Reading, event_id, hash_ref, is_top_up, match_number, number_for,
+};
 use crate::model::{Config, Currency, Event, EventBody, Money, Number};
 use crate::tr;
 
@@ -27,6 +30,8 @@ struct Columns {
     order: Option<usize>,
     merchant: Option<usize>,
     kind: Option<usize>,
+    /// The classic Alipay export's `成功退款（元）`: how much of the order was refunded.
+    refunded: Option<usize>,
 }
 
 /// One data row, cells trimmed.
@@ -45,123 +50,213 @@ fn trim(s: &str) -> String {
         .to_string()
 }
 
+/// A column layout a platform exports. Names are compared with full-width brackets made
+/// ASCII; `a|b` accepts either name.
+struct Layout {
+    /// How the person knows it, for messages.
+    name: T,
+    time: &'static str,
+    required: &'static [&'static str],
+    texts: &'static [&'static str],
+    label: &'static [&'static str],
+    amount: &'static str,
+    direction: &'static str,
+    status: &'static str,
+    order: &'static str,
+    merchant: &'static str,
+    kind: &'static str,
+    refunded: Option<&'static str>,
+}
+
+/// Alipay's app export (交易时间 … 交易订单号) and its classic web export (交易号 …
+/// 资金状态), then WeChat Pay's.
+const ALIPAY: &[Layout] = &[
+    Layout {
+        name: T::LayoutAlipayApp,
+        time: "交易时间",
+        required: &[
+            "交易时间",
+            "交易分类",
+            "交易对方",
+            "商品说明",
+            "收/支",
+            "金额|金额(元)",
+            "交易状态",
+            "交易订单号",
+        ],
+        texts: &["交易对方", "对方账号", "商品说明", "交易分类", "备注"],
+        label: &["交易对方", "商品说明"],
+        amount: "金额|金额(元)",
+        direction: "收/支",
+        status: "交易状态",
+        order: "交易订单号",
+        merchant: "商家订单号",
+        kind: "交易分类",
+        refunded: None,
+    },
+    Layout {
+        name: T::LayoutAlipayClassic,
+        time: "交易创建时间|付款时间",
+        required: &[
+            "交易号",
+            "交易创建时间|付款时间",
+            "类型",
+            "交易对方",
+            "商品名称",
+            "金额(元)|金额",
+            "收/支",
+            "交易状态",
+        ],
+        texts: &["交易对方", "商品名称", "类型", "备注"],
+        label: &["交易对方", "商品名称"],
+        amount: "金额(元)|金额",
+        direction: "收/支",
+        status: "交易状态",
+        order: "交易号",
+        merchant: "商家订单号",
+        kind: "类型",
+        refunded: Some("成功退款(元)|成功退款"),
+    },
+];
+
+const WECHAT: &[Layout] = &[Layout {
+    name: T::LayoutWechat,
+    time: "交易时间",
+    required: &[
+        "交易时间",
+        "交易类型",
+        "交易对方",
+        "商品",
+        "收/支",
+        "金额(元)",
+        "当前状态",
+        "交易单号",
+    ],
+    texts: &["交易对方", "商品", "交易类型", "备注"],
+    label: &["交易对方", "商品"],
+    amount: "金额(元)",
+    direction: "收/支",
+    status: "当前状态",
+    order: "交易单号",
+    merchant: "商户单号",
+    kind: "交易类型",
+    refunded: None,
+}];
+
+fn layouts(format: Format) -> &'static [Layout] {
+    match format {
+        Format::Alipay => ALIPAY,
+        Format::Wechat => WECHAT,
+        Format::Csv | Format::Sms => &[],
+    }
+}
+
+/// The layouts tried for `format` and the columns each needs, for the sentence that says
+/// none of them was found.
+fn layouts_tried(format: Format) -> String {
+    layouts(format)
+        .iter()
+        .map(|l| {
+            let cols: Vec<&str> = l
+                .required
+                .iter()
+                .map(|c| c.split('|').next().unwrap_or(c))
+                .collect();
+            tr!(T::LayoutNeeds, tr!(l.name), cols.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The column row of `format`: its index, or `None` when `cells` is not it. A row that has
-/// the time column but lacks others is an error naming what is missing.
+/// a layout's time column but lacks others is an error naming what is missing.
 fn columns(
     format: Format,
     config: &Config,
     cells: &[String],
     line: u64,
 ) -> Result<Option<Columns>, ImportError> {
-    // Older exports write `金额（元）` with full-width brackets; Alipay's has the unit too.
-    let norm = |c: &str| {
-        let c = c.replace('（', "(").replace('）', ")");
-        if format == Format::Alipay && c == "金额(元)" {
-            "金额".to_string()
-        } else {
-            c
-        }
-    };
-    let cells: Vec<String> = cells.iter().map(|c| norm(c)).collect();
-    let find = |name: &str| cells.iter().position(|c| c == name);
-    let (time, required, texts, optional): (&str, Vec<&str>, Vec<&str>, [&str; 5]) = match format {
-        Format::Alipay => (
-            "交易时间",
-            vec![
-                "交易时间",
-                "交易分类",
-                "交易对方",
-                "商品说明",
-                "收/支",
-                "金额",
-                "交易状态",
-                "交易订单号",
-            ],
-            vec!["交易对方", "对方账号", "商品说明", "交易分类", "备注"],
-            ["收/支", "交易状态", "交易订单号", "商家订单号", "交易分类"],
-        ),
-        Format::Wechat => (
-            "交易时间",
-            vec![
-                "交易时间",
-                "交易类型",
-                "交易对方",
-                "商品",
-                "收/支",
-                "金额(元)",
-                "当前状态",
-                "交易单号",
-            ],
-            vec!["交易对方", "商品", "交易类型", "备注"],
-            ["收/支", "当前状态", "交易单号", "商户单号", "交易类型"],
-        ),
-        Format::Csv | Format::Sms => {
-            let Some(m) = &config.import_csv else {
-                return Err(ImportError::whole(tr!(T::ImportNoCsvMapping)));
-            };
-            let mut required = vec![m.date.as_str(), m.amount.as_str(), m.description.as_str()];
-            if let Some(r) = &m.reference {
-                required.push(r);
-            }
-            let Some(time) = find(&m.date) else {
-                return Ok(None);
-            };
-            let missing: Vec<&str> = required
-                .iter()
-                .copied()
-                .filter(|c| find(c).is_none())
-                .collect();
-            if !missing.is_empty() {
-                return Err(ImportError::at(
-                    line,
-                    tr!(T::ImportMissingColumns, missing.join(", ")),
-                ));
-            }
-            return Ok(Some(Columns {
-                time,
-                amount: find(&m.amount).unwrap_or(0),
-                texts: vec![find(&m.description).unwrap_or(0)],
-                label: vec![find(&m.description).unwrap_or(0)],
-                order: m.reference.as_deref().and_then(find),
-                ..Columns::default()
-            }));
-        }
-    };
-    let Some(time_at) = find(time) else {
-        return Ok(None);
-    };
-    let missing: Vec<&str> = required
+    let cells: Vec<String> = cells
         .iter()
-        .copied()
-        .filter(|c| find(c).is_none())
+        .map(|c| c.replace('（', "(").replace('）', ")"))
         .collect();
-    if !missing.is_empty() {
-        return Err(ImportError::at(
+    let find = |names: &str| {
+        names
+            .split('|')
+            .find_map(|name| cells.iter().position(|c| c == name))
+    };
+    let missing_of = |required: &[&str]| -> Vec<String> {
+        required
+            .iter()
+            .filter(|c| find(c).is_none())
+            .map(|c| c.split('|').next().unwrap_or(c).to_string())
+            .collect()
+    };
+    if matches!(format, Format::Csv | Format::Sms) {
+        let Some(m) = &config.import_csv else {
+            return Err(ImportError::whole(tr!(T::ImportNoCsvMapping)));
+        };
+        let mut required = vec![m.date.as_str(), m.amount.as_str(), m.description.as_str()];
+        if let Some(r) = &m.reference {
+            required.push(r);
+        }
+        let exact = |name: &str| cells.iter().position(|c| c == name);
+        let Some(time) = exact(&m.date) else {
+            return Ok(None);
+        };
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|c| exact(c).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(ImportError::at(
+                line,
+                tr!(T::ImportMissingColumns, missing.join(", ")),
+            ));
+        }
+        return Ok(Some(Columns {
+            time,
+            amount: exact(&m.amount).unwrap_or(0),
+            texts: vec![exact(&m.description).unwrap_or(0)],
+            label: vec![exact(&m.description).unwrap_or(0)],
+            order: m.reference.as_deref().and_then(exact),
+            ..Columns::default()
+        }));
+    }
+    // The layout whose time column this row has, and then all of its columns.
+    let mut near: Option<Vec<String>> = None;
+    for l in layouts(format) {
+        let Some(time) = find(l.time) else {
+            continue;
+        };
+        let missing = missing_of(l.required);
+        if !missing.is_empty() {
+            if near.as_ref().is_none_or(|n| n.len() > missing.len()) {
+                near = Some(missing);
+            }
+            continue;
+        }
+        return Ok(Some(Columns {
+            time,
+            amount: find(l.amount).unwrap_or(0),
+            texts: l.texts.iter().filter_map(|t| find(t)).collect(),
+            label: l.label.iter().filter_map(|t| find(t)).collect(),
+            direction: find(l.direction),
+            status: find(l.status),
+            order: find(l.order),
+            merchant: find(l.merchant),
+            kind: find(l.kind),
+            refunded: l.refunded.and_then(find),
+        }));
+    }
+    match near {
+        Some(missing) => Err(ImportError::at(
             line,
             tr!(T::ImportMissingColumns, missing.join(", ")),
-        ));
+        )),
+        None => Ok(None),
     }
-    let amount_name = if format == Format::Wechat {
-        "金额(元)"
-    } else {
-        "金额"
-    };
-    let goods = if format == Format::Wechat {
-        "商品"
-    } else {
-        "商品说明"
-    };
-    Ok(Some(Columns {
-        time: time_at,
-        amount: find(amount_name).unwrap_or(0),
-        texts: texts.iter().filter_map(|t| find(t)).collect(),
-        label: ["交易对方", goods].iter().filter_map(|t| find(t)).collect(),
-        direction: find(optional[0]),
-        status: find(optional[1]),
-        order: find(optional[2]),
-        merchant: find(optional[3]),
-        kind: find(optional[4]),
-    }))
 }
 
 /// Reads a statement table row by row.
@@ -176,6 +271,11 @@ struct Builder<'a> {
     orders: HashMap<String, String>,
     /// Refunds whose order was not seen yet (rows may come in any order).
     pending_refunds: Vec<(u64, Event, String)>,
+    /// The configured numbers' carriers: their names make a top-up a phone top-up.
+    carriers: Vec<&'a str>,
+    /// Data rows read, and of them phone top-ups.
+    rows: u64,
+    top_ups: u64,
 }
 
 impl<'a> Builder<'a> {
@@ -189,6 +289,9 @@ impl<'a> Builder<'a> {
             ids: HashSet::new(),
             orders: HashMap::new(),
             pending_refunds: Vec::new(),
+            carriers: config.numbers.iter().map(|n| n.carrier.as_str()).collect(),
+            rows: 0,
+            top_ups: 0,
         }
     }
 
@@ -214,6 +317,7 @@ impl<'a> Builder<'a> {
         if widest.is_some_and(|w| cells.len() <= w) {
             return Ok(());
         }
+        self.rows += 1;
         let row = Row { cells: &cells };
         let first = row.get(Some(cols.time));
         // Blank lines and the footer block ("-----", notes) end or pad the table.
@@ -223,16 +327,16 @@ impl<'a> Builder<'a> {
         let at = self
             .when(first)
             .ok_or_else(|| ImportError::at(line, tr!(T::ImportBadDate, first)))?;
-        let amount_text = row.get(Some(cols.amount));
-        let bad_amount = || ImportError::at(line, tr!(T::ImportBadAmount, amount_text));
-        // Checked on every row; read in the number's currency once the number is known.
-        parse_amount(amount_text, self.check_currency()).ok_or_else(bad_amount)?;
-        let mut currency = self.currency();
         let texts: Vec<&str> = cols.texts.iter().map(|&i| row.get(Some(i))).collect();
         let joined = texts.join(" ");
-        if !is_top_up(&joined) {
+        // Only a phone top-up must carry an amount baohao accepts; every other row is
+        // passed over unread.
+        if !is_top_up(&joined, &self.carriers) {
             return Ok(());
         }
+        self.top_ups += 1;
+        let amount_text = row.get(Some(cols.amount));
+        let mut currency = self.currency();
         let direction = row.get(cols.direction);
         let status = row.get(cols.status);
         let kind = row.get(cols.kind);
@@ -243,25 +347,51 @@ impl<'a> Builder<'a> {
             .map(|&i| row.get(Some(i)))
             .filter(|t| !t.is_empty() && *t != "/")
             .collect();
-        let label = clean(&label.join(" "), 200);
+        let label = cut(&label.join(" "), 80);
         let format = self.format;
         let shown = |currency| match parse_amount(amount_text, currency) {
-            Some(a) if format != Format::Csv => clean(
-                &format!("{label} {}", Money::new(a, currency).display()),
-                160,
-            ),
-            _ => clean(&format!("{label} {amount_text}"), 160),
+            Ok(a) if format != Format::Csv => {
+                shorten(&format!("{label} {}", Money::new(a, currency).display()))
+            }
+            _ => shorten(&format!("{label} {amount_text}")),
         };
         if direction == "收入" && !refund {
             return Ok(());
         }
-        if let Some(why) = unusable(self.format, status, refund) {
+        if let Err(why) = parse_amount(amount_text, self.check_currency()) {
+            self.out.skipped.push(tr!(
+                T::ImportRowSet,
+                line,
+                shown(currency),
+                tr!(T::ImportRowBadAmount, why)
+            ));
+            return Ok(());
+        }
+        // The classic Alipay export: the part of the order refunded, in its own column.
+        let refunded = cols
+            .refunded
+            .map(|i| row.get(Some(i)))
+            .filter(|t| !t.is_empty())
+            .and_then(|t| parse_amount(t, cny()).ok())
+            .filter(|&r| r > 0);
+        if refunded.is_none()
+            && let Some(why) = unusable(self.format, status, refund)
+        {
             self.out
                 .skipped
                 .push(tr!(T::ImportRowSet, line, shown(currency), why));
             return Ok(());
         }
         let number = match self.number {
+            // Assigned to the person's number, unless the row names another phone.
+            Some(n)
+                if names_phone(&joined) && !texts.iter().any(|t| match_number(t, &n.msisdn)) =>
+            {
+                self.out
+                    .unmatched
+                    .push(tr!(T::ImportRowOtherNumber, line, shown(currency), n.id));
+                return Ok(());
+            }
             Some(n) => n,
             None => match number_for(self.config, &texts) {
                 Some(n) => n,
@@ -276,8 +406,17 @@ impl<'a> Builder<'a> {
         if self.format == Format::Csv {
             currency = number.currency;
         }
-        let Some(amount) = parse_amount(amount_text, currency) else {
-            return Err(bad_amount());
+        let amount = match parse_amount(amount_text, currency) {
+            Ok(a) => a,
+            Err(why) => {
+                self.out.skipped.push(tr!(
+                    T::ImportRowSet,
+                    line,
+                    shown(currency),
+                    tr!(T::ImportRowBadAmount, why)
+                ));
+                return Ok(());
+            }
         };
         if number.currency != currency {
             self.out
@@ -302,7 +441,7 @@ impl<'a> Builder<'a> {
                 reference: reference.clone(),
                 amount_minor: amount,
                 currency,
-                text,
+                text: text.clone(),
                 refund_of: None,
             },
         };
@@ -319,10 +458,28 @@ impl<'a> Builder<'a> {
             return Ok(());
         }
         if !merchant.is_empty() {
-            self.orders.insert(merchant, reference);
+            self.orders.insert(merchant, reference.clone());
         }
         if self.ids.insert(event.id.clone()) {
             self.out.events.push(event);
+        }
+        if let Some(r) = refunded {
+            // The refund the classic export writes beside its order, as a row of its own.
+            let refund_ref = format!("{reference}_refund");
+            let event = Event {
+                id: event_id("statement", self.source(), &refund_ref),
+                at,
+                number: number.id.clone(),
+                body: EventBody::Statement {
+                    source: self.source().to_string(),
+                    reference: refund_ref,
+                    amount_minor: r.min(amount),
+                    currency,
+                    text,
+                    refund_of: None,
+                },
+            };
+            self.push_refund(event, reference);
         }
         Ok(())
     }
@@ -338,11 +495,18 @@ impl<'a> Builder<'a> {
 
     fn finish(mut self, lines: u64) -> Result<Reading, ImportError> {
         if self.columns.is_none() {
-            return Err(ImportError::at(
-                lines.max(1),
-                tr!(T::ImportNoColumns, self.format.as_str()),
-            ));
+            let message = match self.format {
+                Format::Alipay | Format::Wechat => tr!(
+                    T::ImportNoLayout,
+                    self.format.display(),
+                    layouts_tried(self.format)
+                ),
+                _ => tr!(T::ImportNoColumns, self.format.as_str()),
+            };
+            return Err(ImportError::at(lines.max(1), message));
         }
+        self.out.rows = Some(self.rows);
+        self.out.top_ups = Some(self.top_ups);
         for (line, event, merchant) in std::mem::take(&mut self.pending_refunds) {
             match self.orders.get(&merchant).cloned() {
                 Some(of) if !merchant.is_empty() => self.push_refund(event, of),
@@ -389,9 +553,17 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The row's time in the config's zone.
+    /// The row's time: Alipay and WeChat Pay write China Standard Time whatever the
+    /// person's zone; a mapped CSV is in its `timezone`, by default the config's.
     fn when(&self, text: &str) -> Option<DateTime<FixedOffset>> {
-        let tz = self.config.timezone;
+        let tz = match (self.format, &self.config.import_csv) {
+            (Format::Alipay | Format::Wechat, _) => chrono_tz::Asia::Shanghai,
+            (_, Some(m)) => m
+                .timezone
+                .as_ref()
+                .map_or(self.config.timezone, |(_, tz)| *tz),
+            _ => self.config.timezone,
+        };
         let naive = match (self.format, &self.config.import_csv) {
             (Format::Csv, Some(m)) => NaiveDateTime::parse_from_str(text, &m.date_format)
                 .ok()
@@ -418,14 +590,29 @@ fn cny() -> Currency {
     Currency::new("CNY").expect("CNY is a currency")
 }
 
-/// `¥50.00`, `50.00`, `-50.00` (a bank's debit), `1,050.00`: exact, in minor units.
-fn parse_amount(text: &str, currency: Currency) -> Option<i64> {
+/// `¥50.00`, `50.00`, `-50.00` (a bank's debit), `1,050.00`: exact, in minor units; or
+/// why it is not an amount baohao accepts as a recharge.
+fn parse_amount(text: &str, currency: Currency) -> Result<i64, String> {
     let t: String = text
         .chars()
         .filter(|c| !matches!(c, '¥' | '￥' | ',' | ' ' | '+'))
         .collect();
     let t = t.strip_prefix('-').unwrap_or(&t);
-    Money::parse(t, currency).ok().map(|m| m.minor)
+    Money::parse(t, currency)
+        .map(|m| m.minor)
+        .map_err(|e| crate::text::clean::value(&e.to_string()))
+}
+
+/// A row's text as it is listed: one line, cut with `…`.
+fn shorten(s: &str) -> String {
+    cut(s, 120)
+}
+
+/// `s` on one line, at most `chars` characters, ending in `…` when it was cut. `clean`
+/// keeps room for one character more than that (4 bytes each), so its own unmarked cut
+/// never decides.
+fn cut(s: &str, chars: usize) -> String {
+    crate::text::clean::cut_chars(&clean(s, 4 * (chars + 1)), chars).into_owned()
 }
 
 fn is_refund(status: &str, kind: &str, text: &str) -> bool {

@@ -106,20 +106,14 @@ impl Number {
         self.rules.iter().find(|r| r.id == id)
     }
 
-    /// `+44 7700 ••• 123`-style: keeps the country code and last three digits.
+    /// Masked after the real country code: `+852 •••• 4567` (see `phone::mask`).
     pub fn masked_msisdn(&self) -> String {
         mask_msisdn(&self.msisdn)
     }
 }
 
 pub fn mask_msisdn(msisdn: &str) -> String {
-    let digits: Vec<char> = msisdn.chars().collect();
-    if digits.len() <= 6 {
-        return msisdn.to_string();
-    }
-    let head: String = digits[..3].iter().collect();
-    let tail: String = digits[digits.len() - 3..].iter().collect();
-    format!("{head}•••{tail}")
+    crate::model::phone::mask(msisdn)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -222,6 +216,8 @@ pub struct CsvMapping {
     pub reference: Option<String>,
     /// A chrono format, like `%d/%m/%Y` or `%Y-%m-%d %H:%M:%S`.
     pub date_format: String,
+    /// The zone the statement's times are written in (`None`: the config's own zone).
+    pub timezone: Option<(String, Tz)>,
 }
 
 impl Config {

@@ -37,6 +37,75 @@ pub fn country_code(currency: Currency) -> Option<&'static str> {
     })
 }
 
+/// The country calling code an E.164 number starts with (`+85251234567` → `852`), from
+/// the ITU table: 1 and 7 are one digit, the two-digit codes are listed, every other
+/// code is three digits.
+pub fn calling_code(msisdn: &str) -> Option<&str> {
+    let d = msisdn.strip_prefix('+')?;
+    if !d.bytes().all(|b| b.is_ascii_digit()) || d.len() < 4 {
+        return None;
+    }
+    const TWO: &[&str] = &[
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
+        "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
+        "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+    ];
+    let n = match &d[..1] {
+        "1" | "7" => 1,
+        _ if TWO.contains(&&d[..2]) => 2,
+        _ => 3,
+    };
+    Some(&d[..n])
+}
+
+/// A phone number masked after its real country code, in the way the country groups it:
+/// `+852 •••• 4567`, `+1 •••-•••-0123`, `+86 139 •••• 5678`, else `+44 •••••• 0123`.
+/// The last four digits stay (what a person tells their numbers apart by).
+pub fn mask(msisdn: &str) -> String {
+    let Some(cc) = calling_code(msisdn) else {
+        return msisdn.to_string();
+    };
+    let national = &msisdn[1 + cc.len()..];
+    let n = national.len();
+    if n <= 4 {
+        return msisdn.to_string();
+    }
+    let last4 = &national[n - 4..];
+    match (cc, n) {
+        ("1", 10) => format!("+1 •••-•••-{last4}"),
+        ("86", 11) => format!("+86 {} •••• {last4}", &national[..3]),
+        _ => format!("+{cc} {} {last4}", "•".repeat(n - 4)),
+    }
+}
+
+/// How many digits follow the calling code in `msisdn`'s country, where every number there
+/// has one length (China: its mobiles, 1[3-9]…; its fixed lines vary).
+pub fn national_length(msisdn: &str) -> Option<(&str, usize)> {
+    let cc = calling_code(msisdn)?;
+    let national = &msisdn[1 + cc.len()..];
+    let len = match cc {
+        "1" | "91" => 10,
+        "86" if national.len() > 1
+            && national.starts_with('1')
+            && (b'3'..=b'9').contains(&national.as_bytes()[1]) =>
+        {
+            11
+        }
+        "852" | "853" | "65" => 8,
+        "61" | "33" | "34" => 9,
+        _ => return None,
+    };
+    Some((cc, len))
+}
+
+/// `Some((calling code, digits wanted, digits given))` when `msisdn` is E.164 but not the
+/// length its country uses (`+86 139-1234-567`: one digit short).
+pub fn wrong_length(msisdn: &str) -> Option<(String, usize, usize)> {
+    let (cc, want) = national_length(msisdn)?;
+    let have = msisdn.len() - 1 - cc.len();
+    (have != want).then(|| (cc.to_string(), want, have))
+}
+
 /// E.164: `+`, a non-zero country digit, 7 to 15 digits in all.
 pub fn is_e164(s: &str) -> bool {
     let Some(d) = s.strip_prefix('+') else {
@@ -77,6 +146,32 @@ pub fn normalise(input: &str, currency: Option<Currency>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_is_masked_after_its_real_country_code() {
+        for (msisdn, want) in [
+            ("+85251234567", "+852 •••• 4567"),
+            ("+12025550123", "+1 •••-•••-0123"),
+            ("+8613912345678", "+86 139 •••• 5678"),
+            ("+447700900123", "+44 •••••• 0123"),
+            ("+35312345678", "+353 •••• 5678"),
+            ("+79161234567", "+7 •••••• 4567"),
+        ] {
+            assert_eq!(mask(msisdn), want, "{msisdn}");
+        }
+    }
+
+    #[test]
+    fn a_number_one_digit_short_for_its_country_is_told() {
+        assert_eq!(
+            wrong_length("+861391234567"),
+            Some(("86".to_string(), 11, 10))
+        );
+        assert_eq!(wrong_length("+8613912345678"), None);
+        assert_eq!(wrong_length("+861065529988"), None, "a Beijing fixed line");
+        assert_eq!(wrong_length("+1202555012"), Some(("1".to_string(), 10, 9)));
+        assert_eq!(wrong_length("+447700900123"), None);
+    }
 
     fn c(code: &str) -> Option<Currency> {
         Currency::new(code).ok()

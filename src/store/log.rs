@@ -135,8 +135,10 @@ impl Log {
             .map(|(_, torn)| torn)
     }
 
-    /// Appends those of `events` whose ids are not in the log yet, under the lock (imports:
-    /// the ids are derived from the records, so a second import finds them there). With
+    /// Appends those of `events` that are not in the log yet, under the lock (imports: the
+    /// ids are derived from the records, so a second import finds them there). An event
+    /// read from a text is there too when its twin is ([`Event::text_twin`]): the same text
+    /// brought by another source, or logged under the id an older version gave it. With
     /// `dry_run`, only counts them. Returns how many are (or would be) new, and any torn
     /// tail cut.
     pub fn append_new(
@@ -144,32 +146,16 @@ impl Log {
         events: &[Event],
         dry_run: bool,
     ) -> io::Result<(usize, Option<LogProblem>)> {
-        let wanted: std::collections::HashSet<&str> =
-            events.iter().map(|e| e.id.as_str()).collect();
-        let fresh = |known: &std::collections::HashSet<String>| -> Vec<Event> {
-            events
-                .iter()
-                .filter(|e| !known.contains(&e.id))
-                .cloned()
-                .collect()
-        };
+        let seen = Seen::of(events);
         if dry_run {
-            let mut known = std::collections::HashSet::new();
-            self.scan_ref(Cursor::default(), |e| {
-                if wanted.contains(&*e.id) {
-                    known.insert(e.id.into_owned());
-                }
-            })?;
-            return Ok((fresh(&known).len(), None));
+            let mut seen = seen;
+            self.scan_ref(Cursor::default(), |e| seen.see(&e))?;
+            return Ok((seen.fresh(events).len(), None));
         }
         self.transact(|txn| {
-            let mut known = std::collections::HashSet::new();
-            txn.scan(Cursor::default(), |e| {
-                if wanted.contains(e.id.as_str()) {
-                    known.insert(e.id);
-                }
-            })?;
-            let new = fresh(&known);
+            let mut seen = seen;
+            txn.scan_ref(Cursor::default(), |e| seen.see(&e))?;
+            let new = seen.fresh(events);
             txn.append(&new)?;
             Ok(new.len())
         })
@@ -199,6 +185,50 @@ impl Log {
     }
 }
 
+/// Which of an import's events the log already holds: by id, or by text twin.
+struct Seen<'e> {
+    wanted: std::collections::HashSet<&'e str>,
+    twins: std::collections::HashMap<String, Vec<usize>>,
+    known: std::collections::HashSet<String>,
+    twinned: std::collections::HashSet<usize>,
+}
+
+impl<'e> Seen<'e> {
+    fn of(events: &'e [Event]) -> Seen<'e> {
+        let mut twins: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(k) = e.text_twin() {
+                twins.entry(k).or_default().push(i);
+            }
+        }
+        Seen {
+            wanted: events.iter().map(|e| e.id.as_str()).collect(),
+            twins,
+            known: Default::default(),
+            twinned: Default::default(),
+        }
+    }
+
+    fn see(&mut self, e: &EventRef<'_>) {
+        if self.wanted.contains(&*e.id) {
+            self.known.insert(e.id.to_string());
+        } else if !self.twins.is_empty()
+            && let Some(is) = e.text_twin().and_then(|k| self.twins.get(&k))
+        {
+            self.twinned.extend(is.iter().copied());
+        }
+    }
+
+    fn fresh(&self, events: &[Event]) -> Vec<Event> {
+        events
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| !self.known.contains(&e.id) && !self.twinned.contains(i))
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
+}
+
 /// The log while its lock is held.
 pub struct Txn<'a> {
     file: &'a File,
@@ -209,6 +239,11 @@ impl Txn<'_> {
     /// Reads lines appended since `from` (by anyone) under the lock.
     pub fn scan(&mut self, from: Cursor, mut f: impl FnMut(Event)) -> io::Result<Scan> {
         scan_file(self.file, from, |_, e| f(e.into_owned()), || false)
+    }
+
+    /// [`Txn::scan`] with events borrowing from each line.
+    pub fn scan_ref(&mut self, from: Cursor, mut f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
+        scan_file(self.file, from, |_, e| f(e), || false)
     }
 
     /// Appends whole lines in one write, then fsync. Cuts a torn tail first.

@@ -269,12 +269,14 @@ pub fn lookup(tab: Tab, ev: &KeyEvent) -> Option<Action> {
 }
 
 /// Keys inside a form; shown at the bottom of every form.
+/// Most needed first: a form's footer shows as many as fit.
 pub const FORM: &[(&str, T)] = &[
     ("Tab/↓", T::FormHintNext),
-    ("Shift-Tab/↑", T::FormHintPrev),
-    ("←/→", T::FormHintChoice),
     ("Enter", T::FormHintSave),
     ("Esc", T::FormHintCancel),
+    ("←/→", T::FormHintChoice),
+    ("Ctrl-U", T::FormHintClear),
+    ("Shift-Tab/↑", T::FormHintPrev),
 ];
 
 #[cfg(test)]

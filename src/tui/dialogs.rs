@@ -136,7 +136,10 @@ pub fn import(app: &App, f: &mut Frame, area: Rect, p: &ImportPreview) {
     let room = area.height.saturating_sub(10) as usize;
     let mut listed = 0;
     for (head, list) in [
-        (tr!(T::ImportUnmatchedHead), &p.unmatched),
+        (
+            tr!(T::ImportUnmatchedHead, tr!(T::ImportUnmatchedHintTui)),
+            &p.unmatched,
+        ),
         (tr!(T::ImportSkippedHead), &p.skipped),
     ] {
         if list.is_empty() {

@@ -3,7 +3,7 @@
 //! switches tabs. Tab/Shift-Tab or Up/Down move, Left/Right cycle a choice, Enter asks to
 //! save, Esc asks to cancel (and the owner asks before losing edits).
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -52,6 +52,8 @@ pub enum FieldId {
     ProviderTimeout,
     ExecutorTimeout,
     Since,
+    Via,
+    ConfirmHours,
 }
 
 #[derive(Clone, Debug)]
@@ -73,8 +75,11 @@ pub struct Field {
     /// Shown but not editable (ids once saved: renaming would change recharge keys).
     pub locked: bool,
     pub error: Option<String>,
-    /// A grey hint after the value (units, an example).
+    /// A grey hint after the value (units, an example), shown while the field is empty.
     pub hint: Option<String>,
+    /// The value was put there for the person (a default, a preset, the saved value) and
+    /// they have not touched it yet: the first letter they type replaces it.
+    pub prefilled: bool,
 }
 
 impl Field {
@@ -87,6 +92,7 @@ impl Field {
             locked: false,
             error: None,
             hint: None,
+            prefilled: !value.is_empty(),
         }
     }
 
@@ -105,6 +111,7 @@ impl Field {
             locked: false,
             error: None,
             hint: None,
+            prefilled: false,
         }
     }
 
@@ -213,7 +220,10 @@ impl Form {
     pub fn set(&mut self, id: FieldId, value: &str) {
         if let Some(f) = self.field_mut(id) {
             match &mut f.value {
-                Value::Text(i) => *i = Input::new(value.to_string()),
+                Value::Text(i) => {
+                    *i = Input::new(value.to_string());
+                    f.prefilled = !value.is_empty();
+                }
                 Value::Choice { options, index } => {
                     if let Some(p) = options.iter().position(|o| o.0 == value) {
                         *index = p;
@@ -226,6 +236,12 @@ impl Form {
     pub fn show(&mut self, id: FieldId, visible: bool) {
         if let Some(f) = self.field_mut(id) {
             f.visible = visible;
+        }
+    }
+
+    pub fn set_hint(&mut self, id: FieldId, hint: Option<String>) {
+        if let Some(f) = self.field_mut(id) {
+            f.hint = hint;
         }
     }
 
@@ -307,11 +323,24 @@ impl Form {
                 }
                 FormEvent::Changed
             }
-            Value::Text(input) => match input.handle_event(&Event::Key(key)) {
-                Some(change) if change.value => FormEvent::Changed,
-                Some(_) => FormEvent::Moved,
-                None => FormEvent::Nothing,
-            },
+            Value::Text(input) => {
+                // A letter typed over a value the person did not write replaces it
+                // (typing a date into today's date must not give `2026-12-022026-06-03`).
+                let typing = matches!(key.code, KeyCode::Char(_))
+                    && !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                let replace = std::mem::take(&mut field.prefilled) && typing;
+                if replace {
+                    *input = Input::default();
+                }
+                match input.handle_event(&Event::Key(key)) {
+                    Some(change) if change.value || replace => FormEvent::Changed,
+                    Some(_) => FormEvent::Moved,
+                    None if replace => FormEvent::Changed,
+                    None => FormEvent::Nothing,
+                }
+            }
         }
     }
 }
@@ -319,7 +348,7 @@ impl Form {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ratatui::crossterm::event::{KeyEventKind, KeyModifiers};
+    use ratatui::crossterm::event::KeyEventKind;
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent {

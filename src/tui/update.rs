@@ -348,7 +348,14 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
                     });
                     return;
                 }
-                None => of.form.focus_first_error(),
+                None => {
+                    // Enter never does nothing: the reason stands by its field, and the
+                    // foot of the form says so too (the field may be scrolled away).
+                    if of.form.error.is_none() && of.form.has_errors() {
+                        of.form.error = Some(tr!(T::FormCannotSaveFields));
+                    }
+                    of.form.focus_first_error()
+                }
             }
         }
         FormEvent::Moved | FormEvent::Nothing => {}
@@ -474,7 +481,7 @@ pub fn act(app: &mut App, a: Action) {
             app.tabs.history.editing = true;
         }
         Action::Add => match app.tab {
-            Tab::Numbers => open_form(app, forms::number_form(None, app.today())),
+            Tab::Numbers => open_form(app, forms::number_form(None)),
             Tab::Rules => match app
                 .selected_number()
                 .map(|i| app.session.config.numbers[i].clone())
@@ -488,7 +495,7 @@ pub fn act(app: &mut App, a: Action) {
             Tab::Numbers => {
                 if let Some(i) = app.selected_number() {
                     let n = app.session.config.numbers[i].clone();
-                    open_form(app, forms::number_form(Some(&n), app.today()));
+                    open_form(app, forms::number_form(Some(&n)));
                 }
             }
             Tab::Rules => match app.derived.rule_rows.get(app.tabs.rules.sel).copied() {

@@ -321,6 +321,93 @@ impl<S: Into<String>> Event<S> {
     }
 }
 
+impl<S: AsRef<str>> Event<S> {
+    /// What makes an event read from a carrier's text the same as another, whatever brought
+    /// the text (a plain-text file, `termux-sms-list`, a modem, a forwarder) and however an
+    /// older version named it: the number, the kind, the minute it arrived (UTC) and what
+    /// it says, white space folded. `None` for events not read from a text. Appending
+    /// imports skips an event whose twin is in the log (`Log::append_new`).
+    pub fn text_twin(&self) -> Option<String> {
+        use std::fmt::Write;
+        let minute = self.at.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M");
+        let mut k = format!(
+            "{}\u{1f}{}\u{1f}{minute}",
+            self.number.as_ref(),
+            self.body.type_name()
+        );
+        match &self.body {
+            EventBody::Balance {
+                balance_minor,
+                currency,
+                validity_until,
+                source,
+            } if source.as_ref() == "sms" => {
+                let _ = write!(k, "\u{1f}{balance_minor}{currency:?}{validity_until:?}");
+            }
+            EventBody::Statement {
+                source,
+                amount_minor,
+                currency,
+                text,
+                refund_of: None,
+                ..
+            } if source.as_ref() == "sms" => {
+                let _ = write!(k, "\u{1f}{amount_minor}{currency:?}\u{1f}");
+                fold_space(&mut k, text.as_ref());
+            }
+            EventBody::Message { source, from, text } if source.as_ref() == "sms" => {
+                k.push('\u{1f}');
+                k.push_str(&sender_key(from.as_ref().map(AsRef::as_ref)));
+                k.push('\u{1f}');
+                fold_space(&mut k, text.as_ref());
+            }
+            _ => return None,
+        }
+        Some(k)
+    }
+}
+
+/// `text` with every run of white space (and zero-width or direction marks) made one
+/// space, none at either end, pushed onto `out`: texts differing only there are one text.
+pub fn fold_space(out: &mut String, text: &str) {
+    let mut space = false;
+    let mut any = false;
+    for ch in text.chars() {
+        if matches!(ch, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{061c}' | '\u{feff}')
+        {
+            continue;
+        }
+        if ch.is_whitespace() || ch.is_control() {
+            space = any;
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        any = true;
+        out.push(ch);
+    }
+}
+
+/// A text's sender as every source can agree on it: a phone number by its digits (the last
+/// nine, so `+447700900123` and `07700900123` agree), a name (`giffgaff`, `10086`) in lower
+/// case without spaces; empty when unknown.
+pub fn sender_key(from: Option<&str>) -> String {
+    let f = from.unwrap_or("").trim();
+    let phone = f.chars().any(|c| c.is_ascii_digit())
+        && f.chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if phone {
+        let d: String = f.chars().filter(char::is_ascii_digit).collect();
+        return d[d.len().saturating_sub(9)..].to_string();
+    }
+    f.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,6 +125,8 @@ pub struct FileCsvMapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     pub date_format: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -298,6 +300,7 @@ pub fn to_file(c: &Config) -> FileConfig {
                 description: m.description.clone(),
                 reference: m.reference.clone(),
                 date_format: m.date_format.clone(),
+                timezone: m.timezone.as_ref().map(|(name, _)| name.clone()),
             }),
         }),
         forwarders: c

@@ -251,11 +251,19 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
     };
     // A local number (`13800138000`) takes the country of the number's currency.
     let msisdn = crate::model::phone::normalise(&n.msisdn, currency);
-    if msisdn.is_none() {
-        problems.push(Problem::at(
+    match msisdn
+        .as_deref()
+        .and_then(crate::model::phone::wrong_length)
+    {
+        _ if msisdn.is_none() => problems.push(Problem::at(
             format!("{here}.msisdn"),
             tr!(T::CfgMsisdn, n.msisdn),
-        ));
+        )),
+        Some((cc, want, have)) => problems.push(Problem::at(
+            format!("{here}.msisdn"),
+            tr!(T::CfgMsisdnLength, n.msisdn, have, cc, want),
+        )),
+        None => {}
     }
     let monthly_fee = match (&n.plan.monthly_fee, currency) {
         (Some(d), Some(c)) => money(&format!("{here}.plan.monthly_fee"), &d.0, c, problems),
@@ -453,7 +461,21 @@ fn validate_import(
             tr!(T::CfgDateFormat, m.date_format),
         ));
     }
+    let timezone = match &m.timezone {
+        None => None,
+        Some(name) => match Tz::from_str(name) {
+            Ok(tz) => Some((name.clone(), tz)),
+            Err(_) => {
+                problems.push(Problem::at(
+                    "import.csv.timezone".to_string(),
+                    tr!(T::CfgTimezone, name),
+                ));
+                None
+            }
+        },
+    };
     Some(crate::model::CsvMapping {
+        timezone,
         date: m.date.trim().to_string(),
         amount: m.amount.trim().to_string(),
         description: m.description.trim().to_string(),
@@ -721,14 +743,14 @@ fn validate_external(r: &FileRule, rp: &str, mode: Option<Mode>, problems: &mut 
         }
         (Some(_), false) => problems.push(Problem::at(
             format!("{rp}.via"),
-            tr!(T::CfgFieldNotForKind, "via", r.mode),
+            tr!(T::CfgFieldNotForMode, "via", r.mode),
         )),
         _ => {}
     }
     match r.confirm_hours {
         Some(_) if !external => problems.push(Problem::at(
             format!("{rp}.confirm_hours"),
-            tr!(T::CfgFieldNotForKind, "confirm_hours", r.mode),
+            tr!(T::CfgFieldNotForMode, "confirm_hours", r.mode),
         )),
         Some(h) if !(1..=720).contains(&h) => problems.push(Problem::at(
             format!("{rp}.confirm_hours"),

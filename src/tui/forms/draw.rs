@@ -95,14 +95,9 @@ impl OpenForm {
                 (Some(e), _) if e.width() <= room => {
                     spans.push(Span::styled(format!("  {e}"), t.error()))
                 }
-                (None, Some(h))
-                    if h.width() <= room && field.get().is_empty()
-                        || focused && field.hint.as_ref().is_some_and(|h| h.width() <= room) =>
-                {
-                    spans.push(Span::styled(
-                        format!("  {}", field.hint.clone().unwrap_or_default()),
-                        t.dim(),
-                    ))
+                // A placeholder: it goes once the field has text.
+                (None, Some(h)) if h.width() <= room && field.get().is_empty() => {
+                    spans.push(Span::styled(format!("  {h}"), t.dim()))
                 }
                 _ => {}
             }
@@ -147,9 +142,15 @@ impl OpenForm {
             tail.push(Line::styled(tr!(T::FormDiscard), t.warn()));
         } else {
             let mut spans = Vec::new();
+            let mut used = 0;
             for (k, h) in bindings::FORM {
-                spans.push(Span::styled(format!("{k} "), t.key()));
-                spans.push(Span::raw(format!("{}  ", h.s())));
+                let (k, h) = (format!("{k} "), format!("{}  ", h.s()));
+                used += k.width() + h.width();
+                if used > inner_w + 2 {
+                    break;
+                }
+                spans.push(Span::styled(k, t.key()));
+                spans.push(Span::raw(h));
             }
             tail.push(Line::from(spans));
         }

@@ -214,6 +214,10 @@ pub fn arrange(of: &mut OpenForm) {
             f.show(FieldId::Cooldown, kind == TriggerKind::LowBalance);
             f.show(FieldId::Days, kind == TriggerKind::BeforeExpiry);
             f.show(FieldId::EveryDays, kind == TriggerKind::KeepAlive);
+            let external = f.get(FieldId::Mode) == crate::model::Mode::External.as_str();
+            f.show(FieldId::Via, external);
+            f.show(FieldId::ConfirmHours, external);
+            f.set_hint(FieldId::ConfirmHours, Some(confirm_hint(kind)));
         }
         _ => {}
     }
@@ -293,6 +297,8 @@ fn field_of(path: &str) -> Option<FieldId> {
         "trigger.cooldown_hours" => FieldId::Cooldown,
         "trigger.days" => FieldId::Days,
         "trigger.every_days" => FieldId::EveryDays,
+        "via" => FieldId::Via,
+        "confirm_hours" => FieldId::ConfirmHours,
         _ => return None,
     })
 }

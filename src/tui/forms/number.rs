@@ -32,8 +32,9 @@ pub(crate) fn executor_kinds() -> Vec<(String, String)> {
     ])
 }
 
-/// The number form; `today` is the default "last used / last topped up on" of a new number.
-pub fn number_form(editing: Option<&Number>, today: chrono::NaiveDate) -> OpenForm {
+/// The number form. "Last used on" starts empty for a new number (a guess of today would
+/// promise a whole keep-alive period nobody knows of) and shows the saved day when editing.
+pub fn number_form(editing: Option<&Number>) -> OpenForm {
     let n = editing;
     let ptimeout = n
         .and_then(|n| timeout_of_provider(&n.provider))
@@ -137,17 +138,17 @@ pub fn number_form(editing: Option<&Number>, today: chrono::NaiveDate) -> OpenFo
         Field::text(FieldId::ExecutorTimeout, tr!(T::FieldTimeout), &etimeout)
             .with_hint(tr!(T::HintSeconds)),
     ]);
-    if n.is_none() {
-        // Keep-alive counts from here, and nothing is owed for before it.
-        fields.push(
-            Field::text(
-                FieldId::Since,
-                tr!(T::FieldSince),
-                &today.format("%Y-%m-%d").to_string(),
-            )
-            .with_hint(tr!(T::HintSince)),
-        );
-    }
+    // Keep-alive counts from here, and nothing is owed for before it.
+    fields.push(
+        Field::text(
+            FieldId::Since,
+            tr!(T::FieldSince),
+            &n.and_then(|n| n.since)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+        )
+        .with_hint(tr!(T::HintSince)),
+    );
     let title = match n {
         Some(n) => tr!(T::FormEditNumber, n.label),
         None => tr!(T::FormAddNumber),
@@ -310,8 +311,8 @@ pub(crate) fn validate_number(
     }
     match number_from_file(&file) {
         Ok(mut n) => {
+            n.since = since;
             if editing.is_none() {
-                n.since = since;
                 warn_immediate(f, state, config, &n, now);
             }
             (!f.has_errors()).then_some(Built::Number(n))

@@ -99,18 +99,27 @@ pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> Op
         Field::choice(
             FieldId::Mode,
             tr!(T::FieldMode),
-            {
-                let mut modes = vec![
-                    ("auto", Mode::Auto.label()),
-                    ("remind", Mode::Remind.label()),
-                ];
-                if r.is_some_and(|r| r.mode == Mode::External) {
-                    modes.push(("external", Mode::External.label()));
-                }
-                opts(&modes)
-            },
+            opts(&[
+                ("remind", Mode::Remind.label()),
+                ("auto", Mode::Auto.label()),
+                ("external", Mode::External.label()),
+            ]),
             r.map_or("remind", |r| r.mode.as_str()),
         ),
+        Field::text(
+            FieldId::Via,
+            tr!(T::FieldVia),
+            r.and_then(|r| r.via.as_deref()).unwrap_or(""),
+        )
+        .with_hint(tr!(T::HintVia)),
+        Field::text(
+            FieldId::ConfirmHours,
+            tr!(T::FieldConfirmHours),
+            &num_text(r.and_then(|r| r.confirm_hours)),
+        )
+        .with_hint(confirm_hint(
+            r.map_or(TriggerKind::Monthly, |r| r.trigger.kind()),
+        )),
         Field::choice(
             FieldId::Enabled,
             tr!(T::FieldEnabled),
@@ -157,6 +166,18 @@ pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> Op
     };
     arrange(&mut of);
     of
+}
+
+/// The confirmation window a blank field means, for the trigger kind.
+pub(crate) fn confirm_hint(kind: TriggerKind) -> String {
+    tr!(
+        T::HintConfirmHours,
+        format!(
+            "{} {}",
+            crate::model::rule::default_confirm_hours(kind),
+            tr!(T::HintHoursShort)
+        )
+    )
 }
 
 /// `base`, or `base-2`, `base-3`… whichever the number does not use yet.
@@ -218,20 +239,29 @@ pub(crate) fn validate_rule(
         None => {}
     }
     let kept = editing_id.as_deref().and_then(|id| number.rule(id));
+    let mode = f.get(FieldId::Mode).to_string();
+    // What no longer applies to the mode chosen is dropped, so switching modes keeps the
+    // form savable: `via` and the window belong to external rules, a text to auto keep-alive.
+    let external = mode == Mode::External.as_str();
+    let via = external.then(|| f.get(FieldId::Via).trim().to_string());
+    let confirm_hours = if external {
+        opt_u32(f, FieldId::ConfirmHours).unwrap_or(None)
+    } else {
+        None
+    };
+    let keeps_action = mode == Mode::Auto.as_str() && kind == TriggerKind::KeepAlive.as_str();
     let rule = FileRule {
         id: f.get(FieldId::Id).trim().to_string(),
         enabled: f.get(FieldId::Enabled) == "yes",
-        mode: f.get(FieldId::Mode).to_string(),
+        mode,
         amount: Decimal(f.get(FieldId::Amount).trim().to_string()),
         trigger,
         max_per_month: max,
-        // The form does not edit these yet: an external rule keeps who runs it.
-        via: kept.and_then(|r| r.via.clone()),
-        confirm_hours: kept.and_then(|r| r.confirm_hours),
+        via: via.filter(|v| !v.is_empty()),
+        confirm_hours,
         // The form has no field for a keep-alive text; editing keeps the rule's own.
-        action: editing_id
-            .as_deref()
-            .and_then(|id| number.rule(id))
+        action: kept
+            .filter(|_| keeps_action)
             .and_then(|r| r.action.as_deref())
             .map(crate::store::config::action_to_file_sms),
     };
@@ -266,10 +296,14 @@ pub(crate) fn validate_rule(
         }
         Err(problems) => {
             for p in problems {
-                if let Some(id) = field_of(&p.path)
-                    && f.field(id).is_some_and(|x| x.visible && x.error.is_none())
-                {
-                    f.set_error(id, Some(p.message));
+                match field_of(&p.path) {
+                    Some(id) if f.field(id).is_some_and(|x| x.visible && x.error.is_none()) => {
+                        f.set_error(id, Some(p.message));
+                    }
+                    Some(id) if f.field(id).is_some_and(|x| x.visible) => {}
+                    // No field shows it: the form says it, so Enter never fails silently.
+                    _ if f.error.is_none() => f.error = Some(tr!(T::FormCannotSave, p.message)),
+                    _ => {}
                 }
             }
             f.notes = vec![tr!(T::PreviewWhenValid)];

@@ -1,0 +1,518 @@
+//! Statements as people really export them, through the binary: the number wherever it
+//! stands in the text, both Alipay layouts, China time, rows that are not phone top-ups,
+//! and files that are not statements at all. Every fixture is written here by hand.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// A person in London: a China Mobile 保号 number, a Unicom one and a giffgaff one.
+const CONFIG: &str = r#"{"version":1,"timezone":"Europe/London","numbers":[
+  {"id":"cmcc","label":"移动保号卡","msisdn":"+8613912345678","carrier":"China Mobile","currency":"CNY",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"}},
+  {"id":"cu","label":"联通","msisdn":"+8613012345678","carrier":"China Unicom","currency":"CNY",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"}},
+  {"id":"gg","label":"giffgaff","msisdn":"+447700900123","carrier":"giffgaff","currency":"GBP",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"}}],
+ "import":{"csv":{"date":"Date","amount":"Amount","description":"Details","date_format":"%d/%m/%Y %H:%M"}}}"#;
+
+const NOW: &str = "2026-12-01T02:00:00Z";
+
+fn home_with(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.json"), config).unwrap();
+    std::fs::write(dir.path().join("log.jsonl"), "").unwrap();
+    dir
+}
+
+fn home() -> tempfile::TempDir {
+    home_with(CONFIG)
+}
+
+fn run(home: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baohao"));
+    cmd.arg("--home")
+        .arg(home)
+        .args(args)
+        .current_dir(home)
+        .env("BAOHAO_NOW", NOW)
+        .env("LANG", "C.UTF-8")
+        .env_remove("BAOHAO_HOME")
+        .env_remove("LC_ALL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the binary runs");
+    {
+        use std::io::Write;
+        let mut input = child.stdin.take().unwrap();
+        if let Some(bytes) = stdin {
+            input.write_all(bytes).unwrap();
+        }
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn write(home: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = home.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn ok(home: &Path, args: &[&str]) -> String {
+    let o = run(home, args, None);
+    assert!(
+        o.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(home: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&ok(home, args)).expect("JSON output")
+}
+
+fn log(home: &Path) -> String {
+    std::fs::read_to_string(home.join("log.jsonl")).unwrap()
+}
+
+fn statements(home: &Path) -> Vec<Value> {
+    log(home)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["type"] == "statement")
+        .collect()
+}
+
+/// Refused with one sentence on stderr that says each of `says`; nothing written.
+fn refused(home: &Path, args: &[&str], says: &[&str]) -> String {
+    let before = log(home);
+    let o = run(home, args, None);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!o.status.success(), "{args:?} should be refused");
+    assert_eq!(err.trim_end().lines().count(), 1, "one sentence: {err:?}");
+    for s in says {
+        assert!(err.contains(s), "{err:?} should say {s:?}");
+    }
+    assert_eq!(log(home), before, "nothing appended");
+    err
+}
+
+const APP_HEAD: &str = "\u{feff}支付宝交易记录明细查询
+账号:[example@example.com]
+起始日期:[2026-10-01 00:00:00]    终止日期:[2026-12-01 00:00:00]
+---------------------------------交易记录明细列表------------------------------------
+交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,
+";
+
+/// One app-export row: time, category, counterpart, goods, direction, amount, status, order.
+type AppRow<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
+/// An Alipay app export with these rows.
+fn app_export(rows: &[AppRow]) -> String {
+    let mut s = APP_HEAD.to_string();
+    for (time, cat, who, goods, dir, amount, status, order) in rows {
+        s.push_str(&format!(
+            "{time} ,{cat} ,{who} ,acct***@example.com ,{goods} ,{dir} ,{amount} ,余额宝 ,{status} ,{order}\t,M{order}\t, ,\n"
+        ));
+    }
+    s.push_str(
+        "------------------------------------------------------------------------------------\n",
+    );
+    s.push_str(&format!("共{}笔记录\n已收入:0笔,0.00元\n待收入:0笔,0.00元\n已支出:0笔,0.00元\n导出时间:[2026-12-01 10:00:00]\n", rows.len()));
+    s
+}
+
+#[test]
+fn a_number_is_found_wherever_it_stands_in_the_text() {
+    let h = home();
+    let goods = [
+        "话费充值 139****5678 30元",
+        "话费充值-139****5678-50元",
+        "手机充值 13912345678 充值30元",
+        "13912345678 话费充值",
+        "话费充值 2026-11-01 139 1234 5678 2026-11-01",
+        "话费充值 139-1234-5678",
+        "充值30元13912345678话费",
+    ];
+    let rows: Vec<_> = goods
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            (
+                "2026-11-01 00:00:05",
+                "充值缴费",
+                "中国移动",
+                *g,
+                "支出",
+                "30.00",
+                "交易成功",
+                Box::leak(format!("20261101220014{i:05}").into_boxed_str()) as &str,
+            )
+        })
+        .collect();
+    let f = write(h.path(), "bill.csv", app_export(&rows).as_bytes());
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["added"], goods.len(), "{r}");
+    assert_eq!(r["unmatched"], serde_json::json!([]), "{r}");
+    for s in statements(h.path()) {
+        assert_eq!(s["number"], "cmcc", "{s}");
+    }
+    // A number with more digits glued to it is another number.
+    let h = home();
+    let f = write(
+        h.path(),
+        "bill.csv",
+        app_export(&[(
+            "2026-11-01 00:00:05",
+            "充值缴费",
+            "中国移动",
+            "话费充值 1391234567830",
+            "支出",
+            "30.00",
+            "交易成功",
+            "2026110122001400001",
+        )])
+        .as_bytes(),
+    );
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["added"], 0, "{r}");
+    assert_eq!(r["unmatched"].as_array().unwrap().len(), 1, "{r}");
+}
+
+#[test]
+fn with_number_a_row_naming_another_number_is_not_hers() {
+    let h = home();
+    let f = write(
+        h.path(),
+        "bill.csv",
+        app_export(&[
+            (
+                "2026-11-01 00:00:05",
+                "充值缴费",
+                "中国移动",
+                "话费充值 138****1234 50元",
+                "支出",
+                "50.00",
+                "交易成功",
+                "2026110122001400001",
+            ),
+            (
+                "2026-11-02 00:00:05",
+                "充值缴费",
+                "中国移动",
+                "话费充值 139****5678",
+                "支出",
+                "30.00",
+                "交易成功",
+                "2026110222001400002",
+            ),
+            (
+                "2026-11-03 00:00:05",
+                "充值缴费",
+                "中国移动",
+                "话费充值",
+                "支出",
+                "10.00",
+                "交易成功",
+                "2026110322001400003",
+            ),
+        ])
+        .as_bytes(),
+    );
+    let r = json(h.path(), &["import", "--json", "--number", "cmcc", &f]);
+    assert_eq!(r["added"], 2, "{r}");
+    let unmatched = r["unmatched"].as_array().unwrap();
+    assert_eq!(unmatched.len(), 1, "{r}");
+    assert!(
+        unmatched[0].as_str().unwrap().contains("138****1234"),
+        "{r}"
+    );
+    let refs: Vec<String> = statements(h.path())
+        .iter()
+        .map(|s| s["ref"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(refs, ["2026110222001400002", "2026110322001400003"]);
+}
+
+const CLASSIC: &str = "支付宝交易记录明细查询
+账号:[example@example.com]
+起始日期:[2026-10-01 00:00:00]    终止日期:[2026-12-01 00:00:00]
+---------------------------------交易记录明细列表------------------------------------
+交易号                  ,商家订单号               ,交易创建时间              ,付款时间                ,最近修改时间              ,交易来源地     ,类型              ,交易对方            ,商品名称                ,金额（元）   ,收/支     ,交易状态    ,服务费（元）   ,成功退款（元）  ,备注                  ,资金状态     ,
+2026110122001400011 ,T200P2026110100011 ,2026-11-01 00:03:12 ,2026-11-01 00:03:13 ,2026-11-01 00:03:13 ,其他（包括阿里巴巴和外部商家）,即时到账交易 ,中国移动 ,话费充值 139****5678 30元 ,30.00 ,支出 ,交易成功 ,0.00 ,0.00 , ,已支出 ,
+2026110522001400012 ,T200P2026110500012 ,2026-11-05 12:00:00 ,2026-11-05 12:00:01 ,2026-11-06 09:00:00 ,其他（包括阿里巴巴和外部商家）,即时到账交易 ,中国联通 ,手机充值 13012345678 ,50.00 ,支出 ,交易关闭 ,0.00 ,50.00 , ,资金转移 ,
+2026110722001400013 ,T200P2026110700013 ,2026-11-07 08:00:00 , ,2026-11-07 08:30:00 ,其他（包括阿里巴巴和外部商家）,即时到账交易 ,中国移动 ,话费充值 139****5678 ,20.00 ,支出 ,交易关闭 ,0.00 ,0.00 , , ,
+2026111022001400014 ,T200P2026111000014 ,2026-11-10 19:00:00 ,2026-11-10 19:00:00 ,2026-11-10 19:00:00 ,其他（包括阿里巴巴和外部商家）,即时到账交易 ,示例朋友 ,转账红包 ,222228.50 ,支出 ,交易成功 ,0.00 ,0.00 , ,已支出 ,
+------------------------------------------------------------------------------------
+共4笔记录
+已收入:0笔,0.00元
+待收入:0笔,0.00元
+已支出:3笔,302258.50元
+导出时间:[2026-12-01 10:00:00]
+";
+
+#[test]
+fn the_classic_alipay_export_is_read_with_its_refunds_in_china_time() {
+    let h = home();
+    let (gbk, _, bad) = encoding_rs::GBK.encode(CLASSIC);
+    assert!(!bad);
+    let f = write(h.path(), "alipay_record_20261201.csv", &gbk);
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["format"], "alipay", "{r}");
+    // The recharge, the Unicom order and its refund; the closed unpaid one set aside.
+    assert_eq!(r["added"], 3, "{r}");
+    assert_eq!(r["skipped"].as_array().unwrap().len(), 1, "{r}");
+    assert!(
+        r["skipped"][0].as_str().unwrap().contains("交易关闭"),
+        "{r}"
+    );
+    let s = statements(h.path());
+    assert_eq!(s[0]["ref"], "2026110122001400011");
+    assert_eq!(s[0]["number"], "cmcc");
+    assert_eq!(s[0]["amount_minor"], 3000);
+    // China Standard Time, although the person lives in London.
+    assert_eq!(s[0]["at"], "2026-11-01T00:03:12+08:00");
+    assert_eq!(s[1]["number"], "cu");
+    assert_eq!(s[2]["refund_of"], "2026110522001400012", "{:?}", s[2]);
+    assert_eq!(s[2]["amount_minor"], 5000);
+    let hist = json(h.path(), &["history", "--json", "--number", "cu"]);
+    assert!(
+        hist.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["status"] == "refunded"),
+        "{hist}"
+    );
+}
+
+#[test]
+fn an_unknown_layout_names_the_layouts_tried_and_their_columns() {
+    let h = home();
+    let f = write(
+        h.path(),
+        "odd.csv",
+        "支付宝交易记录明细查询\n时间,对方,金额\n2026-11-01 00:00:00,中国移动,30.00\n".as_bytes(),
+    );
+    refused(
+        h.path(),
+        &["import", &f],
+        &["交易订单号", "交易创建时间", "交易号", "Alipay"],
+    );
+}
+
+#[test]
+fn wechat_times_are_china_time_and_a_mapped_csv_has_its_own_zone() {
+    let h = home();
+    let wechat = "微信支付账单明细,,,,,,,,,,
+----------------------微信支付账单明细列表--------------------,,,,,,,,,,
+交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注
+2026-11-01 00:01:00,商户消费,中国联通,手机话费充值 13012345678,支出,¥30.00,零钱,支付成功,4200001111202611010001	,M2026110100001	,/
+";
+    let f = write(h.path(), "wechat.csv", wechat.as_bytes());
+    ok(h.path(), &["import", &f]);
+    assert_eq!(statements(h.path())[0]["at"], "2026-11-01T00:01:00+08:00");
+
+    // A mapped CSV is in the config's zone unless its mapping names one.
+    let csv = "Date,Details,Amount\n01/11/2026 09:30,giffgaff top up 07700 900123,-10.00\n";
+    let h = home();
+    let f = write(h.path(), "bank.csv", csv.as_bytes());
+    ok(h.path(), &["import", &f]);
+    assert_eq!(statements(h.path())[0]["at"], "2026-11-01T09:30:00+00:00");
+    let h = home_with(&CONFIG.replace(
+        r#""date_format":"%d/%m/%Y %H:%M"}"#,
+        r#""date_format":"%d/%m/%Y %H:%M","timezone":"Asia/Hong_Kong"}"#,
+    ));
+    let f = write(h.path(), "bank.csv", csv.as_bytes());
+    ok(h.path(), &["import", &f]);
+    assert_eq!(statements(h.path())[0]["at"], "2026-11-01T09:30:00+08:00");
+    let h = home_with(&CONFIG.replace(
+        r#""date_format":"%d/%m/%Y %H:%M"}"#,
+        r#""date_format":"%d/%m/%Y %H:%M","timezone":"Asia/Shanghia"}"#,
+    ));
+    let o = run(h.path(), &["validate"], None);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    assert!(out.contains("import.csv.timezone"), "{out}");
+}
+
+#[test]
+fn rows_that_are_not_phone_top_ups_never_stop_or_crowd_the_import() {
+    let h = home();
+    let f = write(
+        h.path(),
+        "bill.csv",
+        app_export(&[
+            // A transfer far beyond any recharge: passed over unread.
+            (
+                "2026-11-01 10:00:00",
+                "转账红包",
+                "示例朋友",
+                "转账",
+                "支出",
+                "222228.50",
+                "交易成功",
+                "2026110122001400001",
+            ),
+            // A fund purchase and a wallet top-up: not listed at all.
+            (
+                "2026-11-02 10:00:00",
+                "投资理财",
+                "理财通",
+                "购买理财通 鹏华增值宝(000569)",
+                "支出",
+                "10000.00",
+                "交易成功",
+                "2026110222001400002",
+            ),
+            (
+                "2026-11-03 10:00:00",
+                "充值",
+                "零钱",
+                "零钱充值 充值完成",
+                "支出",
+                "500.00",
+                "交易成功",
+                "2026110322001400003",
+            ),
+            (
+                "2026-11-04 10:00:00",
+                "信用卡还款",
+                "招商银行",
+                "信用卡还款",
+                "支出",
+                "3000.00",
+                "交易成功",
+                "2026110422001400004",
+            ),
+            // A phone top-up whose amount baohao would never accept as a recharge: its own problem.
+            (
+                "2026-11-05 10:00:00",
+                "充值缴费",
+                "中国移动",
+                "话费充值 139****5678",
+                "支出",
+                "222228.50",
+                "交易成功",
+                "2026110522001400005",
+            ),
+            (
+                "2026-11-06 10:00:00",
+                "充值缴费",
+                "中国移动",
+                "话费充值 139****5678",
+                "支出",
+                "30.00",
+                "交易成功",
+                "2026110622001400006",
+            ),
+            // A bare quote inside an unquoted cell, as WeChat writes it.
+            (
+                "2026-11-07 10:00:00",
+                "日用百货",
+                "示例超市",
+                "超值\"大礼包",
+                "支出",
+                "23.50",
+                "交易成功",
+                "2026110722001400007",
+            ),
+        ])
+        .as_bytes(),
+    );
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["added"], 1, "{r}");
+    assert_eq!(r["unmatched"], serde_json::json!([]), "{r}");
+    let skipped = r["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{r}");
+    let s = skipped[0].as_str().unwrap();
+    assert!(s.contains("line 10") && s.contains("222228.50"), "{s}");
+}
+
+#[test]
+fn empty_files_files_without_top_ups_and_files_that_are_no_csv() {
+    let h = home();
+    let empty = write(h.path(), "empty.csv", b"");
+    refused(h.path(), &["import", &empty], &["empty.csv: no rows"]);
+    let none = app_export(&[
+        (
+            "2026-11-01 10:00:00",
+            "日用百货",
+            "示例超市",
+            "购物",
+            "支出",
+            "23.50",
+            "交易成功",
+            "2026110122001400001",
+        ),
+        (
+            "2026-11-02 10:00:00",
+            "餐饮美食",
+            "示例餐厅",
+            "午餐",
+            "支出",
+            "48.00",
+            "交易成功",
+            "2026110222001400002",
+        ),
+    ]);
+    let f = write(h.path(), "shopping.csv", none.as_bytes());
+    let out = ok(h.path(), &["import", &f]);
+    assert!(
+        out.contains("shopping.csv: 2 rows, none of them a phone top-up"),
+        "{out}"
+    );
+    let pdf = write(
+        h.path(),
+        "bill.csv",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n",
+    );
+    refused(h.path(), &["import", &pdf], &["PDF", "CSV"]);
+    let mut xls = vec![0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+    xls.extend([0u8; 504]);
+    let xls = write(h.path(), "bill2.csv", &xls);
+    refused(h.path(), &["import", &xls], &[".xls", "CSV"]);
+    let html = write(
+        h.path(),
+        "bill3.csv",
+        b"<!DOCTYPE html>\n<html><head><title>\xe6\x94\xaf\xe4\xbb\x98\xe5\xae\x9d</title></head></html>\n",
+    );
+    refused(h.path(), &["import", &html], &["HTML", "CSV"]);
+}
+
+#[test]
+fn a_long_description_is_cut_with_a_mark() {
+    let h = home();
+    let goods = format!("话费充值 138****1234 {}", "月度自动充值套餐说明".repeat(30));
+    let f = write(
+        h.path(),
+        "bill.csv",
+        app_export(&[(
+            "2026-11-01 00:00:05",
+            "充值缴费",
+            "中国移动",
+            &goods,
+            "支出",
+            "30.00",
+            "交易成功",
+            "2026110122001400001",
+        )])
+        .as_bytes(),
+    );
+    let r = json(h.path(), &["import", "--json", &f]);
+    let unmatched = r["unmatched"].as_array().unwrap();
+    assert_eq!(unmatched.len(), 1, "{r}");
+    let u = unmatched[0].as_str().unwrap();
+    assert!(u.contains("138****1234") && u.contains('…'), "{u}");
+    assert!(!u.contains(&goods), "{u}");
+}
