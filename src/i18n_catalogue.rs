@@ -221,8 +221,19 @@ catalogue! {
     FlagUnverified => "unverified", "未到账";
     FlagDuplicate => "possible duplicate", "疑似重复";
     // ---- everyday screens and commands
+    BriefNoNumbers => "no numbers yet", "还没有号码";
+    BriefOneOk => "1 number ok", "1 个号码正常";
+    BriefManyOk => "{0} numbers ok", "{0} 个号码正常";
+    BriefNext => "{0} · next: {1} {2} on {3}", "{0} · 下次：{1} {2}，{3}";
+    BriefNothingPlanned => "{0} · nothing planned", "{0} · 暂无计划";
+    BriefNeedYou => "{0} need you: {1}", "{0} 个需要处理：{1}";
+    BriefExpiresIn => "expires in {0}d", "{0} 天后到期";
+    BriefUseWithin => "use within {0}d", "{0} 天内需使用";
     CfgFieldNotForMode => "the field \"{0}\" does not apply to mode \"{1}\"", "字段“{0}”不适用于方式“{1}”";
     CfgMsisdnLength => "\"{0}\" has {1} digits after +{2}; numbers there have {3}", "“{0}”在 +{2} 之后有 {1} 位数字；该地号码应为 {3} 位";
+    ColNearest => "DEADLINE", "期限";
+    DeadlineValid => "valid {0}", "有效 {0}";
+    DeadlineUseBy => "use by {0}", "需使用 {0}";
     FieldVia => "run by", "执行方";
     HintVia => "who recharges, like 支付宝自动充值", "由谁充值，如 支付宝自动充值";
     FieldConfirmHours => "wait hours", "等待小时";
@@ -331,6 +342,15 @@ catalogue! {
     TuiReadingLog => "Reading the recharge log: {0} of {1} MB ({2}%). Keys wait until it is read; q quits.", "正在读取充值记录：{0} / {1} MB（{2}%）。读完前按键暂不生效；按 q 退出。";
     TuiFinishing => "finishing the recharge in flight before exiting…", "正在完成进行中的充值后退出…";
     // ---- forwarders and the inbox
+    CfgFwdUrl => "\"{0}\" is not the phone's address: write http:// or https:// and the host, like \"http://192.168.1.20:5000\"", "“{0}”不是手机的地址：请写 http:// 或 https:// 加主机，例如 \"http://192.168.1.20:5000\"";
+    CfgFwdUrlNeeded => "a {0} forwarder needs its \"url\" (the phone on the LAN, or the SMS Gateway cloud server)", "{0} 转发器需要填写 \"url\"（局域网中的手机，或 SMS Gateway 云服务器）";
+    CfgInboxListen => "\"{0}\" is not an address to listen on: write IP:port, like \"127.0.0.1:8787\"", "“{0}”不是可监听的地址：请写 IP:端口，例如 \"127.0.0.1:8787\"";
+    CfgFwdUnknown => "no forwarder has the id \"{0}\" (see the top-level \"forwarders\")", "没有 id 为“{0}”的转发器（参见顶层 \"forwarders\"）";
+    CfgModemAndForwarder => "a number has a modem or a forwarder, not both: remove one of \"modem\" and \"forwarder\"", "一个号码只能有调制解调器或转发器之一：请删除 \"modem\" 或 \"forwarder\"";
+    CfgFwdSlotNeeded => "the forwarder \"{0}\" serves more than one number: give each its \"slot\"", "转发器“{0}”服务多个号码：请为每个号码填写 \"slot\"";
+    CfgFwdSlotShared => "another number already uses slot {0} of the forwarder \"{1}\"", "另一个号码已使用转发器“{1}”的卡槽 {0}";
+    FwdQueryUnavailable => "this version of baohao cannot yet send a query text through a forwarder; read the balance by hand meanwhile", "此版本的 baohao 尚不能通过转发器发送查询短信；请暂时手动读取余额";
+    CfgForwarderNeeded => "this needs the number's forwarder: add \"forwarder\": {\"id\": …} naming one of the \"forwarders\"", "需要本号码的转发器：请添加 \"forwarder\": {\"id\": …}，指向 \"forwarders\" 中的一个";
 
     // ---- TUI: numbers
     TuiNoNumbers => "No numbers yet. Press a to add one (carrier presets included).", "还没有号码。按 a 添加（含运营商预设）。";

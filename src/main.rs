@@ -159,15 +159,27 @@ fn run(cli: Cli) -> Result<Done> {
     let paths = &home.paths;
     match command {
         Command::Init => write::init(&home, cli.demo, explicit_home, now).map(Done::from),
-        Command::Status { json, show_numbers } => {
+        Command::Status {
+            json,
+            show_numbers,
+            brief,
+            check,
+        } => {
             let snap = baohao::cli::open_state_only(paths)?;
-            Ok(if json {
-                status::json(&snap, now)
+            let statuses = status::statuses(&snap, now);
+            let show = show_numbers || !snap.config.mask_numbers;
+            let stdout = if json {
+                status::json_of(&snap, &statuses)
+            } else if brief || check {
+                status::brief(&snap, &statuses)
             } else {
-                let show = show_numbers || !snap.config.mask_numbers;
-                status::human(&snap, now, show)
-            }
-            .into())
+                status::human_of(&snap, &statuses, show)
+            };
+            let calm = statuses.iter().all(|s| s.attention.is_empty());
+            Ok(Done {
+                stdout,
+                ok: !check || calm,
+            })
         }
         Command::History(args) if args.json || args.csv => {
             let snap = baohao::cli::open_for_listing(paths)?;

@@ -69,3 +69,96 @@ fn status_masks_after_the_real_country_code() {
     assert!(t.contains("+44 •••••• 0123"), "{t}");
     assert!(!t.contains("+85•••"), "{t}");
 }
+
+// ---------------------------------------------------------------- issue 19 item 22
+
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            if (c as u32) >= 0x1100 && !matches!(c, '·' | '…' | '—') {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn status_brief_is_one_line_that_names_what_needs_you() {
+    let dir = demo_home();
+    let h = dir.path();
+    let json: serde_json::Value = serde_json::from_str(&ok(h, &["status", "--json"])).unwrap();
+    let needy: Vec<String> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| !r["attention"].as_array().unwrap().is_empty())
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !needy.is_empty(),
+        "the demo has something that needs a person"
+    );
+    let line = ok(h, &["status", "--brief"]);
+    assert_eq!(line.lines().count(), 1, "{line:?}");
+    assert!(line.ends_with('\n'));
+    let line = line.trim_end();
+    assert!(width(line) <= 80, "{line:?} is {} columns", width(line));
+    assert!(
+        line.starts_with(&format!("{} need you: ", needy.len())),
+        "{line:?} for {needy:?}"
+    );
+    assert!(
+        line.contains(needy[0].as_str()),
+        "{line:?} names {}",
+        needy[0]
+    );
+
+    // --check says the same line and exits 1, because something needs attention.
+    let o = run(h, NOW, &["status", "--check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert_eq!(out(&o).trim_end(), line);
+    // With --json it is the JSON, still exit 1.
+    let o = run(h, NOW, &["status", "--check", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(serde_json::from_str::<serde_json::Value>(&out(&o)).is_ok());
+
+    // In Chinese too, still one line within 80 columns.
+    let o = run(h, NOW, &["--lang", "zh", "status", "--brief"]);
+    let zh = out(&o);
+    assert_eq!(zh.lines().count(), 1, "{zh:?}");
+    assert!(zh.contains("个需要处理"), "{zh:?}");
+    assert!(width(zh.trim_end()) <= 80, "{zh:?}");
+}
+
+#[test]
+fn status_brief_names_the_next_recharge_when_all_is_well_and_check_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path();
+    std::fs::write(
+        h.join("config.json"),
+        r#"{"version":1,"timezone":"Asia/Shanghai","numbers":[
+  {"id":"cmcc","label":"移动","msisdn":"+8613800138000","currency":"CNY",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"},
+   "rules":[{"id":"m","mode":"remind","amount":"10","trigger":{"kind":"monthly","day":28,"at":"09:00"}}]},
+  {"id":"cu","label":"联通","msisdn":"+8613100131000","currency":"CNY",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"},
+   "rules":[{"id":"m","mode":"remind","amount":"20","trigger":{"kind":"monthly","day":30,"at":"09:00"}}]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(h.join("log.jsonl"), "").unwrap();
+    ok(h, &["balance", "cmcc", "50"]);
+    ok(h, &["balance", "cu", "50"]);
+    let json: serde_json::Value = serde_json::from_str(&ok(h, &["status", "--json"])).unwrap();
+    for r in json.as_array().unwrap() {
+        assert_eq!(r["attention"], serde_json::json!([]), "{r}");
+    }
+    let line = ok(h, &["status", "--brief"]);
+    assert_eq!(line, "2 numbers ok · next: cmcc ¥10.00 on 11-28\n");
+    let o = run(h, NOW, &["status", "--check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(out(&o), line);
+    let zh = out(&run(h, NOW, &["--lang", "zh", "status", "--brief"]));
+    assert_eq!(zh, "2 个号码正常 · 下次：cmcc ¥10.00，11-28\n");
+}

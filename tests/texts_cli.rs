@@ -144,3 +144,135 @@ fn a_text_logged_under_an_older_id_is_not_added_again() {
     assert_eq!(r["already"], 2, "{r}");
     assert_eq!(log(h.path()), old, "nothing appended");
 }
+
+fn kinds(entries: &[Value]) -> Vec<String> {
+    entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["kind"].as_str().unwrap_or(""),
+                e["amount_minor"],
+                &e["at"].as_str().unwrap_or("")[..10]
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_top_up_text_is_evidence_and_a_reading_dated_by_the_text() {
+    let h = home();
+    // 2026-11-01 00:00 in Shanghai: the Alipay rule's recharge is expected.
+    ok(h.path(), "2026-10-31T17:00:00Z", &["tick"], b"");
+    // No From:, no Date:, three numbers: the signature picks China Mobile's only number.
+    let text = "【中国移动】尊敬的客户，您于2026年11月01日成功充值30.00元，当前余额为38.50元。\n";
+    let r = import(h.path(), "2026-11-03T04:00:00Z", text);
+    assert_eq!(r["added"], 2, "{r}");
+    assert_eq!(r["unmatched"], serde_json::json!([]), "{r}");
+    let entries = history(h.path(), "2026-11-03T04:00:00Z", "cmcc");
+    let k = kinds(&entries);
+    assert!(
+        k.contains(&"statement 3000 2026-11-01".to_string()),
+        "{k:?}"
+    );
+    assert!(k.contains(&"balance 3850 2026-11-01".to_string()), "{k:?}");
+    let recharge = entries.iter().find(|e| e["kind"] == "recharge").unwrap();
+    assert_eq!(recharge["status"], "succeeded", "{recharge}");
+    assert_eq!(
+        recharge["flags"],
+        serde_json::json!(["verified"]),
+        "{recharge}"
+    );
+    let status: Value = serde_json::from_str(&ok(
+        h.path(),
+        "2026-11-03T04:00:00Z",
+        &["status", "--json"],
+        b"",
+    ))
+    .unwrap();
+    let cmcc = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == "cmcc")
+        .unwrap();
+    assert_eq!(cmcc["balance_minor"], 3850, "{cmcc}");
+}
+
+#[test]
+fn top_up_confirmations_in_the_usual_orders() {
+    // Each text is a top-up of the amount, read for the number its signature names.
+    let cases = [
+        ("【中国移动】您已成功充值50.00元，欢迎使用。", "cmcc", 5000),
+        (
+            "【中国移动】充值成功，充值金额：20.00元，当前余额28.00元。",
+            "cmcc",
+            2000,
+        ),
+        (
+            "【中国移动】尊敬的客户，您充值的30.00元已到账。",
+            "cmcc",
+            3000,
+        ),
+        (
+            "【中国联通】尊敬的用户，您于2026年11月02日交费成功，金额：50元。",
+            "cu",
+            5000,
+        ),
+        (
+            "【中国联通】您通过微信支付充值的100元话费已到账，感谢使用。",
+            "cu",
+            10000,
+        ),
+        (
+            "您本次缴费金额为¥30.00，已成功到账。【中国联通】",
+            "cu",
+            3000,
+        ),
+        (
+            "【中国移动】2026-11-02 08:15 充值30元成功，当前可用余额为36.50元。",
+            "cmcc",
+            3000,
+        ),
+    ];
+    for (text, number, minor) in cases {
+        let h = home();
+        let r = import(h.path(), NOW, &format!("{text}\n"));
+        assert!(r["added"].as_u64().unwrap() >= 1, "{text}: {r}");
+        let entries = history(h.path(), NOW, number);
+        assert!(
+            entries
+                .iter()
+                .any(|e| e["kind"] == "statement" && e["amount_minor"] == minor),
+            "{text}: {entries:?}"
+        );
+    }
+    // Offers and due dates are not top-ups, and a validity date does not date a reading.
+    for text in [
+        "【中国移动】充值50元送10元话费，详询10086。",
+        "【中国联通】双十一特惠，充值50元得60元，回复1参加。",
+    ] {
+        let h = home();
+        import(h.path(), NOW, &format!("{text}\n"));
+        let entries = history(h.path(), NOW, "cmcc")
+            .into_iter()
+            .chain(history(h.path(), NOW, "cu"))
+            .collect::<Vec<_>>();
+        assert!(
+            entries.iter().all(|e| e["kind"] != "statement"),
+            "{text}: {entries:?}"
+        );
+    }
+    let h = home();
+    import(
+        h.path(),
+        NOW,
+        "【中国移动】您的话费余额为12.80元，有效期至2027年01月31日。\n",
+    );
+    let k = kinds(&history(h.path(), NOW, "cmcc"));
+    assert_eq!(
+        k,
+        ["balance 1280 2026-11-02"],
+        "stamped with the import time"
+    );
+}

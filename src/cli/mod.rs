@@ -81,6 +81,14 @@ pub enum Command {
         /// Show whole phone numbers in the table (they are masked by default).
         #[arg(long)]
         show_numbers: bool,
+        /// One line (at most 80 columns) for an SSH login banner, a tmux status line or a
+        /// shell prompt: what needs you, else the next recharge.
+        #[arg(long, conflicts_with = "json")]
+        brief: bool,
+        /// Exit 1 when any number needs attention (for cron and monitoring); prints the one
+        /// line of --brief unless --json is given.
+        #[arg(long)]
+        check: bool,
     },
     /// Recharges, top-ups, readings and activity, in log order.
     History(HistoryArgs),

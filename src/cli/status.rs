@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::engine::{NumberStatus, agenda, forecast, number_status};
+use crate::engine::{Attention, NumberStatus, agenda, forecast, number_status};
 use crate::i18n::T;
 use crate::session::Session;
 use crate::text::format::{date, local_minute, money, rfc3339};
-use crate::text::table::{Align, Table};
+use crate::text::labels::attention_label;
+use crate::text::table::{Align, Table, truncate};
 use crate::tr;
 
 /// Every configured number's status at `now`.
@@ -22,12 +23,17 @@ pub fn statuses(snap: &Session, now: DateTime<Utc>) -> Vec<NumberStatus> {
 }
 
 pub fn json(snap: &Session, now: DateTime<Utc>) -> String {
+    json_of(snap, &statuses(snap, now))
+}
+
+/// `status --json` from statuses already worked out.
+pub fn json_of(snap: &Session, statuses: &[NumberStatus]) -> String {
     let tz = snap.config.timezone;
     let rows: Vec<Value> = snap
         .config
         .numbers
         .iter()
-        .zip(statuses(snap, now))
+        .zip(statuses)
         .map(|(n, s)| {
             json!({
                 "id": n.id,
@@ -58,6 +64,11 @@ pub fn json(snap: &Session, now: DateTime<Utc>) -> String {
 /// The table; phone numbers masked unless `show_numbers` (`--show-numbers`, or
 /// `"mask_numbers": false` in the config).
 pub fn human(snap: &Session, now: DateTime<Utc>, show_numbers: bool) -> String {
+    human_of(snap, &statuses(snap, now), show_numbers)
+}
+
+/// The table from statuses already worked out.
+pub fn human_of(snap: &Session, statuses: &[NumberStatus], show_numbers: bool) -> String {
     let tz = snap.config.timezone;
     if snap.config.numbers.is_empty() {
         return tr!(T::StatusNoNumbers) + "\n";
@@ -72,7 +83,7 @@ pub fn human(snap: &Session, now: DateTime<Utc>, show_numbers: bool) -> String {
         (tr!(T::ColNext), Align::Left),
         (tr!(T::ColAttention), Align::Left),
     ]);
-    for (n, s) in snap.config.numbers.iter().zip(statuses(snap, now)) {
+    for (n, s) in snap.config.numbers.iter().zip(statuses) {
         let balance = match (s.observed, s.expected) {
             (Some((b, _)), Some(e)) if e != b => {
                 format!("{} → {}", money(b, n.currency), money(e, n.currency))
@@ -125,6 +136,67 @@ pub fn human(snap: &Session, now: DateTime<Utc>, show_numbers: bool) -> String {
         ]);
     }
     t.render()
+}
+
+/// How one number's most pressing need reads in the one-line status.
+fn need(s: &NumberStatus) -> Option<String> {
+    let first = s.attention.iter().min()?;
+    Some(match first {
+        Attention::Expiring => match s.validity_days_left {
+            Some(d) => tr!(T::BriefExpiresIn, d),
+            None => attention_label(*first),
+        },
+        Attention::Inactive => match s.inactive_days_left {
+            Some(d) => tr!(T::BriefUseWithin, d),
+            None => attention_label(*first),
+        },
+        a => attention_label(*a),
+    })
+}
+
+/// `status --brief`: one line of at most 80 columns. What needs the person, most pressing
+/// first (`2 need you: giffgaff in doubt, hk expires in 5d`), or when nothing does, how many
+/// numbers are fine and the next recharge (`4 numbers ok · next: cmcc ¥10.00 on 12-05`).
+pub fn brief(snap: &Session, statuses: &[NumberStatus]) -> String {
+    let tz = snap.config.timezone;
+    let line = if snap.config.numbers.is_empty() {
+        tr!(T::BriefNoNumbers)
+    } else {
+        let mut needy: Vec<(&Attention, String)> = statuses
+            .iter()
+            .filter_map(|s| {
+                let first = s.attention.iter().min()?;
+                Some((first, format!("{} {}", s.id, need(s)?)))
+            })
+            .collect();
+        if needy.is_empty() {
+            let count = if statuses.len() == 1 {
+                tr!(T::BriefOneOk)
+            } else {
+                tr!(T::BriefManyOk, statuses.len())
+            };
+            let next = statuses
+                .iter()
+                .filter_map(|s| s.next.as_ref().map(|p| (s, p)))
+                .min_by_key(|(_, p)| p.at);
+            match next {
+                Some((s, p)) => tr!(
+                    T::BriefNext,
+                    count,
+                    s.id,
+                    p.amount.display(),
+                    p.at.with_timezone(&tz).format("%m-%d")
+                ),
+                None => tr!(T::BriefNothingPlanned, count),
+            }
+        } else {
+            // Most pressing first; among equals, the config's order.
+            needy.sort_by_key(|(a, _)| **a);
+            let list: Vec<String> = needy.iter().map(|(_, t)| t.clone()).collect();
+            tr!(T::BriefNeedYou, needy.len(), list.join(", "))
+        }
+    };
+    truncate(&line, 80) + "\n"
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::i18n::T;
 use crate::import::sms::{
-    Parsed, carrier_of_sender, clean, number_patterns, parse_text, patterns_for,
+    Parsed, carrier_of_sender, carrier_of_signature, clean, named_date, number_patterns,
+    parse_text, patterns_for,
 };
 use crate::import::{ImportError, Reading, event_id, hash_ref};
 use crate::model::{Config, Event, EventBody, Number};
@@ -74,23 +75,28 @@ pub fn read<R: Read>(
 }
 
 /// The number a text belongs to when its source does not say: the only configured number,
-/// else the only one on the carrier whose sender id it is.
+/// else the only one on the carrier whose sender id it is, else the only one on the
+/// carrier whose signature it carries (`【中国移动】`).
 pub fn number_of_text<'a>(
     config: &'a Config,
     from: Option<&str>,
     text: &str,
 ) -> Option<&'a Number> {
-    let _ = text;
     if config.numbers.len() == 1 {
         return config.numbers.first();
     }
-    let carrier = carrier_of_sender(from?)?;
-    let mut on = config
-        .numbers
-        .iter()
-        .filter(|n| n.carrier.eq_ignore_ascii_case(carrier));
-    let one = on.next()?;
-    on.next().is_none().then_some(one)
+    let only_on = |carrier: &str, alias: &str| {
+        let mut on = config.numbers.iter().filter(|n| {
+            n.carrier.eq_ignore_ascii_case(carrier) || (!alias.is_empty() && n.carrier == alias)
+        });
+        let one = on.next()?;
+        on.next().is_none().then_some(one)
+    };
+    if let Some(carrier) = from.and_then(carrier_of_sender) {
+        return only_on(carrier, "");
+    }
+    let (carrier, signature) = carrier_of_signature(text)?;
+    only_on(carrier, signature)
 }
 
 /// A text's name, whatever brought it: its sender, the minute it arrived and its text with
@@ -134,11 +140,17 @@ pub fn events_of_text(
         text: text.to_string(),
     };
     let reference = text_ref(from, date, text);
-    events_for(n, &m, date.unwrap_or(now), &reference)
+    events_for(n, &m, date, now, &reference)
 }
 
 /// The events one message makes for number `n`.
-fn events_for(n: &Number, m: &Sms, at: DateTime<FixedOffset>, reference: &str) -> Vec<Event> {
+fn events_for(
+    n: &Number,
+    m: &Sms,
+    date: Option<DateTime<FixedOffset>>,
+    now: DateTime<FixedOffset>,
+    reference: &str,
+) -> Vec<Event> {
     let carrier = if n.carrier.is_empty() {
         m.from.as_deref().and_then(carrier_of_sender).unwrap_or("")
     } else {
@@ -149,6 +161,14 @@ fn events_for(n: &Number, m: &Sms, at: DateTime<FixedOffset>, reference: &str) -
         &patterns_for(carrier),
         &number_patterns(&n.reply_patterns),
     );
+    // A reading or a top-up is dated by the text itself when the source gives no date.
+    let at = date
+        .or_else(|| {
+            (parsed != Parsed::Other)
+                .then(|| named_date(&m.text, now))
+                .flatten()
+        })
+        .unwrap_or(now);
     let event = |kind: &str, body| Event {
         id: event_id(kind, "sms", reference),
         at,

@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone};
 use regex::Regex;
 use serde::Deserialize;
 
@@ -45,6 +45,8 @@ pub struct CarrierPatterns {
     pub carrier: String,
     /// Sender ids and short codes its texts come from.
     pub senders: Vec<String>,
+    /// The signature its texts carry in 【】 (`中国移动`).
+    pub signatures: Vec<String>,
     pub date_order: DateOrder,
     pub top_up: Vec<Regex>,
     pub balance: Vec<Regex>,
@@ -61,6 +63,8 @@ struct FileCarrier {
     carrier: String,
     #[serde(default)]
     senders: Vec<String>,
+    #[serde(default)]
+    signatures: Vec<String>,
     #[serde(default)]
     date_order: DateOrder,
     #[serde(default)]
@@ -85,6 +89,7 @@ pub fn carrier_patterns() -> &'static [CarrierPatterns] {
             .map(|c| CarrierPatterns {
                 carrier: c.carrier.clone(),
                 senders: c.senders.clone(),
+                signatures: c.signatures.clone(),
                 date_order: c.date_order,
                 top_up: compile(&c.top_up),
                 balance: compile(&c.balance),
@@ -112,6 +117,31 @@ pub fn carrier_of_sender(from: &str) -> Option<&'static str> {
         .iter()
         .find(|p| p.senders.iter().any(|s| f == s.to_lowercase()))
         .map(|p| p.carrier.as_str())
+}
+
+/// The carrier whose signature a text carries (`【中国移动】` at its start or end), and the
+/// signature, if one does.
+pub fn carrier_of_signature(text: &str) -> Option<(&'static str, &'static str)> {
+    let t = text.trim();
+    let inner = |s: &str| -> Option<String> {
+        let open = s.find('【')?;
+        let close = open + s[open..].find('】')?;
+        Some(s[open + '【'.len_utf8()..close].trim().to_string())
+    };
+    let head = t.starts_with('【').then(|| inner(t)).flatten();
+    let tail = t
+        .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '】')
+        .ends_with('】')
+        .then(|| t.rfind('【').and_then(|i| inner(&t[i..])))
+        .flatten();
+    [head, tail].into_iter().flatten().find_map(|sig| {
+        carrier_patterns().iter().find_map(|p| {
+            p.signatures
+                .iter()
+                .find(|s| **s == sig)
+                .map(|s| (p.carrier.as_str(), s.as_str()))
+        })
+    })
 }
 
 /// Compiles a number's `reply_patterns` (they were checked when the config loaded).
@@ -157,6 +187,64 @@ pub fn parse_date(s: &str, order: DateOrder) -> Option<NaiveDate> {
     }
 }
 
+fn named() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?P<y>(?:19|20)\d{2})(?:年|-|/)(?P<m>\d{1,2})(?:月|-|/)(?P<d>\d{1,2})日?(?:\s?(?P<h>\d{1,2})[:：时點点](?P<mi>\d{2})?)?",
+        )
+        .expect("date pattern compiles")
+    })
+}
+
+/// When a text says it happened (`您于2026年11月01日成功充值…`, `截至2026年11月05日09时`,
+/// `2026-11-20交费…`), for a text whose source gives no date: in China time for a text in
+/// Chinese (the carriers writing so are all at UTC+8), otherwise at `now`'s offset; at noon
+/// when it names no time, and never later than `now`. A validity or due date
+/// (`有效期至…`, `…到期`, `valid until …`) is not when it happened.
+pub fn named_date(text: &str, now: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+    let han = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let offset = if han {
+        FixedOffset::east_opt(8 * 3600)?
+    } else {
+        *now.offset()
+    };
+    named().captures_iter(text).find_map(|c| {
+        let whole = c.get(0)?;
+        let before: String = text[..whole.start()]
+            .chars()
+            .rev()
+            .take(12)
+            .collect::<Vec<char>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let before_l = before.to_lowercase();
+        let after = &text[whole.end()..];
+        let ends = |w: &str| before.trim_end().ends_with(w);
+        let validity = [
+            "有效", "到期", "截止", "失效", "until", "till", "expire", "valid", "renew",
+        ]
+        .iter()
+        .any(|w| before_l.contains(w))
+            || ((ends("至") || ends("到")) && !ends("截至"))
+            || ["到期", "前", "止", "失效", "过期", "生效", "起"]
+                .iter()
+                .any(|w| after.trim_start().starts_with(w));
+        if validity {
+            return None;
+        }
+        let n = |k: &str| c.name(k).and_then(|m| m.as_str().parse::<u32>().ok());
+        let day = NaiveDate::from_ymd_opt(n("y")? as i32, n("m")?, n("d")?)?;
+        let time = match n("h") {
+            Some(h) => chrono::NaiveTime::from_hms_opt(h, n("mi").unwrap_or(0), 0),
+            None => chrono::NaiveTime::from_hms_opt(12, 0, 0),
+        }?;
+        let at = offset.from_local_datetime(&day.and_time(time)).single()?;
+        Some(at.min(now))
+    })
+}
+
 /// Removes control and bidirectional-override characters, folds runs of white space, and
 /// caps the text at `max` bytes (on a character boundary).
 pub fn clean(text: &str, max: usize) -> String {
@@ -198,27 +286,41 @@ pub fn parse_text(
     let order = carrier_patterns
         .first()
         .map_or(DateOrder::Dmy, |c| c.date_order);
+    // The number's own patterns, then every carrier's top-up wording before any balance
+    // wording: a confirmation usually states the new balance too (`成功充值30.00元，当前余额
+    // 为38.50元`), and read as a balance notice it would lose the top-up.
+    let top_ups = carrier_patterns
+        .iter()
+        .flat_map(|c| c.top_up.iter().map(move |re| (re, c.date_order)));
+    let balances = carrier_patterns
+        .iter()
+        .flat_map(|c| c.balance.iter().map(move |re| (re, c.date_order)));
     let found = number_patterns
         .iter()
         .find_map(|re| judge(re, &text, order))
-        .or_else(|| {
-            carrier_patterns.iter().find_map(|c| {
-                c.top_up
-                    .iter()
-                    .chain(&c.balance)
-                    .find_map(|re| judge(re, &text, c.date_order))
-            })
-        });
+        .or_else(|| top_ups.clone().find_map(|(re, o)| judge(re, &text, o)))
+        .or_else(|| balances.clone().find_map(|(re, o)| judge(re, &text, o)));
     match found {
         Some(Parsed::TopUp {
             amount,
             balance,
-            valid_until: None,
-        }) => Parsed::TopUp {
-            amount,
-            balance,
-            valid_until: any_validity(&text, order),
-        },
+            valid_until,
+        }) => {
+            // The new balance, when the top-up's own pattern did not capture it.
+            let balance = balance.or_else(|| {
+                balances
+                    .clone()
+                    .find_map(|(re, o)| match judge(re, &text, o) {
+                        Some(Parsed::Balance { balance, .. }) => Some(balance),
+                        _ => None,
+                    })
+            });
+            Parsed::TopUp {
+                amount,
+                balance,
+                valid_until: valid_until.or_else(|| any_validity(&text, order)),
+            }
+        }
         Some(Parsed::Balance {
             balance,
             valid_until: None,

@@ -73,6 +73,7 @@ fn next_text(app: &App, s: &NumberStatus) -> String {
 }
 
 /// A column of the Numbers table: its cells, and its width fitted to them.
+#[derive(Clone)]
 struct Column {
     header: String,
     cells: Vec<Span<'static>>,
@@ -182,37 +183,26 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
         ),
     ];
     let spacing = 2;
-    // The key columns (status, next recharge, balance) are placed first, with the label at
-    // its narrowest (8 cells; the selection marker takes 1): a long label gives way before
-    // they do. Then the label takes what it needs (up to 32), then the rest fill in.
-    let key = |order: u8| matches!(order, 7 | 6 | 2);
-    let (keys, rest): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|(o, _)| key(*o));
-    let mut keys = keys;
-    keys.sort_by_key(|(o, _)| match o {
-        7 => 0,
-        6 => 1,
-        _ => 2,
-    });
-    let mut used = 8 + 1;
-    let mut chosen: Vec<(u8, Column)> = Vec::new();
-    for (order, c) in keys {
-        if used + spacing + c.width <= area.width {
-            used += spacing + c.width;
-            chosen.push((order, c));
-        }
-    }
-    let label_w = label
-        .width
-        .clamp(8, 32)
-        .min(area.width.saturating_sub(used - 8))
-        .max(8);
-    used += label_w - 8;
-    for (order, c) in rest {
-        if used + spacing + c.width <= area.width {
-            used += spacing + c.width;
-            chosen.push((order, c));
-        }
-    }
+    // Two layouts: validity and use-by as columns of their own when both fit; else one
+    // DEADLINE column (the nearer, with what it is) among the key columns, which give way
+    // last (issue 19 item 17: at 60 columns both went, and with them every deadline).
+    let deadline = Column::new(
+        tr!(T::ColNearest),
+        statuses.iter().map(|s| deadline_cell(app, s)).collect(),
+        false,
+    );
+    let (separate, used_a, label_a) = place(candidates.clone(), &label, area.width, spacing);
+    let both = separate.iter().filter(|(o, _)| matches!(o, 3 | 4)).count() == 2;
+    let (mut chosen, used, label_w) = if both {
+        (separate, used_a, label_a)
+    } else {
+        let mut joined: Vec<(u8, Column)> = candidates
+            .into_iter()
+            .filter(|(o, _)| !matches!(o, 3 | 4))
+            .collect();
+        joined.push((3, deadline));
+        place(joined, &label, area.width, spacing)
+    };
     chosen.sort_by_key(|(order, _)| *order);
     let mut widths = vec![Constraint::Length(label_w)];
     let mut header = vec![Cell::from(label.header.clone())];
@@ -256,6 +246,68 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
         table,
         TableState::default().with_selected_cell(Some((app.tabs.numbers.sel, 0))),
     );
+}
+
+/// Chooses the columns that fit `width`: the key columns first (status, deadline, next
+/// recharge, balance, in that order of keeping), with the label at its narrowest (8 cells;
+/// the selection marker takes 1): a long label gives way before they do. Then the label
+/// takes what it needs (up to 32), then the rest fill in. Returns the columns, the width
+/// used and the label's width.
+fn place(
+    candidates: Vec<(u8, Column)>,
+    label: &Column,
+    width: u16,
+    spacing: u16,
+) -> (Vec<(u8, Column)>, u16, u16) {
+    let rank = |order: u8| match order {
+        7 => Some(0),
+        3 => Some(1),
+        6 => Some(2),
+        2 => Some(3),
+        _ => None,
+    };
+    let deadline_is_key = candidates.iter().all(|(o, _)| *o != 4);
+    let key = |o: u8| rank(o).is_some() && (o != 3 || deadline_is_key);
+    let (mut keys, rest): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|(o, _)| key(*o));
+    keys.sort_by_key(|(o, _)| rank(*o));
+    let mut used = 8 + 1;
+    let mut chosen: Vec<(u8, Column)> = Vec::new();
+    for (order, c) in keys {
+        if used + spacing + c.width <= width {
+            used += spacing + c.width;
+            chosen.push((order, c));
+        }
+    }
+    let label_w = label
+        .width
+        .clamp(8, 32)
+        .min(width.saturating_sub(used - 8))
+        .max(8);
+    used += label_w - 8;
+    for (order, c) in rest {
+        if used + spacing + c.width <= width {
+            used += spacing + c.width;
+            chosen.push((order, c));
+        }
+    }
+    (chosen, used, label_w)
+}
+
+/// The nearer of validity and use-by, saying which it is (`valid 75d`, `use by 13d`).
+fn deadline_cell(app: &App, s: &NumberStatus) -> Span<'static> {
+    let nearest = match (s.validity_days_left, s.inactive_days_left) {
+        (Some(v), Some(u)) if u < v => Some((T::DeadlineUseBy, u)),
+        (Some(v), _) => Some((T::DeadlineValid, v)),
+        (None, Some(u)) => Some((T::DeadlineUseBy, u)),
+        (None, None) => None,
+    };
+    match nearest {
+        Some((what, d)) => Span::styled(
+            tr!(what, days_left(Some(d))),
+            style_for_days(Some(d), &app.session.config, app.theme),
+        ),
+        None => Span::raw("—"),
+    }
 }
 
 /// Entries shown in the pane (the History tab has them all).

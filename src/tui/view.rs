@@ -134,10 +134,12 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
     let mut spans = vec![Span::styled(" 保号 baohao ", t.title())];
     let wide = area.width >= 76;
     for tab in Tab::ALL {
+        // Narrow: the other tabs keep their first character (`2 R`, `2 规`), never nothing.
         let label = if wide || tab == app.tab {
             format!(" {} {} ", tab.number(), tab.title())
         } else {
-            format!(" {} ", tab.number())
+            let first: String = tab.title().chars().take(1).collect();
+            format!(" {} {first} ", tab.number())
         };
         spans.push(Span::styled(
             label,
@@ -171,25 +173,36 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
         WorkerMode::Session if !app.busy => tr!(T::WorkerSession),
         _ => worker.clone(),
     };
-    // The zone every time on screen is in ("09:00" means 09:00 there), when it fits.
-    let zone = app.session.config.timezone.name();
-    let with_zone = format!("{zone} · {worker}");
-    let worker = if fits(&with_zone) {
-        with_zone
-    } else if fits(&worker) {
-        worker
-    } else if fits(&short) {
-        short
-    } else {
-        match &app.worker {
-            WorkerMode::Session if app.busy => "⟳".to_string(),
-            WorkerMode::Session => "●".to_string(),
-            WorkerMode::Other(Some(pid)) => format!("pid {pid}"),
-            WorkerMode::Other(None) => "○".to_string(),
-            WorkerMode::None if app.loading.is_some() => "…".to_string(),
-            WorkerMode::None => "–".to_string(),
-        }
+    // The zone every time on screen is in ("09:00" means 09:00 there) comes before the
+    // refresh time: the whole name, then its city (`London`), then its offset (`UTC+8`).
+    let tz = app.session.config.timezone;
+    let zone = tz.name().to_string();
+    let city = zone.rsplit('/').next().unwrap_or(&zone).replace('_', " ");
+    let offset = zone_offset(tz, app.now);
+    let symbol = match &app.worker {
+        WorkerMode::Session if app.busy => "⟳".to_string(),
+        WorkerMode::Session => "●".to_string(),
+        WorkerMode::Other(Some(pid)) => format!("pid {pid}"),
+        WorkerMode::Other(None) => "○".to_string(),
+        WorkerMode::None if app.loading.is_some() => "…".to_string(),
+        WorkerMode::None => "–".to_string(),
     };
+    let mut choices = vec![format!("{zone} · {worker}")];
+    if app.loading.is_some() {
+        // While the log is read, saying why nothing runs yet matters more than the zone.
+        choices.push(worker.clone());
+    }
+    for z in [&zone, &city, &offset] {
+        for w in [&worker, &short, &symbol] {
+            choices.push(format!("{z} · {w}"));
+        }
+    }
+    choices.extend([offset.clone(), symbol]);
+    let worker = choices
+        .iter()
+        .find(|c| fits(c))
+        .cloned()
+        .unwrap_or_default();
     if room >= 1 {
         let w = crate::text::table::truncate(&worker, room);
         let pad = room.saturating_sub(unicode_width::UnicodeWidthStr::width(w.as_str()));
@@ -197,6 +210,22 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
         spans.push(Span::styled(w, if app.busy { t.accent() } else { t.dim() }));
     }
     f.render_widget(Line::from(spans), area);
+}
+
+/// `UTC+8`, `UTC-3:30`, `UTC`: the zone's offset at `now`.
+fn zone_offset(tz: chrono_tz::Tz, now: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Offset;
+    let secs = now.with_timezone(&tz).offset().fix().local_minus_utc();
+    if secs == 0 {
+        return "UTC".into();
+    }
+    let sign = if secs < 0 { '-' } else { '+' };
+    let (h, m) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
+    if m == 0 {
+        format!("UTC{sign}{h}")
+    } else {
+        format!("UTC{sign}{h}:{m:02}")
+    }
 }
 
 /// Hints for the current view: its own bindings, then help and quit, as many as fit.
