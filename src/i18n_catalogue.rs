@@ -111,6 +111,7 @@ catalogue! {
     OutcomeNotWritten => "The recharge of {1} for {0} ran ({2}), but its outcome could not be written to the log ({3}); it is in doubt: check with the carrier and resolve it.", "已为 {0} 执行 {1} 的充值（{2}），但结果未能写入日志（{3}）；结果待确认：请向运营商核实后确认。";
     NoConfig => "there is no config at {0}; run `baohao init` to write one (or try `baohao --demo`)", "{0} 处没有配置文件；运行 `baohao init` 创建（或试试 `baohao --demo`）";
     // ---- statements: layouts, archives, limits
+    ImportDatedAhead => "an entry dated {0} ({1}) was set aside: it is more than a day ahead of the clock", "日期为 {0} 的一条记录（{1}）已搁置：比当前时钟超前一天以上";
     StmtPlatformAlipay => "Alipay", "支付宝";
     StmtPlatformWechat => "WeChat Pay", "微信支付";
     LayoutAlipayApp => "the Alipay app export", "支付宝 App 导出的账单";
@@ -344,6 +345,15 @@ catalogue! {
     TuiReadingLog => "Reading the recharge log: {0} of {1} MB ({2}%). Keys wait until it is read; q quits.", "正在读取充值记录：{0} / {1} MB（{2}%）。读完前按键暂不生效；按 q 退出。";
     TuiFinishing => "finishing the recharge in flight before exiting…", "正在完成进行中的充值后退出…";
     // ---- forwarders and the inbox
+    CfgFwdUrl => "\"{0}\" is not the phone's address: write http:// or https:// and the host, like \"http://192.168.1.20:5000\"", "“{0}”不是手机的地址：请写 http:// 或 https:// 加主机，例如 \"http://192.168.1.20:5000\"";
+    CfgFwdUrlNeeded => "a {0} forwarder needs its \"url\" (the phone on the LAN, or the SMS Gateway cloud server)", "{0} 转发器需要填写 \"url\"（局域网中的手机，或 SMS Gateway 云服务器）";
+    CfgInboxListen => "\"{0}\" is not an address to listen on: write IP:port, like \"127.0.0.1:8787\"", "“{0}”不是可监听的地址：请写 IP:端口，例如 \"127.0.0.1:8787\"";
+    CfgFwdUnknown => "no forwarder has the id \"{0}\" (see the top-level \"forwarders\")", "没有 id 为“{0}”的转发器（参见顶层 \"forwarders\"）";
+    CfgModemAndForwarder => "a number has a modem or a forwarder, not both: remove one of \"modem\" and \"forwarder\"", "一个号码只能有调制解调器或转发器之一：请删除 \"modem\" 或 \"forwarder\"";
+    CfgFwdSlotNeeded => "the forwarder \"{0}\" serves more than one number: give each its \"slot\"", "转发器“{0}”服务多个号码：请为每个号码填写 \"slot\"";
+    CfgFwdSlotShared => "another number already uses slot {0} of the forwarder \"{1}\"", "另一个号码已使用转发器“{1}”的卡槽 {0}";
+    FwdQueryUnavailable => "this version of baohao cannot yet send a query text through a forwarder; read the balance by hand meanwhile", "此版本的 baohao 尚不能通过转发器发送查询短信；请暂时手动读取余额";
+    CfgForwarderNeeded => "this needs the number's forwarder: add \"forwarder\": {\"id\": …} naming one of the \"forwarders\"", "需要本号码的转发器：请添加 \"forwarder\": {\"id\": …}，指向 \"forwarders\" 中的一个";
 
     // ---- TUI: numbers
     TuiNoNumbers => "No numbers yet. Press a to add one (carrier presets included).", "还没有号码。按 a 添加（含运营商预设）。";

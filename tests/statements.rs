@@ -516,3 +516,68 @@ fn a_long_description_is_cut_with_a_mark() {
     assert!(u.contains("138****1234") && u.contains('…'), "{u}");
     assert!(!u.contains(&goods), "{u}");
 }
+
+#[test]
+fn a_row_or_text_dated_more_than_a_day_ahead_is_set_aside() {
+    let h = home();
+    // The clock reads 2026-12-01 10:00 in China.
+    let f = write(
+        h.path(),
+        "bill.csv",
+        app_export(&[
+            (
+                "2026-12-02 09:00:00",
+                "充值缴费",
+                "中国移动",
+                "话费充值 139****5678",
+                "支出",
+                "30.00",
+                "交易成功",
+                "2026120222001400001",
+            ),
+            (
+                "2027-01-05 09:00:00",
+                "充值缴费",
+                "中国移动",
+                "话费充值 139****5678",
+                "支出",
+                "50.00",
+                "交易成功",
+                "2027010522001400002",
+            ),
+        ])
+        .as_bytes(),
+    );
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["added"], 1, "{r}");
+    let skipped = r["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{r}");
+    let s = skipped[0].as_str().unwrap();
+    assert!(s.contains("2027-01-05") && s.contains("ahead"), "{s}");
+    let refs: Vec<Value> = statements(h.path())
+        .iter()
+        .map(|s| s["ref"].clone())
+        .collect();
+    assert_eq!(refs, [serde_json::json!("2026120222001400001")]);
+
+    // A text from next year gives neither evidence nor a reading.
+    let h = home();
+    let sms = "From: 10086\nDate: 2027-06-01 12:00:00\n【中国移动】您于2027年06月01日通过支付宝充值50.00元已到账，当前可用余额为58.00元。\n";
+    let f = write(h.path(), "sms.txt", sms.as_bytes());
+    let r = json(h.path(), &["import", "--json", "--number", "cmcc", &f]);
+    assert_eq!(r["added"], 0, "{r}");
+    assert!(
+        r["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().contains("ahead")),
+        "{r}"
+    );
+    assert!(
+        !std::path::Path::new(&h.path().join("log.jsonl")).exists()
+            || log(h.path()).trim().is_empty(),
+        "{}",
+        log(h.path())
+    );
+}

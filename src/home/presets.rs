@@ -94,6 +94,7 @@ pub fn all() -> Vec<Preset> {
                 rules: p.rules.clone(),
                 reply_patterns: Vec::new(),
                 modem: None,
+                forwarder: None,
             };
             let n: Number = number_from_file(&number).ok()?;
             Some(Preset {

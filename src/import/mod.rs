@@ -159,14 +159,22 @@ pub fn read(
     let (kept, odd): (Vec<Event>, Vec<Event>) = std::mem::take(&mut reading.events)
         .into_iter()
         .partition(|e| (1970..=9999).contains(&chrono::Datelike::year(&e.at)));
+    // Dated more than a day ahead of the clock (issue 18): a wrong date, not evidence
+    // or a reading to act on; said, never logged.
+    let latest = now + chrono::Duration::days(1);
+    let (kept, ahead): (Vec<Event>, Vec<Event>) = kept.into_iter().partition(|e| e.at <= latest);
     reading.events = kept;
-    for e in odd {
+    for (e, why) in odd
+        .into_iter()
+        .map(|e| (e, T::ImportImplausibleDate))
+        .chain(ahead.into_iter().map(|e| (e, T::ImportDatedAhead)))
+    {
         let what = match &e.body {
             crate::model::EventBody::Statement { text, .. } => text.clone(),
             _ => e.id.clone(),
         };
         reading.skipped.push(tr!(
-            T::ImportImplausibleDate,
+            why,
             e.at.format("%Y-%m-%d"),
             crate::text::clean::value(&what)
         ));

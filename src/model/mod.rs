@@ -2,6 +2,7 @@
 //! No I/O and no clocks live here.
 
 pub mod event;
+pub mod forwarder;
 pub mod modem;
 pub mod money;
 pub mod number;

@@ -33,6 +33,8 @@ pub enum Provider {
     Demo,
     /// USSD or a query text through the number's modem (ModemManager).
     Modem(Box<crate::model::modem::ModemProvider>),
+    /// A query text through the number's forwarder (a phone or a board), its reply awaited.
+    Forwarder(Box<crate::model::forwarder::ForwarderProvider>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,6 +52,7 @@ impl Provider {
             Provider::Command(_) => "command",
             Provider::Demo => "demo",
             Provider::Modem(_) => "modem",
+            Provider::Forwarder(_) => "forwarder",
         }
     }
 }
@@ -90,6 +93,8 @@ pub struct Number {
     pub reply_patterns: Vec<String>,
     /// The modem holding this SIM, for modem providers and keep-alive texts.
     pub modem: Option<Box<crate::model::modem::ModemMatch>>,
+    /// The forwarder holding this SIM (never together with `modem`).
+    pub forwarder: Option<Box<crate::model::forwarder::ForwarderRef>>,
     /// When the number was last used or topped up before baohao knew it (or the day it was
     /// added): keep-alive counts from here until the log says more, and a monthly rule
     /// whose day had passed in that month starts with the next one.
@@ -200,6 +205,10 @@ pub struct Config {
     /// Environment variables whose values are secret besides the usual names (see
     /// `crate::secrets`): never logged or shown.
     pub secret_env: Vec<String>,
+    /// Phones and boards that host SIMs and post their texts to the inbox.
+    pub forwarders: Vec<crate::model::forwarder::Forwarder>,
+    /// Where the worker takes the forwarders' webhooks; `None`: it does not listen.
+    pub inbox: Option<crate::model::forwarder::Inbox>,
 }
 
 /// Column names of a generic CSV statement, and how its dates are written.
@@ -227,6 +236,8 @@ impl Config {
             numbers: Vec::new(),
             import_csv: None,
             secret_env: Vec::new(),
+            forwarders: Vec::new(),
+            inbox: None,
         }
     }
 

@@ -43,6 +43,9 @@ pub async fn read(
                 source,
             },
         )),
+        // Sending the query text through a forwarder is not built yet (issue 20, sending):
+        // a clear failure rather than a made-up reading.
+        Provider::Forwarder(_) => Some(Err(crate::tr!(crate::i18n::T::FwdQueryUnavailable))),
         Provider::Command(spec) => {
             let env = [
                 ("BAOHAO_ACTION", "balance".to_string()),

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::forwarder::ForwarderProvider;
 use crate::model::modem::{ModemProvider, ModemQuery, SmsAction};
 use crate::model::number::DEFAULT_VERIFY_TOLERANCE;
 use crate::model::{
@@ -65,6 +66,47 @@ pub struct FileConfig {
     pub numbers: Vec<FileNumber>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<FileImport>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forwarders: Vec<FileForwarder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox: Option<FileInbox>,
+}
+
+/// One of `"forwarders"`: `{"id", "kind", "url"?, "secret_env"? | "user_env"/"password_env"/
+/// "signing_key_env"? | "token_env"?}`. Secrets are names of environment variables.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileForwarder {
+    pub id: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_env: Option<String>,
+}
+
+/// `"inbox": {"listen": "127.0.0.1:8787"}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileInbox {
+    pub listen: String,
+}
+
+/// A number's `"forwarder": {"id": "pixel", "slot": 1}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileForwarderRef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<u8>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -129,6 +171,8 @@ pub struct FileNumber {
     pub reply_patterns: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modem: Option<FileModem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarder: Option<FileForwarderRef>,
 }
 
 /// `"modem": {"match": "any" | IMSI | ICCID | IMEI}`.
@@ -259,6 +303,37 @@ pub fn to_file(c: &Config) -> FileConfig {
                 timezone: m.timezone.as_ref().map(|(name, _)| name.clone()),
             }),
         }),
+        forwarders: c
+            .forwarders
+            .iter()
+            .map(|f| FileForwarder {
+                id: f.id.clone(),
+                kind: f.kind.as_str().to_string(),
+                url: f.url.clone(),
+                secret_env: f.secret_env.clone(),
+                user_env: f.user_env.clone(),
+                password_env: f.password_env.clone(),
+                signing_key_env: f.signing_key_env.clone(),
+                token_env: f.token_env.clone(),
+            })
+            .collect(),
+        inbox: c.inbox.as_ref().map(|i| FileInbox {
+            listen: i.listen.to_string(),
+        }),
+    }
+}
+
+fn forwarder_provider_to_file(f: &ForwarderProvider) -> FileAction {
+    FileAction {
+        kind: "forwarder".into(),
+        timeout_secs: Some(f.timeout_secs),
+        sms: Some(FileSms {
+            kind: None,
+            to: f.to.clone(),
+            text: f.text.clone(),
+        }),
+        reply_from: Some(f.reply_from.clone()),
+        ..FileAction::default()
     }
 }
 
@@ -315,6 +390,7 @@ fn number_to_file(n: &Number) -> FileNumber {
         provider: match &n.provider {
             Provider::Command(c) => action_to_file("command", Some(c)),
             Provider::Modem(m) => modem_provider_to_file(m),
+            Provider::Forwarder(f) => forwarder_provider_to_file(f),
             p => action_to_file(p.kind(), None),
         },
         executor: match &n.executor {
@@ -325,6 +401,10 @@ fn number_to_file(n: &Number) -> FileNumber {
         reply_patterns: n.reply_patterns.clone(),
         modem: n.modem.as_ref().map(|m| FileModem {
             matches: m.as_str().to_string(),
+        }),
+        forwarder: n.forwarder.as_ref().map(|f| FileForwarderRef {
+            id: f.id.clone(),
+            slot: f.slot,
         }),
     }
 }

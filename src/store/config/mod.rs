@@ -2,6 +2,7 @@
 //! atomic save that never overwrites a change another process made since it was read.
 
 mod file;
+mod forwarders;
 mod history;
 mod locate;
 mod strict;

@@ -81,6 +81,13 @@ pub fn parse(text: &[u8]) -> std::result::Result<Config, Vec<Problem>> {
     match config {
         Some(c) if problems.is_empty() => {
             crate::secrets::remember(&c.secret_env);
+            let forwarder_env: Vec<String> = c
+                .forwarders
+                .iter()
+                .flat_map(|f| f.env_names())
+                .cloned()
+                .collect();
+            crate::secrets::remember(&forwarder_env);
             Ok(c)
         }
         _ => Err(problems),
@@ -177,7 +184,12 @@ fn validate(read: super::strict::Read, problems: &mut Vec<Problem>) -> Option<Co
     }
     let import_csv = validate_import(file.import.as_ref(), problems);
     modems_distinct(&numbers_read, problems);
+    let forwarders = super::forwarders::validate_forwarders(&file.forwarders, problems);
+    super::forwarders::forwarders_served(&numbers_read, &forwarders, problems);
+    let inbox = super::forwarders::validate_inbox(file.inbox.as_ref(), problems);
     Some(Config {
+        forwarders,
+        inbox,
         import_csv,
         timezone_name,
         timezone,
@@ -303,10 +315,20 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             n.modem.is_some(),
             problems,
         ))),
+        "forwarder" => Provider::Forwarder(Box::new(super::forwarders::forwarder_provider(
+            &format!("{here}.provider"),
+            &n.provider,
+            n.forwarder.is_some(),
+            problems,
+        ))),
         other => {
             problems.push(Problem::at(
                 format!("{here}.provider.kind"),
-                tr!(T::CfgChoice, other, "manual, command, demo, modem"),
+                tr!(
+                    T::CfgChoice,
+                    other,
+                    "manual, command, demo, modem, forwarder"
+                ),
             ));
             Provider::Manual
         }
@@ -344,7 +366,8 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
                 tr!(T::CfgDuplicateId, r.id),
             ));
         }
-        if let Some(rule) = validate_rule(r, &rp, currency, n.modem.is_some(), problems) {
+        let sms_host = n.modem.is_some() || n.forwarder.is_some();
+        if let Some(rule) = validate_rule(r, &rp, currency, sms_host, problems) {
             rules.push(rule);
         }
     }
@@ -369,6 +392,12 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             .modem
             .as_ref()
             .map(|m| Box::new(crate::model::modem::ModemMatch::parse(&m.matches))),
+        forwarder: super::forwarders::number_forwarder(
+            n.forwarder.as_ref(),
+            n.modem.is_some(),
+            here,
+            problems,
+        ),
         reply_patterns: validate_reply_patterns(&n.reply_patterns, here, problems),
     })
 }
@@ -540,7 +569,7 @@ fn modem_provider(
     }
 }
 
-fn sms_fields(path: &str, sms: &FileSms, problems: &mut Vec<Problem>) {
+pub(super) fn sms_fields(path: &str, sms: &FileSms, problems: &mut Vec<Problem>) {
     if sms.to.trim().is_empty()
         || !sms
             .to

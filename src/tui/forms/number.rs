@@ -298,6 +298,13 @@ pub(crate) fn validate_number(
             .map(|m| crate::store::config::FileModem {
                 matches: m.as_str().to_string(),
             }),
+        // The form has no forwarder field yet: editing keeps the number's own.
+        forwarder: editing.and_then(|n| n.forwarder.as_ref()).map(|f| {
+            crate::store::config::FileForwarderRef {
+                id: f.id.clone(),
+                slot: f.slot,
+            }
+        }),
     };
     if editing.is_none() && config.number(&file.id).is_some() {
         f.set_error(FieldId::Id, Some(tr!(T::CfgDuplicateId, file.id)));

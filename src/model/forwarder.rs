@@ -1,0 +1,102 @@
+//! A phone or a board that hosts a SIM and talks HTTP: an SMS forwarder app (SmsForwarder,
+//! SMS Gateway for Android) or anything that can POST a webhook. Validated data only; the
+//! secrets are the names of environment variables, never their values.
+
+/// The forwarders baohao knows how to talk to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForwarderKind {
+    SmsForwarder,
+    SmsGateway,
+    Webhook,
+}
+
+impl ForwarderKind {
+    pub const ALL: [ForwarderKind; 3] = [
+        ForwarderKind::SmsForwarder,
+        ForwarderKind::SmsGateway,
+        ForwarderKind::Webhook,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForwarderKind::SmsForwarder => "smsforwarder",
+            ForwarderKind::SmsGateway => "sms-gateway",
+            ForwarderKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ForwarderKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether baohao can send through it (and so it needs the phone's `url`).
+    pub fn sends(self) -> bool {
+        !matches!(self, ForwarderKind::Webhook)
+    }
+}
+
+/// One entry of the top-level `forwarders` list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forwarder {
+    pub id: String,
+    pub kind: ForwarderKind,
+    /// The phone on the LAN, or SMS Gateway's cloud server; `None` for a webhook board.
+    pub url: Option<String>,
+    /// SmsForwarder's signing secret.
+    pub secret_env: Option<String>,
+    /// SMS Gateway's Basic-auth user and password, and its webhook signing key.
+    pub user_env: Option<String>,
+    pub password_env: Option<String>,
+    pub signing_key_env: Option<String>,
+    /// A webhook board's token (`Authorization: Bearer …` or `?token=`).
+    pub token_env: Option<String>,
+}
+
+impl Forwarder {
+    /// The names of the environment variables that hold this forwarder's secrets.
+    pub fn env_names(&self) -> impl Iterator<Item = &String> {
+        [
+            &self.secret_env,
+            &self.user_env,
+            &self.password_env,
+            &self.signing_key_env,
+            &self.token_env,
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The variable whose value proves a webhook came from this forwarder.
+    pub fn webhook_secret_env(&self) -> Option<&str> {
+        match self.kind {
+            ForwarderKind::SmsForwarder => self.secret_env.as_deref(),
+            ForwarderKind::SmsGateway => self.signing_key_env.as_deref(),
+            ForwarderKind::Webhook => self.token_env.as_deref(),
+        }
+    }
+}
+
+/// `"inbox": {"listen": "127.0.0.1:8787"}`: where the worker takes webhooks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inbox {
+    pub listen: std::net::SocketAddr,
+}
+
+/// A number's `"forwarder": {"id", "slot"?}`: which forwarder holds its SIM, in which slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForwarderRef {
+    pub id: String,
+    pub slot: Option<u8>,
+}
+
+pub const DEFAULT_FORWARDER_TIMEOUT_SECS: u64 = 180;
+
+/// The provider `{"kind": "forwarder", "sms": {to, text}, "reply_from", "timeout_secs"}`:
+/// the balance read by a query text sent through the number's forwarder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForwarderProvider {
+    pub to: String,
+    pub text: String,
+    pub reply_from: String,
+    pub timeout_secs: u64,
+}
