@@ -10,6 +10,7 @@ pub mod store;
 // Shared by every face: the live home, the home on disk, the text layer.
 pub mod clock;
 pub mod error;
+pub mod forwarder;
 pub mod home;
 pub mod i18n;
 pub mod import;

@@ -518,7 +518,22 @@ impl Worker {
                 let _permit = self.permits.acquire().await;
                 match number.rule(&due.rule).and_then(|r| r.action.as_ref()) {
                     Some(text) => {
-                        let a = crate::modem::action::send(&number, text).await;
+                        let a = if number.forwarder.is_some() {
+                            let attempt = match &intent.body {
+                                EventBody::Intent { attempt, .. } => *attempt,
+                                _ => 1,
+                            };
+                            crate::forwarder::action::send(
+                                &config.forwarders,
+                                &number,
+                                text,
+                                &due.key,
+                                attempt,
+                            )
+                            .await
+                        } else {
+                            crate::modem::action::send(&number, text).await
+                        };
                         executor::Answer {
                             status: a.status,
                             reference: a.reference,
@@ -632,18 +647,26 @@ impl Worker {
         self.append(events);
     }
 
-    /// Asks command executors about in-doubt recharges (at most every 10 minutes each).
+    /// Asks about in-doubt attempts (at most every 10 minutes each): a command executor
+    /// about its recharges, SMS Gateway about a keep-alive text by the id derived from its
+    /// intent. A text is settled by that answer, never by sending it again.
     async fn query_in_doubt(&mut self, config: &Config) {
         let now = self.clock.now();
         let mut asks = Vec::new();
         for n in &config.numbers {
-            if !matches!(n.executor, Executor::Command(_)) {
+            let command = matches!(n.executor, Executor::Command(_));
+            let forwarder = n.forwarder.is_some();
+            if !command && !forwarder {
                 continue;
             }
             let Some(ns) = self.session.state().number(&n.id) else {
                 continue;
             };
             for (k, a) in ns.in_doubt() {
+                // A text was sent by the forwarder, not the executor: only it can tell.
+                if (k.spend && !forwarder) || (!k.spend && !command) {
+                    continue;
+                }
                 // An intent without an outcome may still be running elsewhere: wait a little.
                 if a.outcome.is_none() && now - a.at < Duration::minutes(5) {
                     continue;
@@ -651,47 +674,90 @@ impl Worker {
                 if self.query_after.get(a.intent).is_some_and(|t| now < *t) {
                     continue;
                 }
-                asks.push((
-                    n.clone(),
-                    k.key.to_string(),
-                    Money::new(k.amount_minor, k.currency),
-                    a.intent.to_string(),
-                ));
+                asks.push(Ask {
+                    number: n.clone(),
+                    key: k.key.to_string(),
+                    amount: Money::new(k.amount_minor, k.currency),
+                    intent: a.intent.to_string(),
+                    attempt: a.n,
+                    at: a.at,
+                    text: k.spend,
+                });
             }
         }
-        for (number, key, amount, intent) in asks {
+        for ask in asks {
             if self.shutdown.requested() {
                 return;
             }
             self.query_after
-                .insert(intent.clone(), now + Duration::minutes(10));
+                .insert(ask.intent.clone(), now + Duration::minutes(10));
             let answer = {
                 let _permit = self.permits.acquire().await;
-                executor::query(&number, &key, amount).await
-            };
-            if let Some((status, reference)) = answer {
-                let note = Some(match reference {
-                    Some(r) => tr!(T::QueryNoteRef, r),
-                    None => tr!(T::QueryNote),
-                });
-                let e = self.event(
-                    &number.id,
-                    self.clock.now(),
-                    EventBody::Resolved {
-                        intent: intent.clone(),
-                        status,
-                        note,
-                        retry: true,
-                    },
-                );
-                if self.append(vec![e]) {
-                    self.report(Report::Notice(tr!(
-                        T::WorkerQueried,
-                        intent,
-                        status.as_str()
-                    )));
+                if ask.text {
+                    self.settle_text(config, &ask, now).await
+                } else {
+                    executor::query(&ask.number, &ask.key, ask.amount)
+                        .await
+                        .map(|(status, reference)| {
+                            let note = match reference {
+                                Some(r) => tr!(T::QueryNoteRef, r),
+                                None => tr!(T::QueryNote),
+                            };
+                            (status, note)
+                        })
                 }
+            };
+            let Some((status, note)) = answer else {
+                continue;
+            };
+            let at = self.clock.now();
+            let mut events = vec![self.event(
+                &ask.number.id,
+                at,
+                EventBody::Resolved {
+                    intent: ask.intent.clone(),
+                    status,
+                    note: Some(note),
+                    retry: true,
+                },
+            )];
+            if ask.text && status == crate::model::ResolvedStatus::Succeeded {
+                events.push(self.event(
+                    &ask.number.id,
+                    at,
+                    EventBody::Activity {
+                        note: Some(format!("keep-alive text ({})", ask.key)),
+                        intent: None,
+                    },
+                ));
             }
+            if self.append(events) {
+                self.report(Report::Notice(tr!(
+                    T::WorkerQueried,
+                    ask.intent,
+                    status.as_str()
+                )));
+            }
+        }
+    }
+
+    /// What the forwarder says of an in-doubt keep-alive text. A text the phone never got
+    /// is failed only once its intent is 10 minutes old (a request can be slow to land).
+    async fn settle_text(
+        &self,
+        config: &Config,
+        ask: &Ask,
+        now: DateTime<Utc>,
+    ) -> Option<(crate::model::ResolvedStatus, String)> {
+        use crate::forwarder::action::{Settled, settle};
+        use crate::model::ResolvedStatus;
+        match settle(&config.forwarders, &ask.number, &ask.key, ask.attempt).await? {
+            Settled::Sent(id) => Some((ResolvedStatus::Succeeded, tr!(T::FwdSettledSent, id))),
+            Settled::Failed(why) => Some((ResolvedStatus::Failed, tr!(T::FwdSettledFailed, why))),
+            Settled::NotThere if now - ask.at >= Duration::minutes(10) => {
+                Some((ResolvedStatus::Failed, tr!(T::FwdSettledNotThere)))
+            }
+            Settled::NotThere => None,
         }
     }
 
@@ -732,6 +798,18 @@ impl Worker {
             self.append(vec![e]);
         }
     }
+}
+
+/// An in-doubt attempt to ask about.
+struct Ask {
+    number: crate::model::Number,
+    key: String,
+    amount: Money,
+    intent: String,
+    attempt: u32,
+    at: DateTime<Utc>,
+    /// A keep-alive text (asked of the forwarder) rather than a recharge (the executor).
+    text: bool,
 }
 
 /// The next arrival, or never when there is no listener.
