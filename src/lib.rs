@@ -13,6 +13,7 @@ pub mod error;
 pub mod home;
 pub mod i18n;
 pub mod import;
+pub mod inbox;
 pub mod link;
 pub mod modem;
 pub mod net;
