@@ -8,6 +8,7 @@ pub mod secrets;
 pub mod store;
 
 // Shared by every face: the live home, the home on disk, the text layer.
+pub mod channels;
 pub mod clock;
 pub mod error;
 pub mod home;
