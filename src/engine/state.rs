@@ -848,6 +848,45 @@ impl KeyRec {
     }
 }
 
+/// How one notification fared on one push channel, from its `delivered` events.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Failed tries so far (a delivery after failures keeps the count).
+    pub failures: u32,
+    pub last_at: Option<DateTime<Utc>>,
+    pub delivered: bool,
+    /// The service said never to try again.
+    pub final_failure: bool,
+    /// The last failure's reason, as the service gave it.
+    pub error: Option<String>,
+}
+
+/// How long after each failed try the next one is made (about 1 min, 5 min, 30 min, 2 h,
+/// 6 h); after the last, the delivery is given up.
+pub const RETRY_AFTER_MINUTES: [i64; 5] = [1, 5, 30, 120, 360];
+
+impl Delivery {
+    /// Failed for good: the service said never, or every retry failed.
+    pub fn gave_up(&self) -> bool {
+        !self.delivered
+            && (self.final_failure || self.failures as usize > RETRY_AFTER_MINUTES.len())
+    }
+
+    /// Whether a try is due at `now` (never once delivered or given up).
+    pub fn due(&self, now: DateTime<Utc>) -> bool {
+        if self.delivered || self.gave_up() {
+            return false;
+        }
+        match (self.failures, self.last_at) {
+            (0, _) | (_, None) => true,
+            (n, Some(last)) => {
+                let wait = RETRY_AFTER_MINUTES[(n as usize - 1).min(RETRY_AFTER_MINUTES.len() - 1)];
+                now >= last + chrono::Duration::minutes(wait)
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct NumberState {
     pub observed: Option<Observation>,
@@ -884,6 +923,8 @@ pub struct NumberState {
     evidence_refs: HashSet<Box<str>>,
     pub verify: Tracker,
     pub notified: HashSet<(String, String)>,
+    /// Push-channel deliveries, by (event, key, channel id): see `Delivery`.
+    pub deliveries: HashMap<(String, String, String), Delivery>,
     rules: Vec<Box<str>>,
     keys: Chunked<KeyRec>,
     /// The strings of `keys`.
@@ -1479,6 +1520,27 @@ impl State {
             }
             EventBody::Notified { event, key } => {
                 ns.notified.insert((event.into(), key.into()));
+            }
+            EventBody::Delivered {
+                event,
+                key,
+                channel,
+                error,
+                retry,
+            } => {
+                let d = ns
+                    .deliveries
+                    .entry((event.into(), key.into(), channel.into()))
+                    .or_default();
+                d.last_at = Some(at);
+                match error {
+                    None => d.delivered = true,
+                    Some(e) => {
+                        d.failures += 1;
+                        d.final_failure |= !retry;
+                        d.error = Some(e.into());
+                    }
+                }
             }
             EventBody::Statement {
                 source,
