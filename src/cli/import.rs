@@ -63,6 +63,21 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         eprintln!("baohao: {}", t.render(&paths.log));
     }
     let already = reading.events.len() - added;
+    // Charged twice? Said where it is found (a dry run folds the file's records in as if
+    // they were written).
+    let duplicates = {
+        let mut session = crate::cli::open_state_only(paths)?;
+        let mut state = std::mem::replace(
+            &mut session.history.state,
+            crate::engine::State::new(config.timezone),
+        );
+        if args.dry_run {
+            for e in &reading.events {
+                state.apply(e);
+            }
+        }
+        crate::import::duplicates_said(&state, &config, &reading.events, now)
+    };
     if args.json {
         let v = json!({
             "added": added,
@@ -73,6 +88,7 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
             "format": reading.format.map(Format::as_str),
             "rows": reading.rows,
             "top_ups": reading.top_ups,
+            "duplicates": duplicates,
         });
         return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
     }
@@ -84,6 +100,10 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         tr!(T::ImportDone, name, added, already)
     };
     out.push('\n');
+    for d in &duplicates {
+        out.push_str(d);
+        out.push('\n');
+    }
     for (head, list) in [
         (
             tr!(T::ImportUnmatchedHead, tr!(T::ImportUnmatchedHintCli)),

@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod chunked;
 pub mod currency;
 pub mod due;
+pub mod duplicate;
 pub mod forecast;
 pub mod history;
 pub mod order;

@@ -256,6 +256,27 @@ pub fn reconcile(
             out.evidence[i].unexpected = true;
         }
     }
+    // Two payment records nobody expected, from one source, of one amount within a day:
+    // charged twice? (A carrier often texts twice about one top-up: texts are not
+    // counted.)
+    let loose: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| !taken[i] && ns.evidence[i].counts_as_money())
+        .collect();
+    for (x, &i) in loose.iter().enumerate() {
+        let a = &ns.evidence[i];
+        for &j in &loose[x + 1..] {
+            let b = &ns.evidence[j];
+            if b.at - a.at > Duration::hours(crate::engine::verify::DUPLICATE_HOURS) {
+                break;
+            }
+            if a.source == b.source && a.amount == b.amount && a.currency == b.currency {
+                out.evidence[i].possible_duplicate = true;
+                out.evidence[j].possible_duplicate = true;
+            }
+        }
+    }
     out
 }
 

@@ -18,6 +18,9 @@ pub enum Attention {
     Missed,
     InDoubt,
     Failed,
+    /// A recharge looks charged twice (see `engine::duplicate`), in the last
+    /// [`RECENT_DAYS`].
+    Duplicate,
     Due,
     Low,
     Expiring,
@@ -38,6 +41,7 @@ impl Attention {
             Attention::Inactive => "inactive",
             Attention::InDoubt => "in_doubt",
             Attention::Failed => "failed",
+            Attention::Duplicate => "duplicate",
             Attention::Unverified => "unverified",
             Attention::OverBudget => "over_budget",
             Attention::Due => "due",
@@ -151,13 +155,17 @@ pub fn number_status(
     if open_reminders > 0 {
         attention.push(Attention::Due);
     }
-    if let Some(ns) = ns
-        && crate::engine::reconcile::reconcile(ns, Some(number), tz, now)
-            .missed()
-            .next()
-            .is_some()
-    {
-        attention.push(Attention::Missed);
+    if let Some(ns) = ns {
+        let recon = crate::engine::reconcile::reconcile(ns, Some(number), tz, now);
+        if recon.missed().next().is_some() {
+            attention.push(Attention::Missed);
+        }
+        if crate::engine::duplicate::duplicates(ns, &recon, number.currency)
+            .iter()
+            .any(|d| d.at > recent)
+        {
+            attention.push(Attention::Duplicate);
+        }
     }
     if expected.is_some_and(|e| e < low_threshold(number)) {
         attention.push(Attention::Low);

@@ -108,6 +108,7 @@ pub fn attention_label(a: Attention) -> String {
         Inactive => tr!(T::AttInactive),
         InDoubt => tr!(T::AttInDoubt),
         Failed => tr!(T::AttFailed),
+        Duplicate => tr!(T::AttDuplicate),
         Unverified => tr!(T::AttUnverified),
         OverBudget => tr!(T::AttOverBudget),
         Due => tr!(T::AttDue),

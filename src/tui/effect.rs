@@ -447,7 +447,13 @@ fn import_add(app: &mut App, name: &str, events: &[crate::model::Event]) -> Resu
         app.session.problems.push(t.render(&log));
     }
     app.tail()?;
-    Ok(tr!(T::ImportDone, name, added, events.len() - added))
+    let mut said = tr!(T::ImportDone, name, added, events.len() - added);
+    let now = app.clock.now();
+    for d in crate::import::duplicates_said(app.session.state(), &app.session.config, events, now) {
+        said.push(' ');
+        said.push_str(&d);
+    }
+    Ok(said)
 }
 
 /// Writes the CSV where a person will find it: the current directory, else home, else

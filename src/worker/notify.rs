@@ -169,13 +169,27 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
                     tr!(T::AlertExternalMissed, n.label, amount, via),
                 );
             }
-            if v.possible_duplicate {
-                push(
-                    NotifyEvent::DuplicateCharge,
-                    k.key.to_string(),
-                    tr!(T::AlertDuplicateCharge, n.label, amount, via),
-                );
+        }
+        // Charged twice? Said once each, while it is recent.
+        for d in crate::engine::duplicate::duplicates(ns, &recon, n.currency) {
+            if d.at <= recent {
+                continue;
             }
+            let amount = Money::new(d.amount_minor, d.currency).display();
+            let message = match d.expected.and_then(|k| ns.key_at(k)) {
+                Some(k) => {
+                    let via = n
+                        .rule(k.rule)
+                        .and_then(|r| r.via.clone())
+                        .unwrap_or_default();
+                    tr!(T::AlertDuplicateCharge, n.label, amount, via)
+                }
+                None => {
+                    let when = crate::text::format::local_minute(d.at, tz);
+                    tr!(T::AlertDuplicateTopUp, n.label, amount, when)
+                }
+            };
+            push(NotifyEvent::DuplicateCharge, d.key, message);
         }
         for c in ns
             .verify
