@@ -89,6 +89,9 @@ catalogue! {
     LogTornTail => "{0}:{1}: the last line is incomplete ({2} bytes, an interrupted write); it is ignored and will be cut off before the next entry", "{0}:{1}：最后一行不完整（{2} 字节，写入被中断）；已忽略，下次写入前会截去";
     // ---- clock, readings and time order
     AttClockBehind => "clock behind", "时钟落后";
+    AttDuplicate => "duplicate", "疑似重复扣款";
+    AlertDuplicateTopUp => "{0}: {1} went in twice within a day ({2}); if you paid once, check the records and ask for a refund", "{0}：一天内两次充值 {1}（{2}）；如果只付过一次，请查看记录并申请退款";
+    ImportDuplicate => "{0} rows look like one recharge charged twice: {1} {2} on {3} ({4})", "{0} 条记录像是同一笔充值被扣了两次：{1} {2}，{3}（{4}）";
     WorkerClockBehind => "The clock is behind: it says {0}, but baohao already wrote {1}. Nothing is charged until the clock is right again.", "时钟落后：现在显示 {0}，但 baohao 已记录过 {1}。时钟恢复正确之前不会充值。";
     AlertClockBehind => "The clock of the machine running baohao is behind (it says {0}, the log already has {1}): no recharge runs for {2} until it is right again.", "运行 baohao 的机器时钟落后（显示 {0}，日志中已有 {1}）：时钟恢复正确之前，{2} 不会充值。";
 

@@ -4,6 +4,7 @@
 //! Rows stream through; memory grows only with the top-ups found, never with the file.
 
 pub mod amount;
+pub mod balance;
 mod decode;
 mod messages;
 pub mod sms;
@@ -285,4 +286,38 @@ fn number_for<'a>(config: &'a Config, texts: &[&str]) -> Option<&'a Number> {
     (found.len() == 1)
         .then(|| found.into_values().next())
         .flatten()
+}
+
+/// What a face says once `events` are in the log and `state` folds them: each recharge that
+/// looks charged twice and that one of these records shows
+/// (`2 rows look like one recharge charged twice: cmcc ¥30.00 on 2026-11-01 (…, …)`).
+pub fn duplicates_said(
+    state: &crate::engine::State,
+    config: &Config,
+    events: &[Event],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    let ids: std::collections::HashSet<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    let tz = config.timezone;
+    let mut out = Vec::new();
+    for n in &config.numbers {
+        let Some(ns) = state.number(&n.id) else {
+            continue;
+        };
+        let recon = crate::engine::reconcile::reconcile(ns, Some(n), tz, now);
+        for d in crate::engine::duplicate::duplicates(ns, &recon, n.currency) {
+            if d.ids.len() < 2 || !d.ids.iter().any(|i| ids.contains(i.as_str())) {
+                continue;
+            }
+            out.push(tr!(
+                T::ImportDuplicate,
+                d.ids.len(),
+                n.id,
+                crate::model::Money::new(d.amount_minor, d.currency).display(),
+                d.at.with_timezone(&tz).format("%Y-%m-%d"),
+                d.references.join(", ")
+            ));
+        }
+    }
+    out
 }

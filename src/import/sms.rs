@@ -295,11 +295,38 @@ pub fn parse_text(
     let balances = carrier_patterns
         .iter()
         .flat_map(|c| c.balance.iter().map(move |re| (re, c.date_order)));
+    let own_balances = carrier_patterns
+        .iter()
+        .filter(|c| c.carrier != "*")
+        .flat_map(|c| c.balance.iter().map(move |re| (re, c.date_order)));
+    let generic_balances = carrier_patterns
+        .iter()
+        .filter(|c| c.carrier == "*")
+        .flat_map(|c| c.balance.iter().map(move |re| (re, c.date_order)));
+    // After the carrier's own patterns, the general reader (a balance word and the money
+    // beside it): first when it adds up parts a generic pattern would read one of, last
+    // otherwise.
+    let general = || crate::import::balance::read(&text);
+    let general_balance = |(balance, _)| Parsed::Balance {
+        balance,
+        valid_until: None,
+    };
     let found = number_patterns
         .iter()
         .find_map(|re| judge(re, &text, order))
         .or_else(|| top_ups.clone().find_map(|(re, o)| judge(re, &text, o)))
-        .or_else(|| balances.clone().find_map(|(re, o)| judge(re, &text, o)));
+        .or_else(|| own_balances.clone().find_map(|(re, o)| judge(re, &text, o)))
+        .or_else(|| {
+            general()
+                .filter(|(_, parts)| *parts > 1)
+                .map(general_balance)
+        })
+        .or_else(|| {
+            generic_balances
+                .clone()
+                .find_map(|(re, o)| judge(re, &text, o))
+        })
+        .or_else(|| general().map(general_balance));
     match found {
         Some(Parsed::TopUp {
             amount,
