@@ -396,7 +396,7 @@ catalogue! {
     CfgModemAndForwarder => "a number has a modem or a forwarder, not both: remove one of \"modem\" and \"forwarder\"", "一个号码只能有调制解调器或转发器之一：请删除 \"modem\" 或 \"forwarder\"";
     CfgFwdSlotNeeded => "the forwarder \"{0}\" serves more than one number: give each its \"slot\"", "转发器“{0}”服务多个号码：请为每个号码填写 \"slot\"";
     CfgFwdSlotShared => "another number already uses slot {0} of the forwarder \"{1}\"", "另一个号码已使用转发器“{1}”的卡槽 {0}";
-    FwdQueryUnavailable => "this version of baohao cannot yet send a query text through a forwarder; read the balance by hand meanwhile", "此版本的 baohao 尚不能通过转发器发送查询短信；请暂时手动读取余额";
+    FwdNoReply => "no reply from {0} within {1} s", "{1} 秒内没有收到 {0} 的回复";
     FwdNone => "the number names no forwarder baohao knows (\"{0}\")", "本号码指向的转发器未配置（“{0}”）";
     FwdCannotSend => "the forwarder \"{0}\" is a webhook board: it posts texts to baohao but cannot send one", "转发器“{0}”是 webhook 设备：它只把短信推送给 baohao，不能发送短信";
     FwdNoSecret => "the environment variable {0} is not set; it holds the forwarder's secret", "环境变量 {0} 未设置；它保存转发器的密钥";

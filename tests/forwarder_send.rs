@@ -286,3 +286,115 @@ fn a_webhook_board_cannot_be_asked_to_send() {
         "{all}"
     );
 }
+
+/// A home with one number on forwarder `fwd` (its only number, no slot) whose balance is
+/// read by a query text.
+fn query_home(forwarders: &str, timeout_secs: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.json"),
+        format!(
+            r#"{{"version":1,"timezone":"Asia/Shanghai","forwarders":[{forwarders}],"numbers":[
+            {{"id":"cmcc","label":"CMCC","msisdn":"+8613800000001","currency":"CNY",
+              "forwarder":{{"id":"fwd"}},
+              "provider":{{"kind":"forwarder","sms":{{"to":"10086","text":"CXYE"}},"reply_from":"10086","timeout_secs":{timeout_secs}}},
+              "executor":{{"kind":"remind"}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_forwarder_provider_reads_the_balance_from_the_reply_once() {
+    let phone = StandIn::start(App::SmsForwarder);
+    phone.auto_reply("10086", "10086", "尊敬的客户，您的账户余额为8.80元。");
+    let dir = query_home(&phone.config("fwd"), 60);
+    let all = tick(dir.path(), &phone);
+    let sent = phone.sent();
+    assert_eq!(sent.len(), 1, "{all}");
+    assert_eq!(
+        (sent[0].slot, sent[0].to.as_str(), sent[0].text.as_str()),
+        (Some(1), "10086", "CXYE")
+    );
+    let b = common::log_of_type(dir.path(), "balance");
+    assert_eq!(b.len(), 1, "one reading, not one per way it came: {all}");
+    assert_eq!(
+        (b[0]["balance_minor"].as_i64(), b[0]["source"].as_str()),
+        (Some(880), Some("sms"))
+    );
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}
+
+#[test]
+fn a_reply_without_a_balance_is_one_sentence_and_kept_as_a_message() {
+    let phone = StandIn::start(App::SmsForwarder);
+    phone.auto_reply("10086", "10086", "Service busy, try later");
+    let dir = query_home(&phone.config("fwd"), 60);
+    let o = common::run_env(dir.path(), NOW, &["tick"], &phone.env());
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("refresh failed") && err.contains("Service busy"),
+        "{err}"
+    );
+    assert!(common::log_of_type(dir.path(), "balance").is_empty());
+    assert_eq!(common::log_of_type(dir.path(), "message").len(), 1);
+}
+
+#[test]
+fn no_reply_in_time_is_one_sentence() {
+    let phone = StandIn::start(App::SmsForwarder);
+    let dir = query_home(&phone.config("fwd"), 1);
+    let o = common::run_env(dir.path(), NOW, &["tick"], &phone.env());
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("no reply from 10086 within 1 s") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    assert_eq!(phone.sent().len(), 1);
+}
+
+#[test]
+fn texts_received_while_baohao_was_down_are_caught_up_once() {
+    let phone = StandIn::start(App::SmsForwarder);
+    let t0 = 1_772_326_800_000; // 2026-03-01 09:00 +08:00
+    phone.hold(common::phones::Held {
+        from: "10086".into(),
+        text: "您的话费余额为23.45元。".into(),
+        date_ms: t0,
+        sim_id: 1,
+    });
+    phone.hold(common::phones::Held {
+        from: "+447700900111".into(),
+        text: "see you at 6".into(),
+        date_ms: t0 + 60_000,
+        sim_id: 1,
+    });
+    let dir = home(&phone.config("fwd"));
+    for _ in 0..2 {
+        tick(dir.path(), &phone);
+    }
+    let b = common::log_of_type(dir.path(), "balance");
+    assert_eq!(b.len(), 1, "{:?}", common::log_events(dir.path()));
+    assert_eq!(b[0]["balance_minor"], 2345);
+    let at = chrono::DateTime::parse_from_rfc3339(b[0]["at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        at.timestamp_millis(),
+        t0,
+        "dated when the phone received it"
+    );
+    let m = common::log_of_type(dir.path(), "message");
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["text"], "see you at 6");
+    assert!(
+        phone
+            .requests()
+            .iter()
+            .filter(|r| *r == "POST /sms/query")
+            .count()
+            >= 2,
+        "read at every refresh: {:?}",
+        phone.requests()
+    );
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}

@@ -108,6 +108,8 @@ pub struct Worker {
     client: Option<reqwest::Client>,
     /// Channels whose URL could not be used, said once each.
     channel_problems: HashSet<String>,
+    /// Forwarder catch-up problems already said.
+    catch_up_said: HashSet<String>,
 }
 
 impl Worker {
@@ -131,6 +133,7 @@ impl Worker {
             log_failure: None,
             arrivals: None,
             clock_behind_said: false,
+            catch_up_said: HashSet::new(),
             in_flight: HashSet::new(),
             deliveries: mpsc::unbounded_channel(),
             client: None,
@@ -331,6 +334,9 @@ impl Worker {
             let config = self.session.config.clone();
             // A plan-only pass still reads numbers never read before (one just added), so
             // a new number shows its balance without waiting for `r` or the next hour.
+            if which == Which::All {
+                self.forwarder_catch_up(&config).await;
+            }
             self.refresh(&config, &which).await;
             if self.session.config_ok() && !self.shutdown.requested() {
                 self.run_due(&config).await;
@@ -346,6 +352,39 @@ impl Worker {
             let next = now + Duration::from_std(self.refresh_every()).unwrap_or(Duration::hours(1));
             self.report(Report::Idle { at: now, next });
             self.report(Report::Busy(false));
+        }
+    }
+
+    /// Texts the numbers' phones received while nobody listened (a forwarder that lists its
+    /// inbox), put in the log as the inbox puts a webhook's. A phone that cannot be read is
+    /// said once per reason; its health line says the rest.
+    async fn forwarder_catch_up(&mut self, config: &Config) {
+        let now = self.clock.now();
+        let got = crate::forwarder::catchup::run(&self.session.paths, config, now).await;
+        for p in got.problems {
+            if self.catch_up_said.insert(p.clone()) {
+                self.report(Report::Notice(p));
+            }
+        }
+        if got.added.is_empty() {
+            return;
+        }
+        self.catch_up();
+        self.report(Report::LogChanged);
+        for (number, events) in got.added {
+            for e in events {
+                if let EventBody::Balance {
+                    balance_minor,
+                    currency,
+                    ..
+                } = e.body
+                {
+                    self.report(Report::Refreshed {
+                        number: number.clone(),
+                        balance: Money::new(balance_minor, currency),
+                    });
+                }
+            }
         }
     }
 
@@ -373,10 +412,14 @@ impl Worker {
         let state = self.session.state();
         let permits = &self.permits;
         let stop = &*self.shutdown;
+        let paths = &self.session.paths;
         let reads = numbers.iter().map(|n| async move {
             let _permit = permits.acquire().await;
             let ns = state.number(&n.id);
-            (n, provider::read(n, ns, tz, now, Some(stop)).await)
+            (
+                n,
+                provider::read((paths, config), n, ns, tz, now, Some(stop)).await,
+            )
         });
         let results = futures::future::join_all(reads).await;
         let mut events = Vec::new();
@@ -393,7 +436,7 @@ impl Worker {
                     }) && (reading.validity_until.is_none()
                         || ns.and_then(|s| s.observed_validity).map(|v| v.0)
                             == reading.validity_until);
-                    if !unchanged {
+                    if !unchanged && !reading.logged {
                         events.push(self.event(
                             &n.id,
                             now,
