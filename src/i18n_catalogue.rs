@@ -266,6 +266,7 @@ catalogue! {
     BlockedBudget => "it would take this month's spend from {0} past the monthly budget of {1}", "这笔充值会让本月支出从 {0} 超出每月预算 {1}";
     BlockedCap => "the rule already charged {0} times this month", "该规则本月已扣费 {0} 次";
     BlockedInDoubt => "an earlier charge ({0}) is in doubt; resolve it first", "之前的扣费（{0}）待确认；请先处理";
+    BlockedStaleReading => "the low balance was read at {0}, too long ago to charge on; read the balance again", "余额偏低是 {0} 读到的，太久了，不据此扣费；请重新读取余额";
     WorkerReminder => "Time to top up {0}: {1} (rule {2}).", "该给 {0} 充值了：{1}（规则 {2}）。";
     WorkerSucceeded => "Recharged {0} with {1} (reference {2}).", "已为 {0} 充值 {1}（参考号 {2}）。";
     WorkerFailed => "Recharge of {1} for {0} failed: {2}.", "为 {0} 充值 {1} 失败：{2}。";

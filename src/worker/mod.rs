@@ -504,6 +504,10 @@ impl Worker {
                     ),
                     BlockReason::RuleCap { max } => tr!(T::BlockedCap, max),
                     BlockReason::InDoubt { intent } => tr!(T::BlockedInDoubt, intent),
+                    BlockReason::StaleReading { observed_at } => tr!(
+                        T::BlockedStaleReading,
+                        crate::text::format::rfc3339(*observed_at, config.timezone)
+                    ),
                 };
                 self.report(Report::Notice(tr!(
                     T::WorkerBlocked,
