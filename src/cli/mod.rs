@@ -153,7 +153,11 @@ pub enum Command {
     /// One refresh-and-recharge pass (for cron).
     Tick,
     /// Check the config and the log; every problem with its line.
-    Validate,
+    Validate {
+        /// Throw the checkpoint away (the next worker pass writes a fresh one).
+        #[arg(long)]
+        rebuild: bool,
+    },
     /// Starting points for common carriers' plans and rules.
     Presets {
         /// Print the presets as JSON.
