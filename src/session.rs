@@ -257,15 +257,19 @@ impl Session {
     /// and whether it stopped before the end.
     fn read_on(&mut self, stop: impl FnMut() -> bool) -> Result<(usize, bool)> {
         let history = &mut self.history;
-        let scan = self
-            .log
-            .scan_hashed(
-                self.cursor,
-                self.hash.as_mut(),
-                |line, e| history.apply_event_located(line.offset, line.bytes, e),
-                stop,
-            )
-            .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
+        let scan = self.log.scan_hashed(
+            self.cursor,
+            self.hash.as_mut(),
+            |line, e| history.apply_event_located(line.offset, line.bytes, e),
+            stop,
+        );
+        // Rows read before a failure are in the history: they are placed either way.
+        self.history.settle_order();
+        if scan.is_err() {
+            // The hash took bytes the cursor does not count: no checkpoint from here on.
+            self.hash = None;
+        }
+        let scan = scan.map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
         self.cursor = scan.cursor;
         self.bad_at.extend(&scan.bad_at);
         self.problems
@@ -286,9 +290,7 @@ impl Session {
     fn replay(&mut self) -> Result<()> {
         self.history = self.history.fresh(State::new(self.config.timezone));
         self.cursor = Cursor::default();
-        if let Some(h) = &mut self.hash {
-            h.reset();
-        }
+        self.hash = self.history.is_state_only().then(blake3::Hasher::new);
         self.bad_at.clear();
         self.checkpoint_at = None;
         self.start_from_checkpoint();
@@ -376,20 +378,23 @@ impl Session {
         let history = &mut self.history;
         let cursor = self.cursor;
         let (hash, bad_at) = (&mut self.hash, &mut self.bad_at);
-        let (result, torn) = self
-            .log
-            .transact(|txn| {
-                let scan = txn.scan_hashed(cursor, hash.as_mut(), |e| history.apply_owned(e))?;
-                bad_at.extend(&scan.bad_at);
-                match decide(&history.state) {
-                    Ok((events, value)) => {
-                        txn.append(&events)?;
-                        Ok(Ok((value, scan.cursor)))
-                    }
-                    Err(err) => Ok(Err((err, scan.cursor))),
+        let result = self.log.transact(|txn| {
+            let scan = txn.scan_hashed(cursor, hash.as_mut(), |e| history.apply_event(e))?;
+            bad_at.extend(&scan.bad_at);
+            match decide(&history.state) {
+                Ok((events, value)) => {
+                    txn.append(&events)?;
+                    Ok(Ok((value, scan.cursor)))
                 }
-            })
-            .map_err(|e| Error::io(T::WhatWrite, &self.paths.log, &e))?;
+                Err(err) => Ok(Err((err, scan.cursor))),
+            }
+        });
+        self.history.settle_order();
+        if result.is_err() {
+            // A scan that failed half-way hashed what the cursor does not count.
+            self.hash = None;
+        }
+        let (result, torn) = result.map_err(|e| Error::io(T::WhatWrite, &self.paths.log, &e))?;
         if let Some(t) = torn {
             self.problems.push(t.render(&self.paths.log));
         }

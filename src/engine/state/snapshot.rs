@@ -17,8 +17,8 @@ pub(super) fn utc() -> Tz {
     Tz::UTC
 }
 
-pub(super) fn sorted_map<S: serde::Serializer>(
-    map: &hashbrown::HashMap<String, NumberState>,
+pub(super) fn sorted_map<K: Ord + Serialize, V: Serialize, S: serde::Serializer>(
+    map: &hashbrown::HashMap<K, V>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
     let mut entries: Vec<_> = map.iter().collect();
