@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 pub mod pty;
+pub mod standin;
+pub mod worker_home;
 
 use std::path::Path;
 use std::process::{Command, Output};
