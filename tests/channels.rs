@@ -253,7 +253,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     while !done() {
         std::thread::sleep(Duration::from_millis(50));
         n += 1;
-        if n % 400 == 0 {
+        if n.is_multiple_of(400) {
             eprintln!("still waiting for {what}");
         }
     }

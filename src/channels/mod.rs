@@ -240,9 +240,9 @@ impl Channel {
         r.map_err(|f| Failure {
             // One line; the service's words were cut where they came in (`http::failure`), so
             // that the code after them survives.
-            reason: crate::secrets::redact(&self.redact(&crate::text::clean::line(&cut_chars(
-                &f.reason, MAX_REASON,
-            ))))
+            reason: crate::secrets::redact(
+                &self.redact(&crate::text::clean::line(&cut_chars(&f.reason, MAX_REASON))),
+            )
             .into_owned(),
             retry: f.retry,
         })
