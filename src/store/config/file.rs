@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::forwarder::ForwarderProvider;
+use crate::model::forwarder::{
+    DEFAULT_FORWARDER_REQUEST_SECS, DEFAULT_QUIET_HOURS, ForwarderProvider,
+};
 use crate::model::modem::{ModemProvider, ModemQuery, SmsAction};
 use crate::model::number::DEFAULT_VERIFY_TOLERANCE;
 use crate::model::{
@@ -91,6 +93,12 @@ pub struct FileForwarder {
     pub signing_key_env: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_env: Option<String>,
+    /// Seconds one request to the phone may take (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+    /// Hours without a word from the phone before `forwarder_silent` (default 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_hours: Option<u32>,
 }
 
 /// `"inbox": {"listen": "127.0.0.1:8787"}`.
@@ -339,6 +347,9 @@ pub fn to_file(c: &Config) -> FileConfig {
                 password_env: f.password_env.clone(),
                 signing_key_env: f.signing_key_env.clone(),
                 token_env: f.token_env.clone(),
+                timeout_secs: (f.timeout_secs != DEFAULT_FORWARDER_REQUEST_SECS)
+                    .then_some(f.timeout_secs),
+                quiet_hours: (f.quiet_hours != DEFAULT_QUIET_HOURS).then_some(f.quiet_hours),
             })
             .collect(),
         inbox: c.inbox.as_ref().map(|i| FileInbox {
