@@ -337,6 +337,7 @@ catalogue! {
     TitleClockBehind => "baohao: clock behind, {0} waits", "保号：时钟落后，{0} 暂停充值";
     CfgDigestAt => "\"{0}\" is not a time of day (HH:MM)", "“{0}”不是时刻（HH:MM）";
     CfgDigestNoChannel => "a digest needs at least one channel in notify.channels", "每周汇总需要在 notify.channels 中至少有一个渠道";
+    ChanBadTimeout => "rto=\"{0}\" is not a number of seconds from 1 to {1}", "rto=“{0}”不是 1 到 {1} 之间的秒数";
     NotifyTestOk => "{0}. {1}: ok", "{0}. {1}：成功";
     NotifyTestFailed => "{0}. {1}: {2}", "{0}. {1}：{2}";
     NotifyNoChannels => "the config has no notify.channels to test", "配置中没有可测试的 notify.channels";

@@ -240,6 +240,9 @@ fn run(cli: Cli) -> Result<Done> {
             }
             .into())
         }
+        Command::Notify {
+            command: baohao::cli::NotifyCommand::Test { channel },
+        } => baohao::cli::notify::test(paths, channel, now).map(|(stdout, ok)| Done { stdout, ok }),
         Command::Completions { .. } | Command::Presets { .. } => Ok(String::new().into()),
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod phones;
 pub mod pty;
+pub mod standin;
+pub mod worker_home;
 
 use std::path::Path;
 use std::process::{Command, Output};
