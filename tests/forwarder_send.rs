@@ -556,3 +556,48 @@ fn forwarders_setup_registers_the_webhook_on_sms_gateway() {
     assert_eq!(hooks[0]["url"], "http://127.0.0.1:8787/in/moto");
     assert!(String::from_utf8_lossy(&o.stdout).contains("Registered"));
 }
+
+#[test]
+fn a_keep_alive_text_across_sigkills_is_sent_once() {
+    for app in [App::SmsForwarder, App::SmsGateway] {
+        let phone = StandIn::start(app);
+        let dir = home(&phone.config("fwd"));
+        // Killed at different moments (before, during and after the send); whatever
+        // happens, the phone is asked at most once, and a text the log calls sent went out.
+        for delay_ms in [20u64, 60, 120, 250, 400, 700, 1000, 1500, 2500] {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
+                .arg("--home")
+                .arg(dir.path())
+                .arg("daemon")
+                .env("BAOHAO_NOW", NOW)
+                .env("LANG", "C.UTF-8")
+                .env_remove("BAOHAO_HOME")
+                .envs(phone.env())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            let _ = child.kill();
+            let _ = child.wait();
+            assert!(phone.sent().len() <= 1, "{app:?}: {:?}", phone.sent());
+        }
+        tick(dir.path(), &phone);
+        let sent = phone.sent().len();
+        assert!(sent <= 1, "{app:?}: sent {sent} texts");
+        assert_eq!(
+            common::log_of_type(dir.path(), "intent").len(),
+            1,
+            "{app:?}: one key, one intent: {:?}",
+            common::log_events(dir.path())
+        );
+        let succeeded = outcomes(dir.path())
+            .iter()
+            .chain(common::log_of_type(dir.path(), "resolved").iter())
+            .any(|o| o["status"] == "succeeded");
+        if succeeded {
+            assert_eq!(sent, 1, "{app:?}");
+        }
+        assert!(phone.bad().is_empty(), "{app:?}: {:?}", phone.bad());
+    }
+}

@@ -6,6 +6,7 @@ pub mod history;
 pub mod import;
 pub mod input;
 pub mod modems;
+pub mod notify;
 pub mod plan;
 pub mod presets;
 pub mod status;
@@ -154,7 +155,11 @@ pub enum Command {
     /// One refresh-and-recharge pass (for cron).
     Tick,
     /// Check the config and the log; every problem with its line.
-    Validate,
+    Validate {
+        /// Throw the checkpoint away (the next worker pass writes a fresh one).
+        #[arg(long)]
+        rebuild: bool,
+    },
     /// Starting points for common carriers' plans and rules.
     Presets {
         /// Print the presets as JSON.
@@ -176,6 +181,11 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<ForwardersAction>,
     },
+    /// Push notifications: try the channels in notify.channels.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -195,6 +205,17 @@ pub enum ForwardersAction {
         /// Ask SMS Gateway to post received texts to baohao (POST /webhooks).
         #[arg(long)]
         register: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NotifyCommand {
+    /// Send a test message through each channel now; per channel `ok` or the service's own
+    /// reason, exit 1 if any failed.
+    Test {
+        /// Only the channel with this number (1 is the first in notify.channels).
+        #[arg(long, value_name = "N")]
+        channel: Option<usize>,
     },
 }
 
