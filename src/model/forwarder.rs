@@ -50,6 +50,29 @@ pub struct Forwarder {
     pub signing_key_env: Option<String>,
     /// A webhook board's token (`Authorization: Bearer …` or `?token=`).
     pub token_env: Option<String>,
+    /// A webhook board's field names (JSON members or form fields).
+    pub fields: WebhookFields,
+}
+
+/// `"fields": {"sender", "message", "timestamp", "slot"}`: the names a webhook forwarder
+/// posts its text's parts under, each defaulting to its own name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookFields {
+    pub sender: String,
+    pub message: String,
+    pub timestamp: String,
+    pub slot: String,
+}
+
+impl Default for WebhookFields {
+    fn default() -> WebhookFields {
+        WebhookFields {
+            sender: "sender".into(),
+            message: "message".into(),
+            timestamp: "timestamp".into(),
+            slot: "slot".into(),
+        }
+    }
 }
 
 impl Forwarder {
@@ -76,11 +99,16 @@ impl Forwarder {
     }
 }
 
-/// `"inbox": {"listen": "127.0.0.1:8787"}`: where the worker takes webhooks.
+/// `"inbox": {"listen": "127.0.0.1:8787", "window_secs"?}`: where the worker takes
+/// webhooks, and how far a signed timestamp may be from its clock.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inbox {
     pub listen: std::net::SocketAddr,
+    pub window_secs: u64,
 }
+
+/// A signed webhook's timestamp may be this far from the clock, either way.
+pub const DEFAULT_WINDOW_SECS: u64 = 300;
 
 /// A number's `"forwarder": {"id", "slot"?}`: which forwarder holds its SIM, in which slot.
 #[derive(Clone, Debug, PartialEq, Eq)]
