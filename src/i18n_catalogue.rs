@@ -266,6 +266,7 @@ catalogue! {
     BlockedBudget => "it would take this month's spend from {0} past the monthly budget of {1}", "这笔充值会让本月支出从 {0} 超出每月预算 {1}";
     BlockedCap => "the rule already charged {0} times this month", "该规则本月已扣费 {0} 次";
     BlockedInDoubt => "an earlier charge ({0}) is in doubt; resolve it first", "之前的扣费（{0}）待确认；请先处理";
+    BlockedStaleReading => "the low balance was read at {0}, too long ago to charge on; read the balance again", "余额偏低是 {0} 读到的，太久了，不据此扣费；请重新读取余额";
     WorkerReminder => "Time to top up {0}: {1} (rule {2}).", "该给 {0} 充值了：{1}（规则 {2}）。";
     WorkerSucceeded => "Recharged {0} with {1} (reference {2}).", "已为 {0} 充值 {1}（参考号 {2}）。";
     WorkerFailed => "Recharge of {1} for {0} failed: {2}.", "为 {0} 充值 {1} 失败：{2}。";
@@ -396,7 +397,19 @@ catalogue! {
     CfgModemAndForwarder => "a number has a modem or a forwarder, not both: remove one of \"modem\" and \"forwarder\"", "一个号码只能有调制解调器或转发器之一：请删除 \"modem\" 或 \"forwarder\"";
     CfgFwdSlotNeeded => "the forwarder \"{0}\" serves more than one number: give each its \"slot\"", "转发器“{0}”服务多个号码：请为每个号码填写 \"slot\"";
     CfgFwdSlotShared => "another number already uses slot {0} of the forwarder \"{1}\"", "另一个号码已使用转发器“{1}”的卡槽 {0}";
-    FwdQueryUnavailable => "this version of baohao cannot yet send a query text through a forwarder; read the balance by hand meanwhile", "此版本的 baohao 尚不能通过转发器发送查询短信；请暂时手动读取余额";
+    FwdNoReply => "no reply from {0} within {1} s", "{1} 秒内没有收到 {0} 的回复";
+    FwdNone => "the number names no forwarder baohao knows (\"{0}\")", "本号码指向的转发器未配置（“{0}”）";
+    FwdCannotSend => "the forwarder \"{0}\" is a webhook board: it posts texts to baohao but cannot send one", "转发器“{0}”是 webhook 设备：它只把短信推送给 baohao，不能发送短信";
+    FwdNoSecret => "the environment variable {0} is not set; it holds the forwarder's secret", "环境变量 {0} 未设置；它保存转发器的密钥";
+    FwdUnreachable => "the forwarder \"{0}\" could not be reached, nothing was sent ({1})", "无法连接转发器“{0}”，未发送任何内容（{1}）";
+    FwdRefused => "the forwarder \"{0}\" said no: {1}", "转发器“{0}”拒绝了请求：{1}";
+    FwdTimeout => "the forwarder \"{0}\" did not answer within {1} s; the text may have gone out", "转发器“{0}”在 {1} 秒内没有应答；短信可能已发出";
+    FwdLost => "the connection to the forwarder \"{0}\" broke after the request was sent; the text may have gone out ({1})", "请求发出后与转发器“{0}”的连接中断；短信可能已发出（{1}）";
+    FwdBadAnswer => "the forwarder \"{0}\" answered something baohao cannot read: {1}", "转发器“{0}”的应答无法识别：{1}";
+    FwdNotSettled => "the forwarder \"{0}\" took the text (id {1}) but has not said it went out (state {2}); baohao asks again, it never resends", "转发器“{0}”已接收短信（id {1}），但尚未确认发出（状态 {2}）；baohao 会再次查询，不会重发";
+    FwdSettledSent => "the forwarder says the text went out (id {0})", "转发器确认短信已发出（id {0}）";
+    FwdSettledFailed => "the forwarder says the text failed: {0}", "转发器确认短信发送失败：{0}";
+    FwdSettledNotThere => "the forwarder never received the text, so it was not sent", "转发器从未收到该短信，因此没有发出";
     CfgForwarderNeeded => "this needs the number's forwarder: add \"forwarder\": {\"id\": …} naming one of the \"forwarders\"", "需要本号码的转发器：请添加 \"forwarder\": {\"id\": …}，指向 \"forwarders\" 中的一个";
 
     // ---- TUI: numbers

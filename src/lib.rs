@@ -11,6 +11,7 @@ pub mod store;
 pub mod channels;
 pub mod clock;
 pub mod error;
+pub mod forwarder;
 pub mod home;
 pub mod i18n;
 pub mod import;

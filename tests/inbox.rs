@@ -28,6 +28,24 @@ fn now_ms() -> i64 {
         .timestamp_millis()
 }
 
+/// A running `baohao daemon`, killed when dropped (also when a test panics): a daemon left
+/// behind would hold its port and the machine's build lock. Its stderr is read as it
+/// comes (a full pipe would stall it) into `err`.
+struct Daemon(Child, std::sync::Arc<std::sync::Mutex<String>>);
+
+impl Daemon {
+    fn err(&self) -> String {
+        self.1.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 struct Home {
     dir: tempfile::TempDir,
     addr: SocketAddr,
@@ -82,7 +100,7 @@ impl Home {
         self.dir.path().join("home")
     }
 
-    fn daemon_with(&self, env: &[(&str, &str)]) -> Child {
+    fn daemon_with(&self, env: &[(&str, &str)]) -> Daemon {
         let mut c = Command::new(env!("CARGO_BIN_EXE_baohao"));
         c.arg("--home")
             .arg(self.home())
@@ -99,10 +117,25 @@ impl Home {
         for (k, v) in env {
             c.env(k, v);
         }
-        c.spawn().unwrap()
+        let mut child = c.spawn().unwrap();
+        let err = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let sink = err.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut pipe, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Daemon(child, err)
     }
 
-    fn daemon(&self) -> Child {
+    fn daemon(&self) -> Daemon {
         self.daemon_with(&[
             ("SMSF_SECRET", SMSF_SECRET),
             ("GW_KEY", GW_KEY),
@@ -135,14 +168,22 @@ impl Home {
 }
 
 /// Stops a daemon with SIGTERM and returns what it wrote on stderr.
-fn stop(d: Child) -> String {
+fn stop(mut d: Daemon) -> String {
     nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(d.id() as i32),
+        nix::unistd::Pid::from_raw(d.0.id() as i32),
         nix::sys::signal::Signal::SIGTERM,
     )
     .unwrap();
-    let o = d.wait_with_output().unwrap();
-    String::from_utf8_lossy(&o.stderr).to_string()
+    d.0.wait().unwrap();
+    // The reader has what the daemon wrote once the pipe closes.
+    for _ in 0..500 {
+        let err = d.err();
+        if err.contains("stopped") {
+            return err;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    d.err()
 }
 
 fn json() -> (&'static str, String) {
@@ -381,19 +422,17 @@ fn a_network_listener_needs_every_forwarders_secret() {
     let h = Home::new("0.0.0.0");
     // The board's token is not set: anyone on the network could post as it.
     let mut d = h.daemon_with(&[("SMSF_SECRET", SMSF_SECRET), ("GW_KEY", GW_KEY)]);
-    let mut err = d.stderr.take().unwrap();
-    let mut seen = String::new();
-    let mut buf = [0u8; 4096];
-    while !seen.contains("does not listen") {
-        let n = std::io::Read::read(&mut err, &mut buf).unwrap();
-        assert!(n > 0, "the daemon ended: {seen}");
-        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    while !d.err().contains("does not listen") {
+        assert!(
+            d.0.try_wait().unwrap().is_none(),
+            "the daemon ended: {}",
+            d.err()
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
-    assert!(seen.contains("board"), "{seen}");
+    assert!(d.err().contains("board"), "{}", d.err());
     assert!(TcpStream::connect(h.addr).is_err(), "it listens anyway");
-    drop(err);
-    let _ = d.kill();
-    let _ = d.wait();
+    drop(d);
     // With every secret set, it listens on all addresses.
     let d = h.daemon();
     phone::wait_listening(h.addr);
@@ -548,11 +587,11 @@ fn sigkill_while_texts_arrive_loses_and_duplicates_nothing() {
         });
         std::thread::sleep(Duration::from_millis(rnd(400)));
         nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(d.id() as i32),
+            nix::unistd::Pid::from_raw(d.0.id() as i32),
             nix::sys::signal::Signal::SIGKILL,
         )
         .unwrap();
-        d.wait().unwrap();
+        d.0.wait().unwrap();
         stop_posting.store(true, std::sync::atomic::Ordering::SeqCst);
         poster.join().unwrap();
         // Every 2xx'd text is in the log once, every other at most once.

@@ -16,6 +16,9 @@ use crate::model::{Currency, Event, EventBody, Mode, OutcomeStatus, Plan, Resolv
 
 /// Balance readings kept per number for charts.
 const KEEP_READINGS: usize = 400;
+/// Money moves kept per number to count what a newer reading has not seen (far above
+/// what happens between two readings).
+const KEEP_MOVES: usize = 64;
 
 /// A small set kept in insertion order: the newest is usually the one removed next, so
 /// removal searches from the back. (In-doubt and failed sets are short in real logs.)
@@ -906,7 +909,11 @@ pub struct NumberState {
     open_reminders: IndexSet<(u32, u32)>,
     /// Keys (by index) whose last attempt failed.
     failed: IndexSet<u32>,
+    /// Balance readings in time order (the last [`KEEP_READINGS`]).
     pub readings: VecDeque<(DateTime<Utc>, i64)>,
+    /// The latest money moves (top-ups in, paid texts out), in log order: what a newer
+    /// reading arriving after them has not seen yet.
+    moves: VecDeque<(DateTime<Utc>, i64, Currency)>,
     /// Top-ups seen in statements and texts, in log order (see `reconcile`).
     pub evidence: Vec<Evidence>,
     /// Refunded references whose order is not in the log (yet): statements may be
@@ -932,6 +939,14 @@ pub struct NumberState {
 }
 
 impl NumberState {
+    /// Money moved after `at` in `currency`, among the latest moves.
+    fn moved_since(&self, at: DateTime<Utc>, currency: Currency) -> i64 {
+        self.moves
+            .iter()
+            .filter(|(t, _, c)| *t > at && *c == currency)
+            .fold(0i64, |sum, (_, m, _)| sum.saturating_add(*m))
+    }
+
     /// The last observed balance plus successful top-ups since: what the balance should be.
     pub fn expected_balance(&self) -> Option<i64> {
         self.observed
@@ -1324,29 +1339,37 @@ impl State {
                 validity_until,
                 ..
             } => {
-                match &mut ns.observed {
-                    Some(o) => {
-                        // Reuse the id's buffer: one reading replaces the last.
-                        o.id.clear();
-                        o.id.push_str(id.as_ref());
-                        o.at = at;
-                        o.balance = balance_minor;
-                        o.currency = currency;
+                // The current balance is the reading with the latest time, not the one
+                // appended last: an old text imported today is history (issue 18).
+                if ns.observed.as_ref().is_none_or(|o| at >= o.at) {
+                    match &mut ns.observed {
+                        Some(o) => {
+                            // Reuse the id's buffer: one reading replaces the last.
+                            o.id.clear();
+                            o.id.push_str(id.as_ref());
+                            o.at = at;
+                            o.balance = balance_minor;
+                            o.currency = currency;
+                        }
+                        None => {
+                            ns.observed = Some(Observation {
+                                id: id.into(),
+                                at,
+                                balance: balance_minor,
+                                currency,
+                            })
+                        }
                     }
-                    None => {
-                        ns.observed = Some(Observation {
-                            id: id.into(),
-                            at,
-                            balance: balance_minor,
-                            currency,
-                        })
-                    }
+                    ns.recharged_since_observed = ns.moved_since(at, currency);
                 }
-                ns.recharged_since_observed = 0;
-                if let Some(v) = validity_until {
+                if let Some(v) = validity_until
+                    && ns.observed_validity.is_none_or(|(_, seen)| at >= seen)
+                {
                     ns.observed_validity = Some((v, at));
                 }
-                ns.readings.push_back((at, balance_minor));
+                // The trend in time order (readings are almost always appended in it).
+                let i = ns.readings.partition_point(|(t, _)| *t <= at);
+                ns.readings.insert(i, (at, balance_minor));
                 if ns.readings.len() > KEEP_READINGS {
                     ns.readings.pop_front();
                 }
@@ -1660,6 +1683,15 @@ impl State {
         currency: Currency,
         into: bool,
     ) {
+        let signed = if into {
+            amount
+        } else {
+            amount.saturating_neg()
+        };
+        ns.moves.push_back((at, signed, currency));
+        if ns.moves.len() > KEEP_MOVES {
+            ns.moves.pop_front();
+        }
         if let Some(o) = &ns.observed
             && at > o.at
             && o.currency == currency

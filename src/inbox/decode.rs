@@ -453,6 +453,8 @@ mod tests {
             signing_key_env: None,
             token_env: None,
             fields: WebhookFields::default(),
+            timeout_secs: 30,
+            quiet_hours: 24,
         }
     }
 

@@ -52,6 +52,10 @@ pub struct Forwarder {
     pub token_env: Option<String>,
     /// A webhook board's field names (JSON members or form fields).
     pub fields: WebhookFields,
+    /// Seconds one request to the phone may take.
+    pub timeout_secs: u64,
+    /// Hours without a word from the phone before `forwarder_silent` is raised.
+    pub quiet_hours: u32,
 }
 
 /// `"fields": {"sender", "message", "timestamp", "slot"}`: the names a webhook forwarder
@@ -74,6 +78,9 @@ impl Default for WebhookFields {
         }
     }
 }
+
+pub const DEFAULT_FORWARDER_REQUEST_SECS: u64 = 30;
+pub const DEFAULT_QUIET_HOURS: u32 = 24;
 
 impl Forwarder {
     /// The names of the environment variables that hold this forwarder's secrets.

@@ -115,6 +115,8 @@ pub struct Worker {
     client: Option<reqwest::Client>,
     /// Channels whose URL could not be used, said once each.
     channel_problems: HashSet<String>,
+    /// Forwarder catch-up problems already said.
+    catch_up_said: HashSet<String>,
 }
 
 impl Worker {
@@ -138,6 +140,7 @@ impl Worker {
             log_failure: None,
             arrivals: None,
             clock_behind_said: false,
+            catch_up_said: HashSet::new(),
             in_flight: HashSet::new(),
             deliveries: mpsc::unbounded_channel(),
             client: None,
@@ -338,6 +341,9 @@ impl Worker {
             let config = self.session.config.clone();
             // A plan-only pass still reads numbers never read before (one just added), so
             // a new number shows its balance without waiting for `r` or the next hour.
+            if which == Which::All {
+                self.forwarder_catch_up(&config).await;
+            }
             self.refresh(&config, &which).await;
             if self.session.config_ok() && !self.shutdown.requested() {
                 self.run_due(&config).await;
@@ -353,6 +359,39 @@ impl Worker {
             let next = now + Duration::from_std(self.refresh_every()).unwrap_or(Duration::hours(1));
             self.report(Report::Idle { at: now, next });
             self.report(Report::Busy(false));
+        }
+    }
+
+    /// Texts the numbers' phones received while nobody listened (a forwarder that lists its
+    /// inbox), put in the log as the inbox puts a webhook's. A phone that cannot be read is
+    /// said once per reason; its health line says the rest.
+    async fn forwarder_catch_up(&mut self, config: &Config) {
+        let now = self.clock.now();
+        let got = crate::forwarder::catchup::run(&self.session.paths, config, now).await;
+        for p in got.problems {
+            if self.catch_up_said.insert(p.clone()) {
+                self.report(Report::Notice(p));
+            }
+        }
+        if got.added.is_empty() {
+            return;
+        }
+        self.catch_up();
+        self.report(Report::LogChanged);
+        for (number, events) in got.added {
+            for e in events {
+                if let EventBody::Balance {
+                    balance_minor,
+                    currency,
+                    ..
+                } = e.body
+                {
+                    self.report(Report::Refreshed {
+                        number: number.clone(),
+                        balance: Money::new(balance_minor, currency),
+                    });
+                }
+            }
         }
     }
 
@@ -380,10 +419,14 @@ impl Worker {
         let state = self.session.state();
         let permits = &self.permits;
         let stop = &*self.shutdown;
+        let paths = &self.session.paths;
         let reads = numbers.iter().map(|n| async move {
             let _permit = permits.acquire().await;
             let ns = state.number(&n.id);
-            (n, provider::read(n, ns, tz, now, Some(stop)).await)
+            (
+                n,
+                provider::read((paths, config), n, ns, tz, now, Some(stop)).await,
+            )
         });
         let results = futures::future::join_all(reads).await;
         let mut events = Vec::new();
@@ -400,7 +443,7 @@ impl Worker {
                     }) && (reading.validity_until.is_none()
                         || ns.and_then(|s| s.observed_validity).map(|v| v.0)
                             == reading.validity_until);
-                    if !unchanged {
+                    if !unchanged && !reading.logged {
                         events.push(self.event(
                             &n.id,
                             now,
@@ -468,6 +511,10 @@ impl Worker {
                     ),
                     BlockReason::RuleCap { max } => tr!(T::BlockedCap, max),
                     BlockReason::InDoubt { intent } => tr!(T::BlockedInDoubt, intent),
+                    BlockReason::StaleReading { observed_at } => tr!(
+                        T::BlockedStaleReading,
+                        crate::text::format::rfc3339(*observed_at, config.timezone)
+                    ),
                 };
                 self.report(Report::Notice(tr!(
                     T::WorkerBlocked,
@@ -540,7 +587,22 @@ impl Worker {
                 let _permit = self.permits.acquire().await;
                 match number.rule(&due.rule).and_then(|r| r.action.as_ref()) {
                     Some(text) => {
-                        let a = crate::modem::action::send(&number, text).await;
+                        let a = if number.forwarder.is_some() {
+                            let attempt = match &intent.body {
+                                EventBody::Intent { attempt, .. } => *attempt,
+                                _ => 1,
+                            };
+                            crate::forwarder::action::send(
+                                &config.forwarders,
+                                &number,
+                                text,
+                                &due.key,
+                                attempt,
+                            )
+                            .await
+                        } else {
+                            crate::modem::action::send(&number, text).await
+                        };
                         executor::Answer {
                             status: a.status,
                             reference: a.reference,
@@ -654,18 +716,26 @@ impl Worker {
         self.append(events);
     }
 
-    /// Asks command executors about in-doubt recharges (at most every 10 minutes each).
+    /// Asks about in-doubt attempts (at most every 10 minutes each): a command executor
+    /// about its recharges, SMS Gateway about a keep-alive text by the id derived from its
+    /// intent. A text is settled by that answer, never by sending it again.
     async fn query_in_doubt(&mut self, config: &Config) {
         let now = self.clock.now();
         let mut asks = Vec::new();
         for n in &config.numbers {
-            if !matches!(n.executor, Executor::Command(_)) {
+            let command = matches!(n.executor, Executor::Command(_));
+            let forwarder = n.forwarder.is_some();
+            if !command && !forwarder {
                 continue;
             }
             let Some(ns) = self.session.state().number(&n.id) else {
                 continue;
             };
             for (k, a) in ns.in_doubt() {
+                // A text was sent by the forwarder, not the executor: only it can tell.
+                if (k.spend && !forwarder) || (!k.spend && !command) {
+                    continue;
+                }
                 // An intent without an outcome may still be running elsewhere: wait a little.
                 if a.outcome.is_none() && now - a.at < Duration::minutes(5) {
                     continue;
@@ -673,47 +743,90 @@ impl Worker {
                 if self.query_after.get(a.intent).is_some_and(|t| now < *t) {
                     continue;
                 }
-                asks.push((
-                    n.clone(),
-                    k.key.to_string(),
-                    Money::new(k.amount_minor, k.currency),
-                    a.intent.to_string(),
-                ));
+                asks.push(Ask {
+                    number: n.clone(),
+                    key: k.key.to_string(),
+                    amount: Money::new(k.amount_minor, k.currency),
+                    intent: a.intent.to_string(),
+                    attempt: a.n,
+                    at: a.at,
+                    text: k.spend,
+                });
             }
         }
-        for (number, key, amount, intent) in asks {
+        for ask in asks {
             if self.shutdown.requested() {
                 return;
             }
             self.query_after
-                .insert(intent.clone(), now + Duration::minutes(10));
+                .insert(ask.intent.clone(), now + Duration::minutes(10));
             let answer = {
                 let _permit = self.permits.acquire().await;
-                executor::query(&number, &key, amount).await
-            };
-            if let Some((status, reference)) = answer {
-                let note = Some(match reference {
-                    Some(r) => tr!(T::QueryNoteRef, r),
-                    None => tr!(T::QueryNote),
-                });
-                let e = self.event(
-                    &number.id,
-                    self.clock.now(),
-                    EventBody::Resolved {
-                        intent: intent.clone(),
-                        status,
-                        note,
-                        retry: true,
-                    },
-                );
-                if self.append(vec![e]) {
-                    self.report(Report::Notice(tr!(
-                        T::WorkerQueried,
-                        intent,
-                        status.as_str()
-                    )));
+                if ask.text {
+                    self.settle_text(config, &ask, now).await
+                } else {
+                    executor::query(&ask.number, &ask.key, ask.amount)
+                        .await
+                        .map(|(status, reference)| {
+                            let note = match reference {
+                                Some(r) => tr!(T::QueryNoteRef, r),
+                                None => tr!(T::QueryNote),
+                            };
+                            (status, note)
+                        })
                 }
+            };
+            let Some((status, note)) = answer else {
+                continue;
+            };
+            let at = self.clock.now();
+            let mut events = vec![self.event(
+                &ask.number.id,
+                at,
+                EventBody::Resolved {
+                    intent: ask.intent.clone(),
+                    status,
+                    note: Some(note),
+                    retry: true,
+                },
+            )];
+            if ask.text && status == crate::model::ResolvedStatus::Succeeded {
+                events.push(self.event(
+                    &ask.number.id,
+                    at,
+                    EventBody::Activity {
+                        note: Some(format!("keep-alive text ({})", ask.key)),
+                        intent: None,
+                    },
+                ));
             }
+            if self.append(events) {
+                self.report(Report::Notice(tr!(
+                    T::WorkerQueried,
+                    ask.intent,
+                    status.as_str()
+                )));
+            }
+        }
+    }
+
+    /// What the forwarder says of an in-doubt keep-alive text. A text the phone never got
+    /// is failed only once its intent is 10 minutes old (a request can be slow to land).
+    async fn settle_text(
+        &self,
+        config: &Config,
+        ask: &Ask,
+        now: DateTime<Utc>,
+    ) -> Option<(crate::model::ResolvedStatus, String)> {
+        use crate::forwarder::action::{Settled, settle};
+        use crate::model::ResolvedStatus;
+        match settle(&config.forwarders, &ask.number, &ask.key, ask.attempt).await? {
+            Settled::Sent(id) => Some((ResolvedStatus::Succeeded, tr!(T::FwdSettledSent, id))),
+            Settled::Failed(why) => Some((ResolvedStatus::Failed, tr!(T::FwdSettledFailed, why))),
+            Settled::NotThere if now - ask.at >= Duration::minutes(10) => {
+                Some((ResolvedStatus::Failed, tr!(T::FwdSettledNotThere)))
+            }
+            Settled::NotThere => None,
         }
     }
 
@@ -900,6 +1013,18 @@ pub struct Sent {
     /// (event, key, channel id).
     id: (String, String, String),
     result: Result<(), crate::channels::Failure>,
+}
+
+/// An in-doubt attempt to ask about.
+struct Ask {
+    number: crate::model::Number,
+    key: String,
+    amount: Money,
+    intent: String,
+    attempt: u32,
+    at: DateTime<Utc>,
+    /// A keep-alive text (asked of the forwarder) rather than a recharge (the executor).
+    text: bool,
 }
 
 /// The next arrival, or never when there is no listener.

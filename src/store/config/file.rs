@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::forwarder::ForwarderProvider;
+use crate::model::forwarder::{
+    DEFAULT_FORWARDER_REQUEST_SECS, DEFAULT_QUIET_HOURS, ForwarderProvider,
+};
 use crate::model::modem::{ModemProvider, ModemQuery, SmsAction};
 use crate::model::number::DEFAULT_VERIFY_TOLERANCE;
 use crate::model::{
@@ -93,6 +95,12 @@ pub struct FileForwarder {
     pub token_env: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<FileWebhookFields>,
+    /// Seconds one request to the phone may take (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+    /// Hours without a word from the phone before `forwarder_silent` (default 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_hours: Option<u32>,
 }
 
 /// A webhook forwarder's `"fields": {"sender"?, "message"?, "timestamp"?, "slot"?}`.
@@ -365,6 +373,9 @@ pub fn to_file(c: &Config) -> FileConfig {
                         slot: Some(f.fields.slot.clone()),
                     },
                 ),
+                timeout_secs: (f.timeout_secs != DEFAULT_FORWARDER_REQUEST_SECS)
+                    .then_some(f.timeout_secs),
+                quiet_hours: (f.quiet_hours != DEFAULT_QUIET_HOURS).then_some(f.quiet_hours),
             })
             .collect(),
         inbox: c.inbox.as_ref().map(|i| FileInbox {
