@@ -87,6 +87,19 @@ catalogue! {
     LineInvalid => "the field \"{0}\" has an invalid value \"{1}\"", "字段“{0}”的值“{1}”无效";
     LogBadLine => "{0}:{1}: skipped a line: {2}", "{0}:{1}：已跳过一行：{2}";
     LogTornTail => "{0}:{1}: the last line is incomplete ({2} bytes, an interrupted write); it is ignored and will be cut off before the next entry", "{0}:{1}：最后一行不完整（{2} 字节，写入被中断）；已忽略，下次写入前会截去";
+    // ---- the checkpoint (issue 23)
+    CheckpointRefused => "{0} does not match the log ({1}); the whole log was read instead, and a fresh checkpoint is written after the next worker pass", "{0} 与日志不符（{1}）；已改为读取整个日志，下次后台处理后会写入新的检查点";
+    CkTorn => "it is cut short or not a checkpoint", "文件不完整或不是检查点";
+    CkVersion => "it was written by another version of baohao", "它由另一版本的 baohao 写入";
+    CkTimezone => "it was read in another time zone", "它是按另一时区读取的";
+    CkLogChanged => "the log is not the one it was taken of: cut, replaced, restored or edited before byte {0}", "日志已不是当初的那份：第 {0} 字节之前的内容被截断、替换、恢复或编辑";
+    CkSeal => "its seal is wrong: it was altered, or belongs to another home", "校验印记不符：文件被改动过，或属于另一个主目录";
+    CkUnreadable => "it cannot be read: {0}", "无法读取：{0}";
+    CkValidateHolds => "checkpoint: covers {0} events ({1} bytes) and equals a full replay", "检查点：覆盖 {0} 条事件（{1} 字节），与完整重放一致";
+    CkValidateDiffers => "{0}: the state it holds differs from a full replay of the log (a defect in baohao); it will not be used: run `baohao validate --rebuild`", "{0}：其中的状态与完整重放日志的结果不同（baohao 的缺陷）；不会被使用：请运行 `baohao validate --rebuild`";
+    CkValidateNone => "checkpoint: none yet (one is written after the worker's next pass)", "检查点：尚无（后台下次处理后写入）";
+    CkRebuilt => "checkpoint {0} removed: the next worker pass writes a fresh one", "已删除检查点 {0}：后台下次处理时会写入新的";
+    CkRebuildNone => "there was no checkpoint to remove", "没有可删除的检查点";
     // ---- clock, readings and time order
     AttClockBehind => "clock behind", "时钟落后";
     WorkerClockBehind => "The clock is behind: it says {0}, but baohao already wrote {1}. Nothing is charged until the clock is right again.", "时钟落后：现在显示 {0}，但 baohao 已记录过 {1}。时钟恢复正确之前不会充值。";
@@ -324,6 +337,7 @@ catalogue! {
     TitleClockBehind => "baohao: clock behind, {0} waits", "保号：时钟落后，{0} 暂停充值";
     CfgDigestAt => "\"{0}\" is not a time of day (HH:MM)", "“{0}”不是时刻（HH:MM）";
     CfgDigestNoChannel => "a digest needs at least one channel in notify.channels", "每周汇总需要在 notify.channels 中至少有一个渠道";
+    ChanBadTimeout => "rto=\"{0}\" is not a number of seconds from 1 to {1}", "rto=“{0}”不是 1 到 {1} 之间的秒数";
     NotifyTestOk => "{0}. {1}: ok", "{0}. {1}：成功";
     NotifyTestFailed => "{0}. {1}: {2}", "{0}. {1}：{2}";
     NotifyNoChannels => "the config has no notify.channels to test", "配置中没有可测试的 notify.channels";

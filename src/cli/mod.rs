@@ -5,6 +5,7 @@ pub mod history;
 pub mod import;
 pub mod input;
 pub mod modems;
+pub mod notify;
 pub mod plan;
 pub mod presets;
 pub mod status;
@@ -153,7 +154,11 @@ pub enum Command {
     /// One refresh-and-recharge pass (for cron).
     Tick,
     /// Check the config and the log; every problem with its line.
-    Validate,
+    Validate {
+        /// Throw the checkpoint away (the next worker pass writes a fresh one).
+        #[arg(long)]
+        rebuild: bool,
+    },
     /// Starting points for common carriers' plans and rules.
     Presets {
         /// Print the presets as JSON.
@@ -167,10 +172,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Push notifications: try the channels in notify.channels.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NotifyCommand {
+    /// Send a test message through each channel now; per channel `ok` or the service's own
+    /// reason, exit 1 if any failed.
+    Test {
+        /// Only the channel with this number (1 is the first in notify.channels).
+        #[arg(long, value_name = "N")]
+        channel: Option<usize>,
     },
 }
 
