@@ -685,6 +685,15 @@ catalogue! {
     MmUnknown => "unknown", "未知";
     WorkerTextKept => "{0}: a text from {1} arrived that baohao does not understand; it is kept in History for review", "{0}：收到来自 {1} 的短信，baohao 无法识别；已保留在记录中待查看";
     // ---- the inbox: texts a forwarder posts (issue 20, receiving)
+    InboxOpenForwarders => "the inbox does not listen on {0}: that address is reachable from the network and the secret or token of {1} is not set in baohao's environment, so anyone could post texts as it; set it, or listen on 127.0.0.1 behind a reverse proxy", "收件箱不在 {0} 上监听：该地址可从网络访问，而 {1} 的密钥或令牌未在 baohao 的环境变量中设置，任何人都能冒充它发来短信；请设置它，或监听 127.0.0.1 并在前面放反向代理";
+    InboxBind => "the inbox cannot listen on {0} ({1}); baohao tries again every 30 seconds", "收件箱无法在 {0} 上监听（{1}）；baohao 每 30 秒重试一次";
+    InboxListening => "listening for forwarders' texts on {0}", "正在 {0} 上接收转发器发来的短信";
+    InboxRefused => "a webhook from {0} was refused: {1} (said at most once a minute for each address)", "来自 {0} 的 webhook 已被拒绝：{1}（每个地址每分钟最多提示一次）";
+    InboxWhyUnknown => "no forwarder has the id in its address", "地址中的 id 不属于任何转发器";
+    InboxWhyNoSecret => "that forwarder's secret or token is not set in baohao's environment", "该转发器的密钥或令牌未在 baohao 的环境变量中设置";
+    InboxWhyBadSignature => "its signature or token is missing or wrong", "签名或令牌缺失或不正确";
+    InboxWhyStale => "its signed time is further from baohao's clock than the inbox allows (inbox.window_secs)", "签名时间与 baohao 的时钟相差超过允许范围（inbox.window_secs）";
+    InboxWhyMalformed => "its body is not what that kind of forwarder posts", "请求内容不是该类转发器发送的格式";
     InboxLogBusy => "{0} stayed locked by another baohao for more than 3 seconds; the text was not written (the forwarder will send it again)", "{0} 被另一个 baohao 锁定超过 3 秒；短信未写入（转发器会重新发送）";
     ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
     // ---- issue 12 (newcomer)
