@@ -240,6 +240,27 @@ fn run(cli: Cli) -> Result<Done> {
             }
             .into())
         }
+        Command::Forwarders { json, action } => {
+            let loaded = baohao::store::config::load(paths)?;
+            let config = &loaded.config;
+            match action {
+                Some(baohao::cli::ForwardersAction::Setup {
+                    id,
+                    public_url,
+                    register,
+                }) => baohao::cli::forwarders::setup(config, &id, public_url.as_deref(), register)
+                    .map(Done::from),
+                None => {
+                    let rows = baohao::cli::forwarders::list(paths, config)?;
+                    Ok(if json {
+                        baohao::cli::forwarders::json(&rows, config)
+                    } else {
+                        baohao::cli::forwarders::human(&rows, config)
+                    }
+                    .into())
+                }
+            }
+        }
         Command::Notify {
             command: baohao::cli::NotifyCommand::Test { channel },
         } => baohao::cli::notify::test(paths, channel, now).map(|(stdout, ok)| Done { stdout, ok }),

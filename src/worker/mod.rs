@@ -53,6 +53,13 @@ pub fn spawn(paths: Paths, clock: Clock, lock: WorkerLock) -> Link {
         shutdown.clone(),
         StdDuration::from_secs(30),
     ));
+    tokio::spawn(crate::inbox::server::run(
+        paths.clone(),
+        clock.clone(),
+        rtx.clone(),
+        shutdown.clone(),
+        StdDuration::from_secs(30),
+    ));
     let mut worker = Worker::new(paths, clock, rtx, shutdown.clone());
     worker.arrivals = Some(arx);
     let task = tokio::spawn(async move {
