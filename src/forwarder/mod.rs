@@ -6,6 +6,7 @@
 pub mod action;
 pub mod catchup;
 pub mod client;
+pub mod health;
 pub mod provider;
 pub mod sign;
 

@@ -53,6 +53,13 @@ pub fn spawn(paths: Paths, clock: Clock, lock: WorkerLock) -> Link {
         shutdown.clone(),
         StdDuration::from_secs(30),
     ));
+    tokio::spawn(crate::inbox::server::run(
+        paths.clone(),
+        clock.clone(),
+        rtx.clone(),
+        shutdown.clone(),
+        StdDuration::from_secs(30),
+    ));
     let mut worker = Worker::new(paths, clock, rtx, shutdown.clone());
     worker.arrivals = Some(arx);
     let task = tokio::spawn(async move {
@@ -101,6 +108,8 @@ pub struct Worker {
     arrivals: Option<mpsc::UnboundedReceiver<inbox::Arrival>>,
     /// The clock is behind the log and this worker said so (said once per episode).
     clock_behind_said: bool,
+    /// A checkpoint could not be written and this worker said so.
+    checkpoint_failure_said: bool,
     /// Push-channel sends on their way, by (event, key, channel id), and where they report.
     in_flight: HashSet<(String, String, String)>,
     deliveries: (mpsc::UnboundedSender<Sent>, mpsc::UnboundedReceiver<Sent>),
@@ -133,6 +142,7 @@ impl Worker {
             log_failure: None,
             arrivals: None,
             clock_behind_said: false,
+            checkpoint_failure_said: false,
             catch_up_said: HashSet::new(),
             in_flight: HashSet::new(),
             deliveries: mpsc::unbounded_channel(),
@@ -344,6 +354,7 @@ impl Worker {
                 self.send_alerts(&config).await;
             }
         }
+        self.checkpoint();
         let now = self.clock.now();
         if which == Which::All {
             self.last_full = Some(now);
@@ -352,6 +363,21 @@ impl Worker {
             let next = now + Duration::from_std(self.refresh_every()).unwrap_or(Duration::hours(1));
             self.report(Report::Idle { at: now, next });
             self.report(Report::Busy(false));
+        }
+    }
+
+    /// After a pass that read or wrote new lines: a checkpoint of the state, so that
+    /// the next start replays only what comes after (issue 23). Failing to write one costs
+    /// only speed: said once, never fatal.
+    fn checkpoint(&mut self) {
+        match self.session.write_checkpoint() {
+            Ok(_) => self.checkpoint_failure_said = false,
+            Err(e) => {
+                if !self.checkpoint_failure_said {
+                    self.checkpoint_failure_said = true;
+                    self.report(Report::Notice(e.message));
+                }
+            }
         }
     }
 
