@@ -341,6 +341,11 @@ catalogue! {
     CfgDigestAt => "\"{0}\" is not a time of day (HH:MM)", "“{0}”不是时刻（HH:MM）";
     CfgDigestNoChannel => "a digest needs at least one channel in notify.channels", "每周汇总需要在 notify.channels 中至少有一个渠道";
     ChanBadTimeout => "rto=\"{0}\" is not a number of seconds from 1 to {1}", "rto=“{0}”不是 1 到 {1} 之间的秒数";
+    SettingsChannels => "Push channels (edit notify.channels in the config; `baohao notify test` tries them):", "推送渠道（在配置的 notify.channels 中编辑；`baohao notify test` 可测试）：";
+    SettingsChannelNever => "{0}. nothing sent yet · {1}", "{0}. 尚未发送 · {1}";
+    SettingsChannelOk => "{0}. {1} delivered · {2}", "{0}. {1} 已送达 · {2}";
+    SettingsChannelFailed => "{0}. {1} failed, will retry: {2} · {3}", "{0}. {1} 失败，将重试：{2} · {3}";
+    SettingsChannelGaveUp => "{0}. {1} notify failed: {2} · {3}", "{0}. {1} 通知失败：{2} · {3}";
     NotifyTestOk => "{0}. {1}: ok", "{0}. {1}：成功";
     NotifyTestFailed => "{0}. {1}: {2}", "{0}. {1}：{2}";
     NotifyNoChannels => "the config has no notify.channels to test", "配置中没有可测试的 notify.channels";

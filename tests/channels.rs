@@ -481,6 +481,11 @@ fn pushplus_900_is_never_retried() {
     let mut tui = common::pty::Session::start(&h.home(), 100, 30, &env);
     tui.wait_for("notify failed");
     assert_no_secret(&[Service::PushPlus], &tui.screen(), "the Numbers tab");
+    // Settings lists the channel with its last delivery and how it went.
+    tui.send(",");
+    tui.wait_for("1. 2026-01-01 08:30 notify failed: PushPlus");
+    assert_no_secret(&[Service::PushPlus], &tui.screen(), "Settings");
+    tui.send("\x1b");
     tui.send("q");
     let _ = tui.child.wait();
     assert_eq!(pp.seen().len(), 1, "the TUI's worker sent again");
