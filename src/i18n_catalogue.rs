@@ -125,6 +125,21 @@ catalogue! {
     ImportNoRows => "no rows", "没有任何记录行";
     ImportNoTopUps => "{0}: {1} rows, none of them a phone top-up.", "{0}：共 {1} 行，没有一行是话费充值。";
     ImportUnmatchedHintTui => "(pick the number in the form)", "（可在表单中选择号码）";
+    // ---- import limits (issue 18 items 4-12, issue 19 item 6)
+    ImportBinary => "this is not a text or CSV export: it holds NUL bytes (a binary file or a device)", "这不是文本或 CSV 导出文件：其中含有 NUL 字节（是二进制文件或设备）";
+    ImportTooLarge => "the file is larger than {0} MiB, more than any statement export; export a shorter period", "文件超过 {0} MiB，比任何账单导出都大；请导出较短的时间段";
+    ImportZipEntries => "the archive declares {0} entries, more than a statement or workbook has ({1} at most)", "压缩包声明有 {0} 个文件，超过账单或表格应有的数量（最多 {1} 个）";
+    ImportZipInflates => "the archive inflates to more than {0} MiB, more than any statement; it is refused", "压缩包解压后超过 {0} MiB，比任何账单都大，已拒绝";
+    ImportZipRatio => "{0} inflates {1} times its packed size, as only a ZIP bomb does; it is refused", "{0} 解压后是压缩大小的 {1} 倍，只有“压缩炸弹”才会这样，已拒绝";
+    ImportZip => "the archive cannot be read ({0})", "无法读取压缩包（{0}）";
+    ImportZipPassword => "the password is wrong for this archive", "压缩包密码不正确";
+    ImportZipNeedsPassword => "the archive is protected by a password; give it with --password (the app shows it when it sends the bill)", "压缩包有密码保护；请用 --password 提供密码（App 发送账单时会显示密码）";
+    ImportZipNoStatement => "the archive holds no statement (no .csv or .xlsx file inside)", "压缩包里没有账单（没有 .csv 或 .xlsx 文件）";
+    ImportXlsxPart => "the part {0} is larger than {1} MiB, more than a statement workbook needs; it is refused", "表格中的 {0} 超过 {1} MiB，超出账单表格所需，已拒绝";
+    ImportXlsxCell => "{0} holds a cell (or tag) over {1} MiB, longer than any statement cell; it is refused", "{0} 中有超过 {1} MiB 的单元格（或标签），比任何账单单元格都长，已拒绝";
+    ImportXlsxWide => "the sheet declares the range {0}, {1} columns wide; a statement has at most {2}", "工作表声明的范围是 {0}，共 {1} 列；账单最多 {2} 列";
+    ImportXlsxColumn => "a cell in column {0}; a statement has at most {1} columns", "单元格位于第 {0} 列；账单最多 {1} 列";
+    ImportXlsxStrings => "the workbook declares {0} shared strings, more than its strings part can hold", "表格声明有 {0} 个共享字符串，超过其字符串部分能容纳的数量";
 
     // ---- config
     CfgVersion => "version {0} is not supported (this baohao reads version 1)", "不支持版本 {0}（本程序读取版本 1）";

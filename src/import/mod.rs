@@ -4,7 +4,9 @@
 //! Rows stream through; memory grows only with the top-ups found, never with the file.
 
 pub mod amount;
+mod archive;
 mod decode;
+pub mod limits;
 mod messages;
 pub mod sms;
 mod table;
@@ -132,7 +134,11 @@ pub fn read(
         ),
         None => None,
     };
-    let mut input = decode::Sniffed::new(input).map_err(io_error)?;
+    let input = decode::Sniffed::new(input).map_err(io_error)?;
+    if !input.is_xlsx() && input.head().contains(&0) {
+        // NUL bytes: a binary file or a device (`/dev/zero`), not a text export.
+        return Err(ImportError::whole(tr!(T::ImportBinary)));
+    }
     if let Some(kind) = not_a_statement(input.head()) {
         return Err(ImportError::whole(tr!(T::ImportNotCsv, tr!(kind))));
     }
@@ -147,8 +153,7 @@ pub fn read(
     let mut reading = match format {
         Format::Sms => messages::read(config, number, input, now)?,
         Format::Alipay | Format::Wechat | Format::Csv if input.is_xlsx() => {
-            let mut bytes = Vec::new();
-            input.read_to_end(&mut bytes).map_err(io_error)?;
+            let bytes = archive::hold(input)?;
             table::read_xlsx(config, number, format, &bytes)?
         }
         _ => table::read_csv(config, number, format, input)?,
