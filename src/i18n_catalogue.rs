@@ -281,6 +281,7 @@ catalogue! {
     BlockedBudget => "it would take this month's spend from {0} past the monthly budget of {1}", "这笔充值会让本月支出从 {0} 超出每月预算 {1}";
     BlockedCap => "the rule already charged {0} times this month", "该规则本月已扣费 {0} 次";
     BlockedInDoubt => "an earlier charge ({0}) is in doubt; resolve it first", "之前的扣费（{0}）待确认；请先处理";
+    BlockedStaleReading => "the low balance was read at {0}, too long ago to charge on; read the balance again", "余额偏低是 {0} 读到的，太久了，不据此扣费；请重新读取余额";
     WorkerReminder => "Time to top up {0}: {1} (rule {2}).", "该给 {0} 充值了：{1}（规则 {2}）。";
     WorkerSucceeded => "Recharged {0} with {1} (reference {2}).", "已为 {0} 充值 {1}（参考号 {2}）。";
     WorkerFailed => "Recharge of {1} for {0} failed: {2}.", "为 {0} 充值 {1} 失败：{2}。";
@@ -302,6 +303,50 @@ catalogue! {
     AlertInactive => "{0} needs activity by {1} ({2} days) or the carrier may take it back.", "{0} 需在 {1} 前有使用记录（{2} 天），否则可能被运营商回收。";
     AlertUnverified => "A top-up of {1} for {0} on {2} never showed in the balance.", "{0} 于 {2} 的 {1} 充值未在余额中体现。";
     // ---- push channels
+    ChanNotUrl => "a channel is a URL like ntfy://topic or bark://host/key", "推送渠道应写成网址，例如 ntfy://topic 或 bark://host/key";
+    ChanUnknownScheme => "\"{0}://\" is not a channel baohao knows (ntfy, bark, schan, pushplus, wecombot, dingtalk, feishu, lark, tgram, gotify, pover, mailto, json, form)", "“{0}://”不是可识别的推送渠道（ntfy、bark、schan、pushplus、wecombot、dingtalk、feishu、lark、tgram、gotify、pover、mailto、json、form）";
+    ChanMissingPart => "the URL lacks its {0}", "网址缺少 {0}";
+    ChanTooManyParts => "the URL has more parts than its {0}", "网址中 {0} 之后还有多余的部分";
+    ChanBadBase => "base=\"{0}\" must start with http:// or https://", "base=“{0}”必须以 http:// 或 https:// 开头";
+    ChanBadVariable => "\"{0}\" is not a variable; write ${NAME}", "“{0}”不是变量；请写成 ${NAME}";
+    ChanUnsetVariable => "the environment variable {0} is not set", "环境变量 {0} 未设置";
+    ChanBadAddress => "\"{0}\" is not an email address", "“{0}”不是邮箱地址";
+    ChanBadPort => "\"{0}\" is not a port", "“{0}”不是端口号";
+    ChanTimeout => "no answer within {0} s", "{0} 秒内无应答";
+    ChanNoConnect => "could not connect", "无法连接";
+    ChanNoAnswer => "the connection failed", "连接失败";
+    ChanRefused => "refused", "被拒绝";
+    ChanUnexpected => "an answer baohao cannot read: {0}", "无法识别的应答：{0}";
+    ChanTestTitle => "baohao: test message", "保号：测试消息";
+    ChanTestBody => "If you can read this on your phone, this channel works.", "如果你在手机上看到这条消息，说明这个渠道可用。";
+    ChanDigestTitle => "baohao: weekly digest", "保号：每周汇总";
+    ChanDigestLine => "{0}: {1}", "{0}：{1}";
+    ChanDigestNoBalance => "balance not read yet", "尚未读取余额";
+    ChanDigestValidity => "valid until {0} ({1} days)", "有效期至 {0}（{1} 天）";
+    ChanDigestInactive => "use by {0} ({1} days)", "需在 {0} 前使用（{1} 天）";
+    ChanDigestAllWell => "Nothing needs you this week.", "本周没有需要处理的事项。";
+    ChanDigestNeeds => "Needs attention: {0}.", "需要处理：{0}。";
+    TitleReminder => "baohao: top up {0}", "保号：{0} 需要充值";
+    TitleFailed => "baohao: {0} recharge failed", "保号：{0} 充值失败";
+    TitleInDoubt => "baohao: {0} recharge in doubt", "保号：{0} 充值结果未知";
+    TitleLow => "baohao: {0} balance low", "保号：{0} 余额不足";
+    TitleExpires => "baohao: {0} expires in {1} days", "保号：{0} {1} 天后到期";
+    TitleInactive => "baohao: use {0} within {1} days", "保号：{0} 需在 {1} 天内使用";
+    TitleDeadline => "baohao: {0} deadline near", "保号：{0} 期限将至";
+    TitleUnverified => "baohao: {0} top-up not seen", "保号：{0} 充值未到账";
+    TitleExternalMissed => "baohao: {0} recharge missed", "保号：{0} 充值未到账";
+    TitleDuplicate => "baohao: {0} charged twice?", "保号：{0} 疑似重复扣款";
+    TitleClockBehind => "baohao: clock behind, {0} waits", "保号：时钟落后，{0} 暂停充值";
+    CfgDigestAt => "\"{0}\" is not a time of day (HH:MM)", "“{0}”不是时刻（HH:MM）";
+    CfgDigestNoChannel => "a digest needs at least one channel in notify.channels", "每周汇总需要在 notify.channels 中至少有一个渠道";
+    NotifyTestOk => "{0}. {1}: ok", "{0}. {1}：成功";
+    NotifyTestFailed => "{0}. {1}: {2}", "{0}. {1}：{2}";
+    NotifyNoChannels => "the config has no notify.channels to test", "配置中没有可测试的 notify.channels";
+    NotifyNoSuchChannel => "there is no channel {0} (the config has {1})", "没有第 {0} 个渠道（配置中共有 {1} 个）";
+    NotifyChannelBroken => "{0}: {1}", "{0}：{1}";
+    AttNotifyFailed => "notify failed", "通知失败";
+    WorkerDeliveryFailed => "{0} for {1}: {2} (will try again)", "{1} 的 {0} 通知：{2}（稍后重试）";
+    WorkerDeliveryGaveUp => "{0} for {1}: {2} (given up)", "{1} 的 {0} 通知：{2}（已放弃）";
 
     // ---- TUI: tabs, header, footer
     TabNumbers => "Numbers", "号码";
@@ -368,6 +413,18 @@ catalogue! {
     CfgFwdSlotNeeded => "the forwarder \"{0}\" serves more than one number: give each its \"slot\"", "转发器“{0}”服务多个号码：请为每个号码填写 \"slot\"";
     CfgFwdSlotShared => "another number already uses slot {0} of the forwarder \"{1}\"", "另一个号码已使用转发器“{1}”的卡槽 {0}";
     FwdQueryUnavailable => "this version of baohao cannot yet send a query text through a forwarder; read the balance by hand meanwhile", "此版本的 baohao 尚不能通过转发器发送查询短信；请暂时手动读取余额";
+    FwdNone => "the number names no forwarder baohao knows (\"{0}\")", "本号码指向的转发器未配置（“{0}”）";
+    FwdCannotSend => "the forwarder \"{0}\" is a webhook board: it posts texts to baohao but cannot send one", "转发器“{0}”是 webhook 设备：它只把短信推送给 baohao，不能发送短信";
+    FwdNoSecret => "the environment variable {0} is not set; it holds the forwarder's secret", "环境变量 {0} 未设置；它保存转发器的密钥";
+    FwdUnreachable => "the forwarder \"{0}\" could not be reached, nothing was sent ({1})", "无法连接转发器“{0}”，未发送任何内容（{1}）";
+    FwdRefused => "the forwarder \"{0}\" said no: {1}", "转发器“{0}”拒绝了请求：{1}";
+    FwdTimeout => "the forwarder \"{0}\" did not answer within {1} s; the text may have gone out", "转发器“{0}”在 {1} 秒内没有应答；短信可能已发出";
+    FwdLost => "the connection to the forwarder \"{0}\" broke after the request was sent; the text may have gone out ({1})", "请求发出后与转发器“{0}”的连接中断；短信可能已发出（{1}）";
+    FwdBadAnswer => "the forwarder \"{0}\" answered something baohao cannot read: {1}", "转发器“{0}”的应答无法识别：{1}";
+    FwdNotSettled => "the forwarder \"{0}\" took the text (id {1}) but has not said it went out (state {2}); baohao asks again, it never resends", "转发器“{0}”已接收短信（id {1}），但尚未确认发出（状态 {2}）；baohao 会再次查询，不会重发";
+    FwdSettledSent => "the forwarder says the text went out (id {0})", "转发器确认短信已发出（id {0}）";
+    FwdSettledFailed => "the forwarder says the text failed: {0}", "转发器确认短信发送失败：{0}";
+    FwdSettledNotThere => "the forwarder never received the text, so it was not sent", "转发器从未收到该短信，因此没有发出";
     CfgForwarderNeeded => "this needs the number's forwarder: add \"forwarder\": {\"id\": …} naming one of the \"forwarders\"", "需要本号码的转发器：请添加 \"forwarder\": {\"id\": …}，指向 \"forwarders\" 中的一个";
 
     // ---- TUI: numbers
@@ -610,6 +667,8 @@ catalogue! {
     MmConnected => "connected", "已连接";
     MmUnknown => "unknown", "未知";
     WorkerTextKept => "{0}: a text from {1} arrived that baohao does not understand; it is kept in History for review", "{0}：收到来自 {1} 的短信，baohao 无法识别；已保留在记录中待查看";
+    // ---- the inbox: texts a forwarder posts (issue 20, receiving)
+    InboxLogBusy => "{0} stayed locked by another baohao for more than 3 seconds; the text was not written (the forwarder will send it again)", "{0} 被另一个 baohao 锁定超过 3 秒；短信未写入（转发器会重新发送）";
     ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
     // ---- issue 12 (newcomer)
     LineWrongType => "the field \"{0}\" has the wrong type ({1})", "字段“{0}”的类型不对（{1}）";

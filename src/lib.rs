@@ -8,11 +8,14 @@ pub mod secrets;
 pub mod store;
 
 // Shared by every face: the live home, the home on disk, the text layer.
+pub mod channels;
 pub mod clock;
 pub mod error;
+pub mod forwarder;
 pub mod home;
 pub mod i18n;
 pub mod import;
+pub mod inbox;
 pub mod link;
 pub mod modem;
 pub mod net;

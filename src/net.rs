@@ -6,7 +6,7 @@ use std::sync::Once;
 use std::time::Duration;
 
 /// Installs ring as rustls's process-wide crypto provider, once.
-fn install_crypto() {
+pub fn install_crypto() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // An error only means a provider is installed already, which is as good.

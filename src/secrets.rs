@@ -12,6 +12,21 @@ pub const SECRET_NAME_PARTS: [&str; 5] = ["TOKEN", "SECRET", "PASSWORD", "PASS",
 pub const MIN_SECRET_LEN: usize = 6;
 
 static NAMED: RwLock<Vec<String>> = RwLock::new(Vec::new());
+/// Secret values that do not come from a variable of a secret name: the keys, tokens and
+/// passwords in push channel URLs, and whatever their `${NAME}` expanded to.
+static VALUES: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Remembers secret values for this process (every later `redact` replaces them).
+pub fn remember_values(values: &[String]) {
+    if let Ok(mut known) = VALUES.write() {
+        for v in values {
+            let v = v.trim();
+            if v.len() >= MIN_SECRET_LEN && !known.iter().any(|k| k == v) {
+                known.push(v.to_string());
+            }
+        }
+    }
+}
 
 /// Remembers the config's `secret_env` names for this process (each loaded config adds).
 pub fn remember(names: &[String]) {
@@ -51,6 +66,9 @@ pub fn values() -> Vec<String> {
                 .then(|| v.trim().to_string())
         })
         .collect();
+    if let Ok(known) = VALUES.read() {
+        out.extend(known.iter().cloned());
+    }
     out.sort_by_key(|v| std::cmp::Reverse(v.len()));
     out.dedup();
     out

@@ -211,8 +211,8 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
                 ));
             }
         }
-        if let Some(nt) = &c.notify {
-            programs.push(("notify.program".to_string(), nt.command.program.clone()));
+        if let Some(cmd) = c.notify.as_ref().and_then(|n| n.command.as_ref()) {
+            programs.push(("notify.program".to_string(), cmd.program.clone()));
         }
         for (path, program) in programs {
             if let Some(msg) = program_problem(&program) {

@@ -42,6 +42,9 @@ pub enum BlockReason {
     RuleCap { max: u32 },
     /// An earlier charge of this rule may have gone through; nobody knows yet.
     InDoubt { intent: String },
+    /// The reading a low-balance retry would act on is too old to charge on (see
+    /// [`reading_is_recent`]).
+    StaleReading { observed_at: DateTime<Utc> },
 }
 
 /// A charge that is due but held back by a guard: shown, never silent.
@@ -82,6 +85,26 @@ pub const CLOCK_TOLERANCE: Duration = Duration::minutes(10);
 /// 1970). Times read from statements and texts do not count.
 pub fn clock_behind(state: &State, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     state.own_at.filter(|&own| now + CLOCK_TOLERANCE < own)
+}
+
+/// How old a reading may be and still be charged on: twice the refresh interval, or a day
+/// for a balance typed in by hand (issue 18: an old text imported today must not charge).
+pub fn reading_max_age(number: &Number, refresh_minutes: u32) -> Duration {
+    match number.provider {
+        crate::model::Provider::Manual => Duration::hours(24),
+        _ => Duration::minutes(2 * i64::from(refresh_minutes)),
+    }
+}
+
+/// Whether the number's current reading is recent enough at `now` to charge on.
+pub fn reading_is_recent(
+    ns: Option<&NumberState>,
+    number: &Number,
+    refresh_minutes: u32,
+    now: DateTime<Utc>,
+) -> bool {
+    ns.and_then(|n| n.observed.as_ref())
+        .is_some_and(|o| now - o.at <= reading_max_age(number, refresh_minutes))
 }
 
 /// The key naming the current period of `rule` and since when it is due, if it is due.
@@ -204,6 +227,10 @@ pub fn agenda(state: &State, config: &Config, now: DateTime<Utc>) -> Agenda {
             {
                 continue;
             }
+            // A low balance read too long ago is not the present one: it raises a reminder
+            // (an `auto` rule) rather than charging, and expects nothing of a platform.
+            let stale = matches!(rule.trigger, Trigger::LowBalance { .. })
+                && !reading_is_recent(ns, number, config.refresh_minutes, now);
             let existing = ns.and_then(|n| n.key(&key));
             let (attempt, due_at) = match existing.map(|k| (k, k.status())) {
                 None => {
@@ -229,12 +256,30 @@ pub fn agenda(state: &State, config: &Config, now: DateTime<Utc>) -> Agenda {
                         });
                         continue;
                     }
+                    if stale {
+                        out.blocked.push(Blocked {
+                            number: number.id.clone(),
+                            rule: rule.id.clone(),
+                            key,
+                            amount: rule.amount,
+                            reason: BlockReason::StaleReading {
+                                observed_at: ns
+                                    .and_then(|n| n.observed.as_ref())
+                                    .map_or(now, |o| o.at),
+                            },
+                        });
+                        continue;
+                    }
                     (attempts + 1, retry_at)
                 }
                 // Charged, in doubt, exhausted, or a reminder: never again under this key.
                 Some(_) => continue,
             };
-            let mode = effective_mode(rule, number);
+            let mode = match effective_mode(rule, number) {
+                Mode::External if stale && attempt == 1 => continue,
+                Mode::Auto if stale && attempt == 1 => Mode::Remind,
+                m => m,
+            };
             if mode == Mode::Auto {
                 let block = |reason| Blocked {
                     number: number.id.clone(),

@@ -16,6 +16,9 @@ use crate::model::{Currency, Event, EventBody, Mode, OutcomeStatus, Plan, Resolv
 
 /// Balance readings kept per number for charts.
 const KEEP_READINGS: usize = 400;
+/// Money moves kept per number to count what a newer reading has not seen (far above
+/// what happens between two readings).
+const KEEP_MOVES: usize = 64;
 
 /// A small set kept in insertion order: the newest is usually the one removed next, so
 /// removal searches from the back. (In-doubt and failed sets are short in real logs.)
@@ -845,6 +848,45 @@ impl KeyRec {
     }
 }
 
+/// How one notification fared on one push channel, from its `delivered` events.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Failed tries so far (a delivery after failures keeps the count).
+    pub failures: u32,
+    pub last_at: Option<DateTime<Utc>>,
+    pub delivered: bool,
+    /// The service said never to try again.
+    pub final_failure: bool,
+    /// The last failure's reason, as the service gave it.
+    pub error: Option<String>,
+}
+
+/// How long after each failed try the next one is made (about 1 min, 5 min, 30 min, 2 h,
+/// 6 h); after the last, the delivery is given up.
+pub const RETRY_AFTER_MINUTES: [i64; 5] = [1, 5, 30, 120, 360];
+
+impl Delivery {
+    /// Failed for good: the service said never, or every retry failed.
+    pub fn gave_up(&self) -> bool {
+        !self.delivered
+            && (self.final_failure || self.failures as usize > RETRY_AFTER_MINUTES.len())
+    }
+
+    /// Whether a try is due at `now` (never once delivered or given up).
+    pub fn due(&self, now: DateTime<Utc>) -> bool {
+        if self.delivered || self.gave_up() {
+            return false;
+        }
+        match (self.failures, self.last_at) {
+            (0, _) | (_, None) => true,
+            (n, Some(last)) => {
+                let wait = RETRY_AFTER_MINUTES[(n as usize - 1).min(RETRY_AFTER_MINUTES.len() - 1)];
+                now >= last + chrono::Duration::minutes(wait)
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct NumberState {
     pub observed: Option<Observation>,
@@ -867,7 +909,11 @@ pub struct NumberState {
     open_reminders: IndexSet<(u32, u32)>,
     /// Keys (by index) whose last attempt failed.
     failed: IndexSet<u32>,
+    /// Balance readings in time order (the last [`KEEP_READINGS`]).
     pub readings: VecDeque<(DateTime<Utc>, i64)>,
+    /// The latest money moves (top-ups in, paid texts out), in log order: what a newer
+    /// reading arriving after them has not seen yet.
+    moves: VecDeque<(DateTime<Utc>, i64, Currency)>,
     /// Top-ups seen in statements and texts, in log order (see `reconcile`).
     pub evidence: Vec<Evidence>,
     /// Refunded references whose order is not in the log (yet): statements may be
@@ -877,6 +923,8 @@ pub struct NumberState {
     evidence_refs: HashSet<Box<str>>,
     pub verify: Tracker,
     pub notified: HashSet<(String, String)>,
+    /// Push-channel deliveries, by (event, key, channel id): see `Delivery`.
+    pub deliveries: HashMap<(String, String, String), Delivery>,
     rules: Vec<Box<str>>,
     keys: Chunked<KeyRec>,
     /// The strings of `keys`.
@@ -891,6 +939,14 @@ pub struct NumberState {
 }
 
 impl NumberState {
+    /// Money moved after `at` in `currency`, among the latest moves.
+    fn moved_since(&self, at: DateTime<Utc>, currency: Currency) -> i64 {
+        self.moves
+            .iter()
+            .filter(|(t, _, c)| *t > at && *c == currency)
+            .fold(0i64, |sum, (_, m, _)| sum.saturating_add(*m))
+    }
+
     /// The last observed balance plus successful top-ups since: what the balance should be.
     pub fn expected_balance(&self) -> Option<i64> {
         self.observed
@@ -1283,29 +1339,37 @@ impl State {
                 validity_until,
                 ..
             } => {
-                match &mut ns.observed {
-                    Some(o) => {
-                        // Reuse the id's buffer: one reading replaces the last.
-                        o.id.clear();
-                        o.id.push_str(id.as_ref());
-                        o.at = at;
-                        o.balance = balance_minor;
-                        o.currency = currency;
+                // The current balance is the reading with the latest time, not the one
+                // appended last: an old text imported today is history (issue 18).
+                if ns.observed.as_ref().is_none_or(|o| at >= o.at) {
+                    match &mut ns.observed {
+                        Some(o) => {
+                            // Reuse the id's buffer: one reading replaces the last.
+                            o.id.clear();
+                            o.id.push_str(id.as_ref());
+                            o.at = at;
+                            o.balance = balance_minor;
+                            o.currency = currency;
+                        }
+                        None => {
+                            ns.observed = Some(Observation {
+                                id: id.into(),
+                                at,
+                                balance: balance_minor,
+                                currency,
+                            })
+                        }
                     }
-                    None => {
-                        ns.observed = Some(Observation {
-                            id: id.into(),
-                            at,
-                            balance: balance_minor,
-                            currency,
-                        })
-                    }
+                    ns.recharged_since_observed = ns.moved_since(at, currency);
                 }
-                ns.recharged_since_observed = 0;
-                if let Some(v) = validity_until {
+                if let Some(v) = validity_until
+                    && ns.observed_validity.is_none_or(|(_, seen)| at >= seen)
+                {
                     ns.observed_validity = Some((v, at));
                 }
-                ns.readings.push_back((at, balance_minor));
+                // The trend in time order (readings are almost always appended in it).
+                let i = ns.readings.partition_point(|(t, _)| *t <= at);
+                ns.readings.insert(i, (at, balance_minor));
                 if ns.readings.len() > KEEP_READINGS {
                     ns.readings.pop_front();
                 }
@@ -1457,6 +1521,27 @@ impl State {
             EventBody::Notified { event, key } => {
                 ns.notified.insert((event.into(), key.into()));
             }
+            EventBody::Delivered {
+                event,
+                key,
+                channel,
+                error,
+                retry,
+            } => {
+                let d = ns
+                    .deliveries
+                    .entry((event.into(), key.into(), channel.into()))
+                    .or_default();
+                d.last_at = Some(at);
+                match error {
+                    None => d.delivered = true,
+                    Some(e) => {
+                        d.failures += 1;
+                        d.final_failure |= !retry;
+                        d.error = Some(e.into());
+                    }
+                }
+            }
             EventBody::Statement {
                 source,
                 reference,
@@ -1598,6 +1683,15 @@ impl State {
         currency: Currency,
         into: bool,
     ) {
+        let signed = if into {
+            amount
+        } else {
+            amount.saturating_neg()
+        };
+        ns.moves.push_back((at, signed, currency));
+        if ns.moves.len() > KEEP_MOVES {
+            ns.moves.pop_front();
+        }
         if let Some(o) = &ns.observed
             && at > o.at
             && o.currency == currency

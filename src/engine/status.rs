@@ -26,6 +26,8 @@ pub enum Attention {
     OverBudget,
     /// The clock is behind the newest time baohao wrote: nothing is charged.
     ClockBehind,
+    /// A notification could not be delivered through a push channel, retries and all.
+    NotifyFailed,
 }
 
 impl Attention {
@@ -41,6 +43,7 @@ impl Attention {
             Attention::Due => "due",
             Attention::Missed => "missed",
             Attention::ClockBehind => "clock_behind",
+            Attention::NotifyFailed => "notify_failed",
         }
     }
 }
@@ -176,6 +179,19 @@ pub fn number_status(
             .any(|c| c.verification(number.verify_tolerance, now) == Verification::Unverified);
         if unverified {
             attention.push(Attention::Unverified);
+        }
+    }
+    if let (Some(ns), Some(notify)) = (ns, &config.notify) {
+        let ids: Vec<String> = notify
+            .channels
+            .iter()
+            .map(|c| crate::channels::id_of(c))
+            .collect();
+        let gave_up = ns.deliveries.iter().any(|((_, _, channel), d)| {
+            d.gave_up() && d.last_at.is_some_and(|t| t > recent) && ids.contains(channel)
+        });
+        if gave_up {
+            attention.push(Attention::NotifyFailed);
         }
     }
     let spent_this_month = committed_this_month(ns, number, tz, now);

@@ -78,10 +78,16 @@ struct Recent {
     at: i64,
     amount: i64,
     by_rule: bool,
+    /// Its check's index.
+    check: u32,
 }
 
-/// One number's tracker, fed in log order. Scans walk back from the newest reading or
-/// top-up and stop early, so each event costs about the same however long the log.
+/// One number's tracker, fed in log order. Readings are kept in time order whatever order
+/// they come in: a reading older than the newest one (an old text imported today) is
+/// placed at its own time and the top-ups it bears on are checked again, so the verdicts
+/// are those of the readings in time order (issue 18). Scans walk back from the newest
+/// reading or top-up and stop early, so each event costs about the same however long the
+/// log.
 #[derive(Clone, Debug, Default)]
 pub struct Tracker {
     readings: VecDeque<(i64, i64)>,
@@ -146,6 +152,7 @@ impl Tracker {
             at,
             amount,
             by_rule,
+            check: idx,
         });
         if self.recent.len() > KEEP {
             self.recent.pop_front();
@@ -156,6 +163,10 @@ impl Tracker {
     /// A balance reading: credits pending top-ups inside their window.
     pub fn reading(&mut self, at: DateTime<Utc>, balance: i64) {
         let at = at.timestamp();
+        if self.readings.back().is_some_and(|(t, _)| *t > at) {
+            self.reading_in_the_past(at, balance);
+            return;
+        }
         let mut pending = std::mem::take(&mut self.pending);
         pending.retain(|&(i, offset)| {
             let Some(mut c) = self.check(i) else {
@@ -175,6 +186,83 @@ impl Tracker {
         self.readings.push_back((at, balance));
         if self.readings.len() > KEEP {
             self.readings.pop_front();
+        }
+    }
+
+    /// A reading older than the newest one: placed in time order, and every top-up whose
+    /// baseline or window it falls in is checked again against the readings as they now
+    /// stand.
+    fn reading_in_the_past(&mut self, at: i64, balance: i64) {
+        let i = self.readings.partition_point(|(t, _)| *t <= at);
+        if i == 0 && self.readings.len() >= KEEP {
+            // Older than every reading kept: it bears on nothing still checked.
+            return;
+        }
+        self.readings.insert(i, (at, balance));
+        if self.readings.len() > KEEP {
+            self.readings.pop_front();
+        }
+        let (Some(&(oldest, _)), Some(&(newest, _))) =
+            (self.readings.front(), self.readings.back())
+        else {
+            return;
+        };
+        for n in 0..self.recent.len() {
+            let r = &self.recent[n];
+            if r.at.saturating_add(WINDOW_SECS) < at {
+                continue;
+            }
+            let Some(mut c) = self.check(r.check) else {
+                continue;
+            };
+            let pending = self.pending.iter().position(|(i, _)| *i == r.check);
+            let offset = if r.at >= oldest {
+                // Its baseline is among the readings kept: measure it again.
+                let base = self
+                    .readings
+                    .iter()
+                    .rev()
+                    .find(|(t, _)| *t <= r.at)
+                    .copied();
+                let since = base.map(|(t, _)| t);
+                let group_before: i64 = self
+                    .recent
+                    .iter()
+                    .take(n)
+                    .filter(|o| since.is_none_or(|s| o.at > s) && o.at <= r.at)
+                    .map(|o| o.amount)
+                    .sum();
+                base.map_or(0, |b| b.1).wrapping_add(group_before)
+            } else if let Some(p) = pending {
+                self.pending[p].1
+            } else {
+                // Its baseline was dropped long ago and its window is closed.
+                continue;
+            };
+            let end = r.at.saturating_add(WINDOW_SECS);
+            let credited = self
+                .readings
+                .iter()
+                .filter(|(t, _)| *t > r.at && *t <= end)
+                .map(|(_, v)| v.wrapping_sub(offset))
+                .max();
+            c.credited = credited.unwrap_or(0);
+            c.has_credit = credited.is_some();
+            let check = r.check;
+            self.put(check, c);
+            let open = end >= newest && c.credited().is_none_or(|cr| cr < c.amount);
+            match (pending, open) {
+                (Some(p), true) => self.pending[p].1 = offset,
+                (Some(p), false) => {
+                    self.pending.remove(p);
+                }
+                (None, true) => self.pending.push((check, offset)),
+                (None, false) => {}
+            }
+        }
+        if self.pending.len() > KEEP {
+            let extra = self.pending.len() - KEEP;
+            self.pending.drain(..extra);
         }
     }
 
@@ -348,6 +436,51 @@ mod tests {
         tr.reading(t(5), 1100);
         tr.top_up(t(1), 1000, true);
         assert_eq!(verdict(&tr, 0, 100), Verification::Verified);
+    }
+
+    /// A reading that comes late (an old text imported today) is placed at its own time:
+    /// the verdicts are those of the same readings in time order.
+    #[test]
+    fn readings_in_any_order_verify_as_in_time_order() {
+        let verdicts = |tr: &Tracker| {
+            (0..tr.next_index())
+                .map(|i| (verdict(tr, i, 100), tr.check(i).unwrap().credited()))
+                .collect::<Vec<_>>()
+        };
+        let mut in_order = Tracker::default();
+        in_order.reading(t(0), 500);
+        in_order.reading(t(1), 1500);
+        in_order.top_up(t(2), 1000, true);
+        in_order.reading(t(3), 1500);
+        in_order.top_up(t(10), 300, false);
+        in_order.reading(t(11), 1800);
+        assert_eq!(
+            verdicts(&in_order),
+            [
+                // The rise at hour 11 is the later top-up's, not enough for this one.
+                (Verification::Unverified, Some(300)),
+                (Verification::Verified, Some(300))
+            ]
+        );
+        // The reading at hour 1 comes last: without it the first top-up looked verified.
+        let mut late = Tracker::default();
+        late.reading(t(0), 500);
+        late.top_up(t(2), 1000, true);
+        late.reading(t(3), 1500);
+        late.top_up(t(10), 300, false);
+        late.reading(t(11), 1800);
+        assert_eq!(verdict(&late, 0, 100), Verification::Verified);
+        late.reading(t(1), 1500);
+        assert_eq!(verdicts(&late), verdicts(&in_order));
+        // A late reading inside a window still open credits it, and later readings still do.
+        let mut open = Tracker::default();
+        open.reading(t(0), 0);
+        open.top_up(t(1), 1000, true);
+        open.reading(t(5), 200);
+        open.reading(t(3), 400);
+        assert_eq!(open.check(0).unwrap().credited(), Some(400));
+        open.reading(t(6), 1000);
+        assert_eq!(verdict(&open, 0, 100), Verification::Verified);
     }
 
     #[test]

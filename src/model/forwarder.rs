@@ -50,7 +50,14 @@ pub struct Forwarder {
     pub signing_key_env: Option<String>,
     /// A webhook board's token (`Authorization: Bearer …` or `?token=`).
     pub token_env: Option<String>,
+    /// Seconds one request to the phone may take.
+    pub timeout_secs: u64,
+    /// Hours without a word from the phone before `forwarder_silent` is raised.
+    pub quiet_hours: u32,
 }
+
+pub const DEFAULT_FORWARDER_REQUEST_SECS: u64 = 30;
+pub const DEFAULT_QUIET_HOURS: u32 = 24;
 
 impl Forwarder {
     /// The names of the environment variables that hold this forwarder's secrets.

@@ -12,7 +12,7 @@ pub mod rule;
 pub use event::{Event, EventBody, EventRef, IntentAction, OutcomeStatus, ResolvedStatus};
 pub use money::{Currency, Money, MoneyError};
 pub use number::{
-    CommandSpec, Config, CsvMapping, DeadlineDays, Executor, Notify, NotifyEvent, Number, Plan,
-    Provider,
+    CommandSpec, Config, CsvMapping, DeadlineDays, Digest, Executor, Notify, NotifyEvent, Number,
+    Plan, Provider,
 };
 pub use rule::{Mode, MonthDay, Rule, Trigger, TriggerKind};

@@ -167,8 +167,21 @@ impl NotifyEvent {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notify {
-    pub command: CommandSpec,
+    /// The command notifier (`notify.program`), if any.
+    pub command: Option<CommandSpec>,
+    /// Push channels, as written (Apprise-style URLs; `${NAME}` is expanded when sending,
+    /// see `crate::channels`).
+    pub channels: Vec<String>,
     pub events: Vec<NotifyEvent>,
+    /// The weekly digest sent through the channels, if asked for.
+    pub digest: Option<Digest>,
+}
+
+/// When the weekly digest goes out, in the config's time zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Digest {
+    pub weekday: chrono::Weekday,
+    pub at: chrono::NaiveTime,
 }
 
 /// When a deadline turns amber (`warn`) and red (`urgent`), in days.

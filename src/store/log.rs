@@ -168,11 +168,46 @@ impl Log {
         &self,
         f: impl FnOnce(&mut Txn) -> io::Result<R>,
     ) -> io::Result<(R, Option<LogProblem>)> {
+        self.transact_waiting(None, f)
+    }
+
+    /// [`Log::transact`], waiting at most `wait` for the lock: past it, an error of kind
+    /// `WouldBlock` and nothing done (the inbox answers a phone 503 rather than hang).
+    pub fn transact_within<R>(
+        &self,
+        wait: std::time::Duration,
+        f: impl FnOnce(&mut Txn) -> io::Result<R>,
+    ) -> io::Result<(R, Option<LogProblem>)> {
+        self.transact_waiting(Some(wait), f)
+    }
+
+    fn transact_waiting<R>(
+        &self,
+        wait: Option<std::time::Duration>,
+        f: impl FnOnce(&mut Txn) -> io::Result<R>,
+    ) -> io::Result<(R, Option<LogProblem>)> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fsutil::create_private_dir(dir)?;
         }
         let file = fsutil::open_private_append(&self.path)?;
-        file.lock()?;
+        match wait {
+            None => file.lock()?,
+            Some(wait) => {
+                let until = std::time::Instant::now() + wait;
+                loop {
+                    match file.try_lock() {
+                        Ok(()) => break,
+                        Err(std::fs::TryLockError::WouldBlock) => {
+                            if std::time::Instant::now() >= until {
+                                return Err(io::ErrorKind::WouldBlock.into());
+                            }
+                            std::thread::sleep(std::time::Duration::from_millis(10));
+                        }
+                        Err(std::fs::TryLockError::Error(e)) => return Err(e),
+                    }
+                }
+            }
+        }
         let mut txn = Txn {
             file: &file,
             torn: None,
@@ -239,6 +274,14 @@ impl Txn<'_> {
     /// Reads lines appended since `from` (by anyone) under the lock.
     pub fn scan(&mut self, from: Cursor, mut f: impl FnMut(Event)) -> io::Result<Scan> {
         scan_file(self.file, from, |_, e| f(e.into_owned()), || false)
+    }
+
+    /// Which file this is and how long, as (device, inode, length): a reader that keeps a
+    /// cursor can tell the log was replaced or cut and read it again from the start.
+    pub fn identity(&self) -> io::Result<(u64, u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let m = self.file.metadata()?;
+        Ok((m.dev(), m.ino(), m.len()))
     }
 
     /// [`Txn::scan`] with events borrowing from each line.

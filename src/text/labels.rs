@@ -113,6 +113,7 @@ pub fn attention_label(a: Attention) -> String {
         Due => tr!(T::AttDue),
         Missed => tr!(T::AttMissed),
         ClockBehind => tr!(T::AttClockBehind),
+        NotifyFailed => tr!(T::AttNotifyFailed),
     }
 }
 

@@ -28,6 +28,7 @@ pub fn badge(s: &NumberStatus, theme: Theme) -> Span<'static> {
         (Attention::Inactive, T::AttInactive, theme.warn()),
         (Attention::Unverified, T::AttUnverified, theme.warn()),
         (Attention::OverBudget, T::AttOverBudget, theme.warn()),
+        (Attention::NotifyFailed, T::AttNotifyFailed, theme.warn()),
     ];
     for (a, t, style) in order {
         if s.has(a) {

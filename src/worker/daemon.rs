@@ -106,6 +106,7 @@ pub fn tick(paths: &Paths) -> Result<String> {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let mut worker = Worker::new(paths.clone(), clock, tx, Default::default());
         worker.pass(Which::All).await;
+        worker.finish_deliveries().await;
         let failure = worker.log_failure().map(str::to_string);
         drop(worker);
         drop(lock);

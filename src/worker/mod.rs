@@ -101,6 +101,13 @@ pub struct Worker {
     arrivals: Option<mpsc::UnboundedReceiver<inbox::Arrival>>,
     /// The clock is behind the log and this worker said so (said once per episode).
     clock_behind_said: bool,
+    /// Push-channel sends on their way, by (event, key, channel id), and where they report.
+    in_flight: HashSet<(String, String, String)>,
+    deliveries: (mpsc::UnboundedSender<Sent>, mpsc::UnboundedReceiver<Sent>),
+    /// The HTTP client, made at the first send.
+    client: Option<reqwest::Client>,
+    /// Channels whose URL could not be used, said once each.
+    channel_problems: HashSet<String>,
 }
 
 impl Worker {
@@ -124,6 +131,10 @@ impl Worker {
             log_failure: None,
             arrivals: None,
             clock_behind_said: false,
+            in_flight: HashSet::new(),
+            deliveries: mpsc::unbounded_channel(),
+            client: None,
+            channel_problems: HashSet::new(),
         }
     }
 
@@ -168,6 +179,10 @@ impl Worker {
                 },
                 Some(a) = next_arrival(&mut self.arrivals) => {
                     self.arrived(a);
+                    continue;
+                }
+                Some(s) = self.deliveries.1.recv() => {
+                    self.delivered(s);
                     continue;
                 }
                 _ = tokio::time::sleep_until(next_full) => Which::All,
@@ -446,6 +461,10 @@ impl Worker {
                     ),
                     BlockReason::RuleCap { max } => tr!(T::BlockedCap, max),
                     BlockReason::InDoubt { intent } => tr!(T::BlockedInDoubt, intent),
+                    BlockReason::StaleReading { observed_at } => tr!(
+                        T::BlockedStaleReading,
+                        crate::text::format::rfc3339(*observed_at, config.timezone)
+                    ),
                 };
                 self.report(Report::Notice(tr!(
                     T::WorkerBlocked,
@@ -518,7 +537,22 @@ impl Worker {
                 let _permit = self.permits.acquire().await;
                 match number.rule(&due.rule).and_then(|r| r.action.as_ref()) {
                     Some(text) => {
-                        let a = crate::modem::action::send(&number, text).await;
+                        let a = if number.forwarder.is_some() {
+                            let attempt = match &intent.body {
+                                EventBody::Intent { attempt, .. } => *attempt,
+                                _ => 1,
+                            };
+                            crate::forwarder::action::send(
+                                &config.forwarders,
+                                &number,
+                                text,
+                                &due.key,
+                                attempt,
+                            )
+                            .await
+                        } else {
+                            crate::modem::action::send(&number, text).await
+                        };
                         executor::Answer {
                             status: a.status,
                             reference: a.reference,
@@ -632,18 +666,26 @@ impl Worker {
         self.append(events);
     }
 
-    /// Asks command executors about in-doubt recharges (at most every 10 minutes each).
+    /// Asks about in-doubt attempts (at most every 10 minutes each): a command executor
+    /// about its recharges, SMS Gateway about a keep-alive text by the id derived from its
+    /// intent. A text is settled by that answer, never by sending it again.
     async fn query_in_doubt(&mut self, config: &Config) {
         let now = self.clock.now();
         let mut asks = Vec::new();
         for n in &config.numbers {
-            if !matches!(n.executor, Executor::Command(_)) {
+            let command = matches!(n.executor, Executor::Command(_));
+            let forwarder = n.forwarder.is_some();
+            if !command && !forwarder {
                 continue;
             }
             let Some(ns) = self.session.state().number(&n.id) else {
                 continue;
             };
             for (k, a) in ns.in_doubt() {
+                // A text was sent by the forwarder, not the executor: only it can tell.
+                if (k.spend && !forwarder) || (!k.spend && !command) {
+                    continue;
+                }
                 // An intent without an outcome may still be running elsewhere: wait a little.
                 if a.outcome.is_none() && now - a.at < Duration::minutes(5) {
                     continue;
@@ -651,56 +693,109 @@ impl Worker {
                 if self.query_after.get(a.intent).is_some_and(|t| now < *t) {
                     continue;
                 }
-                asks.push((
-                    n.clone(),
-                    k.key.to_string(),
-                    Money::new(k.amount_minor, k.currency),
-                    a.intent.to_string(),
-                ));
+                asks.push(Ask {
+                    number: n.clone(),
+                    key: k.key.to_string(),
+                    amount: Money::new(k.amount_minor, k.currency),
+                    intent: a.intent.to_string(),
+                    attempt: a.n,
+                    at: a.at,
+                    text: k.spend,
+                });
             }
         }
-        for (number, key, amount, intent) in asks {
+        for ask in asks {
             if self.shutdown.requested() {
                 return;
             }
             self.query_after
-                .insert(intent.clone(), now + Duration::minutes(10));
+                .insert(ask.intent.clone(), now + Duration::minutes(10));
             let answer = {
                 let _permit = self.permits.acquire().await;
-                executor::query(&number, &key, amount).await
-            };
-            if let Some((status, reference)) = answer {
-                let note = Some(match reference {
-                    Some(r) => tr!(T::QueryNoteRef, r),
-                    None => tr!(T::QueryNote),
-                });
-                let e = self.event(
-                    &number.id,
-                    self.clock.now(),
-                    EventBody::Resolved {
-                        intent: intent.clone(),
-                        status,
-                        note,
-                        retry: true,
-                    },
-                );
-                if self.append(vec![e]) {
-                    self.report(Report::Notice(tr!(
-                        T::WorkerQueried,
-                        intent,
-                        status.as_str()
-                    )));
+                if ask.text {
+                    self.settle_text(config, &ask, now).await
+                } else {
+                    executor::query(&ask.number, &ask.key, ask.amount)
+                        .await
+                        .map(|(status, reference)| {
+                            let note = match reference {
+                                Some(r) => tr!(T::QueryNoteRef, r),
+                                None => tr!(T::QueryNote),
+                            };
+                            (status, note)
+                        })
                 }
+            };
+            let Some((status, note)) = answer else {
+                continue;
+            };
+            let at = self.clock.now();
+            let mut events = vec![self.event(
+                &ask.number.id,
+                at,
+                EventBody::Resolved {
+                    intent: ask.intent.clone(),
+                    status,
+                    note: Some(note),
+                    retry: true,
+                },
+            )];
+            if ask.text && status == crate::model::ResolvedStatus::Succeeded {
+                events.push(self.event(
+                    &ask.number.id,
+                    at,
+                    EventBody::Activity {
+                        note: Some(format!("keep-alive text ({})", ask.key)),
+                        intent: None,
+                    },
+                ));
             }
+            if self.append(events) {
+                self.report(Report::Notice(tr!(
+                    T::WorkerQueried,
+                    ask.intent,
+                    status.as_str()
+                )));
+            }
+        }
+    }
+
+    /// What the forwarder says of an in-doubt keep-alive text. A text the phone never got
+    /// is failed only once its intent is 10 minutes old (a request can be slow to land).
+    async fn settle_text(
+        &self,
+        config: &Config,
+        ask: &Ask,
+        now: DateTime<Utc>,
+    ) -> Option<(crate::model::ResolvedStatus, String)> {
+        use crate::forwarder::action::{Settled, settle};
+        use crate::model::ResolvedStatus;
+        match settle(&config.forwarders, &ask.number, &ask.key, ask.attempt).await? {
+            Settled::Sent(id) => Some((ResolvedStatus::Succeeded, tr!(T::FwdSettledSent, id))),
+            Settled::Failed(why) => Some((ResolvedStatus::Failed, tr!(T::FwdSettledFailed, why))),
+            Settled::NotThere if now - ask.at >= Duration::minutes(10) => {
+                Some((ResolvedStatus::Failed, tr!(T::FwdSettledNotThere)))
+            }
+            Settled::NotThere => None,
         }
     }
 
     async fn send_alerts(&mut self, config: &Config) {
         let Some(n) = &config.notify else { return };
-        let alerts = notify::due_alerts(self.session.state(), config, self.clock.now());
+        let now = self.clock.now();
+        let alerts = notify::due_alerts(self.session.state(), config, now);
+        self.deliver(config, &alerts, now);
+        let Some(command) = &n.command else { return };
         for a in alerts {
             if self.shutdown.requested() {
                 return;
+            }
+            let sent = self.session.state().number(&a.number).is_some_and(|ns| {
+                ns.notified
+                    .contains(&(a.event.as_str().to_string(), a.key.clone()))
+            });
+            if sent {
+                continue;
             }
             let env = [
                 ("BAOHAO_EVENT", a.event.as_str().to_string()),
@@ -709,7 +804,7 @@ impl Worker {
             ];
             let result = {
                 let _permit = self.permits.acquire().await;
-                process::run(&n.command, &env).await
+                process::run(command, &env).await
             };
             match result {
                 Ok(f) if f.success() => {}
@@ -732,6 +827,154 @@ impl Worker {
             self.append(vec![e]);
         }
     }
+
+    /// Starts a send for every (alert, channel) and the digest that is due and not on its
+    /// way already. Each send is its own task: no channel waits for another, and nothing
+    /// waits for a channel. The outcome comes back through `deliveries` (`delivered`).
+    fn deliver(&mut self, config: &Config, alerts: &[notify::Alert], now: DateTime<Utc>) {
+        let Some(n) = &config.notify else { return };
+        if n.channels.is_empty() {
+            return;
+        }
+        let mut channels = Vec::new();
+        for written in &n.channels {
+            match crate::channels::Channel::parse(written, &crate::channels::Env::Process) {
+                Ok(c) => channels.push(Arc::new(c)),
+                Err(why) => {
+                    let label = crate::channels::label_of(written);
+                    if self.channel_problems.insert(written.clone()) {
+                        self.report(Report::Problem(tr!(T::NotifyChannelBroken, label, why)));
+                    }
+                }
+            }
+        }
+        let client = match &self.client {
+            Some(c) => c.clone(),
+            None => {
+                match crate::net::client(StdDuration::from_secs(crate::channels::SEND_TIMEOUT_SECS))
+                {
+                    Ok(c) => {
+                        self.client = Some(c.clone());
+                        c
+                    }
+                    Err(e) => {
+                        self.report(Report::Problem(e));
+                        return;
+                    }
+                }
+            }
+        };
+        let mut sends: Vec<(String, String, String, crate::channels::Message)> = alerts
+            .iter()
+            .map(|a| {
+                (
+                    a.number.clone(),
+                    a.event.as_str().to_string(),
+                    a.key.clone(),
+                    notify::message(a, config, now),
+                )
+            })
+            .collect();
+        if let (Some((key, m)), Some(first)) = (
+            notify::digest(self.session.state(), config, now),
+            config.numbers.first(),
+        ) {
+            // The digest is about every number; it is kept with the first.
+            sends.push((first.id.clone(), "digest".to_string(), key, m));
+        }
+        for (number, event, key, message) in sends {
+            for c in &channels {
+                let id = (event.clone(), key.clone(), c.id());
+                let due = self
+                    .session
+                    .state()
+                    .number(&number)
+                    .and_then(|ns| ns.deliveries.get(&id))
+                    .is_none_or(|d| d.due(now));
+                if !due || self.in_flight.contains(&id) {
+                    continue;
+                }
+                self.in_flight.insert(id.clone());
+                let (c, client, message, tx) = (
+                    c.clone(),
+                    client.clone(),
+                    message.clone(),
+                    self.deliveries.0.clone(),
+                );
+                let number = number.clone();
+                tokio::spawn(async move {
+                    let result = c.send(&client, &message, now).await;
+                    let _ = tx.send(Sent { number, id, result });
+                });
+            }
+        }
+    }
+
+    /// A send came back: recorded in the log (delivered, or failed and when to retry).
+    fn delivered(&mut self, s: Sent) {
+        self.in_flight.remove(&s.id);
+        let (event, key, channel) = s.id;
+        let (error, retry) = match &s.result {
+            Ok(()) => (None, true),
+            Err(f) => (Some(f.reason.clone()), f.retry),
+        };
+        let e = self.event(
+            &s.number,
+            self.clock.now(),
+            EventBody::Delivered {
+                event: event.clone(),
+                key: key.clone(),
+                channel: channel.clone(),
+                error: error.clone(),
+                retry,
+            },
+        );
+        self.append(vec![e]);
+        if let Some(why) = error {
+            let gave_up = self
+                .session
+                .state()
+                .number(&s.number)
+                .and_then(|ns| ns.deliveries.get(&(event.clone(), key, channel)))
+                .is_some_and(|d| d.gave_up());
+            let t = if gave_up {
+                T::WorkerDeliveryGaveUp
+            } else {
+                T::WorkerDeliveryFailed
+            };
+            self.report(Report::Problem(tr!(t, event, s.number, why)));
+        }
+    }
+
+    /// Waits for every send on its way (a one-shot pass must not exit before they end).
+    pub async fn finish_deliveries(&mut self) {
+        while !self.in_flight.is_empty() {
+            match self.deliveries.1.recv().await {
+                Some(s) => self.delivered(s),
+                None => break,
+            }
+        }
+    }
+}
+
+/// The outcome of one send through one channel.
+pub struct Sent {
+    number: String,
+    /// (event, key, channel id).
+    id: (String, String, String),
+    result: Result<(), crate::channels::Failure>,
+}
+
+/// An in-doubt attempt to ask about.
+struct Ask {
+    number: crate::model::Number,
+    key: String,
+    amount: Money,
+    intent: String,
+    attempt: u32,
+    at: DateTime<Utc>,
+    /// A keep-alive text (asked of the forwarder) rather than a recharge (the executor).
+    text: bool,
 }
 
 /// The next arrival, or never when there is no listener.

@@ -1,9 +1,11 @@
 //! Alerts: which events deserve a notification now, each with a key so that it is sent
-//! once, ever (recorded as a `notified` log event). Computing them is pure; sending is the
-//! worker's.
+//! once, ever (recorded as a `notified` log event for the command, a `delivered` one per
+//! push channel). Computing them, their lock-screen wording and the weekly digest is pure;
+//! sending is the worker's.
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::channels::Message;
 use crate::engine::calendar::local_date;
 use crate::engine::state::AttemptStatus;
 use crate::engine::status::{RECENT_DAYS, low_threshold};
@@ -31,6 +33,7 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
     let today = local_date(tz, now);
     let recent = now - Duration::days(RECENT_DAYS);
     let behind = crate::engine::due::clock_behind(state, now);
+    let channel_ids: Vec<String> = notify.channels.iter().map(|c| channel_id(c)).collect();
     let mut out = Vec::new();
     for n in &config.numbers {
         let Some(ns) = state.number(&n.id) else {
@@ -49,11 +52,16 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
             } else {
                 message
             };
-            if notify.events.contains(&event)
+            let for_command = notify.command.is_some()
                 && !ns
                     .notified
-                    .contains(&(event.as_str().to_string(), key.clone()))
-            {
+                    .contains(&(event.as_str().to_string(), key.clone()));
+            let for_channel = channel_ids.iter().any(|c| {
+                ns.deliveries
+                    .get(&(event.as_str().to_string(), key.clone(), c.clone()))
+                    .is_none_or(|d| !d.delivered && !d.gave_up())
+            });
+            if notify.events.contains(&event) && (for_command || for_channel) {
                 out.push(Alert {
                     event,
                     number: n.id.clone(),
@@ -189,6 +197,120 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
         }
     }
     out
+}
+
+fn channel_id(written: &str) -> String {
+    crate::channels::id_of(written)
+}
+
+/// The alert as a lock screen shows it: a title naming the number and what happened, the
+/// alert's sentence as the body.
+pub fn message(a: &Alert, config: &Config, now: DateTime<Utc>) -> Message {
+    let label = config
+        .number(&a.number)
+        .map_or(a.number.as_str(), |n| n.label.as_str());
+    let today = local_date(config.timezone, now);
+    let days_to = |prefix: &str| {
+        a.key
+            .strip_prefix(prefix)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .map(|d| (d - today).num_days())
+    };
+    let title = match a.event {
+        NotifyEvent::ReminderDue => tr!(T::TitleReminder, label),
+        NotifyEvent::RechargeFailed => tr!(T::TitleFailed, label),
+        NotifyEvent::InDoubt => tr!(T::TitleInDoubt, label),
+        NotifyEvent::LowBalance => tr!(T::TitleLow, label),
+        NotifyEvent::DeadlineNear => match (days_to("validity:"), days_to("inactive:")) {
+            (Some(d), _) => tr!(T::TitleExpires, label, d),
+            (_, Some(d)) => tr!(T::TitleInactive, label, d),
+            _ => tr!(T::TitleDeadline, label),
+        },
+        NotifyEvent::Unverified => tr!(T::TitleUnverified, label),
+        NotifyEvent::ExternalMissed => tr!(T::TitleExternalMissed, label),
+        NotifyEvent::DuplicateCharge => tr!(T::TitleDuplicate, label),
+        NotifyEvent::ClockBehind => tr!(T::TitleClockBehind, label),
+    };
+    let urgent = matches!(
+        a.event,
+        NotifyEvent::RechargeFailed
+            | NotifyEvent::InDoubt
+            | NotifyEvent::DuplicateCharge
+            | NotifyEvent::ClockBehind
+    );
+    Message {
+        title,
+        body: a.message.clone(),
+        event: a.event.as_str().to_string(),
+        number: a.number.clone(),
+        urgent,
+    }
+}
+
+/// The weekly digest due at `now`, if the config asks for one: its key (the digest day)
+/// and one message with every number's balance and nearest deadline.
+pub fn digest(state: &State, config: &Config, now: DateTime<Utc>) -> Option<(String, Message)> {
+    let d = config.notify.as_ref()?.digest?;
+    let tz = config.timezone;
+    let key = format!("digest:{}", crate::channels::digest::latest(&d, tz, now));
+    let today = local_date(tz, now);
+    let mut lines = Vec::new();
+    let mut needs = Vec::new();
+    for n in &config.numbers {
+        let ns = state.number(&n.id);
+        let mut parts = Vec::new();
+        match ns.and_then(|s| {
+            s.expected_balance().filter(|_| {
+                s.observed
+                    .as_ref()
+                    .is_some_and(|o| o.currency == n.currency)
+            })
+        }) {
+            Some(b) => parts.push(Money::new(b, n.currency).display()),
+            None => parts.push(tr!(T::ChanDigestNoBalance)),
+        }
+        let validity = ns.and_then(|s| s.validity_in(&n.plan, tz));
+        let inactive = match (
+            n.plan.keep_alive_days,
+            crate::engine::start::keep_alive_base(ns, n, tz),
+        ) {
+            (Some(days), Some(last)) => Some(crate::engine::calendar::add_days(
+                local_date(tz, last),
+                days,
+            )),
+            _ => None,
+        };
+        // The nearest deadline only: a lock screen has room for one.
+        match (validity, inactive) {
+            (Some(v), Some(i)) if i < v => {
+                parts.push(tr!(T::ChanDigestInactive, i, (i - today).num_days()))
+            }
+            (Some(v), _) => parts.push(tr!(T::ChanDigestValidity, v, (v - today).num_days())),
+            (None, Some(i)) => parts.push(tr!(T::ChanDigestInactive, i, (i - today).num_days())),
+            (None, None) => {}
+        }
+        lines.push(tr!(T::ChanDigestLine, n.label, parts.join(" · ")));
+        if let Some(ns) = ns
+            && (ns.in_doubt_count() > 0 || ns.failed_keys().next().is_some())
+        {
+            needs.push(n.label.clone());
+        }
+    }
+    lines.push(if needs.is_empty() {
+        tr!(T::ChanDigestAllWell)
+    } else {
+        tr!(T::ChanDigestNeeds, needs.join(", "))
+    });
+    Some((
+        key,
+        Message {
+            title: tr!(T::ChanDigestTitle),
+            body: lines.join("\n"),
+            event: "digest".to_string(),
+            number: String::new(),
+            urgent: false,
+        },
+    ))
 }
 
 /// `text` with every spelling of `msisdn` (with or without `+`, or its last 9+ digits, as a

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod bombs;
+pub mod phones;
 pub mod pty;
 
 use std::path::Path;
@@ -21,6 +22,38 @@ pub fn run(home: &Path, now: &str, args: &[&str]) -> Output {
         .env_remove("LC_ALL")
         .output()
         .expect("the binary runs")
+}
+
+/// `run` with these variables set too (a forwarder's secrets, say).
+pub fn run_env(home: &Path, now: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env("BAOHAO_NOW", now)
+        .env("LANG", "C.UTF-8")
+        .env_remove("BAOHAO_HOME")
+        .env_remove("LC_ALL")
+        .envs(env.iter().copied())
+        .output()
+        .expect("the binary runs")
+}
+
+/// The log's events, each as JSON (none when there is no log).
+pub fn log_events(home: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(home.join("log.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}
+
+/// The log's events of one type.
+pub fn log_of_type(home: &Path, t: &str) -> Vec<serde_json::Value> {
+    log_events(home)
+        .into_iter()
+        .filter(|e| e["type"] == t)
+        .collect()
 }
 
 /// A temporary home with the demo config and a year of demo history.

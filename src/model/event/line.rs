@@ -106,6 +106,19 @@ impl Event {
                 out.event = Some(event);
                 out.key = Some(key);
             }
+            EventBody::Delivered {
+                event,
+                key,
+                channel,
+                error,
+                retry,
+            } => {
+                out.event = Some(event);
+                out.key = Some(key);
+                out.channel = Some(channel);
+                out.error = error.as_deref();
+                out.retry = (!retry).then_some(false);
+            }
             EventBody::Statement {
                 source,
                 reference,
@@ -182,6 +195,8 @@ struct Out<'a> {
     refund_of: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     retry: Option<bool>,
 }

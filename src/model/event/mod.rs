@@ -147,6 +147,17 @@ pub enum EventBody<S = String> {
     },
     /// baohao's own extension: a notification was sent for `event` under `key` (sent once).
     Notified { event: S, key: S },
+    /// baohao's own extension: one try to deliver the notification `event`/`key` through the
+    /// push channel `channel` (its id, `crate::channels::Channel::id`). No `error`: delivered;
+    /// else failed, to be retried with backoff unless `retry` is false (the service said
+    /// never). Older readers skip the unknown type.
+    Delivered {
+        event: S,
+        key: S,
+        channel: S,
+        error: Option<S>,
+        retry: bool,
+    },
     /// A top-up seen in a record made elsewhere: a payment statement row or a carrier's
     /// text. `reference` (the line's `ref`) is the source's own id, or a hash of the row:
     /// importing the same record twice adds nothing. A refund names the order it undoes.
@@ -173,6 +184,7 @@ impl<S> EventBody<S> {
             EventBody::Activity { .. } => "activity",
             EventBody::Dismissed { .. } => "dismissed",
             EventBody::Notified { .. } => "notified",
+            EventBody::Delivered { .. } => "delivered",
             EventBody::Statement { .. } => "statement",
             EventBody::Message { .. } => "message",
         }
@@ -295,6 +307,19 @@ impl<S: Into<String>> Event<S> {
                 EventBody::Notified { event, key } => EventBody::Notified {
                     event: o(event),
                     key: o(key),
+                },
+                EventBody::Delivered {
+                    event,
+                    key,
+                    channel,
+                    error,
+                    retry,
+                } => EventBody::Delivered {
+                    event: o(event),
+                    key: o(key),
+                    channel: o(channel),
+                    error: oo(error),
+                    retry,
                 },
                 EventBody::Statement {
                     source,
@@ -484,6 +509,13 @@ mod tests {
             EventBody::Notified {
                 event: "in_doubt".into(),
                 key: "i1".into(),
+            },
+            EventBody::Delivered {
+                event: "in_doubt".into(),
+                key: "i1".into(),
+                channel: "ntfy:0a1b2c3d".into(),
+                error: Some("ntfy: forbidden (40301)".into()),
+                retry: false,
             },
             EventBody::Statement {
                 source: "alipay".into(),

@@ -87,6 +87,8 @@ struct Raw<'a> {
     refund_of: Option<Text<'a>>,
     #[serde(borrow)]
     reason: Option<Text<'a>>,
+    #[serde(borrow)]
+    channel: Option<Text<'a>>,
     retry: Option<bool>,
 }
 
@@ -325,6 +327,7 @@ impl<'a> Raw<'a> {
             "text" => &mut self.text,
             "refund_of" => &mut self.refund_of,
             "reason" => &mut self.reason,
+            "channel" => &mut self.channel,
             "v" | "balance_minor" | "attempt" | "amount_minor" | "retry" => return None,
             _ => return Some(()),
         };
@@ -348,7 +351,7 @@ impl<'a> Raw<'a> {
             "v" | "attempt" | "balance_minor" | "amount_minor" | "retry" => return None,
             "id" | "at" | "number" | "type" | "currency" | "validity_until" | "source" | "rule"
             | "key" | "mode" | "action" | "intent" | "status" | "reference" | "error" | "note"
-            | "event" | "ref" | "from" | "text" | "refund_of" | "reason" => {
+            | "event" | "ref" | "from" | "text" | "refund_of" | "reason" | "channel" => {
                 return None;
             }
             _ => {}
@@ -497,6 +500,13 @@ impl<'a> EventRef<'a> {
             "notified" => EventBody::Notified {
                 event: text(raw.event.take(), "event")?,
                 key: text(raw.key.take(), "key")?,
+            },
+            "delivered" => EventBody::Delivered {
+                event: text(raw.event.take(), "event")?,
+                key: text(raw.key.take(), "key")?,
+                channel: text(raw.channel.take(), "channel")?,
+                error: opt(raw.error.take()),
+                retry: raw.retry.unwrap_or(true),
             },
             "statement" => EventBody::Statement {
                 source: text(raw.source.take(), "source")?,

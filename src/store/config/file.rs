@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::forwarder::ForwarderProvider;
+use crate::model::forwarder::{
+    DEFAULT_FORWARDER_REQUEST_SECS, DEFAULT_QUIET_HOURS, ForwarderProvider,
+};
 use crate::model::modem::{ModemProvider, ModemQuery, SmsAction};
 use crate::model::number::DEFAULT_VERIFY_TOLERANCE;
 use crate::model::{
@@ -91,6 +93,12 @@ pub struct FileForwarder {
     pub signing_key_env: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_env: Option<String>,
+    /// Seconds one request to the phone may take (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+    /// Hours without a word from the phone before `forwarder_silent` (default 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_hours: Option<u32>,
 }
 
 /// `"inbox": {"listen": "127.0.0.1:8787"}`.
@@ -139,13 +147,28 @@ pub struct FileDeadlineDays {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileNotify {
-    pub program: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
     #[serde(default)]
     pub events: Vec<String>,
+    /// Push channels (Apprise-style URLs), see `crate::channels`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<FileDigest>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDigest {
+    /// `mon` … `sun`.
+    pub weekday: String,
+    /// `HH:MM`, in the config's time zone.
+    pub at: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -285,10 +308,19 @@ pub fn to_file(c: &Config) -> FileConfig {
             urgent: c.deadline_days.urgent,
         }),
         notify: c.notify.as_ref().map(|n| FileNotify {
-            program: n.command.program.clone(),
-            args: n.command.args.clone(),
-            timeout_secs: Some(n.command.timeout_secs),
+            program: n.command.as_ref().map(|c| c.program.clone()),
+            args: n
+                .command
+                .as_ref()
+                .map(|c| c.args.clone())
+                .unwrap_or_default(),
+            timeout_secs: n.command.as_ref().map(|c| c.timeout_secs),
             events: n.events.iter().map(|e| e.as_str().to_string()).collect(),
+            channels: n.channels.clone(),
+            digest: n.digest.map(|d| FileDigest {
+                weekday: crate::channels::digest::weekday_name(d.weekday).to_string(),
+                at: d.at.format("%H:%M").to_string(),
+            }),
         }),
         mask_numbers: (!c.mask_numbers).then_some(false),
         secret_env: c.secret_env.clone(),
@@ -315,6 +347,9 @@ pub fn to_file(c: &Config) -> FileConfig {
                 password_env: f.password_env.clone(),
                 signing_key_env: f.signing_key_env.clone(),
                 token_env: f.token_env.clone(),
+                timeout_secs: (f.timeout_secs != DEFAULT_FORWARDER_REQUEST_SECS)
+                    .then_some(f.timeout_secs),
+                quiet_hours: (f.quiet_hours != DEFAULT_QUIET_HOURS).then_some(f.quiet_hours),
             })
             .collect(),
         inbox: c.inbox.as_ref().map(|i| FileInbox {

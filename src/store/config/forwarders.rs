@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use crate::i18n::T;
 use crate::model::forwarder::{
-    DEFAULT_FORWARDER_TIMEOUT_SECS, Forwarder, ForwarderKind, ForwarderProvider, ForwarderRef,
-    Inbox,
+    DEFAULT_FORWARDER_REQUEST_SECS, DEFAULT_FORWARDER_TIMEOUT_SECS, DEFAULT_QUIET_HOURS, Forwarder,
+    ForwarderKind, ForwarderProvider, ForwarderRef, Inbox,
 };
 use crate::tr;
 
@@ -80,6 +80,22 @@ pub fn validate_forwarders(list: &[FileForwarder], problems: &mut Vec<Problem>) 
                 ));
             }
         }
+        if let Some(t) = f.timeout_secs
+            && !(1..=300).contains(&t)
+        {
+            problems.push(Problem::at(
+                format!("{here}.timeout_secs"),
+                tr!(T::CfgRange, t, 1, 300),
+            ));
+        }
+        if let Some(h) = f.quiet_hours
+            && !(1..=24 * 30).contains(&h)
+        {
+            problems.push(Problem::at(
+                format!("{here}.quiet_hours"),
+                tr!(T::CfgRange, h, 1, 24 * 30),
+            ));
+        }
         out.push(Forwarder {
             id: f.id.clone(),
             kind,
@@ -92,6 +108,8 @@ pub fn validate_forwarders(list: &[FileForwarder], problems: &mut Vec<Problem>) 
             password_env: f.password_env.clone(),
             signing_key_env: f.signing_key_env.clone(),
             token_env: f.token_env.clone(),
+            timeout_secs: f.timeout_secs.unwrap_or(DEFAULT_FORWARDER_REQUEST_SECS),
+            quiet_hours: f.quiet_hours.unwrap_or(DEFAULT_QUIET_HOURS),
         });
     }
     out
@@ -168,6 +186,23 @@ pub fn forwarders_served(
                 tr!(T::CfgFwdUnknown, f.id),
             ));
             continue;
+        }
+        // A webhook board posts texts in; it cannot send a query or a keep-alive text.
+        if forwarders.iter().any(|x| x.id == f.id && !x.kind.sends()) {
+            if n.file.provider.kind == "forwarder" {
+                problems.push(Problem::at(
+                    format!("numbers[{}].provider", n.index),
+                    tr!(T::FwdCannotSend, f.id),
+                ));
+            }
+            for (j, r) in n.file.rules.iter().enumerate() {
+                if r.action.is_some() {
+                    problems.push(Problem::at(
+                        format!("numbers[{}].rules[{j}].action", n.index),
+                        tr!(T::FwdCannotSend, f.id),
+                    ));
+                }
+            }
         }
         served
             .entry(f.id.as_str())

@@ -165,14 +165,46 @@ fn validate(read: super::strict::Read, problems: &mut Vec<Problem>) -> Option<Co
         if n.events.is_empty() {
             events = NotifyEvent::ALL.to_vec();
         }
-        let command = command_spec(
-            "notify",
-            Some(&n.program),
-            Some(&n.args),
-            n.timeout_secs.or(Some(10)),
-            problems,
-        );
-        Notify { command, events }
+        let command = (n.program.is_some() || n.channels.is_empty()).then(|| {
+            command_spec(
+                "notify",
+                n.program.as_ref(),
+                Some(&n.args),
+                n.timeout_secs.or(Some(10)),
+                problems,
+            )
+        });
+        for (i, url) in n.channels.iter().enumerate() {
+            if let Err(why) = crate::channels::check(url) {
+                problems.push(Problem::at(format!("notify.channels[{i}]"), why));
+            }
+        }
+        let digest = n.digest.as_ref().and_then(|d| {
+            let weekday = crate::channels::digest::parse_weekday(&d.weekday);
+            if weekday.is_none() {
+                problems.push(Problem::at(
+                    "notify.digest.weekday",
+                    tr!(T::CfgChoice, d.weekday, "mon, tue, wed, thu, fri, sat, sun"),
+                ));
+            }
+            let at = parse_hhmm(&d.at);
+            if at.is_none() {
+                problems.push(Problem::at("notify.digest.at", tr!(T::CfgDigestAt, d.at)));
+            }
+            Some(crate::model::Digest {
+                weekday: weekday?,
+                at: at?,
+            })
+        });
+        if n.digest.is_some() && n.channels.is_empty() {
+            problems.push(Problem::at("notify.digest", tr!(T::CfgDigestNoChannel)));
+        }
+        Notify {
+            command,
+            channels: n.channels.clone(),
+            events,
+            digest,
+        }
     });
     for (i, name) in file.secret_env.iter().enumerate() {
         if !crate::secrets::is_env_name(name) {

@@ -35,17 +35,20 @@ impl Settings {
             notify_program: config
                 .notify
                 .as_ref()
-                .map(|n| n.command.program.clone())
+                .and_then(|n| n.command.as_ref())
+                .map(|c| c.program.clone())
                 .unwrap_or_default(),
             notify_args: config
                 .notify
                 .as_ref()
-                .map(|n| n.command.args.clone())
+                .and_then(|n| n.command.as_ref())
+                .map(|c| c.args.clone())
                 .unwrap_or_default(),
             notify_timeout_secs: config
                 .notify
                 .as_ref()
-                .map_or(DEFAULT_TIMEOUT_SECS, |n| n.command.timeout_secs),
+                .and_then(|n| n.command.as_ref())
+                .map_or(DEFAULT_TIMEOUT_SECS, |c| c.timeout_secs),
             notify_events: config
                 .notify
                 .as_ref()
@@ -73,45 +76,43 @@ impl Settings {
         if !notifier_edited {
             return;
         }
-        if self.notify_program.is_empty() {
+        // Each part the person did not touch stays as the file has it now.
+        let now = current.notify.take();
+        let (command, channels, digest, events) = match now {
+            Some(n) => (n.command, n.channels, n.digest, n.events),
+            None => (None, Vec::new(), None, NotifyEvent::ALL.to_vec()),
+        };
+        let (program, args, timeout_secs) = match command {
+            Some(c) => (c.program, c.args, c.timeout_secs),
+            None => (String::new(), Vec::new(), DEFAULT_TIMEOUT_SECS),
+        };
+        let pick = |edited: bool| edited || program.is_empty();
+        let program = if pick(self.notify_program != original.notify_program) {
+            self.notify_program.clone()
+        } else {
+            program.clone()
+        };
+        if program.is_empty() && channels.is_empty() {
             current.notify = None;
             return;
         }
-        // Each part the person did not touch stays as the file has it now.
-        let now = current.notify.take();
-        let (program, args, timeout_secs, events) = match now {
-            Some(n) => (
-                n.command.program,
-                n.command.args,
-                n.command.timeout_secs,
-                n.events,
-            ),
-            None => (
-                String::new(),
-                Vec::new(),
-                DEFAULT_TIMEOUT_SECS,
-                NotifyEvent::ALL.to_vec(),
-            ),
-        };
-        let pick = |edited: bool| edited || program.is_empty();
-        current.notify = Some(Notify {
-            command: CommandSpec {
-                program: if pick(self.notify_program != original.notify_program) {
-                    self.notify_program.clone()
-                } else {
-                    program.clone()
-                },
-                args: if pick(self.notify_args != original.notify_args) {
-                    self.notify_args.clone()
-                } else {
-                    args
-                },
-                timeout_secs: if pick(self.notify_timeout_secs != original.notify_timeout_secs) {
-                    self.notify_timeout_secs
-                } else {
-                    timeout_secs
-                },
+        let command = (!program.is_empty()).then(|| CommandSpec {
+            args: if pick(self.notify_args != original.notify_args) {
+                self.notify_args.clone()
+            } else {
+                args
             },
+            timeout_secs: if pick(self.notify_timeout_secs != original.notify_timeout_secs) {
+                self.notify_timeout_secs
+            } else {
+                timeout_secs
+            },
+            program,
+        });
+        current.notify = Some(Notify {
+            command,
+            channels,
+            digest,
             events: if pick(self.notify_events != original.notify_events) {
                 self.notify_events.clone()
             } else {
@@ -324,12 +325,14 @@ mod tests {
     fn with_notifier(args: &[&str]) -> Config {
         let mut c = crate::home::demo::config();
         c.notify = Some(Notify {
-            command: CommandSpec {
+            command: Some(CommandSpec {
                 program: "/bin/notify".into(),
                 args: args.iter().map(|s| s.to_string()).collect(),
                 timeout_secs: 10,
-            },
+            }),
+            channels: Vec::new(),
             events: NotifyEvent::ALL.to_vec(),
+            digest: None,
         });
         c
     }
@@ -342,15 +345,16 @@ mod tests {
         edited.notify_events = vec![NotifyEvent::InDoubt];
         // Meanwhile an editor changed the arguments and the timeout.
         let mut current = with_notifier(&["--new"]);
-        if let Some(n) = current.notify.as_mut() {
-            n.command.timeout_secs = 99;
+        if let Some(c) = current.notify.as_mut().and_then(|n| n.command.as_mut()) {
+            c.timeout_secs = 99;
         }
         edited.apply(&original, &mut current);
         let n = current.notify.expect("notifier kept");
         assert_eq!(n.events, vec![NotifyEvent::InDoubt]);
-        assert_eq!(n.command.args, vec!["--new".to_string()]);
-        assert_eq!(n.command.timeout_secs, 99);
-        assert_eq!(n.command.program, "/bin/notify");
+        let command = n.command.expect("command kept");
+        assert_eq!(command.args, vec!["--new".to_string()]);
+        assert_eq!(command.timeout_secs, 99);
+        assert_eq!(command.program, "/bin/notify");
     }
 
     #[test]
@@ -363,8 +367,9 @@ mod tests {
         edited.notify_timeout_secs = 5;
         edited.apply(&original, &mut current);
         let n = current.notify.expect("notifier set");
-        assert_eq!(n.command.program, "/bin/tell");
-        assert_eq!(n.command.timeout_secs, 5);
+        let command = n.command.expect("command set");
+        assert_eq!(command.program, "/bin/tell");
+        assert_eq!(command.timeout_secs, 5);
         assert_eq!(n.events, NotifyEvent::ALL.to_vec());
     }
 }
