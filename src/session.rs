@@ -174,14 +174,14 @@ impl Session {
     /// and whether it stopped before the end.
     fn read_on(&mut self, stop: impl FnMut() -> bool) -> Result<(usize, bool)> {
         let history = &mut self.history;
-        let scan = self
-            .log
-            .scan_located(
-                self.cursor,
-                |line, e| history.apply_event_located(line.offset, line.bytes, e),
-                stop,
-            )
-            .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
+        let scan = self.log.scan_located(
+            self.cursor,
+            |line, e| history.apply_event_located(line.offset, line.bytes, e),
+            stop,
+        );
+        // Rows read before a failure are in the history: they are placed either way.
+        self.history.settle_order();
+        let scan = scan.map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
         self.cursor = scan.cursor;
         self.problems
             .extend(scan.problems.iter().map(|p| p.render(&self.paths.log)));
@@ -284,19 +284,18 @@ impl Session {
     ) -> Result<R> {
         let history = &mut self.history;
         let cursor = self.cursor;
-        let (result, torn) = self
-            .log
-            .transact(|txn| {
-                let scan = txn.scan(cursor, |e| history.apply_owned(e))?;
-                match decide(&history.state) {
-                    Ok((events, value)) => {
-                        txn.append(&events)?;
-                        Ok(Ok((value, scan.cursor)))
-                    }
-                    Err(err) => Ok(Err((err, scan.cursor))),
+        let result = self.log.transact(|txn| {
+            let scan = txn.scan(cursor, |e| history.apply_event(e))?;
+            match decide(&history.state) {
+                Ok((events, value)) => {
+                    txn.append(&events)?;
+                    Ok(Ok((value, scan.cursor)))
                 }
-            })
-            .map_err(|e| Error::io(T::WhatWrite, &self.paths.log, &e))?;
+                Err(err) => Ok(Err((err, scan.cursor))),
+            }
+        });
+        self.history.settle_order();
+        let (result, torn) = result.map_err(|e| Error::io(T::WhatWrite, &self.paths.log, &e))?;
         if let Some(t) = torn {
             self.problems.push(t.render(&self.paths.log));
         }
