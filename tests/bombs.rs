@@ -4,7 +4,8 @@
 
 mod common;
 use common::bombs::{
-    BOUND, WECHAT_COLUMNS, column, fill, measured, row, sheet_end, sheet_start, xlsx,
+    BOUND, Packing, WECHAT_COLUMNS, column, fill, measured, row, sheet_end, sheet_start, write_zip,
+    xlsx,
 };
 use common::demo_home;
 
@@ -47,6 +48,7 @@ fn refused(home: &Path, args: &[&str], says: &[&str]) {
     for s in says {
         assert!(err.contains(s), "{err:?} should say {s:?}");
     }
+    eprintln!("peak {} MiB: {args:?}", peak >> 20);
     assert!(peak < BOUND, "{args:?} took {} MiB", peak >> 20);
     assert_eq!(log(home), before, "nothing written");
 }
@@ -219,6 +221,7 @@ fn many_rows_stream_through_within_the_bound() {
         out.contains(&format!("{rows} rows, none of them a phone top-up")),
         "{out}"
     );
+    eprintln!("peak {} MiB: {rows} rows", peak >> 20);
     assert!(peak < BOUND, "{rows} rows took {} MiB", peak >> 20);
 }
 
@@ -237,4 +240,304 @@ fn a_spreadsheet_larger_than_any_export_is_refused_before_it_is_held() {
 fn dev_zero_is_refused_not_an_abort() {
     let h = demo_home();
     refused(h.path(), &["/dev/zero"], &["NUL"]);
+}
+
+/// A demo home whose config maps a generic CSV (`Date,Details,Amount`, no reference
+/// column, so rows are told apart by their content).
+fn csv_home() -> tempfile::TempDir {
+    let h = demo_home();
+    let p = h.path().join("config.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    v["import"] = serde_json::json!({"csv": {"date": "Date", "amount": "Amount",
+        "description": "Details", "date_format": "%d/%m/%Y"}});
+    std::fs::write(&p, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    h
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn a_json_stream_over_64_mib_is_refused_never_cut_short() {
+    let h = demo_home();
+    let f = path(h.path(), "texts.json");
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&f).unwrap());
+    w.write_all(b"[").unwrap();
+    for i in 0..524_289u32 {
+        if i > 0 {
+            w.write_all(b",").unwrap();
+        }
+        write!(
+            w,
+            r#"{{"type":"inbox","number":"10086","received":"2026-11-01 10:00:00","body":"message {i:07} {}"}}"#,
+            "x".repeat(40)
+        )
+        .unwrap();
+    }
+    w.write_all(b"]").unwrap();
+    drop(w);
+    assert!(std::fs::metadata(&f).unwrap().len() > 64 << 20);
+    refused(h.path(), &["--format", "sms", &f], &["64 MiB"]);
+}
+
+#[test]
+fn a_quote_left_open_is_an_error_naming_its_line() {
+    let h = demo_home();
+    let f = path(h.path(), "open.csv");
+    let mut text = String::from(
+        "交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n",
+    );
+    for i in 0..30 {
+        let goods = if i == 3 {
+            "\"超值大礼包"
+        } else {
+            "话费充值 13800138000"
+        };
+        text.push_str(&format!(
+            "2026-11-{:02} 09:00:00,商户消费,中国移动,{goods},支出,¥10.00,零钱,支付成功,T{i:04},M{i:04},/\n",
+            i + 1
+        ));
+    }
+    std::fs::write(&f, text).unwrap();
+    refused(h.path(), &[&f], &["open.csv:5:", "quote"]);
+    // A cell longer than any row, quoted or not, is refused at its line too.
+    let big = path(h.path(), "big.csv");
+    let mut text = String::from(
+        "交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n",
+    );
+    text.push_str(&format!(
+        "2026-11-01 09:00:00,商户消费,中国移动,{},支出,¥10.00,零钱,支付成功,T1,M1,/\n",
+        "话".repeat(1 << 20)
+    ));
+    std::fs::write(&big, text).unwrap();
+    refused(h.path(), &[&big], &["big.csv:2:", "1 MiB"]);
+}
+
+#[test]
+fn a_csv_ascii_for_64_kib_then_gbk_reads_as_gbk() {
+    let h = csv_home();
+    let f = path(h.path(), "late.csv");
+    let mut bytes = b"Date,Details,Amount\n".to_vec();
+    let mut i = 0;
+    while bytes.len() < 80 << 10 {
+        bytes.extend_from_slice(format!("02/11/2026,Coffee shop {i},-3.20\n").as_bytes());
+        i += 1;
+    }
+    let (gbk, _, bad) =
+        encoding_rs::GBK.encode("03/11/2026,giffgaff 充值 top up 07700 900123,-10.00\n");
+    assert!(!bad);
+    bytes.extend_from_slice(&gbk);
+    std::fs::write(&f, bytes).unwrap();
+    let (o, _) = import(h.path(), &["--json", &f]);
+    assert!(o.status.success(), "{o:?}");
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v["added"], 1, "{v}");
+    assert!(String::from_utf8_lossy(&log(h.path())).contains("giffgaff 充值 top up"));
+}
+
+#[test]
+fn lines_of_a_cr_only_file_are_counted_as_an_editor_counts_them() {
+    let h = csv_home();
+    let f = path(h.path(), "mac.csv");
+    std::fs::write(
+        &f,
+        "Date,Details,Amount\r01/11/2026,giffgaff top up 07700 900123,-10.00\r\r31/13/2026,giffgaff top up 07700 900123,-10.00\r",
+    )
+    .unwrap();
+    refused(h.path(), &[&f], &["mac.csv:4:", "31/13/2026"]);
+    let texts = path(h.path(), "mac.txt");
+    std::fs::write(&texts, "From: 10086\rDate: 2026-11-01 10:00\rYour balance is 1.00\r\rFrom: 10086\rDate: 2026-13-01 10:00\rhello\r").unwrap();
+    refused(h.path(), &["--format", "sms", &texts], &["mac.txt:6:"]);
+}
+
+#[test]
+fn identical_rows_without_a_reference_are_two_charges_and_flagged() {
+    let h = csv_home();
+    let f = path(h.path(), "twice.csv");
+    std::fs::write(
+        &f,
+        "Date,Details,Amount\n01/11/2026,giffgaff top up 07700 900123,-10.00\n01/11/2026,giffgaff top up 07700 900123,-10.00\n",
+    )
+    .unwrap();
+    let (o, _) = import(h.path(), &["--json", &f]);
+    assert!(o.status.success(), "{o:?}");
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v["added"], 2, "{v}");
+    let dup = v["duplicates"].as_array().expect("duplicates listed");
+    assert_eq!(dup.len(), 1, "{v}");
+    assert!(dup[0].as_str().unwrap().contains("line 3"), "{v}");
+    let (o, _) = import(h.path(), &[&f]);
+    assert!(out(&o).contains("added 0, already there 2"), "{}", out(&o));
+    assert!(
+        out(&o).contains("twice"),
+        "said where it is found: {}",
+        out(&o)
+    );
+}
+
+#[test]
+fn an_import_that_cannot_be_written_whole_leaves_nothing() {
+    let h = demo_home();
+    let f = path(h.path(), "many.csv");
+    let mut text = String::from(
+        "交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n",
+    );
+    for i in 0..5000 {
+        text.push_str(&format!(
+            "2026-11-{:02} 09:{:02}:{:02},商户消费,中国移动,话费充值 13800138000,支出,¥10.00,零钱,支付成功,T{i:06},M{i:06},/\n",
+            i % 28 + 1,
+            i / 60 % 60,
+            i % 60
+        ));
+    }
+    std::fs::write(&f, text).unwrap();
+    let before = log(h.path());
+    let limit = before.len() as u64 + (64 << 10);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baohao"));
+    cmd.arg("--home")
+        .arg(h.path())
+        .args(["import", &f])
+        .env("BAOHAO_NOW", NOW)
+        .env("LANG", "C.UTF-8")
+        .env_remove("BAOHAO_HOME");
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, move || {
+            let l = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &l) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let (o, _) = measured(&mut cmd);
+    assert_eq!(o.status.code(), Some(1), "failed, said so: {o:?}");
+    assert_eq!(log(h.path()), before, "no part of the import stays");
+    let (o, _) = import(h.path(), &["--json", &f]);
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(v["added"], 5000, "{v}");
+}
+
+#[test]
+fn a_line_too_long_is_the_same_bad_line_to_readers_and_writer() {
+    let h = demo_home();
+    let logf = h.path().join("log.jsonl");
+    let long = serde_json::json!({
+        "v": 1, "id": "long", "at": "2026-11-20T10:00:00Z", "number": "cmcc", "type": "manual",
+        "amount_minor": 500, "currency": "CNY", "note": "n".repeat(2 << 20),
+    })
+    .to_string();
+    let lines = std::fs::read_to_string(&logf).unwrap().lines().count();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&logf)
+        .unwrap()
+        .write_all(long.as_bytes())
+        .unwrap();
+    let named = format!("log.jsonl:{}:", lines + 1);
+    let check = |when: &str| {
+        let o = common::run(h.path(), NOW, &["validate"]);
+        let err = format!("{}{}", out(&o), String::from_utf8_lossy(&o.stderr));
+        assert!(
+            err.contains(&named) && err.contains("longer than any entry"),
+            "{when}: {err}"
+        );
+        let o = common::run(h.path(), NOW, &["history", "--json"]);
+        assert!(
+            !out(&o).contains("nnnnnnnn"),
+            "{when}: a line too long is not read"
+        );
+    };
+    check("before");
+    let o = common::run(h.path(), NOW, &["record", "cmcc", "10"]);
+    assert!(o.status.success(), "{o:?}");
+    let text = std::fs::read(&logf).unwrap();
+    let kept = format!("{long}\n");
+    assert!(
+        text.windows(kept.len()).any(|w| w == kept.as_bytes()),
+        "kept, with its newline, never cut"
+    );
+    check("after the next append");
+}
+
+/// A WeChat Pay statement with one top-up for `cmcc`, as the app exports it.
+fn wechat_statement() -> Vec<u8> {
+    "微信支付账单明细,,,,,,,,,,\n交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n2026-11-01 00:01:00,商户消费,中国移动,话费充值 13800138000,支出,¥30.00,零钱,支付成功,4200001111202611010001,M1,/\n"
+        .as_bytes()
+        .to_vec()
+}
+
+fn zipped(dir: &Path, name: &str, packing: Packing, entry: &str, bytes: &[u8]) -> String {
+    let f = path(dir, name);
+    let mut fill = |w: &mut dyn Write| w.write_all(bytes).unwrap();
+    write_zip(Path::new(&f), packing, &mut [(entry, &mut fill)]);
+    f
+}
+
+#[test]
+fn a_zipped_statement_reads_with_its_password_zipcrypto_or_aes() {
+    let h = demo_home();
+    let st = wechat_statement();
+    for (name, packing) in [
+        ("plain.zip", Packing::Deflated),
+        ("zipcrypto.zip", Packing::ZipCrypto("123456")),
+        ("aes.zip", Packing::Aes("123456")),
+    ] {
+        let f = zipped(
+            h.path(),
+            name,
+            packing,
+            "微信支付账单(20261101-20261130).csv",
+            &st,
+        );
+        let (o, _) = import(
+            h.path(),
+            &["--dry-run", "--json", "--password", "123456", &f],
+        );
+        assert!(o.status.success(), "{name}: {o:?}");
+        let v: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+        assert_eq!(v["added"], 1, "{name}: {v}");
+        assert_eq!(v["format"], "wechat", "{name}: {v}");
+    }
+    let f = path(h.path(), "aes.zip");
+    refused(
+        h.path(),
+        &["--password", "654321", &f],
+        &["password is wrong"],
+    );
+    refused(h.path(), &[&f], &["--password"]);
+    let f = path(h.path(), "zipcrypto.zip");
+    refused(
+        h.path(),
+        &["--password", "000000", &f],
+        &["password is wrong"],
+    );
+    let (o, _) = import(h.path(), &["--password", "123456", &f]);
+    assert!(out(&o).contains("added 1"), "{o:?}");
+}
+
+#[test]
+fn an_archive_without_a_statement_or_that_inflates_absurdly_is_refused() {
+    let h = demo_home();
+    let f = zipped(
+        h.path(),
+        "photo.zip",
+        Packing::Aes("123456"),
+        "readme.txt",
+        b"hello",
+    );
+    refused(h.path(), &["--password", "123456", &f], &["no statement"]);
+    let f = path(h.path(), "bomb.zip");
+    let mut zeros = |w: &mut dyn Write| fill(w, b'0', 300 << 20);
+    write_zip(
+        Path::new(&f),
+        Packing::ZipCrypto("123456"),
+        &mut [("bill.csv", &mut zeros)],
+    );
+    refused(h.path(), &["--password", "123456", &f], &["ZIP bomb"]);
 }

@@ -30,7 +30,7 @@ pub fn hold(input: impl Read) -> Result<Vec<u8>, ImportError> {
     input
         .take(MAX_HELD + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| ImportError::whole(tr!(T::ImportRead, e)))?;
+        .map_err(|e| stopped(&e).unwrap_or_else(|| ImportError::whole(tr!(T::ImportRead, e))))?;
     if bytes.len() as u64 > MAX_HELD {
         return Err(ImportError::whole(tr!(T::ImportTooLarge, MAX_HELD >> 20)));
     }
@@ -260,6 +260,169 @@ fn declared_count(head: &str) -> Option<u64> {
         return c[1].parse().ok();
     }
     re.captures(head).and_then(|c| c[2].parse().ok())
+}
+
+/// Whether an archive held in memory is a workbook (not an archive holding a statement).
+pub fn is_workbook(zip: &ZipArchive<Cursor<&[u8]>>) -> bool {
+    zip.file_names()
+        .flatten()
+        .any(|n| n.eq_ignore_ascii_case("xl/workbook.xml"))
+}
+
+/// An error carried through a reader, to come out as the sentence it is.
+#[derive(Debug)]
+pub struct Stop(pub ImportError);
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for Stop {}
+
+/// The sentence an I/O error carries when it is a [`Stop`].
+pub fn stopped(e: &io::Error) -> Option<ImportError> {
+    e.get_ref()
+        .and_then(|s| s.downcast_ref::<Stop>())
+        .map(|s| s.0.clone())
+}
+
+/// The statement inside a zipped export (a `.csv` or `.xlsx`, the first one), as a reader
+/// that inflates it while it is read: on a thread of its own, through a short channel, so
+/// only a few chunks are held at once. A first pass has already inflated it into
+/// nothing, so a wrong password, a ratio only a bomb has or more than [`MAX_INFLATED`] is
+/// one sentence before a byte of it is parsed.
+pub fn statement(bytes: Vec<u8>, password: Option<&str>) -> Result<Inflating, ImportError> {
+    let (index, name, encrypted) = {
+        let zip = open(&bytes)?;
+        let mut found = None;
+        for i in 0..zip.len() {
+            let Ok(e) = zip.by_index_data(i) else {
+                continue;
+            };
+            let Ok(name) = e.name() else { continue };
+            let lower = name.to_ascii_lowercase();
+            let hidden = lower.starts_with("__macosx/")
+                || lower.rsplit('/').next().is_some_and(|b| b.starts_with('.'));
+            if e.is_dir() || hidden || !(lower.ends_with(".csv") || lower.ends_with(".xlsx")) {
+                continue;
+            }
+            found = Some((i, name.into_owned(), e.encrypted()));
+            break;
+        }
+        found.ok_or_else(|| ImportError::whole(tr!(T::ImportZipNoStatement)))?
+    };
+    if encrypted && password.is_none() {
+        return Err(ImportError::whole(tr!(T::ImportZipNeedsPassword)));
+    }
+    let password = password.map(|p| p.as_bytes().to_vec());
+    {
+        let mut zip = open(&bytes)?;
+        let mut entry = by_index(&mut zip, index, password.as_deref())?;
+        let compressed = entry.compressed_size();
+        let mut buf = vec![0u8; 64 << 10];
+        let mut n = 0u64;
+        loop {
+            let got = match entry.read(&mut buf) {
+                Ok(0) => break,
+                Ok(k) => k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // ZipCrypto lets a wrong password through one time in 256; what it
+                // inflates to then fails its checksum.
+                Err(_) if encrypted => {
+                    return Err(ImportError::whole(tr!(T::ImportZipPassword)));
+                }
+                Err(e) => return Err(read_error(&e)),
+            };
+            n += got as u64;
+            check_ratio(&name, n, compressed)?;
+            if n > MAX_INFLATED {
+                return Err(ImportError::whole(tr!(
+                    T::ImportZipInflates,
+                    MAX_INFLATED >> 20
+                )));
+            }
+        }
+    }
+    let (full, filled) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(4);
+    std::thread::spawn(move || {
+        let mut zip = match open(&bytes) {
+            Ok(z) => z,
+            Err(e) => {
+                let _ = full.send(Err(io::Error::other(Stop(e))));
+                return;
+            }
+        };
+        let mut entry = match by_index(&mut zip, index, password.as_deref()) {
+            Ok(e) => e,
+            Err(e) => {
+                let _ = full.send(Err(io::Error::other(Stop(e))));
+                return;
+            }
+        };
+        loop {
+            let mut buf = vec![0u8; 64 << 10];
+            match entry.read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    buf.truncate(n);
+                    if full.send(Ok(buf)).is_err() {
+                        return;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = full.send(Err(io::Error::other(Stop(read_error(&e)))));
+                    return;
+                }
+            }
+        }
+    });
+    Ok(Inflating {
+        filled,
+        chunk: Vec::new(),
+        pos: 0,
+    })
+}
+
+fn by_index<'a, R: Read + io::Seek>(
+    zip: &'a mut ZipArchive<R>,
+    index: usize,
+    password: Option<&[u8]>,
+) -> Result<zip::read::ZipFile<'a, R>, ImportError> {
+    match password {
+        Some(p) => zip.by_index_decrypt(index, p),
+        None => zip.by_index(index),
+    }
+    .map_err(|e| zip_error(&e))
+}
+
+/// A statement being inflated ([`statement`]).
+pub struct Inflating {
+    filled: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for Inflating {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.filled.recv() {
+                Ok(Ok(c)) => {
+                    self.chunk = c;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                // The inflater ended: the end of the statement.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = (self.chunk.len() - self.pos).min(out.len());
+        out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 
 use crate::i18n::T;
 use crate::import::limits::MAX_COLUMNS;
+use crate::import::records::Records;
 use crate::import::sms::clean;
 use crate::import::topup::names_phone;
 use crate::import::{
@@ -274,6 +275,9 @@ struct Builder<'a> {
     pending_refunds: Vec<(u64, Event, String)>,
     /// The configured numbers' carriers: their names make a top-up a phone top-up.
     carriers: Vec<&'a str>,
+    /// Rows without an order number, by their content: how many so far, and the first
+    /// one's line.
+    same: HashMap<String, (u32, u64)>,
     /// Data rows read, and of them phone top-ups.
     rows: u64,
     top_ups: u64,
@@ -291,6 +295,7 @@ impl<'a> Builder<'a> {
             orders: HashMap::new(),
             pending_refunds: Vec::new(),
             carriers: config.numbers.iter().map(|n| n.carrier.as_str()).collect(),
+            same: HashMap::new(),
             rows: 0,
             top_ups: 0,
         }
@@ -428,7 +433,20 @@ impl<'a> Builder<'a> {
         let order = row.get(cols.order).to_string();
         let merchant = row.get(cols.merchant).to_string();
         let reference = if order.is_empty() {
-            hash_ref(&cells.iter().map(String::as_str).collect::<Vec<_>>())
+            // Identical rows are told apart by their place among their twins in this
+            // file, so a second import of it finds each of them again (issue 18 item 6).
+            let base = hash_ref(&cells.iter().map(String::as_str).collect::<Vec<_>>());
+            let (n, first) = self.same.entry(base.clone()).or_insert((0, line));
+            *n += 1;
+            if *n == 1 {
+                base
+            } else {
+                let (n, first) = (*n, *first);
+                self.out
+                    .duplicates
+                    .push(tr!(T::ImportRowTwice, line, first, shown(currency)));
+                format!("{base}-{n}")
+            }
         } else {
             order.clone()
         };
@@ -649,42 +667,23 @@ fn unusable(format: Format, status: &str, refund: bool) -> Option<String> {
     Some(status.to_string())
 }
 
-/// A CSV statement (UTF-8 or GBK), read record by record.
+/// A CSV statement (UTF-8 or GBK, decided at its first byte that is not ASCII), read
+/// record by record ([`Records`]: capped, lines counted as an editor counts them, a quote
+/// left open an error naming its line).
 pub fn read_csv<R: Read + Send + 'static>(
     config: &Config,
     number: Option<&Number>,
     format: Format,
     input: crate::import::decode::Sniffed<R>,
 ) -> Result<Reading, ImportError> {
-    let utf8 = input
-        .into_utf8()
-        .ok_or_else(|| ImportError::at(1, tr!(T::ImportEncoding)))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(utf8);
+    let mut records = Records::new(crate::import::decode::Utf8Text::new(input));
     let mut b = Builder::new(config, number, format);
-    let mut record = csv::ByteRecord::new();
+    let mut cells = Vec::new();
     let mut last = 1;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(last, |p| p.line());
-                last = line;
-                let mut cells = Vec::with_capacity(record.len());
-                for c in record.iter() {
-                    let s = std::str::from_utf8(c)
-                        .map_err(|_| ImportError::at(line, tr!(T::ImportEncoding)))?;
-                    cells.push(trim(s));
-                }
-                b.row(line, cells)?;
-            }
-            Err(e) => {
-                let line = e.position().map_or(last, |p| p.line());
-                return Err(ImportError::at(line, tr!(T::ImportCsv, e)));
-            }
-        }
+    while let Some(line) = records.next(&mut cells)? {
+        last = line;
+        let trimmed = cells.iter().map(|c| trim(c)).collect();
+        b.row(line, trimmed)?;
     }
     b.finish(last)
 }
