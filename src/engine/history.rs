@@ -578,6 +578,12 @@ impl History {
         History::with(state, self.keep)
     }
 
+    /// Whether this history keeps the state only (no rows, no row facts): the kind a
+    /// checkpoint holds (see `store::checkpoint`).
+    pub fn is_state_only(&self) -> bool {
+        self.keep == Keep::StateOnly
+    }
+
     /// What a recording history recorded (empty for the others).
     pub fn facts(&self) -> &RowFacts {
         &self.facts
