@@ -353,7 +353,7 @@ fn check_import(b: &[u8]) -> Result<(), String> {
     ] {
         let options = Options {
             format,
-            number: None,
+            ..Options::default()
         };
         match read(config, std::io::Cursor::new(b.to_vec()), &options, now) {
             Ok(reading) => {

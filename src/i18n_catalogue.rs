@@ -84,6 +84,8 @@ catalogue! {
     // ---- log lines
     LineJson => "not valid JSON ({0})", "不是有效的 JSON（{0}）";
     LineMissing => "the field \"{0}\" is missing", "缺少字段“{0}”";
+    LineTooLong => "a line of {0} bytes, longer than any entry baohao writes ({1} KiB); not read", "这一行有 {0} 字节，比 baohao 写入的任何记录都长（{1} KiB），未读取";
+    LogLineTooLong => "an entry of {0} bytes is longer than a log line may be ({1} KiB); nothing was written", "一条记录有 {0} 字节，超过日志每行的上限（{1} KiB）；未写入任何内容";
     LineInvalid => "the field \"{0}\" has an invalid value \"{1}\"", "字段“{0}”的值“{1}”无效";
     LogBadLine => "{0}:{1}: skipped a line: {2}", "{0}:{1}：已跳过一行：{2}";
     LogTornTail => "{0}:{1}: the last line is incomplete ({2} bytes, an interrupted write); it is ignored and will be cut off before the next entry", "{0}:{1}：最后一行不完整（{2} 字节，写入被中断）；已忽略，下次写入前会截去";
@@ -141,6 +143,29 @@ catalogue! {
     ImportNoRows => "no rows", "没有任何记录行";
     ImportNoTopUps => "{0}: {1} rows, none of them a phone top-up.", "{0}：共 {1} 行，没有一行是话费充值。";
     ImportUnmatchedHintTui => "(pick the number in the form)", "（可在表单中选择号码）";
+    // ---- import limits (issue 18 items 4-12, issue 19 item 6)
+    ImportBinary => "this is not a text or CSV export: it holds NUL bytes (a binary file or a device)", "这不是文本或 CSV 导出文件：其中含有 NUL 字节（是二进制文件或设备）";
+    ImportTooLarge => "the file is larger than {0} MiB, more than any statement export; export a shorter period", "文件超过 {0} MiB，比任何账单导出都大；请导出较短的时间段";
+    ImportZipEntries => "the archive declares {0} entries, more than a statement or workbook has ({1} at most)", "压缩包声明有 {0} 个文件，超过账单或表格应有的数量（最多 {1} 个）";
+    ImportZipInflates => "the archive inflates to more than {0} MiB, more than any statement; it is refused", "压缩包解压后超过 {0} MiB，比任何账单都大，已拒绝";
+    ImportZipRatio => "{0} inflates {1} times its packed size, as only a ZIP bomb does; it is refused", "{0} 解压后是压缩大小的 {1} 倍，只有“压缩炸弹”才会这样，已拒绝";
+    ImportZip => "the archive cannot be read ({0})", "无法读取压缩包（{0}）";
+    ImportZipPassword => "the password is wrong for this archive", "压缩包密码不正确";
+    ImportZipNeedsPassword => "the archive is protected by a password; give it with --password (the app shows it when it sends the bill)", "压缩包有密码保护；请用 --password 提供密码（App 发送账单时会显示密码）";
+    ImportZipNoStatement => "the archive holds no statement (no .csv or .xlsx file inside)", "压缩包里没有账单（没有 .csv 或 .xlsx 文件）";
+    ImportXlsxPart => "the part {0} is larger than {1} MiB, more than a statement workbook needs; it is refused", "表格中的 {0} 超过 {1} MiB，超出账单表格所需，已拒绝";
+    ImportXlsxCell => "{0} holds a cell (or tag) over {1} MiB, longer than any statement cell; it is refused", "{0} 中有超过 {1} MiB 的单元格（或标签），比任何账单单元格都长，已拒绝";
+    ImportXlsxWide => "the sheet declares the range {0}, {1} columns wide; a statement has at most {2}", "工作表声明的范围是 {0}，共 {1} 列；账单最多 {2} 列";
+    ImportXlsxColumn => "a cell in column {0}; a statement has at most {1} columns", "单元格位于第 {0} 列；账单最多 {1} 列";
+    ImportOpenQuote => "a quote (\") opens a cell here and is never closed, so the rest of the file would be one cell; close it or remove it", "这里有一个引号（\"）开始了一个单元格却没有闭合，文件其余部分会变成一个单元格；请补上或删除它";
+    ImportLongRecord => "this record is longer than {0} MiB, more than any statement row; is a quote (\") left open here?", "这条记录超过 {0} MiB，比任何账单行都长；这里是否有未闭合的引号（\"）？";
+    ImportLongLine => "this line is longer than {0} KiB, more than any text message", "这一行超过 {0} KiB，比任何短信都长";
+    ImportJsonTooLarge => "the JSON is larger than {0} MiB; split it into smaller files (nothing was imported)", "JSON 超过 {0} MiB；请拆分成较小的文件（未导入任何内容）";
+    ImportTooMany => "the file holds more than {0} entries to add; import it in parts (nothing was imported)", "文件中要新增的记录超过 {0} 条；请分批导入（未导入任何内容）";
+    ImportPasswordPrompt => "Password for {0} (not shown): ", "{0} 的密码（输入时不显示）：";
+    ImportDuplicatesHead => "Rows that look like one charge made twice (check the payment records):", "看起来同一笔扣款被扣了两次的行（请核对付款记录）：";
+    ImportRowTwice => "line {0}: {2}, the same as line {1}", "第 {0} 行：{2}，与第 {1} 行相同";
+    ImportXlsxStrings => "the workbook declares {0} shared strings, more than its strings part can hold", "表格声明有 {0} 个共享字符串，超过其字符串部分能容纳的数量";
 
     // ---- config
     CfgVersion => "version {0} is not supported (this baohao reads version 1)", "不支持版本 {0}（本程序读取版本 1）";

@@ -51,6 +51,7 @@ fn read_bytes(
     let options = Options {
         format,
         number: number.map(str::to_string),
+        ..Options::default()
     };
     read(&config(), Cursor::new(bytes), &options, now()).map_err(|e| e.sentence("f"))
 }

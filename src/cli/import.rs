@@ -30,6 +30,10 @@ pub struct ImportArgs {
     /// Print what was added, already there, unmatched and skipped as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The password of a zipped statement, as the app showed it (asked for on the
+    /// terminal, not echoed, when the archive needs one and none is given).
+    #[arg(long, value_name = "PASSWORD")]
+    pub password: Option<String>,
     /// The statement or messages file, or - for standard input.
     pub file: PathBuf,
 }
@@ -42,20 +46,36 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         Some(f) => Some(Format::parse(f).ok_or_else(|| Error::input(tr!(T::ImportBadFormat, f)))?),
     };
     let name = args.file.display().to_string();
-    let input: Box<dyn Read + Send> = if name == "-" {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(
-            std::fs::File::open(&args.file).map_err(|e| Error::io(T::WhatOpen, &args.file, &e))?,
-        )
+    let open = || -> Result<Box<dyn Read + Send>> {
+        Ok(if name == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(
+                std::fs::File::open(&args.file)
+                    .map_err(|e| Error::io(T::WhatOpen, &args.file, &e))?,
+            )
+        })
     };
-    let options = Options {
+    let mut options = Options {
         format,
         number: args.number.clone(),
+        password: args.password.clone(),
+        ..Options::default()
     };
     let now_local = now.with_timezone(&config.timezone).fixed_offset();
-    let reading =
-        read(&config, input, &options, now_local).map_err(|e| Error::input(e.sentence(&name)))?;
+    let read_it = |options: &Options| -> Result<std::result::Result<_, _>> {
+        Ok(read(&config, open()?, options, now_local))
+    };
+    let mut got = read_it(&options)?;
+    if let Err(e) = &got
+        && e.message == tr!(T::ImportZipNeedsPassword)
+        && name != "-"
+        && let Some(p) = ask_password(&name)
+    {
+        options.password = Some(p);
+        got = read_it(&options)?;
+    }
+    let reading = got.map_err(|e| Error::input(e.sentence(&name)))?;
     let (added, torn) = Log::new(&paths.log)
         .append_new(&reading.events, args.dry_run)
         .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))?;
@@ -87,6 +107,7 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
             "dry_run": args.dry_run,
             "format": reading.format.map(Format::as_str),
             "rows": reading.rows,
+            "duplicates": reading.duplicates,
             "top_ups": reading.top_ups,
             "duplicates": duplicates,
         });
@@ -110,6 +131,7 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
             &reading.unmatched,
         ),
         (tr!(T::ImportSkippedHead), &reading.skipped),
+        (tr!(T::ImportDuplicatesHead), &reading.duplicates),
     ] {
         if !list.is_empty() {
             out.push_str(&head);
@@ -122,4 +144,30 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         }
     }
     Ok(out)
+}
+
+/// Asks for an archive's password on the terminal, with echo off; `None` when standard
+/// input is not a terminal (a script is told to pass `--password`) or nothing was typed.
+fn ask_password(name: &str) -> Option<String> {
+    use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return None;
+    }
+    let old = tcgetattr(&stdin).ok()?;
+    let mut quiet = old.clone();
+    quiet.local_flags.remove(LocalFlags::ECHO);
+    eprint!(
+        "{}",
+        tr!(T::ImportPasswordPrompt, crate::text::clean::value(name))
+    );
+    tcsetattr(&stdin, SetArg::TCSANOW, &quiet).ok()?;
+    let mut line = String::new();
+    let got = stdin.lock().read_line(&mut line);
+    let _ = tcsetattr(&stdin, SetArg::TCSANOW, &old);
+    eprintln!();
+    got.ok()?;
+    let p = line.trim_end_matches(['\n', '\r']).to_string();
+    (!p.is_empty()).then_some(p)
 }

@@ -18,8 +18,7 @@ use crate::tr;
 
 /// Texts are kept up to this many bytes.
 pub const MAX_TEXT: usize = 1024;
-/// A JSON export is read whole; past this it is refused rather than held.
-const MAX_JSON: u64 = 64 * 1024 * 1024;
+use crate::import::limits::{MAX_EVENTS, MAX_JSON, MAX_TEXT_LINE};
 
 /// One message as read from the input.
 #[derive(Clone, Debug, Default)]
@@ -274,11 +273,22 @@ fn plain_messages<R: BufRead>(reader: R, config: &Config) -> Result<Vec<Sms>, Im
         }
         body.clear();
     };
-    for (i, line) in reader.split(b'\n').enumerate() {
-        let n = i as u64 + 1;
-        let raw = line.map_err(|e| ImportError::whole(tr!(T::ImportRead, e)))?;
-        let line =
-            String::from_utf8(raw).map_err(|_| ImportError::at(n, tr!(T::ImportEncoding)))?;
+    let mut reader = reader;
+    let mut raw = Vec::new();
+    let mut after_cr = false;
+    let mut n = 0u64;
+    while next_line(&mut reader, &mut raw, &mut after_cr).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => {
+            ImportError::at(n + 1, tr!(T::ImportLongLine, MAX_TEXT_LINE >> 10))
+        }
+        _ => ImportError::whole(tr!(T::ImportRead, e)),
+    })? {
+        n += 1;
+        let line = String::from_utf8(std::mem::take(&mut raw))
+            .map_err(|_| ImportError::at(n, tr!(T::ImportEncoding)))?;
+        if out.len() > MAX_EVENTS {
+            return Err(ImportError::whole(tr!(T::ImportTooMany, MAX_EVENTS)));
+        }
         let line = line.trim_end_matches('\r').trim_start_matches('\u{feff}');
         if line.trim().is_empty() {
             flush(&mut cur, &mut body, &mut out);
@@ -311,33 +321,136 @@ fn plain_messages<R: BufRead>(reader: R, config: &Config) -> Result<Vec<Sms>, Im
     Ok(out)
 }
 
+/// The next line into `line` (without its end), lines ended as an editor ends them: by
+/// `\n`, `\r\n` or a lone `\r` (old Mac files). `false` at the end. A line longer than
+/// [`MAX_TEXT_LINE`] fails with `InvalidData` before more of it is held.
+fn next_line<R: BufRead>(
+    r: &mut R,
+    line: &mut Vec<u8>,
+    after_cr: &mut bool,
+) -> std::io::Result<bool> {
+    line.clear();
+    let mut any = false;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(any);
+        }
+        if *after_cr {
+            *after_cr = false;
+            if buf[0] == b'\n' {
+                r.consume(1);
+                continue;
+            }
+        }
+        any = true;
+        match memchr::memchr2(b'\n', b'\r', buf) {
+            Some(i) => {
+                line.extend_from_slice(&buf[..i]);
+                *after_cr = buf[i] == b'\r';
+                r.consume(i + 1);
+                return if line.len() > MAX_TEXT_LINE {
+                    Err(std::io::ErrorKind::InvalidData.into())
+                } else {
+                    Ok(true)
+                };
+            }
+            None => {
+                line.extend_from_slice(buf);
+                let n = buf.len();
+                r.consume(n);
+                if line.len() > MAX_TEXT_LINE {
+                    return Err(std::io::ErrorKind::InvalidData.into());
+                }
+            }
+        }
+    }
+}
+
 /// JSON: an array or a stream of objects, each a termux, SMS Gateway or mmcli message.
+/// Read whole up to [`MAX_JSON`] (a larger export is refused, never cut short); each
+/// message is turned into an [`Sms`] as it is parsed, so only one is held as JSON.
 fn json_messages<R: Read>(reader: R, config: &Config) -> Result<Vec<Sms>, ImportError> {
     let mut text = String::new();
     reader
-        .take(MAX_JSON)
+        .take(MAX_JSON + 1)
         .read_to_string(&mut text)
-        .map_err(|_| ImportError::at(1, tr!(T::ImportEncoding)))?;
-    let mut values = Vec::new();
-    let stream = serde_json::Deserializer::from_str(&text).into_iter::<Value>();
-    for v in stream {
-        match v {
-            Ok(Value::Array(items)) => values.extend(items),
-            Ok(v) => values.push(v),
-            Err(e) => return Err(ImportError::at(e.line() as u64, tr!(T::ImportJson, e))),
-        }
+        .map_err(|e| {
+            crate::import::archive::stopped(&e)
+                .unwrap_or_else(|| ImportError::at(1, tr!(T::ImportEncoding)))
+        })?;
+    if text.len() as u64 > MAX_JSON {
+        return Err(ImportError::whole(tr!(
+            T::ImportJsonTooLarge,
+            MAX_JSON >> 20
+        )));
     }
     let mut out = Vec::new();
-    for (i, v) in values.iter().enumerate() {
-        let line = i as u64 + 1;
-        let m = json_message(v, config)
-            .ok_or_else(|| ImportError::at(line, tr!(T::ImportJsonShape, i + 1)))?;
+    let mut index = 0usize;
+    let mut take = |v: Value| -> Result<(), ImportError> {
+        index += 1;
+        let m = json_message(&v, config)
+            .ok_or_else(|| ImportError::at(index as u64, tr!(T::ImportJsonShape, index)))?;
         if let Some(mut m) = m {
-            m.line = line;
+            m.line = index as u64;
             out.push(m);
+            if out.len() > MAX_EVENTS {
+                return Err(ImportError::whole(tr!(T::ImportTooMany, MAX_EVENTS)));
+            }
+        }
+        Ok(())
+    };
+    let json_error = |e: serde_json::Error| ImportError::at(e.line() as u64, tr!(T::ImportJson, e));
+    let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let mut de = serde_json::Deserializer::from_str(trimmed);
+    if trimmed.starts_with('[') {
+        let mut failed = None;
+        serde::Deserializer::deserialize_seq(
+            &mut de,
+            Each {
+                take: &mut take,
+                failed: &mut failed,
+            },
+        )
+        .map_err(|e| failed.take().unwrap_or_else(|| json_error(e)))?;
+        de.end().map_err(json_error)?;
+    } else {
+        for v in de.into_iter::<Value>() {
+            match v.map_err(json_error)? {
+                Value::Array(items) => {
+                    for v in items {
+                        take(v)?;
+                    }
+                }
+                v => take(v)?,
+            }
         }
     }
     Ok(out)
+}
+
+/// Hands each element of a JSON array to `take` as it is parsed.
+struct Each<'a, F> {
+    take: &'a mut F,
+    failed: &'a mut Option<ImportError>,
+}
+
+impl<'de, F: FnMut(Value) -> Result<(), ImportError>> serde::de::Visitor<'de> for Each<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of messages")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<Value>()? {
+            if let Err(e) = (self.take)(v) {
+                *self.failed = Some(e);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One JSON message, in whichever of the three shapes it is; `Ok(None)`-like `Some(None)`

@@ -4,9 +4,12 @@
 //! Rows stream through; memory grows only with the top-ups found, never with the file.
 
 pub mod amount;
+mod archive;
 pub mod balance;
 mod decode;
+pub mod limits;
 mod messages;
+mod records;
 pub mod sms;
 mod table;
 mod topup;
@@ -70,6 +73,10 @@ pub struct Options {
     pub format: Option<Format>,
     /// Assign every top-up (or text) of the file to this number.
     pub number: Option<String>,
+    /// The password of a zipped statement.
+    pub password: Option<String>,
+    /// Reading the statement inside an archive (an archive in it is not opened).
+    pub nested: bool,
 }
 
 /// Why an input cannot be imported: one sentence, with the line when there is one.
@@ -113,6 +120,9 @@ pub struct Reading {
     pub unmatched: Vec<String>,
     /// Closed, failed or otherwise unusable top-up rows, with why.
     pub skipped: Vec<String>,
+    /// Top-ups identical to an earlier row of the same file (no order number tells them
+    /// apart): both are kept, as a double charge would be, and listed here.
+    pub duplicates: Vec<String>,
     /// For a statement: its data rows, and how many of them are phone top-ups.
     pub rows: Option<u64>,
     pub top_ups: Option<u64>,
@@ -133,9 +143,34 @@ pub fn read(
         ),
         None => None,
     };
-    let mut input = decode::Sniffed::new(input).map_err(io_error)?;
+    let input = decode::Sniffed::new(input).map_err(io_error)?;
+    if input.is_xlsx() {
+        // A workbook, or an archive holding a statement (how both platforms send bills).
+        let bytes = archive::hold(input)?;
+        let zip = archive::open(&bytes)?;
+        if !archive::is_workbook(&zip) {
+            drop(zip);
+            if options.nested {
+                return Err(ImportError::whole(tr!(T::ImportZipNoStatement)));
+            }
+            let inner = archive::statement(bytes, options.password.as_deref())?;
+            let nested = Options {
+                nested: true,
+                ..options.clone()
+            };
+            return read(config, inner, &nested, now);
+        }
+        drop(zip);
+        let format = options.format.unwrap_or(Format::Wechat);
+        let reading = table::read_xlsx(config, number, format, &bytes)?;
+        return Ok(checked(reading, format, now));
+    }
     if let Some(kind) = not_a_statement(input.head()) {
         return Err(ImportError::whole(tr!(T::ImportNotCsv, tr!(kind))));
+    }
+    if input.head().contains(&0) {
+        // NUL bytes: a binary file or a device (`/dev/zero`), not a text export.
+        return Err(ImportError::whole(tr!(T::ImportBinary)));
     }
     if input.head().len() < 64 * 1024 && is_blank(input.head()) {
         return Err(ImportError::whole(tr!(T::ImportNoRows)));
@@ -145,15 +180,16 @@ pub fn read(
         None => detect(input.head(), config)
             .ok_or_else(|| ImportError::whole(tr!(T::ImportUnknownFormat)))?,
     };
-    let mut reading = match format {
+    let reading = match format {
         Format::Sms => messages::read(config, number, input, now)?,
-        Format::Alipay | Format::Wechat | Format::Csv if input.is_xlsx() => {
-            let mut bytes = Vec::new();
-            input.read_to_end(&mut bytes).map_err(io_error)?;
-            table::read_xlsx(config, number, format, &bytes)?
-        }
         _ => table::read_csv(config, number, format, input)?,
     };
+    Ok(checked(reading, format, now))
+}
+
+/// What a reading keeps: entries dated in a year the log can hold and no more than a day
+/// ahead of the clock; the others are listed as set aside.
+fn checked(mut reading: Reading, format: Format, now: DateTime<FixedOffset>) -> Reading {
     reading.format = Some(format);
     // A year the log cannot hold, or that no statement or text can be from (year 26 in a
     // mistyped date, -2026 read by a lenient date format): set aside, said, never logged.
@@ -180,7 +216,7 @@ pub fn read(
             crate::text::clean::value(&what)
         ));
     }
-    Ok(reading)
+    reading
 }
 
 /// A file that is a PDF, an old binary Excel workbook or a web page, whatever its name
@@ -210,6 +246,9 @@ fn is_blank(head: &[u8]) -> bool {
 }
 
 fn io_error(e: std::io::Error) -> ImportError {
+    if let Some(stop) = archive::stopped(&e) {
+        return stop;
+    }
     ImportError::whole(tr!(T::ImportRead, e))
 }
 

@@ -8,10 +8,12 @@ use std::io::Read;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 
 use crate::i18n::T;
+use crate::import::limits::MAX_COLUMNS;
+use crate::import::records::Records;
 use crate::import::sms::clean;
 use crate::import::topup::names_phone;
 use crate::import::{
-    Format, ImportError, Reading, event_id, hash_ref, is_top_up, match_number, number_for,
+    Format, ImportError, Reading, archive, event_id, hash_ref, is_top_up, match_number, number_for,
 };
 use crate::model::{Config, Currency, Event, EventBody, Money, Number};
 use crate::tr;
@@ -273,6 +275,9 @@ struct Builder<'a> {
     pending_refunds: Vec<(u64, Event, String)>,
     /// The configured numbers' carriers: their names make a top-up a phone top-up.
     carriers: Vec<&'a str>,
+    /// Rows without an order number, by their content: how many so far, and the first
+    /// one's line.
+    same: HashMap<String, (u32, u64)>,
     /// Data rows read, and of them phone top-ups.
     rows: u64,
     top_ups: u64,
@@ -290,6 +295,7 @@ impl<'a> Builder<'a> {
             orders: HashMap::new(),
             pending_refunds: Vec::new(),
             carriers: config.numbers.iter().map(|n| n.carrier.as_str()).collect(),
+            same: HashMap::new(),
             rows: 0,
             top_ups: 0,
         }
@@ -427,7 +433,20 @@ impl<'a> Builder<'a> {
         let order = row.get(cols.order).to_string();
         let merchant = row.get(cols.merchant).to_string();
         let reference = if order.is_empty() {
-            hash_ref(&cells.iter().map(String::as_str).collect::<Vec<_>>())
+            // Identical rows are told apart by their place among their twins in this
+            // file, so a second import of it finds each of them again (issue 18 item 6).
+            let base = hash_ref(&cells.iter().map(String::as_str).collect::<Vec<_>>());
+            let (n, first) = self.same.entry(base.clone()).or_insert((0, line));
+            *n += 1;
+            if *n == 1 {
+                base
+            } else {
+                let (n, first) = (*n, *first);
+                self.out
+                    .duplicates
+                    .push(tr!(T::ImportRowTwice, line, first, shown(currency)));
+                format!("{base}-{n}")
+            }
         } else {
             order.clone()
         };
@@ -648,82 +667,100 @@ fn unusable(format: Format, status: &str, refund: bool) -> Option<String> {
     Some(status.to_string())
 }
 
-/// A CSV statement (UTF-8 or GBK), read record by record.
+/// A CSV statement (UTF-8 or GBK, decided at its first byte that is not ASCII), read
+/// record by record ([`Records`]: capped, lines counted as an editor counts them, a quote
+/// left open an error naming its line).
 pub fn read_csv<R: Read + Send + 'static>(
     config: &Config,
     number: Option<&Number>,
     format: Format,
     input: crate::import::decode::Sniffed<R>,
 ) -> Result<Reading, ImportError> {
-    let utf8 = input
-        .into_utf8()
-        .ok_or_else(|| ImportError::at(1, tr!(T::ImportEncoding)))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(utf8);
+    let mut records = Records::new(crate::import::decode::Utf8Text::new(input));
     let mut b = Builder::new(config, number, format);
-    let mut record = csv::ByteRecord::new();
+    let mut cells = Vec::new();
     let mut last = 1;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let line = record.position().map_or(last, |p| p.line());
-                last = line;
-                let mut cells = Vec::with_capacity(record.len());
-                for c in record.iter() {
-                    let s = std::str::from_utf8(c)
-                        .map_err(|_| ImportError::at(line, tr!(T::ImportEncoding)))?;
-                    cells.push(trim(s));
-                }
-                b.row(line, cells)?;
-            }
-            Err(e) => {
-                let line = e.position().map_or(last, |p| p.line());
-                return Err(ImportError::at(line, tr!(T::ImportCsv, e)));
-            }
-        }
+    while let Some(line) = records.next(&mut cells)? {
+        last = line;
+        let trimmed = cells.iter().map(|c| trim(c)).collect();
+        b.row(line, trimmed)?;
     }
     b.finish(last)
 }
 
-/// A statement spreadsheet (the first sheet), as WeChat Pay exports it.
+/// A statement spreadsheet (the first sheet), as WeChat Pay exports it: checked part by
+/// part first ([`archive::check_workbook`]), then read cell by cell, one row held at a
+/// time, whatever the dimension the sheet declares.
 pub fn read_xlsx(
     config: &Config,
     number: Option<&Number>,
     format: Format,
     bytes: &[u8],
 ) -> Result<Reading, ImportError> {
-    use calamine::{Data, DataType, Reader};
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| ImportError::whole(tr!(T::ImportXlsx, e)))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| ImportError::whole(tr!(T::ImportXlsx, "no sheet")))?
-        .map_err(|e| ImportError::whole(tr!(T::ImportXlsx, e)))?;
-    let start = range.start().map_or(0, |(r, _)| r as u64);
+    use calamine::{DataRef, DataType, Reader};
+    let mut zip = archive::open(bytes)?;
+    archive::check_workbook(&mut zip)?;
+    drop(zip);
+    let xlsx_error = |e: calamine::XlsxError| ImportError::whole(tr!(T::ImportXlsx, e));
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(xlsx_error)?;
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| ImportError::whole(tr!(T::ImportXlsx, "no sheet")))?;
+    let mut cells_of = book.worksheet_cells_reader(&first).map_err(xlsx_error)?;
     let mut b = Builder::new(config, number, format);
+    let mut row: Option<u32> = None;
+    let mut cells: Vec<String> = Vec::new();
+    // Rows are padded to the widest row so far, as a range of the whole sheet would be:
+    // a data row whose last cells are empty is still a data row.
+    let mut width = 0;
     let mut last = 1;
-    for (i, row) in range.rows().enumerate() {
-        let line = start + i as u64 + 1;
-        last = line;
-        let cells = row
-            .iter()
-            .map(|c| match c {
-                Data::String(s) => trim(s),
-                Data::Int(n) => n.to_string(),
-                // The cell's own shortest decimal form, parsed exactly from there on.
-                Data::Float(f) => format!("{f}"),
-                Data::DateTime(_) | Data::DateTimeIso(_) => c
-                    .as_datetime()
-                    .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-                    .unwrap_or_default(),
-                Data::Bool(v) => v.to_string(),
-                _ => String::new(),
-            })
-            .collect();
-        b.row(line, cells)?;
+    let mut flush = |b: &mut Builder, line: u64, mut cells: Vec<String>| {
+        width = width.max(cells.len());
+        cells.resize(width, String::new());
+        b.row(line, cells)
+    };
+    while let Some(cell) = cells_of.next_cell().map_err(xlsx_error)? {
+        let (r, c) = cell.get_position();
+        if row != Some(r) {
+            if let Some(prev) = row {
+                flush(&mut b, u64::from(prev) + 1, std::mem::take(&mut cells))?;
+            }
+            row = Some(r);
+            last = u64::from(r) + 1;
+        }
+        if c >= MAX_COLUMNS {
+            return Err(ImportError::at(
+                last,
+                tr!(T::ImportXlsxColumn, c + 1, MAX_COLUMNS),
+            ));
+        }
+        let v = cell.get_value();
+        let text = match v {
+            DataRef::String(s) => trim(s),
+            DataRef::SharedString(s) => trim(s),
+            DataRef::Int(n) => n.to_string(),
+            // The cell's own shortest decimal form, parsed exactly from there on.
+            DataRef::Float(f) => format!("{f}"),
+            DataRef::DateTime(_) | DataRef::DateTimeIso(_) => v
+                .as_datetime()
+                .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default(),
+            DataRef::Bool(v) => v.to_string(),
+            _ => String::new(),
+        };
+        if text.is_empty() {
+            continue;
+        }
+        let c = c as usize;
+        if cells.len() <= c {
+            cells.resize(c + 1, String::new());
+        }
+        cells[c] = text;
+    }
+    if let Some(prev) = row {
+        flush(&mut b, u64::from(prev) + 1, cells)?;
     }
     b.finish(last)
 }

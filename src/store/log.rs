@@ -336,13 +336,27 @@ impl Txn<'_> {
             Tail::Cut(torn) => self.torn = Some(torn),
         }
         for e in events {
-            buf.extend_from_slice(e.to_line().as_bytes());
+            let line = e.to_line();
+            if line.len() > MAX_LINE {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    crate::tr!(crate::i18n::T::LogLineTooLong, line.len(), MAX_LINE >> 10),
+                ));
+            }
+            buf.extend_from_slice(line.as_bytes());
             buf.push(b'\n');
         }
-        // The file is opened O_APPEND: the write lands at the end, whole.
+        // The file is opened O_APPEND: the write lands at the end. All or nothing: when
+        // only part of it lands (a full disk, a file size limit), the log is cut back to
+        // its length before it, under the same lock, so no part of an import stays.
+        let before = self.file.metadata()?.len();
         let mut w = self.file;
-        w.write_all(&buf)?;
-        self.file.sync_data()
+        if let Err(e) = w.write_all(&buf).and_then(|()| self.file.sync_data()) {
+            let _ = self.file.set_len(before);
+            let _ = self.file.sync_data();
+            return Err(e);
+        }
+        Ok(())
     }
 }
 
@@ -390,13 +404,15 @@ fn mend_tail(file: &File) -> io::Result<Tail> {
         }
         end = start;
     }
-    // A tail longer than any line baohao writes is not worth reading whole to judge.
-    if len - keep <= 16 << 20 {
-        let mut tail = vec![0u8; (len - keep) as usize];
-        file.read_exact_at(&mut tail, keep)?;
-        if is_complete_line(&tail) {
-            return Ok(Tail::Unterminated);
-        }
+    // A tail longer than any line baohao writes is no torn write of its own: the readers
+    // call it a line too long to read, so it stays, as such a line, and gets its newline.
+    if len - keep > MAX_LINE as u64 {
+        return Ok(Tail::Unterminated);
+    }
+    let mut tail = vec![0u8; (len - keep) as usize];
+    file.read_exact_at(&mut tail, keep)?;
+    if is_complete_line(&tail) {
+        return Ok(Tail::Unterminated);
     }
     let lines = count_newlines(file, keep)?;
     file.set_len(keep)?;
@@ -424,6 +440,11 @@ fn count_newlines(file: &File, upto: u64) -> io::Result<usize> {
     }
     Ok(n)
 }
+
+/// The longest line baohao writes, and reads: an entry is a few hundred bytes; a line
+/// longer than this is reported as such and passed over, by every reader and the writer
+/// alike, whether or not its newline is there.
+pub const MAX_LINE: usize = 1 << 20;
 
 /// How many lines a scan reads between two questions to its `stop`.
 pub const STOP_EVERY: usize = 2048;
@@ -469,6 +490,7 @@ fn scan_file_with(
             ..Scan::default()
         },
         carry: Vec::new(),
+        overlong: None,
         until_asked: STOP_EVERY,
         hash,
     };
@@ -548,6 +570,9 @@ fn scan_file_with(
 struct Lines<'h> {
     scan: Scan,
     carry: Vec<u8>,
+    /// The line being assembled is already longer than [`MAX_LINE`]: its length so far
+    /// (`carry` is not grown further).
+    overlong: Option<u64>,
     until_asked: usize,
     /// Fed the bytes of every complete line, in order (see [`Log::scan_hashed`]).
     hash: Option<&'h mut blake3::Hasher>,
@@ -564,8 +589,17 @@ impl Lines<'_> {
         let mut used = 0;
         while let Some(nl) = memchr::memchr(b'\n', &buf[used..]) {
             let end = used + nl;
-            if self.carry.is_empty() {
+            if let Some(so_far) = self.overlong.take() {
+                too_long(so_far + nl as u64, &mut self.scan);
+            } else if self.carry.is_empty() {
                 take_line(&buf[used..end], &mut self.scan, f);
+            } else if self.carry.len() + nl > MAX_LINE {
+                too_long((self.carry.len() + nl) as u64, &mut self.scan);
+                // Its start first; the rest is hashed with this buffer's lines.
+                if let Some(h) = self.hash.as_deref_mut() {
+                    h.update(&self.carry);
+                }
+                self.carry.clear();
             } else {
                 // The start of this line came in an earlier buffer: it goes first.
                 if let Some(h) = self.hash.as_deref_mut() {
@@ -588,7 +622,19 @@ impl Lines<'_> {
         }
         // Hashed in one piece: BLAKE3 is several times faster over long inputs.
         self.hashed(&buf[..used]);
-        self.carry.extend_from_slice(&buf[used..]);
+        let rest = &buf[used..];
+        if let Some(so_far) = &mut self.overlong {
+            *so_far += rest.len() as u64;
+            self.hashed(rest);
+        } else if self.carry.len() + rest.len() > MAX_LINE {
+            // Too long to hold: hashed as it comes, in order, never carried.
+            self.overlong = Some((self.carry.len() + rest.len()) as u64);
+            let carry = std::mem::take(&mut self.carry);
+            self.hashed(&carry);
+            self.hashed(rest);
+        } else {
+            self.carry.extend_from_slice(rest);
+        }
         false
     }
 
@@ -601,7 +647,14 @@ impl Lines<'_> {
 
     /// The end of the log: what is left after the last newline.
     fn finish(&mut self, f: &mut impl FnMut(Line<'_>, EventRef<'_>)) {
-        if !self.carry.is_empty() && is_complete_line(&self.carry) {
+        if let Some(so_far) = self.overlong.take() {
+            // Too long to be a torn write of baohao's: a line like any other, too long
+            // to read (the writer keeps it and adds its newline, see `mend_tail`).
+            too_long(so_far, &mut self.scan);
+            if let Some(h) = self.hash.as_deref_mut() {
+                h.update(b"\n");
+            }
+        } else if !self.carry.is_empty() && is_complete_line(&self.carry) {
             // A whole line missing only its newline: read like any other; the next
             // append adds the newline, so the cursor already counts it.
             take_line(&self.carry, &mut self.scan, f);
@@ -618,8 +671,21 @@ impl Lines<'_> {
     }
 }
 
+/// A line longer than [`MAX_LINE`] (`bytes` without its newline): counted and reported.
+fn too_long(bytes: u64, scan: &mut Scan) {
+    scan.cursor.offset += bytes + 1;
+    scan.cursor.line += 1;
+    scan.problems.push(LogProblem::BadLine {
+        line: scan.cursor.line,
+        error: LineError::TooLong(bytes),
+    });
+}
+
 /// One complete line (without its newline): counted, parsed, passed on or reported.
 fn take_line(line: &[u8], scan: &mut Scan, f: &mut impl FnMut(Line<'_>, EventRef<'_>)) {
+    if line.len() > MAX_LINE {
+        return too_long(line.len() as u64, scan);
+    }
     let start = scan.cursor.offset;
     scan.cursor.offset += line.len() as u64 + 1;
     scan.cursor.line += 1;

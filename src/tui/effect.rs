@@ -413,7 +413,11 @@ fn import_read(
 ) -> Result<ImportPreview> {
     let file = std::path::Path::new(path);
     let input = std::fs::File::open(file).map_err(|e| Error::io(T::WhatOpen, file, &e))?;
-    let options = crate::import::Options { format, number };
+    let options = crate::import::Options {
+        format,
+        number,
+        ..Default::default()
+    };
     let config = &app.session.config;
     let now_local = app
         .clock

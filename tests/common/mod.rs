@@ -2,6 +2,7 @@
 //! pinned clock and a plain environment, and a home holding the demo.
 #![allow(dead_code)]
 
+pub mod bombs;
 pub mod phone;
 pub mod phones;
 pub mod pty;

@@ -205,6 +205,8 @@ pub enum LineError {
         field: String,
         detail: String,
     },
+    /// Longer than any line baohao writes ([`crate::store::log::MAX_LINE`]): not read.
+    TooLong(u64),
 }
 
 impl std::fmt::Display for LineError {
@@ -215,6 +217,9 @@ impl std::fmt::Display for LineError {
             LineError::Missing(field) => crate::tr!(T::LineMissing, field),
             LineError::Invalid { field, value } => crate::tr!(T::LineInvalid, field, value),
             LineError::WrongType { field, detail } => crate::tr!(T::LineWrongType, field, detail),
+            LineError::TooLong(bytes) => {
+                crate::tr!(T::LineTooLong, bytes, crate::store::log::MAX_LINE >> 10)
+            }
         };
         f.write_str(&s)
     }
