@@ -413,3 +413,50 @@ const ALIPAY_ROW: &str = "\u{feff}支付宝交易记录明细查询
 已支出:1笔,50.00元
 导出时间:[2026-12-06 10:00:00]
 ";
+
+#[test]
+fn the_notifier_hears_of_a_clock_behind_once() {
+    let fake = tempfile::tempdir().unwrap();
+    let notifier =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-notify.sh");
+    let config = CLOCK_CONFIG.replacen(
+        r#""timezone":"Asia/Shanghai","#,
+        &format!(
+            r#""timezone":"Asia/Shanghai","notify":{{"program":"{}","events":["clock_behind"]}},"#,
+            notifier.display()
+        ),
+        1,
+    );
+    let home = home_with(&config);
+    let h = home.path();
+    let env = [("FAKE_DIR", fake.path().to_str().unwrap())];
+    let tick = |now: &str| {
+        let o = common::run_env(h, now, &["tick"], &env);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let said = || {
+        std::fs::read_to_string(fake.path().join("notified"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("notify clock_behind d "))
+            .count()
+    };
+    tick("2026-11-30T16:00:10Z");
+    assert_eq!(said(), 0, "the clock is right");
+    // Three passes at boot in 1970, then one ten days back: one episode, said once.
+    for now in [
+        "1970-01-02T00:00:00Z",
+        "1970-01-02T00:01:00Z",
+        "1970-01-02T00:02:00Z",
+        "2026-11-20T00:00:00Z",
+    ] {
+        tick(now);
+    }
+    assert_eq!(said(), 1);
+    // Right again, charges January; behind that later: a new episode, said again once.
+    tick("2026-12-31T16:00:10Z");
+    assert_eq!(intent_keys(h), ["m:2026-12", "m:2027-01"]);
+    tick("1970-01-02T00:00:00Z");
+    tick("1970-01-02T00:05:00Z");
+    assert_eq!(said(), 2);
+}
