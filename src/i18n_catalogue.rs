@@ -87,6 +87,19 @@ catalogue! {
     LineInvalid => "the field \"{0}\" has an invalid value \"{1}\"", "字段“{0}”的值“{1}”无效";
     LogBadLine => "{0}:{1}: skipped a line: {2}", "{0}:{1}：已跳过一行：{2}";
     LogTornTail => "{0}:{1}: the last line is incomplete ({2} bytes, an interrupted write); it is ignored and will be cut off before the next entry", "{0}:{1}：最后一行不完整（{2} 字节，写入被中断）；已忽略，下次写入前会截去";
+    // ---- the checkpoint (issue 23)
+    CheckpointRefused => "{0} does not match the log ({1}); the whole log was read instead, and a fresh checkpoint is written after the next worker pass", "{0} 与日志不符（{1}）；已改为读取整个日志，下次后台处理后会写入新的检查点";
+    CkTorn => "it is cut short or not a checkpoint", "文件不完整或不是检查点";
+    CkVersion => "it was written by another version of baohao", "它由另一版本的 baohao 写入";
+    CkTimezone => "it was read in another time zone", "它是按另一时区读取的";
+    CkLogChanged => "the log is not the one it was taken of: cut, replaced, restored or edited before byte {0}", "日志已不是当初的那份：第 {0} 字节之前的内容被截断、替换、恢复或编辑";
+    CkSeal => "its seal is wrong: it was altered, or belongs to another home", "校验印记不符：文件被改动过，或属于另一个主目录";
+    CkUnreadable => "it cannot be read: {0}", "无法读取：{0}";
+    CkValidateHolds => "checkpoint: covers {0} events ({1} bytes) and equals a full replay", "检查点：覆盖 {0} 条事件（{1} 字节），与完整重放一致";
+    CkValidateDiffers => "{0}: the state it holds differs from a full replay of the log (a defect in baohao); it will not be used: run `baohao validate --rebuild`", "{0}：其中的状态与完整重放日志的结果不同（baohao 的缺陷）；不会被使用：请运行 `baohao validate --rebuild`";
+    CkValidateNone => "checkpoint: none yet (one is written after the worker's next pass)", "检查点：尚无（后台下次处理后写入）";
+    CkRebuilt => "checkpoint {0} removed: the next worker pass writes a fresh one", "已删除检查点 {0}：后台下次处理时会写入新的";
+    CkRebuildNone => "there was no checkpoint to remove", "没有可删除的检查点";
     // ---- clock, readings and time order
     AttClockBehind => "clock behind", "时钟落后";
     WorkerClockBehind => "The clock is behind: it says {0}, but baohao already wrote {1}. Nothing is charged until the clock is right again.", "时钟落后：现在显示 {0}，但 baohao 已记录过 {1}。时钟恢复正确之前不会充值。";
@@ -324,6 +337,12 @@ catalogue! {
     TitleClockBehind => "baohao: clock behind, {0} waits", "保号：时钟落后，{0} 暂停充值";
     CfgDigestAt => "\"{0}\" is not a time of day (HH:MM)", "“{0}”不是时刻（HH:MM）";
     CfgDigestNoChannel => "a digest needs at least one channel in notify.channels", "每周汇总需要在 notify.channels 中至少有一个渠道";
+    ChanBadTimeout => "rto=\"{0}\" is not a number of seconds from 1 to {1}", "rto=“{0}”不是 1 到 {1} 之间的秒数";
+    SettingsChannels => "Push channels (edit notify.channels in the config; `baohao notify test` tries them):", "推送渠道（在配置的 notify.channels 中编辑；`baohao notify test` 可测试）：";
+    SettingsChannelNever => "{0}. nothing sent yet · {1}", "{0}. 尚未发送 · {1}";
+    SettingsChannelOk => "{0}. {1} delivered · {2}", "{0}. {1} 已送达 · {2}";
+    SettingsChannelFailed => "{0}. {1} failed, will retry: {2} · {3}", "{0}. {1} 失败，将重试：{2} · {3}";
+    SettingsChannelGaveUp => "{0}. {1} notify failed: {2} · {3}", "{0}. {1} 通知失败：{2} · {3}";
     NotifyTestOk => "{0}. {1}: ok", "{0}. {1}：成功";
     NotifyTestFailed => "{0}. {1}: {2}", "{0}. {1}：{2}";
     NotifyNoChannels => "the config has no notify.channels to test", "配置中没有可测试的 notify.channels";
@@ -397,7 +416,7 @@ catalogue! {
     CfgModemAndForwarder => "a number has a modem or a forwarder, not both: remove one of \"modem\" and \"forwarder\"", "一个号码只能有调制解调器或转发器之一：请删除 \"modem\" 或 \"forwarder\"";
     CfgFwdSlotNeeded => "the forwarder \"{0}\" serves more than one number: give each its \"slot\"", "转发器“{0}”服务多个号码：请为每个号码填写 \"slot\"";
     CfgFwdSlotShared => "another number already uses slot {0} of the forwarder \"{1}\"", "另一个号码已使用转发器“{1}”的卡槽 {0}";
-    FwdQueryUnavailable => "this version of baohao cannot yet send a query text through a forwarder; read the balance by hand meanwhile", "此版本的 baohao 尚不能通过转发器发送查询短信；请暂时手动读取余额";
+    FwdNoReply => "no reply from {0} within {1} s", "{1} 秒内没有收到 {0} 的回复";
     FwdNone => "the number names no forwarder baohao knows (\"{0}\")", "本号码指向的转发器未配置（“{0}”）";
     FwdCannotSend => "the forwarder \"{0}\" is a webhook board: it posts texts to baohao but cannot send one", "转发器“{0}”是 webhook 设备：它只把短信推送给 baohao，不能发送短信";
     FwdNoSecret => "the environment variable {0} is not set; it holds the forwarder's secret", "环境变量 {0} 未设置；它保存转发器的密钥";
@@ -410,6 +429,24 @@ catalogue! {
     FwdSettledSent => "the forwarder says the text went out (id {0})", "转发器确认短信已发出（id {0}）";
     FwdSettledFailed => "the forwarder says the text failed: {0}", "转发器确认短信发送失败：{0}";
     FwdSettledNotThere => "the forwarder never received the text, so it was not sent", "转发器从未收到该短信，因此没有发出";
+    FwdHealthFail => "the forwarder \"{0}\" says its health check fails", "转发器“{0}”报告其健康检查未通过";
+    FwdBattery => "battery {0}%", "电量 {0}%";
+    FwdBatteryCharging => "battery {0}% charging", "电量 {0}% 充电中";
+    FwdListNone => "No forwarders in the config (see \"forwarders\").", "配置中没有转发器（参见 \"forwarders\"）。";
+    FwdColForwarder => "FORWARDER", "转发器";
+    FwdColKind => "KIND", "类型";
+    FwdColBattery => "BATTERY", "电量";
+    FwdColSims => "SIMS", "SIM 卡";
+    FwdColLastText => "LAST TEXT", "最近短信";
+    FwdReachable => "reachable", "可连接";
+    FwdUnreachableShort => "unreachable", "无法连接";
+    FwdPostsIn => "posts to baohao", "向 baohao 推送";
+    FwdSetupNoInbox => "baohao takes no webhooks yet: set \"inbox\": {\"listen\": \"IP:port\"} in the config, or give --public-url", "baohao 尚未接收 webhook：请在配置中设置 \"inbox\": {\"listen\": \"IP:端口\"}，或提供 --public-url";
+    FwdSetupRegisterOnlyGateway => "only SMS Gateway can be asked to register the webhook; enter it in the app by hand", "只有 SMS Gateway 可以自动注册 webhook；其他请在应用中手动填写";
+    FwdSetupRegistered => "Registered: SMS Gateway now posts received texts to {0}.", "已注册：SMS Gateway 会把收到的短信推送到 {0}。";
+    FwdSetupSmsf => "SmsForwarder on the phone \"{0}\":\n1. Send channels → + → Webhook. Webhook URL: {1}   Method: POST   Secret: the value of ${2}\n   Message template:\n   {3}\n2. Forwarding rules → + → match all texts, send channel: that webhook.\n3. Active control → Server: switch it on (port 5000), signing secret the same value of ${2}, and allow send SMS, query SMS, query battery and query config. baohao reaches it at {4}.", "手机“{0}”上的 SmsForwarder（短信转发器）：\n1. 发送通道 → + → 网页通知（Webhook）。Webhook 地址：{1}   请求方式：POST   Secret：环境变量 ${2} 的值\n   消息模板：\n   {3}\n2. 转发规则 → + → 匹配全部短信，发送通道选上面的网页通知。\n3. 主动控制 → 服务端：启用（端口 5000），签名密钥同为 ${2} 的值，勾选发短信、查短信、查电量、查配置。baohao 通过 {4} 访问它。";
+    FwdSetupGateway => "SMS Gateway for Android on the phone \"{0}\":\n1. Settings → Local server (or Cloud server): switch it on; put its username in ${4} and its password in ${5}. baohao reaches it at {3}.\n2. Settings → Webhooks → Signing key: the value of ${2}.\n3. The webhook for received texts (event sms:received, URL {1}): run `baohao forwarders setup {0} --register`, or POST it to the app's /webhooks yourself.", "手机“{0}”上的 SMS Gateway for Android：\n1. 设置 → 本地服务器（或云服务器）：启用；用户名填入 ${4}，密码填入 ${5}。baohao 通过 {3} 访问它。\n2. 设置 → Webhooks → 签名密钥：环境变量 ${2} 的值。\n3. 接收短信的 webhook（事件 sms:received，地址 {1}）：运行 `baohao forwarders setup {0} --register`，或自行 POST 到应用的 /webhooks。";
+    FwdSetupBoard => "The board or app \"{0}\" posts each text it receives to {1} (POST, JSON or a form), like\n   {3}\nwith the token (the value of ${2}) as \"Authorization: Bearer …\" or ?token=…. Firmware that posts one free-text field msg with 发件号码/发件时间 lines is read too.", "设备或应用“{0}”把收到的每条短信推送到 {1}（POST，JSON 或表单），例如\n   {3}\n令牌（环境变量 ${2} 的值）放在 \"Authorization: Bearer …\" 或 ?token=… 中。固件只推送一个文本字段 msg（含 发件号码/发件时间 行）的也能识别。";
     CfgForwarderNeeded => "this needs the number's forwarder: add \"forwarder\": {\"id\": …} naming one of the \"forwarders\"", "需要本号码的转发器：请添加 \"forwarder\": {\"id\": …}，指向 \"forwarders\" 中的一个";
 
     // ---- TUI: numbers
@@ -653,6 +690,15 @@ catalogue! {
     MmUnknown => "unknown", "未知";
     WorkerTextKept => "{0}: a text from {1} arrived that baohao does not understand; it is kept in History for review", "{0}：收到来自 {1} 的短信，baohao 无法识别；已保留在记录中待查看";
     // ---- the inbox: texts a forwarder posts (issue 20, receiving)
+    InboxOpenForwarders => "the inbox does not listen on {0}: that address is reachable from the network and the secret or token of {1} is not set in baohao's environment, so anyone could post texts as it; set it, or listen on 127.0.0.1 behind a reverse proxy", "收件箱不在 {0} 上监听：该地址可从网络访问，而 {1} 的密钥或令牌未在 baohao 的环境变量中设置，任何人都能冒充它发来短信；请设置它，或监听 127.0.0.1 并在前面放反向代理";
+    InboxBind => "the inbox cannot listen on {0} ({1}); baohao tries again every 30 seconds", "收件箱无法在 {0} 上监听（{1}）；baohao 每 30 秒重试一次";
+    InboxListening => "listening for forwarders' texts on {0}", "正在 {0} 上接收转发器发来的短信";
+    InboxRefused => "a webhook from {0} was refused: {1} (said at most once a minute for each address)", "来自 {0} 的 webhook 已被拒绝：{1}（每个地址每分钟最多提示一次）";
+    InboxWhyUnknown => "no forwarder has the id in its address", "地址中的 id 不属于任何转发器";
+    InboxWhyNoSecret => "that forwarder's secret or token is not set in baohao's environment", "该转发器的密钥或令牌未在 baohao 的环境变量中设置";
+    InboxWhyBadSignature => "its signature or token is missing or wrong", "签名或令牌缺失或不正确";
+    InboxWhyStale => "its signed time is further from baohao's clock than the inbox allows (inbox.window_secs)", "签名时间与 baohao 的时钟相差超过允许范围（inbox.window_secs）";
+    InboxWhyMalformed => "its body is not what that kind of forwarder posts", "请求内容不是该类转发器发送的格式";
     InboxLogBusy => "{0} stayed locked by another baohao for more than 3 seconds; the text was not written (the forwarder will send it again)", "{0} 被另一个 baohao 锁定超过 3 秒；短信未写入（转发器会重新发送）";
     ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
     // ---- issue 12 (newcomer)

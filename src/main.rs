@@ -191,7 +191,8 @@ fn run(cli: Cli) -> Result<Done> {
             output(text, args.output.as_deref())
         }
         Command::Plan(args) => {
-            let snap = baohao::cli::open(paths)?;
+            // The forecast reads the state only: it starts from the checkpoint.
+            let snap = baohao::cli::open_state_only(paths)?;
             let text = plan::run(&snap, &args, now)?;
             output(text, args.output.as_deref())
         }
@@ -223,7 +224,9 @@ fn run(cli: Cli) -> Result<Done> {
             now,
         )
         .map(Done::from),
-        Command::Validate => write::validate(paths).map(|(stdout, ok)| Done { stdout, ok }),
+        Command::Validate { rebuild } => {
+            write::validate(paths, rebuild).map(|(stdout, ok)| Done { stdout, ok })
+        }
         Command::Daemon => baohao::worker::daemon(paths).map(Done::from),
         Command::Tick => baohao::worker::tick(paths).map(Done::from),
         Command::Import(args) => baohao::cli::import::run(paths, &args, now).map(Done::from),
@@ -237,6 +240,30 @@ fn run(cli: Cli) -> Result<Done> {
             }
             .into())
         }
+        Command::Forwarders { json, action } => {
+            let loaded = baohao::store::config::load(paths)?;
+            let config = &loaded.config;
+            match action {
+                Some(baohao::cli::ForwardersAction::Setup {
+                    id,
+                    public_url,
+                    register,
+                }) => baohao::cli::forwarders::setup(config, &id, public_url.as_deref(), register)
+                    .map(Done::from),
+                None => {
+                    let rows = baohao::cli::forwarders::list(paths, config)?;
+                    Ok(if json {
+                        baohao::cli::forwarders::json(&rows, config)
+                    } else {
+                        baohao::cli::forwarders::human(&rows, config)
+                    }
+                    .into())
+                }
+            }
+        }
+        Command::Notify {
+            command: baohao::cli::NotifyCommand::Test { channel },
+        } => baohao::cli::notify::test(paths, channel, now).map(|(stdout, ok)| Done { stdout, ok }),
         Command::Completions { .. } | Command::Presets { .. } => Ok(String::new().into()),
     }
 }

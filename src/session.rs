@@ -12,7 +12,9 @@ use crate::engine::{History, KeyStatus, State};
 use crate::error::{Error, ErrorKind, Result};
 use crate::i18n::T;
 use crate::model::{Config, Event, EventBody, Mode, Money, Number, ResolvedStatus};
+use crate::store::checkpoint::{self, Found};
 use crate::store::config::{self, Stamp};
+use crate::store::log::BadAt;
 use crate::store::log::new_id;
 use crate::store::{Cursor, Log, LogProblem, Paths};
 use crate::tr;
@@ -43,6 +45,13 @@ pub struct Session {
     pub cursor: Cursor,
     /// Problems met while reading the log since the owner last took them, as sentences.
     pub problems: Vec<String>,
+    /// A state-only session (the kind a checkpoint holds) keeps the BLAKE3 of the log's
+    /// bytes before `cursor`, and where the bad lines among them are: what a checkpoint
+    /// of its state needs (see `store::checkpoint`).
+    hash: Option<blake3::Hasher>,
+    bad_at: Vec<BadAt>,
+    /// The offset the checkpoint on disk covers, as far as this session knows.
+    checkpoint_at: Option<u64>,
 }
 
 impl Session {
@@ -65,6 +74,7 @@ impl Session {
 
     fn open_with(paths: Paths, history: fn(State) -> History) -> Result<Session> {
         let mut s = Session::open_config(paths, history)?;
+        s.start_from_checkpoint();
         s.catch_up()?;
         s.check_history()?;
         Ok(s)
@@ -80,15 +90,19 @@ impl Session {
     fn open_config(paths: Paths, history: fn(State) -> History) -> Result<Session> {
         let loaded = config::load(&paths)?;
         let state = State::new(loaded.config.timezone);
+        let history = history(state);
         Ok(Session {
             log: Log::new(&paths.log),
             paths,
-            history: history(state),
+            hash: history.is_state_only().then(blake3::Hasher::new),
+            history,
             config: loaded.config,
             stamp: Some(loaded.stamp),
             config_problem: None,
             cursor: Cursor::default(),
             problems: Vec::new(),
+            bad_at: Vec::new(),
+            checkpoint_at: None,
         })
     }
 
@@ -117,7 +131,76 @@ impl Session {
             config_problem: None,
             cursor: Cursor::default(),
             problems: Vec::new(),
+            hash: Some(blake3::Hasher::new()),
+            bad_at: Vec::new(),
+            checkpoint_at: None,
         }
+    }
+
+    /// A state-only session that has read nothing yet starts from the checkpoint when it
+    /// holds; one that does not hold is said once, through [`Session::problems`], and the
+    /// whole log is read.
+    fn start_from_checkpoint(&mut self) {
+        if !self.history.is_state_only() || self.cursor != Cursor::default() {
+            return;
+        }
+        match checkpoint::load(&self.paths, self.config.timezone) {
+            Found::Absent => {}
+            Found::Refused(why) => {
+                // Said once: a checkpoint that does not hold is never used, so it goes (the
+                // worker's next pass writes a fresh one; losing a race with that write costs
+                // only one full read more).
+                let _ = checkpoint::remove(&self.paths);
+                self.problems.push(why)
+            }
+            Found::Held(r) => {
+                let r = *r;
+                self.history = History::state_only(r.state);
+                self.cursor = r.cursor;
+                self.hash = Some(r.hash);
+                self.bad_at = r.bad_at;
+                self.checkpoint_at = Some(r.cursor.offset);
+                self.problems
+                    .extend(r.problems.iter().map(|p| p.render(&self.paths.log)));
+            }
+        }
+    }
+
+    /// Writes a checkpoint of this session's state if it has read further than the one
+    /// on disk (the worker, after a pass): whether it wrote one. Only a state-only session
+    /// with a good config can; a last line still missing its newline waits for it.
+    pub fn write_checkpoint(&mut self) -> Result<bool> {
+        let Some(hash) = &self.hash else {
+            return Ok(false);
+        };
+        if self.stamp.is_none()
+            || self.cursor.offset == 0
+            || self.checkpoint_at == Some(self.cursor.offset)
+        {
+            return Ok(false);
+        }
+        let len = std::fs::metadata(&self.paths.log).map_or(0, |m| m.len());
+        if len < self.cursor.offset {
+            return Ok(false);
+        }
+        let file = checkpoint::path(&self.paths);
+        checkpoint::write(
+            &self.paths,
+            self.state(),
+            self.config.timezone,
+            self.cursor,
+            hash,
+            &self.bad_at,
+        )
+        .map_err(|e| Error::io(T::WhatWrite, &file, &e))?;
+        self.checkpoint_at = Some(self.cursor.offset);
+        Ok(true)
+    }
+
+    /// Where this session's state is in the log, and whether a checkpoint can be written
+    /// of it: for tests and `validate`.
+    pub fn covered(&self) -> (Cursor, Option<blake3::Hash>) {
+        (self.cursor, self.hash.as_ref().map(|h| h.finalize()))
     }
 
     pub fn state(&self) -> &State {
@@ -174,15 +257,21 @@ impl Session {
     /// and whether it stopped before the end.
     fn read_on(&mut self, stop: impl FnMut() -> bool) -> Result<(usize, bool)> {
         let history = &mut self.history;
-        let scan = self
-            .log
-            .scan_located(
-                self.cursor,
-                |line, e| history.apply_event_located(line.offset, line.bytes, e),
-                stop,
-            )
-            .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
+        let scan = self.log.scan_hashed(
+            self.cursor,
+            self.hash.as_mut(),
+            |line, e| history.apply_event_located(line.offset, line.bytes, e),
+            stop,
+        );
+        // Rows read before a failure are in the history: they are placed either way.
+        self.history.settle_order();
+        if scan.is_err() {
+            // The hash took bytes the cursor does not count: no checkpoint from here on.
+            self.hash = None;
+        }
+        let scan = scan.map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
         self.cursor = scan.cursor;
+        self.bad_at.extend(&scan.bad_at);
         self.problems
             .extend(scan.problems.iter().map(|p| p.render(&self.paths.log)));
         Ok((scan.events, scan.stopped))
@@ -201,6 +290,10 @@ impl Session {
     fn replay(&mut self) -> Result<()> {
         self.history = self.history.fresh(State::new(self.config.timezone));
         self.cursor = Cursor::default();
+        self.hash = self.history.is_state_only().then(blake3::Hasher::new);
+        self.bad_at.clear();
+        self.checkpoint_at = None;
+        self.start_from_checkpoint();
         self.catch_up().map(|_| ())
     }
 
@@ -284,19 +377,24 @@ impl Session {
     ) -> Result<R> {
         let history = &mut self.history;
         let cursor = self.cursor;
-        let (result, torn) = self
-            .log
-            .transact(|txn| {
-                let scan = txn.scan(cursor, |e| history.apply_owned(e))?;
-                match decide(&history.state) {
-                    Ok((events, value)) => {
-                        txn.append(&events)?;
-                        Ok(Ok((value, scan.cursor)))
-                    }
-                    Err(err) => Ok(Err((err, scan.cursor))),
+        let (hash, bad_at) = (&mut self.hash, &mut self.bad_at);
+        let result = self.log.transact(|txn| {
+            let scan = txn.scan_hashed(cursor, hash.as_mut(), |e| history.apply_event(e))?;
+            bad_at.extend(&scan.bad_at);
+            match decide(&history.state) {
+                Ok((events, value)) => {
+                    txn.append(&events)?;
+                    Ok(Ok((value, scan.cursor)))
                 }
-            })
-            .map_err(|e| Error::io(T::WhatWrite, &self.paths.log, &e))?;
+                Err(err) => Ok(Err((err, scan.cursor))),
+            }
+        });
+        self.history.settle_order();
+        if result.is_err() {
+            // A scan that failed half-way hashed what the cursor does not count.
+            self.hash = None;
+        }
+        let (result, torn) = result.map_err(|e| Error::io(T::WhatWrite, &self.paths.log, &e))?;
         if let Some(t) = torn {
             self.problems.push(t.render(&self.paths.log));
         }

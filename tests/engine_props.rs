@@ -53,8 +53,9 @@ enum Op {
         number: usize,
         balance: i64,
     },
-    /// Replay from the written log, as after a crash.
-    Restart,
+    /// Replay from the written log, as after a crash: in full, or from a checkpoint taken
+    /// part-way (issue 23).
+    Restart(Option<u16>),
     /// The person resolves the oldest in-doubt intent, truthfully.
     Resolve,
     Activity,
@@ -98,7 +99,7 @@ fn op() -> impl Strategy<Value = Op> {
         ],
         6 => proptest::collection::vec(answer(), 1..6).prop_map(Op::Pass),
         2 => (0usize..2, -500i64..3000).prop_map(|(number, balance)| Op::Reading { number, balance }),
-        2 => Just(Op::Restart),
+        2 => proptest::option::of(any::<u16>()).prop_map(Op::Restart),
         1 => Just(Op::Resolve),
         1 => Just(Op::Activity),
         1 => (2u8..6).prop_map(Op::Storm),
@@ -152,13 +153,35 @@ impl World {
         id
     }
 
-    fn restart(&mut self) {
+    /// The process starts again: from a full replay of the log, or (`checkpoint`) from
+    /// a checkpoint of the state taken after some of its events (which of them, from the
+    /// number) and a replay of the rest (issue 23). Both must give the same state.
+    fn restart(&mut self, checkpoint: Option<u16>) -> Result<(), TestCaseError> {
         let events: Vec<Event> = self
             .log
             .iter()
             .map(|l| Event::parse_line(l.as_bytes()).unwrap().unwrap())
             .collect();
-        self.state = State::replay(self.config.timezone, &events);
+        let tz = self.config.timezone;
+        let full = State::replay(tz, &events);
+        self.state = match checkpoint {
+            None => full,
+            Some(n) => {
+                let at = usize::from(n) % (events.len() + 1);
+                let taken = State::replay(tz, &events[..at]).canonical_bytes();
+                let mut state = State::from_canonical_bytes(&taken, tz).unwrap();
+                for e in &events[at..] {
+                    state.apply(e);
+                }
+                prop_assert!(
+                    state.canonical_bytes() == full.canonical_bytes(),
+                    "a checkpoint after {at} of {} events gave another state",
+                    events.len()
+                );
+                state
+            }
+        };
+        Ok(())
     }
 
     fn pass(&mut self, answers: &[Answer]) -> Result<(), TestCaseError> {
@@ -224,8 +247,8 @@ impl World {
                 Answer::Failed => OutcomeStatus::Failed,
                 Answer::Unknown { .. } => OutcomeStatus::Unknown,
                 Answer::Crash { .. } => {
-                    self.restart();
-                    return Ok(());
+                    let checkpoint = self.seq.is_multiple_of(2).then_some(self.seq as u16);
+                    return self.restart(checkpoint);
                 }
             };
             self.append(
@@ -262,7 +285,7 @@ impl World {
                     },
                 );
             }
-            Op::Restart => self.restart(),
+            Op::Restart(checkpoint) => self.restart(checkpoint)?,
             Op::Resolve => {
                 let found = self.state.numbers.iter().find_map(|(n, ns)| {
                     ns.in_doubt()

@@ -1,6 +1,8 @@
 //! The screens at the sizes people use over SSH: the zone in the header, the deadline kept
 //! at narrow widths, tabs that shorten, whole messages, History in time order.
 
+mod common;
+
 use baohao::clock::Clock;
 use baohao::i18n::{Lang, with_lang};
 use baohao::store::Paths;
@@ -98,4 +100,61 @@ fn a_deadline_column_stays_at_narrow_widths_and_tabs_keep_a_character() {
     keys(&mut app, "3");
     let s = render(&app, 60, 24);
     assert!(s.contains("1 N"), "{s}");
+}
+
+// ---------------------------------------------------------------- issue 19 item 20
+
+/// The dates (MM-DD) of the History rows on a 60-column screen, top to bottom.
+fn history_dates(app: &App) -> Vec<String> {
+    let s = render(app, 60, 40);
+    s.lines()
+        .skip_while(|l| !l.contains("TIME"))
+        .skip(1)
+        .filter_map(|l| {
+            let l = l.trim_start_matches('"').trim_start();
+            let d = l.get(..5)?;
+            (d.len() == 5
+                && d.as_bytes()[2] == b'-'
+                && d.bytes().filter(u8::is_ascii_digit).count() == 4)
+                .then(|| d.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn history_is_newest_first_by_the_entrys_own_time_even_for_rows_written_late() {
+    let (dir, mut app) = demo();
+    keys(&mut app, "3");
+    let before = history_dates(&app);
+    assert!(before.len() >= 10, "{before:?} {}", render(&app, 60, 40));
+    // A top-up of early November recorded today, after today's entries: the log has it
+    // last, and the screen shows it where its date puts it.
+    let o = common::run(
+        dir.path(),
+        "2026-11-25T10:00:00Z",
+        &["record", "cmcc", "12.34", "--at", "2026-11-02 08:00"],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    app.tail().unwrap();
+    let s = render(&app, 60, 40);
+    let after = history_dates(&app);
+    let mut sorted = after.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(after, sorted, "newest first by date: {s}");
+    assert_ne!(after.first().map(String::as_str), Some("11-02"), "{s}");
+    // A home opened afresh lists it in the same place, and so does the filter.
+    let mut fresh = App::open(
+        Paths::in_home(dir.path()),
+        Clock::Fixed(now()),
+        Theme { color: false },
+    )
+    .unwrap();
+    keys(&mut fresh, "3");
+    assert_eq!(history_dates(&fresh), after);
+    keys(&mut fresh, "/cmcc");
+    let filtered = history_dates(&fresh);
+    let mut sorted = filtered.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert!(filtered.contains(&"11-02".to_string()), "{filtered:?}");
+    assert_eq!(filtered, sorted);
 }

@@ -286,3 +286,318 @@ fn a_webhook_board_cannot_be_asked_to_send() {
         "{all}"
     );
 }
+
+/// A home with one number on forwarder `fwd` (its only number, no slot) whose balance is
+/// read by a query text.
+fn query_home(forwarders: &str, timeout_secs: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.json"),
+        format!(
+            r#"{{"version":1,"timezone":"Asia/Shanghai","forwarders":[{forwarders}],"numbers":[
+            {{"id":"cmcc","label":"CMCC","msisdn":"+8613800000001","currency":"CNY",
+              "forwarder":{{"id":"fwd"}},
+              "provider":{{"kind":"forwarder","sms":{{"to":"10086","text":"CXYE"}},"reply_from":"10086","timeout_secs":{timeout_secs}}},
+              "executor":{{"kind":"remind"}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_forwarder_provider_reads_the_balance_from_the_reply_once() {
+    let phone = StandIn::start(App::SmsForwarder);
+    phone.auto_reply("10086", "10086", "尊敬的客户，您的账户余额为8.80元。");
+    let dir = query_home(&phone.config("fwd"), 60);
+    let all = tick(dir.path(), &phone);
+    let sent = phone.sent();
+    assert_eq!(sent.len(), 1, "{all}");
+    assert_eq!(
+        (sent[0].slot, sent[0].to.as_str(), sent[0].text.as_str()),
+        (Some(1), "10086", "CXYE")
+    );
+    let b = common::log_of_type(dir.path(), "balance");
+    assert_eq!(b.len(), 1, "one reading, not one per way it came: {all}");
+    assert_eq!(
+        (b[0]["balance_minor"].as_i64(), b[0]["source"].as_str()),
+        (Some(880), Some("sms"))
+    );
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}
+
+#[test]
+fn a_reply_without_a_balance_is_one_sentence_and_kept_as_a_message() {
+    let phone = StandIn::start(App::SmsForwarder);
+    phone.auto_reply("10086", "10086", "Service busy, try later");
+    let dir = query_home(&phone.config("fwd"), 60);
+    let o = common::run_env(dir.path(), NOW, &["tick"], &phone.env());
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("refresh failed") && err.contains("Service busy"),
+        "{err}"
+    );
+    assert!(common::log_of_type(dir.path(), "balance").is_empty());
+    assert_eq!(common::log_of_type(dir.path(), "message").len(), 1);
+}
+
+#[test]
+fn no_reply_in_time_is_one_sentence() {
+    let phone = StandIn::start(App::SmsForwarder);
+    let dir = query_home(&phone.config("fwd"), 1);
+    let o = common::run_env(dir.path(), NOW, &["tick"], &phone.env());
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("no reply from 10086 within 1 s") && err.trim().lines().count() == 1,
+        "{err}"
+    );
+    assert_eq!(phone.sent().len(), 1);
+}
+
+#[test]
+fn texts_received_while_baohao_was_down_are_caught_up_once() {
+    let phone = StandIn::start(App::SmsForwarder);
+    let t0 = 1_772_326_800_000; // 2026-03-01 09:00 +08:00
+    phone.hold(common::phones::Held {
+        from: "10086".into(),
+        text: "您的话费余额为23.45元。".into(),
+        date_ms: t0,
+        sim_id: 1,
+    });
+    phone.hold(common::phones::Held {
+        from: "+447700900111".into(),
+        text: "see you at 6".into(),
+        date_ms: t0 + 60_000,
+        sim_id: 1,
+    });
+    let dir = home(&phone.config("fwd"));
+    for _ in 0..2 {
+        tick(dir.path(), &phone);
+    }
+    let b = common::log_of_type(dir.path(), "balance");
+    assert_eq!(b.len(), 1, "{:?}", common::log_events(dir.path()));
+    assert_eq!(b[0]["balance_minor"], 2345);
+    let at = chrono::DateTime::parse_from_rfc3339(b[0]["at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        at.timestamp_millis(),
+        t0,
+        "dated when the phone received it"
+    );
+    let m = common::log_of_type(dir.path(), "message");
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0]["text"], "see you at 6");
+    assert!(
+        phone
+            .requests()
+            .iter()
+            .filter(|r| *r == "POST /sms/query")
+            .count()
+            >= 2,
+        "read at every refresh: {:?}",
+        phone.requests()
+    );
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}
+
+/// Three forwarders: two stand-ins and an unreachable phone; number `cmcc` on the first.
+fn listing_home(a: &StandIn, b: &StandIn) -> tempfile::TempDir {
+    let off = a.config("off").replace(&a.url, &refused_url());
+    let dir = query_home(
+        &format!(
+            r#"{},{},{off},{{"id":"board","kind":"webhook","token_env":"BOARD_TOKEN"}}"#,
+            a.config("fwd"),
+            b.config("moto")
+        ),
+        60,
+    );
+    let config = std::fs::read_to_string(dir.path().join("config.json"))
+        .unwrap()
+        .replacen(
+            r#""forwarders""#,
+            r#""inbox":{"listen":"127.0.0.1:8787"},"forwarders""#,
+            1,
+        );
+    std::fs::write(dir.path().join("config.json"), config).unwrap();
+    std::fs::write(
+        dir.path().join("log.jsonl"),
+        r#"{"v":1,"id":"m1","at":"2026-03-01T09:58:00+08:00","number":"cmcc","type":"message","source":"sms","from":"10086","text":"hello"}
+"#,
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn forwarders_json_says_reachability_battery_sims_last_text_and_numbers() {
+    let a = StandIn::start(App::SmsForwarder);
+    let b = StandIn::start(App::SmsGateway);
+    b.state.lock().unwrap().charging = false;
+    b.state.lock().unwrap().battery_level = 41;
+    let dir = listing_home(&a, &b);
+    let mut env = a.env();
+    env.extend(b.env());
+    let o = common::run_env(dir.path(), NOW, &["forwarders", "--json"], &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let by = |id: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let fwd = by("fwd");
+    assert_eq!(fwd["kind"], "smsforwarder");
+    assert_eq!(fwd["reachable"], true, "{fwd}");
+    assert_eq!(
+        (fwd["battery"].as_u64(), fwd["charging"].as_bool()),
+        (Some(78), Some(true))
+    );
+    assert_eq!(fwd["sims"][0]["slot"], 1);
+    assert_eq!(fwd["sims"][0]["carrier"], "China Mobile");
+    assert_eq!(fwd["sims"][1]["slot"], 2);
+    assert_eq!(fwd["numbers"], serde_json::json!(["cmcc"]));
+    assert_eq!(fwd["last_text"], "2026-03-01T09:58:00+08:00");
+    let moto = by("moto");
+    assert_eq!(
+        (moto["reachable"].as_bool(), moto["battery"].as_u64()),
+        (Some(true), Some(41))
+    );
+    assert_eq!(moto["charging"], false);
+    assert_eq!(moto["numbers"], serde_json::json!([]));
+    let off = by("off");
+    assert_eq!(off["reachable"], false);
+    assert!(
+        off["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("could not be reached")),
+        "{off}"
+    );
+    assert_eq!(by("board")["reachable"], serde_json::Value::Null);
+    assert!(
+        a.bad().is_empty() && b.bad().is_empty(),
+        "{:?} {:?}",
+        a.bad(),
+        b.bad()
+    );
+    assert!(
+        a.sent().is_empty() && b.sent().is_empty(),
+        "a listing sends nothing"
+    );
+
+    let o = common::run_env(dir.path(), NOW, &["forwarders"], &env);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("battery 78% charging") && text.contains("battery 41%"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unreachable") && text.contains("posts to baohao"),
+        "{text}"
+    );
+}
+
+#[test]
+fn forwarders_setup_says_what_to_enter_in_each_app_in_both_languages() {
+    let a = StandIn::start(App::SmsForwarder);
+    let b = StandIn::start(App::SmsGateway);
+    let dir = listing_home(&a, &b);
+    let o = common::run(dir.path(), NOW, &["forwarders", "setup", "fwd"]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for want in [
+        "http://127.0.0.1:8787/in/fwd",
+        "POST",
+        "$SMSF_SECRET",
+        "[org_content]",
+        "[sign]",
+        &a.url,
+    ] {
+        assert!(text.contains(want), "{want} missing from {text}");
+    }
+    let o = common::run_env(
+        dir.path(),
+        NOW,
+        &[
+            "forwarders",
+            "setup",
+            "board",
+            "--public-url",
+            "https://sms.example.org/",
+        ],
+        &[("LANG", "zh_CN.UTF-8")],
+    );
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        text.contains("https://sms.example.org/in/board") && text.contains("令牌"),
+        "{text}"
+    );
+    let o = common::run(dir.path(), NOW, &["forwarders", "setup", "ghost"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ghost"));
+}
+
+#[test]
+fn forwarders_setup_registers_the_webhook_on_sms_gateway() {
+    let a = StandIn::start(App::SmsForwarder);
+    let b = StandIn::start(App::SmsGateway);
+    let dir = listing_home(&a, &b);
+    let o = common::run_env(
+        dir.path(),
+        NOW,
+        &["forwarders", "setup", "moto", "--register"],
+        &b.env(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let hooks = b.state.lock().unwrap().webhooks.clone();
+    assert_eq!(hooks.len(), 1, "{:?}", b.bad());
+    assert_eq!(hooks[0]["event"], "sms:received");
+    assert_eq!(hooks[0]["url"], "http://127.0.0.1:8787/in/moto");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Registered"));
+}
+
+#[test]
+fn a_keep_alive_text_across_sigkills_is_sent_once() {
+    for app in [App::SmsForwarder, App::SmsGateway] {
+        let phone = StandIn::start(app);
+        let dir = home(&phone.config("fwd"));
+        // Killed at different moments (before, during and after the send); whatever
+        // happens, the phone is asked at most once, and a text the log calls sent went out.
+        for delay_ms in [20u64, 60, 120, 250, 400, 700, 1000, 1500, 2500] {
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
+                .arg("--home")
+                .arg(dir.path())
+                .arg("daemon")
+                .env("BAOHAO_NOW", NOW)
+                .env("LANG", "C.UTF-8")
+                .env_remove("BAOHAO_HOME")
+                .envs(phone.env())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            let _ = child.kill();
+            let _ = child.wait();
+            assert!(phone.sent().len() <= 1, "{app:?}: {:?}", phone.sent());
+        }
+        tick(dir.path(), &phone);
+        let sent = phone.sent().len();
+        assert!(sent <= 1, "{app:?}: sent {sent} texts");
+        assert_eq!(
+            common::log_of_type(dir.path(), "intent").len(),
+            1,
+            "{app:?}: one key, one intent: {:?}",
+            common::log_events(dir.path())
+        );
+        let succeeded = outcomes(dir.path())
+            .iter()
+            .chain(common::log_of_type(dir.path(), "resolved").iter())
+            .any(|o| o["status"] == "succeeded");
+        if succeeded {
+            assert_eq!(sent, 1, "{app:?}");
+        }
+        assert!(phone.bad().is_empty(), "{app:?}: {:?}", phone.bad());
+    }
+}

@@ -98,7 +98,7 @@ pub(super) fn parse(p: &Parts) -> Result<Parsed, String> {
 }
 
 impl Email {
-    pub(super) async fn send(&self, m: &Message) -> Result<(), Failure> {
+    pub(super) async fn send(&self, m: &Message, timeout: Duration) -> Result<(), Failure> {
         crate::net::install_crypto();
         let fail = |what: String| Failure::new(format!("email: {what}"));
         let mut b = lettre::Message::builder()
@@ -113,7 +113,7 @@ impl Email {
             |host: &str| TlsParameters::new(host.to_string()).map_err(|e| fail(e.to_string()));
         let mut t = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.clone())
             .port(self.port)
-            .timeout(Some(Duration::from_secs(super::SEND_TIMEOUT_SECS)))
+            .timeout(Some(timeout))
             .tls(match self.security {
                 Security::Plain => Tls::None,
                 Security::StartTls => Tls::Required(tls(&self.host)?),
@@ -123,7 +123,12 @@ impl Email {
             t = t.credentials(Credentials::new(u.clone(), p.clone()));
         }
         let transport = t.build();
-        match transport.send(mail).await {
+        // lettre's own timeout covers connecting only: a server that stops answering
+        // halfway would hold this send (and its retries) for ever.
+        let Ok(sent) = tokio::time::timeout(timeout, transport.send(mail)).await else {
+            return Err(fail(tr!(T::ChanTimeout, timeout.as_secs())));
+        };
+        match sent {
             Ok(r) if r.is_positive() => Ok(()),
             Ok(r) => Err(fail(format!(
                 "{} {}",

@@ -2,6 +2,7 @@
 //! common shapes of answer (`{"code": 0, "msg": …}`). No service knowledge here.
 
 use std::fmt::Display;
+use std::time::Duration;
 
 use super::{Failure, Kind};
 
@@ -36,8 +37,13 @@ impl Request {
 const MAX_ANSWER: usize = 64 * 1024;
 
 /// Sends `r`; the status and (the start of) the body, or why nothing came back.
-pub async fn send(client: &reqwest::Client, r: Request) -> Result<(u16, String), String> {
-    let mut b = client.post(&r.url);
+pub async fn send(
+    client: &reqwest::Client,
+    r: Request,
+    timeout: Duration,
+) -> Result<(u16, String), String> {
+    let describe = |e| describe(e, timeout);
+    let mut b = client.post(&r.url).timeout(timeout);
     for (k, v) in &r.headers {
         b = b.header(*k, v);
     }
@@ -58,9 +64,9 @@ pub async fn send(client: &reqwest::Client, r: Request) -> Result<(u16, String),
 }
 
 /// A transport error in a sentence, without the URL (it holds keys).
-fn describe(e: reqwest::Error) -> String {
+fn describe(e: reqwest::Error, timeout: Duration) -> String {
     let kind = if e.is_timeout() {
-        crate::tr!(crate::i18n::T::ChanTimeout, super::SEND_TIMEOUT_SECS)
+        crate::tr!(crate::i18n::T::ChanTimeout, timeout.as_secs())
     } else if e.is_connect() {
         crate::tr!(crate::i18n::T::ChanNoConnect)
     } else {
@@ -84,7 +90,11 @@ pub fn json(body: &str) -> Option<serde_json::Value> {
 
 /// The failure `Kind: message (code)`, or `Kind: HTTP status` when the answer says nothing.
 pub fn failure(kind: Kind, message: Option<&str>, code: Option<impl Display>) -> Failure {
-    let message = message.map(str::trim).filter(|m| !m.is_empty());
+    let message = message
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(|m| super::cut_chars(m, super::MAX_SERVICE_WORDS));
+    let message = message.as_deref();
     Failure::new(match (message, code) {
         (Some(m), Some(c)) => format!("{}: {m} ({c})", kind.name()),
         (Some(m), None) => format!("{}: {m}", kind.name()),
@@ -140,7 +150,11 @@ pub fn by_code(
 /// `Kind: HTTP 401` (with the service's words when it gave some).
 pub fn http_status(kind: Kind, status: u16, message: Option<&str>) -> Failure {
     match message.map(str::trim).filter(|m| !m.is_empty()) {
-        Some(m) => Failure::new(format!("{}: HTTP {status}: {m}", kind.name())),
+        Some(m) => Failure::new(format!(
+            "{}: HTTP {status}: {}",
+            kind.name(),
+            super::cut_chars(m, super::MAX_SERVICE_WORDS)
+        )),
         None => Failure::new(format!("{}: HTTP {status}", kind.name())),
     }
 }

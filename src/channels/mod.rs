@@ -29,6 +29,11 @@ pub use http::{Body, Request};
 pub use message::Message;
 pub use url::Env;
 
+/// The longest reason kept for a failed send (the service's words are cut to less).
+const MAX_REASON: usize = 300;
+/// The longest part of a reason quoted from a service's answer.
+pub(crate) const MAX_SERVICE_WORDS: usize = 160;
+
 /// How long one send may take before it counts as failed (and is retried later).
 pub const SEND_TIMEOUT_SECS: u64 = 20;
 
@@ -143,6 +148,8 @@ pub struct Channel {
     service: Service,
     /// Every value that must never be shown (keys, tokens, passwords, expanded variables).
     secrets: Vec<String>,
+    /// How long one send may take (`?rto=`, else `SEND_TIMEOUT_SECS`).
+    timeout: std::time::Duration,
 }
 
 /// What a service module gives back: the service and the parts of its URL that are secret.
@@ -186,6 +193,9 @@ impl Channel {
             kind,
             service: parsed.service,
             secrets,
+            timeout: std::time::Duration::from_secs(
+                parts.timeout_secs.unwrap_or(SEND_TIMEOUT_SECS),
+            ),
         })
     }
 
@@ -221,18 +231,37 @@ impl Channel {
         now: DateTime<Utc>,
     ) -> Result<(), Failure> {
         let r = match &self.service {
-            Service::Http(s) => match http::send(client, s.request(m, now)).await {
+            Service::Http(s) => match http::send(client, s.request(m, now), self.timeout).await {
                 Ok((status, body)) => s.judge(status, &body),
                 Err(why) => Err(Failure::new(format!("{}: {why}", self.kind.name()))),
             },
-            Service::Email(e) => e.send(m).await,
+            Service::Email(e) => e.send(m, self.timeout).await,
         };
         r.map_err(|f| Failure {
-            reason: crate::secrets::redact(&self.redact(&crate::text::clean::value(&f.reason)))
-                .into_owned(),
+            // One line; the service's words were cut where they came in (`http::failure`), so
+            // that the code after them survives.
+            reason: crate::secrets::redact(
+                &self.redact(&crate::text::clean::line(&cut_chars(&f.reason, MAX_REASON))),
+            )
+            .into_owned(),
             retry: f.retry,
         })
     }
+}
+
+/// Sends the test message through the channel written as `written`, now: `Ok`, or the
+/// service's own reason (or why the URL cannot be used). Never holds a secret. What
+/// `notify test` and the TUI's `t` do.
+pub async fn test(
+    written: &str,
+    client: &reqwest::Client,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let c = Channel::parse(written, &Env::Process)
+        .map_err(|why| crate::secrets::redact(&why).into_owned())?;
+    c.send(client, &Message::test(), now)
+        .await
+        .map_err(|f| f.reason)
 }
 
 /// The log's name for the channel written as `written`.

@@ -20,6 +20,8 @@ pub struct Parts {
     pub query: Vec<(String, String)>,
     /// `?base=URL`, without a trailing `/`.
     pub base: Option<String>,
+    /// `?rto=SECONDS` (Apprise's read timeout): how long to wait for the service's answer.
+    pub timeout_secs: Option<u64>,
     /// Every value that came from the environment (secrets by definition).
     pub from_env: Vec<String>,
 }
@@ -46,6 +48,9 @@ impl Parts {
         }
     }
 }
+
+/// The longest `?rto=` a channel may ask for (seconds).
+pub const MAX_TIMEOUT_SECS: u64 = 600;
 
 /// How `${NAME}` is looked up: the environment, or (checking a config without it) a stand-in.
 pub enum Env {
@@ -112,6 +117,11 @@ pub fn split(written: &str, env: &Env) -> Result<Parts, String> {
                     return Err(tr!(T::ChanBadBase, b));
                 }
                 p.base = Some(b);
+            } else if k.eq_ignore_ascii_case("rto") {
+                match v.trim().parse::<u64>() {
+                    Ok(s) if (1..=MAX_TIMEOUT_SECS).contains(&s) => p.timeout_secs = Some(s),
+                    _ => return Err(tr!(T::ChanBadTimeout, v, MAX_TIMEOUT_SECS)),
+                }
             } else {
                 p.query.push((k.into_owned(), v.into_owned()));
             }
@@ -194,6 +204,11 @@ mod tests {
         assert_eq!(p.path, ["extra"]);
         assert_eq!(p.base.as_deref(), Some("http://127.0.0.1:9"));
         assert_eq!(p.query("x"), Some("1"));
+        assert_eq!(p.timeout_secs, None);
+        let p = split("json://h/p?rto=3&a=b", &Env::Process).expect("rto");
+        assert_eq!((p.timeout_secs, p.query("rto")), (Some(3), None));
+        assert!(split("json://h/p?rto=0", &Env::Process).is_err());
+        assert!(split("json://h/p?rto=soon", &Env::Process).is_err());
         let p = split("tgram://123:ABC/456", &Env::Process).expect("tgram");
         assert_eq!(
             (p.host.as_str(), p.path.as_slice()),

@@ -1,10 +1,12 @@
 //! The command line: argument definitions and dispatch. Each subcommand lives in its own
 //! file and returns text for stdout; errors are one sentence for stderr.
 
+pub mod forwarders;
 pub mod history;
 pub mod import;
 pub mod input;
 pub mod modems;
+pub mod notify;
 pub mod plan;
 pub mod presets;
 pub mod status;
@@ -153,7 +155,11 @@ pub enum Command {
     /// One refresh-and-recharge pass (for cron).
     Tick,
     /// Check the config and the log; every problem with its line.
-    Validate,
+    Validate {
+        /// Throw the checkpoint away (the next worker pass writes a fresh one).
+        #[arg(long)]
+        rebuild: bool,
+    },
     /// Starting points for common carriers' plans and rules.
     Presets {
         /// Print the presets as JSON.
@@ -167,10 +173,49 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Each forwarder (a phone app or a board holding a SIM): whether it answers, its
+    /// battery and SIMs, its last text and the numbers it serves.
+    Forwarders {
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<ForwardersAction>,
+    },
+    /// Push notifications: try the channels in notify.channels.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ForwardersAction {
+    /// What to enter in the app for forwarder ID, in your language.
+    Setup {
+        id: String,
+        /// The inbox's address as the phone reaches it (a reverse proxy's https URL);
+        /// without it, `inbox.listen`.
+        #[arg(long)]
+        public_url: Option<String>,
+        /// Ask SMS Gateway to post received texts to baohao (POST /webhooks).
+        #[arg(long)]
+        register: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NotifyCommand {
+    /// Send a test message through each channel now; per channel `ok` or the service's own
+    /// reason, exit 1 if any failed.
+    Test {
+        /// Only the channel with this number (1 is the first in notify.channels).
+        #[arg(long, value_name = "N")]
+        channel: Option<usize>,
     },
 }
 

@@ -174,7 +174,9 @@ pub fn program_problem(program: &str) -> Option<String> {
 
 /// `validate`: every config and log problem, with lines. Returns the report and whether it
 /// found nothing wrong.
-pub fn validate(paths: &Paths) -> Result<(String, bool)> {
+/// `baohao validate`: the config, the log and the checkpoint. With `rebuild`, the
+/// checkpoint is thrown away instead of checked.
+pub fn validate(paths: &Paths, rebuild: bool) -> Result<(String, bool)> {
     let mut out = String::new();
     let bytes = match crate::store::fsutil::read_regular(&paths.config, true) {
         Ok(b) => b,
@@ -289,5 +291,33 @@ pub fn validate(paths: &Paths) -> Result<(String, bool)> {
         ));
         out.push('\n');
     }
+    drop(state);
+    let file = crate::store::checkpoint::path(paths);
+    if rebuild {
+        let removed = crate::store::checkpoint::remove(paths)
+            .map_err(|e| Error::io(T::WhatWrite, &file, &e))?;
+        out.push_str(&if removed {
+            tr!(T::CkRebuilt, file.display())
+        } else {
+            tr!(T::CkRebuildNone)
+        });
+        out.push('\n');
+        return Ok((out, clean));
+    }
+    use crate::store::checkpoint::Verdict;
+    let verdict = crate::store::checkpoint::verdict(paths, tz)
+        .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
+    let line = match verdict {
+        Verdict::Absent => tr!(T::CkValidateNone),
+        // It is not used, and the next pass writes a fresh one: said, not a defect.
+        Verdict::Refused(why) => why,
+        Verdict::Equal { events, offset } => tr!(T::CkValidateHolds, events, offset),
+        Verdict::Differs => {
+            clean = false;
+            tr!(T::CkValidateDiffers, file.display())
+        }
+    };
+    out.push_str(&crate::text::clean::message(&line));
+    out.push('\n');
     Ok((out, clean))
 }

@@ -7,7 +7,9 @@ use chrono_tz::Tz;
 use crate::model::MonthDay;
 
 /// A calendar month, the period of a monthly rule and of budgets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct YearMonth {
     pub year: i32,
     pub month: u32,

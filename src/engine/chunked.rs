@@ -73,6 +73,37 @@ impl<T> std::ops::IndexMut<usize> for Chunked<T> {
     }
 }
 
+/// A checkpoint keeps a chunked vector as the sequence of its elements; read back, it is
+/// chunked again as it grows (see `store::checkpoint`).
+impl<T: serde::Serialize> serde::Serialize for Chunked<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Chunked<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Seq<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Seq<T> {
+            type Value = Chunked<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Chunked<T>, A::Error> {
+                let mut c = Chunked::default();
+                while let Some(v) = seq.next_element()? {
+                    c.push(v);
+                }
+                Ok(c)
+            }
+        }
+        d.deserialize_seq(Seq(std::marker::PhantomData))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

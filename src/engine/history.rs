@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::engine::order::TimeOrder;
 use crate::engine::reconcile::{Reconciliation, Verdict, reconcile};
 use crate::engine::rows::RowStore;
 use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, NumberState, RefAt, State};
@@ -279,6 +280,8 @@ pub struct History {
     pub state: State,
     /// The rows, compactly (see [`RowStore`]).
     pub rows: RowStore,
+    /// The rows in the order of their own time (see [`History::settle_order`]).
+    order: TimeOrder,
     keep: Keep,
     /// What a second pass needs to make the rows (a recording history only).
     facts: RowFacts,
@@ -548,6 +551,7 @@ impl History {
                 Keep::Rows => state,
             },
             rows: RowStore::default(),
+            order: TimeOrder::default(),
             keep,
             facts: RowFacts::default(),
         }
@@ -574,17 +578,27 @@ impl History {
         History::with(state, self.keep)
     }
 
+    /// Whether this history keeps the state only (no rows, no row facts): the kind a
+    /// checkpoint holds (see `store::checkpoint`).
+    pub fn is_state_only(&self) -> bool {
+        self.keep == Keep::StateOnly
+    }
+
     /// What a recording history recorded (empty for the others).
     pub fn facts(&self) -> &RowFacts {
         &self.facts
     }
 
+    /// Folds `e` in and places its row in the time order at once (for a few events; a
+    /// reader of many calls [`History::apply_event`] and settles once at the end).
     pub fn apply(&mut self, e: &Event) {
         self.apply_owned(e.clone());
     }
 
+    /// [`History::apply`] for an owned event.
     pub fn apply_owned(&mut self, e: Event) {
         self.apply_event(e);
+        self.settle_order();
     }
 
     /// [`History::apply_event`] for an event read from `line`, which starts at byte
@@ -624,11 +638,37 @@ impl History {
                 .map_or(0, |n| n.key_count() as u32),
             Keep::StateOnly | Keep::Facts => 0,
         };
+        // A row's own time is its event's (a recharge's is its first intent's).
+        let at = e.at.with_timezone(&Utc);
         match self.apply_event_row_at(e, reference_at) {
             Some(Row::Recharge { number, .. }) => self.rows.push_recharge(&number, next_key),
             Some(row) => self.rows.push(&row),
-            None => {}
+            None => return,
         }
+        self.order.push(at);
+    }
+
+    /// Places the rows read since last time in the time order; the owner calls it after
+    /// each read (it is cheap when they came in time order).
+    pub fn settle_order(&mut self) {
+        self.order.settle();
+    }
+
+    /// How many rows the time order holds (all but those read since the last settle).
+    pub fn rows_by_time(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The index in the log's rows of the row at place `pos` of the time order, newest
+    /// first; ties by log order (the later line first).
+    pub fn row_newest(&self, pos: usize) -> Option<usize> {
+        self.row_by_time(self.order.len().checked_sub(pos + 1)?)
+    }
+
+    /// The index in the log's rows of the row at place `place` of the time order, oldest
+    /// first.
+    pub fn row_by_time(&self, place: usize) -> Option<usize> {
+        self.order.row(place)
     }
 
     /// The row at `i` (log order).

@@ -7,6 +7,7 @@ pub mod currency;
 pub mod due;
 pub mod forecast;
 pub mod history;
+pub mod order;
 pub mod reconcile;
 pub mod reminders;
 pub mod rows;

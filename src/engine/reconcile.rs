@@ -17,7 +17,7 @@ use crate::model::{Currency, Mode, Number, TriggerKind};
 pub const LEAD_HOURS: i64 = 24;
 
 /// A top-up seen in a record made elsewhere (a `statement` event).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     /// The statement event's id.
     pub id: Box<str>,

@@ -14,6 +14,9 @@ use crate::engine::reconcile::Evidence;
 use crate::engine::verify::Tracker;
 use crate::model::{Currency, Event, EventBody, Mode, OutcomeStatus, Plan, ResolvedStatus};
 
+mod snapshot;
+pub use snapshot::options as snapshot_options;
+
 /// Balance readings kept per number for charts.
 const KEEP_READINGS: usize = 400;
 /// Money moves kept per number to count what a newer reading has not seen (far above
@@ -22,7 +25,7 @@ const KEEP_MOVES: usize = 64;
 
 /// A small set kept in insertion order: the newest is usually the one removed next, so
 /// removal searches from the back. (In-doubt and failed sets are short in real logs.)
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct IndexSet<T>(Vec<T>);
 
 impl<T> Default for IndexSet<T> {
@@ -61,7 +64,7 @@ impl<T: PartialEq + Copy> IndexSet<T> {
 pub trait EventStr: AsRef<str> + Into<String> + Into<Box<str>> {}
 impl<T: AsRef<str> + Into<String> + Into<Box<str>>> EventStr for T {}
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Observation {
     pub id: String,
     pub at: DateTime<Utc>,
@@ -73,7 +76,7 @@ pub struct Observation {
 /// each string behind a short length prefix, named by its chunk and offset. A quarter of a
 /// million keys then cost no allocation each and no doubling slack (issue 11: the state
 /// was most of `status`'s memory).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Arena {
     chunks: Vec<String>,
     /// Strings too long for a chunk, or past the chunks a handle can name (never in
@@ -89,7 +92,7 @@ struct Arena {
 /// A string in a number's [`Arena`], or none: the top bit says "in `big`", the next "in
 /// `at`" (where it is in the log); otherwise the chunk index above [`CHUNK_BITS`] and the
 /// offset below.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Str(u32);
 
 impl Str {
@@ -102,7 +105,7 @@ impl Str {
 /// 16-bit hash of its text, so that a reader fetching it can tell the log changed. A
 /// streamed listing keeps executor references this way ([`State::with_reference_positions`]):
 /// 8 bytes instead of the text (issue 11).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefAt(u64);
 
 impl RefAt {
@@ -265,7 +268,7 @@ impl Arena {
 /// One attempt as kept: strings in the number's arena; an outcome and a resolution as a
 /// tag (0: none) and a time, which packs tighter than two `Option`s. A key's first attempt
 /// is kept packed inside its [`KeyRec`]; retries are kept as they are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct AttemptRec {
     at: DateTime<Utc>,
     outcome_at: DateTime<Utc>,
@@ -347,7 +350,7 @@ impl AttemptRec {
 /// strings in the number's arena, the rule by its index, the first attempt packed inline
 /// (its times as whole seconds from `first_at`), and what few keys have — retries, a
 /// reminder's ending, a first attempt whose times do not pack — behind one pointer.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct KeyRec {
     /// The first attempt's time, in Unix seconds (when it packs).
     first_at: i64,
@@ -388,7 +391,7 @@ const WIDE_AMOUNT: i32 = i32::MIN;
 const WIDE_RULE: u16 = u16::MAX;
 
 /// What few keys have.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct KeyExtra {
     /// The first attempt, when it does not pack (`FIRST_WIDE`).
     first: Option<AttemptRec>,
@@ -849,7 +852,7 @@ impl KeyRec {
 }
 
 /// How one notification fared on one push channel, from its `delivered` events.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Delivery {
     /// Failed tries so far (a delivery after failures keeps the count).
     pub failures: u32,
@@ -887,7 +890,7 @@ impl Delivery {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct NumberState {
     pub observed: Option<Observation>,
     /// Successful top-ups after the last observation (minor units of its currency).
@@ -918,12 +921,16 @@ pub struct NumberState {
     pub evidence: Vec<Evidence>,
     /// Refunded references whose order is not in the log (yet): statements may be
     /// imported in any order.
+    #[serde(serialize_with = "snapshot::sorted_set")]
     refunded_refs: HashSet<Box<str>>,
     /// `source` NUL `ref` of every piece of evidence, so a record seen twice counts once.
+    #[serde(serialize_with = "snapshot::sorted_set")]
     evidence_refs: HashSet<Box<str>>,
     pub verify: Tracker,
+    #[serde(serialize_with = "snapshot::sorted_set")]
     pub notified: HashSet<(String, String)>,
     /// Push-channel deliveries, by (event, key, channel id): see `Delivery`.
+    #[serde(serialize_with = "snapshot::sorted_map")]
     pub deliveries: HashMap<(String, String, String), Delivery>,
     rules: Vec<Box<str>>,
     keys: Chunked<KeyRec>,
@@ -931,10 +938,13 @@ pub struct NumberState {
     arena: Arena,
     /// Each key's index and the 32 bits of its hash the table is built on (see
     /// [`NumberState::hash_of`]): growing the table then reads no key text.
+    #[serde(skip)]
     key_index: HashTable<(u32, u32)>,
     /// Every currency a key was ever in, each once, in the order first seen.
     key_currencies: Vec<Currency>,
     last_intent: Option<(u32, u32)>,
+    /// Random per process: a restored state builds its key index anew (`snapshot`).
+    #[serde(skip)]
     hasher: DefaultHashBuilder,
 }
 
@@ -1195,13 +1205,13 @@ fn widen(h: u32) -> u64 {
 }
 
 /// Something in the log that does not add up (an outcome for an intent nobody wrote…).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Oddity {
     pub event: String,
     pub what: OddityKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum OddityKind {
     UnknownIntent(String),
     /// A second intent for a key that already had a success or an unanswered attempt.
@@ -1209,7 +1219,7 @@ pub enum OddityKind {
 }
 
 /// How a state keeps executor references.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum References {
     Text,
     /// Not at all ([`State::without_references`]).
@@ -1218,9 +1228,12 @@ enum References {
     Places,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct State {
+    /// Kept beside a checkpoint's state, not in it (`snapshot`).
+    #[serde(skip, default = "snapshot::utc")]
     tz: Tz,
+    #[serde(serialize_with = "snapshot::sorted_map")]
     pub numbers: HashMap<String, NumberState>,
     pub events: u64,
     pub oddities: Vec<Oddity>,
@@ -1228,6 +1241,8 @@ pub struct State {
     /// The newest time baohao's own clock wrote (intents, outcomes, its own readings…), not
     /// a time read from an imported file or a received text (see [`own_clock`]).
     pub own_at: Option<DateTime<Utc>>,
+    /// A cache: a restored state starts without it.
+    #[serde(skip)]
     months: MonthCache,
     /// How attempts keep their executor's reference.
     references: References,

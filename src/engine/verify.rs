@@ -15,7 +15,7 @@ const DUPLICATE_SECS: i64 = DUPLICATE_HOURS * 3600;
 const KEEP: usize = 64;
 
 /// What the readings said about one top-up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Check {
     /// When the money went in (the intent's time for a recharge), in Unix seconds.
     pub at: i64,
@@ -30,7 +30,7 @@ pub struct Check {
 /// A [`Check`] as kept: 16 bytes, as a long log holds hundreds of thousands of them (issue
 /// 11). The time and three flags share one word; the amount and the credit are `i32`s
 /// when both fit (any real top-up), else `amount` is an index into [`Tracker::wide`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Packed {
     /// `at << 3 | WIDE | DUPLICATE | CREDITED`.
     at_flags: i64,
@@ -73,7 +73,7 @@ impl Check {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Recent {
     at: i64,
     amount: i64,
@@ -88,7 +88,7 @@ struct Recent {
 /// are those of the readings in time order (issue 18). Scans walk back from the newest
 /// reading or top-up and stop early, so each event costs about the same however long the
 /// log.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tracker {
     readings: VecDeque<(i64, i64)>,
     recent: VecDeque<Recent>,

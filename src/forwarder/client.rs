@@ -91,7 +91,7 @@ impl<'a> Phone<'a> {
         let key = secret(self.forwarder.secret_env.as_deref()).map_err(HttpError::Before)?;
         let url = self.url(path).map_err(HttpError::Before)?;
         let ts = sign::now_ms();
-        let body = json!({"data": data, "timestamp": ts, "sign": sign::smsforwarder(&key, ts)});
+        let body = json!({"data": data, "timestamp": ts, "sign": crate::inbox::sign::smsforwarder_sign(&key, ts)});
         let r = self
             .http
             .post(url)

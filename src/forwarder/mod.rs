@@ -4,7 +4,10 @@
 //! is *in doubt* and never sent again on its own. Receiving is `inbox`'s job.
 
 pub mod action;
+pub mod catchup;
 pub mod client;
+pub mod health;
+pub mod provider;
 pub mod sign;
 
 use crate::i18n::T;

@@ -1,21 +1,8 @@
-//! The signatures and ids the forwarder apps use: SmsForwarder's `sign` and the SMS Gateway
-//! message id baohao derives from an intent.
+//! The ids and times of requests to the phone apps: the SMS Gateway message id baohao
+//! derives from an intent, and the timestamp SmsForwarder's `sign` covers (the signature
+//! itself is `inbox::sign`'s, shared with the webhooks).
 
-use base64::Engine;
-use hmac::{KeyInit, Mac};
 use sha2::Digest;
-
-/// SmsForwarder's `sign`: URL-encoded base64 of HMAC-SHA256 with key = secret over
-/// `timestamp + "\n" + secret` (timestamp in milliseconds).
-pub fn smsforwarder(secret: &str, timestamp_ms: i64) -> String {
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) else {
-        // HMAC takes a key of any length; this cannot happen.
-        return String::new();
-    };
-    mac.update(format!("{timestamp_ms}\n{secret}").as_bytes());
-    let b64 = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-    url::form_urlencoded::byte_serialize(b64.as_bytes()).collect()
-}
 
 /// The id of the text an intent sends through SMS Gateway: the same for the same number,
 /// key and attempt (so an in-doubt send is found again by asking for it), another for the
@@ -38,25 +25,6 @@ pub fn now_ms() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_sign_is_url_encoded_base64_of_the_hmac() {
-        // Worked out independently: HMAC-SHA256(key "secret", "1700000000000\nsecret").
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"secret").unwrap();
-        mac.update(b"1700000000000\nsecret");
-        let raw = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
-        let s = smsforwarder("secret", 1_700_000_000_000);
-        assert!(
-            !s.contains('+') && !s.contains('/') && !s.contains('='),
-            "{s}"
-        );
-        let decoded: String = url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .unwrap()
-            .1
-            .into_owned();
-        assert_eq!(decoded, raw);
-    }
 
     #[test]
     fn message_ids_are_stable_per_attempt_and_fit() {

@@ -9,6 +9,8 @@
 //! confirmation evidence, anything else a `message`), and what the log lacks is appended in
 //! one write and fsynced before it returns.
 
+pub mod decode;
+pub mod server;
 pub mod sign;
 
 use std::collections::HashSet;
@@ -26,6 +28,9 @@ use crate::tr;
 /// How long a text waits for the log's lock before the answer is "try again later" (a
 /// phone retries a 5xx; hanging would only hold its connection).
 pub const LOCK_WAIT: Duration = Duration::from_secs(3);
+
+/// A receive time up to this far ahead of the clock is believed.
+pub const FUTURE_SKEW: chrono::Duration = chrono::Duration::minutes(10);
 
 /// One text as a forwarder reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,7 +123,10 @@ impl Acceptor {
             .iter()
             .map(|r| {
                 let n = number_for(config, r)?;
-                let date = r.received_at.map(|t| t.min(local_now));
+                // A phone's clock a little ahead is kept as it says (clamping it would
+                // date each retry differently, and so log it again); one far ahead is
+                // not believed and the text is dated as it arrives.
+                let date = r.received_at.filter(|t| *t <= local_now + FUTURE_SKEW);
                 Some((
                     n,
                     crate::import::events_of_text(n, r.sender.as_deref(), date, &r.text, local_now),

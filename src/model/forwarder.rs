@@ -50,10 +50,33 @@ pub struct Forwarder {
     pub signing_key_env: Option<String>,
     /// A webhook board's token (`Authorization: Bearer …` or `?token=`).
     pub token_env: Option<String>,
+    /// A webhook board's field names (JSON members or form fields).
+    pub fields: WebhookFields,
     /// Seconds one request to the phone may take.
     pub timeout_secs: u64,
     /// Hours without a word from the phone before `forwarder_silent` is raised.
     pub quiet_hours: u32,
+}
+
+/// `"fields": {"sender", "message", "timestamp", "slot"}`: the names a webhook forwarder
+/// posts its text's parts under, each defaulting to its own name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookFields {
+    pub sender: String,
+    pub message: String,
+    pub timestamp: String,
+    pub slot: String,
+}
+
+impl Default for WebhookFields {
+    fn default() -> WebhookFields {
+        WebhookFields {
+            sender: "sender".into(),
+            message: "message".into(),
+            timestamp: "timestamp".into(),
+            slot: "slot".into(),
+        }
+    }
 }
 
 pub const DEFAULT_FORWARDER_REQUEST_SECS: u64 = 30;
@@ -83,11 +106,16 @@ impl Forwarder {
     }
 }
 
-/// `"inbox": {"listen": "127.0.0.1:8787"}`: where the worker takes webhooks.
+/// `"inbox": {"listen": "127.0.0.1:8787", "window_secs"?}`: where the worker takes
+/// webhooks, and how far a signed timestamp may be from its clock.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Inbox {
     pub listen: std::net::SocketAddr,
+    pub window_secs: u64,
 }
+
+/// A signed webhook's timestamp may be this far from the clock, either way.
+pub const DEFAULT_WINDOW_SECS: u64 = 300;
 
 /// A number's `"forwarder": {"id", "slot"?}`: which forwarder holds its SIM, in which slot.
 #[derive(Clone, Debug, PartialEq, Eq)]

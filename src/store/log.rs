@@ -54,6 +54,17 @@ pub struct Scan {
     /// The scan stopped before the end when asked to ([`Log::scan_ref_until`]): the
     /// cursor is at a line boundary, where the next scan goes on.
     pub stopped: bool,
+    /// Where each `BadLine` of `problems` is, in order: its line number, the byte it
+    /// starts at and its length without the newline (a checkpoint says them again).
+    pub bad_at: Vec<BadAt>,
+}
+
+/// Where a bad line is in the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BadAt {
+    pub line: usize,
+    pub offset: u64,
+    pub len: u64,
 }
 
 /// The recharge log at one path.
@@ -101,8 +112,22 @@ impl Log {
         f: impl FnMut(Line<'_>, EventRef<'_>),
         stop: impl FnMut() -> bool,
     ) -> io::Result<Scan> {
+        self.scan_hashed(from, None, f, stop)
+    }
+
+    /// [`Log::scan_located`] that also feeds `hash` every byte of the complete lines it
+    /// reads, in order (so a hasher of bytes `[0, from)` ends as one of `[0, cursor)`; an
+    /// unterminated last line that reads as whole is hashed with the newline its cursor
+    /// counts). A checkpoint's proof is this hash (see `store::checkpoint`).
+    pub fn scan_hashed(
+        &self,
+        from: Cursor,
+        hash: Option<&mut blake3::Hasher>,
+        f: impl FnMut(Line<'_>, EventRef<'_>),
+        stop: impl FnMut() -> bool,
+    ) -> io::Result<Scan> {
         match fsutil::open_regular(&self.path, std::fs::OpenOptions::new().read(true), false) {
-            Ok(file) => scan_file(&file, from, f, stop),
+            Ok(file) => scan_file(&file, from, hash, f, stop),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Scan {
                 cursor: from,
                 ..Scan::default()
@@ -272,8 +297,18 @@ pub struct Txn<'a> {
 
 impl Txn<'_> {
     /// Reads lines appended since `from` (by anyone) under the lock.
-    pub fn scan(&mut self, from: Cursor, mut f: impl FnMut(Event)) -> io::Result<Scan> {
-        scan_file(self.file, from, |_, e| f(e.into_owned()), || false)
+    pub fn scan(&mut self, from: Cursor, f: impl FnMut(Event)) -> io::Result<Scan> {
+        self.scan_hashed(from, None, f)
+    }
+
+    /// [`Txn::scan`] feeding `hash` the bytes it reads (see [`Log::scan_hashed`]).
+    pub fn scan_hashed(
+        &mut self,
+        from: Cursor,
+        hash: Option<&mut blake3::Hasher>,
+        mut f: impl FnMut(Event),
+    ) -> io::Result<Scan> {
+        scan_file(self.file, from, hash, |_, e| f(e.into_owned()), || false)
     }
 
     /// Which file this is and how long, as (device, inode, length): a reader that keeps a
@@ -286,7 +321,7 @@ impl Txn<'_> {
 
     /// [`Txn::scan`] with events borrowing from each line.
     pub fn scan_ref(&mut self, from: Cursor, mut f: impl FnMut(EventRef<'_>)) -> io::Result<Scan> {
-        scan_file(self.file, from, |_, e| f(e), || false)
+        scan_file(self.file, from, None, |_, e| f(e), || false)
     }
 
     /// Appends whole lines in one write, then fsync. Cuts a torn tail first.
@@ -404,11 +439,12 @@ pub struct Line<'a> {
 fn scan_file(
     file: &File,
     from: Cursor,
+    hash: Option<&mut blake3::Hasher>,
     f: impl FnMut(Line<'_>, EventRef<'_>),
     stop: impl FnMut() -> bool,
 ) -> io::Result<Scan> {
     let left = file.metadata()?.len().saturating_sub(from.offset);
-    scan_file_with(file, from, f, stop, left >= READ_AHEAD_FROM)
+    scan_file_with(file, from, hash, f, stop, left >= READ_AHEAD_FROM)
 }
 
 /// Logs with at least this much left to read are read ahead on a thread of their own.
@@ -422,6 +458,7 @@ const READ_SIZE: usize = 1 << 18;
 fn scan_file_with(
     file: &File,
     from: Cursor,
+    hash: Option<&mut blake3::Hasher>,
     mut f: impl FnMut(Line<'_>, EventRef<'_>),
     mut stop: impl FnMut() -> bool,
     ahead: bool,
@@ -433,6 +470,7 @@ fn scan_file_with(
         },
         carry: Vec::new(),
         until_asked: STOP_EVERY,
+        hash,
     };
     if !ahead {
         let mut handle = file;
@@ -507,13 +545,15 @@ fn scan_file_with(
 
 /// Lines as they are read: a line split across two reads is assembled in `carry`; whole
 /// lines are parsed in place.
-struct Lines {
+struct Lines<'h> {
     scan: Scan,
     carry: Vec<u8>,
     until_asked: usize,
+    /// Fed the bytes of every complete line, in order (see [`Log::scan_hashed`]).
+    hash: Option<&'h mut blake3::Hasher>,
 }
 
-impl Lines {
+impl Lines<'_> {
     /// Takes the lines of `buf` (the next bytes of the log); true when `stop` said to.
     fn feed(
         &mut self,
@@ -527,6 +567,10 @@ impl Lines {
             if self.carry.is_empty() {
                 take_line(&buf[used..end], &mut self.scan, f);
             } else {
+                // The start of this line came in an earlier buffer: it goes first.
+                if let Some(h) = self.hash.as_deref_mut() {
+                    h.update(&self.carry);
+                }
                 self.carry.extend_from_slice(&buf[used..end]);
                 take_line(&self.carry, &mut self.scan, f);
                 self.carry.clear();
@@ -537,12 +581,22 @@ impl Lines {
                 self.until_asked = STOP_EVERY;
                 if stop() {
                     self.scan.stopped = true;
+                    self.hashed(&buf[..used]);
                     return true;
                 }
             }
         }
+        // Hashed in one piece: BLAKE3 is several times faster over long inputs.
+        self.hashed(&buf[..used]);
         self.carry.extend_from_slice(&buf[used..]);
         false
+    }
+
+    /// `bytes` (of complete lines, the carried start of the first excepted) into the hash.
+    fn hashed(&mut self, bytes: &[u8]) {
+        if let Some(h) = self.hash.as_deref_mut() {
+            h.update(bytes);
+        }
     }
 
     /// The end of the log: what is left after the last newline.
@@ -551,6 +605,10 @@ impl Lines {
             // A whole line missing only its newline: read like any other; the next
             // append adds the newline, so the cursor already counts it.
             take_line(&self.carry, &mut self.scan, f);
+            if let Some(h) = self.hash.as_deref_mut() {
+                h.update(&self.carry);
+                h.update(b"\n");
+            }
         } else if !self.carry.is_empty() {
             self.scan.problems.push(LogProblem::TornTail {
                 line: self.scan.cursor.line + 1,
@@ -581,10 +639,17 @@ fn take_line(line: &[u8], scan: &mut Scan, f: &mut impl FnMut(Line<'_>, EventRef
             )
         }
         Ok(None) => scan.events += 1,
-        Err(error) => scan.problems.push(LogProblem::BadLine {
-            line: scan.cursor.line,
-            error,
-        }),
+        Err(error) => {
+            scan.problems.push(LogProblem::BadLine {
+                line: scan.cursor.line,
+                error,
+            });
+            scan.bad_at.push(BadAt {
+                line: scan.cursor.line,
+                offset: start,
+                len: line.len() as u64,
+            });
+        }
     }
 }
 
@@ -710,14 +775,20 @@ mod tests {
             let file = File::open(log.path()).unwrap();
             for from in [Cursor::default(), middle.cursor] {
                 for slices in [false, true] {
+                    let bytes = std::fs::read(log.path()).unwrap();
                     let read = |ahead: bool| {
                         let mut cursor = from;
                         let mut events = Vec::new();
                         let mut problems = Vec::new();
+                        // Primed with the bytes before `from`, it ends as the hash of
+                        // every byte before the cursor.
+                        let mut hash = blake3::Hasher::new();
+                        hash.update(&bytes[..from.offset as usize]);
                         loop {
                             let scan = scan_file_with(
                                 &file,
                                 cursor,
+                                Some(&mut hash),
                                 |_, e| events.push(e.into_owned()),
                                 || slices,
                                 ahead,
@@ -726,11 +797,15 @@ mod tests {
                             cursor = scan.cursor;
                             problems.extend(scan.problems);
                             if !scan.stopped {
-                                return (events, cursor, problems);
+                                return (events, cursor, problems, hash.finalize());
                             }
                         }
                     };
                     let (a, b) = (read(false), read(true));
+                    // A whole last line without its newline counts the newline to come.
+                    let mut covered = bytes.clone();
+                    covered.resize(a.1.offset as usize, b'\n');
+                    assert_eq!(a.3, blake3::hash(&covered), "tail {tail:?}");
                     assert_eq!(a.0.len(), b.0.len());
                     assert!(a == b, "tail {tail:?} slices {slices}");
                     assert!(a.0.len() >= 4004 - from.line - 1);

@@ -1,6 +1,7 @@
 //! Files: where they live, the config (strict, atomic, conflict-aware), the recharge log
 //! (append-only, locked, fsync'd) and the worker lock. The only module that writes disk.
 
+pub mod checkpoint;
 pub mod config;
 pub mod fsutil;
 pub mod lock;

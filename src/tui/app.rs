@@ -192,7 +192,8 @@ pub struct HistoryTab {
 #[derive(Debug)]
 pub struct FilterJob {
     terms: Vec<String>,
-    /// Rows not yet looked at: those below this index (the search goes newest first).
+    /// Rows not yet looked at: the places in the time order below this one (the search
+    /// goes newest first).
     next: usize,
 }
 
@@ -459,12 +460,13 @@ impl App {
                 .history
                 .filtered
                 .as_ref()
-                .map_or(self.session.history.rows.len(), Vec::len),
+                .map_or(self.session.history.rows_by_time(), Vec::len),
             Tab::Forecast => self.derived.forecast.items.len(),
         }
     }
 
-    /// The history row at `i` of the History tab (newest first, filtered).
+    /// The history row at `i` of the History tab (newest first by the entries' own time,
+    /// filtered).
     pub fn history_row(&self, i: usize) -> Option<Row> {
         self.history_row_index(i)
             .and_then(|r| self.session.history.row(r))
@@ -472,10 +474,9 @@ impl App {
 
     /// The index in the log's rows of the History tab's row `i`.
     fn history_row_index(&self, i: usize) -> Option<usize> {
-        let rows = &self.session.history.rows;
         match &self.tabs.history.filtered {
             Some(f) => f.get(i).map(|r| *r as usize),
-            None => rows.len().checked_sub(i + 1),
+            None => self.session.history.row_newest(i),
         }
     }
 
@@ -522,7 +523,7 @@ impl App {
         h.filtered = Some(Vec::new());
         h.pending = Some(FilterJob {
             terms: text.split_whitespace().map(str::to_string).collect(),
-            next: self.session.history.rows.len(),
+            next: self.session.history.rows_by_time(),
         });
     }
 
@@ -542,7 +543,10 @@ impl App {
         let config = &self.session.config;
         let found = h.filtered.get_or_insert_with(Vec::new);
         let stop = job.next.saturating_sub(rows);
-        for i in (stop..job.next).rev() {
+        for place in (stop..job.next).rev() {
+            let Some(i) = history.row_by_time(place) else {
+                continue;
+            };
             let Some(e) = history
                 .row(i)
                 .and_then(|r| history.entry(&r, config, self.now))

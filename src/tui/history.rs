@@ -1,4 +1,4 @@
-//! The History tab: every entry, newest first, built only for the rows on screen (so a
+//! The History tab: every entry, newest first by its own time (ties by log order), built only for the rows on screen (so a
 //! million-entry log draws as fast as a short one), a `/` filter, and a bar chart of the
 //! money spent per month in each currency.
 
@@ -75,7 +75,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Length(chart_h),
     ])
     .areas(area);
-    let total = app.session.history.rows.len();
+    let total = app.session.history.rows_by_time();
     let shown = app.rows(Tab::History);
     let head = if app.tabs.history.filtered.is_some() {
         let head = tr!(

@@ -481,9 +481,10 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     }
     // The last entries of this number (balance readings aside: the trend shows them).
     lines.push(Line::from(label(tr!(T::TuiLastEntries))));
-    let rows = &app.session.history.rows;
-    let entries: Vec<Line> = (0..rows.len())
-        .rev()
+    let history = &app.session.history;
+    let rows = &history.rows;
+    let entries: Vec<Line> = (0..history.rows_by_time())
+        .filter_map(|place| history.row_newest(place))
         .filter(|&i| {
             rows.number_of(i)
                 .is_some_and(|(number, balance)| number == n.id && !balance)

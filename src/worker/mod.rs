@@ -53,6 +53,13 @@ pub fn spawn(paths: Paths, clock: Clock, lock: WorkerLock) -> Link {
         shutdown.clone(),
         StdDuration::from_secs(30),
     ));
+    tokio::spawn(crate::inbox::server::run(
+        paths.clone(),
+        clock.clone(),
+        rtx.clone(),
+        shutdown.clone(),
+        StdDuration::from_secs(30),
+    ));
     let mut worker = Worker::new(paths, clock, rtx, shutdown.clone());
     worker.arrivals = Some(arx);
     let task = tokio::spawn(async move {
@@ -101,6 +108,8 @@ pub struct Worker {
     arrivals: Option<mpsc::UnboundedReceiver<inbox::Arrival>>,
     /// The clock is behind the log and this worker said so (said once per episode).
     clock_behind_said: bool,
+    /// A checkpoint could not be written and this worker said so.
+    checkpoint_failure_said: bool,
     /// Push-channel sends on their way, by (event, key, channel id), and where they report.
     in_flight: HashSet<(String, String, String)>,
     deliveries: (mpsc::UnboundedSender<Sent>, mpsc::UnboundedReceiver<Sent>),
@@ -108,6 +117,8 @@ pub struct Worker {
     client: Option<reqwest::Client>,
     /// Channels whose URL could not be used, said once each.
     channel_problems: HashSet<String>,
+    /// Forwarder catch-up problems already said.
+    catch_up_said: HashSet<String>,
 }
 
 impl Worker {
@@ -131,6 +142,8 @@ impl Worker {
             log_failure: None,
             arrivals: None,
             clock_behind_said: false,
+            checkpoint_failure_said: false,
+            catch_up_said: HashSet::new(),
             in_flight: HashSet::new(),
             deliveries: mpsc::unbounded_channel(),
             client: None,
@@ -331,6 +344,9 @@ impl Worker {
             let config = self.session.config.clone();
             // A plan-only pass still reads numbers never read before (one just added), so
             // a new number shows its balance without waiting for `r` or the next hour.
+            if which == Which::All {
+                self.forwarder_catch_up(&config).await;
+            }
             self.refresh(&config, &which).await;
             if self.session.config_ok() && !self.shutdown.requested() {
                 self.run_due(&config).await;
@@ -338,6 +354,7 @@ impl Worker {
                 self.send_alerts(&config).await;
             }
         }
+        self.checkpoint();
         let now = self.clock.now();
         if which == Which::All {
             self.last_full = Some(now);
@@ -346,6 +363,54 @@ impl Worker {
             let next = now + Duration::from_std(self.refresh_every()).unwrap_or(Duration::hours(1));
             self.report(Report::Idle { at: now, next });
             self.report(Report::Busy(false));
+        }
+    }
+
+    /// After a pass that read or wrote new lines: a checkpoint of the state, so that
+    /// the next start replays only what comes after (issue 23). Failing to write one costs
+    /// only speed: said once, never fatal.
+    fn checkpoint(&mut self) {
+        match self.session.write_checkpoint() {
+            Ok(_) => self.checkpoint_failure_said = false,
+            Err(e) => {
+                if !self.checkpoint_failure_said {
+                    self.checkpoint_failure_said = true;
+                    self.report(Report::Notice(e.message));
+                }
+            }
+        }
+    }
+
+    /// Texts the numbers' phones received while nobody listened (a forwarder that lists its
+    /// inbox), put in the log as the inbox puts a webhook's. A phone that cannot be read is
+    /// said once per reason; its health line says the rest.
+    async fn forwarder_catch_up(&mut self, config: &Config) {
+        let now = self.clock.now();
+        let got = crate::forwarder::catchup::run(&self.session.paths, config, now).await;
+        for p in got.problems {
+            if self.catch_up_said.insert(p.clone()) {
+                self.report(Report::Notice(p));
+            }
+        }
+        if got.added.is_empty() {
+            return;
+        }
+        self.catch_up();
+        self.report(Report::LogChanged);
+        for (number, events) in got.added {
+            for e in events {
+                if let EventBody::Balance {
+                    balance_minor,
+                    currency,
+                    ..
+                } = e.body
+                {
+                    self.report(Report::Refreshed {
+                        number: number.clone(),
+                        balance: Money::new(balance_minor, currency),
+                    });
+                }
+            }
         }
     }
 
@@ -373,10 +438,14 @@ impl Worker {
         let state = self.session.state();
         let permits = &self.permits;
         let stop = &*self.shutdown;
+        let paths = &self.session.paths;
         let reads = numbers.iter().map(|n| async move {
             let _permit = permits.acquire().await;
             let ns = state.number(&n.id);
-            (n, provider::read(n, ns, tz, now, Some(stop)).await)
+            (
+                n,
+                provider::read((paths, config), n, ns, tz, now, Some(stop)).await,
+            )
         });
         let results = futures::future::join_all(reads).await;
         let mut events = Vec::new();
@@ -393,7 +462,7 @@ impl Worker {
                     }) && (reading.validity_until.is_none()
                         || ns.and_then(|s| s.observed_validity).map(|v| v.0)
                             == reading.validity_until);
-                    if !unchanged {
+                    if !unchanged && !reading.logged {
                         events.push(self.event(
                             &n.id,
                             now,

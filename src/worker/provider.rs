@@ -15,11 +15,14 @@ pub struct Reading {
     pub balance: Money,
     pub validity_until: Option<NaiveDate>,
     pub source: &'static str,
+    /// The reading is in the log already (a forwarder's reply, put there by the inbox).
+    pub logged: bool,
 }
 
 /// Reads `number`'s balance. `None` for a manual provider (nothing to ask). `stop` cuts a
 /// command short on shutdown (after its grace period).
 pub async fn read(
+    home: (&crate::store::Paths, &crate::model::Config),
     number: &Number,
     ns: Option<&NumberState>,
     tz: Tz,
@@ -35,17 +38,26 @@ pub async fn read(
             ),
             validity_until: None,
             source: "demo",
+            logged: false,
         })),
         Provider::Modem(spec) => Some(crate::modem::provider::read(number, spec).await.map(
             |(r, source)| Reading {
                 balance: r.balance,
                 validity_until: r.validity_until,
                 source,
+                logged: false,
             },
         )),
-        // Sending the query text through a forwarder is not built yet (issue 20, sending):
-        // a clear failure rather than a made-up reading.
-        Provider::Forwarder(_) => Some(Err(crate::tr!(crate::i18n::T::FwdQueryUnavailable))),
+        Provider::Forwarder(spec) => Some(
+            crate::forwarder::provider::read(home.0, home.1, number, spec, now)
+                .await
+                .map(|r| Reading {
+                    balance: r.balance,
+                    validity_until: r.validity_until,
+                    source: "sms",
+                    logged: true,
+                }),
+        ),
         Provider::Command(spec) => {
             let env = [
                 ("BAOHAO_ACTION", "balance".to_string()),
@@ -105,5 +117,6 @@ pub fn parse_balance(f: &Finished, number: &Number) -> Result<Reading, String> {
         balance,
         validity_until,
         source: "command",
+        logged: false,
     })
 }

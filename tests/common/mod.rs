@@ -2,8 +2,11 @@
 //! pinned clock and a plain environment, and a home holding the demo.
 #![allow(dead_code)]
 
+pub mod phone;
 pub mod phones;
 pub mod pty;
+pub mod standin;
+pub mod worker_home;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -67,4 +70,49 @@ pub fn demo_home() -> tempfile::TempDir {
         .expect("the binary runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     dir
+}
+
+/// Writes a true but possibly stale checkpoint into HOME: of the state a state-only replay
+/// of the log's first `lines` lines ends in (as the worker would have written it then).
+/// Returns the byte offset it covers.
+pub fn checkpoint_after(home: &Path, lines: usize) -> u64 {
+    use baohao::engine::{History, State};
+    use baohao::store::log::BadAt;
+    let paths = baohao::store::Paths::in_home(home);
+    let tz = baohao::store::config::load(&paths)
+        .expect("the config reads")
+        .config
+        .timezone;
+    let bytes = std::fs::read(&paths.log).expect("the log reads");
+    let mut history = History::state_only(State::new(tz));
+    let (mut offset, mut n, mut bad) = (0usize, 0usize, Vec::new());
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        if n == lines || !line.ends_with(b"\n") {
+            break;
+        }
+        let body = &line[..line.len() - 1];
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            match baohao::model::Event::parse_line(body) {
+                Ok(Some(e)) => history.apply_owned(e),
+                Ok(None) => {}
+                Err(_) => bad.push(BadAt {
+                    line: n + 1,
+                    offset: offset as u64,
+                    len: (line.len() - 1) as u64,
+                }),
+            }
+        }
+        offset += line.len();
+        n += 1;
+    }
+    let mut hash = blake3::Hasher::new();
+    hash.update(&bytes[..offset]);
+    let cursor = baohao::store::Cursor {
+        offset: offset as u64,
+        line: n,
+    };
+    baohao::store::checkpoint::write(&paths, &history.state, tz, cursor, &hash, &bad)
+        .expect("the checkpoint is written");
+    offset as u64
 }

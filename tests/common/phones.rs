@@ -73,6 +73,9 @@ pub struct State {
     pub inbox: Vec<Held>,
     /// Webhooks registered through SMS Gateway's `POST /webhooks`.
     pub webhooks: Vec<serde_json::Value>,
+    /// A carrier that answers: a text sent to `.0` gets `.2` back from `.1`, held in the
+    /// inbox on the same SIM.
+    pub auto_reply: Option<(String, String, String)>,
 }
 
 pub struct StandIn {
@@ -124,6 +127,7 @@ impl StandIn {
             charging: true,
             inbox: Vec::new(),
             webhooks: Vec::new(),
+            auto_reply: None,
         }));
         let s = state.clone();
         std::thread::spawn(move || {
@@ -154,6 +158,11 @@ impl StandIn {
 
     pub fn set_gateway_state(&self, s: &str) {
         self.state.lock().unwrap().gateway_state = s.to_string();
+    }
+
+    /// A text to `to` is answered by `from` with `text` (held in the app's inbox).
+    pub fn auto_reply(&self, to: &str, from: &str, text: &str) {
+        self.state.lock().unwrap().auto_reply = Some((to.into(), from.into(), text.into()));
     }
 
     pub fn hold(&self, h: Held) {
@@ -344,7 +353,18 @@ fn smsforwarder(req: &Request, state: &Mutex<State>) -> (u16, String) {
             };
             let b = state.lock().unwrap().behaviour.clone();
             if !matches!(b, Behaviour::AppFails(_)) {
-                state.lock().unwrap().sent.push(sent);
+                let mut s = state.lock().unwrap();
+                if let Some((want, from, reply)) = s.auto_reply.clone()
+                    && want == sent.to
+                {
+                    s.inbox.push(Held {
+                        from,
+                        text: reply,
+                        date_ms: now_ms(),
+                        sim_id: slot - 1,
+                    });
+                }
+                s.sent.push(sent);
             }
             if let Some(r) = misbehave(state, |msg| {
                 (

@@ -93,6 +93,8 @@ pub struct FileForwarder {
     pub signing_key_env: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_env: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<FileWebhookFields>,
     /// Seconds one request to the phone may take (default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
@@ -101,11 +103,27 @@ pub struct FileForwarder {
     pub quiet_hours: Option<u32>,
 }
 
+/// A webhook forwarder's `"fields": {"sender"?, "message"?, "timestamp"?, "slot"?}`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileWebhookFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
+}
+
 /// `"inbox": {"listen": "127.0.0.1:8787"}`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileInbox {
     pub listen: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_secs: Option<u64>,
 }
 
 /// A number's `"forwarder": {"id": "pixel", "slot": 1}`.
@@ -347,6 +365,14 @@ pub fn to_file(c: &Config) -> FileConfig {
                 password_env: f.password_env.clone(),
                 signing_key_env: f.signing_key_env.clone(),
                 token_env: f.token_env.clone(),
+                fields: (f.fields != crate::model::forwarder::WebhookFields::default()).then(
+                    || FileWebhookFields {
+                        sender: Some(f.fields.sender.clone()),
+                        message: Some(f.fields.message.clone()),
+                        timestamp: Some(f.fields.timestamp.clone()),
+                        slot: Some(f.fields.slot.clone()),
+                    },
+                ),
                 timeout_secs: (f.timeout_secs != DEFAULT_FORWARDER_REQUEST_SECS)
                     .then_some(f.timeout_secs),
                 quiet_hours: (f.quiet_hours != DEFAULT_QUIET_HOURS).then_some(f.quiet_hours),
@@ -354,6 +380,8 @@ pub fn to_file(c: &Config) -> FileConfig {
             .collect(),
         inbox: c.inbox.as_ref().map(|i| FileInbox {
             listen: i.listen.to_string(),
+            window_secs: (i.window_secs != crate::model::forwarder::DEFAULT_WINDOW_SECS)
+                .then_some(i.window_secs),
         }),
     }
 }

@@ -6,8 +6,9 @@ use std::collections::{HashMap, HashSet};
 
 use crate::i18n::T;
 use crate::model::forwarder::{
-    DEFAULT_FORWARDER_REQUEST_SECS, DEFAULT_FORWARDER_TIMEOUT_SECS, DEFAULT_QUIET_HOURS, Forwarder,
-    ForwarderKind, ForwarderProvider, ForwarderRef, Inbox,
+    DEFAULT_FORWARDER_REQUEST_SECS, DEFAULT_FORWARDER_TIMEOUT_SECS, DEFAULT_QUIET_HOURS,
+    DEFAULT_WINDOW_SECS, Forwarder, ForwarderKind, ForwarderProvider, ForwarderRef, Inbox,
+    WebhookFields,
 };
 use crate::tr;
 
@@ -108,9 +109,44 @@ pub fn validate_forwarders(list: &[FileForwarder], problems: &mut Vec<Problem>) 
             password_env: f.password_env.clone(),
             signing_key_env: f.signing_key_env.clone(),
             token_env: f.token_env.clone(),
+            fields: webhook_fields(f.fields.as_ref(), kind, &here, problems),
             timeout_secs: f.timeout_secs.unwrap_or(DEFAULT_FORWARDER_REQUEST_SECS),
             quiet_hours: f.quiet_hours.unwrap_or(DEFAULT_QUIET_HOURS),
         });
+    }
+    out
+}
+
+/// A webhook forwarder's `fields`: only for kind `webhook`, each name not empty.
+fn webhook_fields(
+    f: Option<&super::FileWebhookFields>,
+    kind: ForwarderKind,
+    here: &str,
+    problems: &mut Vec<Problem>,
+) -> WebhookFields {
+    let mut out = WebhookFields::default();
+    let Some(f) = f else { return out };
+    if kind != ForwarderKind::Webhook {
+        problems.push(Problem::at(
+            format!("{here}.fields"),
+            tr!(T::CfgFieldNotForKind, "fields", kind.as_str()),
+        ));
+        return out;
+    }
+    for (name, given, slot) in [
+        ("sender", &f.sender, &mut out.sender),
+        ("message", &f.message, &mut out.message),
+        ("timestamp", &f.timestamp, &mut out.timestamp),
+        ("slot", &f.slot, &mut out.slot),
+    ] {
+        match given.as_deref().map(str::trim) {
+            None => {}
+            Some("") => problems.push(Problem::at(
+                format!("{here}.fields.{name}"),
+                tr!(T::CfgRequired),
+            )),
+            Some(v) => *slot = v.to_string(),
+        }
     }
     out
 }
@@ -129,8 +165,18 @@ fn url_ok(u: &str) -> bool {
 /// `"inbox": {"listen": "IP:port"}`.
 pub fn validate_inbox(file: Option<&FileInbox>, problems: &mut Vec<Problem>) -> Option<Inbox> {
     let f = file?;
+    let window_secs = f.window_secs.unwrap_or(DEFAULT_WINDOW_SECS);
+    if !(10..=3600).contains(&window_secs) {
+        problems.push(Problem::at(
+            "inbox.window_secs",
+            tr!(T::CfgRange, window_secs, 10, 3600),
+        ));
+    }
     match f.listen.trim().parse() {
-        Ok(listen) => Some(Inbox { listen }),
+        Ok(listen) => Some(Inbox {
+            listen,
+            window_secs,
+        }),
         Err(_) => {
             problems.push(Problem::at(
                 "inbox.listen",

@@ -165,7 +165,43 @@ pub fn parse_events(text: &str) -> Result<Vec<NotifyEvent>, String> {
     Ok(out)
 }
 
-pub fn settings_form(config: &Config) -> OpenForm {
+/// One line a push channel: its last delivery and how it went, then the URL without its
+/// secrets (the URL last: a narrow form cuts it rather than the outcome).
+pub fn channel_lines(config: &Config, state: &crate::engine::State) -> Vec<String> {
+    let Some(n) = config.notify.as_ref().filter(|n| !n.channels.is_empty()) else {
+        return Vec::new();
+    };
+    let mut out = vec![tr!(T::SettingsChannels)];
+    for (i, written) in n.channels.iter().enumerate() {
+        let id = crate::channels::id_of(written);
+        let last = state
+            .numbers
+            .values()
+            .flat_map(|ns| ns.deliveries.iter())
+            .filter(|((_, _, c), _)| *c == id)
+            .filter_map(|(_, d)| d.last_at.map(|t| (t, d)))
+            .max_by_key(|(t, _)| *t);
+        let label = crate::channels::label_of(written);
+        let line = match last {
+            None => tr!(T::SettingsChannelNever, i + 1, label),
+            Some((t, d)) => {
+                let when = crate::tui::widgets::when(config.timezone, t, false);
+                let why = d.error.clone().unwrap_or_default();
+                if d.delivered {
+                    tr!(T::SettingsChannelOk, i + 1, when, label)
+                } else if d.gave_up() {
+                    tr!(T::SettingsChannelGaveUp, i + 1, when, why, label)
+                } else {
+                    tr!(T::SettingsChannelFailed, i + 1, when, why, label)
+                }
+            }
+        };
+        out.push(crate::secrets::redact(&line).into_owned());
+    }
+    out
+}
+
+pub fn settings_form(config: &Config, state: &crate::engine::State) -> OpenForm {
     let s = Settings::of(config);
     let fields = vec![
         Field::text(FieldId::Timezone, tr!(T::FieldTimezone), s.timezone.name())
@@ -215,6 +251,7 @@ pub fn settings_form(config: &Config) -> OpenForm {
     ];
     let mut form = Form::new(tr!(T::FormSettings), fields);
     form.notes.push(tr!(T::FormSettingsNote));
+    form.notes.extend(channel_lines(config, state));
     OpenForm {
         purpose: Purpose::Settings,
         form,

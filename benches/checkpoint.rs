@@ -1,0 +1,244 @@
+//! The verified checkpoint (issue 23): `status --json` of the real release binary on the
+//! 1,000,000-event home with a checkpoint at 999,000 events, against serde_json's typed
+//! parse of the same log (in turn, in the same run) and against the binary named by
+//! `BAOHAO_BEFORE` (today's, built from the commit before the checkpoint) side by side;
+//! peak memory; what hashing the covered prefix costs; the checkpoint's write against the
+//! replay a worker pass starts with, at 100,000 events; `status` at 10,000 events.
+//! Run: `cargo bench --bench checkpoint` (with `BAOHAO_BEFORE=/path/to/old/baohao` for
+//! the side-by-side). Results: docs/PERFORMANCE.md.
+
+mod common;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use baohao::engine::{History, State};
+use baohao::session::Session;
+use baohao::store::{Cursor, Paths, checkpoint};
+
+/// A home under `dir/name` with the given log copied in and a checkpoint covering its
+/// first `covered` lines (written as the worker would have written it then).
+fn home_with_checkpoint(
+    dir: &Path,
+    name: &str,
+    log: &Path,
+    numbers: usize,
+    covered: usize,
+) -> PathBuf {
+    let home = common::home_with(dir, name, log, numbers);
+    let paths = Paths::in_home(&home);
+    if let Found::Held(r) = load(&paths)
+        && r.cursor.line == covered
+    {
+        return home;
+    }
+    let bytes = std::fs::read(&paths.log).unwrap();
+    let tz = chrono_tz::Tz::Europe__London;
+    let mut history = History::state_only(State::new(tz));
+    let (mut offset, mut n) = (0usize, 0usize);
+    for line in bytes.split_inclusive(|b| *b == b'\n') {
+        if n == covered {
+            break;
+        }
+        if let Ok(Some(e)) = baohao::model::EventRef::parse_ref(&line[..line.len() - 1]) {
+            history.apply_event(e);
+        }
+        offset += line.len();
+        n += 1;
+    }
+    let mut hash = blake3::Hasher::new();
+    hash.update(&bytes[..offset]);
+    let cursor = Cursor {
+        offset: offset as u64,
+        line: n,
+    };
+    checkpoint::write(&paths, &history.state, tz, cursor, &hash, &[]).unwrap();
+    home
+}
+
+use checkpoint::Found;
+
+fn load(paths: &Paths) -> Found {
+    checkpoint::load(paths, chrono_tz::Tz::Europe__London)
+}
+
+fn status(bin: &Path, home: &Path) -> (f64, u64) {
+    common::run_measured(
+        bin,
+        &[
+            OsStr::new("--home"),
+            home.as_os_str(),
+            OsStr::new("status"),
+            OsStr::new("--json"),
+        ],
+    )
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        println!("checkpoint: benchmark");
+        return;
+    }
+    let full = args.iter().any(|a| a == "--bench");
+    let dir = common::data_dir();
+    let bin = Path::new(env!("CARGO_BIN_EXE_baohao"));
+    let before = std::env::var_os("BAOHAO_BEFORE").map(PathBuf::from);
+    let (events, numbers, pairs) = if full {
+        (1_000_000, 200, 7)
+    } else {
+        // Under `cargo test`: a smoke run of the same steps.
+        (10_000, 20, 1)
+    };
+
+    // 1. `status --json` from a checkpoint at 999,000 of 1,000,000 events.
+    let log = common::log_file(&dir, events, numbers);
+    let covered = events - events / 1000;
+    let home = home_with_checkpoint(&dir, &format!("home-{events}-ckpt"), &log, numbers, covered);
+    let size = std::fs::metadata(&log).unwrap().len();
+    let ck = std::fs::metadata(checkpoint::path(&Paths::in_home(&home)))
+        .unwrap()
+        .len();
+    println!(
+        "\n{events} events ({:.0} MB), checkpoint at {covered} ({:.1} MB)",
+        size as f64 / 1e6,
+        ck as f64 / 1e6
+    );
+    // The same log without a checkpoint: a full replay, as every start was before.
+    let bare = common::home_with(&dir, &format!("home-{events}-compact"), &log, numbers);
+    let _ = checkpoint::remove(&Paths::in_home(&bare));
+    let mut rows = Vec::new();
+    let mut whole = Vec::new();
+    for _ in 0..pairs {
+        let (base, n) = common::best(1, || common::typed_parse(&log));
+        assert_eq!(n, events);
+        let (wall, kib) = status(bin, &home);
+        let old = before.as_ref().map(|b| status(b, &home));
+        rows.push((base.as_secs_f64(), wall, kib, old));
+        whole.push((status(bin, &bare).0, wall));
+    }
+    whole.sort_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)));
+    println!(
+        "  the same binary on the same log without a checkpoint (the whole log read), in turn: median {:.0} ms, speedup median {:.1} ×",
+        whole[whole.len() / 2].0 * 1e3,
+        whole[whole.len() / 2].0 / whole[whole.len() / 2].1
+    );
+    rows.sort_by(|a, b| (a.1 / a.0).total_cmp(&(b.1 / b.0)));
+    let median = &rows[rows.len() / 2];
+    println!(
+        "  status --json ÷ the typed parse, {} pairs in turn: best {:.2}, median {:.2} (target ≤ 0.50): {}",
+        rows.len(),
+        rows[0].1 / rows[0].0,
+        median.1 / median.0,
+        rows.iter()
+            .map(|r| format!("{:.2} ({:.0}/{:.0} ms)", r.1 / r.0, r.1 * 1e3, r.0 * 1e3))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "  status --json peak {:.1} MiB (target ≤ 64)",
+        rows.iter().map(|r| r.2).max().unwrap_or(0) as f64 / 1024.0
+    );
+    if before.is_some() {
+        let mut speedups: Vec<f64> = rows.iter().filter_map(|r| r.3.map(|o| o.0 / r.1)).collect();
+        speedups.sort_by(f64::total_cmp);
+        println!(
+            "  today's binary, same home, in turn: {} ; speedup median {:.1} × (best {:.1}); its peak {:.1} MiB",
+            rows.iter()
+                .filter_map(|r| r.3.map(|o| format!("{:.0}/{:.0} ms", o.0 * 1e3, r.1 * 1e3)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            speedups[speedups.len() / 2],
+            speedups.last().copied().unwrap_or(0.0),
+            rows.iter()
+                .filter_map(|r| r.3.map(|o| o.1))
+                .max()
+                .unwrap_or(0) as f64
+                / 1024.0
+        );
+    }
+    // What proving the prefix costs: reading and hashing the covered bytes.
+    let (hash_time, _) = common::best(3, || {
+        let f = std::fs::File::open(&log).unwrap();
+        checkpoint::prefix_hash(&f, size).unwrap()
+    });
+    println!(
+        "  BLAKE3 of the whole log, read from the page cache: {:.0} ms ({:.1} GB/s)",
+        hash_time.as_secs_f64() * 1e3,
+        size as f64 / hash_time.as_secs_f64() / 1e9
+    );
+    let (load_time, _) = common::best(3, || load(&Paths::in_home(&home)));
+    println!(
+        "  the checkpoint read and proven (in process): {:.0} ms",
+        load_time.as_secs_f64() * 1e3
+    );
+
+    // 2. The write against the replay a worker pass starts with, at 100,000 events.
+    let small = if full { 100_000 } else { 2_000 };
+    let log100 = common::log_file(&dir, small, 20);
+    let home100 = common::home_with(&dir, &format!("home-{small}-pass"), &log100, 20);
+    let mut ratios = Vec::new();
+    for _ in 0..if full { 7 } else { 1 } {
+        let _ = checkpoint::remove(&Paths::in_home(&home100));
+        let t = Instant::now();
+        let mut s = Session::open_state_only(Paths::in_home(&home100)).unwrap();
+        let replay = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        assert!(s.write_checkpoint().unwrap());
+        let write = t.elapsed().as_secs_f64();
+        ratios.push((write / replay, write, replay));
+    }
+    ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let m = ratios[ratios.len() / 2];
+    println!(
+        "  {small} events: the checkpoint's write {:.1} ms, the pass's replay {:.1} ms: {:.1} % (median of {}; target ≤ 10 %)",
+        m.1 * 1e3,
+        m.2 * 1e3,
+        m.0 * 100.0,
+        ratios.len()
+    );
+
+    // 3. `status` on 10,000 events, from its checkpoint (median of 21).
+    let log10 = common::log_file(&dir, 10_000, 20);
+    let home10 = home_with_checkpoint(&dir, "home-10000-ckpt", &log10, 20, 9_990);
+    let mut times: Vec<f64> = (0..if full { 21 } else { 3 })
+        .map(|_| {
+            common::run_measured(
+                bin,
+                &[
+                    OsStr::new("--home"),
+                    home10.as_os_str(),
+                    OsStr::new("status"),
+                ],
+            )
+            .0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "  status, 10,000 events from a checkpoint at 9,990: median {:.1} ms of {} (target ≤ 15 ms)",
+        times[times.len() / 2] * 1e3,
+        times.len()
+    );
+    if let Some(b) = &before {
+        let mut old: Vec<f64> = (0..if full { 21 } else { 3 })
+            .map(|_| {
+                common::run_measured(
+                    b,
+                    &[
+                        OsStr::new("--home"),
+                        home10.as_os_str(),
+                        OsStr::new("status"),
+                    ],
+                )
+                .0
+            })
+            .collect();
+        old.sort_by(f64::total_cmp);
+        println!(
+            "  today's binary, same home: median {:.1} ms",
+            old[old.len() / 2] * 1e3
+        );
+    }
+}

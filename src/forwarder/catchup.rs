@@ -1,0 +1,119 @@
+//! Catch-up: a forwarder that can list its inbox (SmsForwarder's `POST /sms/query`) is read
+//! when the worker starts and at every refresh, so that texts received while baohao was
+//! down still reach the log. Each goes in through `inbox::accept`, which adds only what the
+//! log lacks: the same text by webhook and by catch-up is one text.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+
+use crate::inbox::{Accepted, Received};
+use crate::model::Config;
+use crate::model::forwarder::{Forwarder, ForwarderKind};
+use crate::store::Paths;
+
+use super::FwdError;
+use super::client::Phone;
+
+/// How many of the newest texts one catch-up reads.
+pub const PAGE: u32 = 50;
+
+/// The newest texts `f` received, as the inbox takes them.
+pub async fn texts(f: &Forwarder) -> Result<Vec<Received>, FwdError> {
+    if f.kind != ForwarderKind::SmsForwarder {
+        return Ok(Vec::new());
+    }
+    let data = Phone::new(f)?.smsf_received(1, PAGE).await?;
+    let Some(list) = data.as_array() else {
+        return Err(FwdError::BadAnswer(
+            f.id.clone(),
+            super::outside(&data.to_string()),
+        ));
+    };
+    Ok(list.iter().filter_map(|v| received(f, v)).collect())
+}
+
+/// One entry of `/sms/query`: `{"number", "content", "date" (ms), "sim_id" (0-based)}`.
+fn received(f: &Forwarder, v: &Value) -> Option<Received> {
+    let text = v.get("content")?.as_str()?.to_string();
+    if text.trim().is_empty() {
+        return None;
+    }
+    let sender = v
+        .get("number")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_string);
+    let received_at = v
+        .get("date")
+        .and_then(Value::as_i64)
+        .and_then(|ms| Utc.timestamp_millis_opt(ms).single())
+        .map(|t| t.fixed_offset());
+    let slot = v
+        .get("sim_id")
+        .and_then(Value::as_i64)
+        .filter(|s| (0..8).contains(s))
+        .map(|s| s as u8 + 1);
+    Some(Received {
+        forwarder: f.id.clone(),
+        slot,
+        sender,
+        text,
+        received_at,
+    })
+}
+
+/// What one catch-up did: the events it added, by number, and one sentence per
+/// forwarder it could not read.
+#[derive(Debug, Default)]
+pub struct CaughtUp {
+    pub added: Vec<(String, Vec<crate::model::Event>)>,
+    pub problems: Vec<String>,
+}
+
+/// Reads every listing forwarder that serves a number and puts what it holds in the log.
+pub async fn run(paths: &Paths, config: &Config, now: DateTime<Utc>) -> CaughtUp {
+    let mut out = CaughtUp::default();
+    for f in &config.forwarders {
+        let serves = config
+            .numbers
+            .iter()
+            .any(|n| n.forwarder.as_ref().is_some_and(|r| r.id == f.id));
+        if f.kind != ForwarderKind::SmsForwarder || !serves {
+            continue;
+        }
+        match one(paths, config, f, now).await {
+            Ok(added) => out.added.extend(added),
+            Err(why) => out.problems.push(why),
+        }
+    }
+    out
+}
+
+/// Catch-up of one forwarder: what it added, by number, or why it could not.
+pub async fn one(
+    paths: &Paths,
+    config: &Config,
+    f: &Forwarder,
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Vec<crate::model::Event>)>, String> {
+    let list = texts(f).await.map_err(|e| e.to_string())?;
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    let paths = paths.clone();
+    let config = config.clone();
+    // The log's lock and fsync are blocking work: off the runtime's threads.
+    let accepted = tokio::task::spawn_blocking(move || {
+        crate::inbox::accept(&paths, &config, &list, now).map_err(|e| e.sentence(&paths))
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    Ok(accepted
+        .0
+        .into_iter()
+        .filter_map(|a| match a {
+            Accepted::New { number, events } => Some((number, events)),
+            _ => None,
+        })
+        .collect())
+}
