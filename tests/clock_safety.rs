@@ -1,5 +1,6 @@
-//! Issue 18, items 1 and 2, through the real binary: a clock that runs backwards never
-//! charges a past period, and an old reading imported today never acts as the present one.
+//! Issue 18, items 1 to 3, through the real binary: a clock that runs backwards never
+//! charges a past period, and an old reading imported today never acts as the present one
+//! nor makes a missed recharge look verified.
 
 mod common;
 
@@ -250,4 +251,212 @@ fn a_stale_low_reading_raises_a_reminder_instead_of_charging() {
         ["remind"]
     );
     assert_eq!(outcomes, 0);
+}
+
+/// An external ¥50 recharge on the 1st, read by hand (issue 18 item 3).
+const EXTERNAL_CONFIG: &str = r#"{"version":1,"timezone":"Asia/Shanghai","numbers":[
+  {"id":"d","label":"移动","msisdn":"+8613800138000","carrier":"China Mobile","currency":"CNY",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"},
+   "rules":[{"id":"m","mode":"external","via":"支付宝自动充值","amount":"50.00","trigger":{"kind":"monthly","day":1,"at":"00:00"}}]}]}"#;
+
+/// The history entry of the intent with `key`: its status and flags.
+fn recharge_of(home: &Path, now: &str, key: &str) -> (String, Vec<String>) {
+    let hist: serde_json::Value =
+        serde_json::from_str(&ok(home, now, &["history", "--json"])).unwrap();
+    let e = hist
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {hist}"))
+        .clone();
+    let flags = e["flags"]
+        .as_array()
+        .map(|f| f.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default();
+    (e["status"].as_str().unwrap_or_default().to_string(), flags)
+}
+
+/// 60.00 the day before, the December recharge expected, then whatever `after` does.
+fn external_home(after: impl Fn(&Path)) -> tempfile::TempDir {
+    let home = home_with(EXTERNAL_CONFIG);
+    let h = home.path();
+    ok(h, "2026-11-30T01:00:00Z", &["balance", "d", "60.00"]);
+    tick(h, "2026-11-30T16:00:10Z");
+    assert_eq!(intent_keys(h), ["m:2026-12"]);
+    after(h);
+    home
+}
+
+#[test]
+fn an_old_reading_never_makes_a_missed_external_recharge_look_verified() {
+    let now = "2026-12-06T04:00:00Z";
+    let missed = external_home(|h| {
+        ok(
+            h,
+            "2026-12-06T03:00:00Z",
+            &["balance", "d", "60.00", "--at", "2026-12-01 12:00"],
+        );
+    });
+    assert_eq!(recharge_of(missed.path(), now, "m:2026-12").0, "missed");
+    // The same, with a text from 11-10 saying 10.00 imported on 12-06 before the reading.
+    let home = external_home(|h| {
+        let file = h.join("text.txt");
+        std::fs::write(
+            &file,
+            "From: 10086\nDate: 2026-11-10 09:00:00\n【中国移动】尊敬的客户，您的话费余额为10.00元。\n",
+        )
+        .unwrap();
+        let out = ok(
+            h,
+            "2026-12-06T02:00:00Z",
+            &[
+                "import",
+                "--format",
+                "sms",
+                "--number",
+                "d",
+                "--json",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.contains("\"added\":1") || out.contains("\"added\": 1"),
+            "{out}"
+        );
+        ok(
+            h,
+            "2026-12-06T03:00:00Z",
+            &["balance", "d", "60.00", "--at", "2026-12-01 12:00"],
+        );
+    });
+    assert_eq!(recharge_of(home.path(), now, "m:2026-12").0, "missed");
+}
+
+#[test]
+fn a_rise_of_twice_the_amount_is_a_possible_duplicate() {
+    let now = "2026-12-06T04:00:00Z";
+    // Two steps of 50 inside the window: charged twice?
+    let home = external_home(|h| {
+        ok(
+            h,
+            "2026-12-06T03:00:00Z",
+            &["balance", "d", "110.00", "--at", "2026-12-01 09:00"],
+        );
+        ok(
+            h,
+            "2026-12-06T03:00:00Z",
+            &["balance", "d", "160.00", "--at", "2026-12-01 12:00"],
+        );
+    });
+    let (status, flags) = recharge_of(home.path(), now, "m:2026-12");
+    assert_eq!(status, "succeeded");
+    assert!(
+        flags.contains(&"possible_duplicate".to_string()),
+        "{flags:?}"
+    );
+    // One step of 50 is one recharge.
+    let home = external_home(|h| {
+        ok(
+            h,
+            "2026-12-06T03:00:00Z",
+            &["balance", "d", "110.00", "--at", "2026-12-01 12:00"],
+        );
+    });
+    let (status, flags) = recharge_of(home.path(), now, "m:2026-12");
+    assert_eq!(status, "succeeded");
+    assert!(
+        !flags.contains(&"possible_duplicate".to_string()),
+        "{flags:?}"
+    );
+    // One Alipay row plus a rise of 100.
+    let home = external_home(|h| {
+        let file = h.join("alipay.csv");
+        std::fs::write(&file, ALIPAY_ROW).unwrap();
+        ok(
+            h,
+            "2026-12-06T02:00:00Z",
+            &[
+                "import",
+                "--format",
+                "alipay",
+                "--number",
+                "d",
+                file.to_str().unwrap(),
+            ],
+        );
+        ok(
+            h,
+            "2026-12-06T03:00:00Z",
+            &["balance", "d", "160.00", "--at", "2026-12-01 12:00"],
+        );
+    });
+    let (status, flags) = recharge_of(home.path(), now, "m:2026-12");
+    assert_eq!(status, "succeeded");
+    assert!(
+        flags.contains(&"possible_duplicate".to_string()),
+        "{flags:?}"
+    );
+}
+
+/// An Alipay app export with one ¥50 top-up of the number at 00:00:05 on 12-01.
+const ALIPAY_ROW: &str = "\u{feff}支付宝交易记录明细查询
+账号:[example@example.com]
+起始日期:[2026-11-01 00:00:00]    终止日期:[2026-12-06 00:00:00]
+---------------------------------交易记录明细列表------------------------------------
+交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,
+2026-12-01 00:00:05 ,充值缴费 ,中国移动 ,acct***@example.com ,话费充值 13800138000 ,支出 ,50.00 ,余额宝 ,交易成功 ,2026120122001400001\t,M1\t, ,
+------------------------------------------------------------------------------------
+共1笔记录
+已收入:0笔,0.00元
+待收入:0笔,0.00元
+已支出:1笔,50.00元
+导出时间:[2026-12-06 10:00:00]
+";
+
+#[test]
+fn the_notifier_hears_of_a_clock_behind_once() {
+    let fake = tempfile::tempdir().unwrap();
+    let notifier =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-notify.sh");
+    let config = CLOCK_CONFIG.replacen(
+        r#""timezone":"Asia/Shanghai","#,
+        &format!(
+            r#""timezone":"Asia/Shanghai","notify":{{"program":"{}","events":["clock_behind"]}},"#,
+            notifier.display()
+        ),
+        1,
+    );
+    let home = home_with(&config);
+    let h = home.path();
+    let env = [("FAKE_DIR", fake.path().to_str().unwrap())];
+    let tick = |now: &str| {
+        let o = common::run_env(h, now, &["tick"], &env);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let said = || {
+        std::fs::read_to_string(fake.path().join("notified"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("notify clock_behind d "))
+            .count()
+    };
+    tick("2026-11-30T16:00:10Z");
+    assert_eq!(said(), 0, "the clock is right");
+    // Three passes at boot in 1970, then one ten days back: one episode, said once.
+    for now in [
+        "1970-01-02T00:00:00Z",
+        "1970-01-02T00:01:00Z",
+        "1970-01-02T00:02:00Z",
+        "2026-11-20T00:00:00Z",
+    ] {
+        tick(now);
+    }
+    assert_eq!(said(), 1);
+    // Right again, charges January; behind that later: a new episode, said again once.
+    tick("2026-12-31T16:00:10Z");
+    assert_eq!(intent_keys(h), ["m:2026-12", "m:2027-01"]);
+    tick("1970-01-02T00:00:00Z");
+    tick("1970-01-02T00:05:00Z");
+    assert_eq!(said(), 2);
 }

@@ -61,6 +61,10 @@ enum Op {
     Activity,
     /// Several passes in a row with a failing executor, each past the retry backoff.
     Storm(u8),
+    /// The clock set right again: this many minutes after the newest time in the log.
+    Resync(i64),
+    /// A board without a clock battery boots in 1970.
+    Boot,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -112,6 +116,9 @@ struct World {
     /// Intents whose truth the person knows (for honest resolutions).
     truth: HashMap<String, bool>,
     seq: u64,
+    /// The newest time baohao's own clock wrote into the log (not an `activity`: the
+    /// person may date one).
+    newest: Option<DateTime<Utc>>,
 }
 
 impl World {
@@ -125,6 +132,7 @@ impl World {
             charged: HashMap::new(),
             truth: HashMap::new(),
             seq: 0,
+            newest: None,
         }
     }
 
@@ -139,6 +147,9 @@ impl World {
         };
         self.log.push(e.to_line());
         self.state.apply(&e);
+        if baohao::engine::state::own_clock(&e.body) {
+            self.newest = Some(self.newest.map_or(self.now, |n| n.max(self.now)));
+        }
         id
     }
 
@@ -195,6 +206,23 @@ impl World {
             let Some(body) = intent_for(&self.state, &self.config, &due, self.now) else {
                 continue;
             };
+            // A monthly key names its month: never one that had ended by the newest time in
+            // the log, whatever the clock says (issue 18).
+            if let (Some(newest), Some((_, month))) = (self.newest, due.key.rsplit_once(':'))
+                && let Some((y, m)) = month.split_once('-')
+                && let (Ok(year), Ok(month)) = (y.parse::<i32>(), m.parse::<u32>())
+                && m.len() == 2
+            {
+                let passed = YearMonth { year, month }
+                    < YearMonth::of(local_date(self.config.timezone, newest));
+                prop_assert!(
+                    !passed,
+                    "{} charged at {} after the log reached {}",
+                    due.key,
+                    self.now,
+                    newest
+                );
+            }
             let intent = self.append(&due.number, body);
             // Reminders and recharges made elsewhere run nothing here.
             if due.mode != Mode::Auto {
@@ -232,6 +260,74 @@ impl World {
                     error: None,
                 },
             );
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, op: Op) -> Result<(), TestCaseError> {
+        let gbp = Currency::new("GBP").unwrap();
+        let cny = Currency::new("CNY").unwrap();
+        match op {
+            Op::Clock(m) => self.now += Duration::minutes(m),
+            Op::Pass(answers) => self.pass(&answers)?,
+            Op::Reading { number, balance } => {
+                let (id, currency) = if number == 0 { ("a", gbp) } else { ("b", cny) };
+                self.append(
+                    id,
+                    EventBody::Balance {
+                        balance_minor: balance,
+                        currency,
+                        validity_until: (number == 0).then(|| {
+                            local_date(self.config.timezone, self.now)
+                                + Duration::days(balance.rem_euclid(10))
+                        }),
+                        source: "test".into(),
+                    },
+                );
+            }
+            Op::Restart(checkpoint) => self.restart(checkpoint)?,
+            Op::Resolve => {
+                let found = self.state.numbers.iter().find_map(|(n, ns)| {
+                    ns.in_doubt()
+                        .next()
+                        .map(|(_, a)| (n.clone(), a.intent.to_string()))
+                });
+                if let Some((number, intent)) = found {
+                    let really = self.truth.get(&intent).copied().unwrap_or(false);
+                    let status = if really {
+                        ResolvedStatus::Succeeded
+                    } else {
+                        ResolvedStatus::Failed
+                    };
+                    self.append(
+                        &number,
+                        EventBody::Resolved {
+                            intent,
+                            status,
+                            note: None,
+                            retry: true,
+                        },
+                    );
+                }
+            }
+            Op::Activity => {
+                self.append(
+                    "a",
+                    EventBody::Activity {
+                        note: None,
+                        intent: None,
+                    },
+                );
+            }
+            Op::Resync(m) => self.now = self.newest.unwrap_or(self.now) + Duration::minutes(m),
+            Op::Boot => self.now = Utc.with_ymd_and_hms(1970, 1, 2, 0, 0, 0).unwrap(),
+            Op::Storm(n) => {
+                for _ in 0..n {
+                    self.now += Duration::minutes(61);
+                    self.pass(&[Answer::Failed])?;
+                    self.check()?;
+                }
+            }
         }
         Ok(())
     }
@@ -281,40 +377,8 @@ proptest! {
     fn no_key_is_ever_charged_twice(start_day in 0i64..800, ops in proptest::collection::vec(op(), 1..120)) {
         let start = Utc.with_ymd_and_hms(2026, 1, 20, 12, 0, 0).unwrap() + Duration::days(start_day);
         let mut w = World::new(start);
-        let gbp = Currency::new("GBP").unwrap();
-        let cny = Currency::new("CNY").unwrap();
         for op in ops {
-            match op {
-                Op::Clock(m) => w.now += Duration::minutes(m),
-                Op::Pass(answers) => w.pass(&answers)?,
-                Op::Reading { number, balance } => {
-                    let (id, currency) = if number == 0 { ("a", gbp) } else { ("b", cny) };
-                    w.append(id, EventBody::Balance {
-                        balance_minor: balance,
-                        currency,
-                        validity_until: (number == 0).then(|| local_date(w.config.timezone, w.now) + Duration::days(balance.rem_euclid(10))),
-                        source: "test".into(),
-                    });
-                }
-                Op::Restart(checkpoint) => w.restart(checkpoint)?,
-                Op::Resolve => {
-                    let found = w.state.numbers.iter()
-                        .find_map(|(n, ns)| ns.in_doubt().next().map(|(_, a)| (n.clone(), a.intent.to_string())));
-                    if let Some((number, intent)) = found {
-                        let really = w.truth.get(&intent).copied().unwrap_or(false);
-                        let status = if really { ResolvedStatus::Succeeded } else { ResolvedStatus::Failed };
-                        w.append(&number, EventBody::Resolved { intent, status, note: None, retry: true });
-                    }
-                }
-                Op::Activity => { w.append("a", EventBody::Activity { note: None, intent: None }); }
-                Op::Storm(n) => {
-                    for _ in 0..n {
-                        w.now += Duration::minutes(61);
-                        w.pass(&[Answer::Failed])?;
-                        w.check()?;
-                    }
-                }
-            }
+            w.apply(op)?;
             w.check()?;
         }
     }
@@ -399,4 +463,95 @@ fn budget_and_caps_block_visibly() {
     );
     assert_eq!(p.blocked.len(), 1);
     assert_eq!(p.blocked[0].rule, "n");
+}
+
+/// A number's readings and verdicts as a reader sees them (issue 18: readings appended in
+/// any order must read as the same readings in time order).
+fn readings_view(state: &State, now: DateTime<Utc>) -> impl PartialEq + std::fmt::Debug {
+    let ns = state.number("a").unwrap();
+    let checks: Vec<_> = ns
+        .verify
+        .checks()
+        .map(|c| {
+            (
+                c.at,
+                c.amount,
+                c.possible_duplicate,
+                [0, 20, 47, 49, 200].map(|h| c.verification(10, now + Duration::hours(h))),
+            )
+        })
+        .collect();
+    (
+        ns.observed.clone(),
+        ns.expected_balance(),
+        ns.observed_validity,
+        ns.readings.iter().copied().collect::<Vec<_>>(),
+        checks,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Readings appended in any order give the same current balance, trend and
+    /// verifications as the same readings appended in time order.
+    #[test]
+    fn readings_in_any_order_read_as_in_time_order(
+        readings in proptest::collection::btree_map(0i64..(60 * 24 * 12), (0i64..5000, any::<bool>()), 1..30),
+        top_ups in proptest::collection::btree_map(0i64..(60 * 24 * 12), 1i64..3000, 0..8),
+        positions in proptest::collection::vec(any::<proptest::sample::Index>(), 30),
+    ) {
+        let gbp = Currency::new("GBP").unwrap();
+        let start = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let at = |m: i64| (start + Duration::minutes(m)).fixed_offset();
+        let reading = |(m, (balance, valid)): (&i64, &(i64, bool))| Event {
+            id: format!("r{m}"),
+            at: at(*m),
+            number: "a".into(),
+            body: EventBody::Balance {
+                balance_minor: *balance,
+                currency: gbp,
+                validity_until: valid.then(|| NaiveDate::from_ymd_opt(2027, 1, 1).unwrap() + Duration::days(*m % 50)),
+                source: "test".into(),
+            },
+        };
+        // Each top-up one minute off the readings' minutes (no two events at one time).
+        let top_up = |(m, amount): (&i64, &i64)| Event {
+            id: format!("t{m}"),
+            at: at(*m) + Duration::seconds(30),
+            number: "a".into(),
+            body: EventBody::Manual { amount_minor: *amount, currency: gbp, note: None, intent: None },
+        };
+        let mut in_time: Vec<Event> = readings.iter().map(reading).chain(top_ups.iter().map(top_up)).collect();
+        in_time.sort_by_key(|e| e.at);
+        // The top-ups in time order, each reading put anywhere among them.
+        let mut shuffled: Vec<Event> = top_ups.iter().map(top_up).collect();
+        for (r, p) in readings.iter().map(reading).zip(positions.iter()) {
+            let i = p.index(shuffled.len() + 1);
+            shuffled.insert(i, r);
+        }
+        let tz: Tz = "Europe/London".parse().unwrap();
+        let now = start + Duration::days(12);
+        let a = State::replay(tz, &in_time);
+        let b = State::replay(tz, &shuffled);
+        prop_assert_eq!(readings_view(&a, now), readings_view(&b, now));
+    }
+
+    /// Under clock jumps backwards (a few minutes, weeks, to 1970 at boot) and forwards
+    /// again, no intent is ever written for a period that had passed by the newest time in
+    /// the log, and no key is charged twice.
+    #[test]
+    fn clock_jumps_backwards_charge_no_passed_period(start_day in 0i64..800, ops in proptest::collection::vec(prop_oneof![
+        8 => op(),
+        2 => (1i64..=15).prop_map(|m| Op::Clock(-m)),
+        1 => Just(Op::Boot),
+        2 => (0i64..=60 * 24 * 3).prop_map(Op::Resync),
+    ], 1..120)) {
+        let start = Utc.with_ymd_and_hms(2026, 1, 20, 12, 0, 0).unwrap() + Duration::days(start_day);
+        let mut w = World::new(start);
+        for op in ops {
+            w.apply(op)?;
+            w.check()?;
+        }
+    }
 }

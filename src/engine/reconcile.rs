@@ -211,7 +211,9 @@ pub fn reconcile(
         if rise.is_some_and(|r| r >= needed(ks)) && verdict.verdict == Verdict::Pending {
             verdict.verdict = Verdict::Verified;
         }
-        if first.is_none() && rise.is_some_and(|r| r >= 2 * needed(ks)) {
+        // Twice the money on the number: charged twice? (With a statement row too: the row
+        // is one charge, the rise shows two.)
+        if rise.is_some_and(|r| r >= 2 * needed(ks)) {
             verdict.possible_duplicate = true;
         }
         out.keys.push(verdict);
@@ -280,13 +282,27 @@ pub fn reconcile(
     out
 }
 
-/// The largest rise from one balance reading to the next, the later one in `[from, to]`.
+/// The largest rise of the balance shown by readings in time order, the later reading in
+/// `[from, to]` and the earlier one at most [`LEAD_HOURS`] before `from`: a reading older
+/// than that cannot tell when the money went in (issue 18: a text from three weeks before,
+/// imported late, made a missed recharge look verified). The rise may take several steps
+/// (a reading between two top-ups), measured from the lowest reading before it.
 fn largest_rise(ns: &NumberState, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<i64> {
-    ns.readings
+    let earliest = from - Duration::hours(LEAD_HOURS);
+    let mut low: Option<i64> = None;
+    let mut best: Option<i64> = None;
+    for &(t, v) in ns
+        .readings
         .iter()
-        .zip(ns.readings.iter().skip(1))
-        .filter(|(_, (t, _))| *t >= from && *t <= to)
-        .map(|((_, a), (_, b))| b - a)
-        .filter(|r| *r > 0)
-        .max()
+        .filter(|(t, _)| *t >= earliest && *t <= to)
+    {
+        if t >= from
+            && let Some(l) = low
+            && v > l
+        {
+            best = Some(best.map_or(v - l, |b| b.max(v - l)));
+        }
+        low = Some(low.map_or(v, |l| l.min(v)));
+    }
+    best
 }

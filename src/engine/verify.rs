@@ -101,6 +101,9 @@ pub struct Tracker {
     /// Checks whose amount or credit does not fit a packed `i32` (or whose time does not
     /// fit its word).
     wide: Vec<Check>,
+    /// A reading was let go (beyond [`KEEP`]): a top-up older than the oldest reading kept
+    /// may have lost its baseline.
+    dropped: bool,
 }
 
 impl Tracker {
@@ -186,6 +189,7 @@ impl Tracker {
         self.readings.push_back((at, balance));
         if self.readings.len() > KEEP {
             self.readings.pop_front();
+            self.dropped = true;
         }
     }
 
@@ -196,11 +200,13 @@ impl Tracker {
         let i = self.readings.partition_point(|(t, _)| *t <= at);
         if i == 0 && self.readings.len() >= KEEP {
             // Older than every reading kept: it bears on nothing still checked.
+            self.dropped = true;
             return;
         }
         self.readings.insert(i, (at, balance));
         if self.readings.len() > KEEP {
             self.readings.pop_front();
+            self.dropped = true;
         }
         let (Some(&(oldest, _)), Some(&(newest, _))) =
             (self.readings.front(), self.readings.back())
@@ -216,7 +222,7 @@ impl Tracker {
                 continue;
             };
             let pending = self.pending.iter().position(|(i, _)| *i == r.check);
-            let offset = if r.at >= oldest {
+            let offset = if !self.dropped || r.at >= oldest {
                 // Its baseline is among the readings kept: measure it again.
                 let base = self
                     .readings
