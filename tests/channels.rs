@@ -485,7 +485,9 @@ fn pushplus_900_is_never_retried() {
     tui.send(",");
     tui.wait_for("1. 2026-01-01 08:30 notify failed: PushPlus");
     assert_no_secret(&[Service::PushPlus], &tui.screen(), "Settings");
+    // Esc and q sent in one write read as Alt-q, which quits nothing: let the Esc land first.
     tui.send("\x1b");
+    tui.settle(Duration::from_millis(300));
     tui.send("q");
     let _ = tui.child.wait();
     assert_eq!(pp.seen().len(), 1, "the TUI's worker sent again");
