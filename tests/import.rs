@@ -268,12 +268,29 @@ fn a_numbers_own_patterns_come_first() {
     let own = baohao::import::sms::number_patterns(&us.reply_patterns);
     let p = parse_text("BAL=$7.25 thank you", &patterns_for(&us.carrier), &own);
     assert_eq!(judged(&p, us.currency), "balance 725");
+    // Without them the general balance reader reads this one too (issue 19 item 8)…
     assert_eq!(
         judged(
             &parse_text("BAL=$7.25 thank you", &patterns_for(&us.carrier), &[]),
             us.currency
         ),
-        "other"
+        "balance 725"
+    );
+    // … but where the two differ, the number's own pattern wins.
+    let two = "Credit $1.00. BAL=$7.25 thank you";
+    assert_eq!(
+        judged(
+            &parse_text(two, &patterns_for(&us.carrier), &own),
+            us.currency
+        ),
+        "balance 725"
+    );
+    assert_eq!(
+        judged(
+            &parse_text(two, &patterns_for(&us.carrier), &[]),
+            us.currency
+        ),
+        "balance 100"
     );
 }
 
