@@ -166,7 +166,11 @@ impl Tracker {
     /// A balance reading: credits pending top-ups inside their window.
     pub fn reading(&mut self, at: DateTime<Utc>, balance: i64) {
         let at = at.timestamp();
-        if self.readings.back().is_some_and(|(t, _)| *t > at) {
+        // Older than the newest reading, or than a top-up already counted (whose baseline
+        // it then becomes): placed at its own time and the checks measured again.
+        if self.readings.back().is_some_and(|(t, _)| *t > at)
+            || self.recent.back().is_some_and(|r| r.at > at)
+        {
             self.reading_in_the_past(at, balance);
             return;
         }
@@ -193,7 +197,8 @@ impl Tracker {
         }
     }
 
-    /// A reading older than the newest one: placed in time order, and every top-up whose
+    /// A reading older than the newest one or than the newest top-up: placed in time
+    /// order, and every top-up whose
     /// baseline or window it falls in is checked again against the readings as they now
     /// stand.
     fn reading_in_the_past(&mut self, at: i64, balance: i64) {
@@ -507,5 +512,24 @@ mod tests {
             !tr.check(4).unwrap().possible_duplicate,
             "a different amount"
         );
+    }
+
+    /// A reading from before a top-up that arrives after it (the top-up was logged first,
+    /// the text that preceded it came in later) becomes its baseline: the rise is measured
+    /// from it, as if the two had come in time order. Found by
+    /// `readings_in_any_order_read_as_in_time_order`.
+    #[test]
+    fn a_late_reading_from_before_a_top_up_becomes_its_baseline() {
+        let mut in_order = Tracker::default();
+        in_order.reading(t(0), 1);
+        in_order.top_up(t(1), 541, false);
+        in_order.reading(t(30), 487);
+        let mut late = Tracker::default();
+        late.top_up(t(1), 541, false);
+        late.reading(t(0), 1);
+        late.reading(t(30), 487);
+        assert_eq!(in_order.check(0).unwrap().credited(), Some(486));
+        assert_eq!(late.check(0), in_order.check(0));
+        assert_eq!(verdict(&late, 0, 60), Verification::Unverified);
     }
 }
