@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::forwarder::health::{Health, look};
 use crate::i18n::T;
+use crate::inbox::decode::SMSFORWARDER_TEMPLATE;
 use crate::model::forwarder::{Forwarder, ForwarderKind};
 use crate::model::{Config, EventRef};
 use crate::store::{Cursor, Log, Paths};
@@ -191,8 +192,6 @@ pub fn human(rows: &[Row], config: &Config) -> String {
     out
 }
 
-/// The body template SmsForwarder's webhook channel is given (the inbox reads these names).
-pub const SMSFORWARDER_TEMPLATE: &str = r#"{"from":"[from]","content":"[org_content]","card_slot":"[card_slot]","receive_time":"[receive_time]","timestamp":"[timestamp]","sign":"[sign]"}"#;
 const BOARD_BODY: &str = r#"{"sender": "10086", "message": "…", "timestamp": 1772326800}"#;
 
 /// Where forwarder `id` posts its texts: `public_url` (the address a reverse proxy gives
