@@ -692,3 +692,41 @@ fn webhook_field_names_and_the_window_are_checked_in_the_config() {
         "{all}"
     );
 }
+
+#[test]
+fn the_same_text_to_both_slots_is_each_numbers_own_and_a_retry_adds_nothing() {
+    let h = Home::new("127.0.0.1");
+    let d = h.daemon();
+    phone::wait_listening(h.addr);
+    let mut p = Phone::new(h.addr);
+    let ts = now_ms();
+    let text = "尊敬的客户，您的账户余额为12.34元。";
+    for (i, sim) in [
+        "SIM1_中国移动_",
+        "SIM2_中国联通_",
+        "SIM1_中国移动_",
+        "SIM2_中国联通_",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = phone::smsforwarder_json(
+            SMSF_SECRET,
+            ts + i as i64 * 1000,
+            "10010",
+            text,
+            sim,
+            "2026-03-01 19:58:30",
+        );
+        let a = p.post("/in/pixel", &[json()], &body).unwrap();
+        assert_eq!(a.status, 200, "{sim}: {}", String::from_utf8_lossy(&a.body));
+    }
+    stop(d);
+    assert_eq!(
+        h.texts(),
+        vec![
+            ("a".to_string(), "balance".to_string(), "1234".to_string()),
+            ("b".to_string(), "balance".to_string(), "1234".to_string()),
+        ]
+    );
+}

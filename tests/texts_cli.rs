@@ -276,3 +276,119 @@ fn top_up_confirmations_in_the_usual_orders() {
         "stamped with the import time"
     );
 }
+
+fn import_for(home: &Path, now: &str, number: &str, input: &str) -> Value {
+    let out = ok(
+        home,
+        now,
+        &[
+            "import", "--format", "sms", "--number", number, "--json", "-",
+        ],
+        input.as_bytes(),
+    );
+    serde_json::from_str(&out).expect("JSON output")
+}
+
+const BALANCE_TEXT: &str =
+    "From: 10086\nDate: 2026-11-01 10:00:00\n尊敬的客户，您的账户余额为12.34元。\n";
+const UNDATED_TEXT: &str = "你好，这是一条通知\n";
+
+fn sms_lines(home: &Path) -> Vec<(String, String)> {
+    log(home)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|v| {
+            (
+                v["number"].as_str().unwrap().to_string(),
+                v["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_text_for_two_numbers_is_kept_for_each_and_once() {
+    let h = home();
+    assert_eq!(import_for(h.path(), NOW, "cmcc", BALANCE_TEXT)["added"], 1);
+    let cu = import_for(h.path(), NOW, "cu", BALANCE_TEXT);
+    assert_eq!(cu["added"], 1, "the second number's text is its own: {cu}");
+    assert_eq!(cu["already"], 0, "{cu}");
+    // Re-imports, for either number, add nothing.
+    for n in ["cmcc", "cu"] {
+        let again = import_for(h.path(), NOW, n, BALANCE_TEXT);
+        assert_eq!(
+            (again["added"].clone(), again["already"].clone()),
+            (0.into(), 1.into()),
+            "{n}: {again}"
+        );
+    }
+    assert_eq!(
+        sms_lines(h.path()),
+        vec![
+            ("cmcc".to_string(), "balance".to_string()),
+            ("cu".to_string(), "balance".to_string())
+        ]
+    );
+    let ids: std::collections::HashSet<String> = log(h.path())
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2, "every id in the log is unique");
+    for n in ["cmcc", "cu"] {
+        let status: Value =
+            serde_json::from_str(&ok(h.path(), NOW, &["status", "--json"], b"")).unwrap();
+        let s = status
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == n)
+            .unwrap()
+            .clone();
+        assert_eq!(s["balance_minor"], 1234, "{s}");
+    }
+}
+
+#[test]
+fn texts_logged_under_the_id_without_the_number_are_still_known() {
+    let h = home();
+    // Lines as the previous version wrote them for cmcc: a dated reading and an undated
+    // text (kept at the time it was imported), ids not naming the number.
+    let old = concat!(
+        r#"{"v":1,"id":"imp-2290883bc917e4df5c8d59a6","at":"2026-11-01T10:00:00+08:00","number":"cmcc","type":"balance","balance_minor":1234,"source":"sms","currency":"CNY"}"#,
+        "\n",
+        r#"{"v":1,"id":"imp-c47e992ee3973c8e51eb8a99","at":"2026-11-02T10:00:00+08:00","number":"cmcc","type":"message","source":"sms","text":"你好，这是一条通知"}"#,
+        "\n"
+    );
+    std::fs::write(h.path().join("log.jsonl"), old).unwrap();
+    // The old lines read unchanged.
+    ok(h.path(), NOW, &["validate"], b"");
+    let entries = history(h.path(), NOW, "cmcc");
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    // Re-imported for cmcc, a day later: nothing new, not even the undated text.
+    let later = "2026-11-03T02:00:00Z";
+    for text in [BALANCE_TEXT, UNDATED_TEXT] {
+        let r = import_for(h.path(), later, "cmcc", text);
+        assert_eq!(r["added"], 0, "{text}: {r}");
+        assert_eq!(r["already"], 1, "{text}: {r}");
+    }
+    assert_eq!(log(h.path()), old, "nothing appended");
+    // For cu they are new texts, once.
+    for text in [BALANCE_TEXT, UNDATED_TEXT] {
+        assert_eq!(import_for(h.path(), NOW, "cu", text)["added"], 1, "{text}");
+        assert_eq!(import_for(h.path(), NOW, "cu", text)["added"], 0, "{text}");
+    }
+    assert_eq!(
+        sms_lines(h.path()),
+        vec![
+            ("cmcc".to_string(), "balance".to_string()),
+            ("cmcc".to_string(), "message".to_string()),
+            ("cu".to_string(), "balance".to_string()),
+            ("cu".to_string(), "message".to_string())
+        ]
+    );
+}

@@ -169,7 +169,7 @@ fn events_for(
         })
         .unwrap_or(now);
     let event = |kind: &str, body| Event {
-        id: event_id(kind, "sms", reference),
+        id: crate::model::event::text_id_for(&event_id(kind, "sms", reference), &n.id),
         at,
         number: n.id.clone(),
         body,

@@ -211,8 +211,9 @@ pub fn number_for<'a>(config: &'a Config, r: &Received) -> Option<&'a Number> {
     on.next().is_none().then_some(one)
 }
 
-/// What the log holds of texts: the ids and text twins ([`Event::text_twin`]) of every
-/// event read from a text, and how far it has been read. The same rule as
+/// What the log holds of texts: the ids (and, for lines written before ids named the
+/// number, the id each has today: [`Event::numbered_text_id`]) and text twins
+/// ([`Event::text_twin`]) of every event read from a text, and how far it has been read. The same rule as
 /// `Log::append_new`: an event is there when its id is, or its twin.
 #[derive(Default)]
 struct Index {
@@ -236,6 +237,7 @@ impl Index {
         let scan = txn.scan_ref(self.cursor, |e| {
             if let Some(t) = e.text_twin() {
                 ids.insert(e.id.to_string());
+                ids.extend(e.numbered_text_id());
                 twins.insert(t);
             }
         })?;

@@ -245,7 +245,8 @@ impl Log {
     }
 }
 
-/// Which of an import's events the log already holds: by id, or by text twin.
+/// Which of an import's events the log already holds: by id (a text logged under the id
+/// its record gave before ids named the number counts as its id today), or by text twin.
 struct Seen<'e> {
     wanted: std::collections::HashSet<&'e str>,
     twins: std::collections::HashMap<String, Vec<usize>>,
@@ -272,6 +273,12 @@ impl<'e> Seen<'e> {
     fn see(&mut self, e: &EventRef<'_>) {
         if self.wanted.contains(&*e.id) {
             self.known.insert(e.id.to_string());
+        } else if !self.twins.is_empty()
+            && let Some(id) = e
+                .numbered_text_id()
+                .filter(|id| self.wanted.contains(id.as_str()))
+        {
+            self.known.insert(id);
         } else if !self.twins.is_empty()
             && let Some(is) = e.text_twin().and_then(|k| self.twins.get(&k))
         {

@@ -352,6 +352,20 @@ impl<S: Into<String>> Event<S> {
 }
 
 impl<S: AsRef<str>> Event<S> {
+    /// For an event read from a text and written under the id its record gives (before ids
+    /// named the number), the id that text has today for its number ([`text_id_for`]).
+    /// `None` for other events. An event already under today's id maps to an id nothing has.
+    pub fn numbered_text_id(&self) -> Option<String> {
+        let from_text = match &self.body {
+            EventBody::Balance { source, .. }
+            | EventBody::Statement { source, .. }
+            | EventBody::Message { source, .. } => source.as_ref() == "sms",
+            _ => false,
+        };
+        (from_text && self.id.as_ref().starts_with("imp-"))
+            .then(|| text_id_for(self.id.as_ref(), self.number.as_ref()))
+    }
+
     /// What makes an event read from a carrier's text the same as another, whatever brought
     /// the text (a plain-text file, `termux-sms-list`, a modem, a forwarder) and however an
     /// older version named it: the number, the kind, the minute it arrived (UTC) and what
@@ -418,6 +432,28 @@ pub fn fold_space(out: &mut String, text: &str) {
         any = true;
         out.push(ch);
     }
+}
+
+/// The id an event read from a text has for `number`, made from the id the text's record
+/// gives (`import::event_id`), which does not name the number: the same text received by
+/// two numbers is two events, each with its own id. Lines written before ids named the
+/// number still carry `record_id`; [`Event::numbered_text_id`] maps them here, so such a
+/// text imported again is known.
+pub fn text_id_for(record_id: &str, number: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"text-for-number\0");
+    h.update(record_id.as_bytes());
+    h.update([0]);
+    h.update(number.as_bytes());
+    let d = h.finalize();
+    let mut s = String::with_capacity(28);
+    s.push_str("imp-");
+    for b in &d[..12] {
+        use std::fmt::Write;
+        let _ = write!(s, "{b:02x}");
+    }
+    s
 }
 
 /// A text's sender as every source can agree on it: a phone number by its digits (the last
