@@ -83,6 +83,10 @@ pub enum Command {
         /// Show whole phone numbers in the table (they are masked by default).
         #[arg(long)]
         show_numbers: bool,
+        /// Keep every column, however narrow the terminal (by default the table fits the
+        /// terminal's width, or COLUMNS, dropping the least needed columns first).
+        #[arg(long)]
+        wide: bool,
         /// One line (at most 80 columns) for an SSH login banner, a tmux status line or a
         /// shell prompt: what needs you, else the next recharge.
         #[arg(long, conflicts_with = "json")]
