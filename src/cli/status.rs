@@ -424,8 +424,8 @@ mod tests {
         assert_eq!(super::json(&bare, now), super::json(&full, now));
         for show in [true, false] {
             assert_eq!(
-                super::human(&bare, now, show),
-                super::human(&full, now, show)
+                super::human(&bare, now, show, None),
+                super::human(&full, now, show, None)
             );
         }
     }
