@@ -63,3 +63,24 @@ fn status_fits_sixty_columns_and_wide_keeps_every_column() {
     let wide = status(home.path(), Some("60"), &["--wide"]);
     assert_eq!(wide, full);
 }
+
+#[test]
+fn history_csv_excel_and_bom_begin_with_a_byte_order_mark() {
+    let home = common::demo_home();
+    let plain = common::run(home.path(), NOW, &["history", "--csv"]);
+    assert!(plain.status.success());
+    assert!(
+        plain.stdout.starts_with(b"id,at,"),
+        "no mark without the switch"
+    );
+    for switch in ["--excel", "--bom"] {
+        let o = common::run(home.path(), NOW, &["history", "--csv", switch]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.stdout.starts_with(b"\xef\xbb\xbfid,at,"), "{switch}");
+        assert_eq!(
+            &o.stdout[3..],
+            &plain.stdout[..],
+            "{switch}: the same CSV after the mark"
+        );
+    }
+}

@@ -234,6 +234,10 @@ pub struct HistoryArgs {
     /// A journal that hledger and ledger read.
     #[arg(long)]
     pub ledger: bool,
+    /// With --csv: begin with a UTF-8 byte-order mark, so Excel (a Chinese Windows's
+    /// too) reads the Chinese text instead of guessing the encoding. --bom is the same.
+    #[arg(long, alias = "bom", requires = "csv")]
+    pub excel: bool,
     /// Only the number with this id.
     #[arg(long, value_name = "ID")]
     pub number: Option<String>,
