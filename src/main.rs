@@ -171,6 +171,7 @@ fn run(cli: Cli) -> Result<Done> {
         Command::Status {
             json,
             show_numbers,
+            wide,
             brief,
             check,
         } => {
@@ -182,7 +183,7 @@ fn run(cli: Cli) -> Result<Done> {
             } else if brief || check {
                 status::brief(&snap, &statuses)
             } else {
-                status::human_of(&snap, &statuses, show)
+                status::human_of(&snap, &statuses, show, status::width_limit(wide))
             };
             let calm = statuses.iter().all(|s| s.attention.is_empty());
             Ok(Done {

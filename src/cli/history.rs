@@ -133,6 +133,9 @@ pub fn stream(
         }
     };
     if !args.json {
+        if args.excel {
+            put("\u{feff}", &mut failed);
+        }
         put(&format!("{}\n", export::CSV_HEADER), &mut failed);
     }
     crate::store::Log::new(&snap.paths.log)
@@ -291,6 +294,7 @@ mod tests {
             json,
             csv: !json,
             ledger: false,
+            excel: false,
             number: number.map(str::to_string),
             since: None,
             find: find.map(str::to_string),

@@ -83,6 +83,10 @@ pub enum Command {
         /// Show whole phone numbers in the table (they are masked by default).
         #[arg(long)]
         show_numbers: bool,
+        /// Keep every column, however narrow the terminal (by default the table fits the
+        /// terminal's width, or COLUMNS, dropping the least needed columns first).
+        #[arg(long)]
+        wide: bool,
         /// One line (at most 80 columns) for an SSH login banner, a tmux status line or a
         /// shell prompt: what needs you, else the next recharge.
         #[arg(long, conflicts_with = "json")]
@@ -230,6 +234,10 @@ pub struct HistoryArgs {
     /// A journal that hledger and ledger read.
     #[arg(long)]
     pub ledger: bool,
+    /// With --csv: begin with a UTF-8 byte-order mark, so Excel (a Chinese Windows's
+    /// too) reads the Chinese text instead of guessing the encoding. --bom is the same.
+    #[arg(long, alias = "bom", requires = "csv")]
+    pub excel: bool,
     /// Only the number with this id.
     #[arg(long, value_name = "ID")]
     pub number: Option<String>,

@@ -8,7 +8,7 @@ use crate::i18n::T;
 use crate::session::Session;
 use crate::text::format::{date, local_minute, money, rfc3339};
 use crate::text::labels::attention_label;
-use crate::text::table::{Align, Table, truncate};
+use crate::text::table::{Align, Table, truncate, width};
 use crate::tr;
 
 /// Every configured number's status at `now`.
@@ -58,80 +58,281 @@ pub fn json_of(snap: &Session, statuses: &[NumberStatus]) -> String {
 }
 
 /// The table; phone numbers masked unless `show_numbers` (`--show-numbers`, or
-/// `"mask_numbers": false` in the config).
-pub fn human(snap: &Session, now: DateTime<Utc>, show_numbers: bool) -> String {
-    human_of(snap, &statuses(snap, now), show_numbers)
+/// `"mask_numbers": false` in the config), fitted to `width` cells (see [`width_limit`]).
+pub fn human(
+    snap: &Session,
+    now: DateTime<Utc>,
+    show_numbers: bool,
+    width: Option<usize>,
+) -> String {
+    human_of(snap, &statuses(snap, now), show_numbers, width)
 }
 
-/// The table from statuses already worked out.
-pub fn human_of(snap: &Session, statuses: &[NumberStatus], show_numbers: bool) -> String {
+/// How many cells wide the table may be: none for `--wide`; else `COLUMNS` when it is set
+/// (POSIX: the person's own choice overrides what the terminal reports); else the width of
+/// the terminal standard output goes to; else (a pipe, a file) no limit, so scripts and
+/// files get every column.
+pub fn width_limit(wide: bool) -> Option<usize> {
+    use std::io::IsTerminal;
+    if wide {
+        return None;
+    }
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+    {
+        return Some(c);
+    }
+    if std::io::stdout().is_terminal() {
+        return crossterm::terminal::size()
+            .ok()
+            .map(|(c, _)| usize::from(c))
+            .filter(|c| *c > 0);
+    }
+    None
+}
+
+/// A column of the table: header, alignment and cells.
+struct Column {
+    header: String,
+    align: Align,
+    cells: Vec<String>,
+}
+
+impl Column {
+    fn new(header: T, align: Align, cells: Vec<String>) -> Column {
+        Column {
+            header: tr!(header),
+            align,
+            cells,
+        }
+    }
+
+    /// Its width as the table will show it (cells cleaned and capped as [`Table::row`] does).
+    fn width(&self) -> usize {
+        self.cells
+            .iter()
+            .map(|c| {
+                width(&crate::text::clean::cell(
+                    c,
+                    crate::text::clean::COLUMN_CELLS,
+                ))
+            })
+            .chain([width(&self.header)])
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Where each column stands, left to right.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Col {
+    Id,
+    Label,
+    Msisdn,
+    Balance,
+    Validity,
+    UseBy,
+    Deadline,
+    Next,
+    Attention,
+}
+
+/// Days left as the TUI shows them (`5d`, `3d ago`).
+fn days(d: i64) -> String {
+    if d < 0 {
+        tr!(T::DaysAgo, -d)
+    } else {
+        tr!(T::DaysShort, d)
+    }
+}
+
+/// Chooses the columns that fit `limit`, as the TUI's Numbers list does: the id always,
+/// then the key columns in the order they are kept longest (attention, the deadlines, the
+/// next recharge, the balance), then the label and the phone number while they fit.
+fn place(columns: &[(Col, Column)], keys: &[Col], limit: usize) -> (Vec<Col>, bool) {
+    let w = |c: Col| {
+        columns
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map_or(0, |(_, col)| col.width())
+    };
+    let mut used = w(Col::Id);
+    let mut chosen = vec![Col::Id];
+    let mut every_key = true;
+    for &k in keys.iter().chain(&[Col::Label, Col::Msisdn]) {
+        if used + 2 + w(k) <= limit {
+            used += 2 + w(k);
+            chosen.push(k);
+        } else if keys.contains(&k) {
+            every_key = false;
+        }
+    }
+    chosen.sort();
+    (chosen, every_key)
+}
+
+/// The table from statuses already worked out. Every column when `width` is `None` or
+/// the whole table fits; else the columns are dropped as the TUI drops them (the key ones
+/// last), with validity and use-by as one DEADLINE column (the nearer, saying which) and
+/// the next recharge by its day when both no longer fit; a line still too wide is cut
+/// with `…`, never wrapped.
+pub fn human_of(
+    snap: &Session,
+    statuses: &[NumberStatus],
+    show_numbers: bool,
+    width_limit: Option<usize>,
+) -> String {
     let tz = snap.config.timezone;
     if snap.config.numbers.is_empty() {
         return tr!(T::StatusNoNumbers) + "\n";
     }
-    let mut t = Table::new(&[
-        (tr!(T::ColId), Align::Left),
-        (tr!(T::ColLabel), Align::Left),
-        (tr!(T::ColMsisdn), Align::Left),
-        (tr!(T::ColBalance), Align::Right),
-        (tr!(T::ColValidity), Align::Left),
-        (tr!(T::ColUseBy), Align::Left),
-        (tr!(T::ColNext), Align::Left),
-        (tr!(T::ColAttention), Align::Left),
-    ]);
-    for (n, s) in snap.config.numbers.iter().zip(statuses) {
-        let balance = match (s.observed, s.expected) {
-            (Some((b, _)), Some(e)) if e != b => {
-                format!("{} → {}", money(b, n.currency), money(e, n.currency))
-            }
-            (Some((b, _)), _) => money(b, n.currency),
-            _ => "—".to_string(),
+    let numbers = &snap.config.numbers;
+    let each = |f: &dyn Fn(&crate::model::Number, &NumberStatus) -> String| -> Vec<String> {
+        numbers.iter().zip(statuses).map(|(n, s)| f(n, s)).collect()
+    };
+    let balance = each(&|n, s| match (s.observed, s.expected) {
+        (Some((b, _)), Some(e)) if e != b => {
+            format!("{} → {}", money(b, n.currency), money(e, n.currency))
+        }
+        (Some((b, _)), _) => money(b, n.currency),
+        _ => "—".to_string(),
+    });
+    let validity = each(&|_, s| match (s.validity, s.validity_days_left) {
+        (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
+        _ => "—".to_string(),
+    });
+    let use_by = each(&|_, s| match (s.inactive_on, s.inactive_days_left) {
+        (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
+        _ => "—".to_string(),
+    });
+    let next = |short: bool| {
+        each(&|_, s| {
+            s.next
+                .as_ref()
+                .map(|p| {
+                    let at = if short {
+                        p.at.with_timezone(&tz).format("%m-%d").to_string()
+                    } else {
+                        local_minute(p.at, tz)
+                    };
+                    format!(
+                        "{at} {}{}",
+                        p.amount.display(),
+                        if p.estimated { " ~" } else { "" }
+                    )
+                })
+                .unwrap_or_else(|| "—".to_string())
+        })
+    };
+    let deadline = each(&|_, s| {
+        let nearest = match (s.validity_days_left, s.inactive_days_left) {
+            (Some(v), Some(u)) if u < v => Some((T::DeadlineUseBy, u)),
+            (Some(v), _) => Some((T::DeadlineValid, v)),
+            (None, Some(u)) => Some((T::DeadlineUseBy, u)),
+            (None, None) => None,
         };
-        let validity = match (s.validity, s.validity_days_left) {
-            (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
-            _ => "—".to_string(),
-        };
-        let use_by = match (s.inactive_on, s.inactive_days_left) {
-            (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
-            _ => "—".to_string(),
-        };
-        let next = s
-            .next
-            .as_ref()
-            .map(|p| {
-                format!(
-                    "{} {}{}",
-                    local_minute(p.at, tz),
-                    p.amount.display(),
-                    if p.estimated { " ~" } else { "" }
-                )
-            })
-            .unwrap_or_else(|| "—".to_string());
-        let attention = if s.attention.is_empty() {
+        nearest.map_or("—".to_string(), |(what, d)| tr!(what, days(d)))
+    });
+    let attention = each(&|_, s| {
+        if s.attention.is_empty() {
             tr!(T::AttentionOk)
         } else {
             s.attention
                 .iter()
-                .map(|a| crate::text::labels::attention_label(*a))
+                .map(|a| attention_label(*a))
                 .collect::<Vec<_>>()
                 .join(", ")
-        };
-        t.row(vec![
-            n.id.clone(),
-            n.label.clone(),
-            if show_numbers {
-                n.msisdn.clone()
-            } else {
-                n.masked_msisdn()
-            },
-            balance,
-            validity,
-            use_by,
-            next,
-            attention,
-        ]);
+        }
+    });
+    let mut columns = vec![
+        (
+            Col::Id,
+            Column::new(T::ColId, Align::Left, each(&|n, _| n.id.clone())),
+        ),
+        (
+            Col::Label,
+            Column::new(T::ColLabel, Align::Left, each(&|n, _| n.label.clone())),
+        ),
+        (
+            Col::Msisdn,
+            Column::new(
+                T::ColMsisdn,
+                Align::Left,
+                each(&|n, _| {
+                    if show_numbers {
+                        n.msisdn.clone()
+                    } else {
+                        n.masked_msisdn()
+                    }
+                }),
+            ),
+        ),
+        (
+            Col::Balance,
+            Column::new(T::ColBalance, Align::Right, balance),
+        ),
+        (
+            Col::Validity,
+            Column::new(T::ColValidity, Align::Left, validity),
+        ),
+        (Col::UseBy, Column::new(T::ColUseBy, Align::Left, use_by)),
+        (Col::Next, Column::new(T::ColNext, Align::Left, next(false))),
+        (
+            Col::Attention,
+            Column::new(T::ColAttention, Align::Left, attention),
+        ),
+    ];
+    let every: Vec<Col> = columns.iter().map(|(c, _)| *c).collect();
+    let chosen = match width_limit {
+        None => every,
+        Some(limit) => {
+            let wide = [
+                Col::Attention,
+                Col::Validity,
+                Col::UseBy,
+                Col::Next,
+                Col::Balance,
+            ];
+            match place(&columns, &wide, limit) {
+                (chosen, true) => chosen,
+                _ => {
+                    // Narrower forms of the key columns, as the TUI's.
+                    columns.retain(|(c, _)| !matches!(c, Col::Validity | Col::UseBy | Col::Next));
+                    columns.push((
+                        Col::Deadline,
+                        Column::new(T::ColNearest, Align::Left, deadline),
+                    ));
+                    columns.push((Col::Next, Column::new(T::ColNext, Align::Left, next(true))));
+                    columns.sort_by_key(|(c, _)| *c);
+                    let narrow = [Col::Attention, Col::Deadline, Col::Next, Col::Balance];
+                    place(&columns, &narrow, limit).0
+                }
+            }
+        }
+    };
+    let shown: Vec<&Column> = columns
+        .iter()
+        .filter(|(c, _)| chosen.contains(c))
+        .map(|(_, col)| col)
+        .collect();
+    let mut t = Table::new(
+        &shown
+            .iter()
+            .map(|c| (c.header.clone(), c.align))
+            .collect::<Vec<_>>(),
+    );
+    for i in 0..numbers.len() {
+        t.row(shown.iter().map(|c| c.cells[i].clone()).collect());
     }
-    t.render()
+    let out = t.render();
+    match width_limit {
+        Some(limit) if out.lines().any(|l| width(l) > limit) => {
+            out.lines().map(|l| truncate(l, limit) + "\n").collect()
+        }
+        _ => out,
+    }
 }
 
 /// How one number's most pressing need reads in the one-line status.
@@ -219,8 +420,8 @@ mod tests {
         assert_eq!(super::json(&bare, now), super::json(&full, now));
         for show in [true, false] {
             assert_eq!(
-                super::human(&bare, now, show),
-                super::human(&full, now, show)
+                super::human(&bare, now, show, None),
+                super::human(&full, now, show, None)
             );
         }
     }

@@ -460,21 +460,26 @@ fn import_add(app: &mut App, name: &str, events: &[crate::model::Event]) -> Resu
     Ok(said)
 }
 
-/// Writes the CSV where a person will find it: the current directory, else home, else
-/// the temporary directory. Files are private (0600), like everything baohao writes.
+/// Writes the CSV into the home's `exports/` folder (0700; the file 0600, like everything
+/// baohao writes), never into the directory baohao was started from, and says where. It
+/// begins with a UTF-8 byte-order mark: this file is for a spreadsheet, and Excel on a
+/// Chinese Windows needs the mark to read the text as UTF-8.
 fn export(app: &mut App, csv: &str, rows: usize, name: &str) {
-    let dirs = [
-        std::env::current_dir().ok(),
-        dirs::home_dir(),
-        Some(std::env::temp_dir()),
-    ];
-    let mut last_err = None;
-    for dir in dirs.into_iter().flatten() {
-        let path = dir.join(name);
-        match crate::store::fsutil::write_new(&path, csv.as_bytes()) {
-            Ok(()) => return app.say(tr!(T::TuiExported, rows, path.display()), Level::Info),
-            Err(e) => last_err = Some(Error::io(T::WhatWrite, &path, &e).message),
-        }
+    let dir = app
+        .session
+        .paths
+        .log
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("exports");
+    let path = dir.join(name);
+    let mut bytes = Vec::with_capacity(csv.len() + 3);
+    bytes.extend_from_slice("\u{feff}".as_bytes());
+    bytes.extend_from_slice(csv.as_bytes());
+    match crate::store::fsutil::create_private_dir(&dir)
+        .and_then(|()| crate::store::fsutil::write_new(&path, &bytes))
+    {
+        Ok(()) => app.say(tr!(T::TuiExported, rows, path.display()), Level::Info),
+        Err(e) => app.say(Error::io(T::WhatWrite, &path, &e).message, Level::Error),
     }
-    app.say(last_err.unwrap_or_default(), Level::Error);
 }
