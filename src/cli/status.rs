@@ -15,11 +15,17 @@ use crate::tr;
 pub fn statuses(snap: &Session, now: DateTime<Utc>) -> Vec<NumberStatus> {
     let p = agenda(snap.state(), &snap.config, now);
     let f = forecast(snap.state(), &snap.config, now, 400);
-    snap.config
+    let mut out: Vec<NumberStatus> = snap
+        .config
         .numbers
         .iter()
         .map(|n| number_status(snap.state(), &snap.config, n, now, &p, &f))
-        .collect()
+        .collect();
+    if !snap.config.forwarders.is_empty() {
+        let seen = crate::forwarder::seen::load(&snap.paths);
+        crate::forwarder::seen::mark(&mut out, &snap.config, snap.state(), &seen, now);
+    }
+    out
 }
 
 pub fn json(snap: &Session, now: DateTime<Utc>) -> String {
