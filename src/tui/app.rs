@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::clock::Clock;
-use crate::engine::{Agenda, Forecast, NumberStatus, Row, State, agenda, forecast, number_status};
+use crate::engine::{Agenda, Forecast, NumberStatus, Row, State, agenda, forecast};
 use crate::error::Result;
 use crate::i18n::T;
 use crate::session::{Reload, Session};
@@ -418,11 +418,7 @@ impl App {
         let state = self.session.state();
         let p = agenda(state, config, self.now);
         let f = forecast(state, config, self.now, 366);
-        let mut statuses: Vec<_> = config
-            .numbers
-            .iter()
-            .map(|n| number_status(state, config, n, self.now, &p, &f))
-            .collect();
+        let mut statuses = crate::engine::number_statuses(state, config, self.now, &p, &f);
         crate::forwarder::seen::mark(&mut statuses, config, state, &self.forwarders, self.now);
         let mut rule_rows = Vec::new();
         for (i, n) in config.numbers.iter().enumerate() {
