@@ -108,6 +108,7 @@ catalogue! {
     AlertDuplicateTopUp => "{0}: {1} went in twice within a day ({2}); if you paid once, check the records and ask for a refund", "{0}：一天内两次充值 {1}（{2}）；如果只付过一次，请查看记录并申请退款";
     ImportDuplicate => "{0} rows look like one recharge charged twice: {1} {2} on {3} ({4})", "{0} 条记录像是同一笔充值被扣了两次：{1} {2}，{3}（{4}）";
     WorkerClockBehind => "The clock is behind: it says {0}, but baohao already wrote {1}. Nothing is charged until the clock is right again.", "时钟落后：现在显示 {0}，但 baohao 已记录过 {1}。时钟恢复正确之前不会充值。";
+    AlertForwarderSilent => "The forwarder \"{0}\" holding {1} has not been heard from since {2} ({3} h): the SIM may be out of reach. Check that the phone or board has power and a network.", "托管 {1} 的转发器“{0}”自 {2} 起（{3} 小时）没有任何回应：这张 SIM 可能已无法联系。请检查手机或转发板的电源和网络。";
     AlertClockBehind => "The clock of the machine running baohao is behind (it says {0}, the log already has {1}): no recharge runs for {2} until it is right again.", "运行 baohao 的机器时钟落后（显示 {0}，日志中已有 {1}）：时钟恢复正确之前，{2} 不会充值。";
 
     // ---- files
@@ -363,6 +364,7 @@ catalogue! {
     TitleExternalMissed => "baohao: {0} recharge missed", "保号：{0} 充值未到账";
     TitleDuplicate => "baohao: {0} charged twice?", "保号：{0} 疑似重复扣款";
     TitleClockBehind => "baohao: clock behind, {0} waits", "保号：时钟落后，{0} 暂停充值";
+    TitleForwarderSilent => "baohao: the phone of {0} is silent", "保号：{0} 所在的手机失联";
     CfgDigestAt => "\"{0}\" is not a time of day (HH:MM)", "“{0}”不是时刻（HH:MM）";
     CfgDigestNoChannel => "a digest needs at least one channel in notify.channels", "每周汇总需要在 notify.channels 中至少有一个渠道";
     ChanBadTimeout => "rto=\"{0}\" is not a number of seconds from 1 to {1}", "rto=“{0}”不是 1 到 {1} 之间的秒数";
@@ -377,6 +379,7 @@ catalogue! {
     NotifyNoSuchChannel => "there is no channel {0} (the config has {1})", "没有第 {0} 个渠道（配置中共有 {1} 个）";
     NotifyChannelBroken => "{0}: {1}", "{0}：{1}";
     AttNotifyFailed => "notify failed", "通知失败";
+    AttForwarderSilent => "phone silent", "手机失联";
     WorkerDeliveryFailed => "{0} for {1}: {2} (will try again)", "{1} 的 {0} 通知：{2}（稍后重试）";
     WorkerDeliveryGaveUp => "{0} for {1}: {2} (given up)", "{1} 的 {0} 通知：{2}（已放弃）";
 
@@ -703,6 +706,16 @@ catalogue! {
     TuiModem => "modem {0}", "调制解调器{0}";
     TuiModemSignal => "signal {0}%", "信号 {0}%";
     TuiModemUnseen => "modem unknown: {0}", "调制解调器状态未知：{0}";
+    TuiFwdPhone => "phone {0}", "手机 {0}";
+    TuiFwdBoard => "board {0}", "转发板 {0}";
+    TuiFwdUnreachable => "unreachable: {0}", "无法连接：{0}";
+    TuiFwdNotLooked => "not looked at yet", "尚未检查";
+    TuiFwdSeenJustNow => "seen just now", "刚刚有回应";
+    TuiFwdSeenMinutes => "seen {0} min ago", "{0} 分钟前有回应";
+    TuiFwdSeenHours => "seen {0} h ago", "{0} 小时前有回应";
+    TuiFwdSeenDays => "seen {0} d ago", "{0} 天前有回应";
+    TuiFwdNeverHeard => "never heard", "从未有回应";
+    TuiFwdSilent => "silent", "失联";
     MmFailed => "failed", "故障";
     MmInitializing => "initializing", "初始化中";
     MmLocked => "locked (PIN)", "已锁定（PIN）";

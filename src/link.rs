@@ -59,6 +59,8 @@ pub enum Report {
     /// What ModemManager says of each number's modem (sent when it was looked at; numbers
     /// without a `modem` are not in it).
     Modems(Vec<ModemSeen>),
+    /// What each forwarder answered when it was last looked at (every full pass).
+    Forwarders(Vec<crate::forwarder::seen::Seen>),
 }
 
 /// One number's modem as last seen: its state and signal, or why it could not be seen.

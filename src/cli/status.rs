@@ -15,7 +15,12 @@ use crate::tr;
 pub fn statuses(snap: &Session, now: DateTime<Utc>) -> Vec<NumberStatus> {
     let p = agenda(snap.state(), &snap.config, now);
     let f = forecast(snap.state(), &snap.config, now, 400);
-    number_statuses(snap.state(), &snap.config, now, &p, &f)
+    let mut out = number_statuses(snap.state(), &snap.config, now, &p, &f);
+    if !snap.config.forwarders.is_empty() {
+        let seen = crate::forwarder::seen::load(&snap.paths);
+        crate::forwarder::seen::mark(&mut out, &snap.config, snap.state(), &seen, now);
+    }
+    out
 }
 
 pub fn json(snap: &Session, now: DateTime<Utc>) -> String {

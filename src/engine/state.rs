@@ -902,6 +902,10 @@ pub struct NumberState {
     /// The last activity: a top-up or a recorded use.
     pub last_activity: Option<DateTime<Utc>>,
     pub first_seen: Option<DateTime<Utc>>,
+    /// The newest time of a text the SIM received (a reading, evidence or message from
+    /// `sms`): when its phone or board was last heard passing one on.
+    #[serde(default)]
+    pub last_text: Option<DateTime<Utc>>,
     /// Money in per local month and currency, in month order.
     spend: Vec<((YearMonth, Currency), i64)>,
     /// The last intent of each rule (cooldowns), the rule by its index in `rules`.
@@ -1346,6 +1350,15 @@ impl State {
             None => self.numbers.entry(e.number.into()).or_default(),
         };
         ns.first_seen.get_or_insert(at);
+        let from_text = match &e.body {
+            EventBody::Balance { source, .. }
+            | EventBody::Statement { source, .. }
+            | EventBody::Message { source, .. } => source.as_ref() == "sms",
+            _ => false,
+        };
+        if from_text {
+            ns.last_text = Some(ns.last_text.map_or(at, |l| l.max(at)));
+        }
         let id = e.id;
         match e.body {
             EventBody::Balance {

@@ -31,6 +31,9 @@ pub enum Attention {
     ClockBehind,
     /// A notification could not be delivered through a push channel, retries and all.
     NotifyFailed,
+    /// The number's forwarder (a phone or a board) has not been heard for its
+    /// `quiet_hours`: the SIM may be out of reach. Added by `forwarder::seen::mark`.
+    ForwarderSilent,
 }
 
 impl Attention {
@@ -48,6 +51,7 @@ impl Attention {
             Attention::Missed => "missed",
             Attention::ClockBehind => "clock_behind",
             Attention::NotifyFailed => "notify_failed",
+            Attention::ForwarderSilent => "forwarder_silent",
         }
     }
 }

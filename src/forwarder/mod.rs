@@ -8,6 +8,7 @@ pub mod catchup;
 pub mod client;
 pub mod health;
 pub mod provider;
+pub mod seen;
 pub mod sign;
 
 use crate::i18n::T;

@@ -131,10 +131,12 @@ pub enum NotifyEvent {
     DuplicateCharge,
     /// The clock is behind the newest time baohao wrote: recharges wait (issue 18).
     ClockBehind,
+    /// A forwarder holding the number's SIM has not been heard for its `quiet_hours`.
+    ForwarderSilent,
 }
 
 impl NotifyEvent {
-    pub const ALL: [NotifyEvent; 9] = [
+    pub const ALL: [NotifyEvent; 10] = [
         NotifyEvent::ReminderDue,
         NotifyEvent::RechargeFailed,
         NotifyEvent::InDoubt,
@@ -144,6 +146,7 @@ impl NotifyEvent {
         NotifyEvent::ExternalMissed,
         NotifyEvent::DuplicateCharge,
         NotifyEvent::ClockBehind,
+        NotifyEvent::ForwarderSilent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -157,6 +160,7 @@ impl NotifyEvent {
             NotifyEvent::ExternalMissed => "external_missed",
             NotifyEvent::DuplicateCharge => "duplicate_charge",
             NotifyEvent::ClockBehind => "clock_behind",
+            NotifyEvent::ForwarderSilent => "forwarder_silent",
         }
     }
 

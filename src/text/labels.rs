@@ -115,6 +115,7 @@ pub fn attention_label(a: Attention) -> String {
         Missed => tr!(T::AttMissed),
         ClockBehind => tr!(T::AttClockBehind),
         NotifyFailed => tr!(T::AttNotifyFailed),
+        ForwarderSilent => tr!(T::AttForwarderSilent),
     }
 }
 
@@ -257,6 +258,75 @@ pub fn modem_seen(seen: Option<&crate::link::ModemSeen>) -> (String, Seen) {
             )
         }
     }
+}
+
+/// How long ago `t` was, in the unit that fits: "seen 2 min ago", "seen 3 h ago".
+fn seen_ago(t: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let m = (now - t).num_minutes().max(0);
+    match m {
+        0 => tr!(T::TuiFwdSeenJustNow),
+        1..=59 => tr!(T::TuiFwdSeenMinutes, m),
+        60..=2879 => tr!(T::TuiFwdSeenHours, m / 60),
+        _ => tr!(T::TuiFwdSeenDays, m / 1440),
+    }
+}
+
+/// "phone pixel · battery 78% charging · seen 2 min ago" for the Numbers pane: the
+/// forwarder holding a number's SIM as the worker last looked at it (`seen`), when it was
+/// last heard (`heard`) and whether that is long enough to call it silent.
+pub fn forwarder_seen(
+    f: &crate::model::forwarder::Forwarder,
+    seen: Option<&crate::forwarder::seen::Seen>,
+    heard: Option<chrono::DateTime<chrono::Utc>>,
+    silent: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (String, Seen) {
+    use crate::model::forwarder::ForwarderKind;
+    let mut parts = vec![match f.kind {
+        ForwarderKind::Webhook => tr!(T::TuiFwdBoard, f.id),
+        _ => tr!(T::TuiFwdPhone, f.id),
+    }];
+    let mut style = Seen::Good;
+    match seen {
+        None if f.kind != ForwarderKind::Webhook => {
+            parts.push(tr!(T::TuiFwdNotLooked));
+            style = Seen::Unsure;
+        }
+        Some(s) if s.reachable == Some(false) => {
+            let why = s.problem.as_deref().unwrap_or_default();
+            parts.push(tr!(T::TuiFwdUnreachable, why));
+            style = Seen::Unsure;
+        }
+        Some(s) => {
+            if let Some(level) = s.battery {
+                parts.push(match s.charging {
+                    Some(true) => tr!(T::FwdBatteryCharging, level),
+                    _ => tr!(T::FwdBattery, level),
+                });
+            }
+            if let Some(p) = &s.problem {
+                parts.push(p.clone());
+                style = Seen::Unsure;
+            }
+        }
+        None => {}
+    }
+    match heard {
+        Some(t) => parts.push(seen_ago(t, now)),
+        None if seen.is_some() || f.kind == ForwarderKind::Webhook => {
+            parts.push(tr!(T::TuiFwdNeverHeard));
+            style = Seen::Unsure;
+        }
+        None => {}
+    }
+    if silent {
+        parts.push(tr!(T::TuiFwdSilent));
+        style = Seen::Bad;
+    }
+    (
+        crate::text::clean::line(&parts.join(" · ")).into_owned(),
+        style,
+    )
 }
 
 /// "label: " in the person's language (a full-width colon in Chinese).

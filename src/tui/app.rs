@@ -256,6 +256,9 @@ pub struct App {
     pub refresh_errors: HashMap<String, String>,
     /// Each modem number's modem as the worker last saw it (empty until it looked).
     pub modems: HashMap<String, crate::link::ModemSeen>,
+    /// Each forwarder as the worker last looked at it (its file, or the hosted worker's
+    /// report).
+    pub forwarders: Vec<crate::forwarder::seen::Seen>,
     /// Log problems already shown (a torn tail is met again on every read until cut).
     pub log_problems_said: std::collections::HashSet<String>,
     /// When this session's worker last read each number's balance (even if unchanged).
@@ -343,6 +346,7 @@ impl App {
             last_refresh: None,
             refresh_errors: HashMap::new(),
             modems: HashMap::new(),
+            forwarders: Vec::new(),
             checked: HashMap::new(),
             log_problems_said: Default::default(),
             derived: Derived::default(),
@@ -353,8 +357,16 @@ impl App {
             dirty: true,
             loading: None,
         };
+        app.load_forwarders();
         app.recompute();
         app
+    }
+
+    /// Reads what the worker (this session's or a daemon) last saw of the forwarders.
+    pub fn load_forwarders(&mut self) {
+        if !self.session.config.forwarders.is_empty() {
+            self.forwarders = crate::forwarder::seen::load(&self.session.paths);
+        }
     }
 
     pub fn say(&mut self, text: impl Into<String>, level: Level) {
@@ -406,7 +418,8 @@ impl App {
         let state = self.session.state();
         let p = agenda(state, config, self.now);
         let f = forecast(state, config, self.now, 366);
-        let statuses = crate::engine::number_statuses(state, config, self.now, &p, &f);
+        let mut statuses = crate::engine::number_statuses(state, config, self.now, &p, &f);
+        crate::forwarder::seen::mark(&mut statuses, config, state, &self.forwarders, self.now);
         let mut rule_rows = Vec::new();
         for (i, n) in config.numbers.iter().enumerate() {
             rule_rows.push(RuleRow::Number(i));

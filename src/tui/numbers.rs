@@ -425,6 +425,25 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             },
         ));
     }
+    // A number on a forwarder: the phone's or board's health, on the same line.
+    if let Some(r) = &n.forwarder
+        && let Some(f) = app.session.config.forwarders.iter().find(|f| f.id == r.id)
+    {
+        let seen = app.forwarders.iter().find(|s| s.id == f.id);
+        let state = app.session.state();
+        let heard = crate::forwarder::seen::heard(f, &app.session.config, state, seen);
+        let silent = s.has(crate::engine::Attention::ForwarderSilent);
+        let (text, style) = crate::text::labels::forwarder_seen(f, seen, heard, silent, app.now);
+        plan_line.push(Span::styled("  · ", dim));
+        plan_line.push(Span::styled(
+            text,
+            match style {
+                crate::text::labels::Seen::Good => t.ok(),
+                crate::text::labels::Seen::Unsure => t.warn(),
+                crate::text::labels::Seen::Bad => t.error(),
+            },
+        ));
+    }
     lines.push(Line::from(plan_line));
     let mut dl = vec![label(tr!(T::TuiDeadlines))];
     if let (Some(v), d) = (s.validity, s.validity_days_left) {

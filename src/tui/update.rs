@@ -79,7 +79,10 @@ fn step(app: &mut App, msg: Msg) {
         Msg::Worker(r) => worker(app, r),
         Msg::LogGrew => app.effects.push(Effect::Tail),
         Msg::ConfigTouched => app.effects.push(Effect::ReloadConfig),
-        Msg::Minute => app.recompute(),
+        Msg::Minute => {
+            app.load_forwarders();
+            app.recompute();
+        }
     }
 }
 
@@ -127,6 +130,11 @@ fn worker(app: &mut App, r: Report) {
                 app.dirty = true;
             }
             app.modems = seen.into_iter().map(|s| (s.number.clone(), s)).collect();
+        }
+        Report::Forwarders(seen) => {
+            app.forwarders = seen;
+            app.recompute();
+            app.dirty = true;
         }
     }
 }

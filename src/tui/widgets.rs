@@ -23,6 +23,11 @@ pub fn badge(s: &NumberStatus, theme: Theme) -> Span<'static> {
         (Attention::InDoubt, T::AttInDoubt, theme.bad()),
         (Attention::Failed, T::AttFailed, theme.bad()),
         (Attention::Duplicate, T::AttDuplicate, theme.bad()),
+        (
+            Attention::ForwarderSilent,
+            T::AttForwarderSilent,
+            theme.bad(),
+        ),
         (Attention::Due, T::AttDue, theme.warn()),
         (Attention::Low, T::AttLow, theme.warn()),
         (Attention::Expiring, T::AttExpiring, theme.warn()),

@@ -24,7 +24,8 @@ pub fn log_line(r: &Report) -> Option<String> {
         | Report::LogChanged
         | Report::Idle { .. }
         | Report::Recharged { .. }
-        | Report::Modems(_) => {
+        | Report::Modems(_)
+        | Report::Forwarders(_) => {
             return None;
         }
     };

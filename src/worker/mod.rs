@@ -119,6 +119,10 @@ pub struct Worker {
     channel_problems: HashSet<String>,
     /// Forwarder catch-up problems already said.
     catch_up_said: HashSet<String>,
+    /// What was last seen of each forwarder (read from its file at the first pass).
+    forwarders_seen: Option<Vec<crate::forwarder::seen::Seen>>,
+    /// The forwarders file could not be written and this worker said so.
+    seen_failure_said: bool,
 }
 
 impl Worker {
@@ -144,6 +148,8 @@ impl Worker {
             clock_behind_said: false,
             checkpoint_failure_said: false,
             catch_up_said: HashSet::new(),
+            forwarders_seen: None,
+            seen_failure_said: false,
             in_flight: HashSet::new(),
             deliveries: mpsc::unbounded_channel(),
             client: None,
@@ -345,7 +351,12 @@ impl Worker {
             // A plan-only pass still reads numbers never read before (one just added), so
             // a new number shows its balance without waiting for `r` or the next hour.
             if which == Which::All {
-                self.forwarder_catch_up(&config).await;
+                // Each forwarder's health is looked at beside the catch-up (both only ask).
+                let looks = futures::future::join_all(
+                    config.forwarders.iter().map(crate::forwarder::health::look),
+                );
+                let (healths, ()) = tokio::join!(looks, self.forwarder_catch_up(&config));
+                self.forwarders_looked(&config, healths);
             }
             self.refresh(&config, &which).await;
             if self.session.config_ok() && !self.shutdown.requested() {
@@ -379,6 +390,47 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Keeps what the looks at the forwarders found (in their file, for `status` and the
+    /// TUI) and reports it.
+    fn forwarders_looked(
+        &mut self,
+        config: &Config,
+        healths: Vec<crate::forwarder::health::Health>,
+    ) {
+        use crate::forwarder::seen;
+        if config.forwarders.is_empty() {
+            return;
+        }
+        let now = self.clock.now();
+        let before = self.forwarders_seen();
+        let after: Vec<seen::Seen> = healths
+            .iter()
+            .map(|h| seen::after_look(h, before.iter().find(|b| b.id == h.id), now))
+            .collect();
+        match seen::save(&self.session.paths, &after) {
+            Ok(()) => self.seen_failure_said = false,
+            Err(e) => {
+                if !self.seen_failure_said {
+                    self.seen_failure_said = true;
+                    let path = seen::path(&self.session.paths);
+                    self.report(Report::Notice(
+                        crate::error::Error::io(T::WhatWrite, &path, &e).message,
+                    ));
+                }
+            }
+        }
+        self.forwarders_seen = Some(after.clone());
+        self.report(Report::Forwarders(after));
+    }
+
+    /// What was last seen of the forwarders (their file, read once).
+    fn forwarders_seen(&mut self) -> Vec<crate::forwarder::seen::Seen> {
+        if self.forwarders_seen.is_none() {
+            self.forwarders_seen = Some(crate::forwarder::seen::load(&self.session.paths));
+        }
+        self.forwarders_seen.clone().unwrap_or_default()
     }
 
     /// Texts the numbers' phones received while nobody listened (a forwarder that lists its
@@ -859,7 +911,8 @@ impl Worker {
     async fn send_alerts(&mut self, config: &Config) {
         let Some(n) = &config.notify else { return };
         let now = self.clock.now();
-        let alerts = notify::due_alerts(self.session.state(), config, now);
+        let seen = self.forwarders_seen();
+        let alerts = notify::due_alerts_with(self.session.state(), config, &seen, now);
         self.deliver(config, &alerts, now);
         let Some(command) = &n.command else { return };
         for a in alerts {

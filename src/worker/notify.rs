@@ -24,8 +24,19 @@ pub struct Alert {
     pub message: String,
 }
 
-/// Every alert that the config asks for and that was not sent before.
+/// Every alert that the config asks for and that was not sent before, forwarders aside.
 pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Alert> {
+    due_alerts_with(state, config, &[], now)
+}
+
+/// [`due_alerts`], with `seen` what the worker last saw of the forwarders
+/// (`forwarder::seen`): a silent one is an alert too.
+pub fn due_alerts_with(
+    state: &State,
+    config: &Config,
+    seen: &[crate::forwarder::seen::Seen],
+    now: DateTime<Utc>,
+) -> Vec<Alert> {
     let Some(notify) = &config.notify else {
         return Vec::new();
     };
@@ -210,6 +221,47 @@ pub fn due_alerts(state: &State, config: &Config, now: DateTime<Utc>) -> Vec<Ale
             }
         }
     }
+    // A silent forwarder is said once per silence (named by the time it is counted from),
+    // on the first number it holds: one phone, one notification.
+    if notify.events.contains(&NotifyEvent::ForwarderSilent) {
+        let empty = crate::engine::state::NumberState::default();
+        for (id, since) in crate::forwarder::seen::silent(config, state, seen, now) {
+            let held: Vec<&crate::model::Number> = config
+                .numbers
+                .iter()
+                .filter(|n| n.forwarder.as_ref().is_some_and(|r| r.id == id))
+                .collect();
+            let Some(first) = held.first() else { continue };
+            let ns = state.number(&first.id).unwrap_or(&empty);
+            let key = format!("silent:{id}:{}", since.to_rfc3339());
+            let event = NotifyEvent::ForwarderSilent;
+            let for_command = notify.command.is_some()
+                && !ns
+                    .notified
+                    .contains(&(event.as_str().to_string(), key.clone()));
+            let for_channel = channel_ids.iter().any(|c| {
+                ns.deliveries
+                    .get(&(event.as_str().to_string(), key.clone(), c.clone()))
+                    .is_none_or(|d| !d.delivered && !d.gave_up())
+            });
+            if !(for_command || for_channel) {
+                continue;
+            }
+            let labels: Vec<&str> = held.iter().map(|n| n.label.as_str()).collect();
+            out.push(Alert {
+                event,
+                number: first.id.clone(),
+                key,
+                message: tr!(
+                    T::AlertForwarderSilent,
+                    id,
+                    labels.join(", "),
+                    crate::text::format::local_minute(since, tz),
+                    (now - since).num_hours()
+                ),
+            });
+        }
+    }
     out
 }
 
@@ -244,6 +296,7 @@ pub fn message(a: &Alert, config: &Config, now: DateTime<Utc>) -> Message {
         NotifyEvent::ExternalMissed => tr!(T::TitleExternalMissed, label),
         NotifyEvent::DuplicateCharge => tr!(T::TitleDuplicate, label),
         NotifyEvent::ClockBehind => tr!(T::TitleClockBehind, label),
+        NotifyEvent::ForwarderSilent => tr!(T::TitleForwarderSilent, label),
     };
     let urgent = matches!(
         a.event,
@@ -251,6 +304,7 @@ pub fn message(a: &Alert, config: &Config, now: DateTime<Utc>) -> Message {
             | NotifyEvent::InDoubt
             | NotifyEvent::DuplicateCharge
             | NotifyEvent::ClockBehind
+            | NotifyEvent::ForwarderSilent
     );
     Message {
         title,
