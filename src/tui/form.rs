@@ -231,8 +231,14 @@ impl Form {
         field.error.is_some() && (self.tried || self.touched.contains(&field.id))
     }
 
+    /// The values of the fields a person edits (rows are not edited: Settings adds and
+    /// removes channel rows without making the form dirty).
     pub fn values(&self) -> Vec<String> {
-        self.fields.iter().map(|f| f.get().to_string()).collect()
+        self.fields
+            .iter()
+            .filter(|f| !matches!(f.value, Value::Row(_)))
+            .map(|f| f.get().to_string())
+            .collect()
     }
 
     /// Whether anything changed since the form opened.
