@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::clock::Clock;
-use crate::engine::{Agenda, Forecast, NumberStatus, Row, State, agenda, forecast, number_status};
+use crate::engine::{Agenda, Forecast, NumberStatus, Row, State, agenda, forecast};
 use crate::error::Result;
 use crate::i18n::T;
 use crate::session::{Reload, Session};
@@ -426,11 +426,7 @@ impl App {
         let state = self.session.state();
         let p = agenda(state, config, self.now);
         let f = forecast(state, config, self.now, 366);
-        let statuses = config
-            .numbers
-            .iter()
-            .map(|n| number_status(state, config, n, self.now, &p, &f))
-            .collect();
+        let statuses = crate::engine::number_statuses(state, config, self.now, &p, &f);
         let mut rule_rows = Vec::new();
         for (i, n) in config.numbers.iter().enumerate() {
             rule_rows.push(RuleRow::Number(i));
