@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::engine::{Attention, NumberStatus, agenda, forecast, number_status};
+use crate::engine::{Attention, NumberStatus, agenda, forecast, number_statuses};
 use crate::i18n::T;
 use crate::session::Session;
 use crate::text::format::{date, local_minute, money, rfc3339};
@@ -15,11 +15,7 @@ use crate::tr;
 pub fn statuses(snap: &Session, now: DateTime<Utc>) -> Vec<NumberStatus> {
     let p = agenda(snap.state(), &snap.config, now);
     let f = forecast(snap.state(), &snap.config, now, 400);
-    snap.config
-        .numbers
-        .iter()
-        .map(|n| number_status(snap.state(), &snap.config, n, now, &p, &f))
-        .collect()
+    number_statuses(snap.state(), &snap.config, now, &p, &f)
 }
 
 pub fn json(snap: &Session, now: DateTime<Utc>) -> String {

@@ -201,19 +201,34 @@ fn charges_this_month(ns: &NumberState, rule: &str, tz: Tz, now: DateTime<Utc>) 
 
 /// Every intent due at `now`, the charges a guard holds back, and the retries waiting.
 pub fn agenda(state: &State, config: &Config, now: DateTime<Utc>) -> Agenda {
-    let tz = config.timezone;
     let mut out = Agenda::default();
     if let Some(own) = clock_behind(state, now) {
         out.clock_behind = Some(own);
         return out;
     }
     for number in &config.numbers {
+        agenda_of(state, config, number, now, &mut out);
+    }
+    out
+}
+
+/// [`agenda`]'s part for one number (a number's intents depend on nobody else's), without
+/// the clock check, which the caller makes once.
+fn agenda_of(
+    state: &State,
+    config: &Config,
+    number: &Number,
+    now: DateTime<Utc>,
+    out: &mut Agenda,
+) {
+    let tz = config.timezone;
+    {
         let ns = state.number(&number.id);
         // A number whose history is in another currency is never charged: its amounts
         // would be re-priced (see `currency.rs`; the config is refused where it is read).
         if ns.is_some_and(|n| crate::engine::currency::other_currency(n, number.currency).is_some())
         {
-            continue;
+            return;
         }
         let mut committed = committed_this_month(ns, number, tz, now);
         for rule in number.rules.iter().filter(|r| r.enabled) {
@@ -327,7 +342,6 @@ pub fn agenda(state: &State, config: &Config, now: DateTime<Utc>) -> Agenda {
             });
         }
     }
-    out
 }
 
 /// A local time of day for day-granular triggers' forecast entries.
@@ -349,17 +363,32 @@ pub fn intent_for(
     due: &Due,
     now: DateTime<Utc>,
 ) -> Option<crate::model::EventBody> {
-    let still = agenda(state, config, now)
+    let number = config.number(&due.number)?;
+    intent_for_number(state, config, number, due, now)
+}
+
+/// [`intent_for`] with the due's number already found in `config` (a caller running many
+/// dues looks each number up once, not by a scan of the config per due).
+pub fn intent_for_number(
+    state: &State,
+    config: &Config,
+    number: &Number,
+    due: &Due,
+    now: DateTime<Utc>,
+) -> Option<crate::model::EventBody> {
+    // Only the due's own number is looked at: its intents depend on no other number's.
+    let mut own = Agenda::default();
+    if clock_behind(state, now).is_none() {
+        agenda_of(state, config, number, now, &mut own);
+    }
+    let still = own
         .due
         .iter()
         .any(|d| d.number == due.number && d.key == due.key && d.attempt == due.attempt);
     // A rule that sends a text through the modem spends its amount; say so in the log,
     // so that replaying it never depends on the config of the day.
     let action = (due.mode == crate::model::Mode::Auto
-        && config
-            .number(&due.number)
-            .and_then(|n| n.rule(&due.rule))
-            .is_some_and(|r| r.action.is_some()))
+        && number.rule(&due.rule).is_some_and(|r| r.action.is_some()))
     .then_some(crate::model::IntentAction::Sms);
     still.then(|| crate::model::EventBody::Intent {
         rule: due.rule.clone(),

@@ -113,6 +113,75 @@ pub fn number_status(
     plan: &Agenda,
     forecast: &Forecast,
 ) -> NumberStatus {
+    let next = forecast.items.iter().find(|i| i.number == number.id);
+    let held = plan
+        .blocked
+        .iter()
+        .any(|b| b.number == number.id && holds_budget(b));
+    status_with(
+        state,
+        config,
+        number,
+        now,
+        plan.clock_behind.is_some(),
+        held,
+        next,
+    )
+}
+
+/// A block that means the number is over its budget or a rule's cap.
+fn holds_budget(b: &crate::engine::Blocked) -> bool {
+    matches!(
+        b.reason,
+        BlockReason::Budget { .. } | BlockReason::RuleCap { .. }
+    )
+}
+
+/// [`number_status`] of every configured number, in the config's order. The plan's and the
+/// forecast's entries are indexed by number once, so this is linear in the numbers.
+pub fn number_statuses(
+    state: &State,
+    config: &Config,
+    now: DateTime<Utc>,
+    plan: &Agenda,
+    forecast: &Forecast,
+) -> Vec<NumberStatus> {
+    let mut next = std::collections::HashMap::<&str, &crate::engine::forecast::Planned>::new();
+    for i in &forecast.items {
+        next.entry(i.number.as_str()).or_insert(i);
+    }
+    let held: std::collections::HashSet<&str> = plan
+        .blocked
+        .iter()
+        .filter(|b| holds_budget(b))
+        .map(|b| b.number.as_str())
+        .collect();
+    config
+        .numbers
+        .iter()
+        .map(|n| {
+            status_with(
+                state,
+                config,
+                n,
+                now,
+                plan.clock_behind.is_some(),
+                held.contains(n.id.as_str()),
+                next.get(n.id.as_str()).copied(),
+            )
+        })
+        .collect()
+}
+
+fn status_with(
+    state: &State,
+    config: &Config,
+    number: &Number,
+    now: DateTime<Utc>,
+    clock_behind: bool,
+    held: bool,
+    next: Option<&crate::engine::forecast::Planned>,
+) -> NumberStatus {
     let tz = config.timezone;
     let today = local_date(tz, now);
     let ns = state.number(&number.id);
@@ -134,7 +203,7 @@ pub fn number_status(
     let mut attention = Vec::new();
     let in_doubt = ns.map_or(0, |n| n.in_doubt_count());
     let open_reminders = ns.map_or(0, |n| crate::engine::reminders::standing(n, number).count());
-    if plan.clock_behind.is_some() {
+    if clock_behind {
         attention.push(Attention::ClockBehind);
     }
     if in_doubt > 0 {
@@ -206,13 +275,7 @@ pub fn number_status(
     let over = number
         .monthly_budget
         .is_some_and(|b| spent_this_month > b.minor)
-        || plan.blocked.iter().any(|b| {
-            b.number == number.id
-                && matches!(
-                    b.reason,
-                    BlockReason::Budget { .. } | BlockReason::RuleCap { .. }
-                )
-        });
+        || held;
     if over {
         attention.push(Attention::OverBudget);
     }
@@ -225,11 +288,7 @@ pub fn number_status(
         validity_days_left,
         inactive_on,
         inactive_days_left,
-        next: forecast
-            .items
-            .iter()
-            .find(|i| i.number == number.id)
-            .cloned(),
+        next: next.cloned(),
         in_doubt,
         open_reminders,
         spent_this_month,

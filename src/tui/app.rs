@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use tui_input::Input;
 
 use crate::clock::Clock;
-use crate::engine::{Agenda, Forecast, NumberStatus, Row, State, agenda, forecast, number_status};
+use crate::engine::{Agenda, Forecast, NumberStatus, Row, State, agenda, forecast};
 use crate::error::Result;
 use crate::i18n::T;
 use crate::session::{Reload, Session};
@@ -272,6 +272,25 @@ pub struct App {
     /// began, in bytes. Nothing acts on a half-read log: keys other than quitting wait,
     /// and the worker starts once it is whole.
     pub loading: Option<u64>,
+    /// Push-channel tests sent from Settings: each answer comes back here (the loop takes
+    /// the receiver and turns answers into `Msg::ChannelTested`).
+    pub channel_tests: ChannelTests,
+}
+
+/// Where the answer to a channel test goes: the URL tried and the service's answer.
+pub type TestAnswer = (String, std::result::Result<(), String>);
+
+#[derive(Debug)]
+pub struct ChannelTests {
+    pub tx: tokio::sync::mpsc::UnboundedSender<TestAnswer>,
+    pub rx: Option<tokio::sync::mpsc::UnboundedReceiver<TestAnswer>>,
+}
+
+impl Default for ChannelTests {
+    fn default() -> Self {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        ChannelTests { tx, rx: Some(rx) }
+    }
 }
 
 impl App {
@@ -352,6 +371,7 @@ impl App {
             mouse: false,
             dirty: true,
             loading: None,
+            channel_tests: ChannelTests::default(),
         };
         app.recompute();
         app
@@ -406,11 +426,7 @@ impl App {
         let state = self.session.state();
         let p = agenda(state, config, self.now);
         let f = forecast(state, config, self.now, 366);
-        let statuses = config
-            .numbers
-            .iter()
-            .map(|n| number_status(state, config, n, self.now, &p, &f))
-            .collect();
+        let statuses = crate::engine::number_statuses(state, config, self.now, &p, &f);
         let mut rule_rows = Vec::new();
         for (i, n) in config.numbers.iter().enumerate() {
             rule_rows.push(RuleRow::Number(i));

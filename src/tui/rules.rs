@@ -7,27 +7,46 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
+use std::collections::{HashMap, HashSet};
+
+use crate::engine::forecast::Planned;
 use crate::i18n::T;
 use crate::tr;
 use crate::tui::app::{App, RuleRow};
 use crate::tui::widgets::{fit, when};
 
+/// The Rules tab's lookups by (number id, rule id), made once a frame rather than by a
+/// scan of the forecast and the plan per row.
+struct Index<'a> {
+    planned: HashMap<(&'a str, &'a str), &'a Planned>,
+    blocked: HashSet<(&'a str, &'a str)>,
+}
+
+impl<'a> Index<'a> {
+    fn of(app: &'a App) -> Self {
+        let mut planned = HashMap::new();
+        for p in &app.derived.forecast.items {
+            planned
+                .entry((p.number.as_str(), p.rule.as_str()))
+                .or_insert(p);
+        }
+        let blocked = app
+            .derived
+            .plan
+            .blocked
+            .iter()
+            .map(|b| (b.number.as_str(), b.rule.as_str()))
+            .collect();
+        Index { planned, blocked }
+    }
+}
+
 /// The "next" cell of a rule: its date, or why it has none.
-fn next_of(app: &App, ni: usize, ri: usize, short: bool) -> String {
+fn next_of(app: &App, index: &Index, ni: usize, ri: usize, short: bool) -> String {
     let n = &app.session.config.numbers[ni];
     let r = &n.rules[ri];
-    let planned = app
-        .derived
-        .forecast
-        .items
-        .iter()
-        .find(|p| p.number == n.id && p.rule == r.id);
-    let blocked = app
-        .derived
-        .plan
-        .blocked
-        .iter()
-        .any(|b| b.number == n.id && b.rule == r.id);
+    let planned = index.planned.get(&(n.id.as_str(), r.id.as_str())).copied();
+    let blocked = index.blocked.contains(&(n.id.as_str(), r.id.as_str()));
     let doubt = app
         .state()
         .number(&n.id)
@@ -56,6 +75,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     let narrow = area.width < 64;
     let wide = area.width >= 100;
+    let index = Index::of(app);
     // Cells first, so that columns can fit what they hold.
     let cells: Vec<(Vec<String>, String, String, bool)> = app
         .derived
@@ -84,7 +104,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 } else {
                     r.mode.label()
                 };
-                let next = next_of(app, ni, ri, narrow);
+                let next = next_of(app, &index, ni, ri, narrow);
                 let text = if narrow {
                     let mut lines = crate::tui::widgets::wrap(
                         &r.describe(),

@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::clock::Clock;
-use crate::engine::{BlockReason, agenda, intent_for};
+use crate::engine::{BlockReason, agenda, intent_for_number};
 use crate::i18n::T;
 use crate::link::{Link, Shutdown};
 use crate::model::{Config, Event, EventBody, Executor, Mode, Money, OutcomeStatus};
@@ -544,13 +544,20 @@ impl Worker {
                 )));
             }
         }
+        // Each due's number by id, found once: a scan of the config per due would make a
+        // pass over many numbers quadratic.
+        let mut by_id = std::collections::HashMap::<&str, &crate::model::Number>::new();
+        for n in &config.numbers {
+            by_id.entry(n.id.as_str()).or_insert(n);
+        }
         for due in p.due {
             if self.shutdown.requested() {
                 return;
             }
-            let Some(number) = config.number(&due.number).cloned() else {
+            let Some(&found) = by_id.get(due.number.as_str()) else {
                 continue;
             };
+            let number = found.clone();
             // Check-then-append under the lock: if anyone wrote this key meanwhile, skip.
             let template = self.event(
                 &due.number,
@@ -561,7 +568,7 @@ impl Worker {
                 },
             );
             let written = self.session.transact(|state| {
-                Ok(match intent_for(state, config, &due, now) {
+                Ok(match intent_for_number(state, config, found, &due, now) {
                     Some(body) => {
                         let e = Event { body, ..template };
                         (vec![e.clone()], Some(e))
