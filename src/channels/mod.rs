@@ -4,6 +4,7 @@
 //! per service. Never prints a key: every key, token, password and `${NAME}` value is a
 //! secret, replaced wherever baohao writes or shows text.
 
+pub mod compose;
 pub mod digest;
 pub mod message;
 pub mod url;
@@ -183,6 +184,13 @@ impl Channel {
         let mut secrets = parsed.secrets;
         secrets.extend(parts.from_env.iter().cloned());
         secrets.retain(|s| !s.is_empty());
+        // A secret as a URL writes it (`p%40ss`): the written URL must not show it either.
+        let escaped: Vec<String> = secrets
+            .iter()
+            .map(|s| compose::escape(s, &['/', '?', '@', '#', ' ', ':']))
+            .filter(|e| !secrets.contains(e))
+            .collect();
+        secrets.extend(escaped);
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
         if matches!(env, Env::Process) {

@@ -275,6 +275,25 @@ pub struct App {
     /// began, in bytes. Nothing acts on a half-read log: keys other than quitting wait,
     /// and the worker starts once it is whole.
     pub loading: Option<u64>,
+    /// Push-channel tests sent from Settings: each answer comes back here (the loop takes
+    /// the receiver and turns answers into `Msg::ChannelTested`).
+    pub channel_tests: ChannelTests,
+}
+
+/// Where the answer to a channel test goes: the URL tried and the service's answer.
+pub type TestAnswer = (String, std::result::Result<(), String>);
+
+#[derive(Debug)]
+pub struct ChannelTests {
+    pub tx: tokio::sync::mpsc::UnboundedSender<TestAnswer>,
+    pub rx: Option<tokio::sync::mpsc::UnboundedReceiver<TestAnswer>>,
+}
+
+impl Default for ChannelTests {
+    fn default() -> Self {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        ChannelTests { tx, rx: Some(rx) }
+    }
 }
 
 impl App {
@@ -356,6 +375,7 @@ impl App {
             mouse: false,
             dirty: true,
             loading: None,
+            channel_tests: ChannelTests::default(),
         };
         app.load_forwarders();
         app.recompute();

@@ -38,6 +38,9 @@ pub enum ConfigChange {
         original: Option<Box<Rule>>,
         edited: Box<Rule>,
     },
+    /// A push channel's URL added to `notify.channels` (once), or taken out of it.
+    AddChannel(String),
+    DeleteChannel(String),
     /// The home-wide settings as the form opened on them and as edited.
     Settings {
         original: Box<forms::Settings>,
@@ -103,6 +106,8 @@ pub enum Effect {
         number: Option<String>,
         form: Option<Box<OpenForm>>,
     },
+    /// Send a push channel's test message now, its answer coming back to the app.
+    TestChannel(String),
     /// Append those of `events` not in the log yet (the file `name` read before).
     ImportAdd {
         name: String,
@@ -200,6 +205,25 @@ pub fn apply_change(change: &ConfigChange, current: &Config) -> Result<Config> {
             }
         }
         ConfigChange::Settings { original, edited } => edited.apply(original, &mut new),
+        ConfigChange::AddChannel(url) => {
+            let n = new.notify.get_or_insert_with(|| crate::model::Notify {
+                command: None,
+                channels: Vec::new(),
+                digest: None,
+                events: crate::model::NotifyEvent::ALL.to_vec(),
+            });
+            if !n.channels.iter().any(|c| c.trim() == url.trim()) {
+                n.channels.push(url.clone());
+            }
+        }
+        ConfigChange::DeleteChannel(url) => {
+            if let Some(n) = new.notify.as_mut() {
+                n.channels.retain(|c| c != url);
+                if n.channels.is_empty() && n.command.is_none() && n.digest.is_none() {
+                    new.notify = None;
+                }
+            }
+        }
     }
     Ok(new)
 }
@@ -224,6 +248,12 @@ fn saved_message(change: &ConfigChange) -> String {
         ConfigChange::Settings { edited, .. } => {
             tr!(T::TuiSavedSettings, edited.timezone.name())
         }
+        ConfigChange::AddChannel(url) => {
+            tr!(T::TuiAddedChannel, crate::channels::label_of(url))
+        }
+        ConfigChange::DeleteChannel(url) => {
+            tr!(T::TuiDeletedChannel, crate::channels::label_of(url))
+        }
     }
 }
 
@@ -244,6 +274,25 @@ fn run(app: &mut App, effect: Effect, requests: &mut Vec<Request>) {
                 requests.push(Request::ConfigChanged);
                 select_saved(app, &change);
                 app.say(saved_message(&change), Level::Info);
+                // A channel added or deleted from Settings: back to Settings, its rows
+                // as the file has them now (its own edits kept).
+                if matches!(
+                    change,
+                    ConfigChange::AddChannel(_) | ConfigChange::DeleteChannel(_)
+                ) && let Some(of) = form
+                {
+                    let mut back = if of.purpose == forms::Purpose::AddChannel {
+                        of.channels.parent
+                    } else {
+                        Some(of)
+                    };
+                    if let Some(b) = back.as_mut() {
+                        forms::refresh_channel_rows(b, &app.session.config, app.session.state());
+                    }
+                    if let Some(b) = back {
+                        app.overlay = Overlay::Form(b);
+                    }
+                }
             }
             Err(e) => failed(app, e, form),
         },
@@ -282,6 +331,7 @@ fn run(app: &mut App, effect: Effect, requests: &mut Vec<Request>) {
             Ok(p) => app.overlay = Overlay::Import(Box::new(p)),
             Err(e) => failed(app, e, form),
         },
+        Effect::TestChannel(url) => test_channel(app, url),
         Effect::ImportAdd { name, events } => match import_add(app, &name, &events) {
             Ok(msg) => app.say(msg, Level::Info),
             Err(e) => app.say(e.message, Level::Error),
@@ -481,5 +531,34 @@ fn export(app: &mut App, csv: &str, rows: usize, name: &str) {
     {
         Ok(()) => app.say(tr!(T::TuiExported, rows, path.display()), Level::Info),
         Err(e) => app.say(Error::io(T::WhatWrite, &path, &e).message, Level::Error),
+    }
+}
+
+/// Sends a channel's test message on a thread of its own (a slow service never holds up
+/// a key); the answer comes back through `app.channel_tests`.
+fn test_channel(app: &mut App, url: String) {
+    let tx = app.channel_tests.tx.clone();
+    let now = app.clock.now();
+    let spawned = std::thread::Builder::new()
+        .name("channel-test".into())
+        .spawn(move || {
+            let answer = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(async {
+                    let timeout =
+                        std::time::Duration::from_secs(crate::channels::SEND_TIMEOUT_SECS);
+                    match crate::net::client(timeout) {
+                        Ok(client) => crate::channels::test(&url, &client, now).await,
+                        Err(why) => Err(why),
+                    }
+                }),
+                Err(e) => Err(crate::error::io_reason(&e)),
+            };
+            let _ = tx.send((url, answer));
+        });
+    if let Err(e) = spawned {
+        app.say(crate::error::io_reason(&e), Level::Error);
     }
 }

@@ -54,6 +54,14 @@ pub enum FieldId {
     Since,
     Via,
     ConfirmHours,
+    /// Settings: the push channels' heading, each channel (its place in the config), and
+    /// the row that adds one.
+    ChannelsHeader,
+    Channel(usize),
+    AddChannel,
+    /// The add-a-channel form: the kind, then each part of its URL.
+    ChanKind,
+    Chan(crate::channels::compose::Part),
 }
 
 #[derive(Clone, Debug)]
@@ -64,6 +72,8 @@ pub enum Value {
         options: Vec<(String, String)>,
         index: usize,
     },
+    /// A line that is not edited: keys act on it (Settings' channel rows).
+    Row(String),
 }
 
 #[derive(Clone, Debug)]
@@ -80,6 +90,8 @@ pub struct Field {
     /// The value was put there for the person (a default, a preset, the saved value) and
     /// they have not touched it yet: the first letter they type replaces it.
     pub prefilled: bool,
+    /// A secret: shown as dots unless it is a `${NAME}` reference.
+    pub masked: bool,
 }
 
 impl Field {
@@ -93,7 +105,28 @@ impl Field {
             error: None,
             hint: None,
             prefilled: !value.is_empty(),
+            masked: false,
         }
+    }
+
+    /// A line keys act on while it has the focus (`locked`: a heading, never focused).
+    pub fn row(id: FieldId, text: String) -> Field {
+        Field {
+            id,
+            label: String::new(),
+            value: Value::Row(text),
+            visible: true,
+            locked: false,
+            error: None,
+            hint: None,
+            prefilled: false,
+            masked: false,
+        }
+    }
+
+    pub fn masked(mut self) -> Field {
+        self.masked = true;
+        self
     }
 
     pub fn choice(
@@ -112,6 +145,7 @@ impl Field {
             error: None,
             hint: None,
             prefilled: false,
+            masked: false,
         }
     }
 
@@ -130,6 +164,7 @@ impl Field {
         match &self.value {
             Value::Text(i) => i.value(),
             Value::Choice { options, index } => options.get(*index).map_or("", |o| o.0.as_str()),
+            Value::Row(_) => "",
         }
     }
 
@@ -196,8 +231,14 @@ impl Form {
         field.error.is_some() && (self.tried || self.touched.contains(&field.id))
     }
 
+    /// The values of the fields a person edits (rows are not edited: Settings adds and
+    /// removes channel rows without making the form dirty).
     pub fn values(&self) -> Vec<String> {
-        self.fields.iter().map(|f| f.get().to_string()).collect()
+        self.fields
+            .iter()
+            .filter(|f| !matches!(f.value, Value::Row(_)))
+            .map(|f| f.get().to_string())
+            .collect()
     }
 
     /// Whether anything changed since the form opened.
@@ -229,6 +270,7 @@ impl Form {
                         *index = p;
                     }
                 }
+                Value::Row(_) => {}
             }
         }
     }
@@ -323,6 +365,7 @@ impl Form {
                 }
                 FormEvent::Changed
             }
+            Value::Row(_) => FormEvent::Nothing,
             Value::Text(input) => {
                 // A letter typed over a value the person did not write replaces it
                 // (typing a date into today's date must not give `2026-12-022026-06-03`).

@@ -221,6 +221,15 @@ async fn next_report(link: &mut Option<Link>) -> Option<Report> {
     }
 }
 
+async fn next_test(
+    rx: &mut Option<tokio::sync::mpsc::UnboundedReceiver<crate::tui::app::TestAnswer>>,
+) -> Option<crate::tui::app::TestAnswer> {
+    match rx {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 fn to_msg(ev: Event, mouse: bool) -> Option<Msg> {
     match ev {
         Event::Key(k) => Some(Msg::Key(k)),
@@ -297,6 +306,7 @@ async fn event_loop<W: Write>(
     poll.tick().await;
     minute.tick().await;
     let mut marks = file_marks(app);
+    let mut tested = app.channel_tests.rx.take();
     let mut polls = 0u32;
     // A log read within the first frame's budget shows whole at once (no flash of the
     // reading frame); a longer one shows how far it is, and goes on in slices.
@@ -355,6 +365,7 @@ async fn event_loop<W: Write>(
                 }
             },
             _ = minute.tick() => msgs.push(Msg::Minute),
+            Some(answer) = next_test(&mut tested) => msgs.push(Msg::ChannelTested(answer)),
             _ = hup.recv() => return Ok(End::Lost),
             _ = term_sig.recv() => return Ok(End::Lost),
             _ = std::future::ready(()), if app.filter_pending() || app.loading.is_some() => {}

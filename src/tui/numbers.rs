@@ -14,7 +14,7 @@ use crate::model::{Money, Number};
 use crate::text::labels::colon;
 use crate::tr;
 use crate::tui::app::App;
-use crate::tui::widgets::{badge, days_left, fit, msisdn, style_for_days, when};
+use crate::tui::widgets::{badge, clip_line, days_left, fit, msisdn, style_for_days, when};
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     if app.session.config.numbers.is_empty() {
@@ -214,10 +214,12 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
             Line::from(c.header.clone())
         }));
     }
+    // A cell wider than its column is cut with `…`, never clipped mid-word.
+    let cell = |span: &Span<'static>, w: u16| clip_line(Line::from(span.clone()), w as usize);
     let rows = (0..numbers.len()).map(|i| {
-        let mut cells = vec![Cell::from(label.cells[i].clone())];
+        let mut cells = vec![Cell::from(cell(&label.cells[i], label_w))];
         for (_, c) in &chosen {
-            let line = Line::from(c.cells[i].clone());
+            let line = cell(&c.cells[i], c.width);
             cells.push(Cell::from(if c.right {
                 line.right_aligned()
             } else {
@@ -278,20 +280,37 @@ fn place(
             chosen.push((order, c));
         }
     }
-    let label_w = label
+    let mut label_w = label
         .width
         .clamp(8, 32)
         .min(width.saturating_sub(used - 8))
         .max(8);
     used += label_w - 8;
+    // The rest in their order: the number before validity, use-by and carrier. The label
+    // gives up to a few cells (cut with `…`) for the number; a column that does not fit
+    // keeps the ones after it out, so the carrier never shows where the number does not.
+    let label_floor = label_w.min(LABEL_FLOOR);
     for (order, c) in rest {
-        if used + spacing + c.width <= width {
-            used += spacing + c.width;
+        let need = used + spacing + c.width;
+        if need <= width {
+            used = need;
             chosen.push((order, c));
+            continue;
         }
+        let short = need - width;
+        if order == 0 && label_w.saturating_sub(short) >= label_floor {
+            label_w -= short;
+            used = width;
+            chosen.push((order, c));
+            continue;
+        }
+        break;
     }
     (chosen, used, label_w)
 }
+
+/// How narrow the label may get to make room for the number.
+const LABEL_FLOOR: u16 = 10;
 
 /// The nearer of validity and use-by, saying which it is (`valid 75d`, `use by 13d`).
 fn deadline_cell(app: &App, s: &NumberStatus) -> Span<'static> {
@@ -558,6 +577,8 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             Span::styled(err.clone(), t.error()),
         ]));
     }
+    let w = inner.width as usize;
+    let lines: Vec<Line> = lines.into_iter().map(|l| clip_line(l, w)).collect();
     f.render_widget(Paragraph::new(lines), inner);
 }
 

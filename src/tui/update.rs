@@ -32,6 +32,8 @@ pub enum Msg {
     ConfigTouched,
     /// A minute passed: deadlines and "next" may have moved.
     Minute,
+    /// A push channel's test came back (the URL tried, the service's answer).
+    ChannelTested(crate::tui::app::TestAnswer),
 }
 
 /// Presses one key, as a person would, and runs what it asks for (tests, benchmarks and
@@ -83,6 +85,115 @@ fn step(app: &mut App, msg: Msg) {
             app.load_forwarders();
             app.recompute();
         }
+        Msg::ChannelTested((url, answer)) => channel_tested(app, &url, answer),
+    }
+}
+
+/// A test's answer is shown where it was asked for: on the channel's row in Settings, or
+/// under the add-a-channel form that still holds the values it tried; else on the
+/// message line.
+fn channel_tested(app: &mut App, url: &str, answer: Result<(), String>) {
+    app.dirty = true;
+    if let Overlay::Form(of) = &mut app.overlay {
+        let shown = match of.purpose {
+            Purpose::AddChannel => forms::tested(of, url, &answer),
+            Purpose::Settings if of.channels.test.as_ref().is_some_and(|(u, _)| u == url) => {
+                of.channels.test = Some((url.to_string(), Some(answer.clone())));
+                forms::refresh_channel_rows(of, &app.session.config, app.session.state());
+                true
+            }
+            _ => false,
+        };
+        if shown {
+            return;
+        }
+    }
+    let label = crate::channels::label_of(url);
+    match answer {
+        Ok(()) => app.say(
+            format!("{label}: {}", forms::test_line(Some(&Ok(())))),
+            Level::Info,
+        ),
+        Err(why) => app.say(
+            format!("{label}: {}", forms::test_line(Some(&Err(why)))),
+            Level::Warn,
+        ),
+    }
+}
+
+/// What a key did to a form with push channels in it.
+enum Taken {
+    /// Not a channel key: the form handles it.
+    No(Box<forms::OpenForm>),
+    /// Taken; this form stays open.
+    Open(Box<forms::OpenForm>),
+    /// Taken; the form went with an effect (it comes back when the effect is done).
+    Gone,
+}
+
+/// Keys Settings' channel rows and the add-a-channel form act on before the form does:
+/// `a` adds, `t` tests, `d` deletes (asking first) on a channel row; Ctrl-T (or `t` on a
+/// choice) tests the add-a-channel form's values.
+fn channel_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) -> Taken {
+    use crate::tui::form::Value;
+    let ctrl = k
+        .modifiers
+        .contains(ratatui::crossterm::event::KeyModifiers::CONTROL);
+    if let Some(url) = of.channels.confirm_delete.take() {
+        match k.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
+                app.effects.push(Effect::SaveConfig {
+                    change: ConfigChange::DeleteChannel(url),
+                    form: Some(of),
+                });
+                return Taken::Gone;
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {}
+            _ => of.channels.confirm_delete = Some(url),
+        }
+        return Taken::Open(of);
+    }
+    let focused = of.form.focused();
+    let on_row = focused.is_some_and(|f| matches!(f.value, Value::Row(_)));
+    let on_choice = focused.is_some_and(|f| matches!(f.value, Value::Choice { .. }));
+    match (&of.purpose, k.code) {
+        (Purpose::Settings, KeyCode::Char('a')) if on_row && !ctrl => {
+            let mut child = forms::channel_form(*of);
+            forms::validate(
+                &mut child,
+                &app.session.config,
+                app.session.state(),
+                app.now,
+            );
+            Taken::Open(Box::new(child))
+        }
+        (Purpose::Settings, KeyCode::Char('t')) if on_row && !ctrl => {
+            if let Some(url) = forms::focused_channel(&of, &app.session.config) {
+                of.channels.test = Some((url.clone(), None));
+                forms::refresh_channel_rows(&mut of, &app.session.config, app.session.state());
+                app.effects.push(Effect::TestChannel(url));
+            }
+            Taken::Open(of)
+        }
+        (Purpose::Settings, KeyCode::Char('d')) if on_row && !ctrl => {
+            of.channels.confirm_delete = forms::focused_channel(&of, &app.session.config);
+            Taken::Open(of)
+        }
+        (Purpose::AddChannel, KeyCode::Char('t')) if ctrl || on_choice => {
+            forms::validate(&mut of, &app.session.config, app.session.state(), app.now);
+            match forms::test_url(&mut of) {
+                Some(url) => app.effects.push(Effect::TestChannel(url)),
+                None => {
+                    of.form.tried = true;
+                    if of.form.error.is_none() {
+                        of.form.error = Some(tr!(T::ChanTestNothing));
+                    }
+                    of.form.focus_first_error();
+                }
+            }
+            Taken::Open(of)
+        }
+        _ => Taken::No(of),
     }
 }
 
@@ -307,7 +418,7 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
     if of.confirm_discard {
         match k.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => {
-                return app.say(tr!(T::TuiDiscarded), Level::Info);
+                return close_form(app, of, tr!(T::TuiDiscarded));
             }
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => of.confirm_discard = false,
             _ => {}
@@ -315,6 +426,14 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
         app.overlay = Overlay::Form(of);
         return;
     }
+    let mut of = match channel_key(app, of, k) {
+        Taken::No(of) => of,
+        Taken::Open(of) => {
+            app.overlay = Overlay::Form(of);
+            return;
+        }
+        Taken::Gone => return,
+    };
     let focused = of.form.focused().map(|f| f.id);
     match of.form.handle_key(k) {
         FormEvent::Changed => {
@@ -328,7 +447,7 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
             if of.form.dirty() {
                 of.confirm_discard = true;
             } else {
-                return app.say(tr!(T::TuiCancelled), Level::Info);
+                return close_form(app, of, tr!(T::TuiCancelled));
             }
         }
         FormEvent::Save => {
@@ -371,6 +490,15 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
     app.overlay = Overlay::Form(of);
 }
 
+/// Closes a form without saving it: the form it was opened over (if any) comes back.
+fn close_form(app: &mut App, of: Box<forms::OpenForm>, said: String) {
+    if let Some(mut parent) = of.channels.parent {
+        forms::refresh_channel_rows(&mut parent, &app.session.config, app.session.state());
+        app.overlay = Overlay::Form(parent);
+    }
+    app.say(said, Level::Info);
+}
+
 /// What saving a form means.
 enum Saving {
     Config(ConfigChange),
@@ -409,6 +537,7 @@ fn save(of: &forms::OpenForm, built: Built) -> Saving {
             },
             edited,
         }),
+        Built::Channel(url) => Saving::Config(ConfigChange::AddChannel(url)),
         Built::Import {
             path,
             format,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
 use crate::engine::{Attention, NumberStatus};
@@ -96,6 +96,38 @@ pub fn fit<'a>(header: &str, cells: impl IntoIterator<Item = &'a str>, min: u16,
         .max()
         .unwrap_or(0);
     (w as u16).clamp(min, max)
+}
+
+/// `line` cut to `width` cells, the cut marked with `…` (a line that fits is unchanged).
+pub fn clip_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut room = width;
+    let mut spans = Vec::new();
+    for span in line.spans {
+        let w = span.width();
+        if w < room {
+            room -= w;
+            spans.push(span);
+            continue;
+        }
+        // This span reaches the edge: it keeps what fits with the mark.
+        let mut cut = String::new();
+        let mut used = 0;
+        for c in span.content.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if used + cw + 1 > room {
+                break;
+            }
+            cut.push(c);
+            used += cw;
+        }
+        cut.push('…');
+        spans.push(Span::styled(cut, span.style));
+        break;
+    }
+    Line { spans, ..line }
 }
 
 /// Breaks `text` into lines of at most `width` cells, at spaces where it can.

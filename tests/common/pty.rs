@@ -114,3 +114,11 @@ impl Session {
         }
     }
 }
+
+impl Drop for Session {
+    /// A test that fails half-way leaves no TUI behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -39,6 +39,25 @@ impl OpenForm {
         let mut cursor: Option<(u16, usize)> = None;
         for (i, field) in form.fields.iter().enumerate().filter(|(_, x)| x.visible) {
             let focused = i == form.focus;
+            if let Value::Row(text) = &field.value {
+                // A row spans the form: a heading (dim) or a line keys act on.
+                let style = if focused {
+                    t.focus()
+                } else if field.locked {
+                    t.dim()
+                } else {
+                    Style::new()
+                };
+                let mark = if focused { "›" } else { " " };
+                if focused {
+                    focus_line = lines.len();
+                }
+                lines.push(Line::styled(
+                    crate::text::table::truncate(&format!("{mark}{text}"), inner_w),
+                    style,
+                ));
+                continue;
+            }
             let label_style = if focused {
                 t.focus()
             } else if field.locked {
@@ -57,7 +76,13 @@ impl OpenForm {
             let (value, used) = match &field.value {
                 Value::Text(input) => {
                     let scroll = input.visual_scroll(value_w.saturating_sub(1));
-                    let visible: String = input.value().chars().skip(scroll).collect();
+                    let hidden = field.masked
+                        && !crate::channels::compose::is_reference(input.value().trim());
+                    let visible: String = if hidden {
+                        input.value().chars().skip(scroll).map(|_| '•').collect()
+                    } else {
+                        input.value().chars().skip(scroll).collect()
+                    };
                     let shown = crate::text::table::truncate(&visible, value_w);
                     if focused {
                         cursor = Some((
@@ -84,6 +109,7 @@ impl OpenForm {
                         used,
                     )
                 }
+                Value::Row(_) => (Span::raw(""), 0),
             };
             spans.push(value);
             let room = inner_w.saturating_sub(label_w + 3 + used + 2);
@@ -140,6 +166,12 @@ impl OpenForm {
         tail.push(Line::raw(""));
         if of.confirm_discard {
             tail.push(Line::styled(tr!(T::FormDiscard), t.warn()));
+        } else if let Some(url) = &of.channels.confirm_delete {
+            let q = tr!(T::ChanConfirmDelete, crate::channels::label_of(url));
+            tail.push(Line::styled(
+                crate::text::table::truncate(&q, inner_w),
+                t.warn(),
+            ));
         } else {
             let mut spans = Vec::new();
             let mut used = 0;

@@ -2,11 +2,13 @@
 //! next five dates), a manual top-up, a balance reading, an activity. Validation goes through
 //! the config validator, so a form refuses exactly what a hand-edited config would.
 
+mod channel;
 mod draw;
 mod number;
 mod rule;
 mod settings;
 
+pub use channel::*;
 pub use number::*;
 pub use rule::*;
 pub use settings::*;
@@ -39,6 +41,8 @@ pub enum Purpose {
     Import,
     /// The home-wide settings (`,`).
     Settings,
+    /// A push channel to add, over the settings form.
+    AddChannel,
 }
 
 #[derive(Clone, Debug)]
@@ -53,6 +57,20 @@ pub struct OpenForm {
     pub preset_fill: Option<(String, String)>,
     /// What the form opened on, so that saving writes only what the person changed.
     pub original: Original,
+    /// The push channels' part of Settings and of the add-a-channel form.
+    pub channels: ChannelsPart,
+}
+
+/// What the settings form and the add-a-channel form keep of push channels.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelsPart {
+    /// The form this one was opened over (Settings under an add-a-channel form): it comes
+    /// back when this one is saved or cancelled.
+    pub parent: Option<Box<OpenForm>>,
+    /// `d` was pressed on this channel (the URL as the config has it): asking y/n.
+    pub confirm_delete: Option<String>,
+    /// The last test sent from this form: the URL tried, and the answer once it came.
+    pub test: Option<(String, Option<Result<(), String>>)>,
 }
 
 /// The number or rule an edit form opened on.
@@ -81,6 +99,8 @@ pub enum Built {
         number: Option<String>,
     },
     Settings(Box<Settings>),
+    /// A push channel's URL, to add to `notify.channels`.
+    Channel(String),
 }
 
 fn opts(pairs: &[(&str, String)]) -> Vec<(String, String)> {
@@ -124,6 +144,7 @@ pub fn topup_form(number: &Number, state: &State) -> OpenForm {
         form,
         preset_rules: Vec::new(),
         confirm_discard: false,
+        channels: Default::default(),
         preset_fill: None,
         original: Original::None,
     }
@@ -141,6 +162,7 @@ pub fn balance_form(number: &Number) -> OpenForm {
         form: Form::new(tr!(T::FormBalance, number.label), fields),
         preset_rules: Vec::new(),
         confirm_discard: false,
+        channels: Default::default(),
         preset_fill: None,
         original: Original::None,
     }
@@ -154,6 +176,7 @@ pub fn activity_form(number: &Number) -> OpenForm {
         form: Form::new(tr!(T::FormActivity, number.label), fields),
         preset_rules: Vec::new(),
         confirm_discard: false,
+        channels: Default::default(),
         preset_fill: None,
         original: Original::None,
     }
@@ -187,6 +210,7 @@ pub fn import_form(config: &Config) -> OpenForm {
         form,
         preset_rules: Vec::new(),
         confirm_discard: false,
+        channels: Default::default(),
         preset_fill: None,
         original: Original::None,
     }
@@ -219,6 +243,7 @@ pub fn arrange(of: &mut OpenForm) {
             f.show(FieldId::ConfirmHours, external);
             f.set_hint(FieldId::ConfirmHours, Some(confirm_hint(kind)));
         }
+        Purpose::AddChannel => arrange_channel(of),
         _ => {}
     }
 }
@@ -362,6 +387,7 @@ pub fn validate(
             note: note(&of.form),
         })),
         Purpose::Settings => validate_settings(of),
+        Purpose::AddChannel => validate_channel(of, config),
         Purpose::Import => {
             let path = of.form.get(FieldId::Path).trim().to_string();
             if path.is_empty() {

@@ -161,6 +161,7 @@ pub fn number_form(editing: Option<&Number>) -> OpenForm {
         form: Form::new(title, fields),
         preset_rules: Vec::new(),
         confirm_discard: false,
+        channels: Default::default(),
         preset_fill: None,
         original: editing.map_or(Original::None, |n| Original::Number(Box::new(n.clone()))),
     };

@@ -161,6 +161,7 @@ pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> Op
         form: Form::new(title, fields),
         preset_rules: Vec::new(),
         confirm_discard: false,
+        channels: Default::default(),
         preset_fill: None,
         original: editing.map_or(Original::None, |r| Original::Rule(r.clone())),
     };

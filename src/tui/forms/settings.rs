@@ -165,13 +165,18 @@ pub fn parse_events(text: &str) -> Result<Vec<NotifyEvent>, String> {
     Ok(out)
 }
 
-/// One line a push channel: its last delivery and how it went, then the URL without its
-/// secrets (the URL last: a narrow form cuts it rather than the outcome).
-pub fn channel_lines(config: &Config, state: &crate::engine::State) -> Vec<String> {
-    let Some(n) = config.notify.as_ref().filter(|n| !n.channels.is_empty()) else {
+/// One line per push channel: its last delivery and how it went (or the answer to a test
+/// just sent), then the URL without its secrets (the URL last: a narrow form cuts it rather
+/// than the outcome).
+pub fn channel_lines(
+    config: &Config,
+    state: &crate::engine::State,
+    test: Option<&(String, Option<Result<(), String>>)>,
+) -> Vec<(String, String)> {
+    let Some(n) = config.notify.as_ref() else {
         return Vec::new();
     };
-    let mut out = vec![tr!(T::SettingsChannels)];
+    let mut out = Vec::new();
     for (i, written) in n.channels.iter().enumerate() {
         let id = crate::channels::id_of(written);
         let last = state
@@ -182,9 +187,12 @@ pub fn channel_lines(config: &Config, state: &crate::engine::State) -> Vec<Strin
             .filter_map(|(_, d)| d.last_at.map(|t| (t, d)))
             .max_by_key(|(t, _)| *t);
         let label = crate::channels::label_of(written);
-        let line = match last {
-            None => tr!(T::SettingsChannelNever, i + 1, label),
-            Some((t, d)) => {
+        let line = match (test.filter(|(u, _)| u == written), last) {
+            (Some((_, answer)), _) => {
+                format!("{}. {} · {label}", i + 1, super::test_line(answer.as_ref()))
+            }
+            (None, None) => tr!(T::SettingsChannelNever, i + 1, label),
+            (None, Some((t, d))) => {
                 let when = crate::tui::widgets::when(config.timezone, t, false);
                 let why = d.error.clone().unwrap_or_default();
                 if d.delivered {
@@ -196,9 +204,48 @@ pub fn channel_lines(config: &Config, state: &crate::engine::State) -> Vec<Strin
                 }
             }
         };
-        out.push(crate::secrets::redact(&line).into_owned());
+        out.push((written.clone(), crate::secrets::redact(&line).into_owned()));
     }
     out
+}
+
+/// Puts Settings' channel rows (a heading, one row per channel, the row that adds one)
+/// after its fields, as the config and the log have them now; the focus stays on the row
+/// it was on where that row is still there.
+pub fn refresh_channel_rows(of: &mut OpenForm, config: &Config, state: &crate::engine::State) {
+    let f = &mut of.form;
+    let focused = f.focused().map(|x| x.id);
+    f.fields.retain(|x| {
+        !matches!(
+            x.id,
+            FieldId::ChannelsHeader | FieldId::Channel(_) | FieldId::AddChannel
+        )
+    });
+    f.fields
+        .push(Field::row(FieldId::ChannelsHeader, tr!(T::SettingsChannels)).locked());
+    let lines = channel_lines(config, state, of.channels.test.as_ref());
+    for (i, (_, line)) in lines.iter().enumerate() {
+        f.fields.push(Field::row(FieldId::Channel(i), line.clone()));
+    }
+    f.fields
+        .push(Field::row(FieldId::AddChannel, tr!(T::SettingsAddChannel)));
+    let n = lines.len();
+    let want = match focused {
+        Some(FieldId::Channel(_)) if n == 0 => Some(FieldId::AddChannel),
+        Some(FieldId::Channel(i)) => Some(FieldId::Channel(i.min(n - 1))),
+        other => other,
+    };
+    if let Some(i) = want.and_then(|w| f.fields.iter().position(|x| x.id == w)) {
+        f.focus = i;
+    }
+}
+
+/// The channel (its URL as the config has it) on Settings' focused row.
+pub fn focused_channel(of: &OpenForm, config: &Config) -> Option<String> {
+    match of.form.focused()?.id {
+        FieldId::Channel(i) => config.notify.as_ref()?.channels.get(i).cloned(),
+        _ => None,
+    }
 }
 
 pub fn settings_form(config: &Config, state: &crate::engine::State) -> OpenForm {
@@ -251,15 +298,17 @@ pub fn settings_form(config: &Config, state: &crate::engine::State) -> OpenForm 
     ];
     let mut form = Form::new(tr!(T::FormSettings), fields);
     form.notes.push(tr!(T::FormSettingsNote));
-    form.notes.extend(channel_lines(config, state));
-    OpenForm {
+    let mut of = OpenForm {
         purpose: Purpose::Settings,
         form,
         preset_rules: Vec::new(),
         confirm_discard: false,
+        channels: Default::default(),
         preset_fill: None,
         original: Original::Settings(Box::new(s)),
-    }
+    };
+    refresh_channel_rows(&mut of, config, state);
+    of
 }
 
 pub(super) fn validate_settings(of: &mut OpenForm) -> Option<Built> {

@@ -1,0 +1,116 @@
+//! What the screens keep when the terminal is narrow: the number before the carrier, and
+//! every cut marked with `…`.
+
+use baohao::clock::Clock;
+use baohao::i18n::{Lang, with_lang};
+use baohao::store::Paths;
+use baohao::tui::app::App;
+use baohao::tui::theme::Theme;
+use baohao::tui::view::view;
+use chrono::{DateTime, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn now() -> DateTime<Utc> {
+    "2026-11-25T10:00:00Z".parse().unwrap()
+}
+
+/// The screen's rows, with the cells a wide character covers dropped (as a terminal shows it).
+fn rows(app: &App, w: u16, h: u16) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(app, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            let mut row = String::new();
+            let mut skip = 0;
+            for x in 0..w {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let sym = buf[(x, y)].symbol();
+                skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+                row.push_str(sym);
+            }
+            row
+        })
+        .collect()
+}
+
+fn demo() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_home(dir.path());
+    baohao::home::write_demo(&paths, now()).unwrap();
+    let app = App::open(paths, Clock::Fixed(now()), Theme { color: false }).unwrap();
+    (dir, app)
+}
+
+#[test]
+fn at_80_columns_the_number_is_shown_and_the_carrier_gives_way_first() {
+    let (_dir, app) = demo();
+    for lang in [Lang::En, Lang::Zh] {
+        let s = with_lang(lang, || rows(&app, 80, 24)).join("\n");
+        let head = s.lines().nth(1).unwrap_or_default().to_string();
+        let (number, carrier) = match lang {
+            Lang::Zh => ("号码", "运营商"),
+            _ => ("NUMBER", "CARRIER"),
+        };
+        assert!(head.contains(number), "{s}");
+        assert!(!head.contains(carrier), "{s}");
+        assert!(s.contains("+44 •••••• 0123"), "{s}");
+        // Wide enough for both, both are shown.
+        let wide = with_lang(lang, || rows(&app, 100, 30)).join("\n");
+        let head = wide.lines().nth(1).unwrap_or_default().to_string();
+        assert!(head.contains(number) && head.contains(carrier), "{wide}");
+    }
+}
+
+/// The rows of the Numbers detail pane: after its title rule, before the footer.
+fn pane(rows: &[String]) -> Vec<String> {
+    let start = rows.iter().position(|r| r.contains("──")).unwrap_or(0) + 1;
+    rows[start..rows.len() - 2]
+        .iter()
+        .map(|r| r.trim_end().to_string())
+        .collect()
+}
+
+#[test]
+fn at_60_columns_every_cut_ends_with_an_ellipsis() {
+    let (_dir, app) = demo();
+    for lang in [Lang::En, Lang::Zh] {
+        let narrow = with_lang(lang, || rows(&app, 60, 24));
+        let whole = with_lang(lang, || rows(&app, 200, 24));
+        let s = narrow.join("\n");
+        // The label that does not fit.
+        let uk = s
+            .lines()
+            .find(|l| l.contains("UK bank"))
+            .unwrap_or_default();
+        assert!(uk.contains("UK bank co") && uk.contains('…'), "{s}");
+        assert!(!uk.contains("codes"), "{s}");
+        // Each line of the pane is whole, or cut with the mark.
+        let (narrow, whole) = (pane(&narrow), pane(&whole));
+        assert_eq!(narrow.len(), whole.len(), "{s}");
+        let mut cut = 0;
+        for (n, w) in narrow.iter().zip(&whole) {
+            if n != w {
+                cut += 1;
+                assert!(n.ends_with('…'), "{n:?} is a cut of {w:?} without …\n{s}");
+                assert!(w.starts_with(n.trim_end_matches('…')), "{n:?} / {w:?}");
+            }
+        }
+        if lang == Lang::En {
+            assert!(cut >= 1, "60 columns cut nothing: {s}");
+        }
+    }
+}
+
+#[test]
+fn at_40x10_the_labels_and_deadlines_stay_whole() {
+    let (_dir, app) = demo();
+    let s = rows(&app, 40, 10).join("\n");
+    assert!(s.contains("UK bank codes"), "{s}");
+    assert!(s.contains("use by 5d"), "{s}");
+    assert!(!s.contains('…'), "{s}");
+}
