@@ -63,16 +63,7 @@ pub fn due_alerts_with(
             } else {
                 message
             };
-            let for_command = notify.command.is_some()
-                && !ns
-                    .notified
-                    .contains(&(event.as_str().to_string(), key.clone()));
-            let for_channel = channel_ids.iter().any(|c| {
-                ns.deliveries
-                    .get(&(event.as_str().to_string(), key.clone(), c.clone()))
-                    .is_none_or(|d| !d.delivered && !d.gave_up())
-            });
-            if notify.events.contains(&event) && (for_command || for_channel) {
+            if notify.events.contains(&event) && owed(notify, &channel_ids, ns, event, &key) {
                 out.push(Alert {
                     event,
                     number: n.id.clone(),
@@ -235,16 +226,7 @@ pub fn due_alerts_with(
             let ns = state.number(&first.id).unwrap_or(&empty);
             let key = format!("silent:{id}:{}", since.to_rfc3339());
             let event = NotifyEvent::ForwarderSilent;
-            let for_command = notify.command.is_some()
-                && !ns
-                    .notified
-                    .contains(&(event.as_str().to_string(), key.clone()));
-            let for_channel = channel_ids.iter().any(|c| {
-                ns.deliveries
-                    .get(&(event.as_str().to_string(), key.clone(), c.clone()))
-                    .is_none_or(|d| !d.delivered && !d.gave_up())
-            });
-            if !(for_command || for_channel) {
+            if !owed(notify, &channel_ids, ns, event, &key) {
                 continue;
             }
             let labels: Vec<&str> = held.iter().map(|n| n.label.as_str()).collect();
@@ -263,6 +245,26 @@ pub fn due_alerts_with(
         }
     }
     out
+}
+
+/// Whether an alert is still owed: to the command if it has not heard it, or to a channel
+/// that has neither delivered it nor given up on it.
+fn owed(
+    notify: &crate::model::Notify,
+    channel_ids: &[String],
+    ns: &crate::engine::state::NumberState,
+    event: NotifyEvent,
+    key: &str,
+) -> bool {
+    let name = event.as_str().to_string();
+    let for_command =
+        notify.command.is_some() && !ns.notified.contains(&(name.clone(), key.to_string()));
+    for_command
+        || channel_ids.iter().any(|c| {
+            ns.deliveries
+                .get(&(name.clone(), key.to_string(), c.clone()))
+                .is_none_or(|d| !d.delivered && !d.gave_up())
+        })
 }
 
 fn channel_id(written: &str) -> String {
