@@ -129,3 +129,92 @@ fn a_secret_env_entry_must_be_a_variable_name() {
         "{err}"
     );
 }
+
+#[test]
+fn each_executor_runs_after_its_intent_and_every_earlier_outcome_are_on_disk() {
+    // The worker writes intents and outcomes in as few appends as it can (issue 18 item
+    // 13), never at the cost of the order: when an executor starts, its own intent is in
+    // the log, and so is the outcome of every executor that ran before it.
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let script = dir.path().join("executor.sh");
+    std::fs::write(
+        &script,
+        r#"#!/bin/sh
+log="$HOME_DIR/log.jsonl"
+i=$(grep -c '"type":"intent"' "$log")
+o=$(grep -c '"type":"outcome"' "$log")
+mine=$(grep '"type":"intent"' "$log" | grep -c "\"number\":\"$BAOHAO_NUMBER\"")
+echo "$BAOHAO_NUMBER $i $o $mine" >> "$HOME_DIR/../runs"
+echo '{"status":"succeeded","reference":"R"}'
+"#,
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let numbers: Vec<String> = ["a", "b", "c", "d"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            // Two of them charge by demo: those run at once, in the same pass.
+            let executor = if i % 2 == 0 {
+                format!(
+                    r#"{{"kind":"command","program":"{}","timeout_secs":20}}"#,
+                    script.display()
+                )
+            } else {
+                r#"{"kind":"demo"}"#.to_string()
+            };
+            format!(
+                r#"{{"id":"{id}","label":"Card {id}","msisdn":"+44770090000{i}","currency":"GBP",
+                "provider":{{"kind":"manual"}},"executor":{executor},
+                "rules":[{{"id":"m","mode":"auto","amount":"5","trigger":{{"kind":"monthly","day":1,"at":"00:00"}}}}]}}"#
+            )
+        })
+        .collect();
+    std::fs::write(
+        home.join("config.json"),
+        format!(
+            r#"{{"version":1,"timezone":"UTC","numbers":[{}]}}"#,
+            numbers.join(",")
+        ),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(&home)
+        .arg("tick")
+        .env("BAOHAO_NOW", "2026-01-05T00:00:00Z")
+        .env("HOME_DIR", &home)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("BAOHAO_HOME")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let runs = std::fs::read_to_string(dir.path().join("runs")).unwrap();
+    let runs: Vec<Vec<String>> = runs
+        .lines()
+        .map(|l| l.split(' ').map(str::to_string).collect())
+        .collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let mut seen_outcomes = Vec::new();
+    for (k, r) in runs.iter().enumerate() {
+        let (intents, outcomes, mine): (usize, usize, usize) = (
+            r[1].parse().unwrap(),
+            r[2].parse().unwrap(),
+            r[3].parse().unwrap(),
+        );
+        assert_eq!(mine, 1, "its own intent is on disk: {runs:?}");
+        // The demo charges ran before (their outcomes are written before any later
+        // executor starts), and so did the command runs before this one.
+        assert!(outcomes >= k, "{runs:?}");
+        assert!(intents >= outcomes + 1, "{runs:?}");
+        seen_outcomes.push(outcomes);
+    }
+    assert!(seen_outcomes[1] > seen_outcomes[0], "{runs:?}");
+    let log = std::fs::read_to_string(home.join("log.jsonl")).unwrap();
+    assert_eq!(log.matches("\"type\":\"intent\"").count(), 4, "{log}");
+    assert_eq!(log.matches("\"type\":\"outcome\"").count(), 4, "{log}");
+}

@@ -602,122 +602,250 @@ impl Worker {
         for n in &config.numbers {
             by_id.entry(n.id.as_str()).or_insert(n);
         }
-        for due in p.due {
-            if self.shutdown.requested() {
+        // Rounds of at most one due per number, in the agenda's order: a number's second
+        // due is checked only once its first has its outcome in the log, as before.
+        let mut rest: Vec<crate::engine::Due> = p
+            .due
+            .into_iter()
+            .filter(|d| by_id.contains_key(d.number.as_str()))
+            .collect();
+        while !rest.is_empty() {
+            let mut taken = HashSet::new();
+            let (round, later): (Vec<_>, Vec<_>) = rest
+                .into_iter()
+                .partition(|d| taken.insert(d.number.clone()));
+            rest = later;
+            if !self.run_round(config, &by_id, round, now).await {
                 return;
             }
-            let Some(&found) = by_id.get(due.number.as_str()) else {
-                continue;
-            };
-            let number = found.clone();
-            // Check-then-append under the lock: if anyone wrote this key meanwhile, skip.
-            let template = self.event(
-                &due.number,
-                now,
-                EventBody::Activity {
-                    note: None,
-                    intent: None,
-                },
-            );
-            let written = self.session.transact(|state| {
-                Ok(match intent_for_number(state, config, found, &due, now) {
-                    Some(body) => {
-                        let e = Event { body, ..template };
-                        (vec![e.clone()], Some(e))
-                    }
-                    None => (Vec::new(), None),
+        }
+    }
+
+    /// One round of dues, each of a different number (an intent is checked against its own
+    /// number only, so checking them all against one state is checking each alone).
+    /// The dues that run nothing or run at once (`remind` and `external` rules, the `demo`
+    /// and `remind` executors) have their intents checked and written in one append, one
+    /// fsync; every other intent is written alone, fsync'd before its executor starts,
+    /// and carries the outcomes before it. What is left is written at the round's end.
+    /// Exactly-once is unchanged: an intent is fsync'd before anything runs for it, and an
+    /// outcome not yet written leaves its intent in doubt, never uncharged. False when the
+    /// log could not be written (the pass stops).
+    async fn run_round(
+        &mut self,
+        config: &Config,
+        by_id: &HashMap<&str, &crate::model::Number>,
+        round: Vec<crate::engine::Due>,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let at_once = |d: &crate::engine::Due| {
+            d.mode != Mode::Auto
+                || by_id.get(d.number.as_str()).is_some_and(|n| {
+                    matches!(n.executor, Executor::Demo | Executor::Remind)
+                        && n.rule(&d.rule).is_none_or(|r| r.action.is_none())
                 })
-            });
-            self.say_log_problems();
-            let intent = match written {
-                Ok(None) => continue,
-                Ok(Some(e)) => {
-                    self.report(Report::LogChanged);
-                    e
-                }
-                Err(e) => {
-                    self.log_failed(e);
-                    return;
-                }
+        };
+        let (quick, slow): (Vec<_>, Vec<_>) = round.into_iter().partition(|d| at_once(d));
+        let mut pending: Vec<Done> = Vec::new();
+        if !quick.is_empty() && !self.shutdown.requested() {
+            let Some(intents) = self.write_intents(config, by_id, &quick, now, Vec::new()) else {
+                return false;
             };
-            if due.mode == Mode::External {
-                // Someone else runs it: the intent records the expectation, nothing runs.
-                let via = number.rule(&due.rule).and_then(|r| r.via.clone());
-                self.report(Report::Notice(tr!(
-                    T::WorkerExpected,
-                    number.label,
-                    due.amount.display(),
-                    via.unwrap_or_default(),
-                    due.rule
-                )));
-                continue;
-            }
-            if due.mode == Mode::Remind {
-                self.report(Report::Notice(tr!(
-                    T::WorkerReminder,
-                    number.label,
-                    due.amount.display(),
-                    due.rule
-                )));
-                continue;
-            }
-            let answer = {
-                let _permit = self.permits.acquire().await;
-                match number.rule(&due.rule).and_then(|r| r.action.as_ref()) {
-                    Some(text) => {
-                        let a = if number.forwarder.is_some() {
-                            let attempt = match &intent.body {
-                                EventBody::Intent { attempt, .. } => *attempt,
-                                _ => 1,
-                            };
-                            crate::forwarder::action::send(
-                                &config.forwarders,
-                                &number,
-                                text,
-                                &due.key,
-                                attempt,
-                            )
-                            .await
-                        } else {
-                            crate::modem::action::send(&number, text).await
-                        };
-                        executor::Answer {
-                            status: a.status,
-                            reference: a.reference,
-                            error: a.error,
-                        }
-                    }
-                    None => {
-                        executor::recharge(&number, &due.key, due.amount, Some(&self.shutdown))
-                            .await
-                    }
+            for (due, intent) in quick.into_iter().zip(intents) {
+                let Some(intent) = intent else { continue };
+                if let Some(done) = self.start(config, by_id, due, intent).await {
+                    pending.push(done);
                 }
+            }
+        }
+        for due in slow {
+            if self.shutdown.requested() {
+                break;
+            }
+            let carry = pending
+                .iter()
+                .flat_map(|d| d.events.iter().cloned())
+                .collect();
+            let written = self.write_intents(config, by_id, std::slice::from_ref(&due), now, carry);
+            let before = std::mem::take(&mut pending);
+            let Some(mut intents) = written else {
+                self.settle(before, false);
+                return false;
             };
-            let sent_text = answer.status == OutcomeStatus::Succeeded
-                && number.rule(&due.rule).is_some_and(|r| r.action.is_some());
-            let done = self.clock.now();
-            let outcome = self.event(
-                &due.number,
-                done,
-                EventBody::Outcome {
-                    intent: intent.id.clone(),
-                    status: answer.status,
-                    reference: answer.reference.clone(),
-                    error: answer.error.clone(),
-                },
-            );
-            let mut written = vec![outcome];
-            if sent_text {
-                written.push(self.event(
-                    &due.number,
-                    done,
+            self.settle(before, true);
+            let Some(intent) = intents.pop().flatten() else {
+                continue;
+            };
+            if let Some(done) = self.start(config, by_id, due, intent).await {
+                pending.push(done);
+            }
+        }
+        if pending.is_empty() {
+            return true;
+        }
+        let events = pending
+            .iter()
+            .flat_map(|d| d.events.iter().cloned())
+            .collect();
+        let ok = self.append(events);
+        self.settle(pending, ok);
+        ok
+    }
+
+    /// Checks each due against the log as it is, under the lock, and appends `carry` and
+    /// the intents still due in one write (one fsync). The intents, one per due (none where
+    /// it is no longer due); None when the log could not be written.
+    fn write_intents(
+        &mut self,
+        config: &Config,
+        by_id: &HashMap<&str, &crate::model::Number>,
+        dues: &[crate::engine::Due],
+        now: DateTime<Utc>,
+        carry: Vec<Event>,
+    ) -> Option<Vec<Option<Event>>> {
+        let templates: Vec<Event> = dues
+            .iter()
+            .map(|d| {
+                self.event(
+                    &d.number,
+                    now,
                     EventBody::Activity {
-                        note: Some(format!("keep-alive text ({})", due.key)),
+                        note: None,
                         intent: None,
                     },
-                ));
+                )
+            })
+            .collect();
+        let written = self.session.transact(|state| {
+            let mut events = carry;
+            let mut intents = Vec::with_capacity(dues.len());
+            for (due, template) in dues.iter().zip(templates) {
+                let intent = by_id
+                    .get(due.number.as_str())
+                    .and_then(|found| intent_for_number(state, config, found, due, now))
+                    .map(|body| Event { body, ..template });
+                if let Some(e) = &intent {
+                    events.push(e.clone());
+                }
+                intents.push(intent);
             }
-            if !self.append(written) {
+            let any = !events.is_empty();
+            Ok((events, (intents, any)))
+        });
+        self.say_log_problems();
+        match written {
+            Ok((intents, any)) => {
+                if any {
+                    self.report(Report::LogChanged);
+                }
+                Some(intents)
+            }
+            Err(e) => {
+                self.log_failed(e);
+                None
+            }
+        }
+    }
+
+    /// What follows a written intent: a notice for one that runs nothing, else its executor
+    /// run and its outcome (not yet written).
+    async fn start(
+        &mut self,
+        config: &Config,
+        by_id: &HashMap<&str, &crate::model::Number>,
+        due: crate::engine::Due,
+        intent: Event,
+    ) -> Option<Done> {
+        let number = (*by_id.get(due.number.as_str())?).clone();
+        if due.mode == Mode::External {
+            // Someone else runs it: the intent records the expectation, nothing runs.
+            let via = number.rule(&due.rule).and_then(|r| r.via.clone());
+            self.report(Report::Notice(tr!(
+                T::WorkerExpected,
+                number.label,
+                due.amount.display(),
+                via.unwrap_or_default(),
+                due.rule
+            )));
+            return None;
+        }
+        if due.mode == Mode::Remind {
+            self.report(Report::Notice(tr!(
+                T::WorkerReminder,
+                number.label,
+                due.amount.display(),
+                due.rule
+            )));
+            return None;
+        }
+        let answer = {
+            let _permit = self.permits.acquire().await;
+            match number.rule(&due.rule).and_then(|r| r.action.as_ref()) {
+                Some(text) => {
+                    let a = if number.forwarder.is_some() {
+                        let attempt = match &intent.body {
+                            EventBody::Intent { attempt, .. } => *attempt,
+                            _ => 1,
+                        };
+                        crate::forwarder::action::send(
+                            &config.forwarders,
+                            &number,
+                            text,
+                            &due.key,
+                            attempt,
+                        )
+                        .await
+                    } else {
+                        crate::modem::action::send(&number, text).await
+                    };
+                    executor::Answer {
+                        status: a.status,
+                        reference: a.reference,
+                        error: a.error,
+                    }
+                }
+                None => {
+                    executor::recharge(&number, &due.key, due.amount, Some(&self.shutdown)).await
+                }
+            }
+        };
+        let sent_text = answer.status == OutcomeStatus::Succeeded
+            && number.rule(&due.rule).is_some_and(|r| r.action.is_some());
+        let done = self.clock.now();
+        let mut events = vec![self.event(
+            &due.number,
+            done,
+            EventBody::Outcome {
+                intent: intent.id.clone(),
+                status: answer.status,
+                reference: answer.reference.clone(),
+                error: answer.error.clone(),
+            },
+        )];
+        if sent_text {
+            events.push(self.event(
+                &due.number,
+                done,
+                EventBody::Activity {
+                    note: Some(format!("keep-alive text ({})", due.key)),
+                    intent: None,
+                },
+            ));
+        }
+        Some(Done {
+            due,
+            label: number.label,
+            answer,
+            events,
+        })
+    }
+
+    /// Says what became of executors that ran, once their outcomes were written (or not).
+    fn settle(&mut self, done: Vec<Done>, written: bool) {
+        for Done {
+            due, label, answer, ..
+        } in done
+        {
+            if !written {
                 // The executor answered, but the log does not say so: to everyone reading
                 // it the intent has no outcome, so it is in doubt, and that is what we say.
                 self.report(Report::Recharged {
@@ -728,7 +856,7 @@ impl Worker {
                 });
                 self.report(Report::Problem(tr!(
                     T::OutcomeNotWritten,
-                    number.label,
+                    label,
                     due.amount.display(),
                     answer.status.as_str(),
                     self.log_failure.as_deref().unwrap_or_default()
@@ -744,19 +872,19 @@ impl Worker {
             let line = match answer.status {
                 OutcomeStatus::Succeeded => tr!(
                     T::WorkerSucceeded,
-                    number.label,
+                    label,
                     due.amount.display(),
                     answer.reference.unwrap_or_default()
                 ),
                 OutcomeStatus::Failed => tr!(
                     T::WorkerFailed,
-                    number.label,
+                    label,
                     due.amount.display(),
                     answer.error.unwrap_or_default()
                 ),
                 OutcomeStatus::Unknown => tr!(
                     T::WorkerUnknown,
-                    number.label,
+                    label,
                     due.amount.display(),
                     answer.error.unwrap_or_default()
                 ),
@@ -1095,6 +1223,14 @@ pub struct Sent {
 }
 
 /// An in-doubt attempt to ask about.
+/// An executor that ran, its outcome (and any activity after it) not yet written.
+struct Done {
+    due: crate::engine::Due,
+    label: String,
+    answer: executor::Answer,
+    events: Vec<Event>,
+}
+
 struct Ask {
     number: crate::model::Number,
     key: String,
