@@ -507,3 +507,111 @@ fn a_log_read_in_slices_shows_what_a_log_read_at_once_shows() {
         assert_eq!(screen(&app), screen(&a), "{tab:?}");
     }
 }
+
+/// A home of `n` numbers, two rules each, and no log.
+fn many_rules(n: usize) -> Home {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let numbers: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"id":"n{i:03}","label":"number {i:03}","msisdn":"+447700900{i:03}","carrier":"C","currency":"GBP",
+                  "plan":{{"monthly_fee":"5.00","validity_days":180,"keep_alive_days":180}},
+                  "provider":{{"kind":"manual"}},"executor":{{"kind":"remind"}},
+                  "rules":[{{"id":"monthly","mode":"remind","amount":"10.00","trigger":{{"kind":"monthly","day":5,"at":"09:00"}}}},
+                           {{"id":"low","mode":"remind","amount":"20.00","trigger":{{"kind":"low_balance","below":"5.00","cooldown_hours":24}}}}]}}"#
+            )
+        })
+        .collect();
+    let p = dir.path().join("config.json");
+    std::fs::write(
+        &p,
+        format!(
+            r#"{{"version":1,"timezone":"Europe/London","numbers":[{}]}}"#,
+            numbers.join(",")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    Home { dir }
+}
+
+/// The numbers whose titles a Rules screen shows, in order.
+fn titles(screen: &str) -> Vec<usize> {
+    screen
+        .lines()
+        .filter_map(|l| l.split("(n").nth(1)?.get(..3)?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn the_rules_tab_over_many_rules_scrolls_as_one_table() {
+    // Only the rows a frame can reach are drawn (issue 18 item 13): the screen must still
+    // be the window of one table, scrolling a row at a time, and come back as it began.
+    let h = many_rules(60);
+    let mut app = h.app();
+    keys(&mut app, "2");
+    let first = render(&app, 80, 24);
+    assert_eq!(titles(&first)[0], 0, "{first}");
+    let rows = app.derived.rule_rows.len();
+    assert_eq!(rows, 180);
+    // A move goes from rule to rule (over a number's title): 120 rules, 119 moves.
+    let (mut top, mut sel) = (0, app.tabs.rules.sel);
+    for _ in 1..120 {
+        key(&mut app, KeyCode::Char('j'));
+        let i = app.tabs.rules.sel;
+        assert!(i == sel + 1 || i == sel + 2, "{sel} → {i}");
+        let s = render(&app, 80, 24);
+        let t = titles(&s);
+        assert!(!t.is_empty(), "{s}");
+        // The numbers shown follow each other, and the window never jumps back or ahead.
+        assert!(t.windows(2).all(|w| w[1] == w[0] + 1), "{s}");
+        let offset = app.tabs.rules.offset.get();
+        assert!(offset >= top && offset <= top + 2, "{top} → {offset}");
+        assert!(
+            i >= offset && i < offset + 23,
+            "the selection {i} is on screen"
+        );
+        (top, sel) = (offset, i);
+    }
+    assert_eq!(sel, rows - 1);
+    assert!(render(&app, 80, 24).contains("number 059 (n059)"));
+    for _ in 1..120 {
+        key(&mut app, KeyCode::Char('k'));
+    }
+    // Back at the first rule, scrolled to it (its number's title above it is off screen,
+    // as a table scrolled up to its selection is): a fresh app shown from there agrees.
+    assert_eq!(app.tabs.rules.sel, 1);
+    let back = render(&app, 80, 24);
+    assert_eq!(app.tabs.rules.offset.get(), 1);
+    let mut fresh = h.app();
+    keys(&mut fresh, "2");
+    fresh.tabs.rules.offset.set(1);
+    assert_eq!(back, render(&fresh, 80, 24));
+    assert_ne!(render(&fresh, 80, 24), first);
+}
+
+#[test]
+fn a_rule_turned_off_says_off_even_where_no_date_changes() {
+    // The US number's low-balance rule has no date ("when low"): turning it off changes
+    // no plan or forecast, only what the rule's row says.
+    let h = Home::demo();
+    let mut app = h.app();
+    keys(&mut app, "2");
+    let row = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("when the balance is below $5.00"))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert!(row(&screen(&app)).contains("when low"), "{}", screen(&app));
+    app.tabs.rules.sel = app.derived.rule_rows.len().checked_sub(1).unwrap();
+    keys(&mut app, " ");
+    assert!(h.config_text().contains("\"enabled\": false"));
+    let s = screen(&app);
+    assert!(
+        row(&s).contains("off") && !row(&s).contains("when low"),
+        "{s}"
+    );
+}

@@ -237,6 +237,8 @@ pub struct Derived {
     pub forecast: Forecast,
     pub statuses: Vec<NumberStatus>,
     pub rule_rows: Vec<RuleRow>,
+    /// The Rules tab's looked-up cells, made when first drawn.
+    pub rule_cells: crate::tui::rules::RuleCells,
 }
 
 pub struct App {
@@ -453,10 +455,15 @@ impl App {
             forecast: f,
             statuses,
             rule_rows,
+            rule_cells: Default::default(),
         };
         if derived != self.derived {
             self.derived = derived;
             self.dirty = true;
+        } else {
+            // The same views, but what a rule says (its description, whether it is on)
+            // may have changed with the config: its cells are made again when drawn.
+            self.derived.rule_cells = Default::default();
         }
         self.clamp();
     }

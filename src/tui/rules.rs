@@ -13,7 +13,7 @@ use crate::engine::forecast::Planned;
 use crate::i18n::T;
 use crate::tr;
 use crate::tui::app::{App, RuleRow};
-use crate::tui::widgets::{fit, when};
+use crate::tui::widgets::when;
 
 /// The Rules tab's lookups by (number id, rule id), made once a frame rather than by a
 /// scan of the forecast and the plan per row.
@@ -67,6 +67,83 @@ fn next_of(app: &App, index: &Index, ni: usize, ri: usize, short: bool) -> Strin
     }
 }
 
+/// The cells of a Rules row that cost a lookup or a format: its mode (plain, and with the
+/// rule's id for wide screens) and its next date (long and short).
+struct Looked {
+    mode: [String; 2],
+    next: [String; 2],
+}
+
+/// What the Rules tab works out for every row, so that its columns fit every row: made once
+/// per [`App::recompute`] (the views' `Derived` it is part of is made anew there), not once
+/// a frame. The rest of a row (its description, wrapped) is made only when it is on screen:
+/// a move among 20,000 rules draws a screenful, not 20,000 rows (issue 18 item 13).
+#[derive(Default)]
+pub struct RuleCells(std::cell::OnceCell<Made>);
+
+struct Made {
+    /// Per row of `rule_rows` (None for a number's title or its "no rules" line).
+    rows: Vec<Option<Looked>>,
+    /// The widest mode, plain and wide; the widest next date, long and short.
+    mode_w: [usize; 2],
+    next_w: [usize; 2],
+}
+
+impl Clone for RuleCells {
+    /// A copy works its cells out again when drawn (they follow from what it is part of).
+    fn clone(&self) -> Self {
+        RuleCells::default()
+    }
+}
+
+impl PartialEq for RuleCells {
+    /// Follows from the rest of `Derived`: never a difference of its own.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for RuleCells {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RuleCells")
+    }
+}
+
+impl Made {
+    fn of(app: &App) -> Made {
+        use unicode_width::UnicodeWidthStr;
+        let index = Index::of(app);
+        let mut mode_w = [0; 2];
+        let mut next_w = [0; 2];
+        let rows = app
+            .derived
+            .rule_rows
+            .iter()
+            .map(|r| match *r {
+                RuleRow::Rule(ni, ri) => {
+                    let r = &app.session.config.numbers[ni].rules[ri];
+                    let mode = [r.mode.label(), format!("{} · {}", r.mode.label(), r.id)];
+                    let next = [
+                        next_of(app, &index, ni, ri, false),
+                        next_of(app, &index, ni, ri, true),
+                    ];
+                    for i in 0..2 {
+                        mode_w[i] = mode_w[i].max(mode[i].width());
+                        next_w[i] = next_w[i].max(next[i].width());
+                    }
+                    Some(Looked { mode, next })
+                }
+                _ => None,
+            })
+            .collect();
+        Made {
+            rows,
+            mode_w,
+            next_w,
+        }
+    }
+}
+
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
     if app.session.config.numbers.is_empty() {
@@ -75,54 +152,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     let narrow = area.width < 64;
     let wide = area.width >= 100;
-    let index = Index::of(app);
-    // Cells first, so that columns can fit what they hold.
-    let cells: Vec<(Vec<String>, String, String, bool)> = app
-        .derived
-        .rule_rows
-        .iter()
-        .map(|r| match *r {
-            RuleRow::Number(ni) => {
-                let n = &app.session.config.numbers[ni];
-                (
-                    vec![format!("{} ({})", n.label, n.id)],
-                    String::new(),
-                    String::new(),
-                    true,
-                )
-            }
-            RuleRow::Empty(_) => (
-                vec![format!("   {}", tr!(T::TuiNoRulesAdd))],
-                String::new(),
-                String::new(),
-                false,
-            ),
-            RuleRow::Rule(ni, ri) => {
-                let r = &app.session.config.numbers[ni].rules[ri];
-                let mode = if wide {
-                    format!("{} · {}", r.mode.label(), r.id)
-                } else {
-                    r.mode.label()
-                };
-                let next = next_of(app, &index, ni, ri, narrow);
-                let text = if narrow {
-                    let mut lines = crate::tui::widgets::wrap(
-                        &r.describe(),
-                        area.width.saturating_sub(4) as usize,
-                    );
-                    lines.push(format!("{mode} · {next}"));
-                    lines
-                } else {
-                    // Wrapped below, once the other columns' widths are known.
-                    vec![r.describe()]
-                };
-                (text, mode, next, r.enabled)
-            }
-        })
-        .collect();
+    let made = app.derived.rule_cells.0.get_or_init(|| Made::of(app));
     let (h_rule, h_mode, h_next) = (tr!(T::ColRule), tr!(T::ColMode), tr!(T::ColNext));
-    let mode_w = fit(&h_mode, cells.iter().map(|c| c.1.as_str()), 4, 24);
-    let next_w = fit(&h_next, cells.iter().map(|c| c.2.as_str()), 4, 22);
+    let fit = |header: &str, widest: usize, max: u16| {
+        (widest.max(unicode_width::UnicodeWidthStr::width(header)) as u16).clamp(4, max)
+    };
+    let mode_w = fit(&h_mode, made.mode_w[wide as usize], 24);
+    let next_w = fit(&h_next, made.next_w[narrow as usize], 22);
     let widths = if narrow {
         vec![Constraint::Fill(1)]
     } else {
@@ -134,57 +170,70 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     };
     // A description longer than its column wraps onto more lines rather than being cut.
     let room = area.width.saturating_sub(mode_w + next_w + 4 + 3) as usize;
-    let cells: Vec<_> = cells
-        .into_iter()
-        .zip(&app.derived.rule_rows)
-        .map(|((text, mode, next, on), r)| match r {
-            RuleRow::Rule(..) if !narrow => {
-                (crate::tui::widgets::wrap(&text[0], room), mode, next, on)
-            }
-            _ => (text, mode, next, on),
-        })
-        .collect();
-    let rows = app
-        .derived
-        .rule_rows
+    // Only the rows a frame can reach: from the first row shown or the selection (the
+    // table scrolls back to it), to a screenful past the later of the two (every row is
+    // at least a line high). The table sees them as all its rows, offsets shifted.
+    let list = &app.tabs.rules;
+    let all = &app.derived.rule_rows;
+    let (offset, sel) = (list.offset.get(), list.sel);
+    let lo = offset.min(sel).min(all.len().saturating_sub(1));
+    let hi = (offset.max(sel) + area.height as usize + 1).min(all.len());
+    let rows = all[lo..hi]
         .iter()
-        .zip(&cells)
-        .map(|(r, (text, mode, next, on))| {
-            let style = if *on { Style::new() } else { t.dim() };
-            match r {
-                RuleRow::Number(_) => {
-                    Row::new(vec![Cell::from(Span::styled(text[0].clone(), t.title()))])
+        .zip(&made.rows[lo..hi])
+        .map(|(r, looked)| match (*r, looked) {
+            (RuleRow::Rule(ni, ri), Some(looked)) => {
+                let r = &app.session.config.numbers[ni].rules[ri];
+                let (mode, next) = (&looked.mode[wide as usize], &looked.next[narrow as usize]);
+                let style = if r.enabled { Style::new() } else { t.dim() };
+                let text = if narrow {
+                    let mut lines = crate::tui::widgets::wrap(
+                        &r.describe(),
+                        area.width.saturating_sub(4) as usize,
+                    );
+                    lines.push(format!("{mode} · {next}"));
+                    lines
+                } else {
+                    crate::tui::widgets::wrap(&r.describe(), room)
+                };
+                let mark = if r.enabled {
+                    Span::styled(" ✓ ", t.ok())
+                } else {
+                    Span::styled(" ✗ ", t.dim())
+                };
+                let mut text = text.into_iter();
+                let first = text.next().unwrap_or_default();
+                let mut lines = vec![Line::from(vec![mark, Span::styled(first, style)])];
+                let rest: Vec<String> = text.collect();
+                let last = rest.len();
+                lines.extend(rest.into_iter().enumerate().map(|(j, l)| {
+                    Line::styled(
+                        format!("   {l}"),
+                        if narrow && j + 1 == last {
+                            t.dim()
+                        } else {
+                            style
+                        },
+                    )
+                }));
+                let height = lines.len() as u16;
+                let mut row = vec![Cell::from(ratatui::text::Text::from(lines))];
+                if !narrow {
+                    row.push(Cell::from(Span::styled(mode.clone(), style)));
+                    row.push(Cell::from(Span::styled(next.clone(), style)));
                 }
-                RuleRow::Empty(_) => {
-                    Row::new(vec![Cell::from(Span::styled(text[0].clone(), t.dim()))])
-                }
-                RuleRow::Rule(..) => {
-                    let mark = if *on {
-                        Span::styled(" ✓ ", t.ok())
-                    } else {
-                        Span::styled(" ✗ ", t.dim())
-                    };
-                    let mut lines =
-                        vec![Line::from(vec![mark, Span::styled(text[0].clone(), style)])];
-                    let last = text.len() - 1;
-                    lines.extend(text[1..].iter().enumerate().map(|(j, l)| {
-                        Line::styled(
-                            format!("   {l}"),
-                            if narrow && j + 1 == last {
-                                t.dim()
-                            } else {
-                                style
-                            },
-                        )
-                    }));
-                    let height = lines.len() as u16;
-                    let mut row = vec![Cell::from(ratatui::text::Text::from(lines))];
-                    if !narrow {
-                        row.push(Cell::from(Span::styled(mode.clone(), style)));
-                        row.push(Cell::from(Span::styled(next.clone(), style)));
-                    }
-                    Row::new(row).height(height)
-                }
+                Row::new(row).height(height)
+            }
+            (RuleRow::Empty(_), _) => Row::new(vec![Cell::from(Span::styled(
+                format!("   {}", tr!(T::TuiNoRulesAdd)),
+                t.dim(),
+            ))]),
+            (RuleRow::Number(ni), _) | (RuleRow::Rule(ni, _), None) => {
+                let n = &app.session.config.numbers[ni];
+                Row::new(vec![Cell::from(Span::styled(
+                    format!("{} ({})", n.label, n.id),
+                    t.title(),
+                ))])
             }
         });
     let header = if narrow {
@@ -201,11 +250,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .row_highlight_style(t.selected())
         .column_spacing(2);
 
-    crate::tui::widgets::render_table(
-        &app.tabs.rules,
-        f,
-        area,
-        table,
-        TableState::default().with_selected(Some(app.tabs.rules.sel)),
-    );
+    let mut state = TableState::default()
+        .with_selected(Some(sel - lo))
+        .with_offset(offset - lo);
+    f.render_stateful_widget(table, area, &mut state);
+    list.offset.set(state.offset() + lo);
+    list.page.set(area.height.saturating_sub(1) as usize);
 }
