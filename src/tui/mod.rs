@@ -249,6 +249,11 @@ fn file_marks(app: &App) -> (u64, Option<(u64, std::time::SystemTime)>) {
     (log, cfg)
 }
 
+/// How often the TUI looks at the terminal, the log's length and the config's stamp.
+const POLL: Duration = Duration::from_millis(25);
+/// Every 5 s of polls: whether the other worker went away.
+const TAKE_OVER_POLLS: u32 = 200;
+
 async fn run_loop(mut app: App, mouse: bool, spawn: Spawn) -> Result<End> {
     // A worker plans on the whole log: it starts once the log is read (`read_log`).
     let mut link = None;
@@ -301,7 +306,12 @@ async fn event_loop<W: Write>(
     };
     let mut hup = sig(SignalKind::hangup())?;
     let mut term_sig = sig(SignalKind::terminate())?;
-    let mut poll = tokio::time::interval(Duration::from_millis(250));
+    // What others write to the log (a daemon's inbox, above all) shows within a poll: a
+    // text a forwarder posts is on screen in tens of milliseconds (issue 20; a `stat` of
+    // two files and a `TIOCGWINSZ` each time, nothing read unless the log grew).
+    let mut poll = tokio::time::interval(POLL);
+    // A turn that took long (a big log read) is followed by one poll, not a burst of them.
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut minute = tokio::time::interval(Duration::from_secs(60));
     poll.tick().await;
     minute.tick().await;
@@ -354,7 +364,7 @@ async fn event_loop<W: Write>(
                 marks = now;
                 polls += 1;
                 // Every few seconds: if the other worker went away, take over.
-                if polls.is_multiple_of(20)
+                if polls.is_multiple_of(TAKE_OVER_POLLS)
                     && matches!(app.worker, WorkerMode::Other(_) | WorkerMode::None)
                     && link.is_none()
                 {
