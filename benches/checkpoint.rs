@@ -179,6 +179,7 @@ fn main() {
     let log100 = common::log_file(&dir, small, 20);
     let home100 = common::home_with(&dir, &format!("home-{small}-pass"), &log100, 20);
     let mut ratios = Vec::new();
+    let mut encode = Vec::new();
     for _ in 0..if full { 7 } else { 1 } {
         let _ = checkpoint::remove(&Paths::in_home(&home100));
         let t = Instant::now();
@@ -188,6 +189,11 @@ fn main() {
         assert!(s.write_checkpoint().unwrap());
         let write = t.elapsed().as_secs_f64();
         ratios.push((write / replay, write, replay));
+        // Of which: the state serialized into memory (what the file holds, less the
+        // seal, the temp file and the two fsyncs).
+        let t = Instant::now();
+        let n = std::hint::black_box(s.state().canonical_bytes()).len();
+        encode.push((t.elapsed().as_secs_f64(), n));
     }
     ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
     let m = ratios[ratios.len() / 2];
@@ -197,6 +203,13 @@ fn main() {
         m.2 * 1e3,
         m.0 * 100.0,
         ratios.len()
+    );
+    encode.sort_by(|a, b| a.0.total_cmp(&b.0));
+    println!(
+        "  of which the state serialized into memory: {:.1} ms ({:.1} MB), median of {}",
+        encode[encode.len() / 2].0 * 1e3,
+        encode[encode.len() / 2].1 as f64 / 1e6,
+        encode.len()
     );
 
     // 3. `status` on 10,000 events, from its checkpoint (median of 21).

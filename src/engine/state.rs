@@ -917,9 +917,11 @@ pub struct NumberState {
     /// Keys (by index) whose last attempt failed.
     failed: IndexSet<u32>,
     /// Balance readings in time order (the last [`KEEP_READINGS`]).
+    #[serde(with = "snapshot::timed")]
     pub readings: VecDeque<(DateTime<Utc>, i64)>,
     /// The latest money moves (top-ups in, paid texts out), in log order: what a newer
     /// reading arriving after them has not seen yet.
+    #[serde(with = "snapshot::timed")]
     moves: VecDeque<(DateTime<Utc>, i64, Currency)>,
     /// Top-ups seen in statements and texts, in log order (see `reconcile`).
     pub evidence: Vec<Evidence>,
