@@ -559,6 +559,9 @@ catalogue! {
     TuiDismissed => "Dismissed the reminder {0}.", "已忽略提醒 {0}。";
     TuiDismissQuestion => "Dismiss the reminder to top up {0} for {1}? It will no longer count as due.", "忽略为 {1} 充值 {0} 的提醒？它将不再算作待办。";
     ResolveTitle => "Resolve an in-doubt recharge", "确认结果未知的充值";
+    ResolveExternalTitle => "Resolve a missed recharge made elsewhere", "确认未到账的外部充值";
+    ResolveExternalKeys => "s the money arrived · d it did not come (no longer expected) · Esc not now", "s 已到账 · d 没有到账（不再等待）· Esc 暂不处理";
+    TuiResolveMissedQuestion => "Did {0} for {1} from {2}, due {3}, arrive after all? Check the recharge records in {2} first.", "{3} 应由 {2} 为 {1} 充值的 {0} 是否其实已到账？请先到 {2} 查看充值记录。";
     ResolveKeys => "s it went through · f it did not (the rule tries again) · d it did not, do not retry · Esc not now", "s 已成功 · f 未成功（规则会重试）· d 未成功，不再重试 · Esc 暂不处理";
     // ---- TUI: forecast
     TuiMonth => "MONTH", "月份";

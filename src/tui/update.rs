@@ -295,7 +295,11 @@ fn key(app: &mut App, k: KeyEvent) {
             return;
         }
         Overlay::Confirm(c) => return confirm(app, c, k),
-        Overlay::Resolve { intent, text } => return resolve_key(app, intent, text, k),
+        Overlay::Resolve {
+            intent,
+            text,
+            external,
+        } => return resolve_key(app, intent, text, external, k),
         Overlay::Form(f) => return form_key(app, f, k),
         Overlay::Import(p) => return import_key(app, p, k),
         // Any key closes the details.
@@ -397,14 +401,19 @@ fn quick_filter(app: &mut App) {
     }
 }
 
-fn resolve_key(app: &mut App, intent: String, text: String, k: KeyEvent) {
+fn resolve_key(app: &mut App, intent: String, text: String, external: bool, k: KeyEvent) {
     let resolution = match k.code {
         KeyCode::Char('s') | KeyCode::Char('S') => Resolution::Succeeded,
-        KeyCode::Char('f') | KeyCode::Char('F') => Resolution::Failed,
+        // baohao never retries a recharge made elsewhere: "it did not come" is final.
+        KeyCode::Char('f') | KeyCode::Char('F') if !external => Resolution::Failed,
         KeyCode::Char('d') | KeyCode::Char('D') => Resolution::FailedFinal,
         KeyCode::Esc | KeyCode::Char('q') => return app.say(tr!(T::TuiCancelled), Level::Info),
         _ => {
-            app.overlay = Overlay::Resolve { intent, text };
+            app.overlay = Overlay::Resolve {
+                intent,
+                text,
+                external,
+            };
             return;
         }
     };
@@ -744,7 +753,41 @@ pub fn act(app: &mut App, a: Action) {
                     label,
                     crate::text::format::local_minute(e.at, app.session.config.timezone)
                 );
-                app.overlay = Overlay::Resolve { intent: e.id, text };
+                app.overlay = Overlay::Resolve {
+                    intent: e.id,
+                    text,
+                    external: false,
+                };
+            } else if e.status == Some(EntryStatus::Missed) && matches!(row, Row::Recharge { .. })
+            {
+                let (label, amount) = label_and_amount(app, &e);
+                let tz = app.session.config.timezone;
+                let number = app.session.config.number(&e.number);
+                let rule = app
+                    .session
+                    .state()
+                    .number(&e.number)
+                    .and_then(|ns| ns.key_of_intent(&e.id));
+                let via = rule
+                    .as_ref()
+                    .and_then(|k| number?.rule(k.rule)?.via.clone())
+                    .unwrap_or_default();
+                let due = rule
+                    .as_ref()
+                    .and_then(|k| crate::engine::reconcile::due_of(k, number, tz))
+                    .map_or(e.at, |d| d.min(e.at));
+                let text = tr!(
+                    T::TuiResolveMissedQuestion,
+                    amount,
+                    label,
+                    via,
+                    crate::text::format::local_minute(due, tz)
+                );
+                app.overlay = Overlay::Resolve {
+                    intent: e.id,
+                    text,
+                    external: true,
+                };
             } else {
                 app.say(tr!(T::TuiNotInDoubt), Level::Warn);
             }

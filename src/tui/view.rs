@@ -73,7 +73,7 @@ pub fn view(app: &App, f: &mut Frame) {
         Overlay::Help(scroll) => dialogs::help(app, f, area, *scroll),
         Overlay::Form(of) => of.draw(f, area, app.theme),
         Overlay::Confirm(c) => dialogs::confirm(app, f, area, c),
-        Overlay::Resolve { text, .. } => dialogs::resolve(app, f, area, text),
+        Overlay::Resolve { text, external, .. } => dialogs::resolve(app, f, area, text, *external),
         Overlay::Details(title, lines) => dialogs::details(app, f, area, title, lines),
         Overlay::Import(p) => dialogs::import(app, f, area, p),
     }
