@@ -103,3 +103,21 @@ fn d_on_a_missed_external_recharge_records_that_it_did_not_come() {
     assert!(last.contains("\"type\":\"resolved\""), "{last}");
     assert!(last.contains("\"status\":\"failed\""), "{last}");
 }
+
+#[test]
+fn the_missed_sentence_is_whole_and_names_the_rules_due_time() {
+    // The worker was down on the 1st and wrote November's intent on the 2nd at 15:43.
+    let late = INTENT.replace("2026-11-01T00:00:00+08:00", "2026-11-02T15:43:00+08:00");
+    let (_dir, app) = open("2026-11-06T00:00:00Z", &format!("{late}\n"));
+    for w in [80, 120] {
+        let s = render(&app, w, 30);
+        let flat: String = s
+            .lines()
+            .map(|l| l.split('"').nth(1).unwrap_or("").trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(flat.contains("due 11-01 00:00"), "{s}");
+        assert!(!flat.contains("11-02 15:43"), "{s}");
+        assert!(flat.contains("baohao resolve 01extintent0001"), "{s}");
+    }
+}
