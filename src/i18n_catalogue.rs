@@ -637,6 +637,10 @@ catalogue! {
     FieldBalance => "balance", "余额";
     FieldValidUntil => "valid until", "有效期至";
     HintSlug => "letters, digits, - _", "字母、数字、- _";
+    HintAmountIn => "in {0}, e.g. {1}", "单位 {0}，例如 {1}";
+    HintWhen => "empty for now, or YYYY-MM-DD [HH:MM], yesterday", "留空为现在，或 YYYY-MM-DD [HH:MM]、昨天";
+    HintMsisdn => "+ country code and number", "+ 国家代码和号码";
+    FieldWhen => "date", "日期";
     HintOptional => "optional", "可选";
     HintValidityDays => "days each top-up adds", "每次充值延长的天数";
     HintKeepAliveDays => "days without use before the carrier reclaims", "无使用多少天后被回收";

@@ -55,6 +55,8 @@ pub enum Operation {
         number: String,
         amount: Money,
         note: Option<String>,
+        /// When the money went in (`None`: now).
+        at: Option<chrono::DateTime<chrono::Utc>>,
     },
     Balance {
         number: String,
@@ -414,9 +416,10 @@ fn append(app: &mut App, op: Operation) -> Result<String> {
             number,
             amount,
             note,
+            at,
         } => {
             let n = number_of(app, &number)?;
-            let (_, settles) = app.session.top_up(&n, amount, note, now)?;
+            let (_, settles) = app.session.top_up(&n, amount, note, at.unwrap_or(now))?;
             let mut msg = tr!(T::TuiToppedUp, amount.display(), n.label);
             if settles.is_some() {
                 msg.push(' ');

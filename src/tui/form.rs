@@ -54,6 +54,8 @@ pub enum FieldId {
     Since,
     Via,
     ConfirmHours,
+    /// The top-up form: when the money went in.
+    When,
     /// Settings: the push channels' heading, each channel (its place in the config), and
     /// the row that adds one.
     ChannelsHeader,
@@ -227,8 +229,11 @@ impl Form {
     }
 
     /// Whether `field`'s error should show now (once touched, or after a save was tried).
+    /// A field emptied by hand shows its placeholder until a save is tried: a hint of what
+    /// goes there, not a complaint about what is missing.
     pub fn shows_error(&self, field: &Field) -> bool {
-        field.error.is_some() && (self.tried || self.touched.contains(&field.id))
+        field.error.is_some()
+            && (self.tried || (self.touched.contains(&field.id) && !field.get().is_empty()))
     }
 
     /// The values of the fields a person edits (rows are not edited: Settings adds and
