@@ -641,6 +641,9 @@ catalogue! {
     HintWhen => "empty for now, or YYYY-MM-DD [HH:MM], yesterday", "留空为现在，或 YYYY-MM-DD [HH:MM]、昨天";
     HintMsisdn => "+ country code and number", "+ 国家代码和号码";
     FieldWhen => "date", "日期";
+    FieldZipPassword => "password", "密码";
+    HintZipPassword => "for a zipped bill: the one the app showed", "压缩账单的密码：App 显示的那个";
+    TuiZipNeedsPassword => "the archive is protected by a password; type it in the password field (the app shows it when it sends the bill)", "压缩包有密码保护；请在密码一栏填写（App 发送账单时会显示密码）";
     HintOptional => "optional", "可选";
     HintValidityDays => "days each top-up adds", "每次充值延长的天数";
     HintKeepAliveDays => "days without use before the carrier reclaims", "无使用多少天后被回收";

@@ -106,6 +106,7 @@ pub enum Effect {
         path: String,
         format: Option<crate::import::Format>,
         number: Option<String>,
+        password: Option<String>,
         form: Option<Box<OpenForm>>,
     },
     /// Send a push channel's test message now, its answer coming back to the app.
@@ -328,8 +329,9 @@ fn run(app: &mut App, effect: Effect, requests: &mut Vec<Request>) {
             path,
             format,
             number,
+            password,
             form,
-        } => match import_read(app, &path, format, number) {
+        } => match import_read(app, &path, format, number, password) {
             Ok(p) => app.overlay = Overlay::Import(Box::new(p)),
             Err(e) => failed(app, e, form),
         },
@@ -463,12 +465,14 @@ fn import_read(
     path: &str,
     format: Option<crate::import::Format>,
     number: Option<String>,
+    password: Option<String>,
 ) -> Result<ImportPreview> {
     let file = std::path::Path::new(path);
     let input = std::fs::File::open(file).map_err(|e| Error::io(T::WhatOpen, file, &e))?;
     let options = crate::import::Options {
         format,
         number,
+        password,
         ..Default::default()
     };
     let config = &app.session.config;
@@ -477,8 +481,13 @@ fn import_read(
         .now()
         .with_timezone(&config.timezone)
         .fixed_offset();
-    let reading = crate::import::read(config, input, &options, now_local)
-        .map_err(|e| Error::input(e.sentence(path)))?;
+    let reading = crate::import::read(config, input, &options, now_local).map_err(|mut e| {
+        // The form has a field for it: the command line's `--password` is no hint here.
+        if e.message == tr!(T::ImportZipNeedsPassword) {
+            e.message = tr!(T::TuiZipNeedsPassword);
+        }
+        Error::input(e.sentence(path))
+    })?;
     let log = &app.session.paths.log;
     let (added, _) = Log::new(log)
         .append_new(&reading.events, true)

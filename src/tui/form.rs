@@ -54,6 +54,8 @@ pub enum FieldId {
     Since,
     Via,
     ConfirmHours,
+    /// The import form: a zipped statement's password (masked).
+    Password,
     /// The top-up form: when the money went in.
     When,
     /// Settings: the push channels' heading, each channel (its place in the config), and

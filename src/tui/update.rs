@@ -475,10 +475,12 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
                             path,
                             format,
                             number,
+                            password,
                         } => Effect::ImportRead {
                             path,
                             format,
                             number,
+                            password,
                             form: Some(of),
                         },
                     });
@@ -517,6 +519,7 @@ enum Saving {
         path: String,
         format: Option<crate::import::Format>,
         number: Option<String>,
+        password: Option<String>,
     },
 }
 
@@ -551,10 +554,12 @@ fn save(of: &forms::OpenForm, built: Built) -> Saving {
             path,
             format,
             number,
+            password,
         } => Saving::Import {
             path,
             format,
             number,
+            password,
         },
     }
 }

@@ -98,6 +98,8 @@ pub enum Built {
         path: String,
         format: Option<crate::import::Format>,
         number: Option<String>,
+        /// A zipped statement's password, as typed (never shown, never written).
+        password: Option<String>,
     },
     Settings(Box<Settings>),
     /// A push channel's URL, to add to `notify.channels`.
@@ -210,6 +212,9 @@ pub fn import_form(config: &Config) -> OpenForm {
         Field::text(FieldId::Path, tr!(T::FieldPath), "").with_hint(tr!(T::HintImportPath)),
         Field::choice(FieldId::Format, tr!(T::FieldFormat), formats, ""),
         Field::choice(FieldId::Number, tr!(T::FieldNumber), numbers, ""),
+        Field::text(FieldId::Password, tr!(T::FieldZipPassword), "")
+            .masked()
+            .with_hint(tr!(T::HintZipPassword)),
     ];
     let mut form = Form::new(tr!(T::FormImport), fields);
     form.notes.push(tr!(T::FormImportNote));
@@ -420,10 +425,13 @@ pub fn validate(
             } else {
                 let number =
                     Some(of.form.get(FieldId::Number).to_string()).filter(|n| !n.is_empty());
+                let password =
+                    Some(of.form.get(FieldId::Password).to_string()).filter(|p| !p.is_empty());
                 Some(Built::Import {
                     path,
                     format: crate::import::Format::parse(of.form.get(FieldId::Format)),
                     number,
+                    password,
                 })
             }
         }
