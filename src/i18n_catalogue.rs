@@ -132,6 +132,13 @@ catalogue! {
     // ---- statements: layouts, archives, limits
     ImportDatedAhead => "an entry dated {0} ({1}) was set aside: it is more than a day ahead of the clock", "日期为 {0} 的一条记录（{1}）已搁置：比当前时钟超前一天以上";
     StmtPlatformAlipay => "Alipay", "支付宝";
+    SourceTexts => "texts", "短信";
+    SourceCsv => "mapped CSV", "映射的 CSV";
+    StatementNote => "{0}: {1}", "{0}：{1}";
+    StatementRefundNote => "{0}: {1} (refund of {2})", "{0}：{1}（退款，原单 {2}）";
+    CarrierChinaMobile => "China Mobile", "中国移动";
+    CarrierChinaUnicom => "China Unicom", "中国联通";
+    CarrierChinaTelecom => "China Telecom", "中国电信";
     StmtPlatformWechat => "WeChat Pay", "微信支付";
     LayoutAlipayApp => "the Alipay app export", "支付宝 App 导出的账单";
     LayoutAlipayClassic => "the classic Alipay export", "支付宝经典版（网页）导出的账单";

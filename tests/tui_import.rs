@@ -259,3 +259,33 @@ fn a_long_reason_at_the_foot_of_the_form_is_whole() {
     let s = t.backend().to_string();
     assert!(s.contains("sends the bill)"), "{s}");
 }
+
+#[test]
+fn chinese_screens_name_platforms_and_carriers_as_a_chinese_user_knows_them() {
+    use baohao::i18n::{Lang, with_lang};
+    with_lang(Lang::Zh, || {
+        let (_dir, mut app) = demo();
+        let s = screen(&app);
+        assert!(s.contains("中国移动"), "{s}");
+        assert!(!s.contains("China Mobile"), "{s}");
+        // The import form's formats.
+        keys(&mut app, "3i");
+        key(&mut app, KeyCode::Down);
+        key(&mut app, KeyCode::Right);
+        let s = screen(&app);
+        assert!(s.contains("支付宝"), "{s}");
+        key(&mut app, KeyCode::Left);
+        key(&mut app, KeyCode::Up);
+        keys(&mut app, &fixture("alipay.csv"));
+        key(&mut app, KeyCode::Enter);
+        keys(&mut app, "y");
+        // A statement row's details name the platform, not its machine word.
+        keys(&mut app, "/账单");
+        key(&mut app, KeyCode::Enter);
+        key(&mut app, KeyCode::Enter);
+        let s = screen(&app);
+        assert!(matches!(app.overlay, Overlay::Details(..)), "{s}");
+        assert!(s.contains("支付宝"), "{s}");
+        assert!(!s.contains("alipay:") && !s.contains("alipay："), "{s}");
+    });
+}

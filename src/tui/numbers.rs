@@ -177,7 +177,10 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
             1,
             Column::new(
                 tr!(T::ColCarrier),
-                numbers.iter().map(|n| span(n.carrier.clone())).collect(),
+                numbers
+                    .iter()
+                    .map(|n| span(crate::text::labels::carrier_name(&n.carrier)))
+                    .collect(),
                 false,
             ),
         ),
@@ -429,7 +432,10 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         plan_line.push(Span::raw(plan.join(" · ")));
     }
     if !n.carrier.is_empty() {
-        plan_line.push(Span::styled(format!("  {}", n.carrier), dim));
+        plan_line.push(Span::styled(
+            format!("  {}", crate::text::labels::carrier_name(&n.carrier)),
+            dim,
+        ));
     }
     // A number in a modem: its state and signal, on this line so no row moves.
     if n.modem.is_some() {

@@ -199,7 +199,7 @@ pub fn import_form(config: &Config) -> OpenForm {
     formats.extend(
         ["alipay", "wechat", "csv", "sms"]
             .iter()
-            .map(|f| (f.to_string(), f.to_string())),
+            .map(|f| (f.to_string(), crate::text::labels::platform_name(f))),
     );
     let mut numbers = vec![("".to_string(), tr!(T::ImportNumberFromRows))];
     numbers.extend(
