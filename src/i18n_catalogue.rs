@@ -651,6 +651,13 @@ catalogue! {
     FieldZipPassword => "password", "密码";
     HintZipPassword => "for a zipped bill: the one the app showed", "压缩账单的密码：App 显示的那个";
     TuiZipNeedsPassword => "the archive is protected by a password; type it in the password field (the app shows it when it sends the bill)", "压缩包有密码保护；请在密码一栏填写（App 发送账单时会显示密码）";
+    FieldSimHost => "SIM in", "SIM 所在";
+    SimHostNone => "neither (texts by hand)", "都不是（短信手动导入）";
+    SimHostModem => "a modem (ModemManager)", "调制解调器（ModemManager）";
+    FieldModemMatch => "modem", "调制解调器";
+    HintModemMatch => "any, or the SIM's IMSI/ICCID or the modem's IMEI", "any，或 SIM 的 IMSI/ICCID、调制解调器的 IMEI";
+    FieldSlot => "slot", "卡槽";
+    HintSlot => "1 or 2; empty when it holds only this SIM", "1 或 2；只插这一张卡时留空";
     HintOptional => "optional", "可选";
     HintValidityDays => "days each top-up adds", "每次充值延长的天数";
     HintKeepAliveDays => "days without use before the carrier reclaims", "无使用多少天后被回收";

@@ -138,7 +138,7 @@ pub fn merge_rule(original: &Rule, edited: &Rule, current: &Rule) -> Rule {
 pub fn merge_number(original: &Number, edited: &Number, current: &Number) -> Number {
     let mut n = merge_fields!(original, edited, current;
         id, label, msisdn, carrier, currency, plan, monthly_budget, verify_tolerance,
-        provider, executor, reply_patterns, modem, since);
+        provider, executor, reply_patterns, modem, forwarder, since);
     n.rules = current.rules.clone();
     n
 }

@@ -54,6 +54,11 @@ pub enum FieldId {
     Since,
     Via,
     ConfirmHours,
+    /// The number form: where the SIM is (none, a modem, a forwarder), the modem's match
+    /// and the forwarder's slot.
+    SimHost,
+    ModemMatch,
+    Slot,
     /// The import form: a zipped statement's password (masked).
     Password,
     /// The top-up form: when the money went in.

@@ -632,7 +632,7 @@ pub fn act(app: &mut App, a: Action) {
             app.tabs.history.editing = true;
         }
         Action::Add => match app.tab {
-            Tab::Numbers => open_form(app, forms::number_form(None)),
+            Tab::Numbers => open_form(app, forms::number_form(None, &app.session.config)),
             Tab::Rules => match app
                 .selected_number()
                 .map(|i| app.session.config.numbers[i].clone())
@@ -646,7 +646,7 @@ pub fn act(app: &mut App, a: Action) {
             Tab::Numbers => {
                 if let Some(i) = app.selected_number() {
                     let n = app.session.config.numbers[i].clone();
-                    open_form(app, forms::number_form(Some(&n)));
+                    open_form(app, forms::number_form(Some(&n), &app.session.config));
                 }
             }
             Tab::Rules => match app.derived.rule_rows.get(app.tabs.rules.sel).copied() {

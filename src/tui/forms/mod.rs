@@ -242,6 +242,9 @@ pub fn arrange(of: &mut OpenForm) {
             f.show(FieldId::ExecutorProgram, e);
             f.show(FieldId::ExecutorArgs, e);
             f.show(FieldId::ExecutorTimeout, e);
+            let host = f.get(FieldId::SimHost).to_string();
+            f.show(FieldId::ModemMatch, host == "modem");
+            f.show(FieldId::Slot, host.starts_with(number::FORWARDER));
         }
         Purpose::AddRule | Purpose::EditRule { .. } => {
             let kind = TriggerKind::parse(f.get(FieldId::Kind)).unwrap_or(TriggerKind::Monthly);
@@ -339,6 +342,9 @@ fn field_of(path: &str) -> Option<FieldId> {
         "trigger.every_days" => FieldId::EveryDays,
         "via" => FieldId::Via,
         "confirm_hours" => FieldId::ConfirmHours,
+        "forwarder" | "forwarder.id" => FieldId::SimHost,
+        "forwarder.slot" => FieldId::Slot,
+        "modem" | "modem.match" => FieldId::ModemMatch,
         _ => return None,
     })
 }

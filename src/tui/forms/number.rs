@@ -34,7 +34,7 @@ pub(crate) fn executor_kinds() -> Vec<(String, String)> {
 
 /// The number form. "Last used on" starts empty for a new number (a guess of today would
 /// promise a whole keep-alive period nobody knows of) and shows the saved day when editing.
-pub fn number_form(editing: Option<&Number>) -> OpenForm {
+pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
     let n = editing;
     let ptimeout = n
         .and_then(|n| timeout_of_provider(&n.provider))
@@ -137,6 +137,47 @@ pub fn number_form(editing: Option<&Number>) -> OpenForm {
         Field::text(FieldId::ExecutorArgs, tr!(T::FieldArgs), &eargs).with_hint(tr!(T::HintArgs)),
         Field::text(FieldId::ExecutorTimeout, tr!(T::FieldTimeout), &etimeout)
             .with_hint(tr!(T::HintSeconds)),
+    ]);
+    // Where the SIM is: one choice, so a number has a modem or a forwarder, never both.
+    let mut hosts = vec![
+        ("".to_string(), tr!(T::SimHostNone)),
+        ("modem".to_string(), tr!(T::SimHostModem)),
+    ];
+    let mut forwarder_ids: Vec<String> = config.forwarders.iter().map(|f| f.id.clone()).collect();
+    if let Some(r) = n.and_then(|n| n.forwarder.as_ref())
+        && !forwarder_ids.contains(&r.id)
+    {
+        forwarder_ids.push(r.id.clone());
+    }
+    for id in forwarder_ids {
+        let name = match config.forwarders.iter().find(|f| f.id == id).map(|f| f.kind) {
+            Some(crate::model::forwarder::ForwarderKind::Webhook) => tr!(T::TuiFwdBoard, id),
+            _ => tr!(T::TuiFwdPhone, id),
+        };
+        hosts.push((format!("{FORWARDER}{id}"), name));
+    }
+    let host = match (n.and_then(|n| n.modem.as_ref()), n.and_then(|n| n.forwarder.as_ref())) {
+        (_, Some(r)) => format!("{FORWARDER}{}", r.id),
+        (Some(_), None) => "modem".to_string(),
+        (None, None) => String::new(),
+    };
+    fields.extend([
+        Field::choice(FieldId::SimHost, tr!(T::FieldSimHost), hosts, &host),
+        Field::text(
+            FieldId::ModemMatch,
+            tr!(T::FieldModemMatch),
+            n.and_then(|n| n.modem.as_ref()).map_or("any", |m| m.as_str()),
+        )
+        .with_hint(tr!(T::HintModemMatch)),
+        Field::text(
+            FieldId::Slot,
+            tr!(T::FieldSlot),
+            &n.and_then(|n| n.forwarder.as_ref())
+                .and_then(|r| r.slot)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        )
+        .with_hint(tr!(T::HintSlot)),
     ]);
     // Keep-alive counts from here, and nothing is owed for before it.
     fields.push(
@@ -252,6 +293,9 @@ pub(crate) fn msisdn_example(currency: &str) -> String {
     example.to_string()
 }
 
+/// The SIM-host choice's prefix for a forwarder (`fwd:pixel`).
+pub(crate) const FORWARDER: &str = "fwd:";
+
 pub(crate) fn args(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
@@ -306,6 +350,18 @@ pub(crate) fn validate_number(
     let keep_alive_days = opt_u32(f, FieldId::KeepAliveDays).unwrap_or(None);
     let ptimeout = timeout_field(f, FieldId::ProviderTimeout);
     let etimeout = timeout_field(f, FieldId::ExecutorTimeout);
+    let host = f.get(FieldId::SimHost).to_string();
+    let slot = match f.get(FieldId::Slot).trim() {
+        _ if !host.starts_with(FORWARDER) => None,
+        "" => None,
+        s => match s.parse::<u8>() {
+            Ok(n) if (1..=8).contains(&n) => Some(n),
+            _ => {
+                f.set_error(FieldId::Slot, Some(tr!(T::CfgRange, s, 1, 8)));
+                None
+            }
+        },
+    };
     let since = match f.field(FieldId::Since).map(|x| x.get().trim().to_string()) {
         None => None,
         Some(s) if s.is_empty() => None,
@@ -352,18 +408,18 @@ pub(crate) fn validate_number(
             etimeout.or_else(|| editing.and_then(|n| timeout_of_executor(&n.executor))),
         ),
         rules,
-        modem: editing
-            .and_then(|n| n.modem.as_ref())
-            .map(|m| crate::store::config::FileModem {
-                matches: m.as_str().to_string(),
-            }),
-        // The form has no forwarder field yet: editing keeps the number's own.
-        forwarder: editing.and_then(|n| n.forwarder.as_ref()).map(|f| {
-            crate::store::config::FileForwarderRef {
-                id: f.id.clone(),
-                slot: f.slot,
-            }
+        modem: (host == "modem").then(|| crate::store::config::FileModem {
+            matches: match f.get(FieldId::ModemMatch).trim() {
+                "" => "any".to_string(),
+                m => m.to_string(),
+            },
         }),
+        forwarder: host
+            .strip_prefix(FORWARDER)
+            .map(|id| crate::store::config::FileForwarderRef {
+                id: id.to_string(),
+                slot,
+            }),
     };
     if editing.is_none() && config.number(&file.id).is_some() {
         f.set_error(FieldId::Id, Some(tr!(T::CfgDuplicateId, file.id)));
