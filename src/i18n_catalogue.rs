@@ -658,6 +658,11 @@ catalogue! {
     HintModemMatch => "any, or the SIM's IMSI/ICCID or the modem's IMEI", "any，或 SIM 的 IMSI/ICCID、调制解调器的 IMEI";
     FieldSlot => "slot", "卡槽";
     HintSlot => "1 or 2; empty when it holds only this SIM", "1 或 2；只插这一张卡时留空";
+    SettingsForwarders => "Forwarders", "转发器";
+    SettingsInboxAt => "inbox at {0}", "收件地址 {0}";
+    SettingsInboxOff => "no inbox (inbox.listen is not set)", "未开启收件（未设置 inbox.listen）";
+    SettingsFwdServes => "serves {0}", "服务 {0}";
+    SettingsFwdServesNone => "serves no number", "未服务任何号码";
     HintOptional => "optional", "可选";
     HintValidityDays => "days each top-up adds", "每次充值延长的天数";
     HintKeepAliveDays => "days without use before the carrier reclaims", "无使用多少天后被回收";

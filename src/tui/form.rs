@@ -54,6 +54,9 @@ pub enum FieldId {
     Since,
     Via,
     ConfirmHours,
+    /// Settings: the forwarders' heading (with the inbox's address) and one row each.
+    ForwardersHeader,
+    Forwarder(usize),
     /// The number form: where the SIM is (none, a modem, a forwarder), the modem's match
     /// and the forwarder's slot.
     SimHost,

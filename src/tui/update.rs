@@ -800,7 +800,15 @@ pub fn act(app: &mut App, a: Action) {
         Action::Export => export(app),
         Action::Import => open_form(app, forms::import_form(&app.session.config)),
         Action::QuickFilter => quick_filter(app),
-        Action::Settings => open_form(app, forms::settings_form(&app.session.config, app.state())),
+        Action::Settings => {
+            let fwd = forms::forwarder_lines(
+                &app.session.config,
+                app.state(),
+                &app.forwarders,
+                app.now,
+            );
+            open_form(app, forms::settings_form(&app.session.config, app.state(), fwd))
+        }
     }
 }
 
