@@ -388,6 +388,10 @@ catalogue! {
     ChanTestOk => "test: ok", "测试：成功";
     ChanTestFailed => "test failed: {0}", "测试失败：{0}";
     ChanTestNothing => "Fill in the channel's fields before testing it.", "请先填写渠道的各项再测试。";
+    FormEditChannel => "Edit a push channel: {0}", "修改推送渠道：{0}";
+    TuiSavedChannel => "Saved the channel {0}.", "已保存渠道 {0}。";
+    ChanGone => "The channel {0} is no longer in the config (changed elsewhere); nothing was saved.", "渠道 {0} 已不在配置中（已在别处修改）；未保存任何内容。";
+    ChanCannotEdit => "This channel's URL holds settings the form has no field for; edit it in config.json.", "此渠道的 URL 含有表单没有的设置；请在 config.json 中修改。";
     ChanAlreadyThere => "This channel is already in the list.", "此渠道已在列表中。";
     ChanFieldKind => "kind", "类型";
     ChanFieldHost => "server", "服务器";

@@ -41,6 +41,11 @@ pub enum ConfigChange {
     /// A push channel's URL added to `notify.channels` (once), or taken out of it.
     AddChannel(String),
     DeleteChannel(String),
+    /// A channel changed in the channel form: `new` takes `old`'s place in the list.
+    ReplaceChannel {
+        old: String,
+        new: String,
+    },
     /// The home-wide settings as the form opened on them and as edited.
     Settings {
         original: Box<forms::Settings>,
@@ -219,6 +224,22 @@ pub fn apply_change(change: &ConfigChange, current: &Config) -> Result<Config> {
                 n.channels.push(url.clone());
             }
         }
+        ConfigChange::ReplaceChannel { old, new: url } => {
+            let gone = || Error::conflict(tr!(T::ChanGone, crate::channels::label_of(old)));
+            let n = new.notify.as_mut().ok_or_else(gone)?;
+            let at = n.channels.iter().position(|c| c == old).ok_or_else(gone)?;
+            n.channels[at] = url.clone();
+            // The new URL may have been added meanwhile elsewhere in the list: once.
+            let mut seen = 0;
+            n.channels.retain(|c| {
+                if c.trim() == url.trim() {
+                    seen += 1;
+                    seen == 1
+                } else {
+                    true
+                }
+            });
+        }
         ConfigChange::DeleteChannel(url) => {
             if let Some(n) = new.notify.as_mut() {
                 n.channels.retain(|c| c != url);
@@ -257,6 +278,9 @@ fn saved_message(change: &ConfigChange) -> String {
         ConfigChange::DeleteChannel(url) => {
             tr!(T::TuiDeletedChannel, crate::channels::label_of(url))
         }
+        ConfigChange::ReplaceChannel { new, .. } => {
+            tr!(T::TuiSavedChannel, crate::channels::label_of(new))
+        }
     }
 }
 
@@ -281,7 +305,9 @@ fn run(app: &mut App, effect: Effect, requests: &mut Vec<Request>) {
                 // as the file has them now (its own edits kept).
                 if matches!(
                     change,
-                    ConfigChange::AddChannel(_) | ConfigChange::DeleteChannel(_)
+                    ConfigChange::AddChannel(_)
+                        | ConfigChange::DeleteChannel(_)
+                        | ConfigChange::ReplaceChannel { .. }
                 ) && let Some(of) = form
                 {
                     let mut back = if of.purpose == forms::Purpose::AddChannel {

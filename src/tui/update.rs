@@ -175,6 +175,28 @@ fn channel_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) -> Take
             }
             Taken::Open(of)
         }
+        // Enter on a channel's row: that channel in the channel form, to change.
+        (Purpose::Settings, KeyCode::Enter) if on_row && !ctrl => {
+            let Some(url) = forms::focused_channel(&of, &app.session.config) else {
+                return Taken::No(of);
+            };
+            let parent = (*of).clone();
+            match forms::edit_channel_form(parent, &url) {
+                Some(mut child) => {
+                    forms::validate(
+                        &mut child,
+                        &app.session.config,
+                        app.session.state(),
+                        app.now,
+                    );
+                    Taken::Open(Box::new(child))
+                }
+                None => {
+                    of.form.error = Some(tr!(T::ChanCannotEdit));
+                    Taken::Open(of)
+                }
+            }
+        }
         (Purpose::Settings, KeyCode::Char('d')) if on_row && !ctrl => {
             of.channels.confirm_delete = forms::focused_channel(&of, &app.session.config);
             Taken::Open(of)
@@ -549,7 +571,13 @@ fn save(of: &forms::OpenForm, built: Built) -> Saving {
             },
             edited,
         }),
-        Built::Channel(url) => Saving::Config(ConfigChange::AddChannel(url)),
+        Built::Channel(url) => Saving::Config(match &of.channels.editing {
+            Some(old) => ConfigChange::ReplaceChannel {
+                old: old.clone(),
+                new: url,
+            },
+            None => ConfigChange::AddChannel(url),
+        }),
         Built::Import {
             path,
             format,

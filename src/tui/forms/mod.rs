@@ -72,6 +72,9 @@ pub struct ChannelsPart {
     pub confirm_delete: Option<String>,
     /// The last test sent from this form: the URL tried, and the answer once it came.
     pub test: Option<(String, Option<Result<(), String>>)>,
+    /// The channel form edits this channel (its URL as the config has it) rather than
+    /// adding one: saving replaces it where it stands.
+    pub editing: Option<String>,
 }
 
 /// The number or rule an edit form opened on.
