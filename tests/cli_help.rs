@@ -55,7 +55,8 @@ fn the_walk_sees_nested_subcommands_and_their_options() {
     let import = cmd.find_subcommand("import").expect("import");
     assert!(import.get_arguments().any(|a| a.get_id() == "json"));
     assert!(
-        cmd.get_subcommands().any(|s| s.get_subcommands().next().is_some()),
+        cmd.get_subcommands()
+            .any(|s| s.get_subcommands().next().is_some()),
         "some subcommand has its own"
     );
 }

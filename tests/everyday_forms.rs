@@ -263,7 +263,11 @@ fn none_after_a_preset_clears_what_it_filled_and_placeholders_follow_the_preset(
     // China Mobile: a Chinese example number, not a British one.
     key(&mut app, KeyCode::Right);
     assert_eq!(field(&app, "carrier"), "China Mobile");
-    assert!(hint(&app, "number").starts_with("+86"), "{}", hint(&app, "number"));
+    assert!(
+        hint(&app, "number").starts_with("+86"),
+        "{}",
+        hint(&app, "number")
+    );
     assert!(screen(&app).contains("+86"), "{}", screen(&app));
     assert!(!screen(&app).contains("+447700900123"), "{}", screen(&app));
     // giffgaff: pounds and a British example.
@@ -273,7 +277,11 @@ fn none_after_a_preset_clears_what_it_filled_and_placeholders_follow_the_preset(
     assert_eq!(field(&app, "carrier"), "giffgaff");
     assert_eq!(field(&app, "currency"), "GBP");
     assert_eq!(field(&app, "keep-alive days"), "180");
-    assert!(hint(&app, "number").starts_with("+44"), "{}", hint(&app, "number"));
+    assert!(
+        hint(&app, "number").starts_with("+44"),
+        "{}",
+        hint(&app, "number")
+    );
     // A label the person typed stays; what the preset put in goes with ‹ none ›.
     go_to(&mut app, "label");
     keys(&mut app, "my giffgaff");
@@ -282,17 +290,32 @@ fn none_after_a_preset_clears_what_it_filled_and_placeholders_follow_the_preset(
         key(&mut app, KeyCode::Left);
     }
     assert_eq!(field(&app, "preset"), "");
-    for l in ["id", "carrier", "currency", "keep-alive days", "monthly fee", "validity days"] {
+    for l in [
+        "id",
+        "carrier",
+        "currency",
+        "keep-alive days",
+        "monthly fee",
+        "validity days",
+    ] {
         assert_eq!(field(&app, l), "", "{l}: {}", screen(&app));
     }
     assert_eq!(field(&app, "label"), "my giffgaff");
     let s = screen(&app);
     assert!(!s.contains("180 days"), "the preset's notes go too: {s}");
-    assert!(!hint(&app, "number").contains("+44"), "{}", hint(&app, "number"));
+    assert!(
+        !hint(&app, "number").contains("+44"),
+        "{}",
+        hint(&app, "number")
+    );
     // A currency typed by hand sets the example too.
     go_to(&mut app, "currency");
     keys(&mut app, "HKD");
-    assert!(hint(&app, "number").starts_with("+852"), "{}", hint(&app, "number"));
+    assert!(
+        hint(&app, "number").starts_with("+852"),
+        "{}",
+        hint(&app, "number")
+    );
 }
 
 #[test]

@@ -74,14 +74,25 @@ fn enter_on_a_channel_row_edits_it_in_place() {
     // The reference is shown as written; the hint names Ctrl-T.
     assert!(s.contains("${BARK_KEY}"), "{s}");
     assert!(s.contains("Ctrl-T"), "{s}");
-    focus(&mut app, FieldId::Chan(baohao::channels::compose::Part::Host));
+    focus(
+        &mut app,
+        FieldId::Chan(baohao::channels::compose::Part::Host),
+    );
     keys(&mut app, "bark.lan:8080");
     key(&mut app, KeyCode::Enter);
     // Back in Settings, the channel replaced where it stood.
-    assert!(matches!(app.overlay, Overlay::Form(_)), "{}", render(&app, 100, 40));
+    assert!(
+        matches!(app.overlay, Overlay::Form(_)),
+        "{}",
+        render(&app, 100, 40)
+    );
     assert_eq!(
         channels(&dir),
-        ["ntfy://alerts", "barks://bark.lan:8080/${BARK_KEY}", "feishu://tok"]
+        [
+            "ntfy://alerts",
+            "barks://bark.lan:8080/${BARK_KEY}",
+            "feishu://tok"
+        ]
     );
     // Unchanged and saved again: still one of it.
     focus(&mut app, FieldId::Channel(1));

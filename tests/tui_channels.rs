@@ -213,7 +213,11 @@ fn add_through_the_form(
     tui.wait_for("test: ok");
     assert_eq!(standin.seen().len(), 1, "{label}: one test");
     assert_eq!(standin.faults(), Vec::<String>::new(), "{label}");
-    assert_eq!(channels_in(&h), Vec::<String>::new(), "a test saves nothing");
+    assert_eq!(
+        channels_in(&h),
+        Vec::<String>::new(),
+        "a test saves nothing"
+    );
     tui.send("\r");
     tui.wait_for("Added the channel");
     assert_eq!(channels_in(&h), vec![standin.url()], "{label}");

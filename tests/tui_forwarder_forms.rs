@@ -78,8 +78,7 @@ fn field(app: &App, label: &str) -> String {
 }
 
 fn config(dir: &tempfile::TempDir) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.path().join("config.json")).unwrap())
-        .unwrap()
+    serde_json::from_str(&std::fs::read_to_string(dir.path().join("config.json")).unwrap()).unwrap()
 }
 
 #[test]
@@ -95,7 +94,11 @@ fn a_new_number_is_put_on_a_forwarder_and_slot() {
     go_to(&mut app, "currency");
     keys(&mut app, "CNY");
     go_to(&mut app, "SIM in");
-    assert_eq!(field(&app, "slot"), "<hidden>", "no slot without a forwarder");
+    assert_eq!(
+        field(&app, "slot"),
+        "<hidden>",
+        "no slot without a forwarder"
+    );
     // none → a modem → pixel
     key(&mut app, KeyCode::Right);
     key(&mut app, KeyCode::Right);
@@ -137,7 +140,10 @@ fn editing_moves_a_number_from_its_modem_to_a_forwarder_never_both() {
     key(&mut app, KeyCode::Enter);
     let c = config(&dir);
     let n = &c["numbers"][0];
-    assert!(n.get("modem").is_none() && n.get("forwarder").is_none(), "{c}");
+    assert!(
+        n.get("modem").is_none() && n.get("forwarder").is_none(),
+        "{c}"
+    );
 }
 
 #[test]
@@ -149,7 +155,10 @@ fn settings_shows_the_inbox_and_each_forwarder_with_its_state() {
     assert!(s.contains("pixel"), "{s}");
     assert!(s.contains("board"), "{s}");
     // The phone has not been looked at yet; the board has posted nothing.
-    assert!(s.contains("not looked at yet") || s.contains("not checked"), "{s}");
+    assert!(
+        s.contains("not looked at yet") || s.contains("not checked"),
+        "{s}"
+    );
     let small = render(&app, 80, 24);
     assert!(small.contains("Settings"), "{small}");
 }

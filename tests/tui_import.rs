@@ -223,7 +223,11 @@ fn a_zipped_statement_is_read_with_the_password_typed_in_the_form_never_shown() 
     // A wrong one: one sentence, nothing written.
     go_to(&mut app, "password");
     keys(&mut app, "654321");
-    assert!(!screen(&app).contains("654321"), "never echoed: {}", screen(&app));
+    assert!(
+        !screen(&app).contains("654321"),
+        "never echoed: {}",
+        screen(&app)
+    );
     key(&mut app, KeyCode::Enter);
     let s = screen(&app);
     assert!(matches!(app.overlay, Overlay::Form(_)), "{s}");

@@ -568,8 +568,8 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             // When the rule made it due, not when the worker wrote it down (a worker that
             // was down writes it late).
             let tz = app.session.config.timezone;
-            let due = crate::engine::reconcile::due_of(&k, Some(n), tz)
-                .map_or(a.at, |d| d.min(a.at));
+            let due =
+                crate::engine::reconcile::due_of(&k, Some(n), tz).map_or(a.at, |d| d.min(a.at));
             let sentence = tr!(
                 T::TuiMissed,
                 Money::new(k.amount_minor, k.currency).display(),

@@ -791,8 +791,7 @@ pub fn act(app: &mut App, a: Action) {
                     text,
                     external: false,
                 };
-            } else if e.status == Some(EntryStatus::Missed) && matches!(row, Row::Recharge { .. })
-            {
+            } else if e.status == Some(EntryStatus::Missed) && matches!(row, Row::Recharge { .. }) {
                 let (label, amount) = label_and_amount(app, &e);
                 let tz = app.session.config.timezone;
                 let number = app.session.config.number(&e.number);
@@ -829,13 +828,12 @@ pub fn act(app: &mut App, a: Action) {
         Action::Import => open_form(app, forms::import_form(&app.session.config)),
         Action::QuickFilter => quick_filter(app),
         Action::Settings => {
-            let fwd = forms::forwarder_lines(
-                &app.session.config,
-                app.state(),
-                &app.forwarders,
-                app.now,
-            );
-            open_form(app, forms::settings_form(&app.session.config, app.state(), fwd))
+            let fwd =
+                forms::forwarder_lines(&app.session.config, app.state(), &app.forwarders, app.now);
+            open_form(
+                app,
+                forms::settings_form(&app.session.config, app.state(), fwd),
+            )
         }
     }
 }

@@ -150,13 +150,21 @@ pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
         forwarder_ids.push(r.id.clone());
     }
     for id in forwarder_ids {
-        let name = match config.forwarders.iter().find(|f| f.id == id).map(|f| f.kind) {
+        let name = match config
+            .forwarders
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.kind)
+        {
             Some(crate::model::forwarder::ForwarderKind::Webhook) => tr!(T::TuiFwdBoard, id),
             _ => tr!(T::TuiFwdPhone, id),
         };
         hosts.push((format!("{FORWARDER}{id}"), name));
     }
-    let host = match (n.and_then(|n| n.modem.as_ref()), n.and_then(|n| n.forwarder.as_ref())) {
+    let host = match (
+        n.and_then(|n| n.modem.as_ref()),
+        n.and_then(|n| n.forwarder.as_ref()),
+    ) {
         (_, Some(r)) => format!("{FORWARDER}{}", r.id),
         (Some(_), None) => "modem".to_string(),
         (None, None) => String::new(),
@@ -166,7 +174,8 @@ pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
         Field::text(
             FieldId::ModemMatch,
             tr!(T::FieldModemMatch),
-            n.and_then(|n| n.modem.as_ref()).map_or("any", |m| m.as_str()),
+            n.and_then(|n| n.modem.as_ref())
+                .map_or("any", |m| m.as_str()),
         )
         .with_hint(tr!(T::HintModemMatch)),
         Field::text(
@@ -249,7 +258,8 @@ pub(crate) fn apply_preset(of: &mut OpenForm, p: Option<&Preset>) {
         let current = f.get(id).to_string();
         // A preset is the plan: it sets the plan's fields. The id and label, and with
         // `‹ none ›` every field, change only while they hold what a preset put there.
-        let replace = (p.is_some() && plan.contains(&id)) || current.is_empty() || current == before(id);
+        let replace =
+            (p.is_some() && plan.contains(&id)) || current.is_empty() || current == before(id);
         if replace {
             f.set(id, &new);
         }
@@ -258,7 +268,10 @@ pub(crate) fn apply_preset(of: &mut OpenForm, p: Option<&Preset>) {
         }
     }
     of.preset_fill = p.is_some().then_some(fill);
-    f.set_hint(FieldId::Msisdn, Some(msisdn_example(f.get(FieldId::Currency))));
+    f.set_hint(
+        FieldId::Msisdn,
+        Some(msisdn_example(f.get(FieldId::Currency))),
+    );
     match p {
         Some(p) => {
             of.preset_rules = p.rules.clone();
