@@ -132,6 +132,13 @@ catalogue! {
     // ---- statements: layouts, archives, limits
     ImportDatedAhead => "an entry dated {0} ({1}) was set aside: it is more than a day ahead of the clock", "日期为 {0} 的一条记录（{1}）已搁置：比当前时钟超前一天以上";
     StmtPlatformAlipay => "Alipay", "支付宝";
+    SourceTexts => "texts", "短信";
+    SourceCsv => "mapped CSV", "映射的 CSV";
+    StatementNote => "{0}: {1}", "{0}：{1}";
+    StatementRefundNote => "{0}: {1} (refund of {2})", "{0}：{1}（退款，原单 {2}）";
+    CarrierChinaMobile => "China Mobile", "中国移动";
+    CarrierChinaUnicom => "China Unicom", "中国联通";
+    CarrierChinaTelecom => "China Telecom", "中国电信";
     StmtPlatformWechat => "WeChat Pay", "微信支付";
     LayoutAlipayApp => "the Alipay app export", "支付宝 App 导出的账单";
     LayoutAlipayClassic => "the classic Alipay export", "支付宝经典版（网页）导出的账单";
@@ -381,6 +388,10 @@ catalogue! {
     ChanTestOk => "test: ok", "测试：成功";
     ChanTestFailed => "test failed: {0}", "测试失败：{0}";
     ChanTestNothing => "Fill in the channel's fields before testing it.", "请先填写渠道的各项再测试。";
+    FormEditChannel => "Edit a push channel: {0}", "修改推送渠道：{0}";
+    TuiSavedChannel => "Saved the channel {0}.", "已保存渠道 {0}。";
+    ChanGone => "The channel {0} is no longer in the config (changed elsewhere); nothing was saved.", "渠道 {0} 已不在配置中（已在别处修改）；未保存任何内容。";
+    ChanCannotEdit => "This channel's URL holds settings the form has no field for; edit it in config.json.", "此渠道的 URL 含有表单没有的设置；请在 config.json 中修改。";
     ChanAlreadyThere => "This channel is already in the list.", "此渠道已在列表中。";
     ChanFieldKind => "kind", "类型";
     ChanFieldHost => "server", "服务器";
@@ -559,6 +570,9 @@ catalogue! {
     TuiDismissed => "Dismissed the reminder {0}.", "已忽略提醒 {0}。";
     TuiDismissQuestion => "Dismiss the reminder to top up {0} for {1}? It will no longer count as due.", "忽略为 {1} 充值 {0} 的提醒？它将不再算作待办。";
     ResolveTitle => "Resolve an in-doubt recharge", "确认结果未知的充值";
+    ResolveExternalTitle => "Resolve a missed recharge made elsewhere", "确认未到账的外部充值";
+    ResolveExternalKeys => "s the money arrived · d it did not come (no longer expected) · Esc not now", "s 已到账 · d 没有到账（不再等待）· Esc 暂不处理";
+    TuiResolveMissedQuestion => "Did {0} for {1} from {2}, due {3}, arrive after all? Check the recharge records in {2} first.", "{3} 应由 {2} 为 {1} 充值的 {0} 是否其实已到账？请先到 {2} 查看充值记录。";
     ResolveKeys => "s it went through · f it did not (the rule tries again) · d it did not, do not retry · Esc not now", "s 已成功 · f 未成功（规则会重试）· d 未成功，不再重试 · Esc 暂不处理";
     // ---- TUI: forecast
     TuiMonth => "MONTH", "月份";
@@ -634,6 +648,25 @@ catalogue! {
     FieldBalance => "balance", "余额";
     FieldValidUntil => "valid until", "有效期至";
     HintSlug => "letters, digits, - _", "字母、数字、- _";
+    HintAmountIn => "in {0}, e.g. {1}", "单位 {0}，例如 {1}";
+    HintWhen => "empty for now, or YYYY-MM-DD [HH:MM], yesterday", "留空为现在，或 YYYY-MM-DD [HH:MM]、昨天";
+    HintMsisdn => "+ country code and number", "+ 国家代码和号码";
+    FieldWhen => "date", "日期";
+    FieldZipPassword => "password", "密码";
+    HintZipPassword => "for a zipped bill: the one the app showed", "压缩账单的密码：App 显示的那个";
+    TuiZipNeedsPassword => "the archive is protected by a password; type it in the password field (the app shows it when it sends the bill)", "压缩包有密码保护；请在密码一栏填写（App 发送账单时会显示密码）";
+    FieldSimHost => "SIM in", "SIM 所在";
+    SimHostNone => "neither (texts by hand)", "都不是（短信手动导入）";
+    SimHostModem => "a modem (ModemManager)", "调制解调器（ModemManager）";
+    FieldModemMatch => "modem", "调制解调器";
+    HintModemMatch => "any, or the SIM's IMSI/ICCID or the modem's IMEI", "any，或 SIM 的 IMSI/ICCID、调制解调器的 IMEI";
+    FieldSlot => "slot", "卡槽";
+    HintSlot => "1 or 2; empty when it holds only this SIM", "1 或 2；只插这一张卡时留空";
+    SettingsForwarders => "Forwarders", "转发器";
+    SettingsInboxAt => "inbox at {0}", "收件地址 {0}";
+    SettingsInboxOff => "no inbox (inbox.listen is not set)", "未开启收件（未设置 inbox.listen）";
+    SettingsFwdServes => "serves {0}", "服务 {0}";
+    SettingsFwdServesNone => "serves no number", "未服务任何号码";
     HintOptional => "optional", "可选";
     HintValidityDays => "days each top-up adds", "每次充值延长的天数";
     HintKeepAliveDays => "days without use before the carrier reclaims", "无使用多少天后被回收";

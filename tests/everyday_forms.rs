@@ -238,3 +238,117 @@ fn typing_replaces_a_prefilled_value_and_ctrl_u_clears_a_field() {
     let s = render(&app, 80, 30);
     assert!(s.contains("Ctrl-U clear the field"), "{s}");
 }
+
+// ---------------------------------------------------------------- issue 19 item 13
+
+/// The placeholder the field labelled `label` shows while it is empty.
+fn hint(app: &App, label: &str) -> String {
+    match &app.overlay {
+        Overlay::Form(of) => of
+            .form
+            .fields
+            .iter()
+            .find(|f| f.label == label)
+            .and_then(|f| f.hint.clone())
+            .unwrap_or_default(),
+        _ => panic!("no form"),
+    }
+}
+
+#[test]
+fn none_after_a_preset_clears_what_it_filled_and_placeholders_follow_the_preset() {
+    let (_dir, mut app) = demo();
+    keys(&mut app, "a");
+    assert_eq!(focused(&app), "preset");
+    // China Mobile: a Chinese example number, not a British one.
+    key(&mut app, KeyCode::Right);
+    assert_eq!(field(&app, "carrier"), "China Mobile");
+    assert!(
+        hint(&app, "number").starts_with("+86"),
+        "{}",
+        hint(&app, "number")
+    );
+    assert!(screen(&app).contains("+86"), "{}", screen(&app));
+    assert!(!screen(&app).contains("+447700900123"), "{}", screen(&app));
+    // giffgaff: pounds and a British example.
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Right);
+    }
+    assert_eq!(field(&app, "carrier"), "giffgaff");
+    assert_eq!(field(&app, "currency"), "GBP");
+    assert_eq!(field(&app, "keep-alive days"), "180");
+    assert!(
+        hint(&app, "number").starts_with("+44"),
+        "{}",
+        hint(&app, "number")
+    );
+    // A label the person typed stays; what the preset put in goes with ‹ none ›.
+    go_to(&mut app, "label");
+    keys(&mut app, "my giffgaff");
+    go_to(&mut app, "preset");
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Left);
+    }
+    assert_eq!(field(&app, "preset"), "");
+    for l in [
+        "id",
+        "carrier",
+        "currency",
+        "keep-alive days",
+        "monthly fee",
+        "validity days",
+    ] {
+        assert_eq!(field(&app, l), "", "{l}: {}", screen(&app));
+    }
+    assert_eq!(field(&app, "label"), "my giffgaff");
+    let s = screen(&app);
+    assert!(!s.contains("180 days"), "the preset's notes go too: {s}");
+    assert!(
+        !hint(&app, "number").contains("+44"),
+        "{}",
+        hint(&app, "number")
+    );
+    // A currency typed by hand sets the example too.
+    go_to(&mut app, "currency");
+    keys(&mut app, "HKD");
+    assert!(
+        hint(&app, "number").starts_with("+852"),
+        "{}",
+        hint(&app, "number")
+    );
+}
+
+#[test]
+fn the_top_up_form_has_a_date_and_its_amount_placeholder_is_a_hint() {
+    let (dir, mut app) = demo();
+    // The demo's first number: the top-up form opens with t.
+    keys(&mut app, "t");
+    let s = screen(&app);
+    assert!(s.contains("date"), "{s}");
+    ctrl(&mut app, 'u');
+    let h = hint(&app, "amount");
+    assert!(h.contains("e.g."), "a hint, not a bare code: {h}");
+    // Emptied, the field shows the hint, not an error about it.
+    let s = screen(&app);
+    assert!(s.contains(&h), "{s}");
+    assert!(!s.contains("no amount given"), "{s}");
+    keys(&mut app, "12.50");
+    go_to(&mut app, "date");
+    keys(&mut app, "2026-11-20 08:30");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Overlay::None), "{}", screen(&app));
+    let log = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    let last = log.lines().last().unwrap();
+    assert!(last.contains("\"type\":\"manual\""), "{last}");
+    assert!(last.contains("\"at\":\"2026-11-20T08:30:00"), "{last}");
+    // A date in the future is refused beside the field; nothing is written.
+    keys(&mut app, "t");
+    ctrl(&mut app, 'u');
+    keys(&mut app, "5");
+    go_to(&mut app, "date");
+    keys(&mut app, "2027-01-01");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Overlay::Form(_)), "{}", screen(&app));
+    let after = std::fs::read_to_string(dir.path().join("log.jsonl")).unwrap();
+    assert_eq!(log, after);
+}

@@ -179,3 +179,111 @@ fn a_adds_a_channel_from_the_fields_of_its_kind_tested_before_it_is_saved() {
     no_secret(&tui.screen(), &[key.clone(), secret.clone()]);
     quit(tui);
 }
+
+/// Adds the stand-in's channel through the form: the kind `rights` steps right of ntfy,
+/// then each of `typed` (given the stand-in's base URL) into the next field, Tab between;
+/// tested with Ctrl-T, then saved. The URL the form composes must be the stand-in's own.
+fn add_through_the_form(
+    service: Service,
+    rights: usize,
+    label: &str,
+    typed: impl Fn(&str) -> Vec<String>,
+) {
+    let standin = Standin::start(service);
+    standin.expect_time(NOW);
+    let h = home(&[]);
+    let mut tui = start(&h, &[]);
+    tui.send(",");
+    tui.wait_for("+ add a channel");
+    tui.send(UP);
+    tui.settle(Duration::from_millis(200));
+    tui.send("a");
+    tui.wait_for("Add a push channel");
+    for _ in 0..rights {
+        tui.send(RIGHT);
+    }
+    tui.wait_for(label);
+    for t in typed(&standin.base()) {
+        tui.send("\t");
+        tui.send(&t);
+    }
+    tui.settle(Duration::from_millis(300));
+    no_secret(&tui.screen(), &service.secrets());
+    tui.send(CTRL_T);
+    tui.wait_for("test: ok");
+    assert_eq!(standin.seen().len(), 1, "{label}: one test");
+    assert_eq!(standin.faults(), Vec::<String>::new(), "{label}");
+    assert_eq!(
+        channels_in(&h),
+        Vec::<String>::new(),
+        "a test saves nothing"
+    );
+    tui.send("\r");
+    tui.wait_for("Added the channel");
+    assert_eq!(channels_in(&h), vec![standin.url()], "{label}");
+    tui.wait_for("1. nothing sent yet");
+    no_secret(&tui.screen(), &service.secrets());
+    quit(tui);
+}
+
+#[test]
+fn ntfy_is_added_with_its_server_topic_and_token() {
+    let s = Service::Ntfy;
+    add_through_the_form(s, 0, "access token", |base| {
+        // server, topic, token, TLS (yes, as it is), base.
+        vec![
+            "ntfy.example".into(),
+            s.key(),
+            s.secret().unwrap(),
+            String::new(),
+            base.into(),
+        ]
+    });
+}
+
+#[test]
+fn bark_is_added_with_its_server_and_device_key() {
+    let s = Service::Bark;
+    add_through_the_form(s, 1, "device key", |base| {
+        vec!["bark.example".into(), s.key(), String::new(), base.into()]
+    });
+}
+
+#[test]
+fn feishu_is_added_with_its_token_and_signing_secret() {
+    let s = Service::Feishu;
+    add_through_the_form(s, 6, "signing secret", |base| {
+        vec![s.key(), s.secret().unwrap(), base.into()]
+    });
+}
+
+#[test]
+fn telegram_is_added_with_its_bot_token_and_chat() {
+    let s = Service::Telegram;
+    add_through_the_form(s, 8, "chat_id", |base| {
+        vec![s.key(), common::standin::CHAT.into(), base.into()]
+    });
+}
+
+#[test]
+fn enter_on_a_channel_row_edits_it_and_ctrl_t_tests_the_edit() {
+    let bark = Standin::start(Service::Bark);
+    let h = home(&[bark.url()]);
+    let mut tui = start(&h, &[]);
+    tui.send(",");
+    tui.wait_for("+ add a channel");
+    tui.send(UP);
+    tui.send(UP);
+    tui.settle(Duration::from_millis(200));
+    tui.send("\r");
+    tui.wait_for("Edit a push channel");
+    tui.wait_for("bark.example");
+    no_secret(&tui.screen(), &Service::Bark.secrets());
+    tui.send(CTRL_T);
+    tui.wait_for("test: ok");
+    assert_eq!(bark.seen().len(), 1);
+    tui.send("\r");
+    tui.wait_for("Saved the channel");
+    assert_eq!(channels_in(&h), vec![bark.url()], "saved as it was, once");
+    quit(tui);
+}

@@ -377,3 +377,25 @@ fn a_failed_attempt_is_found_by_the_filter_and_shown_in_the_details() {
     assert!(!app.quit);
     assert!(!screen(&app).contains("HTTP 502"), "{}", screen(&app));
 }
+
+#[test]
+fn a_long_message_at_the_foot_is_wrapped_whole_not_cut() {
+    let (_dir, mut app) = demo();
+    // History's newest row is a balance reading: u says what it can resolve instead.
+    keys(&mut app, "3u");
+    for w in [80, 100] {
+        let s = render(&app, w, 24);
+        let flat: String = s
+            .lines()
+            .map(|l| l.split('"').nth(1).unwrap_or("").trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains("pick one marked in doubt or reminder."),
+            "{s}"
+        );
+    }
+    // A short screen keeps one line for it, its cut marked.
+    let s = render(&app, 60, 12);
+    assert!(s.contains("…"), "{s}");
+}

@@ -168,3 +168,128 @@ fn the_preview_gives_the_forms_own_hint_not_the_command_lines() {
     assert!(s.contains("(pick the number in the form)"), "{s}");
     assert!(!s.contains("--number"), "{s}");
 }
+
+/// The Alipay fixture, zipped with AES under `password`, as the app sends it.
+fn zipped_alipay(dir: &std::path::Path, password: &str) -> String {
+    use std::io::Write;
+    let path = dir.join("alipay-bill.zip");
+    let file = std::fs::File::create(&path).unwrap();
+    let mut z = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .with_aes_encryption(zip::AesMode::Aes256, password);
+    z.start_file("alipay_record_20261201.csv", options).unwrap();
+    z.write_all(&std::fs::read(fixture("alipay.csv")).unwrap())
+        .unwrap();
+    z.finish().unwrap();
+    path.display().to_string()
+}
+
+/// The focused field's label.
+fn focused(app: &App) -> String {
+    match &app.overlay {
+        Overlay::Form(of) => of
+            .form
+            .focused()
+            .map(|f| f.label.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn go_to(app: &mut App, label: &str) {
+    for _ in 0..10 {
+        if focused(app) == label {
+            return;
+        }
+        key(app, KeyCode::Down);
+    }
+    panic!("no field {label}: {}", screen(app));
+}
+
+#[test]
+fn a_zipped_statement_is_read_with_the_password_typed_in_the_form_never_shown() {
+    let (dir, mut app) = demo();
+    let before = log_lines(&dir);
+    let zip = zipped_alipay(dir.path(), "123456");
+    keys(&mut app, "3i");
+    keys(&mut app, &zip);
+    // No password: the form says where it goes (not the command line's --password).
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(matches!(app.overlay, Overlay::Form(_)), "{s}");
+    assert!(s.contains("password"), "{s}");
+    assert!(!s.contains("--password"), "{s}");
+    // A wrong one: one sentence, nothing written.
+    go_to(&mut app, "password");
+    keys(&mut app, "654321");
+    assert!(
+        !screen(&app).contains("654321"),
+        "never echoed: {}",
+        screen(&app)
+    );
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(matches!(app.overlay, Overlay::Form(_)), "{s}");
+    assert!(s.contains("password is wrong"), "{s}");
+    assert!(!s.contains("654321"), "{s}");
+    assert_eq!(log_lines(&dir), before);
+    // The right one: what it would add, then y adds it.
+    go_to(&mut app, "password");
+    let fx = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    baohao::tui::effect::run_all(&mut app, fx);
+    keys(&mut app, "123456");
+    assert!(!screen(&app).contains("123456"), "{}", screen(&app));
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(matches!(app.overlay, Overlay::Import(_)), "{s}");
+    assert!(s.contains("to add"), "{s}");
+    keys(&mut app, "y");
+    assert!(log_lines(&dir) > before);
+}
+
+#[test]
+fn a_long_reason_at_the_foot_of_the_form_is_whole() {
+    let (dir, mut app) = demo();
+    let zip = zipped_alipay(dir.path(), "123456");
+    keys(&mut app, "3i");
+    keys(&mut app, &zip);
+    key(&mut app, KeyCode::Enter);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| view(&app, f)).unwrap();
+    let s = t.backend().to_string();
+    assert!(s.contains("sends the bill)"), "{s}");
+}
+
+#[test]
+fn chinese_screens_name_platforms_and_carriers_as_a_chinese_user_knows_them() {
+    use baohao::i18n::{Lang, with_lang};
+    with_lang(Lang::Zh, || {
+        let (_dir, mut app) = demo();
+        let s = screen(&app);
+        assert!(s.contains("中国移动"), "{s}");
+        assert!(!s.contains("China Mobile"), "{s}");
+        // The import form's formats.
+        keys(&mut app, "3i");
+        key(&mut app, KeyCode::Down);
+        key(&mut app, KeyCode::Right);
+        let s = screen(&app);
+        assert!(s.contains("支付宝"), "{s}");
+        key(&mut app, KeyCode::Left);
+        key(&mut app, KeyCode::Up);
+        keys(&mut app, &fixture("alipay.csv"));
+        key(&mut app, KeyCode::Enter);
+        keys(&mut app, "y");
+        // A statement row's details name the platform, not its machine word.
+        keys(&mut app, "/账单");
+        key(&mut app, KeyCode::Enter);
+        key(&mut app, KeyCode::Enter);
+        let s = screen(&app);
+        assert!(matches!(app.overlay, Overlay::Details(..)), "{s}");
+        assert!(s.contains("支付宝"), "{s}");
+        assert!(!s.contains("alipay:") && !s.contains("alipay："), "{s}");
+    });
+}

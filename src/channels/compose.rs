@@ -255,9 +255,136 @@ pub fn compose(kind: &str, values: &[(Part, &str)]) -> Result<String, (Part, Str
     Ok(url)
 }
 
+/// The kind and parts a form needs to edit `url` again (`compose` of them gives `url`
+/// back), `${NAME}` references kept as written; `None` for a URL the form cannot show
+/// whole (a read timeout, a parameter no field holds).
+pub fn decompose(url: &str) -> Option<(&'static str, Vec<(Part, String)>)> {
+    let p = crate::channels::url::split(url, &crate::channels::url::Env::Literal).ok()?;
+    if p.timeout_secs.is_some() {
+        return None;
+    }
+    let secure_of = |s: &str| if s.ends_with('s') { "yes" } else { "no" };
+    let mut v: Vec<(Part, String)> = Vec::new();
+    let mut put = |part: Part, value: Option<&String>| {
+        if let Some(x) = value.filter(|x| !x.is_empty()) {
+            v.push((part, x.clone()));
+        }
+    };
+    let one = p.path.first();
+    let kind = KINDS
+        .iter()
+        .copied()
+        .find(|k| p.scheme == *k || p.scheme == format!("{k}s"))
+        .or((p.scheme == "mailtos").then_some("mailto"))?;
+    let mut query_ok: &[&str] = &[];
+    let path_max = match kind {
+        "ntfy" if p.path.is_empty() => {
+            put(Part::Key, Some(&p.host));
+            0
+        }
+        "ntfy" => {
+            put(Part::Host, Some(&p.host));
+            put(Part::Key, one);
+            put(Part::Secret, p.user.as_ref());
+            put(Part::Secure, Some(&secure_of(&p.scheme).to_string()));
+            1
+        }
+        "bark" | "gotify" => {
+            put(Part::Host, Some(&p.host));
+            put(Part::Key, one);
+            put(Part::Secure, Some(&secure_of(&p.scheme).to_string()));
+            1
+        }
+        "schan" | "pushplus" | "wecombot" => {
+            put(Part::Key, Some(&p.host));
+            0
+        }
+        "dingtalk" | "feishu" | "lark" => {
+            put(Part::Key, Some(&p.host));
+            put(Part::Secret, p.user.as_ref());
+            0
+        }
+        "tgram" => {
+            put(Part::Key, Some(&p.host));
+            put(Part::Chat, one);
+            1
+        }
+        "pover" => {
+            put(Part::User, p.user.as_ref());
+            put(Part::Key, Some(&p.host));
+            0
+        }
+        "mailto" => {
+            put(Part::Host, Some(&p.host));
+            put(Part::User, p.user.as_ref());
+            put(Part::Password, p.password.as_ref());
+            put(Part::To, p.query("to").map(str::to_string).as_ref());
+            put(Part::From, p.query("from").map(str::to_string).as_ref());
+            let tls = if p.scheme == "mailtos" {
+                "yes"
+            } else if p.query("starttls") == Some("yes") {
+                "starttls"
+            } else {
+                "no"
+            };
+            put(Part::Secure, Some(&tls.to_string()));
+            query_ok = &["to", "from", "starttls"];
+            0
+        }
+        _ => {
+            put(Part::Host, Some(&p.host));
+            put(Part::Path, Some(&p.path.join("/")));
+            put(Part::User, p.user.as_ref());
+            put(Part::Password, p.password.as_ref());
+            put(Part::Secure, Some(&secure_of(&p.scheme).to_string()));
+            usize::MAX
+        }
+    };
+    put(Part::Base, p.base.as_ref());
+    let fits = p.path.len() <= path_max
+        && p.query.iter().all(|(k, _)| query_ok.contains(&k.as_str()))
+        && (kind != "pover" || p.password.is_none());
+    (fits && compose(kind, &refs(&v)).ok()? == url.trim()).then_some((kind, v))
+}
+
+fn refs(v: &[(Part, String)]) -> Vec<(Part, &str)> {
+    v.iter().map(|(p, s)| (*p, s.as_str())).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_composed_url_comes_apart_into_the_parts_that_made_it() {
+        for u in [
+            "ntfy://alerts",
+            "ntfy://ntfy.lan:8080/alerts",
+            "ntfys://${NTFY_TOKEN}@ntfy.sh/alerts",
+            "barks://api.day.app/k1",
+            "bark://127.0.0.1:9/k1?base=http://127.0.0.1:9",
+            "schan://SCT1",
+            "pushplus://${PP}",
+            "wecombot://key?base=http://127.0.0.1:5",
+            "dingtalk://SECx@tok",
+            "feishu://tok",
+            "lark://s@t",
+            "tgram://123:ABC/-100",
+            "gotifys://push.lan/tok",
+            "pover://u@t",
+            "mailto://me:p%40ss%2Fw@smtp.example.com:587?to=a@b.c&starttls=yes",
+            "mailtos://me@smtp.example.com?to=a@b.c&from=me@x.y",
+            "jsons://hooks.lan/in/x?base=http://127.0.0.1:9",
+            "form://u:p@hooks.lan",
+        ] {
+            let (kind, v) = decompose(u).unwrap_or_else(|| panic!("{u}"));
+            assert_eq!(compose(kind, &refs(&v)).unwrap(), u, "{u}");
+        }
+        // Anything a form has no field for is not offered for editing.
+        assert!(decompose("ntfy://alerts?rto=30").is_none());
+        assert!(decompose("tgram://a/b/c").is_none());
+        assert!(decompose("nope://x").is_none());
+    }
     use crate::channels::url::{Env, split};
 
     fn url(kind: &str, values: &[(Part, &str)]) -> String {

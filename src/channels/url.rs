@@ -56,6 +56,8 @@ pub const MAX_TIMEOUT_SECS: u64 = 600;
 pub enum Env {
     Process,
     Placeholder,
+    /// `${NAME}` kept as written (a form shows the reference, never the value).
+    Literal,
 }
 
 impl Env {
@@ -63,6 +65,7 @@ impl Env {
         match self {
             Env::Process => std::env::var(name).ok().filter(|v| !v.is_empty()),
             Env::Placeholder => Some(format!("X{name}")),
+            Env::Literal => Some(format!("${{{name}}}")),
         }
     }
 }

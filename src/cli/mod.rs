@@ -174,12 +174,14 @@ pub enum Command {
     Import(import::ImportArgs),
     /// The modems ModemManager sees and which number each serves.
     Modems {
+        /// Print the modems and the numbers they serve as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Each forwarder (a phone app or a board holding a SIM): whether it answers, its
     /// battery and SIMs, its last text and the numbers it serves.
     Forwarders {
+        /// Print each forwarder's state as JSON.
         #[arg(long)]
         json: bool,
         #[command(subcommand)]
@@ -201,6 +203,7 @@ pub enum Command {
 pub enum ForwardersAction {
     /// What to enter in the app for forwarder ID, in your language.
     Setup {
+        /// The forwarder's id in the config (`forwarders[].id`).
         id: String,
         /// The inbox's address as the phone reaches it (a reverse proxy's https URL);
         /// without it, `inbox.listen`.

@@ -1023,9 +1023,12 @@ fn entry_judged(
                 rule: rule.map(|k| k.rule.to_string()),
                 key: rule.map(|k| k.key.to_string()),
                 reference: Some(reference.clone()),
-                note: Some(match refund_of {
-                    Some(of) => format!("{source}: {text} (refund of {of})"),
-                    None => format!("{source}: {text}"),
+                note: Some({
+                    let from = crate::text::labels::platform_name(source);
+                    match refund_of {
+                        Some(of) => crate::tr!(crate::i18n::T::StatementRefundNote, from, text, of),
+                        None => crate::tr!(crate::i18n::T::StatementNote, from, text),
+                    }
                 }),
                 money_in: status == Some(EntryStatus::Succeeded) && source != "sms",
                 flags,

@@ -105,7 +105,7 @@ fn confirm_hours(ks: &KeyState, number: Option<&Number>) -> i64 {
 
 /// When the key's period came due, told from its rule and its key (a worker that was down
 /// writes the intent later); `None` when it cannot be told (low balance, a rule gone).
-fn due_of(ks: &KeyState, number: Option<&Number>, tz: Tz) -> Option<DateTime<Utc>> {
+pub fn due_of(ks: &KeyState, number: Option<&Number>, tz: Tz) -> Option<DateTime<Utc>> {
     let rule = number?.rule(ks.rule)?;
     let tail = ks.key.strip_prefix(ks.rule)?.strip_prefix(':')?;
     let date = || crate::model::event::parse_date(tail);

@@ -7,6 +7,30 @@ use crate::i18n::T;
 use crate::model::Money;
 use crate::tr;
 
+/// A statement's or text's source as a person knows it (`alipay` is 支付宝 in Chinese);
+/// a source baohao has no name for (a forwarder's id) as it is.
+pub fn platform_name(source: &str) -> String {
+    match source {
+        "alipay" => tr!(T::StmtPlatformAlipay),
+        "wechat" => tr!(T::StmtPlatformWechat),
+        "sms" => tr!(T::SourceTexts),
+        "csv" => tr!(T::SourceCsv),
+        other => other.to_string(),
+    }
+}
+
+/// A carrier's name in the person's language where baohao knows it (the config keeps
+/// what was typed: `China Mobile` shows as 中国移动 in Chinese).
+pub fn carrier_name(carrier: &str) -> String {
+    let known = match carrier.trim().to_ascii_lowercase().as_str() {
+        "china mobile" | "cmcc" | "中国移动" => Some(tr!(T::CarrierChinaMobile)),
+        "china unicom" | "中国联通" => Some(tr!(T::CarrierChinaUnicom)),
+        "china telecom" | "中国电信" => Some(tr!(T::CarrierChinaTelecom)),
+        _ => None,
+    };
+    known.unwrap_or_else(|| carrier.to_string())
+}
+
 pub fn kind_label(k: EntryKind) -> String {
     match k {
         EntryKind::Recharge => tr!(T::KindRecharge),

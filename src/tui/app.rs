@@ -110,10 +110,12 @@ pub enum Overlay {
     Help(u16),
     Form(Box<OpenForm>),
     Confirm(Confirm),
-    /// Did this in-doubt recharge go through? (intent id, its description)
+    /// Did this in-doubt recharge go through? (intent id, its description; `external`: a
+    /// missed recharge made elsewhere, which baohao never retries)
     Resolve {
         intent: String,
         text: String,
+        external: bool,
     },
     /// What importing a file would do; y adds it, n or Esc leaves the log as it is.
     Import(Box<ImportPreview>),

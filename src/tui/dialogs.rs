@@ -109,15 +109,13 @@ pub fn confirm(app: &App, f: &mut Frame, area: Rect, c: &Confirm) {
     );
 }
 
-pub fn resolve(app: &App, f: &mut Frame, area: Rect, text: &str) {
-    question(
-        app,
-        f,
-        area,
-        &tr!(T::ResolveTitle),
-        text,
-        &tr!(T::ResolveKeys),
-    );
+pub fn resolve(app: &App, f: &mut Frame, area: Rect, text: &str, external: bool) {
+    let (title, keys) = if external {
+        (tr!(T::ResolveExternalTitle), tr!(T::ResolveExternalKeys))
+    } else {
+        (tr!(T::ResolveTitle), tr!(T::ResolveKeys))
+    };
+    question(app, f, area, &title, text, &keys);
 }
 
 /// What an import would add, and what it set aside, before anything is written.

@@ -41,6 +41,11 @@ pub enum ConfigChange {
     /// A push channel's URL added to `notify.channels` (once), or taken out of it.
     AddChannel(String),
     DeleteChannel(String),
+    /// A channel changed in the channel form: `new` takes `old`'s place in the list.
+    ReplaceChannel {
+        old: String,
+        new: String,
+    },
     /// The home-wide settings as the form opened on them and as edited.
     Settings {
         original: Box<forms::Settings>,
@@ -55,6 +60,8 @@ pub enum Operation {
         number: String,
         amount: Money,
         note: Option<String>,
+        /// When the money went in (`None`: now).
+        at: Option<chrono::DateTime<chrono::Utc>>,
     },
     Balance {
         number: String,
@@ -104,6 +111,7 @@ pub enum Effect {
         path: String,
         format: Option<crate::import::Format>,
         number: Option<String>,
+        password: Option<String>,
         form: Option<Box<OpenForm>>,
     },
     /// Send a push channel's test message now, its answer coming back to the app.
@@ -135,7 +143,7 @@ pub fn merge_rule(original: &Rule, edited: &Rule, current: &Rule) -> Rule {
 pub fn merge_number(original: &Number, edited: &Number, current: &Number) -> Number {
     let mut n = merge_fields!(original, edited, current;
         id, label, msisdn, carrier, currency, plan, monthly_budget, verify_tolerance,
-        provider, executor, reply_patterns, modem, since);
+        provider, executor, reply_patterns, modem, forwarder, since);
     n.rules = current.rules.clone();
     n
 }
@@ -216,6 +224,22 @@ pub fn apply_change(change: &ConfigChange, current: &Config) -> Result<Config> {
                 n.channels.push(url.clone());
             }
         }
+        ConfigChange::ReplaceChannel { old, new: url } => {
+            let gone = || Error::conflict(tr!(T::ChanGone, crate::channels::label_of(old)));
+            let n = new.notify.as_mut().ok_or_else(gone)?;
+            let at = n.channels.iter().position(|c| c == old).ok_or_else(gone)?;
+            n.channels[at] = url.clone();
+            // The new URL may have been added meanwhile elsewhere in the list: once.
+            let mut seen = 0;
+            n.channels.retain(|c| {
+                if c.trim() == url.trim() {
+                    seen += 1;
+                    seen == 1
+                } else {
+                    true
+                }
+            });
+        }
         ConfigChange::DeleteChannel(url) => {
             if let Some(n) = new.notify.as_mut() {
                 n.channels.retain(|c| c != url);
@@ -254,6 +278,9 @@ fn saved_message(change: &ConfigChange) -> String {
         ConfigChange::DeleteChannel(url) => {
             tr!(T::TuiDeletedChannel, crate::channels::label_of(url))
         }
+        ConfigChange::ReplaceChannel { new, .. } => {
+            tr!(T::TuiSavedChannel, crate::channels::label_of(new))
+        }
     }
 }
 
@@ -278,7 +305,9 @@ fn run(app: &mut App, effect: Effect, requests: &mut Vec<Request>) {
                 // as the file has them now (its own edits kept).
                 if matches!(
                     change,
-                    ConfigChange::AddChannel(_) | ConfigChange::DeleteChannel(_)
+                    ConfigChange::AddChannel(_)
+                        | ConfigChange::DeleteChannel(_)
+                        | ConfigChange::ReplaceChannel { .. }
                 ) && let Some(of) = form
                 {
                     let mut back = if of.purpose == forms::Purpose::AddChannel {
@@ -326,8 +355,9 @@ fn run(app: &mut App, effect: Effect, requests: &mut Vec<Request>) {
             path,
             format,
             number,
+            password,
             form,
-        } => match import_read(app, &path, format, number) {
+        } => match import_read(app, &path, format, number, password) {
             Ok(p) => app.overlay = Overlay::Import(Box::new(p)),
             Err(e) => failed(app, e, form),
         },
@@ -414,9 +444,10 @@ fn append(app: &mut App, op: Operation) -> Result<String> {
             number,
             amount,
             note,
+            at,
         } => {
             let n = number_of(app, &number)?;
-            let (_, settles) = app.session.top_up(&n, amount, note, now)?;
+            let (_, settles) = app.session.top_up(&n, amount, note, at.unwrap_or(now))?;
             let mut msg = tr!(T::TuiToppedUp, amount.display(), n.label);
             if settles.is_some() {
                 msg.push(' ');
@@ -460,12 +491,14 @@ fn import_read(
     path: &str,
     format: Option<crate::import::Format>,
     number: Option<String>,
+    password: Option<String>,
 ) -> Result<ImportPreview> {
     let file = std::path::Path::new(path);
     let input = std::fs::File::open(file).map_err(|e| Error::io(T::WhatOpen, file, &e))?;
     let options = crate::import::Options {
         format,
         number,
+        password,
         ..Default::default()
     };
     let config = &app.session.config;
@@ -474,8 +507,13 @@ fn import_read(
         .now()
         .with_timezone(&config.timezone)
         .fixed_offset();
-    let reading = crate::import::read(config, input, &options, now_local)
-        .map_err(|e| Error::input(e.sentence(path)))?;
+    let reading = crate::import::read(config, input, &options, now_local).map_err(|mut e| {
+        // The form has a field for it: the command line's `--password` is no hint here.
+        if e.message == tr!(T::ImportZipNeedsPassword) {
+            e.message = tr!(T::TuiZipNeedsPassword);
+        }
+        Error::input(e.sentence(path))
+    })?;
     let log = &app.session.paths.log;
     let (added, _) = Log::new(log)
         .append_new(&reading.events, true)

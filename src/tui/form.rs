@@ -54,6 +54,18 @@ pub enum FieldId {
     Since,
     Via,
     ConfirmHours,
+    /// Settings: the forwarders' heading (with the inbox's address) and one row each.
+    ForwardersHeader,
+    Forwarder(usize),
+    /// The number form: where the SIM is (none, a modem, a forwarder), the modem's match
+    /// and the forwarder's slot.
+    SimHost,
+    ModemMatch,
+    Slot,
+    /// The import form: a zipped statement's password (masked).
+    Password,
+    /// The top-up form: when the money went in.
+    When,
     /// Settings: the push channels' heading, each channel (its place in the config), and
     /// the row that adds one.
     ChannelsHeader,
@@ -227,8 +239,11 @@ impl Form {
     }
 
     /// Whether `field`'s error should show now (once touched, or after a save was tried).
+    /// A field emptied by hand shows its placeholder until a save is tried: a hint of what
+    /// goes there, not a complaint about what is missing.
     pub fn shows_error(&self, field: &Field) -> bool {
-        field.error.is_some() && (self.tried || self.touched.contains(&field.id))
+        field.error.is_some()
+            && (self.tried || (self.touched.contains(&field.id) && !field.get().is_empty()))
     }
 
     /// The values of the fields a person edits (rows are not edited: Settings adds and

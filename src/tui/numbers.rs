@@ -177,7 +177,10 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
             1,
             Column::new(
                 tr!(T::ColCarrier),
-                numbers.iter().map(|n| span(n.carrier.clone())).collect(),
+                numbers
+                    .iter()
+                    .map(|n| span(crate::text::labels::carrier_name(&n.carrier)))
+                    .collect(),
                 false,
             ),
         ),
@@ -429,7 +432,10 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         plan_line.push(Span::raw(plan.join(" · ")));
     }
     if !n.carrier.is_empty() {
-        plan_line.push(Span::styled(format!("  {}", n.carrier), dim));
+        plan_line.push(Span::styled(
+            format!("  {}", crate::text::labels::carrier_name(&n.carrier)),
+            dim,
+        ));
     }
     // A number in a modem: its state and signal, on this line so no row moves.
     if n.modem.is_some() {
@@ -545,6 +551,7 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         lines.push(Line::raw(""));
     }
     // An external recharge with no evidence: where to look, in red.
+    let mut missed: Vec<Line> = Vec::new();
     if let Some(ns) = ns {
         let judged =
             crate::engine::reconcile::reconcile(ns, Some(n), app.session.config.timezone, app.now);
@@ -558,16 +565,23 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
                 .rule(k.rule)
                 .and_then(|r| r.via.clone())
                 .unwrap_or_default();
-            lines.push(Line::styled(
-                tr!(
-                    T::TuiMissed,
-                    Money::new(k.amount_minor, k.currency).display(),
-                    via,
-                    when(app.session.config.timezone, a.at, true),
-                    a.intent
-                ),
-                t.error(),
-            ));
+            // When the rule made it due, not when the worker wrote it down (a worker that
+            // was down writes it late).
+            let tz = app.session.config.timezone;
+            let due =
+                crate::engine::reconcile::due_of(&k, Some(n), tz).map_or(a.at, |d| d.min(a.at));
+            let sentence = tr!(
+                T::TuiMissed,
+                Money::new(k.amount_minor, k.currency).display(),
+                via,
+                when(tz, due, true),
+                a.intent
+            );
+            // The whole sentence, wrapped in the pane: its end says what to do.
+            missed = crate::tui::widgets::wrap(&sentence, inner.width as usize)
+                .into_iter()
+                .map(|l| Line::styled(l, t.error()))
+                .collect();
         }
     }
     // A failed refresh, last, so that it never moves the rest.
@@ -578,7 +592,10 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         ]));
     }
     let w = inner.width as usize;
-    let lines: Vec<Line> = lines.into_iter().map(|l| clip_line(l, w)).collect();
+    let mut lines: Vec<Line> = lines.into_iter().map(|l| clip_line(l, w)).collect();
+    // The missed sentence, wrapped, goes before the refresh error (which stays last).
+    let at = lines.len() - usize::from(app.refresh_errors.contains_key(&n.id));
+    lines.splice(at..at, missed);
     f.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -175,6 +175,28 @@ fn channel_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) -> Take
             }
             Taken::Open(of)
         }
+        // Enter on a channel's row: that channel in the channel form, to change.
+        (Purpose::Settings, KeyCode::Enter) if on_row && !ctrl => {
+            let Some(url) = forms::focused_channel(&of, &app.session.config) else {
+                return Taken::No(of);
+            };
+            let parent = (*of).clone();
+            match forms::edit_channel_form(parent, &url) {
+                Some(mut child) => {
+                    forms::validate(
+                        &mut child,
+                        &app.session.config,
+                        app.session.state(),
+                        app.now,
+                    );
+                    Taken::Open(Box::new(child))
+                }
+                None => {
+                    of.form.error = Some(tr!(T::ChanCannotEdit));
+                    Taken::Open(of)
+                }
+            }
+        }
         (Purpose::Settings, KeyCode::Char('d')) if on_row && !ctrl => {
             of.channels.confirm_delete = forms::focused_channel(&of, &app.session.config);
             Taken::Open(of)
@@ -295,7 +317,11 @@ fn key(app: &mut App, k: KeyEvent) {
             return;
         }
         Overlay::Confirm(c) => return confirm(app, c, k),
-        Overlay::Resolve { intent, text } => return resolve_key(app, intent, text, k),
+        Overlay::Resolve {
+            intent,
+            text,
+            external,
+        } => return resolve_key(app, intent, text, external, k),
         Overlay::Form(f) => return form_key(app, f, k),
         Overlay::Import(p) => return import_key(app, p, k),
         // Any key closes the details.
@@ -397,14 +423,19 @@ fn quick_filter(app: &mut App) {
     }
 }
 
-fn resolve_key(app: &mut App, intent: String, text: String, k: KeyEvent) {
+fn resolve_key(app: &mut App, intent: String, text: String, external: bool, k: KeyEvent) {
     let resolution = match k.code {
         KeyCode::Char('s') | KeyCode::Char('S') => Resolution::Succeeded,
-        KeyCode::Char('f') | KeyCode::Char('F') => Resolution::Failed,
+        // baohao never retries a recharge made elsewhere: "it did not come" is final.
+        KeyCode::Char('f') | KeyCode::Char('F') if !external => Resolution::Failed,
         KeyCode::Char('d') | KeyCode::Char('D') => Resolution::FailedFinal,
         KeyCode::Esc | KeyCode::Char('q') => return app.say(tr!(T::TuiCancelled), Level::Info),
         _ => {
-            app.overlay = Overlay::Resolve { intent, text };
+            app.overlay = Overlay::Resolve {
+                intent,
+                text,
+                external,
+            };
             return;
         }
     };
@@ -466,10 +497,12 @@ fn form_key(app: &mut App, mut of: Box<forms::OpenForm>, k: KeyEvent) {
                             path,
                             format,
                             number,
+                            password,
                         } => Effect::ImportRead {
                             path,
                             format,
                             number,
+                            password,
                             form: Some(of),
                         },
                     });
@@ -508,6 +541,7 @@ enum Saving {
         path: String,
         format: Option<crate::import::Format>,
         number: Option<String>,
+        password: Option<String>,
     },
 }
 
@@ -537,15 +571,23 @@ fn save(of: &forms::OpenForm, built: Built) -> Saving {
             },
             edited,
         }),
-        Built::Channel(url) => Saving::Config(ConfigChange::AddChannel(url)),
+        Built::Channel(url) => Saving::Config(match &of.channels.editing {
+            Some(old) => ConfigChange::ReplaceChannel {
+                old: old.clone(),
+                new: url,
+            },
+            None => ConfigChange::AddChannel(url),
+        }),
         Built::Import {
             path,
             format,
             number,
+            password,
         } => Saving::Import {
             path,
             format,
             number,
+            password,
         },
     }
 }
@@ -618,7 +660,7 @@ pub fn act(app: &mut App, a: Action) {
             app.tabs.history.editing = true;
         }
         Action::Add => match app.tab {
-            Tab::Numbers => open_form(app, forms::number_form(None)),
+            Tab::Numbers => open_form(app, forms::number_form(None, &app.session.config)),
             Tab::Rules => match app
                 .selected_number()
                 .map(|i| app.session.config.numbers[i].clone())
@@ -632,7 +674,7 @@ pub fn act(app: &mut App, a: Action) {
             Tab::Numbers => {
                 if let Some(i) = app.selected_number() {
                     let n = app.session.config.numbers[i].clone();
-                    open_form(app, forms::number_form(Some(&n)));
+                    open_form(app, forms::number_form(Some(&n), &app.session.config));
                 }
             }
             Tab::Rules => match app.derived.rule_rows.get(app.tabs.rules.sel).copied() {
@@ -744,7 +786,40 @@ pub fn act(app: &mut App, a: Action) {
                     label,
                     crate::text::format::local_minute(e.at, app.session.config.timezone)
                 );
-                app.overlay = Overlay::Resolve { intent: e.id, text };
+                app.overlay = Overlay::Resolve {
+                    intent: e.id,
+                    text,
+                    external: false,
+                };
+            } else if e.status == Some(EntryStatus::Missed) && matches!(row, Row::Recharge { .. }) {
+                let (label, amount) = label_and_amount(app, &e);
+                let tz = app.session.config.timezone;
+                let number = app.session.config.number(&e.number);
+                let rule = app
+                    .session
+                    .state()
+                    .number(&e.number)
+                    .and_then(|ns| ns.key_of_intent(&e.id));
+                let via = rule
+                    .as_ref()
+                    .and_then(|k| number?.rule(k.rule)?.via.clone())
+                    .unwrap_or_default();
+                let due = rule
+                    .as_ref()
+                    .and_then(|k| crate::engine::reconcile::due_of(k, number, tz))
+                    .map_or(e.at, |d| d.min(e.at));
+                let text = tr!(
+                    T::TuiResolveMissedQuestion,
+                    amount,
+                    label,
+                    via,
+                    crate::text::format::local_minute(due, tz)
+                );
+                app.overlay = Overlay::Resolve {
+                    intent: e.id,
+                    text,
+                    external: true,
+                };
             } else {
                 app.say(tr!(T::TuiNotInDoubt), Level::Warn);
             }
@@ -752,7 +827,14 @@ pub fn act(app: &mut App, a: Action) {
         Action::Export => export(app),
         Action::Import => open_form(app, forms::import_form(&app.session.config)),
         Action::QuickFilter => quick_filter(app),
-        Action::Settings => open_form(app, forms::settings_form(&app.session.config, app.state())),
+        Action::Settings => {
+            let fwd =
+                forms::forwarder_lines(&app.session.config, app.state(), &app.forwarders, app.now);
+            open_form(
+                app,
+                forms::settings_form(&app.session.config, app.state(), fwd),
+            )
+        }
     }
 }
 

@@ -36,7 +36,12 @@ pub fn view(app: &App, f: &mut Frame) {
         f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
     }
-    let footer_h = if area.height >= 14 { 2 } else { 1 };
+    // The hints, and under them the message wrapped whole (three lines at most).
+    let footer_h = if area.height >= 14 {
+        1 + message_lines(app, area.width as usize).len().clamp(1, 3) as u16
+    } else {
+        1
+    };
     let [header, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
@@ -73,7 +78,7 @@ pub fn view(app: &App, f: &mut Frame) {
         Overlay::Help(scroll) => dialogs::help(app, f, area, *scroll),
         Overlay::Form(of) => of.draw(f, area, app.theme),
         Overlay::Confirm(c) => dialogs::confirm(app, f, area, c),
-        Overlay::Resolve { text, .. } => dialogs::resolve(app, f, area, text),
+        Overlay::Resolve { text, external, .. } => dialogs::resolve(app, f, area, text, *external),
         Overlay::Details(title, lines) => dialogs::details(app, f, area, title, lines),
         Overlay::Import(p) => dialogs::import(app, f, area, p),
     }
@@ -268,34 +273,66 @@ pub fn hints(app: &App, width: usize) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The message line's text broken to `width` (empty when there is no message, and while
+/// the History filter is typed: that line is the filter's).
+fn message_lines(app: &App, width: usize) -> Vec<String> {
+    match &app.message {
+        Some((m, _)) if !app.tabs.history.editing => {
+            crate::tui::widgets::wrap(m, width.saturating_sub(2).max(10))
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn render_footer(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
+    let width = area.width as usize;
     let rows = Layout::vertical(vec![Constraint::Length(1); area.height as usize]).split(area);
-    let message: Option<Line> = if app.tabs.history.editing {
-        Some(Line::from(vec![
+    let style = match app.message.as_ref().map(|(_, l)| *l) {
+        Some(Level::Warn) => t.warn(),
+        Some(Level::Error) => t.error(),
+        _ => Style::new(),
+    };
+    let message: Vec<Line> = if app.tabs.history.editing {
+        vec![Line::from(vec![
             Span::styled(" / ", t.key()),
             Span::raw(app.tabs.history.filter.value().to_string()),
-        ]))
+        ])]
     } else {
-        app.message.as_ref().map(|(m, level)| {
-            let style = match level {
-                Level::Info => Style::new(),
-                Level::Warn => t.warn(),
-                Level::Error => t.error(),
-            };
-            Line::styled(format!(" {m}"), style)
-        })
+        let lines = message_lines(app, width);
+        let room = rows.len().saturating_sub(1).max(1);
+        let n = lines.len();
+        lines
+            .into_iter()
+            .take(room)
+            .enumerate()
+            .map(|(i, l)| {
+                let l = format!(" {l}");
+                // The last line that fits marks a cut with …
+                if i + 1 == room && n > room {
+                    let marked = format!("{l}…");
+                    let text = if unicode_width::UnicodeWidthStr::width(marked.as_str()) <= width {
+                        marked
+                    } else {
+                        crate::text::table::truncate(&l, width)
+                    };
+                    Line::styled(text, style)
+                } else {
+                    Line::styled(l, style)
+                }
+            })
+            .collect()
     };
     if rows.len() >= 2 {
-        f.render_widget(hints(app, area.width as usize), rows[0]);
-        if let Some(m) = message {
-            f.render_widget(m, rows[1]);
+        f.render_widget(hints(app, width), rows[0]);
+        for (row, m) in rows[1..].iter().zip(message) {
+            f.render_widget(m, *row);
         }
     } else {
-        f.render_widget(
-            message.unwrap_or_else(|| hints(app, area.width as usize)),
-            rows[0],
-        );
+        match message.into_iter().next() {
+            Some(m) => f.render_widget(m, rows[0]),
+            None => f.render_widget(hints(app, width), rows[0]),
+        }
     }
     if app.tabs.history.editing {
         let row = rows[rows.len() - 1];

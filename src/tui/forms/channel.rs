@@ -87,6 +87,21 @@ fn secure_options(kind: &str) -> Vec<(String, String)> {
     o
 }
 
+/// The channel form on an existing channel (Enter on its row in Settings), filled in from
+/// its URL; `None` when the URL holds something the form has no field for.
+pub fn edit_channel_form(parent: OpenForm, url: &str) -> Option<OpenForm> {
+    let (kind, values) = compose::decompose(url)?;
+    let mut of = channel_form(parent);
+    of.form.title = tr!(T::FormEditChannel, crate::channels::label_of(url));
+    of.form.set(FieldId::ChanKind, kind);
+    arrange_channel(&mut of);
+    for (part, value) in values {
+        of.form.set(FieldId::Chan(part), &value);
+    }
+    of.channels.editing = Some(url.to_string());
+    Some(of)
+}
+
 pub fn channel_form(parent: OpenForm) -> OpenForm {
     let kinds = compose::KINDS
         .iter()
@@ -188,10 +203,12 @@ pub(super) fn validate_channel(of: &mut OpenForm, config: &Config) -> Option<Bui
         of.form.error = Some(why);
         return None;
     }
-    let known = config
-        .notify
-        .as_ref()
-        .is_some_and(|n| n.channels.iter().any(|c| c.trim() == url));
+    let editing = of.channels.editing.as_deref().map(str::trim);
+    let known = editing != Some(url.as_str())
+        && config
+            .notify
+            .as_ref()
+            .is_some_and(|n| n.channels.iter().any(|c| c.trim() == url));
     if known {
         of.form.error = Some(tr!(T::ChanAlreadyThere));
         return None;

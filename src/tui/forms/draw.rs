@@ -158,10 +158,17 @@ impl OpenForm {
             }
         }
         if let Some(e) = &form.error {
-            tail.push(Line::styled(
-                crate::text::table::truncate(e, inner_w),
-                t.error(),
-            ));
+            // Whole: a reason's end says what to do (three lines at most, then cut with …).
+            let wrapped = crate::tui::widgets::wrap(e, inner_w);
+            let n = wrapped.len();
+            for (i, l) in wrapped.into_iter().take(3).enumerate() {
+                let l = if i == 2 && n > 3 {
+                    crate::text::table::truncate(&format!("{l} …"), inner_w)
+                } else {
+                    l
+                };
+                tail.push(Line::styled(l, t.error()));
+            }
         }
         tail.push(Line::raw(""));
         if of.confirm_discard {

@@ -53,8 +53,9 @@ pub struct OpenForm {
     pub preset_rules: Vec<Rule>,
     /// Esc was pressed with unsaved edits: asking whether to discard them.
     pub confirm_discard: bool,
-    /// The id and label a preset filled in (replaced by the next preset unless edited).
-    pub preset_fill: Option<(String, String)>,
+    /// What a preset filled in, field by field (replaced by the next preset, or cleared by
+    /// `‹ none ›`, unless edited).
+    pub preset_fill: Option<Vec<(crate::tui::form::FieldId, String)>>,
     /// What the form opened on, so that saving writes only what the person changed.
     pub original: Original,
     /// The push channels' part of Settings and of the add-a-channel form.
@@ -71,6 +72,9 @@ pub struct ChannelsPart {
     pub confirm_delete: Option<String>,
     /// The last test sent from this form: the URL tried, and the answer once it came.
     pub test: Option<(String, Option<Result<(), String>>)>,
+    /// The channel form edits this channel (its URL as the config has it) rather than
+    /// adding one: saving replaces it where it stands.
+    pub editing: Option<String>,
 }
 
 /// The number or rule an edit form opened on.
@@ -97,6 +101,8 @@ pub enum Built {
         path: String,
         format: Option<crate::import::Format>,
         number: Option<String>,
+        /// A zipped statement's password, as typed (never shown, never written).
+        password: Option<String>,
     },
     Settings(Box<Settings>),
     /// A push channel's URL, to add to `notify.channels`.
@@ -122,6 +128,12 @@ fn num_text(n: Option<u32>) -> String {
     n.map(|n| n.to_string()).unwrap_or_default()
 }
 
+/// An amount's placeholder: the currency and an example, so an empty field reads as a hint.
+fn amount_hint(currency: crate::model::Currency) -> String {
+    let example = Money::new(10 * 10_i64.pow(currency.exponent()), currency);
+    tr!(T::HintAmountIn, currency.code(), example.decimal())
+}
+
 pub fn topup_form(number: &Number, state: &State) -> OpenForm {
     // The newest standing reminder tells what is owed: it is the one a top-up settles,
     // raised with today's amount.
@@ -132,7 +144,8 @@ pub fn topup_form(number: &Number, state: &State) -> OpenForm {
     });
     let fields = vec![
         Field::text(FieldId::Amount, tr!(T::FieldAmount), &money_text(owed))
-            .with_hint(number.currency.code().to_string()),
+            .with_hint(amount_hint(number.currency)),
+        Field::text(FieldId::When, tr!(T::FieldWhen), "").with_hint(tr!(T::HintWhen)),
         Field::text(FieldId::Note, tr!(T::FieldNote), "").with_hint(tr!(T::HintOptional)),
     ];
     let mut form = Form::new(tr!(T::FormTopUp, number.label), fields);
@@ -153,7 +166,7 @@ pub fn topup_form(number: &Number, state: &State) -> OpenForm {
 pub fn balance_form(number: &Number) -> OpenForm {
     let fields = vec![
         Field::text(FieldId::Amount, tr!(T::FieldBalance), "")
-            .with_hint(number.currency.code().to_string()),
+            .with_hint(amount_hint(number.currency)),
         Field::text(FieldId::ValidUntil, tr!(T::FieldValidUntil), "")
             .with_hint("YYYY-MM-DD".into()),
     ];
@@ -189,7 +202,7 @@ pub fn import_form(config: &Config) -> OpenForm {
     formats.extend(
         ["alipay", "wechat", "csv", "sms"]
             .iter()
-            .map(|f| (f.to_string(), f.to_string())),
+            .map(|f| (f.to_string(), crate::text::labels::platform_name(f))),
     );
     let mut numbers = vec![("".to_string(), tr!(T::ImportNumberFromRows))];
     numbers.extend(
@@ -202,6 +215,9 @@ pub fn import_form(config: &Config) -> OpenForm {
         Field::text(FieldId::Path, tr!(T::FieldPath), "").with_hint(tr!(T::HintImportPath)),
         Field::choice(FieldId::Format, tr!(T::FieldFormat), formats, ""),
         Field::choice(FieldId::Number, tr!(T::FieldNumber), numbers, ""),
+        Field::text(FieldId::Password, tr!(T::FieldZipPassword), "")
+            .masked()
+            .with_hint(tr!(T::HintZipPassword)),
     ];
     let mut form = Form::new(tr!(T::FormImport), fields);
     form.notes.push(tr!(T::FormImportNote));
@@ -229,6 +245,9 @@ pub fn arrange(of: &mut OpenForm) {
             f.show(FieldId::ExecutorProgram, e);
             f.show(FieldId::ExecutorArgs, e);
             f.show(FieldId::ExecutorTimeout, e);
+            let host = f.get(FieldId::SimHost).to_string();
+            f.show(FieldId::ModemMatch, host == "modem");
+            f.show(FieldId::Slot, host.starts_with(number::FORWARDER));
         }
         Purpose::AddRule | Purpose::EditRule { .. } => {
             let kind = TriggerKind::parse(f.get(FieldId::Kind)).unwrap_or(TriggerKind::Monthly);
@@ -253,10 +272,12 @@ pub fn changed(of: &mut OpenForm, field: FieldId, config: &Config) {
     match (field, &of.purpose) {
         (FieldId::Preset, Purpose::AddNumber) => {
             let chosen = of.form.get(FieldId::Preset).to_string();
-            match presets::all().into_iter().find(|p| p.id == chosen) {
-                Some(p) => apply_preset(of, &p),
-                None => of.preset_rules.clear(),
-            }
+            let preset = presets::all().into_iter().find(|p| p.id == chosen);
+            apply_preset(of, preset.as_ref());
+        }
+        (FieldId::Currency, Purpose::AddNumber | Purpose::EditNumber(_)) => {
+            let hint = msisdn_example(of.form.get(FieldId::Currency));
+            of.form.set_hint(FieldId::Msisdn, Some(hint));
         }
         (FieldId::Kind, Purpose::AddRule) => {
             let kind = of.form.get(FieldId::Kind).to_string();
@@ -324,6 +345,9 @@ fn field_of(path: &str) -> Option<FieldId> {
         "trigger.every_days" => FieldId::EveryDays,
         "via" => FieldId::Via,
         "confirm_hours" => FieldId::ConfirmHours,
+        "forwarder" | "forwarder.id" => FieldId::SimHost,
+        "forwarder.slot" => FieldId::Slot,
+        "modem" | "modem.match" => FieldId::ModemMatch,
         _ => return None,
     })
 }
@@ -341,11 +365,25 @@ pub fn validate(
         Purpose::AddRule | Purpose::EditRule { .. } => validate_rule(of, config, state, now),
         Purpose::TopUp(id) => {
             let n = config.number(&id)?;
+            // The day it went in, as `record --at` reads it (empty: now).
+            let when = of.form.get(FieldId::When).trim().to_string();
+            let at = if when.is_empty() {
+                None
+            } else {
+                match crate::cli::input::when(Some(&when), config.timezone, now) {
+                    Ok(at) => Some(at),
+                    Err(e) => {
+                        of.form.set_error(FieldId::When, Some(e.to_string()));
+                        None
+                    }
+                }
+            };
             match Money::parse(of.form.get(FieldId::Amount), n.currency) {
                 Ok(m) if m.minor > 0 => Some(Built::Op(Operation::TopUp {
                     number: id,
                     amount: m,
                     note: note(&of.form),
+                    at,
                 })),
                 Ok(_) => {
                     of.form
@@ -396,10 +434,13 @@ pub fn validate(
             } else {
                 let number =
                     Some(of.form.get(FieldId::Number).to_string()).filter(|n| !n.is_empty());
+                let password =
+                    Some(of.form.get(FieldId::Password).to_string()).filter(|p| !p.is_empty());
                 Some(Built::Import {
                     path,
                     format: crate::import::Format::parse(of.form.get(FieldId::Format)),
                     number,
+                    password,
                 })
             }
         }

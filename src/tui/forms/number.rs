@@ -34,7 +34,7 @@ pub(crate) fn executor_kinds() -> Vec<(String, String)> {
 
 /// The number form. "Last used on" starts empty for a new number (a guess of today would
 /// promise a whole keep-alive period nobody knows of) and shows the saved day when editing.
-pub fn number_form(editing: Option<&Number>) -> OpenForm {
+pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
     let n = editing;
     let ptimeout = n
         .and_then(|n| timeout_of_provider(&n.provider))
@@ -79,7 +79,7 @@ pub fn number_form(editing: Option<&Number>) -> OpenForm {
             tr!(T::FieldMsisdn),
             n.map_or("", |n| &n.msisdn),
         )
-        .with_hint("+447700900123".into()),
+        .with_hint(msisdn_example(n.map_or("", |n| n.currency.code()))),
         Field::text(
             FieldId::Carrier,
             tr!(T::FieldCarrier),
@@ -138,6 +138,56 @@ pub fn number_form(editing: Option<&Number>) -> OpenForm {
         Field::text(FieldId::ExecutorTimeout, tr!(T::FieldTimeout), &etimeout)
             .with_hint(tr!(T::HintSeconds)),
     ]);
+    // Where the SIM is: one choice, so a number has a modem or a forwarder, never both.
+    let mut hosts = vec![
+        ("".to_string(), tr!(T::SimHostNone)),
+        ("modem".to_string(), tr!(T::SimHostModem)),
+    ];
+    let mut forwarder_ids: Vec<String> = config.forwarders.iter().map(|f| f.id.clone()).collect();
+    if let Some(r) = n.and_then(|n| n.forwarder.as_ref())
+        && !forwarder_ids.contains(&r.id)
+    {
+        forwarder_ids.push(r.id.clone());
+    }
+    for id in forwarder_ids {
+        let name = match config
+            .forwarders
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.kind)
+        {
+            Some(crate::model::forwarder::ForwarderKind::Webhook) => tr!(T::TuiFwdBoard, id),
+            _ => tr!(T::TuiFwdPhone, id),
+        };
+        hosts.push((format!("{FORWARDER}{id}"), name));
+    }
+    let host = match (
+        n.and_then(|n| n.modem.as_ref()),
+        n.and_then(|n| n.forwarder.as_ref()),
+    ) {
+        (_, Some(r)) => format!("{FORWARDER}{}", r.id),
+        (Some(_), None) => "modem".to_string(),
+        (None, None) => String::new(),
+    };
+    fields.extend([
+        Field::choice(FieldId::SimHost, tr!(T::FieldSimHost), hosts, &host),
+        Field::text(
+            FieldId::ModemMatch,
+            tr!(T::FieldModemMatch),
+            n.and_then(|n| n.modem.as_ref())
+                .map_or("any", |m| m.as_str()),
+        )
+        .with_hint(tr!(T::HintModemMatch)),
+        Field::text(
+            FieldId::Slot,
+            tr!(T::FieldSlot),
+            &n.and_then(|n| n.forwarder.as_ref())
+                .and_then(|r| r.slot)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+        )
+        .with_hint(tr!(T::HintSlot)),
+    ]);
     // Keep-alive counts from here, and nothing is owed for before it.
     fields.push(
         Field::text(
@@ -169,30 +219,95 @@ pub fn number_form(editing: Option<&Number>) -> OpenForm {
     of
 }
 
-pub(crate) fn apply_preset(of: &mut OpenForm, p: &Preset) {
+/// Fills the plan from a preset (`None`: `‹ none ›`, which takes back what the last preset
+/// filled in). The id and label, and anything else the person changed, are kept.
+pub(crate) fn apply_preset(of: &mut OpenForm, p: Option<&Preset>) {
     let f = &mut of.form;
-    f.set(FieldId::Carrier, &p.carrier);
-    f.set(FieldId::Currency, p.currency.code());
-    f.set(FieldId::MonthlyFee, &money_text(p.plan.monthly_fee));
-    f.set(FieldId::ValidityDays, &num_text(p.plan.validity_days));
-    f.set(FieldId::KeepAliveDays, &num_text(p.plan.keep_alive_days));
-    // Replace what an earlier preset put in, but never what the person typed.
-    let (old_id, old_label) = of.preset_fill.clone().unwrap_or_default();
-    if f.get(FieldId::Id).is_empty() || f.get(FieldId::Id) == old_id {
-        f.set(FieldId::Id, &p.id);
+    let filled = of.preset_fill.take().unwrap_or_default();
+    let before = |id: FieldId| {
+        filled
+            .iter()
+            .find(|(f, _)| *f == id)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let plan = [
+        FieldId::Carrier,
+        FieldId::Currency,
+        FieldId::MonthlyFee,
+        FieldId::ValidityDays,
+        FieldId::KeepAliveDays,
+    ];
+    let values: Vec<(FieldId, String)> = match p {
+        Some(p) => vec![
+            (FieldId::Carrier, p.carrier.clone()),
+            (FieldId::Currency, p.currency.code().to_string()),
+            (FieldId::MonthlyFee, money_text(p.plan.monthly_fee)),
+            (FieldId::ValidityDays, num_text(p.plan.validity_days)),
+            (FieldId::KeepAliveDays, num_text(p.plan.keep_alive_days)),
+            (FieldId::Id, p.id.clone()),
+            (FieldId::Label, p.carrier.clone()),
+        ],
+        None => Vec::new(),
+    };
+    let mut fill = Vec::new();
+    for id in plan.into_iter().chain([FieldId::Id, FieldId::Label]) {
+        let new = values
+            .iter()
+            .find(|(f, _)| *f == id)
+            .map_or(String::new(), |(_, v)| v.clone());
+        let current = f.get(id).to_string();
+        // A preset is the plan: it sets the plan's fields. The id and label, and with
+        // `‹ none ›` every field, change only while they hold what a preset put there.
+        let replace =
+            (p.is_some() && plan.contains(&id)) || current.is_empty() || current == before(id);
+        if replace {
+            f.set(id, &new);
+        }
+        if p.is_some() && f.get(id) == new {
+            fill.push((id, new));
+        }
     }
-    if f.get(FieldId::Label).is_empty() || f.get(FieldId::Label) == old_label {
-        f.set(FieldId::Label, &p.carrier);
+    of.preset_fill = p.is_some().then_some(fill);
+    f.set_hint(
+        FieldId::Msisdn,
+        Some(msisdn_example(f.get(FieldId::Currency))),
+    );
+    match p {
+        Some(p) => {
+            of.preset_rules = p.rules.clone();
+            f.notes = vec![p.notes.clone()];
+            f.notes
+                .extend(p.rules.iter().map(|r| format!("• {}", r.describe())));
+        }
+        None => {
+            of.preset_rules.clear();
+            f.notes.clear();
+        }
     }
-    of.preset_fill = Some((
-        f.get(FieldId::Id).to_string(),
-        f.get(FieldId::Label).to_string(),
-    ));
-    of.preset_rules = p.rules.clone();
-    f.notes = vec![p.notes.clone()];
-    f.notes
-        .extend(p.rules.iter().map(|r| format!("• {}", r.describe())));
 }
+
+/// An example phone number for the number field, from the number's currency (a China
+/// Mobile number is not shown a British example).
+pub(crate) fn msisdn_example(currency: &str) -> String {
+    let example = match currency.trim().to_ascii_uppercase().as_str() {
+        "CNY" => "+86 139 1234 5678",
+        "GBP" => "+44 7700 900123",
+        "HKD" => "+852 5123 4567",
+        "USD" => "+1 202 555 0123",
+        "EUR" => "+49 1512 3456789",
+        "MOP" => "+853 6123 4567",
+        "TWD" => "+886 912 345 678",
+        "JPY" => "+81 90 1234 5678",
+        "SGD" => "+65 8123 4567",
+        "AUD" => "+61 412 345 678",
+        "CAD" => "+1 416 555 0123",
+        _ => return tr!(T::HintMsisdn),
+    };
+    example.to_string()
+}
+
+/// The SIM-host choice's prefix for a forwarder (`fwd:pixel`).
+pub(crate) const FORWARDER: &str = "fwd:";
 
 pub(crate) fn args(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
@@ -248,6 +363,18 @@ pub(crate) fn validate_number(
     let keep_alive_days = opt_u32(f, FieldId::KeepAliveDays).unwrap_or(None);
     let ptimeout = timeout_field(f, FieldId::ProviderTimeout);
     let etimeout = timeout_field(f, FieldId::ExecutorTimeout);
+    let host = f.get(FieldId::SimHost).to_string();
+    let slot = match f.get(FieldId::Slot).trim() {
+        _ if !host.starts_with(FORWARDER) => None,
+        "" => None,
+        s => match s.parse::<u8>() {
+            Ok(n) if (1..=8).contains(&n) => Some(n),
+            _ => {
+                f.set_error(FieldId::Slot, Some(tr!(T::CfgRange, s, 1, 8)));
+                None
+            }
+        },
+    };
     let since = match f.field(FieldId::Since).map(|x| x.get().trim().to_string()) {
         None => None,
         Some(s) if s.is_empty() => None,
@@ -294,18 +421,18 @@ pub(crate) fn validate_number(
             etimeout.or_else(|| editing.and_then(|n| timeout_of_executor(&n.executor))),
         ),
         rules,
-        modem: editing
-            .and_then(|n| n.modem.as_ref())
-            .map(|m| crate::store::config::FileModem {
-                matches: m.as_str().to_string(),
-            }),
-        // The form has no forwarder field yet: editing keeps the number's own.
-        forwarder: editing.and_then(|n| n.forwarder.as_ref()).map(|f| {
-            crate::store::config::FileForwarderRef {
-                id: f.id.clone(),
-                slot: f.slot,
-            }
+        modem: (host == "modem").then(|| crate::store::config::FileModem {
+            matches: match f.get(FieldId::ModemMatch).trim() {
+                "" => "any".to_string(),
+                m => m.to_string(),
+            },
         }),
+        forwarder: host
+            .strip_prefix(FORWARDER)
+            .map(|id| crate::store::config::FileForwarderRef {
+                id: id.to_string(),
+                slot,
+            }),
     };
     if editing.is_none() && config.number(&file.id).is_some() {
         f.set_error(FieldId::Id, Some(tr!(T::CfgDuplicateId, file.id)));

@@ -248,9 +248,50 @@ pub fn focused_channel(of: &OpenForm, config: &Config) -> Option<String> {
     }
 }
 
-pub fn settings_form(config: &Config, state: &crate::engine::State) -> OpenForm {
+/// Settings' forwarder rows: a heading with the inbox's address, then each forwarder as the
+/// Numbers pane shows it (`seen`: what the worker last saw of each) and the numbers it serves.
+pub fn forwarder_lines(
+    config: &Config,
+    state: &crate::engine::State,
+    seen: &[crate::forwarder::seen::Seen],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    if config.forwarders.is_empty() && config.inbox.is_none() {
+        return Vec::new();
+    }
+    let inbox = match &config.inbox {
+        Some(i) => tr!(T::SettingsInboxAt, i.listen),
+        None => tr!(T::SettingsInboxOff),
+    };
+    let mut lines = vec![format!("{} · {inbox}", tr!(T::SettingsForwarders))];
+    for f in &config.forwarders {
+        let s = seen.iter().find(|s| s.id == f.id);
+        let heard = crate::forwarder::seen::heard(f, config, state, s);
+        let silent = heard.is_some_and(|t| now - t > chrono::Duration::hours(f.quiet_hours.into()));
+        let (text, _) = crate::text::labels::forwarder_seen(f, s, heard, silent, now);
+        let served: Vec<&str> = config
+            .numbers
+            .iter()
+            .filter(|n| n.forwarder.as_ref().is_some_and(|r| r.id == f.id))
+            .map(|n| n.id.as_str())
+            .collect();
+        let serves = if served.is_empty() {
+            tr!(T::SettingsFwdServesNone)
+        } else {
+            tr!(T::SettingsFwdServes, served.join(", "))
+        };
+        lines.push(format!("  {text} · {serves}"));
+    }
+    lines
+}
+
+pub fn settings_form(
+    config: &Config,
+    state: &crate::engine::State,
+    forwarders: Vec<String>,
+) -> OpenForm {
     let s = Settings::of(config);
-    let fields = vec![
+    let mut fields = vec![
         Field::text(FieldId::Timezone, tr!(T::FieldTimezone), s.timezone.name())
             .with_hint(tr!(T::HintTimezone)),
         Field::text(
@@ -296,6 +337,15 @@ pub fn settings_form(config: &Config, state: &crate::engine::State) -> OpenForm 
         )
         .with_hint(tr!(T::HintNotifyEvents)),
     ];
+    // The forwarders, read-only: their config is the file's (`forwarders setup` tells how).
+    for (i, line) in forwarders.into_iter().enumerate() {
+        let id = if i == 0 {
+            FieldId::ForwardersHeader
+        } else {
+            FieldId::Forwarder(i - 1)
+        };
+        fields.push(Field::row(id, line).locked());
+    }
     let mut form = Form::new(tr!(T::FormSettings), fields);
     form.notes.push(tr!(T::FormSettingsNote));
     let mut of = OpenForm {
