@@ -555,3 +555,63 @@ proptest! {
         }
     }
 }
+
+/// A log as the current release writes it, with a key of every shape (a month, a reading's
+/// id, a validity date, a keep-alive day): the engine still names those periods with the
+/// same keys, so it reads them as charged and asks for none of them again.
+#[test]
+fn a_log_written_today_reads_unchanged() {
+    let c = config("Europe/London");
+    let now = Utc.with_ymd_and_hms(2026, 1, 31, 12, 0, 0).unwrap();
+    let mut lines = vec![
+        r#"{"v":1,"id":"01first0000000000","at":"2026-01-01T00:00:00Z","number":"a","type":"activity"}"#.to_string(),
+        r#"{"v":1,"id":"01reading0000000","at":"2026-01-31T11:00:00Z","number":"a","type":"balance","balance_minor":300,"currency":"GBP","validity_until":"2026-02-02","source":"manual"}"#.to_string(),
+    ];
+    let keys = [
+        ("m31", "m31:2026-01", 500),
+        ("rem", "rem:2026-01", 200),
+        ("low", "low:01reading0000000", 1000),
+        ("exp", "exp:2026-02-02", 700),
+        ("alive", "alive:2026-01-21", 100),
+    ];
+    let replay = |lines: &[String]| {
+        let mut s = State::new(c.timezone);
+        for l in lines {
+            let e = Event::parse_line(l.as_bytes())
+                .expect("a line of today's format")
+                .expect("an event");
+            s.apply(&e);
+        }
+        s
+    };
+    let mut due: Vec<(String, String)> = agenda(&replay(&lines), &c, now)
+        .due
+        .into_iter()
+        .filter(|d| d.number == "a")
+        .map(|d| (d.rule, d.key))
+        .collect();
+    due.sort();
+    let mut want: Vec<(String, String)> = keys
+        .iter()
+        .map(|(r, k, _)| (r.to_string(), k.to_string()))
+        .collect();
+    want.sort();
+    assert_eq!(due, want, "the keys the engine names today's periods with");
+    for (n, (rule, key, amount)) in keys.iter().enumerate() {
+        let mode = if *rule == "rem" { "remind" } else { "auto" };
+        lines.push(format!(
+            r#"{{"v":1,"id":"i{n}","at":"2026-01-31T11:30:00Z","number":"a","type":"intent","rule":"{rule}","key":"{key}","attempt":1,"amount_minor":{amount},"currency":"GBP","mode":"{mode}"}}"#
+        ));
+        if mode == "auto" {
+            lines.push(format!(
+                r#"{{"v":1,"id":"o{n}","at":"2026-01-31T11:31:00Z","number":"a","type":"outcome","intent":"i{n}","status":"succeeded"}}"#
+            ));
+        }
+    }
+    let p = agenda(&replay(&lines), &c, now);
+    assert!(
+        p.due.iter().all(|d| d.number != "a"),
+        "charged keys are due again: {:?}",
+        p.due
+    );
+}

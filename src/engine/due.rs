@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use crate::engine::calendar::{
     YearMonth, add_days, local_date, local_instant, monthly_due, start_of_day, sub_days,
 };
+use crate::engine::key::Key;
 use crate::engine::state::{KeyStatus, NumberState, State};
 use crate::model::{Config, Mode, Money, Number, Rule, Trigger};
 
@@ -114,14 +115,14 @@ pub fn current_key(
     ns: Option<&NumberState>,
     tz: Tz,
     now: DateTime<Utc>,
-) -> Option<(String, DateTime<Utc>)> {
+) -> Option<(Key, DateTime<Utc>)> {
     let today = local_date(tz, now);
     match &rule.trigger {
         Trigger::Monthly { day, at } => {
             let month = YearMonth::of(today);
             let due = monthly_due(tz, month, *day, *at);
             (now >= due && !crate::engine::start::before_start(number, tz, due))
-                .then(|| (format!("{}:{month}", rule.id), due))
+                .then(|| (Key::month(&rule.id, month), due))
         }
         Trigger::LowBalance { below, .. } => {
             let ns = ns?;
@@ -130,14 +131,14 @@ pub fn current_key(
                 return None;
             }
             let expected = ns.expected_balance()?;
-            (expected < below.minor).then(|| (format!("{}:{}", rule.id, obs.id), obs.at.min(now)))
+            (expected < below.minor).then(|| (Key::reading(&rule.id, &obs.id), obs.at.min(now)))
         }
         Trigger::BeforeExpiry { days } => {
             let validity = ns?.validity_in(&number.plan, tz)?;
             let fire_on = sub_days(validity, *days);
             (today >= fire_on).then(|| {
                 (
-                    format!("{}:{}", rule.id, validity.format("%Y-%m-%d")),
+                    Key::date(&rule.id, validity),
                     start_of_day(tz, fire_on).min(now),
                 )
             })
@@ -148,7 +149,7 @@ pub fn current_key(
             let due_on: NaiveDate = add_days(local_date(tz, base), *every_days);
             (today >= due_on).then(|| {
                 (
-                    format!("{}:{}", rule.id, due_on.format("%Y-%m-%d")),
+                    Key::date(&rule.id, due_on),
                     start_of_day(tz, due_on).min(now),
                 )
             })
@@ -232,13 +233,14 @@ fn agenda_of(
         }
         let mut committed = committed_this_month(ns, number, tz, now);
         for rule in number.rules.iter().filter(|r| r.enabled) {
-            let Some((key, since)) = current_key(rule, number, ns, tz, now) else {
+            let Some((period, since)) = current_key(rule, number, ns, tz, now) else {
                 continue;
             };
+            let key = period.to_string();
             // A period that ended before the newest time baohao's clock wrote is passed,
             // whatever the clock says now (it may be a little behind, within tolerance).
             if let Some(own) = state.own_at.filter(|&own| own > now)
-                && current_key(rule, number, ns, tz, own).is_none_or(|(k, _)| k != key)
+                && current_key(rule, number, ns, tz, own).is_none_or(|(k, _)| k != period)
             {
                 continue;
             }

@@ -295,7 +295,7 @@ fn simulate(
                         continue;
                     }
                     let t = monthly_due(tz, month, *md, *at);
-                    let key = format!("{}:{month}", rule.id);
+                    let key = crate::engine::key::Key::month(&rule.id, month).to_string();
                     let known = ns.is_some_and(|n| n.key(&key).is_some())
                         || taken.contains(&(rule.id.clone(), key));
                     let skipped = crate::engine::start::before_start(number, tz, t);

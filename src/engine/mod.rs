@@ -8,6 +8,7 @@ pub mod due;
 pub mod duplicate;
 pub mod forecast;
 pub mod history;
+pub mod key;
 pub mod order;
 pub mod reconcile;
 pub mod reminders;
@@ -19,6 +20,7 @@ pub mod verify;
 
 pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for, intent_for_number};
 pub use forecast::{Forecast, Planned, forecast};
+pub use key::{Key, Period};
 pub use history::{
     AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row, RowFacts,
     RowMaker,
