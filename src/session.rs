@@ -518,7 +518,7 @@ impl Session {
                     number,
                     EventBody::Dismissed {
                         intent: id,
-                        reason: crate::engine::reminders::BY_HAND.to_string(),
+                        reason: crate::engine::reminders::DismissReason::ByHand.to_string(),
                         note,
                     },
                 ));

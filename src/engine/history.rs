@@ -175,8 +175,8 @@ pub struct Entry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReminderEnd {
     Settled,
-    /// With the reason recorded (`rule_deleted`, `rule_now_auto`, `by_hand`, …).
-    Dismissed(String),
+    /// With the reason recorded.
+    Dismissed(crate::engine::reminders::DismissReason),
 }
 
 /// One attempt of a recharge, as history shows it.
@@ -248,7 +248,7 @@ impl Entry {
         }
         if let Some(ReminderEnd::Dismissed(reason)) = &self.reminder_end {
             s.push(' ');
-            s.push_str(reason);
+            s.push_str(reason.as_str());
         }
         for a in &self.attempt_list {
             s.push_str(&format!(" attempt {} {}", a.n, a.status));
@@ -893,7 +893,9 @@ fn entry_judged(
                 reminder_end: match ks.status() {
                     KeyStatus::ReminderSettled => Some(ReminderEnd::Settled),
                     KeyStatus::ReminderDismissed => Some(ReminderEnd::Dismissed(
-                        ks.dismissed.unwrap_or_default().to_string(),
+                        crate::engine::reminders::DismissReason::parse(
+                            ks.dismissed.unwrap_or_default(),
+                        ),
                     )),
                     _ => None,
                 },
