@@ -16,6 +16,7 @@ pub mod rows;
 pub mod start;
 pub mod state;
 pub mod status;
+pub mod trigger;
 pub mod verify;
 
 pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for, intent_for_number};
