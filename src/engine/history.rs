@@ -371,8 +371,7 @@ impl RowMaker<'_> {
         self.event >= self.facts.events
     }
 
-    /// The row of the next event, the same [`History::apply_event_row`] made in the first
-    /// pass. Call for every event, in log order.
+    /// The row of the next event, the same the first pass's fold made for it. Call for every event, in log order.
     pub fn row<S: EventStr>(&mut self, e: &Event<S>) -> Option<Row> {
         let i = self.event;
         if i >= self.facts.events {
@@ -676,12 +675,6 @@ impl History {
         self.rows.get(i, |number, key| {
             Some(self.state.number(number)?.key_at(key)?.key.to_string())
         })
-    }
-
-    /// Folds `e` into the state and hands back its row (if it makes one) instead of
-    /// recording it. A state-only or a recording history makes no rows.
-    pub fn apply_event_row<S: EventStr>(&mut self, e: Event<S>) -> Option<Row> {
-        self.apply_event_row_at(e, None)
     }
 
     fn apply_event_row_at<S: EventStr>(
