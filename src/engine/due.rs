@@ -88,7 +88,7 @@ pub fn clock_behind(state: &State, now: DateTime<Utc>) -> Option<DateTime<Utc>> 
 }
 
 /// How old a reading may be and still be charged on: twice the refresh interval, or a day
-/// for a balance typed in by hand (issue 18: an old text imported today must not charge).
+/// for a balance typed in by hand (an old text imported today must not charge).
 pub fn reading_max_age(number: &Number, refresh_minutes: u32) -> Duration {
     match number.provider {
         crate::model::Provider::Manual => Duration::hours(24),

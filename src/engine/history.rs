@@ -299,7 +299,7 @@ enum Keep {
 
 /// What the rows of a log need from the state at their own time, recorded by a first,
 /// state-only pass, so that a second pass over the same lines makes the same rows without
-/// a second state (issue 11: streamed `history` needed twice `status`'s memory): which
+/// a second state (which would double the memory of a streamed `history`): which
 /// events make a row and, for a manual top-up, the key it settles and its check, for a
 /// statement its evidence index. A few bits per event.
 #[derive(Clone, Debug, Default)]

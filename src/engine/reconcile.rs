@@ -288,8 +288,8 @@ pub fn reconcile(
 
 /// The largest rise of the balance shown by readings in time order, the later reading in
 /// `[from, to]` and the earlier one at most [`LEAD_HOURS`] before `from`: a reading older
-/// than that cannot tell when the money went in (issue 18: a text from three weeks before,
-/// imported late, made a missed recharge look verified). The rise may take several steps
+/// than that cannot tell when the money went in (a text from three weeks before, imported
+/// late, would make a missed recharge look verified). The rise may take several steps
 /// (a reading between two top-ups), measured from the lowest reading before it.
 fn largest_rise(ns: &NumberState, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<i64> {
     let earliest = from - Duration::hours(LEAD_HOURS);

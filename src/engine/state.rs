@@ -74,8 +74,8 @@ pub struct Observation {
 
 /// Where a number keeps the strings of its keys and attempts: fixed-size chunks of text,
 /// each string behind a short length prefix, named by its chunk and offset. A quarter of a
-/// million keys then cost no allocation each and no doubling slack (issue 11: the state
-/// was most of `status`'s memory).
+/// million keys then cost no allocation each and no doubling slack (the state is most of
+/// what `status` holds).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Arena {
     chunks: Vec<String>,
@@ -104,7 +104,7 @@ impl Str {
 /// Where a string is in the log: its byte offset (36 bits), its length (12 bits) and a
 /// 16-bit hash of its text, so that a reader fetching it can tell the log changed. A
 /// streamed listing keeps executor references this way ([`State::with_reference_positions`]):
-/// 8 bytes instead of the text (issue 11).
+/// 8 bytes instead of the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefAt(u64);
 
@@ -346,7 +346,7 @@ impl AttemptRec {
     }
 }
 
-/// One key as kept, in 56 bytes (a long log holds hundreds of thousands; issue 11):
+/// One key as kept, in 56 bytes (a long log holds hundreds of thousands):
 /// strings in the number's arena, the rule by its index, the first attempt packed inline
 /// (its times as whole seconds from `first_at`), and what few keys have — retries, a
 /// reminder's ending, a first attempt whose times do not pack — behind one pointer.
@@ -1254,8 +1254,8 @@ pub struct State {
 
 /// Whether an event's `at` came from baohao's own clock: everything it writes itself, but
 /// not statement rows, texts (imported or received: `sms` readings) and kept messages, whose
-/// times are the record's and may be wrong (issue 18: a row dated next year must not stop
-/// every recharge until then).
+/// times are the record's and may be wrong (a row dated next year must not stop every
+/// recharge until then).
 pub fn own_clock<S: AsRef<str>>(body: &EventBody<S>) -> bool {
     match body {
         EventBody::Statement { .. } | EventBody::Message { .. } => false,
@@ -1283,7 +1283,7 @@ impl State {
     /// This state, keeping no executor references from here on: every [`Attempt`]'s
     /// `reference` reads `None`. For those that show none (`status`, the worker): a
     /// reference is the largest text a key has, and a long log has hundreds of thousands
-    /// of keys (issue 11). Nothing the engine decides reads it.
+    /// of keys. Nothing the engine decides reads it.
     pub fn without_references(mut self) -> State {
         self.references = References::Dropped;
         self
@@ -1292,7 +1292,7 @@ impl State {
     /// This state, keeping an executor reference as where it is in the log when the event
     /// comes with that place ([`State::apply_event_at`]): readers get `reference_at` and
     /// fetch the text themselves. For a streamed listing, which reads the log again anyway
-    /// (issue 11: the references were 12 of its 72 MiB).
+    /// (the references would be about a sixth of its memory).
     pub fn with_reference_positions(mut self) -> State {
         self.references = References::Places;
         self
@@ -1368,7 +1368,7 @@ impl State {
                 ..
             } => {
                 // The current balance is the reading with the latest time, not the one
-                // appended last: an old text imported today is history (issue 18).
+                // appended last: an old text imported today is history.
                 if ns.observed.as_ref().is_none_or(|o| at >= o.at) {
                     match &mut ns.observed {
                         Some(o) => {

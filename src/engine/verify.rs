@@ -85,7 +85,7 @@ struct Recent {
 /// One number's tracker, fed in log order. Readings are kept in time order whatever order
 /// they come in: a reading older than the newest one (an old text imported today) is
 /// placed at its own time and the top-ups it bears on are checked again, so the verdicts
-/// are those of the readings in time order (issue 18). Scans walk back from the newest
+/// are those of the readings in time order. Scans walk back from the newest
 /// reading or top-up and stop early, so each event costs about the same however long the
 /// log.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
