@@ -6,8 +6,8 @@ use chrono_tz::Tz;
 
 use crate::engine::calendar::{YearMonth, local_date, local_instant};
 use crate::engine::key::Key;
-use crate::engine::trigger::{Facts, firing};
 use crate::engine::state::{KeyStatus, NumberState, State};
+use crate::engine::trigger::{Facts, firing};
 use crate::model::{Config, Mode, Money, Number, Rule, Trigger};
 
 /// At most this many attempts under one key.

@@ -133,7 +133,10 @@ mod tests {
             ("m31:2026-11", Key::month("m31", ym(2026, 11))),
             ("alive:2026-11-20", Key::date("alive", d)),
             ("exp:2026-11-20", Key::date("exp", d)),
-            ("low:01jd2k3m4n5p6q7r", Key::reading("low", "01jd2k3m4n5p6q7r")),
+            (
+                "low:01jd2k3m4n5p6q7r",
+                Key::reading("low", "01jd2k3m4n5p6q7r"),
+            ),
             ("low:e12", Key::reading("low", "e12")),
             // Not a month or a date in the written form: an id.
             ("low:2026-13", Key::reading("low", "2026-13")),
@@ -160,7 +163,8 @@ mod props {
 
     fn period() -> impl Strategy<Value = Period> {
         prop_oneof![
-            (0i32..=9999, 1u32..=12).prop_map(|(year, month)| Period::Month(YearMonth { year, month })),
+            (0i32..=9999, 1u32..=12)
+                .prop_map(|(year, month)| Period::Month(YearMonth { year, month })),
             (0i32..=9999, 1u32..=366).prop_filter_map("a day of that year", |(y, d)| {
                 NaiveDate::from_yo_opt(y, d).map(Period::Date)
             }),

@@ -61,7 +61,9 @@ pub struct Stale {
 pub fn stale_reason(key: &KeyState, number: &Number) -> Option<DismissReason> {
     match number.rule(key.rule) {
         None => Some(DismissReason::RuleDeleted),
-        Some(rule) if effective_mode(rule, number) == Mode::Auto => Some(DismissReason::RuleNowAuto),
+        Some(rule) if effective_mode(rule, number) == Mode::Auto => {
+            Some(DismissReason::RuleNowAuto)
+        }
         Some(_) => None,
     }
 }

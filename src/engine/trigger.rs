@@ -57,7 +57,13 @@ impl Firing {
 /// `on` (a monthly rule: the month of `on`; a low balance: `on` itself, if it is low), or
 /// `None` when it names none (nothing known to count from, a balance not low, a monthly
 /// date before the number's `since` day).
-pub fn firing(rule: &Rule, number: &Number, facts: &Facts, tz: Tz, on: NaiveDate) -> Option<Firing> {
+pub fn firing(
+    rule: &Rule,
+    number: &Number,
+    facts: &Facts,
+    tz: Tz,
+    on: NaiveDate,
+) -> Option<Firing> {
     match &rule.trigger {
         Trigger::Monthly { day, at } => {
             let month = YearMonth::of(on);

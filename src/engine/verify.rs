@@ -27,8 +27,8 @@ pub struct Check {
     pub possible_duplicate: bool,
 }
 
-/// A [`Check`] as kept: 16 bytes, as a long log holds hundreds of thousands of them (issue
-/// 11). The time and three flags share one word; the amount and the credit are `i32`s
+/// A [`Check`] as kept: 16 bytes, as a long log holds hundreds of thousands of them. The
+/// time and three flags share one word; the amount and the credit are `i32`s
 /// when both fit (any real top-up), else `amount` is an index into [`Tracker::wide`].
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Packed {

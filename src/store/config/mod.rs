@@ -173,8 +173,18 @@ mod tests {
         }
         let (_, written) = save_as_written(&paths, &c, None, now()).unwrap();
         let want = chrono::NaiveDate::from_ymd_opt(2026, 11, 21);
-        assert!(written.numbers.iter().all(|n| n.since == want), "{written:?}");
-        assert!(load(&paths).unwrap().config.numbers.iter().all(|n| n.since == want));
+        assert!(
+            written.numbers.iter().all(|n| n.since == want),
+            "{written:?}"
+        );
+        assert!(
+            load(&paths)
+                .unwrap()
+                .config
+                .numbers
+                .iter()
+                .all(|n| n.since == want)
+        );
     }
 
     const GOOD: &str = r#"{
