@@ -682,7 +682,7 @@ fn settled_state(
                         now,
                         &d.number,
                         EventBody::Outcome {
-                            intent: intent.into(),
+                            intent,
                             status: OutcomeStatus::Succeeded,
                             reference: None,
                             error: None,
@@ -733,4 +733,28 @@ proptest! {
         listed.sort();
         prop_assert_eq!(listed, planned, "at {}", t);
     }
+}
+
+/// A keep-alive due at the start of a day stays planned when a monthly charge comes later
+/// that day (found by the property above: the monthly charge moved keep-alive's base first).
+#[test]
+fn a_later_charge_the_same_day_does_not_hide_a_keep_alive_due_at_its_start() {
+    let c = config("Europe/London");
+    let now = Utc.with_ymd_and_hms(2026, 10, 30, 4, 58, 0).unwrap();
+    let s = settled_state(&c, now, &[(0, 26279, 0, None)], None);
+    let f = baohao::engine::forecast(&s, &c, now, 120);
+    let day_start = Utc.with_ymd_and_hms(2026, 10, 31, 0, 0, 0).unwrap();
+    assert!(
+        f.items
+            .iter()
+            .any(|i| i.rule == "alive" && i.at == day_start),
+        "{:?}",
+        f.items.iter().take(4).collect::<Vec<_>>()
+    );
+    let listed: Vec<_> = agenda(&s, &c, day_start)
+        .due
+        .into_iter()
+        .map(|d| d.rule)
+        .collect();
+    assert_eq!(listed, vec!["alive".to_string()]);
 }

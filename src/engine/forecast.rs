@@ -277,6 +277,15 @@ fn simulate(
             sim.points.push((day, *b));
         }
         let day_start = start_of_day(tz, day).max(now);
+        // Every rule is asked about the day as it stands at its start: the date triggers
+        // fire then, before any monthly time that day, so a charge later in the day does
+        // not move what they were due on (the agenda at that instant would list them).
+        let facts = Facts {
+            balance: sim.balance,
+            reading: None,
+            validity: sim.validity,
+            activity: sim.last_activity,
+        };
         for rule in &rules {
             let mode = effective_mode(rule, number);
             let amount = rule.amount.minor;
@@ -286,12 +295,6 @@ fn simulate(
             {
                 continue;
             }
-            let facts = Facts {
-                balance: sim.balance,
-                reading: None,
-                validity: sim.validity,
-                activity: sim.last_activity,
-            };
             let Some(f) = firing(rule, number, &facts, tz, day) else {
                 continue;
             };
