@@ -16,7 +16,7 @@ use crate::store::checkpoint::{self, Found};
 use crate::store::config::{self, Stamp};
 use crate::store::log::BadAt;
 use crate::store::log::new_id;
-use crate::store::{Cursor, Log, LogProblem, Paths};
+use crate::store::{Cursor, Log, Paths};
 use crate::tr;
 
 /// What re-reading the config found.
@@ -277,15 +277,6 @@ impl Session {
         Ok((scan.events, scan.stopped))
     }
 
-    /// The log problems of a whole read (for `validate` and one-shot commands).
-    pub fn replay_problems(&self) -> Result<Vec<LogProblem>> {
-        let scan = self
-            .log
-            .scan_ref(Cursor::default(), |_| {})
-            .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;
-        Ok(scan.problems)
-    }
-
     /// Replays the log from the start (the time zone changed: local periods moved).
     fn replay(&mut self) -> Result<()> {
         self.history = self.history.fresh(State::new(self.config.timezone));
@@ -335,9 +326,10 @@ impl Session {
     }
 
     /// Saves `new` as the config unless someone else changed the file since it was read;
-    /// then the file is read again and the error (kind `Conflict`) says so.
-    pub fn save_config(&mut self, new: Config) -> Result<()> {
-        match config::save_as_written(&self.paths, &new, self.stamp) {
+    /// then the file is read again and the error (kind `Conflict`) says so. `now` dates
+    /// a number that is new to the file.
+    pub fn save_config(&mut self, new: Config, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        match config::save_as_written(&self.paths, &new, self.stamp, now) {
             Ok((stamp, new)) => {
                 let timezone = new.timezone != self.config.timezone;
                 self.config = new;
@@ -518,7 +510,7 @@ impl Session {
                     number,
                     EventBody::Dismissed {
                         intent: id,
-                        reason: crate::engine::reminders::BY_HAND.to_string(),
+                        reason: crate::engine::reminders::DismissReason::ByHand.to_string(),
                         note,
                     },
                 ));

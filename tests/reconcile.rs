@@ -462,3 +462,47 @@ fn a_carrier_text_for_the_same_money_corroborates_a_statement_row() {
         "the two texts, not the row"
     );
 }
+
+/// The same number and rule id as [`config`], but the rule's trigger was changed since its
+/// monthly intents were written: from monthly to every-N-days.
+fn config_after_trigger_change() -> Config {
+    parse(
+        r#"{"version":1,"timezone":"Asia/Shanghai","numbers":[
+        {"id":"cmcc","label":"移动","msisdn":"+8613800138000","currency":"CNY",
+         "provider":{"kind":"manual"},"executor":{"kind":"remind"},"monthly_budget":"100.00",
+         "rules":[{"id":"alipay","mode":"external","via":"支付宝自动充值","amount":"50.00",
+                   "trigger":{"kind":"keep_alive","every_days":30}}]}],
+        "notify":{"program":"/bin/true","events":["external_missed","duplicate_charge"]}}"#
+            .as_bytes(),
+    )
+    .expect("valid config")
+}
+
+#[test]
+fn an_old_monthly_key_reads_as_its_month_after_the_trigger_changed() {
+    // Written late (the worker was down), paid on time: the key names the month, and the
+    // month says when it came due, whatever the rule's trigger is today.
+    let mut t = Timeline { events: Vec::new() };
+    t.push(
+        due() + Duration::hours(96),
+        EventBody::Intent {
+            rule: "alipay".into(),
+            key: "alipay:2026-11".into(),
+            attempt: 1,
+            amount_minor: 5000,
+            currency: cny(),
+            mode: Mode::External,
+            action: None,
+        },
+    );
+    t.statement(1, 5000, "A1");
+    let r = t
+        .history()
+        .entries(&config_after_trigger_change(), due() + Duration::hours(100))
+        .into_iter()
+        .find(|e| e.kind == EntryKind::Recharge)
+        .expect("a recharge row");
+    assert_eq!(r.status, Some(EntryStatus::Succeeded));
+    assert_eq!(r.flags, vec![Flag::Verified]);
+    assert_eq!(r.reference.as_deref(), Some("A1"));
+}

@@ -10,6 +10,10 @@ use baohao::store::Log;
 use baohao::store::log::LogProblem;
 use chrono::Utc;
 
+fn now() -> chrono::DateTime<Utc> {
+    Utc::now()
+}
+
 const CHILD: &str = "BAOHAO_TEST_APPENDER";
 
 fn event(writer: &str, n: usize, note_len: usize) -> Event {
@@ -166,7 +170,7 @@ fn an_outside_editor_never_loses_an_edit_to_a_save() {
                 let loaded = config::load(&paths).unwrap();
                 let mut c = loaded.config.clone();
                 c.numbers[1].carrier.push_str(&format!("b{saved} "));
-                match config::save(&paths, &c, Some(loaded.stamp)) {
+                match config::save(&paths, &c, Some(loaded.stamp), now()) {
                     Ok(_) => saved += 1,
                     Err(e) if e.kind == baohao::ErrorKind::Conflict => conflicts += 1,
                     Err(e) => panic!("{e}"),
@@ -203,7 +207,7 @@ fn a_symlinked_config_stays_a_symlink_after_a_save() {
     let loaded = config::load(&paths).unwrap();
     let mut c = loaded.config.clone();
     c.numbers[0].label = "Saved".into();
-    config::save(&paths, &c, Some(loaded.stamp)).unwrap();
+    config::save(&paths, &c, Some(loaded.stamp), now()).unwrap();
     let meta = std::fs::symlink_metadata(&paths.config).unwrap();
     assert!(
         meta.file_type().is_symlink(),

@@ -1,7 +1,7 @@
 //! A vector kept in fixed-size chunks. Growing never copies what is in, and at most the
 //! last chunk is part-empty: the state holds a few hundred thousand keys and checks across
 //! many numbers, and a `Vec` per number that doubles as it grows left a third of that
-//! memory allocated and unused (issue 11).
+//! memory allocated and unused.
 
 /// Elements per chunk.
 const CHUNK: usize = 64;

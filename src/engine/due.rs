@@ -4,10 +4,10 @@
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use crate::engine::calendar::{
-    YearMonth, add_days, local_date, local_instant, monthly_due, start_of_day, sub_days,
-};
+use crate::engine::calendar::{YearMonth, local_date, local_instant};
+use crate::engine::key::Key;
 use crate::engine::state::{KeyStatus, NumberState, State};
+use crate::engine::trigger::{Facts, firing};
 use crate::model::{Config, Mode, Money, Number, Rule, Trigger};
 
 /// At most this many attempts under one key.
@@ -88,7 +88,7 @@ pub fn clock_behind(state: &State, now: DateTime<Utc>) -> Option<DateTime<Utc>> 
 }
 
 /// How old a reading may be and still be charged on: twice the refresh interval, or a day
-/// for a balance typed in by hand (issue 18: an old text imported today must not charge).
+/// for a balance typed in by hand (an old text imported today must not charge).
 pub fn reading_max_age(number: &Number, refresh_minutes: u32) -> Duration {
     match number.provider {
         crate::model::Provider::Manual => Duration::hours(24),
@@ -107,53 +107,37 @@ pub fn reading_is_recent(
         .is_some_and(|o| now - o.at <= reading_max_age(number, refresh_minutes))
 }
 
+/// What the state knows of `number` that its triggers fire on.
+pub fn facts<'a>(ns: Option<&'a NumberState>, number: &Number, tz: Tz) -> Facts<'a> {
+    let observed = ns
+        .and_then(|n| n.observed.as_ref())
+        .filter(|o| o.currency == number.currency);
+    Facts {
+        balance: observed.and(ns).and_then(|n| n.expected_balance()),
+        reading: observed.map(|o| (&*o.id, o.at)),
+        validity: ns.and_then(|n| n.validity_in(&number.plan, tz)),
+        activity: crate::engine::start::keep_alive_base(ns, number, tz).map(|t| local_date(tz, t)),
+    }
+}
+
 /// The key naming the current period of `rule` and since when it is due, if it is due.
 pub fn current_key(
     rule: &Rule,
     number: &Number,
-    ns: Option<&NumberState>,
+    facts: &Facts,
     tz: Tz,
     now: DateTime<Utc>,
-) -> Option<(String, DateTime<Utc>)> {
+) -> Option<(Key, DateTime<Utc>)> {
     let today = local_date(tz, now);
-    match &rule.trigger {
-        Trigger::Monthly { day, at } => {
-            let month = YearMonth::of(today);
-            let due = monthly_due(tz, month, *day, *at);
-            (now >= due && !crate::engine::start::before_start(number, tz, due))
-                .then(|| (format!("{}:{month}", rule.id), due))
-        }
-        Trigger::LowBalance { below, .. } => {
-            let ns = ns?;
-            let obs = ns.observed.as_ref()?;
-            if obs.currency != number.currency {
-                return None;
-            }
-            let expected = ns.expected_balance()?;
-            (expected < below.minor).then(|| (format!("{}:{}", rule.id, obs.id), obs.at.min(now)))
-        }
-        Trigger::BeforeExpiry { days } => {
-            let validity = ns?.validity_in(&number.plan, tz)?;
-            let fire_on = sub_days(validity, *days);
-            (today >= fire_on).then(|| {
-                (
-                    format!("{}:{}", rule.id, validity.format("%Y-%m-%d")),
-                    start_of_day(tz, fire_on).min(now),
-                )
-            })
-        }
-        Trigger::KeepAlive { every_days } => {
-            // Nothing known about the number yet: nothing to count from, nothing due.
-            let base = crate::engine::start::keep_alive_base(ns, number, tz)?;
-            let due_on: NaiveDate = add_days(local_date(tz, base), *every_days);
-            (today >= due_on).then(|| {
-                (
-                    format!("{}:{}", rule.id, due_on.format("%Y-%m-%d")),
-                    start_of_day(tz, due_on).min(now),
-                )
-            })
-        }
-    }
+    let f = firing(rule, number, facts, tz, today)?;
+    let at = f.at(tz);
+    let due = match rule.trigger {
+        Trigger::Monthly { .. } => now >= at,
+        Trigger::LowBalance { .. } => true,
+        Trigger::BeforeExpiry { .. } | Trigger::KeepAlive { .. } => today >= f.day,
+    };
+    let key = f.key(&rule.id)?;
+    due.then(|| (key, at.min(now)))
 }
 
 /// The mode an intent of `rule` really has: `auto` only if the executor can charge (or the
@@ -231,14 +215,16 @@ fn agenda_of(
             return;
         }
         let mut committed = committed_this_month(ns, number, tz, now);
+        let facts = facts(ns, number, tz);
         for rule in number.rules.iter().filter(|r| r.enabled) {
-            let Some((key, since)) = current_key(rule, number, ns, tz, now) else {
+            let Some((period, since)) = current_key(rule, number, &facts, tz, now) else {
                 continue;
             };
+            let key = period.to_string();
             // A period that ended before the newest time baohao's clock wrote is passed,
             // whatever the clock says now (it may be a little behind, within tolerance).
             if let Some(own) = state.own_at.filter(|&own| own > now)
-                && current_key(rule, number, ns, tz, own).is_none_or(|(k, _)| k != key)
+                && current_key(rule, number, &facts, tz, own).is_none_or(|(k, _)| k != period)
             {
                 continue;
             }

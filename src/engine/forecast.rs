@@ -5,11 +5,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use crate::engine::calendar::{
-    YearMonth, add_days, local_date, monthly_due, start_of_day, sub_days,
-};
+use crate::engine::calendar::{YearMonth, add_days, local_date, start_of_day};
 use crate::engine::due::{agenda, committed_this_month, effective_mode};
 use crate::engine::state::State;
+use crate::engine::trigger::{Facts, firing};
 use crate::model::{Config, Currency, Mode, Money, Number, Trigger};
 
 /// Forecasts look at most ten years ahead.
@@ -165,18 +164,12 @@ fn simulate(
     let end = now + Duration::days(days as i64);
     let end_date = local_date(tz, end);
     let ns = state.number(&number.id);
+    let now_facts = crate::engine::due::facts(ns, number, tz);
     let mut sim = Sim {
-        balance: ns
-            .filter(|n| {
-                n.observed
-                    .as_ref()
-                    .is_some_and(|o| o.currency == number.currency)
-            })
-            .and_then(|n| n.expected_balance()),
-        validity: ns.and_then(|n| n.validity_in(&number.plan, tz)),
+        balance: now_facts.balance,
+        validity: now_facts.validity,
         validity_estimated: false,
-        last_activity: crate::engine::start::keep_alive_base(ns, number, tz)
-            .map(|t| local_date(tz, t)),
+        last_activity: now_facts.activity,
         activity_estimated: false,
         last_fire: ns
             .map(|n| {
@@ -284,43 +277,49 @@ fn simulate(
             sim.points.push((day, *b));
         }
         let day_start = start_of_day(tz, day).max(now);
+        // Every rule is asked about the day as it stands at its start: the date triggers
+        // fire then, before any monthly time that day, so a charge later in the day does
+        // not move what they were due on (the agenda at that instant would list them).
+        let facts = Facts {
+            balance: sim.balance,
+            reading: None,
+            validity: sim.validity,
+            activity: sim.last_activity,
+        };
         for rule in &rules {
             let mode = effective_mode(rule, number);
             let amount = rule.amount.minor;
+            // Only on a monthly rule's day is there anything to work out.
+            if let Trigger::Monthly { day: md, .. } = rule.trigger
+                && YearMonth::of(day).day(md) != day
+            {
+                continue;
+            }
+            let Some(f) = firing(rule, number, &facts, tz, day) else {
+                continue;
+            };
             let fire_at = match &rule.trigger {
-                Trigger::Monthly { day: md, at } => {
-                    // Only on the rule's day is there anything to work out.
-                    let month = YearMonth::of(day);
-                    if month.day(*md) != day {
-                        continue;
-                    }
-                    let t = monthly_due(tz, month, *md, *at);
-                    let key = format!("{}:{month}", rule.id);
-                    let known = ns.is_some_and(|n| n.key(&key).is_some())
-                        || taken.contains(&(rule.id.clone(), key));
-                    let skipped = crate::engine::start::before_start(number, tz, t);
-                    (t > now && !known && !skipped).then_some((t, false))
+                Trigger::Monthly { .. } => {
+                    let t = f.at(tz);
+                    let known = f.key(&rule.id).is_some_and(|k| {
+                        let key = k.to_string();
+                        ns.is_some_and(|n| n.key(&key).is_some())
+                            || taken.contains(&(rule.id.clone(), key))
+                    });
+                    (t > now && !known).then_some((t, false))
                 }
-                Trigger::KeepAlive { every_days } => sim
-                    .last_activity
-                    .map(|la| add_days(la, *every_days))
-                    .filter(|due| *due == day && day > today)
-                    .map(|_| (day_start, sim.activity_estimated)),
-                Trigger::BeforeExpiry { days } => sim
-                    .validity
-                    .map(|v| sub_days(v, *days))
-                    .filter(|on| *on == day && day > today)
-                    .map(|_| (day_start, sim.validity_estimated)),
-                Trigger::LowBalance {
-                    below,
-                    cooldown_hours,
-                } => {
+                Trigger::KeepAlive { .. } => {
+                    (f.day == day && day > today).then_some((day_start, sim.activity_estimated))
+                }
+                Trigger::BeforeExpiry { .. } => {
+                    (f.day == day && day > today).then_some((day_start, sim.validity_estimated))
+                }
+                Trigger::LowBalance { cooldown_hours, .. } => {
                     let cooled = sim
                         .last_fire
                         .get(&rule.id)
                         .is_none_or(|l| *l + Duration::hours(*cooldown_hours as i64) <= day_start);
-                    (day > today && cooled && sim.balance.is_some_and(|b| b < below.minor))
-                        .then_some((day_start, true))
+                    (day > today && cooled).then_some((day_start, true))
                 }
             };
             let Some((at, estimated)) = fire_at else {

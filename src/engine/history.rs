@@ -175,8 +175,8 @@ pub struct Entry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReminderEnd {
     Settled,
-    /// With the reason recorded (`rule_deleted`, `rule_now_auto`, `by_hand`, …).
-    Dismissed(String),
+    /// With the reason recorded.
+    Dismissed(crate::engine::reminders::DismissReason),
 }
 
 /// One attempt of a recharge, as history shows it.
@@ -248,7 +248,7 @@ impl Entry {
         }
         if let Some(ReminderEnd::Dismissed(reason)) = &self.reminder_end {
             s.push(' ');
-            s.push_str(reason);
+            s.push_str(reason.as_str());
         }
         for a in &self.attempt_list {
             s.push_str(&format!(" attempt {} {}", a.n, a.status));
@@ -299,7 +299,7 @@ enum Keep {
 
 /// What the rows of a log need from the state at their own time, recorded by a first,
 /// state-only pass, so that a second pass over the same lines makes the same rows without
-/// a second state (issue 11: streamed `history` needed twice `status`'s memory): which
+/// a second state (which would double the memory of a streamed `history`): which
 /// events make a row and, for a manual top-up, the key it settles and its check, for a
 /// statement its evidence index. A few bits per event.
 #[derive(Clone, Debug, Default)]
@@ -371,8 +371,7 @@ impl RowMaker<'_> {
         self.event >= self.facts.events
     }
 
-    /// The row of the next event, the same [`History::apply_event_row`] made in the first
-    /// pass. Call for every event, in log order.
+    /// The row of the next event, the same the first pass's fold made for it. Call for every event, in log order.
     pub fn row<S: EventStr>(&mut self, e: &Event<S>) -> Option<Row> {
         let i = self.event;
         if i >= self.facts.events {
@@ -678,12 +677,6 @@ impl History {
         })
     }
 
-    /// Folds `e` into the state and hands back its row (if it makes one) instead of
-    /// recording it. A state-only or a recording history makes no rows.
-    pub fn apply_event_row<S: EventStr>(&mut self, e: Event<S>) -> Option<Row> {
-        self.apply_event_row_at(e, None)
-    }
-
     fn apply_event_row_at<S: EventStr>(
         &mut self,
         e: Event<S>,
@@ -893,7 +886,9 @@ fn entry_judged(
                 reminder_end: match ks.status() {
                     KeyStatus::ReminderSettled => Some(ReminderEnd::Settled),
                     KeyStatus::ReminderDismissed => Some(ReminderEnd::Dismissed(
-                        ks.dismissed.unwrap_or_default().to_string(),
+                        crate::engine::reminders::DismissReason::parse(
+                            ks.dismissed.unwrap_or_default(),
+                        ),
                     )),
                     _ => None,
                 },

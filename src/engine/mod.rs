@@ -8,6 +8,7 @@ pub mod due;
 pub mod duplicate;
 pub mod forecast;
 pub mod history;
+pub mod key;
 pub mod order;
 pub mod reconcile;
 pub mod reminders;
@@ -15,6 +16,7 @@ pub mod rows;
 pub mod start;
 pub mod state;
 pub mod status;
+pub mod trigger;
 pub mod verify;
 
 pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for, intent_for_number};
@@ -23,5 +25,6 @@ pub use history::{
     AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row, RowFacts,
     RowMaker,
 };
+pub use key::{Key, Period};
 pub use state::{KeyStatus, NumberState, RefAt, State};
 pub use status::{Attention, NumberStatus, Urgency, number_status, number_statuses};

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
-use crate::engine::calendar::{YearMonth, monthly_due, start_of_day, sub_days};
+use crate::engine::calendar::{monthly_due, start_of_day, sub_days};
+use crate::engine::key::{Key, Period};
 use crate::engine::state::{KeyState, KeyStatus, NumberState};
 use crate::model::Trigger;
 use crate::model::number::DEFAULT_VERIFY_TOLERANCE;
@@ -103,24 +104,27 @@ fn confirm_hours(ks: &KeyState, number: Option<&Number>) -> i64 {
         }) as i64
 }
 
-/// When the key's period came due, told from its rule and its key (a worker that was down
-/// writes the intent later); `None` when it cannot be told (low balance, a rule gone).
+/// When the key's period came due (a worker that was down writes the intent later), told
+/// by the key's own shape: a month from its rule's day and time while the rule is still
+/// monthly, else from the month's first instant (the earliest that period could come due);
+/// a date is the day itself, or the validity date `days` before which a before-expiry rule
+/// fires. `None` for a reading's key (low balance: due when read) or a string no rule wrote.
 pub fn due_of(ks: &KeyState, number: Option<&Number>, tz: Tz) -> Option<DateTime<Utc>> {
-    let rule = number?.rule(ks.rule)?;
-    let tail = ks.key.strip_prefix(ks.rule)?.strip_prefix(':')?;
-    let date = || crate::model::event::parse_date(tail);
-    match &rule.trigger {
-        Trigger::Monthly { day, at } => {
-            let (y, m) = tail.split_once('-')?;
-            let month = YearMonth {
-                year: y.parse().ok()?,
-                month: m.parse().ok().filter(|m| (1..=12).contains(m))?,
-            };
+    let key: Key = ks.key.parse().ok()?;
+    if key.rule != ks.rule {
+        return None;
+    }
+    let trigger = number.and_then(|n| n.rule(ks.rule)).map(|r| &r.trigger);
+    match (key.period, trigger) {
+        (Period::Month(month), Some(Trigger::Monthly { day, at })) => {
             Some(monthly_due(tz, month, *day, *at))
         }
-        Trigger::KeepAlive { .. } => Some(start_of_day(tz, date()?)),
-        Trigger::BeforeExpiry { days } => Some(start_of_day(tz, sub_days(date()?, *days))),
-        Trigger::LowBalance { .. } => None,
+        (Period::Month(month), _) => Some(start_of_day(tz, month.first_day())),
+        (Period::Date(date), Some(Trigger::BeforeExpiry { days })) => {
+            Some(start_of_day(tz, sub_days(date, *days)))
+        }
+        (Period::Date(date), _) => Some(start_of_day(tz, date)),
+        (Period::Reading(_), _) => None,
     }
 }
 
@@ -284,8 +288,8 @@ pub fn reconcile(
 
 /// The largest rise of the balance shown by readings in time order, the later reading in
 /// `[from, to]` and the earlier one at most [`LEAD_HOURS`] before `from`: a reading older
-/// than that cannot tell when the money went in (issue 18: a text from three weeks before,
-/// imported late, made a missed recharge look verified). The rise may take several steps
+/// than that cannot tell when the money went in (a text from three weeks before, imported
+/// late, would make a missed recharge look verified). The rise may take several steps
 /// (a reading between two top-ups), measured from the lowest reading before it.
 fn largest_rise(ns: &NumberState, from: DateTime<Utc>, to: DateTime<Utc>) -> Option<i64> {
     let earliest = from - Duration::hours(LEAD_HOURS);

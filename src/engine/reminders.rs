@@ -6,24 +6,64 @@ use crate::engine::due::effective_mode;
 use crate::engine::state::{Attempt, KeyState, NumberState, State};
 use crate::model::{Config, Mode, Number};
 
-/// Why a reminder was closed without a top-up (the `reason` of a `dismissed` event).
-pub const RULE_DELETED: &str = "rule_deleted";
-pub const RULE_NOW_AUTO: &str = "rule_now_auto";
-pub const BY_HAND: &str = "by_hand";
+/// Why a reminder was closed without a top-up: the `reason` of a `dismissed` event. The
+/// set is open (a newer release may write another reason), so an unknown one is kept as
+/// written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum DismissReason {
+    /// Its rule is gone from the config.
+    RuleDeleted,
+    /// Its rule charges by itself now.
+    RuleNowAuto,
+    /// A person closed it (`resolve … dismissed`).
+    ByHand,
+    /// A reason this release does not know, as the log has it.
+    Other(String),
+}
+
+impl DismissReason {
+    /// The reason as the log writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DismissReason::RuleDeleted => "rule_deleted",
+            DismissReason::RuleNowAuto => "rule_now_auto",
+            DismissReason::ByHand => "by_hand",
+            DismissReason::Other(s) => s,
+        }
+    }
+
+    /// Reads the reason of a `dismissed` event (never fails: unknown reasons are kept).
+    pub fn parse(s: &str) -> DismissReason {
+        match s {
+            "rule_deleted" => DismissReason::RuleDeleted,
+            "rule_now_auto" => DismissReason::RuleNowAuto,
+            "by_hand" => DismissReason::ByHand,
+            other => DismissReason::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for DismissReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// An open reminder whose rule no longer asks for it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stale {
     pub number: String,
     pub intent: String,
-    pub reason: &'static str,
+    pub reason: DismissReason,
 }
 
 /// Why `key` (an open reminder of `number`) no longer stands, if it does not.
-pub fn stale_reason(key: &KeyState, number: &Number) -> Option<&'static str> {
+pub fn stale_reason(key: &KeyState, number: &Number) -> Option<DismissReason> {
     match number.rule(key.rule) {
-        None => Some(RULE_DELETED),
-        Some(rule) if effective_mode(rule, number) == Mode::Auto => Some(RULE_NOW_AUTO),
+        None => Some(DismissReason::RuleDeleted),
+        Some(rule) if effective_mode(rule, number) == Mode::Auto => {
+            Some(DismissReason::RuleNowAuto)
+        }
         Some(_) => None,
     }
 }
@@ -55,4 +95,21 @@ pub fn stale(state: &State, config: &Config) -> Vec<Stale> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DismissReason;
+
+    #[test]
+    fn a_reason_reads_back_as_written() {
+        for r in ["rule_deleted", "rule_now_auto", "by_hand", "moved_away"] {
+            assert_eq!(DismissReason::parse(r).as_str(), r);
+        }
+        assert_eq!(DismissReason::parse("by_hand"), DismissReason::ByHand);
+        assert_eq!(
+            DismissReason::parse("moved_away"),
+            DismissReason::Other("moved_away".into())
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! History rows kept compactly: each row encoded into one byte buffer (numbers and
 //! sources, which repeat, by their index in a small table), decoded when asked for. A
 //! million-event log's rows took about 280 MiB as `Row` values with their own strings;
-//! encoded they take about a tenth of that (issue 11: the TUI's peak memory). Every row
+//! encoded they take about a tenth of that (it bounds the TUI's peak memory). Every row
 //! starts with its kind and its number, so both can be read without the rest.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};

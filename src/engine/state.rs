@@ -12,8 +12,10 @@ use crate::engine::calendar::{YearMonth, add_days, local_date};
 use crate::engine::chunked::Chunked;
 use crate::engine::reconcile::Evidence;
 use crate::engine::verify::Tracker;
-use crate::model::{Currency, Event, EventBody, Mode, OutcomeStatus, Plan, ResolvedStatus};
+use crate::model::{Currency, Event, EventBody, Mode, Money, OutcomeStatus, Plan, ResolvedStatus};
+use fold::Fold;
 
+mod fold;
 mod snapshot;
 pub use snapshot::options as snapshot_options;
 
@@ -74,8 +76,8 @@ pub struct Observation {
 
 /// Where a number keeps the strings of its keys and attempts: fixed-size chunks of text,
 /// each string behind a short length prefix, named by its chunk and offset. A quarter of a
-/// million keys then cost no allocation each and no doubling slack (issue 11: the state
-/// was most of `status`'s memory).
+/// million keys then cost no allocation each and no doubling slack (the state is most of
+/// what `status` holds).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Arena {
     chunks: Vec<String>,
@@ -104,7 +106,7 @@ impl Str {
 /// Where a string is in the log: its byte offset (36 bits), its length (12 bits) and a
 /// 16-bit hash of its text, so that a reader fetching it can tell the log changed. A
 /// streamed listing keeps executor references this way ([`State::with_reference_positions`]):
-/// 8 bytes instead of the text (issue 11).
+/// 8 bytes instead of the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefAt(u64);
 
@@ -346,7 +348,7 @@ impl AttemptRec {
     }
 }
 
-/// One key as kept, in 56 bytes (a long log holds hundreds of thousands; issue 11):
+/// One key as kept, in 56 bytes (a long log holds hundreds of thousands):
 /// strings in the number's arena, the rule by its index, the first attempt packed inline
 /// (its times as whole seconds from `first_at`), and what few keys have — retries, a
 /// reminder's ending, a first attempt whose times do not pack — behind one pointer.
@@ -1256,8 +1258,8 @@ pub struct State {
 
 /// Whether an event's `at` came from baohao's own clock: everything it writes itself, but
 /// not statement rows, texts (imported or received: `sms` readings) and kept messages, whose
-/// times are the record's and may be wrong (issue 18: a row dated next year must not stop
-/// every recharge until then).
+/// times are the record's and may be wrong (a row dated next year must not stop every
+/// recharge until then).
 pub fn own_clock<S: AsRef<str>>(body: &EventBody<S>) -> bool {
     match body {
         EventBody::Statement { .. } | EventBody::Message { .. } => false,
@@ -1285,7 +1287,7 @@ impl State {
     /// This state, keeping no executor references from here on: every [`Attempt`]'s
     /// `reference` reads `None`. For those that show none (`status`, the worker): a
     /// reference is the largest text a key has, and a long log has hundreds of thousands
-    /// of keys (issue 11). Nothing the engine decides reads it.
+    /// of keys. Nothing the engine decides reads it.
     pub fn without_references(mut self) -> State {
         self.references = References::Dropped;
         self
@@ -1294,7 +1296,7 @@ impl State {
     /// This state, keeping an executor reference as where it is in the log when the event
     /// comes with that place ([`State::apply_event_at`]): readers get `reference_at` and
     /// fetch the text themselves. For a streamed listing, which reads the log again anyway
-    /// (issue 11: the references were 12 of its 72 MiB).
+    /// (the references would be about a sixth of its memory).
     pub fn with_reference_positions(mut self) -> State {
         self.references = References::Places;
         self
@@ -1361,50 +1363,22 @@ impl State {
         if from_text {
             ns.last_text = Some(ns.last_text.map_or(at, |l| l.max(at)));
         }
-        let id = e.id;
+        let fold = Fold {
+            ns,
+            oddities: &mut self.oddities,
+            months: &mut self.months,
+            tz,
+            references: self.references,
+            id: e.id,
+            at,
+        };
         match e.body {
             EventBody::Balance {
                 balance_minor,
                 currency,
                 validity_until,
                 ..
-            } => {
-                // The current balance is the reading with the latest time, not the one
-                // appended last: an old text imported today is history (issue 18).
-                if ns.observed.as_ref().is_none_or(|o| at >= o.at) {
-                    match &mut ns.observed {
-                        Some(o) => {
-                            // Reuse the id's buffer: one reading replaces the last.
-                            o.id.clear();
-                            o.id.push_str(id.as_ref());
-                            o.at = at;
-                            o.balance = balance_minor;
-                            o.currency = currency;
-                        }
-                        None => {
-                            ns.observed = Some(Observation {
-                                id: id.into(),
-                                at,
-                                balance: balance_minor,
-                                currency,
-                            })
-                        }
-                    }
-                    ns.recharged_since_observed = ns.moved_since(at, currency);
-                }
-                if let Some(v) = validity_until
-                    && ns.observed_validity.is_none_or(|(_, seen)| at >= seen)
-                {
-                    ns.observed_validity = Some((v, at));
-                }
-                // The trend in time order (readings are almost always appended in it).
-                let i = ns.readings.partition_point(|(t, _)| *t <= at);
-                ns.readings.insert(i, (at, balance_minor));
-                if ns.readings.len() > KEEP_READINGS {
-                    ns.readings.pop_front();
-                }
-                ns.verify.reading(at, balance_minor);
-            }
+            } => fold.on_balance(balance_minor, currency, validity_until),
             EventBody::Intent {
                 rule,
                 key,
@@ -1413,165 +1387,42 @@ impl State {
                 currency,
                 mode,
                 action,
-            } => {
-                let k = ns.key_entry(rule.as_ref(), key.as_ref(), mode, currency, amount_minor);
-                if action.is_some() {
-                    ns.keys[k as usize].set_flag(SPEND, true);
-                }
-                let ks = &ns.keys[k as usize];
-                if ks.attempt_count() > 0 && !matches!(ks.status(), KeyStatus::Failed { .. }) {
-                    self.oddities.push(Oddity {
-                        event: id.as_ref().to_string(),
-                        what: OddityKind::KeyReused(ns.arena.get(ks.key).to_string()),
-                    });
-                }
-                let a = ks.attempt_count() as u32;
-                let had_attempts = a > 0;
-                let intent = ns.arena.push(id.as_ref());
-                let ks = &mut ns.keys[k as usize];
-                ks.push_attempt(AttemptRec::new(intent, attempt, at));
-                let rule = ks.rule();
-                match ns.rule_last_intent.iter_mut().find(|(r, _)| *r == rule) {
-                    Some(slot) => slot.1 = at,
-                    None => ns.rule_last_intent.push((rule, at)),
-                }
-                ns.last_intent = Some((k, a));
-                if had_attempts {
-                    ns.failed.remove(&k);
-                }
-                match mode {
-                    Mode::Auto => ns.in_doubt.insert((k, a)),
-                    Mode::Remind => ns.open_reminders.insert((k, a)),
-                    // Evidence settles it; reconcile judges it at `now`.
-                    Mode::External => {}
-                };
-            }
+            } => fold.on_intent(
+                rule,
+                key,
+                attempt,
+                Money::new(amount_minor, currency),
+                mode,
+                action.is_some(),
+            ),
             EventBody::Outcome {
                 intent,
                 status,
                 reference,
                 error,
-            } => {
-                let oddities = &mut self.oddities;
-                let reference = reference.filter(|_| self.references != References::Dropped);
-                let reference_at = reference_at.filter(|_| self.references == References::Places);
-                change_attempt(
-                    ns,
-                    oddities,
-                    &mut self.months,
-                    tz,
-                    id,
-                    intent,
-                    |arena, attempt| {
-                        attempt.set_outcome(status, at);
-                        if let Some(r) = reference {
-                            attempt.reference = match reference_at.map(|p| arena.push_at(p)) {
-                                Some(h) if h != Str::NONE => h,
-                                _ => arena.push(r.as_ref()),
-                            };
-                        }
-                        attempt.error = match &error {
-                            Some(e) => arena.push_shared(e.as_ref()),
-                            None => Str::NONE,
-                        };
-                    },
-                );
-            }
+            } => fold.on_outcome(intent, status, reference, error, reference_at),
             EventBody::Resolved {
                 intent,
                 status,
                 retry,
                 ..
-            } => {
-                if !retry && let Some((k, _)) = ns.intent_idx(intent.as_ref()) {
-                    ns.keys[k as usize].set_flag(NO_RETRY, true);
-                }
-                change_attempt(
-                    ns,
-                    &mut self.oddities,
-                    &mut self.months,
-                    tz,
-                    id,
-                    intent,
-                    |_, attempt| {
-                        attempt.set_resolved(status, at);
-                    },
-                );
-            }
-            EventBody::Dismissed { intent, reason, .. } => match ns.intent_idx(intent.as_ref()) {
-                Some((k, a)) => {
-                    let ks = &ns.keys[k as usize];
-                    if ks.settled_by() == Str::NONE && ks.dismissed() == Str::NONE {
-                        let reason = ns.arena.push_shared(reason.as_ref());
-                        ns.keys[k as usize].extra_mut().dismissed = reason;
-                    }
-                    ns.open_reminders.remove(&(k, a));
-                }
-                None => self.oddities.push(Oddity {
-                    event: id.into(),
-                    what: OddityKind::UnknownIntent(intent.into()),
-                }),
-            },
+            } => fold.on_resolved(intent, status, retry),
+            EventBody::Dismissed { intent, reason, .. } => fold.on_dismissed(intent, reason),
             EventBody::Manual {
                 amount_minor,
                 currency,
                 intent,
                 ..
-            } => {
-                let mut by_rule = false;
-                if let Some(i) = intent
-                    && let Some((k, a)) = ns.intent_idx(i.as_ref())
-                {
-                    let by = ns.arena.push(id.as_ref());
-                    ns.keys[k as usize].extra_mut().settled_by = by;
-                    ns.open_reminders.remove(&(k, a));
-                    by_rule = true;
-                }
-                Self::top_up(
-                    ns,
-                    &mut self.months,
-                    tz,
-                    at,
-                    amount_minor,
-                    currency,
-                    by_rule,
-                );
-            }
-            EventBody::Activity { intent, .. } => {
-                ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
-                if let Some(i) = intent
-                    && let Some((k, a)) = ns.intent_idx(i.as_ref())
-                    && ns.keys[k as usize].status() == KeyStatus::ReminderOpen
-                {
-                    let by = ns.arena.push(id.as_ref());
-                    ns.keys[k as usize].extra_mut().settled_by = by;
-                    ns.open_reminders.remove(&(k, a));
-                }
-            }
-            EventBody::Notified { event, key } => {
-                ns.notified.insert((event.into(), key.into()));
-            }
+            } => fold.on_manual(Money::new(amount_minor, currency), intent),
+            EventBody::Activity { intent, .. } => fold.on_activity(intent),
+            EventBody::Notified { event, key } => fold.on_notified(event, key),
             EventBody::Delivered {
                 event,
                 key,
                 channel,
                 error,
                 retry,
-            } => {
-                let d = ns
-                    .deliveries
-                    .entry((event.into(), key.into(), channel.into()))
-                    .or_default();
-                d.last_at = Some(at);
-                match error {
-                    None => d.delivered = true,
-                    Some(e) => {
-                        d.failures += 1;
-                        d.final_failure |= !retry;
-                        d.error = Some(e.into());
-                    }
-                }
-            }
+            } => fold.on_delivered(event, key, channel, error, retry),
             EventBody::Statement {
                 source,
                 reference,
@@ -1579,48 +1430,12 @@ impl State {
                 currency,
                 refund_of,
                 ..
-            } => {
-                let source = source.as_ref();
-                if let Some(of) = refund_of {
-                    if let Some(ev) = ns
-                        .evidence
-                        .iter_mut()
-                        .rev()
-                        .find(|ev| !ev.refunded && *ev.reference == *of.as_ref())
-                    {
-                        ev.refunded = true;
-                        if ev.counts_as_money() {
-                            let (when, cur, amount) = (ev.at, ev.currency, ev.amount);
-                            let month = self.months.month_of(tz, when);
-                            ns.add_spend(month, cur, -amount);
-                        }
-                    } else {
-                        ns.refunded_refs.insert(of.into());
-                    }
-                    return;
-                }
-                if !ns
-                    .evidence_refs
-                    .insert(evidence_key(source, reference.as_ref()))
-                {
-                    return;
-                }
-                let refunded = ns.refunded_refs.remove(reference.as_ref());
-                let ev = Evidence {
-                    id: id.into(),
-                    at,
-                    amount: amount_minor,
-                    currency,
-                    source: source.into(),
-                    reference: reference.into(),
-                    refunded,
-                };
-                if ev.counts_as_money() && !refunded {
-                    // A statement is itself the proof of payment: no verification check.
-                    Self::money_in(ns, &mut self.months, tz, at, amount_minor, currency);
-                }
-                ns.evidence.push(ev);
-            }
+            } => fold.on_statement(
+                source,
+                reference,
+                Money::new(amount_minor, currency),
+                refund_of,
+            ),
             EventBody::Message { .. } => {}
         }
     }

@@ -27,8 +27,8 @@ pub struct Check {
     pub possible_duplicate: bool,
 }
 
-/// A [`Check`] as kept: 16 bytes, as a long log holds hundreds of thousands of them (issue
-/// 11). The time and three flags share one word; the amount and the credit are `i32`s
+/// A [`Check`] as kept: 16 bytes, as a long log holds hundreds of thousands of them. The
+/// time and three flags share one word; the amount and the credit are `i32`s
 /// when both fit (any real top-up), else `amount` is an index into [`Tracker::wide`].
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
 struct Packed {
@@ -85,7 +85,7 @@ struct Recent {
 /// One number's tracker, fed in log order. Readings are kept in time order whatever order
 /// they come in: a reading older than the newest one (an old text imported today) is
 /// placed at its own time and the top-ups it bears on are checked again, so the verdicts
-/// are those of the readings in time order (issue 18). Scans walk back from the newest
+/// are those of the readings in time order. Scans walk back from the newest
 /// reading or top-up and stop early, so each event costs about the same however long the
 /// log.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]

@@ -1,4 +1,4 @@
-//! The checkpoint beside the log (issue 23): the state a state-only replay of the log's
+//! The checkpoint beside the log: the state a state-only replay of the log's
 //! first N bytes ends in, so that `status`, `plan`, `tick`, the daemon and the TUI's worker
 //! replay only what came after. It is used only when it provably belongs to this log:
 //!

@@ -401,7 +401,7 @@ fn save_config(app: &mut App, change: &ConfigChange) -> Result<()> {
         return Err(Error::conflict(p.clone()));
     }
     let new = apply_change(change, &app.session.config)?;
-    let r = app.session.save_config(new);
+    let r = app.session.save_config(new, app.clock.now());
     app.after_log_change();
     r
 }

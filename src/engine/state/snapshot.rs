@@ -1,4 +1,4 @@
-//! The state as a checkpoint keeps it (issue 23): every field of the state types is
+//! The state as a checkpoint keeps it: every field of the state types is
 //! serialized by `serde` derive, so a field added to them is written and read back
 //! without anyone remembering to (one the derive cannot write fails to compile). What is
 //! left out is rebuilt: the time zone (kept beside the state, in the checkpoint's header),

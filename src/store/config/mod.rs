@@ -79,8 +79,14 @@ pub fn problems_error(file: &Path, problems: &[Problem]) -> Error {
 
 /// Saves `config` if the file still holds what `expected` stamped (or is absent and
 /// `expected` is `None`). On a change by someone else: `ErrorKind::Conflict`, file untouched.
-pub fn save(paths: &Paths, config: &Config, expected: Option<Stamp>) -> Result<Stamp> {
-    save_as_written(paths, config, expected).map(|(stamp, _)| stamp)
+/// `now` dates a number the file did not have (its `since`): the store reads no clock.
+pub fn save(
+    paths: &Paths,
+    config: &Config,
+    expected: Option<Stamp>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Stamp> {
+    save_as_written(paths, config, expected, now).map(|(stamp, _)| stamp)
 }
 
 /// [`save`], also returning the config as written (with each number's `since` filled in),
@@ -89,6 +95,7 @@ pub fn save_as_written(
     paths: &Paths,
     config: &Config,
     expected: Option<Stamp>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Stamp, Config)> {
     paths.ensure_dirs()?;
     let lock = fsutil::open_regular(
@@ -116,7 +123,8 @@ pub fn save_as_written(
     // A number with history keeps its currency (the log decides what "history" is).
     let before = on_disk.as_deref().and_then(|b| parse(b).ok());
     check_save(paths, before.as_ref(), config)?;
-    let config = with_since(config, before.as_ref());
+    let today = crate::engine::calendar::local_date(config.timezone, now);
+    let config = with_since(config, before.as_ref(), today);
     let text = render(&config);
     // The lock keeps baohao's own writers in turn; an outside editor that takes no lock
     // is handled by the checked exchange: its change is never overwritten unseen.
@@ -135,11 +143,7 @@ pub fn save_as_written(
 /// `config` with each number's `since`: kept from the file when the saver did not set it
 /// (a face that does not know the field must not drop it), and today for a number the
 /// file did not have (it was just added: counting starts now, see `engine::start`).
-fn with_since(config: &Config, before: Option<&Config>) -> Config {
-    let now = crate::clock::Clock::from_env()
-        .map(|c| c.now())
-        .unwrap_or_else(|_| chrono::Utc::now());
-    let today = crate::engine::calendar::local_date(config.timezone, now);
+fn with_since(config: &Config, before: Option<&Config>, today: chrono::NaiveDate) -> Config {
     let mut out = config.clone();
     for n in out.numbers.iter_mut().filter(|n| n.since.is_none()) {
         n.since = match before.and_then(|b| b.number(&n.id)) {
@@ -153,6 +157,35 @@ fn with_since(config: &Config, before: Option<&Config>) -> Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 2026-11-20 23:30 UTC: already the 21st in Shanghai.
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 20, 23, 30, 0).unwrap()
+    }
+
+    #[test]
+    fn a_new_number_counts_from_the_day_the_saver_gives_in_the_config_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::in_home(dir.path());
+        let mut c = parse(GOOD.as_bytes()).unwrap();
+        for n in &mut c.numbers {
+            n.since = None;
+        }
+        let (_, written) = save_as_written(&paths, &c, None, now()).unwrap();
+        let want = chrono::NaiveDate::from_ymd_opt(2026, 11, 21);
+        assert!(
+            written.numbers.iter().all(|n| n.since == want),
+            "{written:?}"
+        );
+        assert!(
+            load(&paths)
+                .unwrap()
+                .config
+                .numbers
+                .iter()
+                .all(|n| n.since == want)
+        );
+    }
 
     const GOOD: &str = r#"{
   "version": 1,
@@ -315,7 +348,7 @@ mod tests {
         c.numbers[0].currency = crate::model::Currency::new("JPY").unwrap();
         // No history yet: the currency may change.
         std::fs::write(&paths.log, "").unwrap();
-        let stamp = save(&paths, &c, Some(loaded.stamp)).unwrap();
+        let stamp = save(&paths, &c, Some(loaded.stamp), now()).unwrap();
         // Once the log holds a CNY reading, going back to CNY is fine but JPY→KRW is not.
         std::fs::write(
             &paths.log,
@@ -324,7 +357,7 @@ mod tests {
         .unwrap();
         let mut k = c.clone();
         k.numbers[0].currency = crate::model::Currency::new("KRW").unwrap();
-        let err = save(&paths, &k, Some(stamp)).unwrap_err();
+        let err = save(&paths, &k, Some(stamp), now()).unwrap_err();
         assert!(err.message.contains("keeps JPY"), "{}", err.message);
         assert!(err.message.contains("new number"), "{}", err.message);
         assert!(
@@ -350,7 +383,7 @@ mod tests {
         let mut added = c.numbers[0].clone();
         added.id = "new".into();
         c.numbers.push(added);
-        let (_, written) = save_as_written(&paths, &c, Some(loaded.stamp)).unwrap();
+        let (_, written) = save_as_written(&paths, &c, Some(loaded.stamp), now()).unwrap();
         let again = load(&paths).unwrap().config;
         assert_eq!(again, written);
         assert_eq!(
@@ -371,11 +404,11 @@ mod tests {
         let loaded = load(&paths).unwrap();
         let mut c = loaded.config.clone();
         c.refresh_minutes = 30;
-        let stamp = save(&paths, &c, Some(loaded.stamp)).unwrap();
+        let stamp = save(&paths, &c, Some(loaded.stamp), now()).unwrap();
         assert_eq!(load(&paths).unwrap().config.refresh_minutes, 30);
         std::fs::write(&paths.config, render(&loaded.config).replace("30", "45")).unwrap();
         c.refresh_minutes = 15;
-        let err = save(&paths, &c, Some(stamp)).unwrap_err();
+        let err = save(&paths, &c, Some(stamp), now()).unwrap_err();
         assert_eq!(err.kind, crate::error::ErrorKind::Conflict);
         assert!(
             std::fs::read_to_string(&paths.config)
