@@ -81,6 +81,31 @@ fn a_clock_that_runs_backwards_charges_no_past_period() {
 }
 
 #[test]
+fn a_clock_behind_the_day_the_home_was_made_charges_nothing() {
+    // `init` on 2026-11-25, then the person adds the number by hand: the log is empty, so
+    // only the home's own creation time says that 1970 is wrong.
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let o = run(h, "2026-11-25T00:00:00Z", &["init"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(h.join("config.json"), CLOCK_CONFIG).unwrap();
+
+    // A Raspberry Pi without a clock battery at boot: nothing charged, said once.
+    let err = tick(h, "1970-01-02T00:00:00Z");
+    assert_eq!(intent_keys(h), Vec::<String>::new(), "{err}");
+    assert_eq!(err.matches("clock is behind").count(), 1, "{err}");
+    assert!(
+        attention(h, "1970-01-02T00:00:00Z").contains(&"clock_behind".to_string()),
+        "status --json says clock_behind"
+    );
+
+    // Right again: December is charged, and the clock is not mentioned.
+    let err = tick(h, "2026-11-30T16:00:10Z");
+    assert_eq!(intent_keys(h), ["m:2026-12"], "{err}");
+    assert!(!err.contains("clock is behind"), "{err}");
+}
+
+#[test]
 fn times_from_imported_texts_never_stop_recharges() {
     // A text dated next year is not baohao's own clock: December is still charged.
     let home = home_with(CLOCK_CONFIG);
