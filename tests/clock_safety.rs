@@ -485,3 +485,40 @@ fn the_notifier_hears_of_a_clock_behind_once() {
     tick("1970-01-02T00:05:00Z");
     assert_eq!(said(), 2);
 }
+
+/// The TUI's first row at `now`, on a demo home made at 2026-11-25, 80 columns wide.
+fn tui_header(lang: baohao::i18n::Lang, now: &str) -> String {
+    use baohao::clock::Clock;
+    use baohao::store::Paths;
+    use baohao::tui::{app::App, theme::Theme, view::view};
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_home(dir.path());
+    baohao::home::write_demo(&paths, "2026-11-25T10:00:00Z".parse().unwrap()).unwrap();
+    let app = App::open(paths, Clock::Fixed(now.parse().unwrap()), Theme { color: false }).unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    baohao::i18n::with_lang(lang, || t.draw(|f| view(&app, f)).map(|_| ())).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut row = String::new();
+    let mut skip = 0;
+    for x in 0..80 {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        let sym = buf[(x, 0)].symbol();
+        skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+        row.push_str(sym);
+    }
+    row
+}
+
+#[test]
+fn the_tui_header_says_the_clock_is_behind() {
+    use baohao::i18n::Lang;
+    for (lang, says) in [(Lang::En, "clock behind"), (Lang::Zh, "时钟落后")] {
+        let behind = tui_header(lang, "1970-01-02T00:00:00Z");
+        assert!(behind.contains(says), "{behind:?}");
+        let right = tui_header(lang, "2026-11-25T10:05:00Z");
+        assert!(!right.contains(says), "{right:?}");
+    }
+}
