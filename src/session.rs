@@ -292,7 +292,9 @@ impl Session {
     /// Replays the log from the start (the time zone changed: local periods moved).
     fn replay(&mut self) -> Result<()> {
         let created = self.history.state.home_created;
-        self.history = self.history.fresh(State::new(self.config.timezone).made_at(created));
+        self.history = self
+            .history
+            .fresh(State::new(self.config.timezone).made_at(created));
         self.cursor = Cursor::default();
         self.hash = self.history.is_state_only().then(blake3::Hasher::new);
         self.bad_at.clear();

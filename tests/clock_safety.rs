@@ -317,11 +317,7 @@ fn external_home(after: impl Fn(&Path)) -> tempfile::TempDir {
 fn an_old_reading_never_makes_a_missed_external_recharge_look_verified() {
     let now = "2026-12-06T04:00:00Z";
     let missed = external_home(|h| {
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "60.00", "--at", "2026-12-01 12:00"],
-        );
+        readings(h, &[("60.00", "2026-12-01 12:00")]);
     });
     assert_eq!(recharge_of(missed.path(), now, "m:2026-12").0, "missed");
     // The same, with a text from 11-10 saying 10.00 imported on 12-06 before the reading.
@@ -349,51 +345,49 @@ fn an_old_reading_never_makes_a_missed_external_recharge_look_verified() {
             out.contains("\"added\":1") || out.contains("\"added\": 1"),
             "{out}"
         );
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "60.00", "--at", "2026-12-01 12:00"],
-        );
+        readings(h, &[("60.00", "2026-12-01 12:00")]);
     });
     assert_eq!(recharge_of(home.path(), now, "m:2026-12").0, "missed");
 }
 
+/// Readings typed on 12-06 as (balance, when it was read).
+fn readings(h: &Path, list: &[(&str, &str)]) {
+    for (balance, at) in list {
+        ok(
+            h,
+            "2026-12-06T03:00:00Z",
+            &["balance", "d", balance, "--at", at],
+        );
+    }
+}
+
+/// The December recharge is `succeeded`, flagged `possible_duplicate` or not as `flagged`.
+fn assert_duplicate(home: &Path, flagged: bool) {
+    let (status, flags) = recharge_of(home, "2026-12-06T04:00:00Z", "m:2026-12");
+    assert_eq!(status, "succeeded");
+    assert_eq!(
+        flags.contains(&"possible_duplicate".to_string()),
+        flagged,
+        "{flags:?}"
+    );
+}
+
 #[test]
 fn a_rise_of_twice_the_amount_is_a_possible_duplicate() {
-    let now = "2026-12-06T04:00:00Z";
     // Two steps of 50 inside the window: charged twice?
     let home = external_home(|h| {
-        ok(
+        readings(
             h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "110.00", "--at", "2026-12-01 09:00"],
-        );
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "160.00", "--at", "2026-12-01 12:00"],
-        );
+            &[
+                ("110.00", "2026-12-01 09:00"),
+                ("160.00", "2026-12-01 12:00"),
+            ],
+        )
     });
-    let (status, flags) = recharge_of(home.path(), now, "m:2026-12");
-    assert_eq!(status, "succeeded");
-    assert!(
-        flags.contains(&"possible_duplicate".to_string()),
-        "{flags:?}"
-    );
+    assert_duplicate(home.path(), true);
     // One step of 50 is one recharge.
-    let home = external_home(|h| {
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "110.00", "--at", "2026-12-01 12:00"],
-        );
-    });
-    let (status, flags) = recharge_of(home.path(), now, "m:2026-12");
-    assert_eq!(status, "succeeded");
-    assert!(
-        !flags.contains(&"possible_duplicate".to_string()),
-        "{flags:?}"
-    );
+    let home = external_home(|h| readings(h, &[("110.00", "2026-12-01 12:00")]));
+    assert_duplicate(home.path(), false);
     // One Alipay row plus a rise of 100.
     let home = external_home(|h| {
         let file = h.join("alipay.csv");
@@ -410,18 +404,9 @@ fn a_rise_of_twice_the_amount_is_a_possible_duplicate() {
                 file.to_str().unwrap(),
             ],
         );
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "160.00", "--at", "2026-12-01 12:00"],
-        );
+        readings(h, &[("160.00", "2026-12-01 12:00")]);
     });
-    let (status, flags) = recharge_of(home.path(), now, "m:2026-12");
-    assert_eq!(status, "succeeded");
-    assert!(
-        flags.contains(&"possible_duplicate".to_string()),
-        "{flags:?}"
-    );
+    assert_duplicate(home.path(), true);
 }
 
 /// An Alipay app export with one ¥50 top-up of the number at 00:00:05 on 12-01.
@@ -494,7 +479,12 @@ fn tui_header(lang: baohao::i18n::Lang, now: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::in_home(dir.path());
     baohao::home::write_demo(&paths, "2026-11-25T10:00:00Z".parse().unwrap()).unwrap();
-    let app = App::open(paths, Clock::Fixed(now.parse().unwrap()), Theme { color: false }).unwrap();
+    let app = App::open(
+        paths,
+        Clock::Fixed(now.parse().unwrap()),
+        Theme { color: false },
+    )
+    .unwrap();
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
     baohao::i18n::with_lang(lang, || t.draw(|f| view(&app, f)).map(|_| ())).unwrap();
     let buf = t.backend().buffer().clone();

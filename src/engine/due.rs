@@ -85,7 +85,9 @@ pub const CLOCK_TOLERANCE: Duration = Duration::minutes(10);
 /// 1970), or behind the time the home was made (a fresh home's log is empty). Times read
 /// from statements and texts do not count.
 pub fn clock_behind(state: &State, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    state.own_newest().filter(|&own| now + CLOCK_TOLERANCE < own)
+    state
+        .own_newest()
+        .filter(|&own| now + CLOCK_TOLERANCE < own)
 }
 
 /// How old a reading may be and still be charged on: twice the refresh interval, or a day

@@ -25,7 +25,10 @@ pub fn path(paths: &Paths) -> PathBuf {
 
 /// Writes the creation time; a home that already has one keeps it.
 pub fn write(paths: &Paths, now: DateTime<Utc>) -> std::io::Result<()> {
-    let text = format!("{}\n", now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let text = format!(
+        "{}\n",
+        now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
     match fsutil::write_new(&path(paths), text.as_bytes()) {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         r => r,
@@ -34,7 +37,8 @@ pub fn write(paths: &Paths, now: DateTime<Utc>) -> std::io::Result<()> {
 
 /// The creation time, if the home has one that reads.
 pub fn load(paths: &Paths) -> Option<DateTime<Utc>> {
-    let f = fsutil::open_regular(&path(paths), std::fs::OpenOptions::new().read(true), false).ok()?;
+    let f =
+        fsutil::open_regular(&path(paths), std::fs::OpenOptions::new().read(true), false).ok()?;
     let mut text = String::new();
     f.take(MAX_LEN + 1).read_to_string(&mut text).ok()?;
     if text.len() as u64 > MAX_LEN {
