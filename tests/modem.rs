@@ -494,7 +494,11 @@ fn a_text_dated_more_than_a_day_ahead_is_kept_but_never_a_reading() {
     let kept = env.of_type("message");
     assert_eq!(kept.len(), 1);
     let at = chrono::DateTime::parse_from_rfc3339(kept[0]["at"].as_str().unwrap()).unwrap();
-    assert_eq!(at.to_rfc3339(), "2026-03-01T10:00:00+08:00", "dated as it arrived");
+    assert_eq!(
+        at.to_rfc3339(),
+        "2026-03-01T10:00:00+08:00",
+        "dated as it arrived"
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("more than a day ahead of the clock"), "{err}");
 }
