@@ -367,7 +367,10 @@ mod tests {
         );
         let (read, recharge) = (read.unwrap(), recharge.unwrap());
         assert!(read.stopped, "the read was not cut: {:?}", read.stdout);
-        assert!(!recharge.stopped && recharge.success(), "the recharge ran to its end");
+        assert!(
+            !recharge.stopped && recharge.success(),
+            "the recharge ran to its end"
+        );
         // A normal stop gives a read the usual grace.
         let quit = Shutdown::default();
         quit.request();
