@@ -59,16 +59,20 @@ pub fn write_demo(paths: &Paths, now: DateTime<Utc>) -> Result<()> {
         log.push_str(&e.to_line());
         log.push('\n');
     }
-    write_new_pair(paths, crate::home::demo::DEMO_CONFIG, &log, now)
+    // No creation time: the demo's history is invented around `now`, and its own lines
+    // already say what baohao's clock wrote; a demo made today and shown at a pinned
+    // earlier clock (tests, screenshots) is not a clock running backwards.
+    write_new_pair(paths, crate::home::demo::DEMO_CONFIG, &log, None)
 }
 
 /// Writes config and log, refusing (and writing nothing) when either exists, and notes
-/// `now` as the home's creation time (`store::created`: a clock behind it never charges).
+/// `now`, if given, as the home's creation time (`store::created`: a clock behind it never
+/// charges).
 pub fn write_new_pair(
     paths: &Paths,
     config_text: &str,
     log_text: &str,
-    now: DateTime<Utc>,
+    now: Option<DateTime<Utc>>,
 ) -> Result<()> {
     for p in [&paths.config, &paths.log] {
         if p.exists() {
@@ -76,8 +80,11 @@ pub fn write_new_pair(
         }
     }
     paths.ensure_dirs()?;
-    let created = crate::store::created::path(paths);
-    crate::store::created::write(paths, now).map_err(|e| Error::io(T::WhatWrite, &created, &e))?;
+    if let Some(now) = now {
+        let created = crate::store::created::path(paths);
+        crate::store::created::write(paths, now)
+            .map_err(|e| Error::io(T::WhatWrite, &created, &e))?;
+    }
     fsutil::write_new(&paths.config, config_text.as_bytes())
         .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
     fsutil::write_new(&paths.log, log_text.as_bytes())
@@ -99,7 +106,7 @@ pub fn starter_config() -> String {
 /// Writes the starter config and an empty log, refusing (and writing nothing) when either
 /// exists; `now` is the home's creation time.
 pub fn write_starter(paths: &Paths, now: DateTime<Utc>) -> Result<()> {
-    write_new_pair(paths, &starter_config(), "", now)
+    write_new_pair(paths, &starter_config(), "", Some(now))
 }
 
 /// Writes the starter config and an empty log when neither exists (the first run of the
