@@ -803,6 +803,7 @@ catalogue! {
     MmConnected => "connected", "已连接";
     MmUnknown => "unknown", "未知";
     WorkerTextKept => "{0}: a text from {1} arrived that baohao does not understand; it is kept in History for review", "{0}：收到来自 {1} 的短信，baohao 无法识别；已保留在记录中待查看";
+    WorkerTextDatedAhead => "{0}: a text from {1} is dated {2}, more than a day ahead of the clock; it is kept in History for review and not read as a balance or a top-up", "{0}：来自 {1} 的短信日期为 {2}，比当前时钟超前一天以上；已保留在记录中待查看，不作为余额或充值记录";
     // ---- the inbox: texts a forwarder posts (issue 20, receiving)
     InboxOpenForwarders => "the inbox does not listen on {0}: that address is reachable from the network and the secret or token of {1} is not set in baohao's environment, so anyone could post texts as it; set it, or listen on 127.0.0.1 behind a reverse proxy", "收件箱不在 {0} 上监听：该地址可从网络访问，而 {1} 的密钥或令牌未在 baohao 的环境变量中设置，任何人都能冒充它发来短信；请设置它，或监听 127.0.0.1 并在前面放反向代理";
     InboxBind => "the inbox cannot listen on {0} ({1}); baohao tries again every 30 seconds", "收件箱无法在 {0} 上监听（{1}）；baohao 每 30 秒重试一次";

@@ -142,6 +142,23 @@ impl Shutdown {
         }
     }
 
+    /// How long a balance read in flight may go on after shutdown was asked for: the
+    /// usual grace when the worker stops normally, none at all when a short grace was
+    /// asked (the terminal went away). A read moves no money and records nothing, so
+    /// cutting it loses nothing; only a recharge needs its grace (issue 18 item 14).
+    pub fn read_grace(&self) -> Duration {
+        match self.grace_ms.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => SHUTDOWN_GRACE,
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// Resolves once shutdown has been requested and a read's grace has passed.
+    pub async fn read_stopped(&self) {
+        self.wait().await;
+        tokio::time::sleep(self.read_grace()).await;
+    }
+
     pub fn requested(&self) -> bool {
         self.flag.load(std::sync::atomic::Ordering::SeqCst)
     }

@@ -89,7 +89,8 @@ impl Session {
 
     fn open_config(paths: Paths, history: fn(State) -> History) -> Result<Session> {
         let loaded = config::load(&paths)?;
-        let state = State::new(loaded.config.timezone);
+        let mut state = State::new(loaded.config.timezone);
+        state.home_created = crate::store::created::load(&paths);
         let history = history(state);
         Ok(Session {
             log: Log::new(&paths.log),
@@ -122,10 +123,11 @@ impl Session {
     /// config, and recharges wait until it does (the worker starts this way).
     pub fn unread(paths: Paths) -> Session {
         let config = Config::empty(None, chrono_tz::Tz::UTC);
+        let home_created = crate::store::created::load(&paths);
         Session {
             log: Log::new(&paths.log),
             paths,
-            history: History::state_only(State::new(config.timezone)),
+            history: History::state_only(State::new(config.timezone).made_at(home_created)),
             config,
             stamp: None,
             config_problem: None,
@@ -154,7 +156,8 @@ impl Session {
                 self.problems.push(why)
             }
             Found::Held(r) => {
-                let r = *r;
+                let mut r = *r;
+                r.state.home_created = self.history.state.home_created;
                 self.history = History::state_only(r.state);
                 self.cursor = r.cursor;
                 self.hash = Some(r.hash);
@@ -279,7 +282,10 @@ impl Session {
 
     /// Replays the log from the start (the time zone changed: local periods moved).
     fn replay(&mut self) -> Result<()> {
-        self.history = self.history.fresh(State::new(self.config.timezone));
+        let created = self.history.state.home_created;
+        self.history = self
+            .history
+            .fresh(State::new(self.config.timezone).made_at(created));
         self.cursor = Cursor::default();
         self.hash = self.history.is_state_only().then(blake3::Hasher::new);
         self.bad_at.clear();

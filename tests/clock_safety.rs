@@ -81,6 +81,31 @@ fn a_clock_that_runs_backwards_charges_no_past_period() {
 }
 
 #[test]
+fn a_clock_behind_the_day_the_home_was_made_charges_nothing() {
+    // `init` on 2026-11-25, then the person adds the number by hand: the log is empty, so
+    // only the home's own creation time says that 1970 is wrong.
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let o = run(h, "2026-11-25T00:00:00Z", &["init"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::write(h.join("config.json"), CLOCK_CONFIG).unwrap();
+
+    // A Raspberry Pi without a clock battery at boot: nothing charged, said once.
+    let err = tick(h, "1970-01-02T00:00:00Z");
+    assert_eq!(intent_keys(h), Vec::<String>::new(), "{err}");
+    assert_eq!(err.matches("clock is behind").count(), 1, "{err}");
+    assert!(
+        attention(h, "1970-01-02T00:00:00Z").contains(&"clock_behind".to_string()),
+        "status --json says clock_behind"
+    );
+
+    // Right again: December is charged, and the clock is not mentioned.
+    let err = tick(h, "2026-11-30T16:00:10Z");
+    assert_eq!(intent_keys(h), ["m:2026-12"], "{err}");
+    assert!(!err.contains("clock is behind"), "{err}");
+}
+
+#[test]
 fn times_from_imported_texts_never_stop_recharges() {
     // A text dated next year is not baohao's own clock: December is still charged.
     let home = home_with(CLOCK_CONFIG);
@@ -292,11 +317,7 @@ fn external_home(after: impl Fn(&Path)) -> tempfile::TempDir {
 fn an_old_reading_never_makes_a_missed_external_recharge_look_verified() {
     let now = "2026-12-06T04:00:00Z";
     let missed = external_home(|h| {
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "60.00", "--at", "2026-12-01 12:00"],
-        );
+        readings(h, &[("60.00", "2026-12-01 12:00")]);
     });
     assert_eq!(recharge_of(missed.path(), now, "m:2026-12").0, "missed");
     // The same, with a text from 11-10 saying 10.00 imported on 12-06 before the reading.
@@ -324,51 +345,49 @@ fn an_old_reading_never_makes_a_missed_external_recharge_look_verified() {
             out.contains("\"added\":1") || out.contains("\"added\": 1"),
             "{out}"
         );
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "60.00", "--at", "2026-12-01 12:00"],
-        );
+        readings(h, &[("60.00", "2026-12-01 12:00")]);
     });
     assert_eq!(recharge_of(home.path(), now, "m:2026-12").0, "missed");
 }
 
+/// Readings typed on 12-06 as (balance, when it was read).
+fn readings(h: &Path, list: &[(&str, &str)]) {
+    for (balance, at) in list {
+        ok(
+            h,
+            "2026-12-06T03:00:00Z",
+            &["balance", "d", balance, "--at", at],
+        );
+    }
+}
+
+/// The December recharge is `succeeded`, flagged `possible_duplicate` or not as `flagged`.
+fn assert_duplicate(home: &Path, flagged: bool) {
+    let (status, flags) = recharge_of(home, "2026-12-06T04:00:00Z", "m:2026-12");
+    assert_eq!(status, "succeeded");
+    assert_eq!(
+        flags.contains(&"possible_duplicate".to_string()),
+        flagged,
+        "{flags:?}"
+    );
+}
+
 #[test]
 fn a_rise_of_twice_the_amount_is_a_possible_duplicate() {
-    let now = "2026-12-06T04:00:00Z";
     // Two steps of 50 inside the window: charged twice?
     let home = external_home(|h| {
-        ok(
+        readings(
             h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "110.00", "--at", "2026-12-01 09:00"],
-        );
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "160.00", "--at", "2026-12-01 12:00"],
-        );
+            &[
+                ("110.00", "2026-12-01 09:00"),
+                ("160.00", "2026-12-01 12:00"),
+            ],
+        )
     });
-    let (status, flags) = recharge_of(home.path(), now, "m:2026-12");
-    assert_eq!(status, "succeeded");
-    assert!(
-        flags.contains(&"possible_duplicate".to_string()),
-        "{flags:?}"
-    );
+    assert_duplicate(home.path(), true);
     // One step of 50 is one recharge.
-    let home = external_home(|h| {
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "110.00", "--at", "2026-12-01 12:00"],
-        );
-    });
-    let (status, flags) = recharge_of(home.path(), now, "m:2026-12");
-    assert_eq!(status, "succeeded");
-    assert!(
-        !flags.contains(&"possible_duplicate".to_string()),
-        "{flags:?}"
-    );
+    let home = external_home(|h| readings(h, &[("110.00", "2026-12-01 12:00")]));
+    assert_duplicate(home.path(), false);
     // One Alipay row plus a rise of 100.
     let home = external_home(|h| {
         let file = h.join("alipay.csv");
@@ -385,18 +404,9 @@ fn a_rise_of_twice_the_amount_is_a_possible_duplicate() {
                 file.to_str().unwrap(),
             ],
         );
-        ok(
-            h,
-            "2026-12-06T03:00:00Z",
-            &["balance", "d", "160.00", "--at", "2026-12-01 12:00"],
-        );
+        readings(h, &[("160.00", "2026-12-01 12:00")]);
     });
-    let (status, flags) = recharge_of(home.path(), now, "m:2026-12");
-    assert_eq!(status, "succeeded");
-    assert!(
-        flags.contains(&"possible_duplicate".to_string()),
-        "{flags:?}"
-    );
+    assert_duplicate(home.path(), true);
 }
 
 /// An Alipay app export with one ¥50 top-up of the number at 00:00:05 on 12-01.
@@ -459,4 +469,46 @@ fn the_notifier_hears_of_a_clock_behind_once() {
     tick("1970-01-02T00:00:00Z");
     tick("1970-01-02T00:05:00Z");
     assert_eq!(said(), 2);
+}
+
+/// The TUI's first row at `now`, on a demo home made at 2026-11-25, 80 columns wide.
+fn tui_header(lang: baohao::i18n::Lang, now: &str) -> String {
+    use baohao::clock::Clock;
+    use baohao::store::Paths;
+    use baohao::tui::{app::App, theme::Theme, view::view};
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_home(dir.path());
+    baohao::home::write_demo(&paths, "2026-11-25T10:00:00Z".parse().unwrap()).unwrap();
+    let app = App::open(
+        paths,
+        Clock::Fixed(now.parse().unwrap()),
+        Theme { color: false },
+    )
+    .unwrap();
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    baohao::i18n::with_lang(lang, || t.draw(|f| view(&app, f)).map(|_| ())).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut row = String::new();
+    let mut skip = 0;
+    for x in 0..80 {
+        if skip > 0 {
+            skip -= 1;
+            continue;
+        }
+        let sym = buf[(x, 0)].symbol();
+        skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+        row.push_str(sym);
+    }
+    row
+}
+
+#[test]
+fn the_tui_header_says_the_clock_is_behind() {
+    use baohao::i18n::Lang;
+    for (lang, says) in [(Lang::En, "clock behind"), (Lang::Zh, "时钟落后")] {
+        let behind = tui_header(lang, "1970-01-02T00:00:00Z");
+        assert!(behind.contains(says), "{behind:?}");
+        let right = tui_header(lang, "2026-11-25T10:05:00Z");
+        assert!(!right.contains(says), "{right:?}");
+    }
 }

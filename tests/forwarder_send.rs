@@ -309,6 +309,7 @@ fn query_home(forwarders: &str, timeout_secs: u64) -> tempfile::TempDir {
 fn the_forwarder_provider_reads_the_balance_from_the_reply_once() {
     let phone = StandIn::start(App::SmsForwarder);
     phone.auto_reply("10086", "10086", "尊敬的客户，您的账户余额为8.80元。");
+    phone.set_clock(NOW);
     let dir = query_home(&phone.config("fwd"), 60);
     let all = tick(dir.path(), &phone);
     let sent = phone.sent();

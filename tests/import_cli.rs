@@ -327,3 +327,60 @@ fn an_external_rule_never_runs_the_executor() {
     ok(h.path(), "2026-11-01T17:00:00Z", &["tick"]);
     assert_eq!(std::fs::read_to_string(&calls).unwrap(), "recharge\n");
 }
+
+/// An Alipay export with `closed` closed top-ups of the configured China Unicom number
+/// (skipped) and `other` top-ups of a number nobody configured (unmatched).
+fn many_unusable_rows(closed: usize, other: usize) -> String {
+    let mut s = String::from(
+        "\u{feff}支付宝交易记录明细查询\n---------------------------------交易记录明细列表------------------------------------\n交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,\n",
+    );
+    for i in 0..closed {
+        s.push_str(&format!(
+            "2026-11-05 09:{:02}:{:02} ,充值缴费 ,中国联通 ,cucc***@example.com ,手机充值 130****5678 ,支出 ,30.00 ,余额宝 ,交易关闭 ,C{i:08}\t,M{i}\t, ,\n",
+            i / 60 % 60,
+            i % 60
+        ));
+    }
+    for i in 0..other {
+        s.push_str(&format!(
+            "2026-11-12 08:{:02}:{:02} ,充值缴费 ,中国电信 ,ct***@example.com ,话费充值 189****0000 ,支出 ,50.00 ,余额宝 ,交易成功 ,U{i:08}\t,N{i}\t, ,\n",
+            i / 60 % 60,
+            i % 60
+        ));
+    }
+    s
+}
+
+#[test]
+fn thousands_of_unusable_rows_are_listed_up_to_a_cap_and_counted_exactly() {
+    let h = home();
+    let file = h.path().join("many.csv");
+    std::fs::write(&file, many_unusable_rows(2500, 1500)).unwrap();
+    let path = file.to_str().unwrap();
+    let v = json(
+        h.path(),
+        NOW,
+        &["import", "--json", "--format", "alipay", path],
+    );
+    let listed = |k: &str| v[k].as_array().map_or(0, Vec::len);
+    assert_eq!(listed("skipped"), 1000, "{}", v["skipped_more"]);
+    assert_eq!(v["skipped_more"], 1500);
+    assert_eq!(listed("unmatched"), 1000);
+    assert_eq!(v["unmatched_more"], 500);
+    assert_eq!(listed("duplicates"), 0);
+    assert_eq!(v["duplicates_more"], 0);
+    assert_eq!(v["rows"], 4000, "{}", v["rows"]);
+    // The table for people: the same cap, then one line saying how many more.
+    let out = ok(
+        h.path(),
+        NOW,
+        &["import", "--dry-run", "--format", "alipay", path],
+    );
+    assert_eq!(out.lines().filter(|l| l.contains("交易关闭")).count(), 1000);
+    assert!(
+        out.contains("… and 1500 more"),
+        "{}",
+        &out[out.len().saturating_sub(300)..]
+    );
+    assert!(out.contains("… and 500 more"));
+}

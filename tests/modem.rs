@@ -6,7 +6,7 @@ mod common;
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use support::fake_modem::{IMSI, Send, Ussd};
 use support::mm_env::MmEnv;
@@ -469,6 +469,38 @@ fn a_balance_text_arriving_while_the_daemon_runs_becomes_a_reading() {
     // Timed by the text's own timestamp (2026-03-01 09:00 at +08, no minutes in the offset).
     let at = chrono::DateTime::parse_from_rfc3339(b[0]["at"].as_str().unwrap()).unwrap();
     assert_eq!(at.timestamp(), 1_772_326_800);
+}
+
+#[test]
+fn a_text_dated_more_than_a_day_ahead_is_kept_but_never_a_reading() {
+    let Some(env) = Env::start(&number("sim", "CNY", "any", r#"{"kind":"manual"}"#, "")) else {
+        return;
+    };
+    let mut daemon = env.cmd(&["daemon"]).stderr(Stdio::piped()).spawn().unwrap();
+    // The clock says 2026-03-01; the text says a year later (issue 18).
+    let mut tries = 0;
+    while env.of_type("balance").is_empty() && env.of_type("message").is_empty() {
+        tries += 1;
+        if tries % 20 == 1 {
+            env.mm
+                .modem
+                .deliver_sms("10086", "您的话费余额为1.00元。", "270301090000", 32);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = daemon.kill();
+    let out = daemon.wait_with_output().unwrap();
+    assert!(env.of_type("balance").is_empty(), "never a reading");
+    let kept = env.of_type("message");
+    assert_eq!(kept.len(), 1);
+    let at = chrono::DateTime::parse_from_rfc3339(kept[0]["at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        at.to_rfc3339(),
+        "2026-03-01T10:00:00+08:00",
+        "dated as it arrived"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("more than a day ahead of the clock"), "{err}");
 }
 
 #[test]

@@ -9,9 +9,22 @@ use std::time::{Duration, Instant};
 use baohao::store::Paths;
 use baohao::store::lock::WorkerLock;
 
+const NOW: &str = "2026-11-25T10:00:00Z";
+
 /// The demo home with `extra` activity lines appended to its log.
 fn long_home(extra: usize) -> tempfile::TempDir {
-    let home = common::demo_home();
+    // Made at the clock the TUI runs at: a demo made today and shown at an earlier clock
+    // would be a clock behind its log, said in the header (issue 18).
+    let home = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(home.path())
+        .args(["init", "--demo"])
+        .env("BAOHAO_NOW", NOW)
+        .env_remove("BAOHAO_HOME")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let paths = Paths::in_home(home.path());
     let config: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&paths.config).unwrap()).unwrap();
@@ -36,10 +49,7 @@ fn start(home: &std::path::Path) -> common::pty::Session {
         home,
         100,
         30,
-        &[
-            ("BAOHAO_TEST_LOAD_SLICE_MS", "0"),
-            ("BAOHAO_NOW", "2026-11-25T10:00:00Z"),
-        ],
+        &[("BAOHAO_TEST_LOAD_SLICE_MS", "0"), ("BAOHAO_NOW", NOW)],
     )
 }
 

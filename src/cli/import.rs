@@ -99,17 +99,22 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         crate::import::duplicates_said(&state, &config, &reading.events, now)
     };
     if args.json {
+        let (unmatched, unmatched_more) = capped(&reading.unmatched);
+        let (skipped, skipped_more) = capped(&reading.skipped);
+        let (duplicates, duplicates_more) = capped(&duplicates);
         let v = json!({
             "added": added,
             "already": already,
-            "unmatched": reading.unmatched,
-            "skipped": reading.skipped,
+            "unmatched": unmatched,
+            "unmatched_more": unmatched_more,
+            "skipped": skipped,
+            "skipped_more": skipped_more,
             "dry_run": args.dry_run,
             "format": reading.format.map(Format::as_str),
             "rows": reading.rows,
-            "duplicates": reading.duplicates,
             "top_ups": reading.top_ups,
             "duplicates": duplicates,
+            "duplicates_more": duplicates_more,
         });
         return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
     }
@@ -121,8 +126,13 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         tr!(T::ImportDone, name, added, already)
     };
     out.push('\n');
-    for d in &duplicates {
+    let (said, more) = capped(&duplicates);
+    for d in said {
         out.push_str(d);
+        out.push('\n');
+    }
+    if more > 0 {
+        out.push_str(&tr!(T::ImportMore, more));
         out.push('\n');
     }
     for (head, list) in [
@@ -136,14 +146,28 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         if !list.is_empty() {
             out.push_str(&head);
             out.push('\n');
-            for l in list {
+            let (listed, more) = capped(list);
+            for l in listed {
                 out.push_str("  ");
                 out.push_str(l);
+                out.push('\n');
+            }
+            if more > 0 {
+                out.push_str("  ");
+                out.push_str(&tr!(T::ImportMore, more));
                 out.push('\n');
             }
         }
     }
     Ok(out)
+}
+
+/// The first [`MAX_LISTED`](crate::import::limits::MAX_LISTED) sentences of `list`, and how
+/// many more there are: a file of thousands of unusable rows lists a screenful of them and
+/// counts the rest exactly.
+fn capped(list: &[String]) -> (&[String], usize) {
+    let n = list.len().min(crate::import::limits::MAX_LISTED);
+    (&list[..n], list.len() - n)
 }
 
 /// Asks for an archive's password on the terminal, with echo off; `None` when standard

@@ -27,7 +27,7 @@ pub fn init(home: &Home, demo: bool, explicit_home: bool, now: DateTime<Utc>) ->
         }
         write_demo(paths, now)?;
     } else {
-        write_starter(paths)?;
+        write_starter(paths, now)?;
     }
     Ok(tr!(T::InitDone, paths.config.display(), paths.log.display()) + "\n")
 }

@@ -82,9 +82,12 @@ pub const CLOCK_TOLERANCE: Duration = Duration::minutes(10);
 
 /// The newest time baohao's own clock wrote into the log, if `now` is behind it by more
 /// than [`CLOCK_TOLERANCE`] (issue 18: a Raspberry Pi without a clock battery boots in
-/// 1970). Times read from statements and texts do not count.
+/// 1970), or behind the time the home was made (a fresh home's log is empty). Times read
+/// from statements and texts do not count.
 pub fn clock_behind(state: &State, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    state.own_at.filter(|&own| now + CLOCK_TOLERANCE < own)
+    state
+        .own_newest()
+        .filter(|&own| now + CLOCK_TOLERANCE < own)
 }
 
 /// How old a reading may be and still be charged on: twice the refresh interval, or a day
@@ -223,7 +226,7 @@ fn agenda_of(
             let key = period.to_string();
             // A period that ended before the newest time baohao's clock wrote is passed,
             // whatever the clock says now (it may be a little behind, within tolerance).
-            if let Some(own) = state.own_at.filter(|&own| own > now)
+            if let Some(own) = state.own_newest().filter(|&own| own > now)
                 && current_key(rule, number, &facts, tz, own).is_none_or(|(k, _)| k != period)
             {
                 continue;

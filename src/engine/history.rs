@@ -10,79 +10,82 @@ use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, NumberState, RefA
 use crate::engine::verify::Verification;
 use crate::model::{Config, Currency, Event, EventBody, EventRef};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EntryKind {
-    Recharge,
-    Manual,
-    Balance,
-    Activity,
-    /// A top-up seen in an imported statement or a carrier's text.
-    Statement,
-    /// A text baohao kept without understanding it.
-    Message,
+/// An enum of words that outputs emit, with `as_str` and `ALL` (every variant, in order)
+/// written from one list, so the list cannot miss a variant (tests/formats_doc.rs checks
+/// docs/FORMATS.md against `ALL`).
+macro_rules! words {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident => $s:literal,)* }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vm])* $v,)*
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$v,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$v => $s,)*
+                }
+            }
+        }
+    };
 }
 
-impl EntryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Recharge => "recharge",
-            EntryKind::Manual => "manual",
-            EntryKind::Balance => "balance",
-            EntryKind::Activity => "activity",
-            EntryKind::Statement => "statement",
-            EntryKind::Message => "message",
-        }
+words! {
+    pub enum EntryKind {
+        Recharge => "recharge",
+        Manual => "manual",
+        Balance => "balance",
+        Activity => "activity",
+        /// A top-up seen in an imported statement or a carrier's text.
+        Statement => "statement",
+        /// A text baohao kept without understanding it.
+        Message => "message",
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EntryStatus {
-    Succeeded,
-    Failed,
-    InDoubt,
-    Reminder,
-    /// An external recharge whose evidence window is still open.
-    Expected,
-    /// An external recharge with no evidence by its deadline.
-    Missed,
-    /// A statement row a later refund undid.
-    Refunded,
-}
-
-impl EntryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntryStatus::Succeeded => "succeeded",
-            EntryStatus::Failed => "failed",
-            EntryStatus::InDoubt => "in_doubt",
-            EntryStatus::Reminder => "reminder",
-            EntryStatus::Expected => "expected",
-            EntryStatus::Missed => "missed",
-            EntryStatus::Refunded => "refunded",
-        }
+words! {
+    pub enum EntryStatus {
+        Succeeded => "succeeded",
+        Failed => "failed",
+        InDoubt => "in_doubt",
+        Reminder => "reminder",
+        /// An external recharge whose evidence window is still open.
+        Expected => "expected",
+        /// An external recharge with no evidence by its deadline.
+        Missed => "missed",
+        /// A statement row a later refund undid.
+        Refunded => "refunded",
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Flag {
-    Verified,
-    Unverified,
-    PossibleDuplicate,
-    /// Evidence of an external recharge came after its window.
-    Late,
-    /// A top-up no rule expected.
-    Unexpected,
+/// The status of a reminder a manual top-up settled (in place of `reminder`).
+pub const SETTLED: &str = "settled";
+/// The status of a reminder closed without a top-up (in place of `reminder`).
+pub const DISMISSED: &str = "dismissed";
+
+/// Every word an entry's or an attempt's `status` may hold: each status, and the two ends
+/// of a reminder that replace `reminder`.
+pub fn status_words() -> Vec<&'static str> {
+    EntryStatus::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .chain([SETTLED, DISMISSED])
+        .collect()
 }
 
-impl Flag {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Flag::Verified => "verified",
-            Flag::Unverified => "unverified",
-            Flag::PossibleDuplicate => "possible_duplicate",
-            Flag::Late => "late",
-            Flag::Unexpected => "unexpected",
-        }
+words! {
+    pub enum Flag {
+        Verified => "verified",
+        Unverified => "unverified",
+        PossibleDuplicate => "possible_duplicate",
+        /// Evidence of an external recharge came after its window.
+        Late => "late",
+        /// A top-up no rule expected.
+        Unexpected => "unexpected",
     }
 }
 
@@ -223,8 +226,8 @@ impl Entry {
     /// (`settled`, `dismissed`), others their `EntryStatus`.
     pub fn status_str(&self) -> Option<&'static str> {
         match (&self.status, &self.reminder_end) {
-            (Some(EntryStatus::Reminder), Some(ReminderEnd::Settled)) => Some("settled"),
-            (Some(EntryStatus::Reminder), Some(ReminderEnd::Dismissed(_))) => Some("dismissed"),
+            (Some(EntryStatus::Reminder), Some(ReminderEnd::Settled)) => Some(SETTLED),
+            (Some(EntryStatus::Reminder), Some(ReminderEnd::Dismissed(_))) => Some(DISMISSED),
             (s, _) => s.map(|s| s.as_str()),
         }
     }
@@ -902,12 +905,18 @@ fn entry_judged(
                         // A reminder or an expected outside recharge has no executor
                         // answer: its one "attempt" is what the entry is, never in doubt.
                         status: match (ks.mode, a.status()) {
-                            (crate::model::Mode::Auto, AttemptStatus::Succeeded) => "succeeded",
-                            (crate::model::Mode::Auto, AttemptStatus::Failed) => "failed",
-                            (crate::model::Mode::Auto, AttemptStatus::InDoubt) => "in_doubt",
+                            (crate::model::Mode::Auto, AttemptStatus::Succeeded) => {
+                                EntryStatus::Succeeded.as_str()
+                            }
+                            (crate::model::Mode::Auto, AttemptStatus::Failed) => {
+                                EntryStatus::Failed.as_str()
+                            }
+                            (crate::model::Mode::Auto, AttemptStatus::InDoubt) => {
+                                EntryStatus::InDoubt.as_str()
+                            }
                             _ => match ks.status() {
-                                KeyStatus::ReminderSettled => "settled",
-                                KeyStatus::ReminderDismissed => "dismissed",
+                                KeyStatus::ReminderSettled => SETTLED,
+                                KeyStatus::ReminderDismissed => DISMISSED,
                                 _ => status.as_str(),
                             },
                         },

@@ -1249,6 +1249,10 @@ pub struct State {
     /// The newest time baohao's own clock wrote (intents, outcomes, its own readings…), not
     /// a time read from an imported file or a received text (see [`own_clock`]).
     pub own_at: Option<DateTime<Utc>>,
+    /// When baohao made the home, by its own clock (`store::created`), if it says: set by
+    /// whoever opens the home, never from the log (so not kept in a checkpoint).
+    #[serde(skip)]
+    pub home_created: Option<DateTime<Utc>>,
     /// A cache: a restored state starts without it.
     #[serde(skip)]
     months: MonthCache,
@@ -1279,6 +1283,7 @@ impl State {
             oddities: Vec::new(),
             last_at: None,
             own_at: None,
+            home_created: None,
             months: MonthCache::default(),
             references: References::Text,
         }
@@ -1326,6 +1331,18 @@ impl State {
     /// Folds one event in. Never fails: what does not add up is noted in `oddities`.
     pub fn apply(&mut self, e: &Event) {
         self.apply_owned(e.clone());
+    }
+
+    /// This state, for a home made at `created` (see [`State::home_created`]).
+    pub fn made_at(mut self, created: Option<DateTime<Utc>>) -> State {
+        self.home_created = created;
+        self
+    }
+
+    /// The newest time baohao's own clock is known to have seen: [`State::own_at`], or the
+    /// home's creation time when that is newer (a fresh home has an empty log).
+    pub fn own_newest(&self) -> Option<DateTime<Utc>> {
+        self.own_at.max(self.home_created)
     }
 
     /// [`State::apply`] for an event the caller no longer needs: its strings move in.

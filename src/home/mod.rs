@@ -59,17 +59,32 @@ pub fn write_demo(paths: &Paths, now: DateTime<Utc>) -> Result<()> {
         log.push_str(&e.to_line());
         log.push('\n');
     }
-    write_new_pair(paths, crate::home::demo::DEMO_CONFIG, &log)
+    // No creation time: the demo's history is invented around `now`, and its own lines
+    // already say what baohao's clock wrote; a demo made today and shown at a pinned
+    // earlier clock (tests, screenshots) is not a clock running backwards.
+    write_new_pair(paths, crate::home::demo::DEMO_CONFIG, &log, None)
 }
 
-/// Writes config and log, refusing (and writing nothing) when either exists.
-pub fn write_new_pair(paths: &Paths, config_text: &str, log_text: &str) -> Result<()> {
+/// Writes config and log, refusing (and writing nothing) when either exists, and notes
+/// `now`, if given, as the home's creation time (`store::created`: a clock behind it never
+/// charges).
+pub fn write_new_pair(
+    paths: &Paths,
+    config_text: &str,
+    log_text: &str,
+    now: Option<DateTime<Utc>>,
+) -> Result<()> {
     for p in [&paths.config, &paths.log] {
         if p.exists() {
             return Err(Error::input(tr!(T::InitExists, p.display())));
         }
     }
     paths.ensure_dirs()?;
+    if let Some(now) = now {
+        let created = crate::store::created::path(paths);
+        crate::store::created::write(paths, now)
+            .map_err(|e| Error::io(T::WhatWrite, &created, &e))?;
+    }
     fsutil::write_new(&paths.config, config_text.as_bytes())
         .map_err(|e| Error::io(T::WhatWrite, &paths.config, &e))?;
     fsutil::write_new(&paths.log, log_text.as_bytes())
@@ -89,17 +104,17 @@ pub fn starter_config() -> String {
 }
 
 /// Writes the starter config and an empty log, refusing (and writing nothing) when either
-/// exists.
-pub fn write_starter(paths: &Paths) -> Result<()> {
-    write_new_pair(paths, &starter_config(), "")
+/// exists; `now` is the home's creation time.
+pub fn write_starter(paths: &Paths, now: DateTime<Utc>) -> Result<()> {
+    write_new_pair(paths, &starter_config(), "", Some(now))
 }
 
 /// Writes the starter config and an empty log when neither exists (the first run of the
 /// TUI). Returns whether it wrote them.
-pub fn write_starter_if_new(paths: &Paths) -> Result<bool> {
+pub fn write_starter_if_new(paths: &Paths, now: DateTime<Utc>) -> Result<bool> {
     if paths.config.exists() || paths.log.exists() {
         return Ok(false);
     }
-    write_starter(paths)?;
+    write_starter(paths, now)?;
     Ok(true)
 }

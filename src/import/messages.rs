@@ -142,6 +142,30 @@ pub fn events_of_text(
     events_for(n, &m, date, now, &reference)
 }
 
+/// A text for number `n` that is not to be read (dated more than a day ahead of the clock:
+/// issue 18): only a `message` kept for review, dated `now`, never a reading or evidence.
+/// Its identity is the same text's (sender, `date` to the minute, text), so a retry is
+/// recognised.
+pub fn kept_text(
+    n: &Number,
+    from: Option<&str>,
+    date: Option<DateTime<FixedOffset>>,
+    text: &str,
+    now: DateTime<FixedOffset>,
+) -> Event {
+    let reference = text_ref(from, date, text);
+    Event {
+        id: crate::model::event::text_id_for(&event_id("message", "sms", &reference), &n.id),
+        at: now,
+        number: n.id.clone(),
+        body: EventBody::Message {
+            source: "sms".into(),
+            from: from.map(|f| clean(f, 64)),
+            text: clean(text, MAX_TEXT),
+        },
+    }
+}
+
 /// The events one message makes for number `n`.
 fn events_for(
     n: &Number,

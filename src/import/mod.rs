@@ -24,7 +24,7 @@ use crate::i18n::T;
 use crate::model::{Config, Event, Number};
 use crate::tr;
 
-pub use messages::events_of_text;
+pub use messages::{events_of_text, kept_text};
 pub use topup::{is_top_up, match_number};
 
 /// The formats `import` reads.
@@ -198,7 +198,7 @@ fn checked(mut reading: Reading, format: Format, now: DateTime<FixedOffset>) -> 
         .partition(|e| (1970..=9999).contains(&chrono::Datelike::year(&e.at)));
     // Dated more than a day ahead of the clock (issue 18): a wrong date, not evidence
     // or a reading to act on; said, never logged.
-    let latest = now + chrono::Duration::days(1);
+    let latest = now + limits::DATED_AHEAD;
     let (kept, ahead): (Vec<Event>, Vec<Event>) = kept.into_iter().partition(|e| e.at <= latest);
     reading.events = kept;
     for (e, why) in odd

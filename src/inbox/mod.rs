@@ -125,7 +125,19 @@ impl Acceptor {
                 let n = number_for(config, r)?;
                 // A phone's clock a little ahead is kept as it says (clamping it would
                 // date each retry differently, and so log it again); one far ahead is
-                // not believed and the text is dated as it arrives.
+                // not believed and the text is dated as it arrives. More than a day
+                // ahead, it is not read at all (issue 18): kept for review, as a text
+                // nobody understood is.
+                if set_aside(r, local_now).is_some() {
+                    let kept = crate::import::kept_text(
+                        n,
+                        r.sender.as_deref(),
+                        r.received_at,
+                        &r.text,
+                        local_now,
+                    );
+                    return Some((n, vec![kept]));
+                }
                 let date = r.received_at.filter(|t| *t <= local_now + FUTURE_SKEW);
                 Some((
                     n,
@@ -175,6 +187,15 @@ impl Acceptor {
             }
         }
     }
+}
+
+/// The date `r` says it was received, when that is more than
+/// [`DATED_AHEAD`](crate::import::limits::DATED_AHEAD) after `at` (the clock when it came,
+/// or the time of the event it made): such a text is kept, never read as a balance or a
+/// top-up.
+pub fn set_aside(r: &Received, at: DateTime<FixedOffset>) -> Option<DateTime<FixedOffset>> {
+    r.received_at
+        .filter(|t| *t > at + crate::import::limits::DATED_AHEAD)
 }
 
 /// The number a forwarder's text belongs to: the only number the forwarder holds (unless
@@ -294,6 +315,42 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         "2026-03-01T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_text_dated_more_than_a_day_ahead_is_kept_but_never_a_reading() {
+        let (_d, paths, config) = home(&number("a", "China Mobile", r#"{"id":"pixel"}"#));
+        let low = "尊敬的客户，您的账户余额为1.00元。";
+        // A phone whose clock says next year: kept for review, dated as it arrives.
+        let ahead = text("pixel", None, "10086", low, "2027-03-01T19:58:00+08:00");
+        let (got, _) = accept(&paths, &config, std::slice::from_ref(&ahead), now()).unwrap();
+        let Accepted::New { events, .. } = &got[0] else {
+            panic!("{got:?}");
+        };
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert!(
+            matches!(events[0].body, EventBody::Message { .. }),
+            "{events:?}"
+        );
+        assert_eq!(events[0].at.with_timezone(&Utc), now());
+        assert_eq!(
+            set_aside(&ahead, events[0].at),
+            Some(ahead.received_at.unwrap())
+        );
+        // Sent again (a retry): already there.
+        let (again, _) = accept(&paths, &config, std::slice::from_ref(&ahead), now()).unwrap();
+        assert_eq!(again, vec![Accepted::Duplicate { number: "a".into() }]);
+        // Less than a day ahead: a reading, dated as it arrives.
+        let soon = text("pixel", None, "10086", low, "2026-03-02T08:00:00+08:00");
+        let (got, _) = accept(&paths, &config, std::slice::from_ref(&soon), now()).unwrap();
+        let Accepted::New { events, .. } = &got[0] else {
+            panic!("{got:?}");
+        };
+        assert!(
+            matches!(events[0].body, EventBody::Balance { .. }),
+            "{events:?}"
+        );
+        assert_eq!(set_aside(&soon, events[0].at), None);
     }
 
     #[test]

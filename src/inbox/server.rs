@@ -454,11 +454,18 @@ fn say_new(
                 });
             }
             EventBody::Message { .. } => {
-                let _ = reports.send(Report::Notice(tr!(
-                    T::WorkerTextKept,
-                    label,
-                    crate::modem::provider::printable(text.sender.as_deref().unwrap_or("?"), 20)
-                )));
+                let from =
+                    crate::modem::provider::printable(text.sender.as_deref().unwrap_or("?"), 20);
+                let said = match crate::inbox::set_aside(text, e.at) {
+                    Some(dated) => tr!(
+                        T::WorkerTextDatedAhead,
+                        label,
+                        from,
+                        dated.format("%Y-%m-%d %H:%M")
+                    ),
+                    None => tr!(T::WorkerTextKept, label, from),
+                };
+                let _ = reports.send(Report::Notice(said));
             }
             _ => {}
         }

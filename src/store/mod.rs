@@ -3,6 +3,7 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod created;
 pub mod fsutil;
 pub mod lock;
 pub mod log;

@@ -313,7 +313,7 @@ impl App {
     /// and the loop reads it in slices ([`App::advance_loading`]), so a long log shows a
     /// frame at once and `q` works while it is read (issue 11).
     pub fn open_reading(paths: Paths, clock: Clock, theme: Theme) -> Result<App> {
-        let created = crate::home::write_starter_if_new(&paths)?
+        let created = crate::home::write_starter_if_new(&paths, clock.now())?
             .then(|| tr!(T::TuiCreatedConfig, paths.config.display()));
         let total = std::fs::metadata(&paths.log).map_or(0, |m| m.len());
         let session = Session::open_unread(paths)?;

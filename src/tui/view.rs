@@ -6,6 +6,8 @@
 //! │ footer: key hints from the view's binding table                               │
 //! └ message line (or the History filter being typed)                              ┘
 //! ```
+//!
+//! While the clock is behind the log (nothing is charged), the header says so after the tabs.
 //! Overlays (help, forms, dialogs) draw on top. Below 40×10 it only says it is too small.
 
 use ratatui::Frame;
@@ -154,6 +156,15 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
                 t.dim()
             },
         ));
+    }
+    // Nothing is charged while the clock is behind what baohao already wrote (issue 18):
+    // said before the zone and the worker, which give way to it.
+    if app.derived.plan.clock_behind.is_some() {
+        let label = format!(" {} ", tr!(T::AttClockBehind));
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        if used + unicode_width::UnicodeWidthStr::width(label.as_str()) <= area.width as usize {
+            spans.push(Span::styled(label, t.bad()));
+        }
     }
     let worker = match &app.worker {
         WorkerMode::Session if app.busy => tr!(T::WorkerBusy),

@@ -44,7 +44,14 @@ pub async fn recharge(
             error: None,
         },
         Executor::Command(spec) => {
-            match process::run_until(spec, &env(number, "recharge", key, amount), stop).await {
+            match process::run_until(
+                spec,
+                &env(number, "recharge", key, amount),
+                stop,
+                process::Kind::Recharge,
+            )
+            .await
+            {
                 // Not started: certainly not charged.
                 Err(e) => Answer {
                     status: OutcomeStatus::Failed,

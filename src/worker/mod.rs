@@ -228,20 +228,32 @@ impl Worker {
         // Dated by the carrier when it says (never later than now).
         let now = self.clock.now();
         let tz = self.session.config.timezone;
-        let date = a
+        let local_now = now.with_timezone(&tz).fixed_offset();
+        let stamped = a
             .sms
             .timestamp
             .as_deref()
-            .and_then(crate::modem::text::parse_timestamp)
-            .map(|t| t.min(now.with_timezone(&tz).fixed_offset()));
+            .and_then(crate::modem::text::parse_timestamp);
         let from = (!a.sms.number.is_empty()).then_some(a.sms.number.as_str());
-        let events = crate::import::events_of_text(
-            &number,
-            from,
-            date,
-            &a.sms.text,
-            now.with_timezone(&tz).fixed_offset(),
-        );
+        // More than a day ahead of the clock (issue 18): kept for review, never read as a
+        // balance or a top-up.
+        let ahead = stamped.filter(|t| *t > local_now + crate::import::limits::DATED_AHEAD);
+        let events = match ahead {
+            Some(_) => vec![crate::import::kept_text(
+                &number,
+                from,
+                stamped,
+                &a.sms.text,
+                local_now,
+            )],
+            None => crate::import::events_of_text(
+                &number,
+                from,
+                stamped.map(|t| t.min(local_now)),
+                &a.sms.text,
+                local_now,
+            ),
+        };
         let log = crate::store::Log::new(&self.session.paths.log);
         match log.append_new(&events, false) {
             Ok((0, _)) => return,
@@ -274,11 +286,18 @@ impl Worker {
                     number: number.id.clone(),
                     balance: crate::model::Money::new(*balance_minor, *currency),
                 }),
-                EventBody::Message { .. } => self.report(Report::Notice(tr!(
-                    T::WorkerTextKept,
-                    number.label,
-                    crate::modem::provider::printable(&a.sms.number, 20)
-                ))),
+                EventBody::Message { .. } => {
+                    let from = crate::modem::provider::printable(&a.sms.number, 20);
+                    self.report(Report::Notice(match ahead {
+                        Some(dated) => tr!(
+                            T::WorkerTextDatedAhead,
+                            number.label,
+                            from,
+                            dated.format("%Y-%m-%d %H:%M")
+                        ),
+                        None => tr!(T::WorkerTextKept, number.label, from),
+                    }))
+                }
                 _ => {}
             }
         }

@@ -147,7 +147,16 @@ pub use crate::link::Shutdown;
 /// Runs `spec` with `env` added to this process's environment (secrets the person gave the
 /// daemon pass through; nothing baohao adds is secret). Never through a shell.
 pub async fn run(spec: &CommandSpec, env: &[(&str, String)]) -> Result<Finished, SpawnError> {
-    run_until(spec, env, None).await
+    run_until(spec, env, None, Kind::Recharge).await
+}
+
+/// What a command is, for how long it may go on once shutdown is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A recharge: its grace ([`Shutdown::grace`]), so that its answer can be recorded.
+    Recharge,
+    /// A balance read: [`Shutdown::read_grace`] (none when the terminal went away).
+    Read,
 }
 
 /// [`run`], cut short by `stop`: after a grace period the command is killed as on timeout.
@@ -155,6 +164,7 @@ pub async fn run_until(
     spec: &CommandSpec,
     env: &[(&str, String)],
     stop: Option<&Shutdown>,
+    kind: Kind,
 ) -> Result<Finished, SpawnError> {
     let mut cmd = tokio::process::Command::new(&spec.program);
     cmd.args(&spec.args)
@@ -196,10 +206,13 @@ pub async fn run_until(
     let deadline = tokio::time::Instant::now() + timeout;
     let stopping = async {
         match stop {
-            Some(s) => {
-                s.wait().await;
-                tokio::time::sleep(s.grace()).await;
-            }
+            Some(s) => match kind {
+                Kind::Recharge => {
+                    s.wait().await;
+                    tokio::time::sleep(s.grace()).await;
+                }
+                Kind::Read => s.read_stopped().await,
+            },
             None => std::future::pending::<()>().await,
         }
     };
@@ -333,6 +346,35 @@ mod tests {
         assert!(f.success());
         assert_eq!(json_object(&f.stdout).unwrap()["n"], "cmcc");
         assert_eq!(f.stderr, "bad");
+    }
+
+    /// Issue 18 item 14: when the terminal goes (a short grace asked for), a balance read
+    /// in flight is cut at once, while a recharge keeps its grace. The grace asked here
+    /// outlasts the command: a read that waited for it would finish on its own, unstopped.
+    #[tokio::test]
+    async fn a_lost_terminal_cuts_a_read_at_once_and_a_recharge_keeps_its_grace() {
+        let script = "sleep 2; echo done";
+        let stop = std::sync::Arc::new(Shutdown::default());
+        let asker = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            asker.request_within(Duration::from_secs(600));
+        });
+        let cmd = spec(script, 30);
+        let (read, recharge) = tokio::join!(
+            run_until(&cmd, &[], Some(&stop), Kind::Read),
+            run_until(&cmd, &[], Some(&stop), Kind::Recharge),
+        );
+        let (read, recharge) = (read.unwrap(), recharge.unwrap());
+        assert!(read.stopped, "the read was not cut: {:?}", read.stdout);
+        assert!(
+            !recharge.stopped && recharge.success(),
+            "the recharge ran to its end"
+        );
+        // A normal stop gives a read the usual grace.
+        let quit = Shutdown::default();
+        quit.request();
+        assert_eq!(quit.read_grace(), crate::link::SHUTDOWN_GRACE);
     }
 
     #[tokio::test]

@@ -40,23 +40,30 @@ pub async fn read(
             source: "demo",
             logged: false,
         })),
-        Provider::Modem(spec) => Some(crate::modem::provider::read(number, spec).await.map(
-            |(r, source)| Reading {
-                balance: r.balance,
-                validity_until: r.validity_until,
-                source,
-                logged: false,
-            },
-        )),
-        Provider::Forwarder(spec) => Some(
-            crate::forwarder::provider::read(home.0, home.1, number, spec, now)
+        Provider::Modem(spec) => Some(
+            until_stopped(stop, crate::modem::provider::read(number, spec))
                 .await
-                .map(|r| Reading {
+                .and_then(|r| r)
+                .map(|(r, source)| Reading {
                     balance: r.balance,
                     validity_until: r.validity_until,
-                    source: "sms",
-                    logged: true,
+                    source,
+                    logged: false,
                 }),
+        ),
+        Provider::Forwarder(spec) => Some(
+            until_stopped(
+                stop,
+                crate::forwarder::provider::read(home.0, home.1, number, spec, now),
+            )
+            .await
+            .and_then(|r| r)
+            .map(|r| Reading {
+                balance: r.balance,
+                validity_until: r.validity_until,
+                source: "sms",
+                logged: true,
+            }),
         ),
         Provider::Command(spec) => {
             let env = [
@@ -65,10 +72,12 @@ pub async fn read(
                 ("BAOHAO_MSISDN", number.msisdn.clone()),
                 ("BAOHAO_CURRENCY", number.currency.code().to_string()),
             ];
-            Some(match process::run_until(spec, &env, stop).await {
-                Err(e) => Err(e.0),
-                Ok(f) => parse_balance(&f, number),
-            })
+            Some(
+                match process::run_until(spec, &env, stop, process::Kind::Read).await {
+                    Err(e) => Err(e.0),
+                    Ok(f) => parse_balance(&f, number),
+                },
+            )
         }
     }
 }
@@ -119,4 +128,22 @@ pub fn parse_balance(f: &Finished, number: &Number) -> Result<Reading, String> {
         source: "command",
         logged: false,
     })
+}
+
+/// `read`, given up once `stop` asks and a read's grace has passed (a modem's USSD or a
+/// forwarder's reply may take minutes; a worker stopping must not wait for them).
+async fn until_stopped<R>(
+    stop: Option<&process::Shutdown>,
+    read: impl std::future::Future<Output = R>,
+) -> Result<R, String> {
+    let stopped = async {
+        match stop {
+            Some(s) => s.read_stopped().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        r = read => Ok(r),
+        _ = stopped => Err(tr!(T::CmdStopped)),
+    }
 }

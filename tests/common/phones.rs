@@ -76,6 +76,10 @@ pub struct State {
     /// A carrier that answers: a text sent to `.0` gets `.2` back from `.1`, held in the
     /// inbox on the same SIM.
     pub auto_reply: Option<(String, String, String)>,
+    /// The phone's clock for the replies it receives, in ms (default: the real clock). A
+    /// test pinning baohao's clock sets it too: a reply dated months ahead of baohao's
+    /// clock is set aside, never read (issue 18).
+    pub clock_ms: Option<i64>,
 }
 
 pub struct StandIn {
@@ -128,6 +132,7 @@ impl StandIn {
             inbox: Vec::new(),
             webhooks: Vec::new(),
             auto_reply: None,
+            clock_ms: None,
         }));
         let s = state.clone();
         std::thread::spawn(move || {
@@ -161,6 +166,12 @@ impl StandIn {
     }
 
     /// A text to `to` is answered by `from` with `text` (held in the app's inbox).
+    /// Sets the phone's clock for the replies it receives to `at` (RFC 3339).
+    pub fn set_clock(&self, at: &str) {
+        let t = chrono::DateTime::parse_from_rfc3339(at).expect("an RFC 3339 time");
+        self.state.lock().unwrap().clock_ms = Some(t.timestamp_millis());
+    }
+
     pub fn auto_reply(&self, to: &str, from: &str, text: &str) {
         self.state.lock().unwrap().auto_reply = Some((to.into(), from.into(), text.into()));
     }
@@ -357,10 +368,11 @@ fn smsforwarder(req: &Request, state: &Mutex<State>) -> (u16, String) {
                 if let Some((want, from, reply)) = s.auto_reply.clone()
                     && want == sent.to
                 {
+                    let date_ms = s.clock_ms.unwrap_or_else(now_ms);
                     s.inbox.push(Held {
                         from,
                         text: reply,
-                        date_ms: now_ms(),
+                        date_ms,
                         sim_id: slot - 1,
                     });
                 }
