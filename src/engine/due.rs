@@ -81,7 +81,7 @@ pub struct Agenda {
 pub const CLOCK_TOLERANCE: Duration = Duration::minutes(10);
 
 /// The newest time baohao's own clock wrote into the log, if `now` is behind it by more
-/// than [`CLOCK_TOLERANCE`] (issue 18: a Raspberry Pi without a clock battery boots in
+/// than [`CLOCK_TOLERANCE`] (a Raspberry Pi without a clock battery boots in
 /// 1970), or behind the time the home was made (a fresh home's log is empty). Times read
 /// from statements and texts do not count.
 pub fn clock_behind(state: &State, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
