@@ -63,10 +63,10 @@ fn render(r: &Reading) -> String {
         s.push_str(&e.to_line());
         s.push('\n');
     }
-    for u in &r.unmatched {
+    for u in r.unmatched.kept() {
         s.push_str(&format!("unmatched: {u}\n"));
     }
-    for k in &r.skipped {
+    for k in r.skipped.kept() {
         s.push_str(&format!("skipped: {k}\n"));
     }
     s
@@ -175,6 +175,7 @@ fn bad_input_is_one_sentence_with_its_line() {
     let r = read_bytes(bad_amount.into_bytes(), None, None).expect("the rest reads");
     assert!(
         r.skipped
+            .kept()
             .iter()
             .any(|s| s.starts_with("line 6: ") && s.contains("5O.00")),
         "{:?}",
@@ -487,5 +488,58 @@ fn the_config_keeps_the_new_fields_when_rewritten() {
     assert_eq!(
         again.numbers[0].rules[0].via.as_deref(),
         Some("支付宝自动充值")
+    );
+}
+
+/// An Alipay export of `closed` closed top-ups of China Unicom (skipped), `other` top-ups
+/// of a number nobody configured (unmatched), and `twins` identical top-ups without an
+/// order number (the second and later listed as duplicates).
+fn unusable_rows(closed: usize, other: usize, twins: usize) -> Vec<u8> {
+    let mut s = String::from(
+        "\u{feff}支付宝交易记录明细查询\n---------------------------------交易记录明细列表------------------------------------\n交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,\n",
+    );
+    for i in 0..closed {
+        s.push_str(&format!(
+            "2026-11-05 09:{:02}:{:02} ,充值缴费 ,中国联通 ,cucc***@example.com ,手机充值 130****5678 ,支出 ,30.00 ,余额宝 ,交易关闭 ,C{i:08}\t,M{i}\t, ,\n",
+            i / 60 % 60,
+            i % 60
+        ));
+    }
+    for i in 0..other {
+        s.push_str(&format!(
+            "2026-11-12 08:{:02}:{:02} ,充值缴费 ,中国电信 ,ct***@example.com ,话费充值 189****0000 ,支出 ,50.00 ,余额宝 ,交易成功 ,U{i:08}\t,N{i}\t, ,\n",
+            i / 60 % 60,
+            i % 60
+        ));
+    }
+    for _ in 0..twins {
+        s.push_str("2026-11-20 08:00:00 ,充值缴费 ,中国联通 ,cucc***@example.com ,手机充值 130****5678 ,支出 ,20.00 ,余额宝 ,交易成功 ,\t,\t, ,\n");
+    }
+    s.into_bytes()
+}
+
+#[test]
+fn a_200k_row_statement_keeps_a_capped_list_and_exact_counts() {
+    use baohao::import::limits::MAX_LISTED;
+    let r = read_bytes(
+        unusable_rows(120_000, 78_000, 2_000),
+        Some(Format::Alipay),
+        None,
+    )
+    .expect("reads");
+    assert_eq!(r.rows, Some(200_000));
+    assert_eq!(r.events.len(), 2_000, "identical rows are all kept");
+    // Only the sentences that can be shown are held; the counts stay exact.
+    assert_eq!(r.skipped.kept().len(), MAX_LISTED);
+    assert_eq!(r.skipped.len(), 120_000);
+    assert_eq!(r.skipped.more(), 119_000);
+    assert_eq!(r.unmatched.kept().len(), MAX_LISTED);
+    assert_eq!(r.unmatched.len(), 78_000);
+    assert_eq!(r.duplicates.kept().len(), MAX_LISTED);
+    assert_eq!(r.duplicates.len(), 1_999);
+    assert!(
+        r.skipped.kept()[0].contains("line 4"),
+        "{}",
+        r.skipped.kept()[0]
     );
 }

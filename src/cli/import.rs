@@ -77,6 +77,7 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
     }
     let reading = got.map_err(|e| Error::input(e.sentence(&name)))?;
     let (added, torn) = Log::new(&paths.log)
+        .stamping(now)
         .append_new(&reading.events, args.dry_run)
         .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))?;
     if let Some(t) = torn {
@@ -99,8 +100,8 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         crate::import::duplicates_said(&state, &config, &reading.events, now)
     };
     if args.json {
-        let (unmatched, unmatched_more) = capped(&reading.unmatched);
-        let (skipped, skipped_more) = capped(&reading.skipped);
+        let (unmatched, unmatched_more) = (reading.unmatched.kept(), reading.unmatched.more());
+        let (skipped, skipped_more) = (reading.skipped.kept(), reading.skipped.more());
         let (duplicates, duplicates_more) = capped(&duplicates);
         let v = json!({
             "added": added,
@@ -146,15 +147,14 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         if !list.is_empty() {
             out.push_str(&head);
             out.push('\n');
-            let (listed, more) = capped(list);
-            for l in listed {
+            for l in list.kept() {
                 out.push_str("  ");
                 out.push_str(l);
                 out.push('\n');
             }
-            if more > 0 {
+            if list.more() > 0 {
                 out.push_str("  ");
-                out.push_str(&tr!(T::ImportMore, more));
+                out.push_str(&tr!(T::ImportMore, list.more()));
                 out.push('\n');
             }
         }

@@ -117,15 +117,53 @@ pub struct Reading {
     pub format: Option<Format>,
     pub events: Vec<Event>,
     /// Top-ups naming no configured number ("line 12: 话费充值 139****0000 ¥50.00").
-    pub unmatched: Vec<String>,
+    pub unmatched: Listed,
     /// Closed, failed or otherwise unusable top-up rows, with why.
-    pub skipped: Vec<String>,
+    pub skipped: Listed,
     /// Top-ups identical to an earlier row of the same file (no order number tells them
     /// apart): both are kept, as a double charge would be, and listed here.
-    pub duplicates: Vec<String>,
+    pub duplicates: Listed,
     /// For a statement: its data rows, and how many of them are phone top-ups.
     pub rows: Option<u64>,
     pub top_ups: Option<u64>,
+}
+
+/// Sentences about rows set aside: the first [`limits::MAX_LISTED`] are kept to be shown,
+/// the rest only counted. A statement of a million unusable rows holds a screenful of
+/// sentences, not a million, and still says exactly how many there were.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Listed {
+    kept: Vec<String>,
+    more: usize,
+}
+
+impl Listed {
+    pub fn push(&mut self, sentence: String) {
+        if self.kept.len() < limits::MAX_LISTED {
+            self.kept.push(sentence);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// The sentences kept, in the order they were found.
+    pub fn kept(&self) -> &[String] {
+        &self.kept
+    }
+
+    /// How many were counted past the kept ones.
+    pub fn more(&self) -> usize {
+        self.more
+    }
+
+    /// How many there were in all.
+    pub fn len(&self) -> usize {
+        self.kept.len() + self.more
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
 }
 
 /// Reads and checks the whole input. `now` stamps texts that carry no date.

@@ -132,8 +132,8 @@ pub struct ImportPreview {
     pub events: Vec<crate::model::Event>,
     pub added: usize,
     pub already: usize,
-    pub unmatched: Vec<String>,
-    pub skipped: Vec<String>,
+    pub unmatched: crate::import::Listed,
+    pub skipped: crate::import::Listed,
 }
 
 /// A row of the Rules tab.

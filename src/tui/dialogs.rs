@@ -145,8 +145,8 @@ pub fn import(app: &App, f: &mut Frame, area: Rect, p: &ImportPreview) {
         }
         lines.push(Line::raw(""));
         lines.push(Line::styled(head, t.header()));
-        let take = room.saturating_sub(listed).max(1).min(list.len());
-        for l in &list[..take] {
+        let take = room.saturating_sub(listed).max(1).min(list.kept().len());
+        for l in &list.kept()[..take] {
             lines.push(Line::raw(format!("  {}", crate::text::clean::value(l))));
         }
         if take < list.len() {
