@@ -381,6 +381,9 @@ impl Session {
             bad_at.extend(&scan.bad_at);
             match decide(&history.state) {
                 Ok((events, value)) => {
+                    if let Some(now) = clock_of(&events) {
+                        txn.stamping(now);
+                    }
                     txn.append(&events)?;
                     Ok(Ok((value, scan.cursor)))
                 }
@@ -640,6 +643,20 @@ impl From<ResolvedStatus> for Resolution {
             ResolvedStatus::Failed => Resolution::Failed,
         }
     }
+}
+
+/// The clock's time as this session's events tell it, for the creation stamp of a home
+/// made by hand: the newest of those its own clock dated (an intent, an outcome, a reading
+/// it made), else the oldest of any (a use or top-up the person may have dated back),
+/// so that the stamp is never later than the clock was.
+fn clock_of(events: &[Event]) -> Option<DateTime<Utc>> {
+    let utc = |e: &Event| e.at.with_timezone(&Utc);
+    events
+        .iter()
+        .filter(|e| crate::engine::state::own_clock(&e.body))
+        .map(utc)
+        .max()
+        .or_else(|| events.iter().map(utc).min())
 }
 
 /// Finds an intent by its id or an unambiguous prefix of it: (number, full id).

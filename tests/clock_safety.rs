@@ -512,3 +512,40 @@ fn the_tui_header_says_the_clock_is_behind() {
         assert!(!right.contains(says), "{right:?}");
     }
 }
+
+/// A home made by hand (a config written, no `init`): its first append notes the clock,
+/// so a clock that later reads 1970 is known to be behind, whatever the first entry was.
+#[test]
+fn a_home_made_by_hand_is_stamped_by_its_first_append() {
+    for first in ["import", "record"] {
+        let home = home_with(CLOCK_CONFIG);
+        let h = home.path();
+        assert!(!h.join("log.jsonl.created").exists());
+        if first == "import" {
+            // A text is not baohao's own clock: only the stamp says when the home was.
+            import_text(
+                h,
+                "2026-11-25T00:00:00Z",
+                "2026-11-24T10:00:00+08:00",
+                "Your balance is ¥40.00.",
+            );
+        } else {
+            ok(h, "2026-11-25T00:00:00Z", &["record", "d", "10"]);
+        }
+        let stamp = std::fs::read_to_string(h.join("log.jsonl.created"))
+            .unwrap_or_else(|_| panic!("{first}: no creation stamp"));
+        assert_eq!(stamp, "2026-11-25T00:00:00Z\n", "{first}");
+
+        let err = tick(h, "1970-01-02T00:00:00Z");
+        assert_eq!(intent_keys(h), Vec::<String>::new(), "{first}: {err}");
+        assert!(err.contains("clock is behind"), "{first}: {err}");
+
+        // A later append keeps the first stamp.
+        tick(h, "2026-11-30T16:00:10Z");
+        assert_eq!(intent_keys(h), ["m:2026-12"], "{first}");
+        assert_eq!(
+            std::fs::read_to_string(h.join("log.jsonl.created")).unwrap(),
+            stamp
+        );
+    }
+}

@@ -171,6 +171,7 @@ impl Acceptor {
                     events: fresh,
                 });
             }
+            txn.stamping(now);
             txn.append(&fresh_all)?;
             Ok(out)
         });

@@ -5,7 +5,7 @@
 //! time: it works as before, and the log's own times are all the clock is checked against.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
@@ -15,21 +15,30 @@ use crate::store::{Paths, fsutil};
 const MAX_LEN: u64 = 64;
 
 pub fn path(paths: &Paths) -> PathBuf {
-    let name = paths
-        .log
+    beside(&paths.log)
+}
+
+/// The stamp of the log at `log`.
+fn beside(log: &Path) -> PathBuf {
+    let name = log
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "log".into());
-    paths.log.with_file_name(format!("{name}.created"))
+    log.with_file_name(format!("{name}.created"))
 }
 
 /// Writes the creation time; a home that already has one keeps it.
 pub fn write(paths: &Paths, now: DateTime<Utc>) -> std::io::Result<()> {
+    write_beside(&paths.log, now)
+}
+
+/// [`write`] for the log at `log`: its first append stamps a home made by hand.
+pub fn write_beside(log: &Path, now: DateTime<Utc>) -> std::io::Result<()> {
     let text = format!(
         "{}\n",
         now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     );
-    match fsutil::write_new(&path(paths), text.as_bytes()) {
+    match fsutil::write_new(&beside(log), text.as_bytes()) {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         r => r,
     }

@@ -71,11 +71,24 @@ pub struct BadAt {
 #[derive(Clone, Debug)]
 pub struct Log {
     path: PathBuf,
+    /// The clock's time, for the home's creation stamp should this write be its first.
+    stamp: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Log {
     pub fn new(path: impl Into<PathBuf>) -> Log {
-        Log { path: path.into() }
+        Log {
+            path: path.into(),
+            stamp: None,
+        }
+    }
+
+    /// This log, noting `now` (the clock's time, never a time read from a file) as the
+    /// home's creation time if an append finds it empty and unstamped: a home made by hand
+    /// has no `init` to stamp it (see [`crate::store::created`]).
+    pub fn stamping(mut self, now: chrono::DateTime<chrono::Utc>) -> Log {
+        self.stamp = Some(now);
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -235,6 +248,8 @@ impl Log {
         }
         let mut txn = Txn {
             file: &file,
+            path: &self.path,
+            stamp: self.stamp,
             torn: None,
         };
         let r = f(&mut txn);
@@ -299,10 +314,18 @@ impl<'e> Seen<'e> {
 /// The log while its lock is held.
 pub struct Txn<'a> {
     file: &'a File,
+    path: &'a Path,
+    stamp: Option<chrono::DateTime<chrono::Utc>>,
     torn: Option<LogProblem>,
 }
 
 impl Txn<'_> {
+    /// Notes `now`, the clock's time, as the home's creation time should the next append
+    /// be the log's first (see [`Log::stamping`]).
+    pub fn stamping(&mut self, now: chrono::DateTime<chrono::Utc>) {
+        self.stamp.get_or_insert(now);
+    }
+
     /// Reads lines appended since `from` (by anyone) under the lock.
     pub fn scan(&mut self, from: Cursor, f: impl FnMut(Event)) -> io::Result<Scan> {
         self.scan_hashed(from, None, f)
@@ -335,6 +358,13 @@ impl Txn<'_> {
     pub fn append(&mut self, events: &[Event]) -> io::Result<()> {
         if events.is_empty() {
             return Ok(());
+        }
+        if let Some(now) = self.stamp
+            && self.file.metadata()?.len() == 0
+        {
+            // Before the first line, so that no log exists without its stamp; a home
+            // whose stamp was written before (by `init`) keeps it.
+            crate::store::created::write_beside(self.path, now)?;
         }
         let mut buf = Vec::with_capacity(events.len() * 200 + 1);
         match mend_tail(self.file)? {

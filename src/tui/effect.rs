@@ -533,6 +533,7 @@ fn import_read(
 fn import_add(app: &mut App, name: &str, events: &[crate::model::Event]) -> Result<String> {
     let log = app.session.paths.log.clone();
     let (added, torn) = Log::new(&log)
+        .stamping(app.clock.now())
         .append_new(events, false)
         .map_err(|e| Error::io(T::WhatWrite, &log, &e))?;
     if let Some(t) = torn {

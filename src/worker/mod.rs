@@ -254,7 +254,7 @@ impl Worker {
                 local_now,
             ),
         };
-        let log = crate::store::Log::new(&self.session.paths.log);
+        let log = crate::store::Log::new(&self.session.paths.log).stamping(now);
         match log.append_new(&events, false) {
             Ok((0, _)) => return,
             Ok((_, torn)) => {
