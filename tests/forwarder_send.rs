@@ -400,6 +400,30 @@ fn texts_received_while_baohao_was_down_are_caught_up_once() {
     assert!(phone.bad().is_empty(), "{:?}", phone.bad());
 }
 
+/// A text the phone dates days ahead of the clock, found by catch-up: kept for review,
+/// never a reading, and said once (as a webhook's is), not at every refresh.
+#[test]
+fn a_caught_up_text_dated_days_ahead_is_kept_and_said_once() {
+    let phone = StandIn::start(App::SmsForwarder);
+    let t0 = 1_772_326_800_000; // 2026-03-01 09:00 +08:00
+    phone.hold(common::phones::Held {
+        from: "10086".into(),
+        text: "您的话费余额为1.00元。".into(),
+        date_ms: t0 + 3 * 86_400_000,
+        sim_id: 1,
+    });
+    let dir = home(&phone.config("fwd"));
+    let first = tick(dir.path(), &phone);
+    let again = tick(dir.path(), &phone);
+    assert!(common::log_of_type(dir.path(), "balance").is_empty());
+    let m = common::log_of_type(dir.path(), "message");
+    assert_eq!(m.len(), 1, "{:?}", common::log_events(dir.path()));
+    let said = "more than a day ahead of the clock";
+    assert_eq!(first.matches(said).count(), 1, "{first}");
+    assert!(first.contains("2026-03-04 09:00"), "{first}");
+    assert_eq!(again.matches(said).count(), 0, "{again}");
+}
+
 /// Three forwarders: two stand-ins and an unreachable phone; number `cmcc` on the first.
 fn listing_home(a: &StandIn, b: &StandIn) -> tempfile::TempDir {
     let off = a.config("off").replace(&a.url, &refused_url());

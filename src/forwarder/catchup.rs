@@ -62,12 +62,13 @@ fn received(f: &Forwarder, v: &Value) -> Option<Received> {
     })
 }
 
-/// What one catch-up did: the events it added, by number, and one sentence per
-/// forwarder it could not read.
+/// What one catch-up did: the events it added, by number, one sentence per forwarder it
+/// could not read, and one per new text set aside for being dated days ahead.
 #[derive(Debug, Default)]
 pub struct CaughtUp {
     pub added: Vec<(String, Vec<crate::model::Event>)>,
     pub problems: Vec<String>,
+    pub set_aside: Vec<String>,
 }
 
 /// Reads every listing forwarder that serves a number and puts what it holds in the log.
@@ -82,38 +83,64 @@ pub async fn run(paths: &Paths, config: &Config, now: DateTime<Utc>) -> CaughtUp
             continue;
         }
         match one(paths, config, f, now).await {
-            Ok(added) => out.added.extend(added),
+            Ok(got) => {
+                out.set_aside.extend(got.set_aside);
+                out.added.extend(got.added);
+            }
             Err(why) => out.problems.push(why),
         }
     }
     out
 }
 
-/// Catch-up of one forwarder: what it added, by number, or why it could not.
+/// Catch-up of one forwarder: what it added (`problems` stays empty), or why it could not.
 pub async fn one(
     paths: &Paths,
     config: &Config,
     f: &Forwarder,
     now: DateTime<Utc>,
-) -> Result<Vec<(String, Vec<crate::model::Event>)>, String> {
+) -> Result<CaughtUp, String> {
     let list = texts(f).await.map_err(|e| e.to_string())?;
     if list.is_empty() {
-        return Ok(Vec::new());
+        return Ok(CaughtUp::default());
     }
     let paths = paths.clone();
-    let config = config.clone();
+    let cfg = config.clone();
     // The log's lock and fsync are blocking work: off the runtime's threads.
-    let accepted = tokio::task::spawn_blocking(move || {
-        crate::inbox::accept(&paths, &config, &list, now).map_err(|e| e.sentence(&paths))
+    let (accepted, list) = tokio::task::spawn_blocking(move || {
+        crate::inbox::accept(&paths, &cfg, &list, now)
+            .map(|(a, _)| (a, list))
+            .map_err(|e| e.sentence(&paths))
     })
     .await
     .map_err(|e| e.to_string())??;
-    Ok(accepted
-        .0
-        .into_iter()
-        .filter_map(|a| match a {
-            Accepted::New { number, events } => Some((number, events)),
-            _ => None,
-        })
-        .collect())
+    let mut out = CaughtUp::default();
+    // The answers are in the order of the texts. Only a text new to the log is said, so
+    // the next refresh, finding it again, says nothing.
+    for (text, a) in list.iter().zip(accepted) {
+        let Accepted::New { number, events } = a else {
+            continue;
+        };
+        for e in &events {
+            if let crate::model::EventBody::Message { .. } = e.body
+                && let Some(dated) = crate::inbox::set_aside(text, e.at)
+            {
+                let label = config
+                    .number(&number)
+                    .map_or(number.as_str(), |n| n.label.as_str());
+                let from =
+                    crate::modem::provider::printable(text.sender.as_deref().unwrap_or("?"), 20);
+                out.set_aside.push(crate::tr!(
+                    crate::i18n::T::WorkerTextDatedAhead,
+                    label,
+                    from,
+                    dated
+                        .with_timezone(&config.timezone)
+                        .format("%Y-%m-%d %H:%M")
+                ));
+            }
+        }
+        out.added.push((number, events));
+    }
+    Ok(out)
 }

@@ -463,6 +463,9 @@ impl Worker {
                 self.report(Report::Notice(p));
             }
         }
+        for s in got.set_aside {
+            self.report(Report::Notice(s));
+        }
         if got.added.is_empty() {
             return;
         }
