@@ -327,6 +327,73 @@ fn the_forwarder_provider_reads_the_balance_from_the_reply_once() {
     assert!(phone.bad().is_empty(), "{:?}", phone.bad());
 }
 
+/// SMS Gateway cannot list its inbox: the reply to the query text comes back as the app's
+/// `sms:received` webhook to the daemon's inbox, and is the reading.
+#[test]
+fn the_forwarder_provider_reads_the_reply_sms_gateway_posts_to_the_inbox() {
+    const KEY: &str = "gw-signing-key-5d1e";
+    let phone = StandIn::start(App::SmsGateway);
+    phone.auto_reply("10086", "10086", "尊敬的客户，您的账户余额为8.80元。");
+    phone.set_clock(NOW);
+    let port = common::phone::free_port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    phone.deliver_to(addr, "/in/fwd", KEY);
+    let fwd = phone
+        .config("fwd")
+        .replace("}", r#","signing_key_env":"SMSGW_SIGNING_KEY"}"#);
+    let dir = query_home(&fwd, 60);
+    let config = dir.path().join("config.json");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        r#""forwarders":"#,
+        &format!(r#""inbox":{{"listen":"127.0.0.1:{port}"}},"forwarders":"#),
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    let err = dir.path().join("daemon.err");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
+        .arg("--home")
+        .arg(dir.path())
+        .arg("daemon")
+        .env("BAOHAO_NOW", NOW)
+        .env("LANG", "C.UTF-8")
+        .env_remove("BAOHAO_HOME")
+        .env_remove("LC_ALL")
+        .envs(phone.env())
+        .env("SMSGW_SIGNING_KEY", KEY)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let mut balances = Vec::new();
+    for _ in 0..300 {
+        balances = common::log_of_type(dir.path(), "balance");
+        if !balances.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let said = std::fs::read_to_string(&err).unwrap_or_default();
+    assert_eq!(balances.len(), 1, "{said}\n{:?}", phone.requests());
+    assert_eq!(
+        (
+            balances[0]["balance_minor"].as_i64(),
+            balances[0]["source"].as_str()
+        ),
+        (Some(880), Some("sms"))
+    );
+    let sent = phone.sent();
+    assert_eq!(sent.len(), 1, "{said}");
+    assert_eq!(
+        (sent[0].to.as_str(), sent[0].text.as_str()),
+        ("10086", "CXYE")
+    );
+    assert_eq!(phone.delivered(), [200], "{said}");
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+    assert!(!said.contains("refresh failed"), "{said}");
+}
+
 #[test]
 fn a_reply_without_a_balance_is_one_sentence_and_kept_as_a_message() {
     let phone = StandIn::start(App::SmsForwarder);

@@ -80,6 +80,10 @@ pub struct State {
     /// test pinning baohao's clock sets it too: a reply dated months ahead of baohao's
     /// clock is set aside, never read (issue 18).
     pub clock_ms: Option<i64>,
+    /// SMS Gateway only: where its `sms:received` webhook posts (the inbox's address, the
+    /// path, the signing key), and the HTTP status of each post.
+    pub deliver: Option<(std::net::SocketAddr, String, String)>,
+    pub delivered: Vec<u16>,
 }
 
 pub struct StandIn {
@@ -133,6 +137,8 @@ impl StandIn {
             webhooks: Vec::new(),
             auto_reply: None,
             clock_ms: None,
+            deliver: None,
+            delivered: Vec::new(),
         }));
         let s = state.clone();
         std::thread::spawn(move || {
@@ -174,6 +180,17 @@ impl StandIn {
 
     pub fn auto_reply(&self, to: &str, from: &str, text: &str) {
         self.state.lock().unwrap().auto_reply = Some((to.into(), from.into(), text.into()));
+    }
+
+    /// SMS Gateway: the texts the phone receives go to baohao's inbox at `addr` + `path`,
+    /// signed with `key`, as the app's `sms:received` webhook does.
+    pub fn deliver_to(&self, addr: std::net::SocketAddr, path: &str, key: &str) {
+        self.state.lock().unwrap().deliver = Some((addr, path.into(), key.into()));
+    }
+
+    /// The HTTP status of each webhook the stand-in posted.
+    pub fn delivered(&self) -> Vec<u16> {
+        self.state.lock().unwrap().delivered.clone()
     }
 
     pub fn hold(&self, h: Held) {
@@ -277,7 +294,7 @@ fn respond(stream: &mut TcpStream, status: u16, body: &str) {
     let _ = stream.flush();
 }
 
-fn serve(app: App, mut stream: TcpStream, state: &Mutex<State>) {
+fn serve(app: App, mut stream: TcpStream, state: &Arc<Mutex<State>>) {
     let Some(req) = read_request(&mut stream) else {
         return;
     };
@@ -446,7 +463,7 @@ fn gateway_auth_ok(req: &Request) -> bool {
     req.headers.get("authorization").map(String::as_str) == Some(format!("Basic {want}").as_str())
 }
 
-fn gateway(req: &Request, state: &Mutex<State>) -> (u16, String) {
+fn gateway(req: &Request, state: &Arc<Mutex<State>>) -> (u16, String) {
     let bad = |state: &Mutex<State>, code: u16, why: String| {
         state.lock().unwrap().bad.push(why.clone());
         (code, serde_json::json!({"message": why}).to_string())
@@ -520,7 +537,37 @@ fn gateway(req: &Request, state: &Mutex<State>) -> (u16, String) {
             };
             let b = state.lock().unwrap().behaviour.clone();
             if !matches!(b, Behaviour::AppFails(_)) {
-                state.lock().unwrap().sent.push(sent);
+                let mut s = state.lock().unwrap();
+                if let (Some((want, from, reply)), Some(hook)) =
+                    (s.auto_reply.clone(), s.deliver.clone())
+                    && want == sent.to
+                {
+                    let at = s.clock_ms.unwrap_or_else(now_ms);
+                    let sim = sent.slot.unwrap_or(1) as u8;
+                    let id = format!("reply-{}", s.sent.len());
+                    let log = Arc::clone(state);
+                    // The carrier answers a moment later; the app posts it to the inbox.
+                    std::thread::spawn(move || {
+                        std::thread::sleep(Duration::from_millis(300));
+                        let received = chrono::DateTime::from_timestamp_millis(at)
+                            .expect("a time")
+                            .to_rfc3339();
+                        let (body, headers) = super::phone::sms_gateway(
+                            &hook.2,
+                            at / 1000,
+                            &id,
+                            &from,
+                            &reply,
+                            sim,
+                            &received,
+                        );
+                        let status = super::phone::Phone::new(hook.0)
+                            .post(&hook.1, &headers, &body)
+                            .map_or(0, |a| a.status);
+                        log.lock().unwrap().delivered.push(status);
+                    });
+                }
+                s.sent.push(sent);
             }
             if let Some(r) = misbehave(state, |msg| {
                 (500, serde_json::json!({"message": msg}).to_string())
