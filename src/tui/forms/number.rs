@@ -301,6 +301,22 @@ pub(crate) fn msisdn_example(currency: &str) -> String {
         "SGD" => "+65 8123 4567",
         "AUD" => "+61 412 345 678",
         "CAD" => "+1 416 555 0123",
+        "KRW" => "+82 10 1234 5678",
+        "NZD" => "+64 21 123 4567",
+        "INR" => "+91 98765 43210",
+        "MYR" => "+60 12 345 6789",
+        "THB" => "+66 81 234 5678",
+        "PHP" => "+63 917 123 4567",
+        "IDR" => "+62 812 3456 7890",
+        "VND" => "+84 91 234 56 78",
+        "CHF" => "+41 79 123 45 67",
+        "SEK" => "+46 70 123 45 67",
+        "NOK" => "+47 412 34 567",
+        "DKK" => "+45 20 12 34 56",
+        "PLN" => "+48 512 345 678",
+        "AED" => "+971 50 123 4567",
+        "KWD" => "+965 5012 3456",
+        "BHD" => "+973 3612 3456",
         _ => return tr!(T::HintMsisdn),
     };
     example.to_string()
@@ -501,5 +517,38 @@ fn warn_immediate(f: &mut Form, state: &State, config: &Config, n: &Number, now:
                 }
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::msisdn_example;
+    use crate::model::money::Currency;
+    use crate::model::phone;
+
+    /// Every currency that names one country shows an example number of that country,
+    /// one the form itself would take (the right length, E.164 once its spaces go).
+    #[test]
+    fn each_countrys_currency_gets_an_example_of_its_own_country() {
+        let mut checked = 0;
+        for c in (0..=u8::MAX).map_while(Currency::from_index) {
+            let Some(cc) = phone::country_code(c) else {
+                continue;
+            };
+            let example = msisdn_example(c.code());
+            assert!(
+                example.starts_with(&format!("+{cc} ")),
+                "{}: {example}",
+                c.code()
+            );
+            let e164 = phone::normalise(&example, Some(c))
+                .unwrap_or_else(|| panic!("{}: {example} does not read", c.code()));
+            assert!(phone::is_e164(&e164), "{}: {e164}", c.code());
+            assert_eq!(phone::calling_code(&e164), Some(cc), "{}", c.code());
+            assert_eq!(phone::wrong_length(&e164), None, "{}: {e164}", c.code());
+            assert_eq!(msisdn_example(&c.code().to_lowercase()), example);
+            checked += 1;
+        }
+        assert!(checked >= 20, "{checked}");
     }
 }
