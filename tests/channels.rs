@@ -590,3 +590,76 @@ fn the_weekly_digest_goes_once_a_week_with_every_number() {
     assert_eq!(bark.accepted(), 2);
     assert_eq!(bark.faults(), Vec::<String>::new());
 }
+
+/// A proxy on loopback that notes each request's first line: a plain request (to any
+/// host) is answered 200 as the service would; a CONNECT is refused, since seeing it asked
+/// is all a test needs.
+fn proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut r = BufReader::new(stream.try_clone().expect("clone"));
+            let mut first = String::new();
+            let _ = r.read_line(&mut first);
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+                if let Some((k, v)) = h.split_once(':')
+                    && k.eq_ignore_ascii_case("content-length")
+                {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; len];
+            let _ = r.read_exact(&mut body);
+            log.lock().unwrap().push(first.trim_end().to_string());
+            let answer: &[u8] = if first.starts_with("CONNECT") {
+                b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            } else {
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}"
+            };
+            let _ = stream.write_all(answer);
+        }
+    });
+    (url, seen)
+}
+
+/// A person behind a proxy (a mainland network reaching Telegram, say) sets the usual
+/// variables: every channel's request goes through it, plain ones to the proxy itself and
+/// TLS ones as a CONNECT tunnel.
+#[test]
+fn the_environments_proxy_carries_every_channels_request() {
+    let (url, seen) = proxy();
+    let urls = [
+        "json://hooks.example.invalid/baohao".to_string(),
+        "jsons://hooks.example.invalid/baohao".to_string(),
+    ];
+    let mut h = WorkerHome::new(&config("", &urls, ""), NOW);
+    for k in ["ALL_PROXY", "HTTPS_PROXY"] {
+        h.env.push((k.into(), url.clone()));
+    }
+    h.env.push(("NO_PROXY".into(), String::new()));
+    let (ok, out, err) = notify_test(&h, &[]);
+    let seen = seen.lock().unwrap().clone();
+    assert!(!ok, "the tunnel was refused: {out}{err}");
+    assert!(
+        out.lines().next().is_some_and(|l| l.ends_with(": ok")),
+        "{out}"
+    );
+    assert!(
+        seen.contains(&"POST http://hooks.example.invalid/baohao HTTP/1.1".to_string()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"CONNECT hooks.example.invalid:443 HTTP/1.1".to_string()),
+        "{seen:?}"
+    );
+}
