@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::standin::{self, Answer, HTTP_SERVICES, Service, Smtp, Standin};
+use common::standin::{self, Answer, HTTP_SERVICES, Service, Smtp, SmtpTls, Standin};
 use common::worker_home::WorkerHome;
 use serde_json::Value;
 
@@ -662,4 +662,33 @@ fn the_environments_proxy_carries_every_channels_request() {
         seen.contains(&"CONNECT hooks.example.invalid:443 HTTP/1.1".to_string()),
         "{seen:?}"
     );
+}
+
+/// Most mail providers take mail only over TLS: from the first byte (`mailtos://`, port
+/// 465) or after STARTTLS (`?starttls=yes`, port 587). The stand-in's certificate is
+/// signed by a test CA that baohao is told of through `SSL_CERT_FILE`; without it the
+/// certificate is not trusted and nothing is sent.
+#[test]
+fn email_goes_over_tls_from_the_start_or_after_starttls() {
+    for tls in [SmtpTls::Implicit, SmtpTls::StartTls] {
+        let smtp = Smtp::start_with(tls);
+        let mut h = WorkerHome::new(&config("", &[smtp.url()], ""), NOW);
+        h.env.push(("SSL_CERT_FILE".into(), standin::test_ca()));
+        let (ok, out, err) = notify_test(&h, &[]);
+        assert!(ok, "{tls:?}: {out}{err}{:?}", smtp.faults());
+        let mails = smtp.mails();
+        assert_eq!(mails.len(), 1, "{tls:?}");
+        assert!(mails[0].accepted && mails[0].secure, "{tls:?}: {mails:?}");
+        assert_eq!(mails[0].to, [format!("<{}>", standin::SMTP_TO)]);
+        assert_eq!(smtp.faults(), Vec::<String>::new(), "{tls:?}");
+        assert!(!out.contains(standin::SMTP_PASSWORD), "{out}");
+    }
+    let smtp = Smtp::start_with(SmtpTls::Implicit);
+    let mut h = WorkerHome::new(&config("", &[smtp.url()], ""), NOW);
+    h.env.push(("SSL_CERT_FILE".into(), String::new()));
+    let (ok, out, _) = notify_test(&h, &[]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("email: "), "{out}");
+    assert_eq!(smtp.accepted(), 0);
+    assert!(!out.contains(standin::SMTP_PASSWORD), "{out}");
 }

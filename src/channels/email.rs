@@ -7,7 +7,7 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::url::Parts;
@@ -97,6 +97,21 @@ pub(super) fn parse(p: &Parts) -> Result<Parsed, String> {
     })
 }
 
+/// Certificate authorities trusted besides the built-in ones: those in `SSL_CERT_FILE`, the
+/// variable OpenSSL-based tools read, so that a mail server signed by a private CA (a
+/// self-hosted one, a company's) can be reached over TLS.
+fn extra_roots() -> Result<Vec<Certificate>, String> {
+    let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let path = std::path::PathBuf::from(path);
+    let said = |why: String| tr!(T::ChanCaFile, path.display(), why);
+    let pem = crate::store::fsutil::read_regular(&path, true).map_err(|e| said(e.to_string()))?;
+    Certificate::from_pem(&pem)
+        .map(|c| vec![c])
+        .map_err(|e| said(e.to_string()))
+}
+
 impl Email {
     pub(super) async fn send(&self, m: &Message, timeout: Duration) -> Result<(), Failure> {
         crate::net::install_crypto();
@@ -109,8 +124,13 @@ impl Email {
             b = b.to(t.clone());
         }
         let mail = b.body(m.body.clone()).map_err(|e| fail(e.to_string()))?;
-        let tls =
-            |host: &str| TlsParameters::new(host.to_string()).map_err(|e| fail(e.to_string()));
+        let tls = |host: &str| {
+            let mut b = TlsParameters::builder(host.to_string());
+            for cert in extra_roots().map_err(&fail)? {
+                b = b.add_root_certificate(cert);
+            }
+            b.build().map_err(|e| fail(e.to_string()))
+        };
         let mut t = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.clone())
             .port(self.port)
             .timeout(Some(timeout))

@@ -5,7 +5,8 @@
 //! is answered with the service's own refusal and its faults are kept, so a test sees both
 //! the binary's report and what was wrong. Channels point here with `?base=URL`.
 //!
-//! The email stand-in (`Smtp`) speaks as much SMTP as lettre needs, in plain text.
+//! The email stand-in (`Smtp`) speaks as much SMTP as lettre needs, in plain text, after
+//! STARTTLS or over TLS from the start.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -745,10 +746,26 @@ fn refusal(service: Service, why: Option<&str>, restricted: bool) -> (u16, Strin
     }
 }
 
-/// An SMTP stand-in, plain text on loopback: greets, offers AUTH PLAIN and LOGIN, takes one
-/// message per connection and keeps it.
+/// How the SMTP stand-in speaks: plain text, plain until STARTTLS (port 587's way), or TLS
+/// from the first byte (`mailtos://`, port 465's way). Its certificate is signed by the
+/// test CA in `tests/fixtures/tls/ca.pem`, which baohao trusts through `SSL_CERT_FILE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    Plain,
+    StartTls,
+    Implicit,
+}
+
+/// The test CA's certificate, for `SSL_CERT_FILE`.
+pub fn test_ca() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls/ca.pem").to_string()
+}
+
+/// An SMTP stand-in on loopback: greets, offers AUTH PLAIN and LOGIN (only once TLS is
+/// on, when it speaks TLS), takes one message per connection and keeps it.
 pub struct Smtp {
     pub port: u16,
+    pub tls: SmtpTls,
     shared: Arc<SmtpShared>,
 }
 
@@ -767,6 +784,8 @@ pub struct Mail {
     /// The message as sent (headers and body).
     pub data: String,
     pub accepted: bool,
+    /// Whether it came over TLS.
+    pub secure: bool,
 }
 
 pub const SMTP_USER: &str = "alerts@mail.example";
@@ -775,6 +794,10 @@ pub const SMTP_TO: &str = "me@mail.example";
 
 impl Smtp {
     pub fn start() -> Smtp {
+        Smtp::start_with(SmtpTls::Plain)
+    }
+
+    pub fn start_with(tls: SmtpTls) -> Smtp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("its address").port();
         let shared = Arc::new(SmtpShared {
@@ -792,17 +815,28 @@ impl Smtp {
                 let Ok(conn) = conn else { continue };
                 let s = s.clone();
                 std::thread::spawn(move || {
-                    let _ = smtp_session(conn, &s);
+                    if let Err(e) = smtp_conn(conn, &s, tls) {
+                        s.faults
+                            .lock()
+                            .expect("lock")
+                            .push(format!("connection: {e}"));
+                    }
                 });
             }
         });
-        Smtp { port, shared }
+        Smtp { port, tls, shared }
     }
 
-    /// `mailto://` for this stand-in (the user name is an address: it is also the sender).
+    /// The channel URL for this stand-in (the user name is an address: it is also the
+    /// sender).
     pub fn url(&self) -> String {
+        let (scheme, extra) = match self.tls {
+            SmtpTls::Plain => ("mailto", ""),
+            SmtpTls::StartTls => ("mailto", "&starttls=yes"),
+            SmtpTls::Implicit => ("mailtos", ""),
+        };
         format!(
-            "mailto://{}:{SMTP_PASSWORD}@127.0.0.1:{}?to={SMTP_TO}",
+            "{scheme}://{}:{SMTP_PASSWORD}@127.0.0.1:{}?to={SMTP_TO}{extra}",
             SMTP_USER.replace('@', "%40"),
             self.port
         )
@@ -840,42 +874,127 @@ impl Drop for Smtp {
     }
 }
 
-fn smtp_session(mut conn: TcpStream, s: &SmtpShared) -> std::io::Result<()> {
-    let mut r = BufReader::new(conn.try_clone()?);
+/// The stand-in's TLS: its certificate for 127.0.0.1, signed by the test CA.
+fn server_tls() -> Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    static CONFIG: std::sync::OnceLock<Arc<rustls::ServerConfig>> = std::sync::OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls");
+            let certs: Vec<CertificateDer<'static>> =
+                CertificateDer::pem_file_iter(format!("{dir}/server.pem"))
+                    .expect("the server certificate")
+                    .map(|c| c.expect("a certificate"))
+                    .collect();
+            let key = PrivateKeyDer::from_pem_file(format!("{dir}/server.key")).expect("its key");
+            Arc::new(
+                rustls::ServerConfig::builder_with_provider(Arc::new(
+                    rustls::crypto::ring::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .expect("TLS versions")
+                .with_no_client_auth()
+                .with_single_cert(certs, key)
+                .expect("a certificate and key"),
+            )
+        })
+        .clone()
+}
+
+fn over_tls(
+    tcp: TcpStream,
+) -> std::io::Result<rustls::StreamOwned<rustls::ServerConnection, TcpStream>> {
+    let conn = rustls::ServerConnection::new(server_tls()).map_err(std::io::Error::other)?;
+    Ok(rustls::StreamOwned::new(conn, tcp))
+}
+
+/// What a session ended with.
+enum Next {
+    Done,
+    /// The client said STARTTLS and was told to go ahead.
+    StartTls,
+}
+
+fn smtp_conn(tcp: TcpStream, s: &SmtpShared, tls: SmtpTls) -> std::io::Result<()> {
+    match tls {
+        SmtpTls::Plain => smtp_session(&mut tcp.try_clone()?, s, tls, false).map(drop),
+        SmtpTls::Implicit => smtp_session(&mut over_tls(tcp)?, s, tls, true).map(drop),
+        SmtpTls::StartTls => match smtp_session(&mut tcp.try_clone()?, s, tls, false)? {
+            Next::StartTls => smtp_session(&mut over_tls(tcp)?, s, tls, true).map(drop),
+            Next::Done => Ok(()),
+        },
+    }
+}
+
+/// One line from the client, without its end (read a byte at a time: nothing past the line
+/// is taken, so the TLS handshake after STARTTLS finds its bytes where they were).
+fn smtp_line(conn: &mut impl Read) -> std::io::Result<String> {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    loop {
+        if conn.read(&mut b)? == 0 || b[0] == b'\n' {
+            break;
+        }
+        line.push(b[0]);
+    }
+    Ok(String::from_utf8_lossy(&line)
+        .trim_end_matches('\r')
+        .to_string())
+}
+
+fn smtp_session(
+    conn: &mut (impl Read + Write),
+    s: &SmtpShared,
+    tls: SmtpTls,
+    secure: bool,
+) -> std::io::Result<Next> {
     let answer = *s.answer.lock().expect("lock");
     let fault = |what: String| s.faults.lock().expect("lock").push(what);
-    let say = |conn: &mut TcpStream, line: &str| -> std::io::Result<()> {
+    let say = |conn: &mut dyn Write, line: &str| -> std::io::Result<()> {
         conn.write_all(line.as_bytes())?;
-        conn.write_all(b"\r\n")
+        conn.write_all(b"\r\n")?;
+        conn.flush()
     };
-    let read = |r: &mut BufReader<TcpStream>| -> std::io::Result<String> {
-        let mut l = String::new();
-        r.read_line(&mut l)?;
-        Ok(l.trim_end_matches(['\r', '\n']).to_string())
-    };
-    say(&mut conn, "220 mail.example ESMTP stand-in")?;
+    // After STARTTLS the client greets again; the server does not.
+    if !(secure && tls == SmtpTls::StartTls) {
+        say(conn, "220 mail.example ESMTP stand-in")?;
+    }
+    let plain_only = tls != SmtpTls::Plain && !secure;
     let mut authed = false;
     let mut mail = Mail {
         from: String::new(),
         to: Vec::new(),
         data: String::new(),
         accepted: false,
+        secure,
     };
     loop {
-        let line = read(&mut r)?;
+        let line = smtp_line(conn)?;
         if line.is_empty() && s.stop.load(Ordering::SeqCst) {
-            return Ok(());
+            return Ok(Next::Done);
         }
         let upper = line.to_ascii_uppercase();
+        if plain_only && (upper.starts_with("AUTH") || upper.starts_with("MAIL")) {
+            fault(format!("{upper} before STARTTLS"));
+            say(conn, "530 5.7.0 Must issue a STARTTLS command first")?;
+            continue;
+        }
         if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            say(&mut conn, "250-mail.example")?;
-            say(&mut conn, "250-AUTH PLAIN LOGIN")?;
-            say(&mut conn, "250 8BITMIME")?;
+            say(conn, "250-mail.example")?;
+            if plain_only {
+                say(conn, "250-STARTTLS")?;
+            }
+            say(conn, "250-AUTH PLAIN LOGIN")?;
+            say(conn, "250 8BITMIME")?;
+        } else if upper == "STARTTLS" && plain_only {
+            say(conn, "220 2.0.0 Ready to start TLS")?;
+            return Ok(Next::StartTls);
         } else if upper.starts_with("AUTH PLAIN") {
             let given = line[10..].trim().to_string();
             let given = if given.is_empty() {
-                say(&mut conn, "334 ")?;
-                read(&mut r)?
+                say(conn, "334 ")?;
+                smtp_line(conn)?
             } else {
                 given
             };
@@ -885,18 +1004,18 @@ fn smtp_session(mut conn: TcpStream, s: &SmtpShared) -> std::io::Result<()> {
             let want = format!("\0{SMTP_USER}\0{SMTP_PASSWORD}");
             if decoded == want.as_bytes() && answer != Answer::Refuse {
                 authed = true;
-                say(&mut conn, "235 2.7.0 Authentication successful")?;
+                say(conn, "235 2.7.0 Authentication successful")?;
             } else {
                 if decoded != want.as_bytes() {
                     fault("wrong user or password".into());
                 }
-                say(&mut conn, "535 5.7.8 Authentication credentials invalid")?;
+                say(conn, "535 5.7.8 Authentication credentials invalid")?;
             }
         } else if upper.starts_with("AUTH LOGIN") {
-            say(&mut conn, "334 VXNlcm5hbWU6")?;
-            let user = read(&mut r)?;
-            say(&mut conn, "334 UGFzc3dvcmQ6")?;
-            let pass = read(&mut r)?;
+            say(conn, "334 VXNlcm5hbWU6")?;
+            let user = smtp_line(conn)?;
+            say(conn, "334 UGFzc3dvcmQ6")?;
+            let pass = smtp_line(conn)?;
             let d = |x: &str| {
                 base64::engine::general_purpose::STANDARD
                     .decode(x.trim())
@@ -907,25 +1026,25 @@ fn smtp_session(mut conn: TcpStream, s: &SmtpShared) -> std::io::Result<()> {
                 && answer != Answer::Refuse
             {
                 authed = true;
-                say(&mut conn, "235 2.7.0 Authentication successful")?;
+                say(conn, "235 2.7.0 Authentication successful")?;
             } else {
-                say(&mut conn, "535 5.7.8 Authentication credentials invalid")?;
+                say(conn, "535 5.7.8 Authentication credentials invalid")?;
             }
         } else if upper.starts_with("MAIL FROM:") {
             if !authed {
                 fault("MAIL before AUTH".into());
-                say(&mut conn, "530 5.7.0 Authentication required")?;
+                say(conn, "530 5.7.0 Authentication required")?;
                 continue;
             }
             mail.from = line[10..].trim().to_string();
-            say(&mut conn, "250 2.1.0 Ok")?;
+            say(conn, "250 2.1.0 Ok")?;
         } else if upper.starts_with("RCPT TO:") {
             mail.to.push(line[8..].trim().to_string());
-            say(&mut conn, "250 2.1.5 Ok")?;
+            say(conn, "250 2.1.5 Ok")?;
         } else if upper == "DATA" {
-            say(&mut conn, "354 End data with <CR><LF>.<CR><LF>")?;
+            say(conn, "354 End data with <CR><LF>.<CR><LF>")?;
             loop {
-                let l = read(&mut r)?;
+                let l = smtp_line(conn)?;
                 if l == "." {
                     break;
                 }
@@ -938,26 +1057,27 @@ fn smtp_session(mut conn: TcpStream, s: &SmtpShared) -> std::io::Result<()> {
                     while !s.stop.load(Ordering::SeqCst) {
                         std::thread::sleep(Duration::from_millis(50));
                     }
-                    return Ok(());
+                    return Ok(Next::Done);
                 }
                 Answer::Drop => {
+                    // The connection closes when the caller lets go of it.
                     s.mails.lock().expect("lock").push(mail.clone());
-                    return conn.shutdown(std::net::Shutdown::Both);
+                    return Ok(Next::Done);
                 }
                 _ => {}
             }
             mail.accepted = true;
             s.mails.lock().expect("lock").push(mail.clone());
-            say(&mut conn, "250 2.0.0 Ok: queued as 4711")?;
+            say(conn, "250 2.0.0 Ok: queued as 4711")?;
         } else if upper == "QUIT" {
-            say(&mut conn, "221 2.0.0 Bye")?;
-            return Ok(());
+            say(conn, "221 2.0.0 Bye")?;
+            return Ok(Next::Done);
         } else if upper == "RSET" || upper == "NOOP" {
-            say(&mut conn, "250 2.0.0 Ok")?;
+            say(conn, "250 2.0.0 Ok")?;
         } else if line.is_empty() {
-            return Ok(());
+            return Ok(Next::Done);
         } else {
-            say(&mut conn, "502 5.5.2 Command not recognized")?;
+            say(conn, "502 5.5.2 Command not recognized")?;
         }
     }
 }

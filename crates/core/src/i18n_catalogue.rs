@@ -348,6 +348,7 @@ catalogue! {
     ChanBadAddress => "\"{0}\" is not an email address", "“{0}”不是邮箱地址";
     ChanBadPort => "\"{0}\" is not a port", "“{0}”不是端口号";
     ChanTimeout => "no answer within {0} s", "{0} 秒内无应答";
+    ChanCaFile => "the certificates in {0} (SSL_CERT_FILE) do not read: {1}", "{0}（SSL_CERT_FILE）中的证书无法读取：{1}";
     ChanNoConnect => "could not connect", "无法连接";
     ChanNoAnswer => "the connection failed", "连接失败";
     ChanRefused => "refused", "被拒绝";
