@@ -531,10 +531,15 @@ mod tests {
     #[test]
     fn each_countrys_currency_gets_an_example_of_its_own_country() {
         let mut checked = 0;
-        for c in (0..=u8::MAX).map_while(Currency::from_index) {
-            let Some(cc) = phone::country_code(c) else {
+        for c in Currency::all() {
+            // The country a local number in this currency is read as, if there is one.
+            let Some(probe) = phone::normalise("912345678", Some(c)) else {
                 continue;
             };
+            let cc = probe
+                .strip_prefix('+')
+                .and_then(|p| p.strip_suffix("912345678"))
+                .expect("a calling code");
             let example = msisdn_example(c.code());
             assert!(
                 example.starts_with(&format!("+{cc} ")),
@@ -544,7 +549,6 @@ mod tests {
             let e164 = phone::normalise(&example, Some(c))
                 .unwrap_or_else(|| panic!("{}: {example} does not read", c.code()));
             assert!(phone::is_e164(&e164), "{}: {e164}", c.code());
-            assert_eq!(phone::calling_code(&e164), Some(cc), "{}", c.code());
             assert_eq!(phone::wrong_length(&e164), None, "{}: {e164}", c.code());
             assert_eq!(msisdn_example(&c.code().to_lowercase()), example);
             checked += 1;
