@@ -155,6 +155,13 @@ fn main() {
     }
     keys(&mut app, "12.345");
     shot(&app, "rule-form", "baohao: editing a rule");
+    key(&mut app, KeyCode::Esc);
+    keys(&mut app, "y");
+    // Add a number from the China Mobile preset: the plan is filled in, the example number
+    // follows the preset's country, and "last used on" waits for the person's own date.
+    keys(&mut app, "1a");
+    key(&mut app, KeyCode::Right);
+    shot(&app, "number-form", "baohao: adding a number");
     with_lang(Lang::Zh, || {
         let app = open();
         shot(&app, "numbers-zh", "保号：号码");
