@@ -394,6 +394,28 @@ fn the_forwarder_provider_reads_the_reply_sms_gateway_posts_to_the_inbox() {
     assert!(!said.contains("refresh failed"), "{said}");
 }
 
+/// A phone whose clock runs days ahead dates the reply to a balance query days ahead: it
+/// is kept for review, not read, and the person is told why, not only that no balance came.
+#[test]
+fn a_reply_dated_days_ahead_is_kept_and_said() {
+    let phone = StandIn::start(App::SmsForwarder);
+    phone.auto_reply("10086", "10086", "尊敬的客户，您的账户余额为8.80元。");
+    phone.set_clock("2026-03-04T10:00:00+08:00");
+    let dir = query_home(&phone.config("fwd"), 5);
+    let all = tick(dir.path(), &phone);
+    assert!(
+        common::log_of_type(dir.path(), "balance").is_empty(),
+        "{all}"
+    );
+    assert_eq!(common::log_of_type(dir.path(), "message").len(), 1, "{all}");
+    assert_eq!(
+        all.matches("more than a day ahead of the clock").count(),
+        1,
+        "{all}"
+    );
+    assert!(all.contains("2026-03-04 10:00"), "{all}");
+}
+
 #[test]
 fn a_reply_without_a_balance_is_one_sentence_and_kept_as_a_message() {
     let phone = StandIn::start(App::SmsForwarder);

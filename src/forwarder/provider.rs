@@ -23,12 +23,15 @@ const LOOK_EVERY: Duration = Duration::from_millis(500);
 const LIST_EVERY: Duration = Duration::from_secs(2);
 
 /// Sends the query text and waits for the reading its reply gives. An error is one sentence.
+/// A text the phone dates days ahead (its clock is wrong) is kept unread, and said in
+/// `notes`: otherwise a reply so dated would read as one without a balance.
 pub async fn read(
     paths: &Paths,
     config: &Config,
     number: &Number,
     spec: &ForwarderProvider,
     now: DateTime<Utc>,
+    notes: &mut Vec<String>,
 ) -> Result<Reading, String> {
     let (f, slot) = super::of_number(&config.forwarders, number).map_err(|e| e.to_string())?;
     let phone = Phone::new(f).map_err(|e| e.to_string())?;
@@ -53,7 +56,9 @@ pub async fn read(
         {
             listed_at = Some(tokio::time::Instant::now());
             // A failed listing is not the provider's failure: the webhook may still bring it.
-            let _ = super::catchup::one(paths, config, f, now).await;
+            if let Ok(got) = super::catchup::one(paths, config, f, now).await {
+                notes.extend(got.set_aside);
+            }
         }
         let mut found: Option<Result<Reading, String>> = None;
         if let Ok(scan) = log.scan(cursor, |e| {

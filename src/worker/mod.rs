@@ -516,16 +516,16 @@ impl Worker {
         let reads = numbers.iter().map(|n| async move {
             let _permit = permits.acquire().await;
             let ns = state.number(&n.id);
-            (
-                n,
-                provider::read((paths, config), n, ns, tz, now, Some(stop)).await,
-            )
+            let mut notes = Vec::new();
+            let r = provider::read((paths, config), n, ns, tz, now, Some(stop), &mut notes).await;
+            (n, r, notes)
         });
         let results = futures::future::join_all(reads).await;
         let mut events = Vec::new();
         let mut reports = Vec::new();
         let mut failed = Vec::new();
-        for (n, r) in results {
+        for (n, r, notes) in results {
+            reports.extend(notes.into_iter().map(Report::Notice));
             match r {
                 None => {}
                 Some(Ok(reading)) => {

@@ -20,7 +20,8 @@ pub struct Reading {
 }
 
 /// Reads `number`'s balance. `None` for a manual provider (nothing to ask). `stop` cuts a
-/// command short on shutdown (after its grace period).
+/// command short on shutdown (after its grace period). What the person should hear on the
+/// way (a forwarder's text set aside) goes to `notes`.
 pub async fn read(
     home: (&crate::store::Paths, &crate::model::Config),
     number: &Number,
@@ -28,6 +29,7 @@ pub async fn read(
     tz: Tz,
     now: DateTime<Utc>,
     stop: Option<&process::Shutdown>,
+    notes: &mut Vec<String>,
 ) -> Option<Result<Reading, String>> {
     match &number.provider {
         Provider::Manual => None,
@@ -54,7 +56,7 @@ pub async fn read(
         Provider::Forwarder(spec) => Some(
             until_stopped(
                 stop,
-                crate::forwarder::provider::read(home.0, home.1, number, spec, now),
+                crate::forwarder::provider::read(home.0, home.1, number, spec, now, notes),
             )
             .await
             .and_then(|r| r)
