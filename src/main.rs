@@ -24,7 +24,7 @@ impl From<String> for Done {
 
 fn main() -> ExitCode {
     // A file size limit (`ulimit -f`) makes a write fail, as a full disk does, rather than
-    // kill baohao in the middle of it: the log is then cut back whole (issue 18 item 9).
+    // kill baohao in the middle of it: the log is then cut back whole.
     // SAFETY: ignoring a signal installs no handler; nothing else runs yet.
     let _ = unsafe {
         nix::sys::signal::signal(

@@ -405,7 +405,7 @@ pub fn brief(snap: &Session, statuses: &[NumberStatus]) -> String {
 mod tests {
     use crate::session::Session;
 
-    /// `status` reads a state kept without executor references (issue 11: they were most
+    /// `status` reads a state kept without executor references (they were most
     /// of its memory on a long log) and says exactly what it says from a full one.
     #[test]
     fn status_needs_no_references() {

@@ -434,7 +434,7 @@ impl<'a> Builder<'a> {
         let merchant = row.get(cols.merchant).to_string();
         let reference = if order.is_empty() {
             // Identical rows are told apart by their place among their twins in this
-            // file, so a second import of it finds each of them again (issue 18 item 6).
+            // file, so a second import of it finds each of them again.
             let base = hash_ref(&cells.iter().map(String::as_str).collect::<Vec<_>>());
             let (n, first) = self.same.entry(base.clone()).or_insert((0, line));
             *n += 1;

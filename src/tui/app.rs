@@ -190,7 +190,7 @@ pub struct HistoryTab {
 }
 
 /// Where a filter over many rows has got to: it looks at a slice of rows per loop turn,
-/// so a keypress never waits for a search of the whole history (issue 11).
+/// so a keypress never waits for a search of the whole history.
 #[derive(Debug)]
 pub struct FilterJob {
     terms: Vec<String>,
@@ -311,7 +311,7 @@ impl App {
 
     /// [`App::open`] that reads no log yet: the first frame says the log is being read,
     /// and the loop reads it in slices ([`App::advance_loading`]), so a long log shows a
-    /// frame at once and `q` works while it is read (issue 11).
+    /// frame at once and `q` works while it is read.
     pub fn open_reading(paths: Paths, clock: Clock, theme: Theme) -> Result<App> {
         let created = crate::home::write_starter_if_new(&paths, clock.now())?
             .then(|| tr!(T::TuiCreatedConfig, paths.config.display()));

@@ -307,7 +307,7 @@ async fn event_loop<W: Write>(
     let mut hup = sig(SignalKind::hangup())?;
     let mut term_sig = sig(SignalKind::terminate())?;
     // What others write to the log (a daemon's inbox, above all) shows within a poll: a
-    // text a forwarder posts is on screen in tens of milliseconds (issue 20; a `stat` of
+    // text a forwarder posts is on screen in tens of milliseconds (a `stat` of
     // two files and a `TIOCGWINSZ` each time, nothing read unless the log grew).
     let mut poll = tokio::time::interval(POLL);
     // A turn that took long (a big log read) is followed by one poll, not a burst of them.

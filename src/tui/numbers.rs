@@ -188,7 +188,7 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
     let spacing = 2;
     // Two layouts: validity and use-by as columns of their own when both fit; else one
     // DEADLINE column (the nearer, with what it is) among the key columns, which give way
-    // last (issue 19 item 17: at 60 columns both went, and with them every deadline).
+    // last (at 60 columns both went, and with them every deadline).
     let deadline = Column::new(
         tr!(T::ColNearest),
         statuses.iter().map(|s| deadline_cell(app, s)).collect(),

@@ -77,7 +77,7 @@ struct Looked {
 /// What the Rules tab works out for every row, so that its columns fit every row: made once
 /// per [`App::recompute`] (the views' `Derived` it is part of is made anew there), not once
 /// a frame. The rest of a row (its description, wrapped) is made only when it is on screen:
-/// a move among 20,000 rules draws a screenful, not 20,000 rows (issue 18 item 13).
+/// a move among 20,000 rules draws a screenful, not 20,000 rows.
 #[derive(Default)]
 pub struct RuleCells(std::cell::OnceCell<Made>);
 

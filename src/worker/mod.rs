@@ -235,7 +235,7 @@ impl Worker {
             .as_deref()
             .and_then(crate::modem::text::parse_timestamp);
         let from = (!a.sms.number.is_empty()).then_some(a.sms.number.as_str());
-        // More than a day ahead of the clock (issue 18): kept for review, never read as a
+        // More than a day ahead of the clock: kept for review, never read as a
         // balance or a top-up.
         let ahead = stamped.filter(|t| *t > local_now + crate::import::limits::DATED_AHEAD);
         let events = match ahead {
@@ -397,7 +397,7 @@ impl Worker {
     }
 
     /// After a pass that read or wrote new lines: a checkpoint of the state, so that
-    /// the next start replays only what comes after (issue 23). Failing to write one costs
+    /// the next start replays only what comes after. Failing to write one costs
     /// only speed: said once, never fatal.
     fn checkpoint(&mut self) {
         match self.session.write_checkpoint() {
