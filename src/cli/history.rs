@@ -205,7 +205,7 @@ pub fn entry_json(e: &Entry, tz: chrono_tz::Tz) -> Value {
             "intent": a.intent,
             "attempt": a.n,
             "at": rfc3339(a.at, tz),
-            "status": a.status,
+            "status": a.status.as_str(),
             "resolved": a.resolved,
             "reference": a.reference,
             "error": a.error,

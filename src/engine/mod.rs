@@ -23,7 +23,7 @@ pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for, intent_for_
 pub use forecast::{Forecast, Planned, forecast};
 pub use history::{
     AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row, RowFacts,
-    RowMaker,
+    RowMaker, ShownStatus,
 };
 pub use key::{Key, Period};
 pub use state::{KeyStatus, NumberState, RefAt, State};
