@@ -109,63 +109,7 @@ words! {
     }
 }
 
-/// A history row as recorded: recharges point into the state's keys, the rest are copies.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Row {
-    Recharge {
-        number: String,
-        key: String,
-    },
-    Manual {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        amount_minor: i64,
-        currency: Currency,
-        note: Option<String>,
-        intent: Option<String>,
-        /// The reminder key it settles (an index into the number's keys).
-        settles: Option<u32>,
-        /// Its verification check in the number's tracker.
-        check: Option<u32>,
-    },
-    Balance {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        balance_minor: i64,
-        currency: Currency,
-        validity_until: Option<NaiveDate>,
-        source: String,
-    },
-    Activity {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        note: Option<String>,
-    },
-    Statement {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        amount_minor: i64,
-        currency: Currency,
-        source: String,
-        reference: String,
-        text: String,
-        refund_of: Option<String>,
-        /// Its index in the number's evidence (None for a refund row).
-        evidence: Option<u32>,
-    },
-    Message {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        source: String,
-        from: Option<String>,
-        text: String,
-    },
-}
+pub use crate::engine::rows::Row;
 
 /// A history entry, ready to show or export.
 #[derive(Clone, Debug, PartialEq, Eq)]

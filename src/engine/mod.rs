@@ -6,6 +6,7 @@ pub mod chunked;
 pub mod currency;
 pub mod due;
 pub mod duplicate;
+pub mod evidence;
 pub mod forecast;
 pub mod history;
 pub mod key;
