@@ -557,6 +557,11 @@ impl History {
         self.keep == Keep::StateOnly
     }
 
+    /// Whether this history keeps the rows themselves (not only the state or row facts).
+    pub fn keeps_rows(&self) -> bool {
+        self.keep == Keep::Rows
+    }
+
     /// What a recording history recorded (empty for the others).
     pub fn facts(&self) -> &RowFacts {
         &self.facts

@@ -560,7 +560,7 @@ impl App {
         }
         h.filtered = Some(Vec::new());
         h.pending = Some(FilterJob {
-            terms: text.split_whitespace().map(str::to_string).collect(),
+            terms: filter_terms(&text),
             next: self.session.history.rows_by_time(),
         });
     }
@@ -591,9 +591,7 @@ impl App {
             else {
                 continue;
             };
-            let label = config.number(&e.number).map_or("", |n| n.label.as_str());
-            let hay = crate::text::labels::search_text(&e, label);
-            if job.terms.iter().all(|t| hay.contains(t.as_str())) {
+            if filter_keeps(&job.terms, &e, config) {
                 found.push(i as u32);
             }
         }
@@ -628,6 +626,27 @@ impl App {
         }
         self.say_log_problems();
     }
+}
+
+/// The words of the History filter's text: an entry is kept when it has every one.
+pub fn filter_terms(text: &str) -> Vec<String> {
+    text.trim()
+        .to_lowercase()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether the History filter of `terms` keeps `e`: every term is in its words or its
+/// number's label.
+pub fn filter_keeps(
+    terms: &[String],
+    e: &crate::engine::Entry,
+    config: &crate::model::Config,
+) -> bool {
+    let label = config.number(&e.number).map_or("", |n| n.label.as_str());
+    let hay = crate::text::labels::search_text(e, label);
+    terms.iter().all(|t| hay.contains(t.as_str()))
 }
 
 pub fn row_number(row: &Row) -> &str {

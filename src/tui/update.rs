@@ -907,20 +907,22 @@ fn move_sel(app: &mut App, step: isize) {
     app.tabs.list_mut(app.tab).sel = s;
 }
 
-/// The History view (as filtered) as CSV, oldest first as the log reads; the loop writes it.
+/// The History view (as filtered) as CSV, oldest first as the log reads, listed as
+/// `history --csv` lists; the loop writes it.
 fn export(app: &mut App) {
-    app.finish_filter();
     let tz = app.session.config.timezone;
-    let n = app.rows(Tab::History);
-    let entries: Vec<_> = (0..n)
-        .rev()
-        .filter_map(|i| {
-            let row = app.history_row(i)?;
-            app.session
-                .history
-                .entry(&row, &app.session.config, app.now)
-        })
-        .collect();
+    let terms = crate::tui::app::filter_terms(app.tabs.history.filter.value());
+    let config = &app.session.config;
+    let keep = |e: &crate::engine::Entry| crate::tui::app::filter_keeps(&terms, e, config);
+    let mut entries = Vec::new();
+    let listed = app.session.list_history(&keep, app.now, &mut |e| {
+        entries.push(e);
+        std::ops::ControlFlow::Continue(())
+    });
+    if let Err(e) = listed {
+        return app.say(e.message, Level::Error);
+    }
+    let n = entries.len();
     let csv = crate::text::export::csv(&entries, tz);
     let name = format!(
         "baohao-history-{}.csv",
