@@ -1075,7 +1075,7 @@ fn statement_entry(
     } else {
         status = None;
     }
-    let from = crate::text::labels::platform_name(source);
+    let from = crate::text::platform_name(source);
     let note = match refund_of {
         Some(of) => crate::tr!(crate::i18n::T::StatementRefundNote, from, text, of),
         None => crate::tr!(crate::i18n::T::StatementNote, from, text),
