@@ -1,6 +1,9 @@
 //! The `baohao` binary: parses the command line and hands over to the library.
 //! Errors leave as one sentence on stderr with a non-zero exit, never a backtrace.
 
+// A function a person can hold in their head (the limit is in clippy.toml).
+#![warn(clippy::too_many_lines)]
+
 use std::io::Write;
 use std::process::ExitCode;
 
