@@ -405,6 +405,10 @@ impl<'a> EventRef<'a> {
         Self::from_raw(&mut raw)
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the line format's field table: one arm per event kind, one field a line"
+    )]
     fn from_raw(raw: &mut Raw<'a>) -> Result<Option<EventRef<'a>>, LineError> {
         need(raw.v, "v")?;
         let id = text(raw.id.take(), "id")?;
