@@ -23,7 +23,7 @@ pub struct Evidence {
 impl Evidence {
     /// Payment records are money in; a carrier's text only confirms money that a reading or
     /// a statement also shows, so it is not counted twice.
-    pub fn counts_as_money(&self) -> bool {
+    pub(crate) fn counts_as_money(&self) -> bool {
         &*self.source != "sms"
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::engine::calendar::{monthly_due, start_of_day, sub_days};
-pub use crate::engine::evidence::Evidence;
+use crate::engine::evidence::Evidence;
 use crate::engine::key::{Key, Period};
 use crate::engine::state::{KeyState, KeyStatus, NumberState};
 use crate::model::Trigger;
@@ -16,7 +16,7 @@ use crate::model::{Mode, Number, TriggerKind};
 
 /// Evidence may come this long before the intent: the platform keeps its own clock, and the
 /// worker may write the intent late (catch-up after downtime).
-pub const LEAD_HOURS: i64 = 24;
+pub(crate) const LEAD_HOURS: i64 = 24;
 
 /// What became of one expected external recharge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::engine::chunked::Chunked;
 
-pub const WINDOW_HOURS: i64 = 48;
-pub const DUPLICATE_HOURS: i64 = 24;
+pub(crate) const WINDOW_HOURS: i64 = 48;
+pub(crate) const DUPLICATE_HOURS: i64 = 24;
 const WINDOW_SECS: i64 = WINDOW_HOURS * 3600;
 const DUPLICATE_SECS: i64 = DUPLICATE_HOURS * 3600;
 /// Readings, recent top-ups and open windows kept per number (far above real use).
@@ -282,7 +282,7 @@ impl Tracker {
     }
 
     /// The index the next top-up's check will get.
-    pub fn next_index(&self) -> u32 {
+    pub(crate) fn next_index(&self) -> u32 {
         self.checks.len() as u32
     }
 
