@@ -16,6 +16,8 @@ use crate::model::{Currency, Event, EventBody, Mode, Money, OutcomeStatus, Plan,
 use fold::Fold;
 
 mod fold;
+#[cfg(test)]
+mod packing;
 mod snapshot;
 pub use snapshot::options as snapshot_options;
 

@@ -532,4 +532,45 @@ mod tests {
         assert_eq!(late.check(0), in_order.check(0));
         assert_eq!(verdict(&late, 0, 60), Verification::Unverified);
     }
+
+    proptest::proptest! {
+        /// A check packs into 16 bytes when its amounts fit an `i32` and its time a packed
+        /// word, else it is kept aside; either way it comes back as it went in, and putting
+        /// a changed check in place of a packed or a wide one keeps the others as they were.
+        #[test]
+        fn every_check_comes_back_as_packed(
+            checks in proptest::collection::vec((
+                proptest::prop_oneof![3 => 0i64..4_000_000_000, 1 => proptest::num::i64::ANY],
+                proptest::prop_oneof![3 => 0i64..100_000, 1 => proptest::num::i64::ANY],
+                proptest::prop_oneof![3 => 0i64..100_000, 1 => proptest::num::i64::ANY],
+                proptest::bool::ANY,
+                proptest::bool::ANY,
+            ), 1..40),
+            change in (0usize..40, proptest::num::i64::ANY, proptest::bool::ANY),
+        ) {
+            let checks: Vec<Check> = checks
+                .into_iter()
+                .map(|(at, amount, credited, has_credit, possible_duplicate)| Check {
+                    at,
+                    amount,
+                    credited,
+                    has_credit,
+                    possible_duplicate,
+                })
+                .collect();
+            let mut tr = Tracker::default();
+            for c in &checks {
+                let p = tr.pack(*c);
+                tr.checks.push(p);
+            }
+            proptest::prop_assert_eq!(tr.checks().collect::<Vec<_>>(), checks.clone());
+            let (i, amount, dup) = change;
+            let i = i % checks.len();
+            let mut expect = checks;
+            expect[i].amount = amount;
+            expect[i].possible_duplicate = dup;
+            tr.put(i as u32, expect[i]);
+            proptest::prop_assert_eq!(tr.checks().collect::<Vec<_>>(), expect);
+        }
+    }
 }
