@@ -802,8 +802,9 @@ fn resolve(app: &mut App) {
         return app.say(tr!(T::TuiNotInDoubt), Level::Warn);
     };
     let recharge = matches!(row, Row::Recharge { .. });
-    let open_reminder =
-        e.status == Some(EntryStatus::Reminder) && e.status_str() == Some("reminder") && recharge;
+    let open_reminder = e.shown_status()
+        == Some(crate::engine::ShownStatus::Entry(EntryStatus::Reminder))
+        && recharge;
     if open_reminder {
         let (label, amount) = label_and_amount(app, &e);
         let text = tr!(T::TuiDismissQuestion, amount, label);
