@@ -145,7 +145,7 @@ impl Shutdown {
     /// How long a balance read in flight may go on after shutdown was asked for: the
     /// usual grace when the worker stops normally, none at all when a short grace was
     /// asked (the terminal went away). A read moves no money and records nothing, so
-    /// cutting it loses nothing; only a recharge needs its grace (issue 18 item 14).
+    /// cutting it loses nothing; only a recharge needs its grace.
     pub fn read_grace(&self) -> Duration {
         match self.grace_ms.load(std::sync::atomic::Ordering::SeqCst) {
             0 => SHUTDOWN_GRACE,

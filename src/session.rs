@@ -19,6 +19,8 @@ use crate::store::log::new_id;
 use crate::store::{Cursor, Log, Paths};
 use crate::tr;
 
+mod listing;
+
 /// What re-reading the config found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reload {

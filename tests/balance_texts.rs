@@ -1,5 +1,5 @@
-//! Balance texts from carriers baohao has no pattern for, through the real binary (issue 19
-//! item 8): the general reader finds the balance word and the money beside it, adds up the
+//! Balance texts from carriers baohao has no pattern for, through the real binary: the
+//! general reader finds the balance word and the money beside it, adds up the
 //! parts, and passes over prices, dates and phone numbers.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Imports that try to explode (issue 18 items 4-12, issue 19 item 6), every one generated
+//! Imports that try to explode, every one generated
 //! here, none stored: each is refused in one sentence, or read whole, within a fixed memory
 //! bound, with nothing written when it is refused.
 
@@ -191,7 +191,7 @@ fn shared_strings_larger_than_a_workbook_needs_or_miscounted_are_refused() {
 #[test]
 fn many_rows_stream_through_within_the_bound() {
     // 150,000 rows here (a debug build reads them in about 15 s); `examples/import_bombs.rs`
-    // runs the million rows of the issue against a release build (docs/PERFORMANCE.md).
+    // runs a million rows against a release build (docs/PERFORMANCE.md).
     let h = demo_home();
     let f = path(h.path(), "rows.xlsx");
     let rows = 150_000u32;
@@ -366,7 +366,7 @@ fn identical_rows_without_a_reference_are_two_charges_and_flagged() {
     assert_eq!(v["added"], 2, "{v}");
     let dup = v["duplicates"].as_array().expect("duplicates listed");
     assert_eq!(dup.len(), 1, "{v}");
-    // One sentence for the pair, in the form issue 19 item 9 gives every duplicate found.
+    // One sentence for the pair, in the form every duplicate found is given.
     let said = dup[0].as_str().unwrap();
     assert!(
         said.contains("2 rows look like one recharge charged twice: giffgaff £10.00 on 2026-11-01"),

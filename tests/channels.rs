@@ -1,4 +1,4 @@
-//! Push channels (issue 21) through the real binary, against loopback stand-ins for every
+//! Push channels through the real binary, against loopback stand-ins for every
 //! service of the table (tests/common/standin.rs): `notify test` per channel, a failed
 //! recharge reaching each channel exactly once across restarts and a SIGKILL, retries with
 //! backoff until `notify failed`, PushPlus 900 never retried, and secrets never shown.

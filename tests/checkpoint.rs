@@ -1,4 +1,4 @@
-//! The verified checkpoint (issue 23): a state restored from it and the rest of the log
+//! The verified checkpoint: a state restored from it and the rest of the log
 //! replayed is the state of a full replay; a checkpoint that does not match its log (a log
 //! changed anywhere before its offset, cut, swapped for another home's; a checkpoint torn,
 //! altered or sealed by another home) is never used, and what is read instead is a full

@@ -223,7 +223,7 @@ fn notifications_are_sent_once_across_restarts() {
     assert_eq!(reminders, 1, "{sent}");
     assert_eq!(failures, 1, "one failed key, said once: {sent}");
     assert!(
-        // Masked: notifications go to third parties (issue 12).
+        // Masked: notifications go to third parties.
         sent.contains("Top up Reminded (+86 138 •••• 8000) with ¥10.00"),
         "{sent}"
     );

@@ -1,4 +1,4 @@
-//! Every option in every subcommand's `--help` says what it does (issue 19 item 25): a walk
+//! Every option in every subcommand's `--help` says what it does: a walk
 //! over clap's command tree that names each argument without a description.
 
 use baohao::cli::Cli;

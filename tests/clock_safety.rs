@@ -1,4 +1,4 @@
-//! Issue 18, items 1 to 3, through the real binary: a clock that runs backwards never
+//! The clock's safety, through the real binary: a clock that runs backwards never
 //! charges a past period, and an old reading imported today never acts as the present one
 //! nor makes a missed recharge look verified.
 
@@ -125,7 +125,7 @@ fn times_from_imported_texts_never_stop_recharges() {
     assert!(!err.contains("clock is behind"), "{err}");
 }
 
-/// A demo number read by hand, with an auto low-balance rule (issue 18 item 2).
+/// A demo number read by hand, with an auto low-balance rule.
 const LOW_CONFIG: &str = r#"{"version":1,"timezone":"UTC","numbers":[
   {"id":"d","label":"Demo","msisdn":"+12025550123","currency":"USD",
    "provider":{"kind":"manual"},"executor":{"kind":"demo"},
@@ -278,7 +278,7 @@ fn a_stale_low_reading_raises_a_reminder_instead_of_charging() {
     assert_eq!(outcomes, 0);
 }
 
-/// An external ¥50 recharge on the 1st, read by hand (issue 18 item 3).
+/// An external ¥50 recharge on the 1st, read by hand.
 const EXTERNAL_CONFIG: &str = r#"{"version":1,"timezone":"Asia/Shanghai","numbers":[
   {"id":"d","label":"移动","msisdn":"+8613800138000","carrier":"China Mobile","currency":"CNY",
    "provider":{"kind":"manual"},"executor":{"kind":"remind"},

@@ -1,4 +1,4 @@
-//! A recharge that looks charged twice is loud wherever it is found (issue 19 item 9):
+//! A recharge that looks charged twice is loud wherever it is found:
 //! `import` says it, `status` shows `duplicate`, the Numbers badge shows it, and the
 //! notifier's `duplicate_charge` goes out once.
 

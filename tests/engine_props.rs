@@ -54,7 +54,7 @@ enum Op {
         balance: i64,
     },
     /// Replay from the written log, as after a crash: in full, or from a checkpoint taken
-    /// part-way (issue 23).
+    /// part-way.
     Restart(Option<u16>),
     /// The person resolves the oldest in-doubt intent, truthfully.
     Resolve,
@@ -155,7 +155,7 @@ impl World {
 
     /// The process starts again: from a full replay of the log, or (`checkpoint`) from
     /// a checkpoint of the state taken after some of its events (which of them, from the
-    /// number) and a replay of the rest (issue 23). Both must give the same state.
+    /// number) and a replay of the rest. Both must give the same state.
     fn restart(&mut self, checkpoint: Option<u16>) -> Result<(), TestCaseError> {
         let events: Vec<Event> = self
             .log
@@ -207,7 +207,7 @@ impl World {
                 continue;
             };
             // A monthly key names its month: never one that had ended by the newest time in
-            // the log, whatever the clock says (issue 18).
+            // the log, whatever the clock says.
             if let (Some(newest), Some((_, month))) = (self.newest, due.key.rsplit_once(':'))
                 && let Some((y, m)) = month.split_once('-')
                 && let (Ok(year), Ok(month)) = (y.parse::<i32>(), m.parse::<u32>())
@@ -465,7 +465,7 @@ fn budget_and_caps_block_visibly() {
     assert_eq!(p.blocked[0].rule, "n");
 }
 
-/// A number's readings and verdicts as a reader sees them (issue 18: readings appended in
+/// A number's readings and verdicts as a reader sees them (readings appended in
 /// any order must read as the same readings in time order).
 fn readings_view(state: &State, now: DateTime<Utc>) -> impl PartialEq + std::fmt::Debug {
     let ns = state.number("a").unwrap();

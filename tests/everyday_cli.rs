@@ -21,7 +21,7 @@ fn ok(home: &std::path::Path, args: &[&str]) -> String {
     out(&o)
 }
 
-// ---------------------------------------------------------------- issue 19 item 14
+// ------------------------------------------------- phone numbers checked by their country's length
 
 #[test]
 fn a_phone_number_one_digit_short_is_refused_with_the_countrys_length() {
@@ -57,7 +57,7 @@ fn record_activity_and_balance_take_the_phone_number_as_well_as_the_id() {
     assert!(err(&o).contains("cmcc, giffgaff, hk, us"), "{}", err(&o));
 }
 
-// ---------------------------------------------------------------- issue 19 item 15
+// ------------------------------------------------------------------ masking after the country code
 
 #[test]
 fn status_masks_after_the_real_country_code() {
@@ -70,7 +70,7 @@ fn status_masks_after_the_real_country_code() {
     assert!(!t.contains("+85•••"), "{t}");
 }
 
-// ---------------------------------------------------------------- issue 19 item 22
+// ---------------------------------------------------------------------------------- status --brief
 
 fn width(s: &str) -> usize {
     s.chars()

@@ -82,7 +82,7 @@ fn go_to(app: &mut App, label: &str) {
     panic!("no field {label}: {}", screen(app));
 }
 
-// ---------------------------------------------------------------- issue 19 item 11
+// --------------------------------------------------------------- an external rule made in the form
 
 #[test]
 fn an_external_rule_is_made_in_the_form_and_the_form_says_why_it_cannot_save() {
@@ -180,7 +180,7 @@ fn validate_names_the_mode_not_the_kind() {
     assert!(!text.contains("kind \"auto\""), "{text}");
 }
 
-// ---------------------------------------------------------------- issue 19 item 12
+// ---------------------------------------------------------- the last-used date: empty, with a hint
 
 #[test]
 fn last_used_on_is_empty_with_a_hint_and_the_edit_form_shows_and_changes_it() {
@@ -239,7 +239,7 @@ fn typing_replaces_a_prefilled_value_and_ctrl_u_clears_a_field() {
     assert!(s.contains("Ctrl-U clear the field"), "{s}");
 }
 
-// ---------------------------------------------------------------- issue 19 item 13
+// ------------------------------------------------------------------------ presets and placeholders
 
 /// The placeholder the field labelled `label` shows while it is empty.
 fn hint(app: &App, label: &str) -> String {

@@ -57,7 +57,7 @@ fn with_zone(zone: &str) -> (tempfile::TempDir, App) {
     (dir, app)
 }
 
-// ---------------------------------------------------------------- issue 19 item 16
+// -------------------------------------------------------- the header: zone before the refresh time
 
 #[test]
 fn the_zone_comes_before_the_refresh_time_and_shortens_at_80_columns() {
@@ -77,7 +77,7 @@ fn the_zone_comes_before_the_refresh_time_and_shortens_at_80_columns() {
     assert!(h.contains("Shanghai") || h.contains("UTC+8"), "{h}");
 }
 
-// ---------------------------------------------------------------- issue 19 item 17
+// ---------------------------------------------------------------- narrow screens keep the deadline
 
 #[test]
 fn a_deadline_column_stays_at_narrow_widths_and_tabs_keep_a_character() {
@@ -102,7 +102,7 @@ fn a_deadline_column_stays_at_narrow_widths_and_tabs_keep_a_character() {
     assert!(s.contains("1 N"), "{s}");
 }
 
-// ---------------------------------------------------------------- issue 19 item 20
+// --------------------------------------------------------- History ordered by the entry's own time
 
 /// The dates (MM-DD) of the History rows on a 60-column screen, top to bottom.
 fn history_dates(app: &App) -> Vec<String> {

@@ -132,8 +132,8 @@ fn a_secret_env_entry_must_be_a_variable_name() {
 
 #[test]
 fn each_executor_runs_after_its_intent_and_every_earlier_outcome_are_on_disk() {
-    // The worker writes intents and outcomes in as few appends as it can (issue 18 item
-    // 13), never at the cost of the order: when an executor starts, its own intent is in
+    // The worker writes intents and outcomes in as few appends as it can, never
+    // at the cost of the order: when an executor starts, its own intent is in
     // the log, and so is the outcome of every executor that ran before it.
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");

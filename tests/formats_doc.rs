@@ -1,4 +1,4 @@
-//! Issue 18 item 15: docs/FORMATS.md names every kind, status and flag that `history --json`
+//! docs/FORMATS.md names every kind, status and flag that `history --json`
 //! and `--csv` emit. The words come from the code's own lists of every variant
 //! (`EntryKind::ALL`, `EntryStatus::ALL`, `Flag::ALL`, `history::status_words`), so a new
 //! one that the page does not mention fails here.

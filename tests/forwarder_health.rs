@@ -1,4 +1,4 @@
-//! A forwarder's health on each refresh (issue 20), through the real binary against the
+//! A forwarder's health on each refresh, through the real binary against the
 //! loopback phone stand-ins: each full pass looks at every forwarder and keeps what it saw
 //! in `forwarders.json`; a phone or board unheard for its `quiet_hours` is
 //! `forwarder_silent` in `status --json` and on screen, and the notifier hears of it once

@@ -1,4 +1,4 @@
-//! Sending through a forwarder (issue 20), through the real binary against loopback
+//! Sending through a forwarder, through the real binary against loopback
 //! stand-ins of SmsForwarder and SMS Gateway: a keep-alive text goes out once, a refusal
 //! is `failed` with the app's words, and anything that may have reached the phone is in
 //! doubt, settled by asking (SMS Gateway) and never sent again.

@@ -1,4 +1,4 @@
-//! Forwarders (issue 20), through the real binary: the config's `forwarders`, `inbox`, a
+//! Forwarders, through the real binary: the config's `forwarders`, `inbox`, a
 //! number's `forwarder {id, slot?}` and the provider kind `forwarder`, and the one
 //! sentence each mistake gets.
 

@@ -269,7 +269,7 @@ fn a_numbers_own_patterns_come_first() {
     let own = baohao::import::sms::number_patterns(&us.reply_patterns);
     let p = parse_text("BAL=$7.25 thank you", &patterns_for(&us.carrier), &own);
     assert_eq!(judged(&p, us.currency), "balance 725");
-    // Without them the general balance reader reads this one too (issue 19 item 8)…
+    // Without them the general balance reader reads this one too…
     assert_eq!(
         judged(
             &parse_text("BAL=$7.25 thank you", &patterns_for(&us.carrier), &[]),

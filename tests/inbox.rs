@@ -1,4 +1,4 @@
-//! The inbox (issue 20, receiving) through the real binary: a "phone" posting webhooks to
+//! The inbox (receiving) through the real binary: a "phone" posting webhooks to
 //! `baohao daemon` — SmsForwarder, SMS Gateway for Android and a board; valid, badly
 //! signed, stale, future, replayed, for an unknown forwarder, oversized, trickled; a burst
 //! of 1,000 over 10 connections; the daemon SIGKILLed again and again while texts arrive.

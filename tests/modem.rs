@@ -477,7 +477,7 @@ fn a_text_dated_more_than_a_day_ahead_is_kept_but_never_a_reading() {
         return;
     };
     let mut daemon = env.cmd(&["daemon"]).stderr(Stdio::piped()).spawn().unwrap();
-    // The clock says 2026-03-01; the text says a year later (issue 18).
+    // The clock says 2026-03-01; the text says a year later.
     let mut tries = 0;
     while env.of_type("balance").is_empty() && env.of_type("message").is_empty() {
         tries += 1;

@@ -117,7 +117,7 @@ fn csv_status(home: &Path, id: &str) -> String {
     row.split(',').nth(6).unwrap().to_string()
 }
 
-// ---------------------------------------------------------------- 2. reminders end
+// -------------------------------------------------------------------------------- 2. reminders end
 
 #[test]
 fn a_deleted_rules_reminder_is_dismissed_with_its_reason() {
@@ -210,7 +210,7 @@ fn a_manual_top_up_settles_the_newest_reminder() {
     assert_eq!(history_status(dir.path(), "old"), "reminder");
 }
 
-// ---------------------------------------------------------------- 4. every attempt
+// -------------------------------------------------------------------------------- 4. every attempt
 
 #[test]
 fn a_failed_attempt_stays_visible_after_a_retry_succeeds() {
@@ -264,7 +264,7 @@ fn a_reminders_attempt_is_a_reminder_not_in_doubt() {
     assert!(found.as_array().unwrap().is_empty(), "{found}");
 }
 
-// ---------------------------------------------------------------- 7. resolve failed-final
+// ------------------------------------------------------------------------- 7. resolve failed-final
 
 #[test]
 fn failed_says_it_will_retry_and_failed_final_stops_retries() {
@@ -290,7 +290,7 @@ fn failed_says_it_will_retry_and_failed_final_stops_retries() {
     assert!(text.contains("\"retry\":false"), "{text}");
 }
 
-// ---------------------------------------------------------------- 10. exports are private
+// ------------------------------------------------------------------------- 10. exports are private
 
 #[test]
 fn exports_are_written_0600_even_over_an_open_file() {
@@ -317,7 +317,7 @@ fn exports_are_written_0600_even_over_an_open_file() {
     }
 }
 
-// ---------------------------------------------------------------- 7. input people type
+// ---------------------------------------------------------------------------- 7. input people type
 
 #[test]
 fn a_local_number_is_read_with_its_currencys_country() {
@@ -468,7 +468,7 @@ fn record_activity_and_balance_take_a_date() {
     refused(dir.path(), &["record", "v", "10", "--at", "last tuesday"]);
 }
 
-// ---------------------------------------------------------------- 3. new numbers
+// ---------------------------------------------------------------------------------- 3. new numbers
 
 #[test]
 fn a_new_number_is_not_due_at_once() {
@@ -521,7 +521,7 @@ fn a_new_number_is_not_due_at_once() {
     assert!(refused(dir.path(), &["status"]).contains("numbers[0].since"));
 }
 
-// ---------------------------------------------------------------- 8. masking
+// -------------------------------------------------------------------------------------- 8. masking
 
 #[test]
 fn status_masks_numbers_and_shows_the_use_by_date() {
@@ -547,7 +547,7 @@ fn status_masks_numbers_and_shows_the_use_by_date() {
     assert!(ok(dir.path(), &["status"]).contains("+8613800138000"));
 }
 
-// ---------------------------------------------------------------- 9. help
+// ----------------------------------------------------------------------------------------- 9. help
 
 #[test]
 fn every_subcommand_describes_its_arguments_and_keeps_tui_options_to_itself() {
@@ -639,7 +639,7 @@ fn notifications_never_carry_the_whole_number_unless_configured() {
     }
 }
 
-// ---------------------------------------------------------------- 1. currency
+// ------------------------------------------------------------------------------------- 1. currency
 
 #[test]
 fn a_number_with_history_keeps_its_currency() {
@@ -670,7 +670,7 @@ fn a_number_with_history_keeps_its_currency() {
     ok(dir.path(), &["validate"]);
 }
 
-// ---------------------------------------------------------------- 5. forecast
+// ------------------------------------------------------------------------------------- 5. forecast
 
 #[test]
 fn an_open_low_balance_reminder_is_counted_once() {
@@ -732,7 +732,7 @@ fn the_giffgaff_preset_added_today_is_not_due_and_says_when_to_use_it() {
     assert!(ok(dir.path(), &["status"]).contains("2027-05-24"));
 }
 
-// ------------------------------------------------- a keep-alive text spends, it does not top up
+// ---------------------------------------------------- a keep-alive text spends, it does not top up
 
 #[test]
 fn a_keep_alive_texts_cost_is_spent_not_put_in() {

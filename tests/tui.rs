@@ -454,7 +454,7 @@ fn a_filter_over_many_rows_goes_on_in_slices_and_finds_the_same() {
     assert_eq!(app.tabs.history.filtered.as_ref(), Some(&whole));
 }
 
-/// The TUI reads a long log in slices behind a "reading" frame (issue 11): keys other than
+/// The TUI reads a long log in slices behind a "reading" frame: keys other than
 /// quitting wait, and once the log is whole it shows exactly what an app that read it at
 /// once shows.
 #[test]
@@ -547,7 +547,7 @@ fn titles(screen: &str) -> Vec<usize> {
 
 #[test]
 fn the_rules_tab_over_many_rules_scrolls_as_one_table() {
-    // Only the rows a frame can reach are drawn (issue 18 item 13): the screen must still
+    // Only the rows a frame can reach are drawn: the screen must still
     // be the window of one table, scrolling a row at a time, and come back as it began.
     let h = many_rules(60);
     let mut app = h.app();

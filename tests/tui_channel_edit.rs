@@ -1,4 +1,4 @@
-//! Settings' channel rows (issue 21): Enter on one opens it in the channel form, filled in
+//! Settings' channel rows: Enter on one opens it in the channel form, filled in
 //! from its URL; saving replaces it where it stood. The form's hints name Ctrl-T.
 
 use baohao::clock::Clock;

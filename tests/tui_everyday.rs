@@ -214,7 +214,7 @@ fn a_new_number_asks_when_it_was_last_used_and_warns_of_what_acts_at_once() {
     }
     let s = screen(&app);
     assert!(s.contains("last used on"), "{s}");
-    // Empty until the person says (issue 19 item 12): a guess of today promised a whole
+    // Empty until the person says: a guess of today promised a whole
     // keep-alive period.
     assert!(
         s.contains("the day of the last call, text or top-up"),

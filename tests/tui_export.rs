@@ -65,3 +65,36 @@ fn export_goes_to_the_homes_exports_folder_and_says_where() {
         "nothing written where it was started"
     );
 }
+
+/// The export is the filtered History listed as `history --csv` lists: every entry the
+/// `/` words keep (in its words or its number's label), oldest first as the log reads.
+#[test]
+fn a_filtered_export_is_the_filtered_listing_in_log_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::in_home(dir.path());
+    baohao::home::write_demo(&paths, now()).unwrap();
+    let mut app = App::open(paths.clone(), Clock::Fixed(now()), Theme { color: false }).unwrap();
+    keys(&mut app, "3/succeeded");
+    baohao::tui::update::press(&mut app, crossterm::event::KeyCode::Enter);
+    keys(&mut app, "x");
+    let file = std::fs::read_dir(dir.path().join("exports"))
+        .unwrap()
+        .flatten()
+        .next()
+        .expect("an export")
+        .path();
+    let exported = String::from_utf8(std::fs::read(file).unwrap()).unwrap();
+    let s = baohao::session::Session::open(paths).unwrap();
+    let expected: Vec<_> = s
+        .history
+        .entries(&s.config, now())
+        .into_iter()
+        .filter(|e| {
+            let label = s.config.number(&e.number).map_or("", |n| n.label.as_str());
+            baohao::text::labels::search_text(e, label).contains("succeeded")
+        })
+        .collect();
+    assert!(expected.len() > 3, "the demo has succeeded entries");
+    let csv = baohao::text::export::csv(&expected, s.config.timezone);
+    assert_eq!(exported, format!("\u{feff}{csv}"));
+}

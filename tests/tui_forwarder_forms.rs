@@ -1,4 +1,4 @@
-//! The TUI and forwarders (issue 20): the number form picks the SIM's host (a modem or a
+//! The TUI and forwarders: the number form picks the SIM's host (a modem or a
 //! forwarder and its slot, never both) and Settings shows the inbox and each forwarder.
 
 use baohao::clock::Clock;

@@ -1,4 +1,4 @@
-//! A long log in the real binary, in a pseudo-terminal (issue 11): the first frame says how
+//! A long log in the real binary, in a pseudo-terminal: the first frame says how
 //! far the log is read instead of waiting for all of it, `q` quits meanwhile, no other key
 //! acts on a half-read log, and the worker waits for the whole log.
 
@@ -14,7 +14,7 @@ const NOW: &str = "2026-11-25T10:00:00Z";
 /// The demo home with `extra` activity lines appended to its log.
 fn long_home(extra: usize) -> tempfile::TempDir {
     // Made at the clock the TUI runs at: a demo made today and shown at an earlier clock
-    // would be a clock behind its log, said in the header (issue 18).
+    // would be a clock behind its log, said in the header.
     let home = tempfile::tempdir().unwrap();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
         .arg("--home")

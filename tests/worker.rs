@@ -196,7 +196,7 @@ fn sigkill_at_random_moments_never_runs_a_key_twice() {
             10 * i as i64 + rnd(5) as i64
         };
         f.set_clock(&(start + chrono::Duration::days(days.max(0))).to_rfc3339());
-        // Issue 23: now and then the daemon starts from a checkpoint taken at a random
+        // now and then the daemon starts from a checkpoint taken at a random
         // earlier line (a stale but true one), as well as from the ones it writes itself.
         if rnd(3) == 0 && f.home().join("log.jsonl").exists() {
             let lines = std::fs::read(f.home().join("log.jsonl"))
@@ -267,7 +267,7 @@ fn clock_jumps_give_one_charge_per_period() {
             .or_default()
             .push(p[2].to_string());
     }
-    // Issue 18: while the clock is behind the newest time the log holds, nothing is
+    // while the clock is behind the newest time the log holds, nothing is
     // charged; a period that passed is never charged again when the clock goes back.
     assert_eq!(
         keys["a"],

@@ -1,5 +1,7 @@
 //! `baohao history`: the person-facing entries, filtered, as a table, JSON, CSV or a journal.
 
+use std::ops::ControlFlow;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -58,22 +60,19 @@ impl Filter {
 /// The entries `args` asks for, in log order.
 pub fn select(snap: &Session, args: &HistoryArgs, now: DateTime<Utc>) -> Result<Vec<Entry>> {
     let filter = Filter::new(snap, args)?;
-    Ok(snap
-        .history
-        .entries(&snap.config, now)
-        .into_iter()
-        .filter(|e| filter.matches(e))
-        .collect())
+    let mut out = Vec::new();
+    snap.list_history(&|e| filter.matches(e), now, &mut |e| {
+        out.push(e);
+        ControlFlow::Continue(())
+    })?;
+    Ok(out)
 }
 
 /// Writes the entries `args` asks for as JSON (`--json`) or CSV (otherwise) to `out`, one
-/// entry at a time, in the same bytes [`json`] and [`export::csv`] make. Two passes over
-/// the log keep memory flat however long it is: the first (`snap`, opened with
-/// `Session::open_for_listing`) folds the state (flags and statuses are judged on the
-/// whole log) and records what each row needs from the state at its own time; the second
-/// reads the lines again and makes each row from its event and those facts, without a
-/// second state, and writes its entry. Stops writing (and returns the error) once `out`
-/// fails.
+/// entry at a time as [`Session::list_history`] hands them over, in the same bytes
+/// [`json`] and [`export::csv`] make: memory stays flat however long the log is (open
+/// `snap` with `Session::open_for_listing`). Stops writing (and returns the error) once
+/// `out` fails.
 pub fn stream(
     snap: &Session,
     args: &HistoryArgs,
@@ -82,47 +81,6 @@ pub fn stream(
 ) -> Result<std::io::Result<()>> {
     let filter = Filter::new(snap, args)?;
     let tz = snap.config.timezone;
-    let mut state = snap.state();
-    let recorded;
-    let facts = if snap.history.facts().events() as u64 == state.events {
-        snap.history.facts()
-    } else {
-        // A session opened without recording (its state keeps no references): record
-        // now, on a state of its own, and judge the rows on that one.
-        let events = state.events;
-        let mut h = crate::engine::History::recording(crate::engine::State::new(tz));
-        crate::store::Log::new(&snap.paths.log)
-            .scan_ref(crate::store::Cursor::default(), |e| {
-                if h.state.events < events {
-                    h.apply_event(e);
-                }
-            })
-            .map_err(|e| Error::io(T::WhatRead, &snap.paths.log, &e))?;
-        recorded = h;
-        state = &recorded.state;
-        recorded.facts()
-    };
-    let mut rows = facts.maker();
-    let mut lister = crate::engine::Lister::default();
-    // The first pass kept executor references as where they are in the log: read each
-    // from there, checking it is the text that was there.
-    let log_file = crate::store::fsutil::open_regular(
-        &snap.paths.log,
-        std::fs::OpenOptions::new().read(true),
-        false,
-    )
-    .map_err(|e| Error::io(T::WhatRead, &snap.paths.log, &e))?;
-    let changed = std::cell::Cell::new(false);
-    let mut buf = Vec::new();
-    let mut fetch = |at: crate::engine::RefAt| -> Option<String> {
-        buf.resize(at.len(), 0);
-        let read = std::os::unix::fs::FileExt::read_exact_at(&log_file, &mut buf, at.offset());
-        let text = read.ok().and_then(|_| at.check(&buf).map(str::to_string));
-        if text.is_none() {
-            changed.set(true);
-        }
-        text
-    };
     let mut written = 0usize;
     let mut failed: Option<std::io::Error> = None;
     let mut put = |text: &str, failed: &mut Option<std::io::Error>| {
@@ -138,42 +96,26 @@ pub fn stream(
         }
         put(&format!("{}\n", export::CSV_HEADER), &mut failed);
     }
-    crate::store::Log::new(&snap.paths.log)
-        .scan_ref(crate::store::Cursor::default(), |e| {
-            // Lines appended after the first pass are not in its state: stop there.
-            if failed.is_some() || rows.done() || changed.get() {
-                return;
-            }
-            let Some(row) = rows.row(&e) else {
-                return;
-            };
-            let Some(entry) = lister.entry(state, &row, &snap.config, now, &mut fetch) else {
-                return;
-            };
-            if changed.get() {
-                return;
-            }
-            if !filter.matches(&entry) {
-                return;
-            }
-            let text = if args.json {
-                let pretty = serde_json::to_string_pretty(&entry_json(&entry, tz))
-                    .unwrap_or_default()
-                    .replace('\n', "\n  ");
-                format!("{}\n  {pretty}", if written == 0 { "[" } else { "," })
-            } else {
-                format!("{}\n", export::csv_row(&entry, tz))
-            };
-            written += 1;
-            put(&text, &mut failed);
-        })
-        .map_err(|e| Error::io(T::WhatRead, &snap.paths.log, &e))?;
-    if changed.get() {
+    let listed = snap.list_history(&|e| filter.matches(e), now, &mut |entry| {
+        let text = if args.json {
+            let pretty = serde_json::to_string_pretty(&entry_json(&entry, tz))
+                .unwrap_or_default()
+                .replace('\n', "\n  ");
+            format!("{}\n  {pretty}", if written == 0 { "[" } else { "," })
+        } else {
+            format!("{}\n", export::csv_row(&entry, tz))
+        };
+        written += 1;
+        put(&text, &mut failed);
+        if failed.is_some() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    if let Err(e) = listed {
         let _ = out.flush();
-        return Err(Error::conflict(tr!(
-            T::LogChangedWhileListing,
-            snap.paths.log.display()
-        )));
+        return Err(e);
     }
     if args.json {
         put(if written == 0 { "[]\n" } else { "\n]\n" }, &mut failed);
@@ -205,7 +147,7 @@ pub fn entry_json(e: &Entry, tz: chrono_tz::Tz) -> Value {
             "intent": a.intent,
             "attempt": a.n,
             "at": rfc3339(a.at, tz),
-            "status": a.status,
+            "status": a.status.as_str(),
             "resolved": a.resolved,
             "reference": a.reference,
             "error": a.error,

@@ -77,7 +77,6 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
     }
     let reading = got.map_err(|e| Error::input(e.sentence(&name)))?;
     let (added, torn) = Log::new(&paths.log)
-        .stamping(now)
         .append_new(&reading.events, args.dry_run)
         .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))?;
     if let Some(t) = torn {
@@ -99,10 +98,41 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
         }
         crate::import::duplicates_said(&state, &config, &reading.events, now)
     };
-    if args.json {
+    let said = Said {
+        name: &name,
+        reading: &reading,
+        added,
+        already,
+        duplicates: &duplicates,
+        dry_run: args.dry_run,
+    };
+    Ok(if args.json { said.json() } else { said.human() })
+}
+
+/// What an import found, as the answer says it.
+struct Said<'a> {
+    name: &'a str,
+    reading: &'a crate::import::Reading,
+    added: usize,
+    already: usize,
+    duplicates: &'a [String],
+    dry_run: bool,
+}
+
+impl Said<'_> {
+    /// `--json`: the counts and the sentences, each list capped.
+    fn json(&self) -> String {
+        let Said {
+            reading,
+            added,
+            already,
+            duplicates,
+            dry_run,
+            ..
+        } = *self;
         let (unmatched, unmatched_more) = (reading.unmatched.kept(), reading.unmatched.more());
         let (skipped, skipped_more) = (reading.skipped.kept(), reading.skipped.more());
-        let (duplicates, duplicates_more) = capped(&duplicates);
+        let (duplicates, duplicates_more) = capped(duplicates);
         let v = json!({
             "added": added,
             "already": already,
@@ -110,56 +140,69 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
             "unmatched_more": unmatched_more,
             "skipped": skipped,
             "skipped_more": skipped_more,
-            "dry_run": args.dry_run,
+            "dry_run": dry_run,
             "format": reading.format.map(Format::as_str),
             "rows": reading.rows,
             "top_ups": reading.top_ups,
             "duplicates": duplicates,
             "duplicates_more": duplicates_more,
         });
-        return Ok(serde_json::to_string_pretty(&v).unwrap_or_default() + "\n");
+        serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
     }
-    let mut out = if reading.top_ups == Some(0) && reading.events.is_empty() {
-        tr!(T::ImportNoTopUps, name, reading.rows.unwrap_or(0))
-    } else if args.dry_run {
-        tr!(T::ImportDryRun, name, added, already)
-    } else {
-        tr!(T::ImportDone, name, added, already)
-    };
-    out.push('\n');
-    let (said, more) = capped(&duplicates);
-    for d in said {
-        out.push_str(d);
+
+    /// The sentence of what was added, then each list with its heading.
+    fn human(&self) -> String {
+        let Said {
+            name,
+            reading,
+            added,
+            already,
+            duplicates,
+            dry_run,
+        } = *self;
+        let mut out = if reading.top_ups == Some(0) && reading.events.is_empty() {
+            tr!(T::ImportNoTopUps, name, reading.rows.unwrap_or(0))
+        } else if dry_run {
+            tr!(T::ImportDryRun, name, added, already)
+        } else {
+            tr!(T::ImportDone, name, added, already)
+        };
         out.push('\n');
-    }
-    if more > 0 {
-        out.push_str(&tr!(T::ImportMore, more));
-        out.push('\n');
-    }
-    for (head, list) in [
-        (
-            tr!(T::ImportUnmatchedHead, tr!(T::ImportUnmatchedHintCli)),
-            &reading.unmatched,
-        ),
-        (tr!(T::ImportSkippedHead), &reading.skipped),
-        (tr!(T::ImportDuplicatesHead), &reading.duplicates),
-    ] {
-        if !list.is_empty() {
-            out.push_str(&head);
+        let (said, more) = capped(duplicates);
+        for d in said {
+            out.push_str(d);
             out.push('\n');
-            for l in list.kept() {
-                out.push_str("  ");
-                out.push_str(l);
+        }
+        if more > 0 {
+            out.push_str(&tr!(T::ImportMore, more));
+            out.push('\n');
+        }
+        for (head, list) in [
+            (
+                tr!(T::ImportUnmatchedHead, tr!(T::ImportUnmatchedHintCli)),
+                &reading.unmatched,
+            ),
+            (tr!(T::ImportSkippedHead), &reading.skipped),
+            (tr!(T::ImportDuplicatesHead), &reading.duplicates),
+        ] {
+            if !list.is_empty() {
+                out.push_str(&head);
                 out.push('\n');
-            }
-            if list.more() > 0 {
-                out.push_str("  ");
-                out.push_str(&tr!(T::ImportMore, list.more()));
-                out.push('\n');
+                let (listed, more) = (list.kept(), list.more());
+                for l in listed {
+                    out.push_str("  ");
+                    out.push_str(l);
+                    out.push('\n');
+                }
+                if more > 0 {
+                    out.push_str("  ");
+                    out.push_str(&tr!(T::ImportMore, more));
+                    out.push('\n');
+                }
             }
         }
+        out
     }
-    Ok(out)
 }
 
 /// The first [`MAX_LISTED`](crate::import::limits::MAX_LISTED) sentences of `list`, and how

@@ -178,6 +178,99 @@ fn place(columns: &[(Col, Column)], keys: &[Col], limit: usize) -> (Vec<Col>, bo
     (chosen, every_key)
 }
 
+/// The columns that fit in `limit`, the key ones kept longest; when even they do not fit
+/// in their wide forms, validity and use-by become one DEADLINE column and the next
+/// recharge is shown by its day (`narrow` makes those two columns' cells).
+fn choose(
+    columns: &mut Vec<(Col, Column)>,
+    limit: usize,
+    narrow: impl FnOnce() -> (Vec<String>, Vec<String>),
+) -> Vec<Col> {
+    let wide = [
+        Col::Attention,
+        Col::Validity,
+        Col::UseBy,
+        Col::Next,
+        Col::Balance,
+    ];
+    if let (chosen, true) = place(columns, &wide, limit) {
+        return chosen;
+    }
+    // Narrower forms of the key columns, as the TUI's.
+    let (deadline, next) = narrow();
+    columns.retain(|(c, _)| !matches!(c, Col::Validity | Col::UseBy | Col::Next));
+    columns.push((
+        Col::Deadline,
+        Column::new(T::ColNearest, Align::Left, deadline),
+    ));
+    columns.push((Col::Next, Column::new(T::ColNext, Align::Left, next)));
+    columns.sort_by_key(|(c, _)| *c);
+    let narrow = [Col::Attention, Col::Deadline, Col::Next, Col::Balance];
+    place(columns, &narrow, limit).0
+}
+
+/// The balance read, and what baohao expects if that differs.
+fn balance_cell(n: &crate::model::Number, s: &NumberStatus) -> String {
+    match (s.observed, s.expected) {
+        (Some((b, _)), Some(e)) if e != b => {
+            format!("{} → {}", money(b, n.currency), money(e, n.currency))
+        }
+        (Some((b, _)), _) => money(b, n.currency),
+        _ => "—".to_string(),
+    }
+}
+
+/// A deadline's date with the days left.
+fn date_left_cell(on: Option<chrono::NaiveDate>, left: Option<i64>) -> String {
+    match (on, left) {
+        (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
+        _ => "—".to_string(),
+    }
+}
+
+/// The next planned recharge: when (by its day when `short`), how much, `~` if estimated.
+fn next_cell(s: &NumberStatus, tz: chrono_tz::Tz, short: bool) -> String {
+    s.next
+        .as_ref()
+        .map(|p| {
+            let at = if short {
+                p.at.with_timezone(&tz).format("%m-%d").to_string()
+            } else {
+                local_minute(p.at, tz)
+            };
+            format!(
+                "{at} {}{}",
+                p.amount.display(),
+                if p.estimated { " ~" } else { "" }
+            )
+        })
+        .unwrap_or_else(|| "—".to_string())
+}
+
+/// The nearer deadline, saying which it is.
+fn deadline_cell(s: &NumberStatus) -> String {
+    let nearest = match (s.validity_days_left, s.inactive_days_left) {
+        (Some(v), Some(u)) if u < v => Some((T::DeadlineUseBy, u)),
+        (Some(v), _) => Some((T::DeadlineValid, v)),
+        (None, Some(u)) => Some((T::DeadlineUseBy, u)),
+        (None, None) => None,
+    };
+    nearest.map_or("—".to_string(), |(what, d)| tr!(what, days(d)))
+}
+
+/// What needs the person, or that all is well.
+fn attention_cell(s: &NumberStatus) -> String {
+    if s.attention.is_empty() {
+        tr!(T::AttentionOk)
+    } else {
+        s.attention
+            .iter()
+            .map(|a| attention_label(*a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The table from statuses already worked out. Every column when `width` is `None` or
 /// the whole table fits; else the columns are dropped as the TUI drops them (the key ones
 /// last), with validity and use-by as one DEADLINE column (the nearer, saying which) and
@@ -197,60 +290,12 @@ pub fn human_of(
     let each = |f: &dyn Fn(&crate::model::Number, &NumberStatus) -> String| -> Vec<String> {
         numbers.iter().zip(statuses).map(|(n, s)| f(n, s)).collect()
     };
-    let balance = each(&|n, s| match (s.observed, s.expected) {
-        (Some((b, _)), Some(e)) if e != b => {
-            format!("{} → {}", money(b, n.currency), money(e, n.currency))
-        }
-        (Some((b, _)), _) => money(b, n.currency),
-        _ => "—".to_string(),
-    });
-    let validity = each(&|_, s| match (s.validity, s.validity_days_left) {
-        (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
-        _ => "—".to_string(),
-    });
-    let use_by = each(&|_, s| match (s.inactive_on, s.inactive_days_left) {
-        (Some(v), Some(d)) => tr!(T::DateDaysLeft, date(v), d),
-        _ => "—".to_string(),
-    });
-    let next = |short: bool| {
-        each(&|_, s| {
-            s.next
-                .as_ref()
-                .map(|p| {
-                    let at = if short {
-                        p.at.with_timezone(&tz).format("%m-%d").to_string()
-                    } else {
-                        local_minute(p.at, tz)
-                    };
-                    format!(
-                        "{at} {}{}",
-                        p.amount.display(),
-                        if p.estimated { " ~" } else { "" }
-                    )
-                })
-                .unwrap_or_else(|| "—".to_string())
-        })
-    };
-    let deadline = each(&|_, s| {
-        let nearest = match (s.validity_days_left, s.inactive_days_left) {
-            (Some(v), Some(u)) if u < v => Some((T::DeadlineUseBy, u)),
-            (Some(v), _) => Some((T::DeadlineValid, v)),
-            (None, Some(u)) => Some((T::DeadlineUseBy, u)),
-            (None, None) => None,
-        };
-        nearest.map_or("—".to_string(), |(what, d)| tr!(what, days(d)))
-    });
-    let attention = each(&|_, s| {
-        if s.attention.is_empty() {
-            tr!(T::AttentionOk)
-        } else {
-            s.attention
-                .iter()
-                .map(|a| attention_label(*a))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    });
+    let balance = each(&balance_cell);
+    let validity = each(&|_, s| date_left_cell(s.validity, s.validity_days_left));
+    let use_by = each(&|_, s| date_left_cell(s.inactive_on, s.inactive_days_left));
+    let next = |short: bool| each(&|_, s| next_cell(s, tz, short));
+    let deadline = each(&|_, s| deadline_cell(s));
+    let attention = each(&|_, s| attention_cell(s));
     let mut columns = vec![
         (
             Col::Id,
@@ -292,30 +337,7 @@ pub fn human_of(
     let every: Vec<Col> = columns.iter().map(|(c, _)| *c).collect();
     let chosen = match width_limit {
         None => every,
-        Some(limit) => {
-            let wide = [
-                Col::Attention,
-                Col::Validity,
-                Col::UseBy,
-                Col::Next,
-                Col::Balance,
-            ];
-            match place(&columns, &wide, limit) {
-                (chosen, true) => chosen,
-                _ => {
-                    // Narrower forms of the key columns, as the TUI's.
-                    columns.retain(|(c, _)| !matches!(c, Col::Validity | Col::UseBy | Col::Next));
-                    columns.push((
-                        Col::Deadline,
-                        Column::new(T::ColNearest, Align::Left, deadline),
-                    ));
-                    columns.push((Col::Next, Column::new(T::ColNext, Align::Left, next(true))));
-                    columns.sort_by_key(|(c, _)| *c);
-                    let narrow = [Col::Attention, Col::Deadline, Col::Next, Col::Balance];
-                    place(&columns, &narrow, limit).0
-                }
-            }
-        }
+        Some(limit) => choose(&mut columns, limit, || (deadline, next(true))),
     };
     let shown: Vec<&Column> = columns
         .iter()
@@ -405,7 +427,7 @@ pub fn brief(snap: &Session, statuses: &[NumberStatus]) -> String {
 mod tests {
     use crate::session::Session;
 
-    /// `status` reads a state kept without executor references (issue 11: they were most
+    /// `status` reads a state kept without executor references (they were most
     /// of its memory on a long log) and says exactly what it says from a full one.
     #[test]
     fn status_needs_no_references() {

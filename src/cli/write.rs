@@ -172,6 +172,117 @@ pub fn program_problem(program: &str) -> Option<String> {
     })
 }
 
+/// Says each program the config names that cannot run; true when every one can.
+fn programs_said(c: &crate::model::Config, bytes: &[u8], paths: &Paths, out: &mut String) -> bool {
+    let mut clean = true;
+    let mut programs = Vec::new();
+    for (i, n) in c.numbers.iter().enumerate() {
+        if let crate::model::Provider::Command(cmd) = &n.provider {
+            programs.push((
+                format!("numbers[{i}].provider.program"),
+                cmd.program.clone(),
+            ));
+        }
+        if let crate::model::Executor::Command(cmd) = &n.executor {
+            programs.push((
+                format!("numbers[{i}].executor.program"),
+                cmd.program.clone(),
+            ));
+        }
+    }
+    if let Some(cmd) = c.notify.as_ref().and_then(|n| n.command.as_ref()) {
+        programs.push(("notify.program".to_string(), cmd.program.clone()));
+    }
+    for (path, program) in programs {
+        if let Some(msg) = program_problem(&program) {
+            clean = false;
+            let line = line_of_path(bytes, &path);
+            out.push_str(
+                &Problem {
+                    path,
+                    line,
+                    message: msg,
+                }
+                .render(&paths.config),
+            );
+            out.push('\n');
+        }
+    }
+    clean
+}
+
+/// Says what the log holds that does not add up: an outcome of an unknown intent, a key
+/// used twice, a number the config does not have.
+fn oddities_said(
+    state: &State,
+    config: Option<&crate::model::Config>,
+    paths: &Paths,
+    out: &mut String,
+) {
+    for o in &state.oddities {
+        let msg = match &o.what {
+            crate::engine::state::OddityKind::UnknownIntent(i) => {
+                tr!(T::OddUnknownIntent, paths.log.display(), o.event, i)
+            }
+            crate::engine::state::OddityKind::KeyReused(k) => {
+                tr!(T::OddKeyReused, paths.log.display(), o.event, k)
+            }
+        };
+        out.push_str(&msg);
+        out.push('\n');
+    }
+    if let Some(c) = config {
+        let unknown: std::collections::BTreeSet<&String> = state
+            .numbers
+            .keys()
+            .filter(|n| c.number(n).is_none())
+            .collect();
+        for n in unknown {
+            out.push_str(&tr!(T::ValidateOrphanNumber, paths.log.display(), n));
+            out.push('\n');
+        }
+    }
+}
+
+/// Says whether the checkpoint holds (or, with `rebuild`, throws it away); false when it
+/// differs from the log.
+fn checkpoint_said(
+    paths: &Paths,
+    tz: chrono_tz::Tz,
+    rebuild: bool,
+    out: &mut String,
+) -> Result<bool> {
+    let mut clean = true;
+    let file = crate::store::checkpoint::path(paths);
+    if rebuild {
+        let removed = crate::store::checkpoint::remove(paths)
+            .map_err(|e| Error::io(T::WhatWrite, &file, &e))?;
+        out.push_str(&if removed {
+            tr!(T::CkRebuilt, file.display())
+        } else {
+            tr!(T::CkRebuildNone)
+        });
+        out.push('\n');
+        return Ok(true);
+    }
+    use crate::store::checkpoint::Verdict;
+    let verdict = crate::store::checkpoint::verdict(paths, tz)
+        .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
+    let line = match verdict {
+        Verdict::Absent => tr!(T::CkValidateNone),
+        // It is not used, and the next pass writes a fresh one: said, not a defect.
+        Verdict::Refused(why) => why,
+        Verdict::Equal { events, offset } => tr!(T::CkValidateHolds, events, offset),
+        Verdict::Differs => {
+            clean = false;
+            tr!(T::CkValidateDiffers, file.display())
+        }
+    };
+    out.push_str(&crate::text::clean::message(&line));
+    out.push('\n');
+    Ok(clean)
+}
+
 /// `validate`: every config and log problem, with lines. Returns the report and whether it
 /// found nothing wrong.
 /// `baohao validate`: the config, the log and the checkpoint. With `rebuild`, the
@@ -198,39 +309,7 @@ pub fn validate(paths: &Paths, rebuild: bool) -> Result<(String, bool)> {
         }
     };
     if let Some(c) = &config {
-        let mut programs = Vec::new();
-        for (i, n) in c.numbers.iter().enumerate() {
-            if let crate::model::Provider::Command(cmd) = &n.provider {
-                programs.push((
-                    format!("numbers[{i}].provider.program"),
-                    cmd.program.clone(),
-                ));
-            }
-            if let crate::model::Executor::Command(cmd) = &n.executor {
-                programs.push((
-                    format!("numbers[{i}].executor.program"),
-                    cmd.program.clone(),
-                ));
-            }
-        }
-        if let Some(cmd) = c.notify.as_ref().and_then(|n| n.command.as_ref()) {
-            programs.push(("notify.program".to_string(), cmd.program.clone()));
-        }
-        for (path, program) in programs {
-            if let Some(msg) = program_problem(&program) {
-                clean = false;
-                let line = line_of_path(&bytes, &path);
-                out.push_str(
-                    &Problem {
-                        path,
-                        line,
-                        message: msg,
-                    }
-                    .render(&paths.config),
-                );
-                out.push('\n');
-            }
-        }
+        clean &= programs_said(c, &bytes, paths, &mut out);
     }
     let tz = config.as_ref().map_or(chrono_tz::Tz::UTC, |c| c.timezone);
     let mut state = State::new(tz);
@@ -259,30 +338,8 @@ pub fn validate(paths: &Paths, rebuild: bool) -> Result<(String, bool)> {
         out.push_str(&crate::text::clean::message(&p.render(&paths.log)));
         out.push('\n');
     }
-    for o in &state.oddities {
-        clean = false;
-        let msg = match &o.what {
-            crate::engine::state::OddityKind::UnknownIntent(i) => {
-                tr!(T::OddUnknownIntent, paths.log.display(), o.event, i)
-            }
-            crate::engine::state::OddityKind::KeyReused(k) => {
-                tr!(T::OddKeyReused, paths.log.display(), o.event, k)
-            }
-        };
-        out.push_str(&msg);
-        out.push('\n');
-    }
-    if let Some(c) = &config {
-        let unknown: std::collections::BTreeSet<&String> = state
-            .numbers
-            .keys()
-            .filter(|n| c.number(n).is_none())
-            .collect();
-        for n in unknown {
-            out.push_str(&tr!(T::ValidateOrphanNumber, paths.log.display(), n));
-            out.push('\n');
-        }
-    }
+    clean &= state.oddities.is_empty();
+    oddities_said(&state, config.as_ref(), paths, &mut out);
     if scan.problems.is_empty() && state.oddities.is_empty() {
         out.push_str(&tr!(
             T::ValidateLogOk,
@@ -292,32 +349,6 @@ pub fn validate(paths: &Paths, rebuild: bool) -> Result<(String, bool)> {
         out.push('\n');
     }
     drop(state);
-    let file = crate::store::checkpoint::path(paths);
-    if rebuild {
-        let removed = crate::store::checkpoint::remove(paths)
-            .map_err(|e| Error::io(T::WhatWrite, &file, &e))?;
-        out.push_str(&if removed {
-            tr!(T::CkRebuilt, file.display())
-        } else {
-            tr!(T::CkRebuildNone)
-        });
-        out.push('\n');
-        return Ok((out, clean));
-    }
-    use crate::store::checkpoint::Verdict;
-    let verdict = crate::store::checkpoint::verdict(paths, tz)
-        .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
-    let line = match verdict {
-        Verdict::Absent => tr!(T::CkValidateNone),
-        // It is not used, and the next pass writes a fresh one: said, not a defect.
-        Verdict::Refused(why) => why,
-        Verdict::Equal { events, offset } => tr!(T::CkValidateHolds, events, offset),
-        Verdict::Differs => {
-            clean = false;
-            tr!(T::CkValidateDiffers, file.display())
-        }
-    };
-    out.push_str(&crate::text::clean::message(&line));
-    out.push('\n');
+    clean &= checkpoint_said(paths, tz, rebuild, &mut out)?;
     Ok((out, clean))
 }

@@ -182,60 +182,31 @@ pub fn events(now: DateTime<Utc>) -> (Config, Vec<Event>) {
     };
     let today = local_date(tz, now);
     let first = today - Duration::days(365);
-    let at = |d, h, m| {
-        local_instant(
-            tz,
-            d,
-            NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN),
-        )
-    };
     for i in 0..config.numbers.len() {
-        g.reading(at(first, 8, 0), i, 0);
+        g.reading(at(tz, first, 8, 0), i, 0);
     }
-    let hk = config
-        .numbers
-        .iter()
-        .position(|x| x.id == "hk")
-        .unwrap_or(0);
-    let fail_after = now - Duration::days(200);
-    let doubt_after = now - Duration::days(35);
-    let (mut failed_once, mut in_doubt_once, mut duplicate_done) = (false, false, false);
-    // A top-up the carrier never credited: taken off the next reading once.
-    let mut hk_adjust = 0;
-    let mut later: Vec<(DateTime<Utc>, Later)> = Vec::new();
-    let flush = |g: &mut Gen,
-                 later: &mut Vec<(DateTime<Utc>, Later)>,
-                 hk_adjust: &mut i64,
-                 t: DateTime<Utc>| {
-        later.sort_by_key(|l| l.0);
-        while later.first().is_some_and(|l| l.0 <= t) {
-            let (when, item) = later.remove(0);
-            match item {
-                Later::Event {
-                    number,
-                    body,
-                    hk_adjust: adj,
-                } => {
-                    *hk_adjust += adj;
-                    g.push(when, &number, body);
-                }
-                Later::Reading(i) => {
-                    let adjust = if i == hk {
-                        std::mem::take(hk_adjust)
-                    } else {
-                        0
-                    };
-                    g.reading(when, i, adjust);
-                }
-            }
-        }
+    let mut s = Script {
+        hk: config
+            .numbers
+            .iter()
+            .position(|x| x.id == "hk")
+            .unwrap_or(0),
+        tz,
+        today,
+        fail_after: now - Duration::days(200),
+        doubt_after: now - Duration::days(35),
+        failed_once: false,
+        in_doubt_once: false,
+        duplicate_done: false,
+        hk_adjust: 0,
+        later: Vec::new(),
     };
     let mut day = first;
     while day <= today {
         let n = (day - first).num_days();
         if n == 40 {
-            later.push((
-                at(day, 18, 30),
+            s.later.push((
+                at(tz, day, 18, 30),
                 Later::Event {
                     number: "giffgaff".into(),
                     body: EventBody::Activity {
@@ -247,15 +218,15 @@ pub fn events(now: DateTime<Utc>) -> (Config, Vec<Event>) {
             ));
         }
         for (pass, (h, m)) in [(9, 0), (10, 15), (12, 5)].into_iter().enumerate() {
-            let t = at(day, h, m);
+            let t = at(tz, day, h, m);
             if t > now {
                 break;
             }
-            flush(&mut g, &mut later, &mut hk_adjust, t);
+            s.flush(&mut g, t);
             if pass == 0 && (n % 7 == 0 || day.day() == 2) {
                 for i in 0..config.numbers.len() {
-                    let adjust = if i == hk {
-                        std::mem::take(&mut hk_adjust)
+                    let adjust = if i == s.hk {
+                        std::mem::take(&mut s.hk_adjust)
                     } else {
                         0
                     };
@@ -263,103 +234,179 @@ pub fn events(now: DateTime<Utc>) -> (Config, Vec<Event>) {
                 }
             }
             for d in agenda(&g.state, &g.config, t).due {
-                let intent = g.push(
-                    t,
-                    &d.number,
-                    EventBody::Intent {
-                        rule: d.rule.clone(),
-                        key: d.key.clone(),
-                        attempt: d.attempt,
-                        amount_minor: d.amount.minor,
-                        currency: d.amount.currency,
-                        mode: d.mode,
-                        action: None,
-                    },
-                );
-                let idx = config
-                    .numbers
-                    .iter()
-                    .position(|x| x.id == d.number)
-                    .unwrap_or(0);
-                if d.mode == Mode::Remind {
-                    let local = local_date(tz, t);
-                    if (local.year(), local.month()) != (today.year(), today.month()) {
-                        let body = EventBody::Manual {
-                            amount_minor: d.amount.minor,
-                            currency: d.amount.currency,
-                            note: Some("paid in the 和包 app".into()),
-                            intent: Some(intent),
-                        };
-                        later.push((
-                            t + Duration::hours(26),
-                            Later::Event {
-                                number: d.number.clone(),
-                                body,
-                                hk_adjust: 0,
-                            },
-                        ));
-                        later.push((t + Duration::hours(30), Later::Reading(idx)));
-                    }
-                    continue;
-                }
-                let (status, error, after) = if !failed_once && t >= fail_after {
-                    failed_once = true;
-                    (
-                        OutcomeStatus::Failed,
-                        Some("carrier gateway answered HTTP 502".to_string()),
-                        4,
-                    )
-                } else if !in_doubt_once && t >= doubt_after {
-                    in_doubt_once = true;
-                    (
-                        OutcomeStatus::Unknown,
-                        Some("timed out after 30 s".to_string()),
-                        30,
-                    )
-                } else {
-                    (OutcomeStatus::Succeeded, None, 4)
-                };
-                let reference =
-                    (status == OutcomeStatus::Succeeded).then(|| format!("DEMO-{:04}", g.seq));
-                g.push(
-                    t + Duration::seconds(after),
-                    &d.number,
-                    EventBody::Outcome {
-                        intent,
-                        status,
-                        reference,
-                        error,
-                    },
-                );
-                if status == OutcomeStatus::Failed {
-                    continue;
-                }
-                if idx == hk && !duplicate_done {
-                    duplicate_done = true;
-                    // Topped up again by hand at a 7-Eleven; the carrier never credited it.
-                    let body = EventBody::Manual {
-                        amount_minor: d.amount.minor,
-                        currency: d.amount.currency,
-                        note: Some("7-Eleven card".into()),
-                        intent: None,
-                    };
-                    later.push((
-                        t + Duration::hours(3),
-                        Later::Event {
-                            number: "hk".into(),
-                            body,
-                            hk_adjust: -d.amount.minor,
-                        },
-                    ));
-                }
-                // The carrier's next reading shows the money (or not).
-                later.push((at(day + Duration::days(1), 8, 30), Later::Reading(idx)));
+                s.run(&mut g, &d, t, day);
             }
         }
         day += Duration::days(1);
     }
-    flush(&mut g, &mut later, &mut hk_adjust, now);
+    s.flush(&mut g, now);
     (config, g.events)
+}
+
+/// `h:m` on day `d` in `tz`.
+fn at(tz: Tz, d: chrono::NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
+    local_instant(
+        tz,
+        d,
+        NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN),
+    )
+}
+
+/// The demo's script under way: what is still to be written, and which of its one-off
+/// episodes (a failure, a charge in doubt, a top-up the carrier never credited) happened.
+struct Script {
+    hk: usize,
+    tz: Tz,
+    today: chrono::NaiveDate,
+    fail_after: DateTime<Utc>,
+    doubt_after: DateTime<Utc>,
+    failed_once: bool,
+    in_doubt_once: bool,
+    duplicate_done: bool,
+    /// A top-up the carrier never credited: taken off the next reading once.
+    hk_adjust: i64,
+    later: Vec<(DateTime<Utc>, Later)>,
+}
+
+impl Script {
+    /// Writes everything due by `t`, oldest first.
+    fn flush(&mut self, g: &mut Gen, t: DateTime<Utc>) {
+        self.later.sort_by_key(|l| l.0);
+        while self.later.first().is_some_and(|l| l.0 <= t) {
+            let (when, item) = self.later.remove(0);
+            match item {
+                Later::Event {
+                    number,
+                    body,
+                    hk_adjust: adj,
+                } => {
+                    self.hk_adjust += adj;
+                    g.push(when, &number, body);
+                }
+                Later::Reading(i) => {
+                    let adjust = if i == self.hk {
+                        std::mem::take(&mut self.hk_adjust)
+                    } else {
+                        0
+                    };
+                    g.reading(when, i, adjust);
+                }
+            }
+        }
+    }
+
+    /// Writes the intent of due `d` at `t` and what follows it: a reminder paid in the app
+    /// a day later (but not this month's), or the executor's outcome and the reading that
+    /// shows the money.
+    fn run(
+        &mut self,
+        g: &mut Gen,
+        d: &crate::engine::Due,
+        t: DateTime<Utc>,
+        day: chrono::NaiveDate,
+    ) {
+        let intent = g.push(
+            t,
+            &d.number,
+            EventBody::Intent {
+                rule: d.rule.clone(),
+                key: d.key.clone(),
+                attempt: d.attempt,
+                amount_minor: d.amount.minor,
+                currency: d.amount.currency,
+                mode: d.mode,
+                action: None,
+            },
+        );
+        let idx = g
+            .config
+            .numbers
+            .iter()
+            .position(|x| x.id == d.number)
+            .unwrap_or(0);
+        if d.mode == Mode::Remind {
+            let local = local_date(self.tz, t);
+            if (local.year(), local.month()) != (self.today.year(), self.today.month()) {
+                let body = EventBody::Manual {
+                    amount_minor: d.amount.minor,
+                    currency: d.amount.currency,
+                    note: Some("paid in the 和包 app".into()),
+                    intent: Some(intent),
+                };
+                self.later.push((
+                    t + Duration::hours(26),
+                    Later::Event {
+                        number: d.number.clone(),
+                        body,
+                        hk_adjust: 0,
+                    },
+                ));
+                self.later
+                    .push((t + Duration::hours(30), Later::Reading(idx)));
+            }
+            return;
+        }
+        let (status, error, after) = self.outcome(t);
+        let reference = (status == OutcomeStatus::Succeeded).then(|| format!("DEMO-{:04}", g.seq));
+        g.push(
+            t + Duration::seconds(after),
+            &d.number,
+            EventBody::Outcome {
+                intent,
+                status,
+                reference,
+                error,
+            },
+        );
+        if status == OutcomeStatus::Failed {
+            return;
+        }
+        if idx == self.hk && !self.duplicate_done {
+            self.duplicate_done = true;
+            // Topped up again by hand at a 7-Eleven; the carrier never credited it.
+            let body = EventBody::Manual {
+                amount_minor: d.amount.minor,
+                currency: d.amount.currency,
+                note: Some("7-Eleven card".into()),
+                intent: None,
+            };
+            self.later.push((
+                t + Duration::hours(3),
+                Later::Event {
+                    number: "hk".into(),
+                    body,
+                    hk_adjust: -d.amount.minor,
+                },
+            ));
+        }
+        // The carrier's next reading shows the money (or not).
+        self.later.push((
+            at(self.tz, day + Duration::days(1), 8, 30),
+            Later::Reading(idx),
+        ));
+    }
+
+    /// The executor's answer at `t`, its error and how many seconds it took: one failure
+    /// after `fail_after`, one charge in doubt after `doubt_after`, success otherwise.
+    fn outcome(&mut self, t: DateTime<Utc>) -> (OutcomeStatus, Option<String>, i64) {
+        if !self.failed_once && t >= self.fail_after {
+            self.failed_once = true;
+            (
+                OutcomeStatus::Failed,
+                Some("carrier gateway answered HTTP 502".to_string()),
+                4,
+            )
+        } else if !self.in_doubt_once && t >= self.doubt_after {
+            self.in_doubt_once = true;
+            (
+                OutcomeStatus::Unknown,
+                Some("timed out after 30 s".to_string()),
+                30,
+            )
+        } else {
+            (OutcomeStatus::Succeeded, None, 4)
+        }
+    }
 }
 
 #[cfg(test)]

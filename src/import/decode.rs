@@ -84,7 +84,7 @@ pub fn head_text(head: &[u8]) -> String {
     }
 }
 
-/// The input as UTF-8, whatever mix of ASCII and one encoding it is (issue 18 item 11):
+/// The input as UTF-8, whatever mix of ASCII and one encoding it is:
 /// ASCII passes as it is; the encoding is decided at the first byte that is not ASCII,
 /// from the 64 KiB that start there, and holds from there on. So a file that is ASCII for
 /// its first 64 KiB and GBK after reads as GBK. A UTF-8 byte-order mark decides at once

@@ -1,5 +1,5 @@
 //! How much an import may take, whatever the file: every importer stays within a fixed
-//! memory bound (issue 18: about 256 MiB at the very worst), and a file that would need
+//! memory bound (about 256 MiB at the very worst), and a file that would need
 //! more is refused in one sentence before anything is written.
 //!
 //! The bound holds because nothing grows with the file except what is kept from it:
@@ -32,8 +32,8 @@ pub const MAX_JSON: u64 = 64 << 20;
 /// Entries one import may add (each is a log line held until the one write): a year of
 /// statements for every number is a few thousand.
 pub const MAX_EVENTS: usize = 100_000;
-/// A statement row or a text dated further than this ahead of the clock is set aside
-/// (issue 18): a wrong date, never a reading or evidence.
+/// A statement row or a text dated further than this ahead of the clock is set aside:
+/// a wrong date, never a reading or evidence.
 pub const DATED_AHEAD: chrono::Duration = chrono::Duration::days(1);
 /// Lines listed as unmatched or skipped; past that, one line says how many more.
 pub const MAX_LISTED: usize = 1000;

@@ -142,8 +142,8 @@ pub fn events_of_text(
     events_for(n, &m, date, now, &reference)
 }
 
-/// A text for number `n` that is not to be read (dated more than a day ahead of the clock:
-/// issue 18): only a `message` kept for review, dated `now`, never a reading or evidence.
+/// A text for number `n` that is not to be read (dated more than a day ahead of the clock):
+/// only a `message` kept for review, dated `now`, never a reading or evidence.
 /// Its identity is the same text's (sender, `date` to the minute, text), so a retry is
 /// recognised.
 pub fn kept_text(

@@ -234,7 +234,7 @@ fn checked(mut reading: Reading, format: Format, now: DateTime<FixedOffset>) -> 
     let (kept, odd): (Vec<Event>, Vec<Event>) = std::mem::take(&mut reading.events)
         .into_iter()
         .partition(|e| (1970..=9999).contains(&chrono::Datelike::year(&e.at)));
-    // Dated more than a day ahead of the clock (issue 18): a wrong date, not evidence
+    // Dated more than a day ahead of the clock: a wrong date, not evidence
     // or a reading to act on; said, never logged.
     let latest = now + limits::DATED_AHEAD;
     let (kept, ahead): (Vec<Event>, Vec<Event>) = kept.into_iter().partition(|e| e.at <= latest);

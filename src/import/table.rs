@@ -262,6 +262,43 @@ fn columns(
 }
 
 /// Reads a statement table row by row.
+/// Whether a line has too few cells for the columns: a footer or a note, not a data row.
+fn too_few_cells(cols: &Columns, cells: &[String]) -> bool {
+    let widest = cols
+        .texts
+        .iter()
+        .chain([&cols.time, &cols.amount])
+        .max()
+        .copied();
+    widest.is_some_and(|w| cells.len() <= w)
+}
+
+/// What a row says it is for, from its label columns, cut to 80 characters.
+fn label_of(cols: &Columns, row: &Row) -> String {
+    let label: Vec<&str> = cols
+        .label
+        .iter()
+        .map(|&i| row.get(Some(i)))
+        .filter(|t| !t.is_empty() && *t != "/")
+        .collect();
+    cut(&label.join(" "), 80)
+}
+
+/// A top-up row read whole, as [`Builder::keep`] takes it.
+struct Kept {
+    at: DateTime<FixedOffset>,
+    number: String,
+    reference: String,
+    order: String,
+    merchant: String,
+    amount: i64,
+    currency: Currency,
+    text: String,
+    refund: bool,
+    refunded: Option<i64>,
+    line: u64,
+}
+
 struct Builder<'a> {
     config: &'a Config,
     number: Option<&'a Number>,
@@ -314,13 +351,7 @@ impl<'a> Builder<'a> {
             return Ok(());
         };
         // A footer or note line, not a data row: too few cells for the columns.
-        let widest = cols
-            .texts
-            .iter()
-            .chain([&cols.time, &cols.amount])
-            .max()
-            .copied();
-        if widest.is_some_and(|w| cells.len() <= w) {
+        if too_few_cells(cols, &cells) {
             return Ok(());
         }
         self.rows += 1;
@@ -347,13 +378,7 @@ impl<'a> Builder<'a> {
         let status = row.get(cols.status);
         let kind = row.get(cols.kind);
         let refund = is_refund(status, kind, &joined);
-        let label: Vec<&str> = cols
-            .label
-            .iter()
-            .map(|&i| row.get(Some(i)))
-            .filter(|t| !t.is_empty() && *t != "/")
-            .collect();
-        let label = cut(&label.join(" "), 80);
+        let label = label_of(cols, &row);
         let format = self.format;
         let shown = |currency| match parse_amount(amount_text, currency) {
             Ok(a) if format != Format::Csv => {
@@ -365,12 +390,7 @@ impl<'a> Builder<'a> {
             return Ok(());
         }
         if let Err(why) = parse_amount(amount_text, self.check_currency()) {
-            self.out.skipped.push(tr!(
-                T::ImportRowSet,
-                line,
-                shown(currency),
-                tr!(T::ImportRowBadAmount, why)
-            ));
+            self.skip_bad_amount(line, shown(currency), why);
             return Ok(());
         }
         // The classic Alipay export: the part of the order refunded, in its own column.
@@ -388,26 +408,10 @@ impl<'a> Builder<'a> {
                 .push(tr!(T::ImportRowSet, line, shown(currency), why));
             return Ok(());
         }
-        let number = match self.number {
-            // Assigned to the person's number, unless the row names another phone.
-            Some(n)
-                if names_phone(&joined) && !texts.iter().any(|t| match_number(t, &n.msisdn)) =>
-            {
-                self.out
-                    .unmatched
-                    .push(tr!(T::ImportRowOtherNumber, line, shown(currency), n.id));
-                return Ok(());
-            }
-            Some(n) => n,
-            None => match number_for(self.config, &texts) {
-                Some(n) => n,
-                None => {
-                    self.out
-                        .unmatched
-                        .push(tr!(T::ImportRowUnmatched, line, shown(currency)));
-                    return Ok(());
-                }
-            },
+        let order = row.get(cols.order).to_string();
+        let merchant = row.get(cols.merchant).to_string();
+        let Some(number) = self.number_of(&joined, &texts, line, || shown(currency)) else {
+            return Ok(());
         };
         if self.format == Format::Csv {
             currency = number.currency;
@@ -415,12 +419,7 @@ impl<'a> Builder<'a> {
         let amount = match parse_amount(amount_text, currency) {
             Ok(a) => a,
             Err(why) => {
-                self.out.skipped.push(tr!(
-                    T::ImportRowSet,
-                    line,
-                    shown(currency),
-                    tr!(T::ImportRowBadAmount, why)
-                ));
+                self.skip_bad_amount(line, shown(currency), why);
                 return Ok(());
             }
         };
@@ -430,31 +429,100 @@ impl<'a> Builder<'a> {
                 .push(tr!(T::ImportRowUnmatched, line, shown(currency)));
             return Ok(());
         }
-        let order = row.get(cols.order).to_string();
-        let merchant = row.get(cols.merchant).to_string();
-        let reference = if order.is_empty() {
-            // Identical rows are told apart by their place among their twins in this
-            // file, so a second import of it finds each of them again (issue 18 item 6).
-            let base = hash_ref(&cells.iter().map(String::as_str).collect::<Vec<_>>());
-            let (n, first) = self.same.entry(base.clone()).or_insert((0, line));
-            *n += 1;
-            if *n == 1 {
-                base
-            } else {
-                let (n, first) = (*n, *first);
+        let reference = self.reference_for(&order, &cells, line, || shown(currency));
+        self.keep(Kept {
+            at,
+            number: number.id.clone(),
+            reference,
+            order,
+            merchant,
+            amount,
+            currency,
+            text: label,
+            refund,
+            refunded,
+            line,
+        });
+        Ok(())
+    }
+
+    /// The number a row is for: the person's (unless the row names another phone), or the
+    /// one its texts name. `None` (and the row said as unmatched) when there is none.
+    fn number_of(
+        &mut self,
+        joined: &str,
+        texts: &[&str],
+        line: u64,
+        shown: impl Fn() -> String,
+    ) -> Option<&'a Number> {
+        match self.number {
+            // Assigned to the person's number, unless the row names another phone.
+            Some(n) if names_phone(joined) && !texts.iter().any(|t| match_number(t, &n.msisdn)) => {
                 self.out
-                    .duplicates
-                    .push(tr!(T::ImportRowTwice, line, first, shown(currency)));
-                format!("{base}-{n}")
+                    .unmatched
+                    .push(tr!(T::ImportRowOtherNumber, line, shown(), n.id));
+                None
             }
+            Some(n) => Some(n),
+            None => {
+                let found = number_for(self.config, texts);
+                if found.is_none() {
+                    self.out
+                        .unmatched
+                        .push(tr!(T::ImportRowUnmatched, line, shown()));
+                }
+                found
+            }
+        }
+    }
+
+    /// The row's reference: its order number, or for a row without one a hash of its
+    /// cells. Identical rows are told apart by their place among their twins in this
+    /// file, so a second import of it finds each of them again.
+    fn reference_for(
+        &mut self,
+        order: &str,
+        cells: &[String],
+        line: u64,
+        shown: impl Fn() -> String,
+    ) -> String {
+        if !order.is_empty() {
+            return order.to_string();
+        }
+        let base = hash_ref(&cells.iter().map(String::as_str).collect::<Vec<_>>());
+        let (n, first) = self.same.entry(base.clone()).or_insert((0, line));
+        *n += 1;
+        if *n == 1 {
+            base
         } else {
-            order.clone()
-        };
-        let text = label;
+            let (n, first) = (*n, *first);
+            self.out
+                .duplicates
+                .push(tr!(T::ImportRowTwice, line, first, shown()));
+            format!("{base}-{n}")
+        }
+    }
+
+    /// Keeps a top-up row read whole: its statement event (a refund waits for the order it
+    /// undoes), and the refund the classic export writes beside its order.
+    fn keep(&mut self, row: Kept) {
+        let Kept {
+            at,
+            number,
+            reference,
+            order,
+            merchant,
+            amount,
+            currency,
+            text,
+            refund,
+            refunded,
+            line,
+        } = row;
         let event = Event {
             id: event_id("statement", self.source(), &reference),
             at,
-            number: number.id.clone(),
+            number: number.clone(),
             body: EventBody::Statement {
                 source: self.source().to_string(),
                 reference: reference.clone(),
@@ -474,7 +542,7 @@ impl<'a> Builder<'a> {
                 Some(of) => self.push_refund(event, of),
                 None => self.pending_refunds.push((line, event, merchant)),
             }
-            return Ok(());
+            return;
         }
         if !merchant.is_empty() {
             self.orders.insert(merchant, reference.clone());
@@ -488,7 +556,7 @@ impl<'a> Builder<'a> {
             let event = Event {
                 id: event_id("statement", self.source(), &refund_ref),
                 at,
-                number: number.id.clone(),
+                number: number.clone(),
                 body: EventBody::Statement {
                     source: self.source().to_string(),
                     reference: refund_ref,
@@ -500,7 +568,16 @@ impl<'a> Builder<'a> {
             };
             self.push_refund(event, reference);
         }
-        Ok(())
+    }
+
+    /// Says a top-up row is passed over for an amount that does not read.
+    fn skip_bad_amount(&mut self, line: u64, shown: String, why: String) {
+        self.out.skipped.push(tr!(
+            T::ImportRowSet,
+            line,
+            shown,
+            tr!(T::ImportRowBadAmount, why)
+        ));
     }
 
     fn push_refund(&mut self, mut event: Event, of: String) {

@@ -126,7 +126,7 @@ impl Acceptor {
                 // A phone's clock a little ahead is kept as it says (clamping it would
                 // date each retry differently, and so log it again); one far ahead is
                 // not believed and the text is dated as it arrives. More than a day
-                // ahead, it is not read at all (issue 18): kept for review, as a text
+                // ahead, it is not read at all: kept for review, as a text
                 // nobody understood is.
                 if set_aside(r, local_now).is_some() {
                     let kept = crate::import::kept_text(

@@ -1,4 +1,4 @@
-//! `log.jsonl.created`: when baohao made this home, by its own clock (issue 18). A fresh
+//! `log.jsonl.created`: when baohao made this home, by its own clock. A fresh
 //! home's log is empty, so nothing else says that a clock reading 1970 at boot is wrong.
 //! One RFC 3339 time and a newline, written once beside the log (0600) and never changed.
 //! A home made before this file existed, or one whose file does not read, has no creation

@@ -2,7 +2,7 @@
 //! the History filter searches. Shared by the command line, the TUI and the notifier, so a
 //! label changes in one place.
 
-use crate::engine::{Attention, Entry, EntryKind, EntryStatus, Flag};
+use crate::engine::{Attention, Entry, EntryKind, EntryStatus, Flag, ShownStatus};
 use crate::i18n::T;
 use crate::model::Money;
 use crate::tr;
@@ -187,16 +187,9 @@ pub fn entry_lines(e: &Entry, label: &str, tz: chrono_tz::Tz) -> Vec<String> {
         lines.push(colon(tr!(T::DetailAttempts)).trim_end().to_string());
         for a in &e.attempt_list {
             let status = match a.status {
-                "succeeded" => status_label(EntryStatus::Succeeded),
-                "failed" => status_label(EntryStatus::Failed),
-                "in_doubt" => status_label(EntryStatus::InDoubt),
-                "reminder" => status_label(EntryStatus::Reminder),
-                "expected" => status_label(EntryStatus::Expected),
-                "missed" => status_label(EntryStatus::Missed),
-                "refunded" => status_label(EntryStatus::Refunded),
-                "settled" => tr!(T::StSettled),
-                "dismissed" => tr!(T::StDismissed),
-                other => other.to_string(),
+                ShownStatus::Entry(s) => status_label(s),
+                ShownStatus::Settled => tr!(T::StSettled),
+                ShownStatus::Dismissed => tr!(T::StDismissed),
             };
             let mut l = format!("  #{} {} {status}", a.n, when(a.at));
             if a.resolved {

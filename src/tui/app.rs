@@ -190,7 +190,7 @@ pub struct HistoryTab {
 }
 
 /// Where a filter over many rows has got to: it looks at a slice of rows per loop turn,
-/// so a keypress never waits for a search of the whole history (issue 11).
+/// so a keypress never waits for a search of the whole history.
 #[derive(Debug)]
 pub struct FilterJob {
     terms: Vec<String>,
@@ -311,7 +311,7 @@ impl App {
 
     /// [`App::open`] that reads no log yet: the first frame says the log is being read,
     /// and the loop reads it in slices ([`App::advance_loading`]), so a long log shows a
-    /// frame at once and `q` works while it is read (issue 11).
+    /// frame at once and `q` works while it is read.
     pub fn open_reading(paths: Paths, clock: Clock, theme: Theme) -> Result<App> {
         let created = crate::home::write_starter_if_new(&paths, clock.now())?
             .then(|| tr!(T::TuiCreatedConfig, paths.config.display()));
@@ -560,7 +560,7 @@ impl App {
         }
         h.filtered = Some(Vec::new());
         h.pending = Some(FilterJob {
-            terms: text.split_whitespace().map(str::to_string).collect(),
+            terms: filter_terms(&text),
             next: self.session.history.rows_by_time(),
         });
     }
@@ -591,9 +591,7 @@ impl App {
             else {
                 continue;
             };
-            let label = config.number(&e.number).map_or("", |n| n.label.as_str());
-            let hay = crate::text::labels::search_text(&e, label);
-            if job.terms.iter().all(|t| hay.contains(t.as_str())) {
+            if filter_keeps(&job.terms, &e, config) {
                 found.push(i as u32);
             }
         }
@@ -628,6 +626,27 @@ impl App {
         }
         self.say_log_problems();
     }
+}
+
+/// The words of the History filter's text: an entry is kept when it has every one.
+pub fn filter_terms(text: &str) -> Vec<String> {
+    text.trim()
+        .to_lowercase()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether the History filter of `terms` keeps `e`: every term is in its words or its
+/// number's label.
+pub fn filter_keeps(
+    terms: &[String],
+    e: &crate::engine::Entry,
+    config: &crate::model::Config,
+) -> bool {
+    let label = config.number(&e.number).map_or("", |n| n.label.as_str());
+    let hay = crate::text::labels::search_text(e, label);
+    terms.iter().all(|t| hay.contains(t.as_str()))
 }
 
 pub fn row_number(row: &Row) -> &str {

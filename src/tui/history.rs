@@ -100,6 +100,151 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
 }
 
+/// A table's header, column widths and rows.
+type Columns = (Vec<String>, Vec<Constraint>, Vec<Row<'static>>);
+
+/// Under 60 columns: date, number, amount, and the status (or the kind when there is
+/// none).
+fn narrow_table(
+    app: &App,
+    entries: &[Entry],
+    amounts: &[String],
+    amount_w: u16,
+    h_amount: String,
+) -> Columns {
+    let t = app.theme;
+    let whats: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            e.status
+                .map(status_label)
+                .unwrap_or_else(|| kind_label(e.kind))
+        })
+        .collect();
+    let h_status = tr!(T::ColStatus);
+    let what_w = crate::tui::widgets::fit(&h_status, whats.iter().map(String::as_str), 6, 12);
+    let header = vec![tr!(T::ColDate), tr!(T::ColNumber), h_amount, h_status];
+    let widths = vec![
+        Constraint::Length(5),
+        Constraint::Fill(1),
+        Constraint::Length(amount_w),
+        Constraint::Length(what_w),
+    ];
+    let rows = entries
+        .iter()
+        .zip(amounts)
+        .map(|(e, a)| {
+            let what = match e.status {
+                Some(st) => Span::styled(entry_status_label(e), status_style(app, Some(st))),
+                None => Span::styled(kind_label(e.kind), t.dim()),
+            };
+            Row::new(vec![
+                Cell::from(
+                    when(app.session.config.timezone, e.at, true)
+                        .get(..5)
+                        .unwrap_or("")
+                        .to_string(),
+                ),
+                Cell::from(e.number.clone()),
+                Cell::from(Line::from(a.clone()).right_aligned()),
+                Cell::from(what),
+            ])
+        })
+        .collect();
+    (header, widths, rows)
+}
+
+/// Time, number, kind, amount and status, then the rule, tries, reference and flags as
+/// `w` makes room for them (the label for the number from 110 columns).
+fn full_table(
+    app: &App,
+    entries: &[Entry],
+    amounts: &[String],
+    amount_w: u16,
+    h_amount: String,
+    w: u16,
+) -> Columns {
+    let t = app.theme;
+    let wide = w >= 110;
+    let mut header = vec![
+        tr!(T::ColTime),
+        tr!(T::ColNumber),
+        tr!(T::ColKind),
+        h_amount,
+        tr!(T::ColStatus),
+    ];
+    let mut widths = vec![
+        Constraint::Length(if wide { 16 } else { 11 }),
+        Constraint::Length(if wide { 14 } else { 9 }),
+        Constraint::Length(8),
+        Constraint::Length(amount_w),
+        Constraint::Length(9),
+    ];
+    if w >= 72 {
+        header.push(tr!(T::ColRule));
+        widths.push(Constraint::Length(10));
+    }
+    if wide {
+        header.push(tr!(T::ColTries));
+        widths.push(Constraint::Length(5));
+    }
+    if w >= 84 {
+        header.push(tr!(T::ColReference));
+        widths.push(Constraint::Fill(1));
+    }
+    header.push(tr!(T::ColFlags));
+    widths.push(if w >= 84 {
+        Constraint::Length(if wide { 22 } else { 12 })
+    } else {
+        Constraint::Fill(1)
+    });
+    let rows = entries
+        .iter()
+        .zip(amounts)
+        .map(|(e, a)| {
+            let label = app
+                .session
+                .config
+                .number(&e.number)
+                .map_or(e.number.clone(), |n| {
+                    if wide { n.label.clone() } else { n.id.clone() }
+                });
+            let mut cells = vec![
+                Cell::from(when(app.session.config.timezone, e.at, !wide)),
+                Cell::from(label),
+                Cell::from(kind_label(e.kind)),
+                Cell::from(Line::from(a.clone()).right_aligned()),
+                Cell::from(Span::styled(
+                    entry_status_label(e),
+                    status_style(app, e.status),
+                )),
+            ];
+            if w >= 72 {
+                cells.push(Cell::from(e.rule.clone().unwrap_or_default()));
+            }
+            if wide {
+                cells.push(Cell::from(
+                    e.attempts.map(|a| a.to_string()).unwrap_or_default(),
+                ));
+            }
+            if w >= 84 {
+                cells.push(Cell::from(entry_detail(e).unwrap_or_default()));
+            }
+            let flags: Vec<String> = e.flags.iter().map(|f| flag_label(*f)).collect();
+            cells.push(Cell::from(Span::styled(
+                flags.join(","),
+                if e.flags.iter().any(|f| *f != crate::engine::Flag::Verified) {
+                    t.warn()
+                } else {
+                    t.dim()
+                },
+            )));
+            Row::new(cells)
+        })
+        .collect();
+    (header, widths, rows)
+}
+
 fn table(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
     let list = &app.tabs.history.list;
@@ -116,7 +261,6 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
     list.offset.set(offset);
     list.page.set(height.max(1));
     let w = area.width;
-    let wide = w >= 110;
     let narrow = w < 60;
     let entries: Vec<Entry> = (offset..(offset + height).min(n))
         .filter_map(|r| app.history_row(r))
@@ -129,125 +273,10 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
     let amounts: Vec<String> = entries.iter().map(amount).collect();
     let h_amount = tr!(T::ColAmount);
     let amount_w = crate::tui::widgets::fit(&h_amount, amounts.iter().map(String::as_str), 6, 14);
-    let (header, widths, rows): (Vec<String>, Vec<Constraint>, Vec<Row>) = if narrow {
-        // Date, number, amount, and the status (or the kind when there is none).
-        let whats: Vec<String> = entries
-            .iter()
-            .map(|e| {
-                e.status
-                    .map(status_label)
-                    .unwrap_or_else(|| kind_label(e.kind))
-            })
-            .collect();
-        let h_status = tr!(T::ColStatus);
-        let what_w = crate::tui::widgets::fit(&h_status, whats.iter().map(String::as_str), 6, 12);
-        let header = vec![tr!(T::ColDate), tr!(T::ColNumber), h_amount, h_status];
-        let widths = vec![
-            Constraint::Length(5),
-            Constraint::Fill(1),
-            Constraint::Length(amount_w),
-            Constraint::Length(what_w),
-        ];
-        let rows = entries
-            .iter()
-            .zip(&amounts)
-            .map(|(e, a)| {
-                let what = match e.status {
-                    Some(st) => Span::styled(entry_status_label(e), status_style(app, Some(st))),
-                    None => Span::styled(kind_label(e.kind), t.dim()),
-                };
-                Row::new(vec![
-                    Cell::from(
-                        when(app.session.config.timezone, e.at, true)
-                            .get(..5)
-                            .unwrap_or("")
-                            .to_string(),
-                    ),
-                    Cell::from(e.number.clone()),
-                    Cell::from(Line::from(a.clone()).right_aligned()),
-                    Cell::from(what),
-                ])
-            })
-            .collect();
-        (header, widths, rows)
+    let (header, widths, rows) = if narrow {
+        narrow_table(app, &entries, &amounts, amount_w, h_amount)
     } else {
-        let mut header = vec![
-            tr!(T::ColTime),
-            tr!(T::ColNumber),
-            tr!(T::ColKind),
-            h_amount,
-            tr!(T::ColStatus),
-        ];
-        let mut widths = vec![
-            Constraint::Length(if wide { 16 } else { 11 }),
-            Constraint::Length(if wide { 14 } else { 9 }),
-            Constraint::Length(8),
-            Constraint::Length(amount_w),
-            Constraint::Length(9),
-        ];
-        if w >= 72 {
-            header.push(tr!(T::ColRule));
-            widths.push(Constraint::Length(10));
-        }
-        if wide {
-            header.push(tr!(T::ColTries));
-            widths.push(Constraint::Length(5));
-        }
-        if w >= 84 {
-            header.push(tr!(T::ColReference));
-            widths.push(Constraint::Fill(1));
-        }
-        header.push(tr!(T::ColFlags));
-        widths.push(if w >= 84 {
-            Constraint::Length(if wide { 22 } else { 12 })
-        } else {
-            Constraint::Fill(1)
-        });
-        let rows = entries
-            .iter()
-            .zip(&amounts)
-            .map(|(e, a)| {
-                let label = app
-                    .session
-                    .config
-                    .number(&e.number)
-                    .map_or(e.number.clone(), |n| {
-                        if wide { n.label.clone() } else { n.id.clone() }
-                    });
-                let mut cells = vec![
-                    Cell::from(when(app.session.config.timezone, e.at, !wide)),
-                    Cell::from(label),
-                    Cell::from(kind_label(e.kind)),
-                    Cell::from(Line::from(a.clone()).right_aligned()),
-                    Cell::from(Span::styled(
-                        entry_status_label(e),
-                        status_style(app, e.status),
-                    )),
-                ];
-                if w >= 72 {
-                    cells.push(Cell::from(e.rule.clone().unwrap_or_default()));
-                }
-                if wide {
-                    cells.push(Cell::from(
-                        e.attempts.map(|a| a.to_string()).unwrap_or_default(),
-                    ));
-                }
-                if w >= 84 {
-                    cells.push(Cell::from(entry_detail(e).unwrap_or_default()));
-                }
-                let flags: Vec<String> = e.flags.iter().map(|f| flag_label(*f)).collect();
-                cells.push(Cell::from(Span::styled(
-                    flags.join(","),
-                    if e.flags.iter().any(|f| *f != crate::engine::Flag::Verified) {
-                        t.warn()
-                    } else {
-                        t.dim()
-                    },
-                )));
-                Row::new(cells)
-            })
-            .collect();
-        (header, widths, rows)
+        full_table(app, &entries, &amounts, amount_w, h_amount, w)
     };
     let header = Row::new(header.into_iter().map(Cell::from).collect::<Vec<_>>()).style(t.header());
     let table = Table::new(rows, widths)

@@ -307,7 +307,7 @@ async fn event_loop<W: Write>(
     let mut hup = sig(SignalKind::hangup())?;
     let mut term_sig = sig(SignalKind::terminate())?;
     // What others write to the log (a daemon's inbox, above all) shows within a poll: a
-    // text a forwarder posts is on screen in tens of milliseconds (issue 20; a `stat` of
+    // text a forwarder posts is on screen in tens of milliseconds (a `stat` of
     // two files and a `TIOCGWINSZ` each time, nothing read unless the log grew).
     let mut poll = tokio::time::interval(POLL);
     // A turn that took long (a big log read) is followed by one poll, not a burst of them.
@@ -354,25 +354,8 @@ async fn event_loop<W: Write>(
                     // Read with the rest of the log; a changed config is noticed after.
                     continue;
                 }
-                let now = file_marks(app);
-                if now.0 != app.session.cursor.offset && now.0 != marks.0 {
-                    msgs.push(Msg::LogGrew);
-                }
-                if now.1 != marks.1 {
-                    msgs.push(Msg::ConfigTouched);
-                }
-                marks = now;
                 polls += 1;
-                // Every few seconds: if the other worker went away, take over.
-                if polls.is_multiple_of(TAKE_OVER_POLLS)
-                    && matches!(app.worker, WorkerMode::Other(_) | WorkerMode::None)
-                    && link.is_none()
-                {
-                    if let Ok(Some(l)) = start_worker(app, spawn) {
-                        *link = Some(l);
-                    }
-                    app.dirty = true;
-                }
+                msgs.extend(polled(app, link, spawn, &mut marks, polls));
             },
             _ = minute.tick() => msgs.push(Msg::Minute),
             Some(answer) = next_test(&mut tested) => msgs.push(Msg::ChannelTested(answer)),
@@ -381,36 +364,11 @@ async fn event_loop<W: Write>(
             _ = std::future::ready(()), if app.filter_pending() || app.loading.is_some() => {}
         }
         // Drain whatever else is already waiting, so a burst costs one frame.
-        loop {
-            match events.try_recv() {
-                Ok(Ok(e)) => msgs.extend(to_msg(e, mouse)),
-                // The terminal went away with keys queued: none of them is acted on.
-                Ok(Err(_)) | Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
-                    return Ok(End::Lost);
-                }
-                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
-            }
+        if !drain(&mut events, link, mouse, &mut msgs) {
+            return Ok(End::Lost);
         }
-        if let Some(l) = link.as_mut() {
-            while let Ok(rep) = l.reports.try_recv() {
-                msgs.push(Msg::Worker(rep));
-            }
-        }
-        for m in msgs {
-            // A key is acted on only while its terminal is still there.
-            if matches!(m, Msg::Key(_)) && !terminal_alive() {
-                return Ok(End::Lost);
-            }
-            let effects = update(app, m);
-            let requests = effect::run_all(app, effects);
-            if let Some(l) = link.as_ref() {
-                for r in requests {
-                    let _ = l.requests.send(r);
-                }
-            }
-            if app.quit {
-                return Ok(End::Quit);
-            }
+        if let Some(end) = handle(app, link, msgs) {
+            return Ok(end);
         }
         // A slice of the log per turn while it is being read; the worker starts once it
         // is whole.
@@ -429,6 +387,82 @@ async fn event_loop<W: Write>(
             app.dirty = false;
         }
     }
+}
+
+/// What a poll finds: the log grown by another process, the config touched. Every few
+/// seconds, if the other worker went away, this session takes over.
+fn polled(
+    app: &mut App,
+    link: &mut Option<Link>,
+    spawn: Spawn,
+    marks: &mut (u64, Option<(u64, std::time::SystemTime)>),
+    polls: u32,
+) -> Vec<Msg> {
+    let mut msgs = Vec::new();
+    let now = file_marks(app);
+    if now.0 != app.session.cursor.offset && now.0 != marks.0 {
+        msgs.push(Msg::LogGrew);
+    }
+    if now.1 != marks.1 {
+        msgs.push(Msg::ConfigTouched);
+    }
+    *marks = now;
+    if polls.is_multiple_of(TAKE_OVER_POLLS)
+        && matches!(app.worker, WorkerMode::Other(_) | WorkerMode::None)
+        && link.is_none()
+    {
+        if let Ok(Some(l)) = start_worker(app, spawn) {
+            *link = Some(l);
+        }
+        app.dirty = true;
+    }
+    msgs
+}
+
+/// Adds every key and report already waiting to `msgs`; false when the terminal went away
+/// (with keys queued: none of them is acted on).
+fn drain(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<io::Result<Event>>,
+    link: &mut Option<Link>,
+    mouse: bool,
+    msgs: &mut Vec<Msg>,
+) -> bool {
+    loop {
+        match events.try_recv() {
+            Ok(Ok(e)) => msgs.extend(to_msg(e, mouse)),
+            Ok(Err(_)) | Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                return false;
+            }
+            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+        }
+    }
+    if let Some(l) = link.as_mut() {
+        while let Ok(rep) = l.reports.try_recv() {
+            msgs.push(Msg::Worker(rep));
+        }
+    }
+    true
+}
+
+/// Acts on each message in turn, sending the worker what it asks; how the loop ends, if
+/// one of them ends it. A key is acted on only while its terminal is still there.
+fn handle(app: &mut App, link: &Option<Link>, msgs: Vec<Msg>) -> Option<End> {
+    for m in msgs {
+        if matches!(m, Msg::Key(_)) && !terminal_alive() {
+            return Some(End::Lost);
+        }
+        let effects = update(app, m);
+        let requests = effect::run_all(app, effects);
+        if let Some(l) = link.as_ref() {
+            for r in requests {
+                let _ = l.requests.send(r);
+            }
+        }
+        if app.quit {
+            return Some(End::Quit);
+        }
+    }
+    None
 }
 
 /// Reads the log for about `budget`; once it is whole, starts this session's worker.

@@ -100,18 +100,14 @@ fn days_cell(app: &App, d: Option<i64>) -> Span<'static> {
     )
 }
 
-fn table(app: &App, f: &mut Frame, area: Rect) {
+/// The columns besides the label, each with its place in the row, in order of
+/// importance: each is added if it still fits.
+fn candidate_columns(app: &App) -> Vec<(u8, Column)> {
     let t = app.theme;
     let numbers = &app.session.config.numbers;
     let statuses = &app.derived.statuses;
     let span = |s: String| Span::raw(s);
-    // Candidates in order of importance; each is added if it still fits.
-    let label = Column::new(
-        tr!(T::ColLabel),
-        numbers.iter().map(|n| span(n.label.clone())).collect(),
-        false,
-    );
-    let candidates = vec![
+    vec![
         (
             2,
             Column::new(
@@ -184,19 +180,30 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
                 false,
             ),
         ),
-    ];
-    let spacing = 2;
+    ]
+}
+
+/// The columns that fit in `width` beside `label`, with the width they use and the
+/// label's.
+fn choose_columns(
+    app: &App,
+    label: &Column,
+    width: u16,
+    spacing: u16,
+) -> (Vec<(u8, Column)>, u16, u16) {
+    let statuses = &app.derived.statuses;
+    let candidates = candidate_columns(app);
     // Two layouts: validity and use-by as columns of their own when both fit; else one
     // DEADLINE column (the nearer, with what it is) among the key columns, which give way
-    // last (issue 19 item 17: at 60 columns both went, and with them every deadline).
+    // last (at 60 columns both went, and with them every deadline).
     let deadline = Column::new(
         tr!(T::ColNearest),
         statuses.iter().map(|s| deadline_cell(app, s)).collect(),
         false,
     );
-    let (separate, used_a, label_a) = place(candidates.clone(), &label, area.width, spacing);
+    let (separate, used_a, label_a) = place(candidates.clone(), label, width, spacing);
     let both = separate.iter().filter(|(o, _)| matches!(o, 3 | 4)).count() == 2;
-    let (mut chosen, used, label_w) = if both {
+    if both {
         (separate, used_a, label_a)
     } else {
         let mut joined: Vec<(u8, Column)> = candidates
@@ -204,8 +211,21 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
             .filter(|(o, _)| !matches!(o, 3 | 4))
             .collect();
         joined.push((3, deadline));
-        place(joined, &label, area.width, spacing)
-    };
+        place(joined, label, width, spacing)
+    }
+}
+
+fn table(app: &App, f: &mut Frame, area: Rect) {
+    let t = app.theme;
+    let numbers = &app.session.config.numbers;
+    let span = |s: String| Span::raw(s);
+    let label = Column::new(
+        tr!(T::ColLabel),
+        numbers.iter().map(|n| span(n.label.clone())).collect(),
+        false,
+    );
+    let spacing = 2;
+    let (mut chosen, used, label_w) = choose_columns(app, &label, area.width, spacing);
     chosen.sort_by_key(|(order, _)| *order);
     let mut widths = vec![Constraint::Length(label_w)];
     let mut header = vec![Cell::from(label.header.clone())];
@@ -346,23 +366,55 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let ns = app.session.state().number(&n.id);
-    let dim = t.dim();
-    let label = |s: String| Span::styled(colon(s), dim);
-    let none = || Span::styled("—", dim);
-    let mut lines: Vec<Line> = Vec::new();
-    // Balance.
-    let mut bal = vec![label(tr!(T::TuiBalanceLabel))];
+    let mut lines: Vec<Line> = vec![
+        balance_line(app, n, s),
+        trend_line(app, n, ns),
+        plan_line(app, n, s),
+        deadlines_line(app, s),
+    ];
+    lines.extend(rule_lines(app, n));
+    lines.extend(entry_lines(app, n));
+    let missed = ns.map_or_else(Vec::new, |ns| missed_lines(app, n, ns, inner.width));
+    // A failed refresh, last, so that it never moves the rest.
+    if let Some(err) = app.refresh_errors.get(&n.id) {
+        lines.push(Line::from(vec![
+            label(app, tr!(T::TuiRefreshFailedLabel)),
+            Span::styled(err.clone(), t.error()),
+        ]));
+    }
+    let w = inner.width as usize;
+    let mut lines: Vec<Line> = lines.into_iter().map(|l| clip_line(l, w)).collect();
+    // The missed sentence, wrapped, goes before the refresh error (which stays last).
+    let at = lines.len() - usize::from(app.refresh_errors.contains_key(&n.id));
+    lines.splice(at..at, missed);
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A section's name, dimmed, with its colon.
+fn label(app: &App, s: String) -> Span<'static> {
+    Span::styled(colon(s), app.theme.dim())
+}
+
+/// What a section without a value shows.
+fn none(app: &App) -> Span<'static> {
+    Span::styled("—", app.theme.dim())
+}
+
+/// The balance read last, when, and what baohao expected if that differs.
+fn balance_line(app: &App, n: &Number, s: &NumberStatus) -> Line<'static> {
+    let dim = app.theme.dim();
+    let tz = app.session.config.timezone;
+    let mut bal = vec![label(app, tr!(T::TuiBalanceLabel))];
     match s.observed {
         Some((b, at)) => {
             bal.push(Span::raw(Money::new(b, n.currency).display()));
             let read = match app.checked.get(&n.id).filter(|c| **c > at) {
                 Some(c) => tr!(
                     T::TuiReadSinceChecked,
-                    when(app.session.config.timezone, at, true),
-                    c.with_timezone(&app.session.config.timezone)
-                        .format("%H:%M")
+                    when(tz, at, true),
+                    c.with_timezone(&tz).format("%H:%M")
                 ),
-                None => tr!(T::TuiReadAt, when(app.session.config.timezone, at, true)),
+                None => tr!(T::TuiReadAt, when(tz, at, true)),
             };
             bal.push(Span::styled(format!(" ({read})"), dim));
             if let Some(e) = s.expected.filter(|e| *e != b) {
@@ -375,8 +427,11 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         }
         None => bal.push(Span::styled(tr!(T::TuiNoReading), dim)),
     }
-    lines.push(Line::from(bal));
-    // The balance trend as a word-sized sparkline: the last readings, eight levels.
+    Line::from(bal)
+}
+
+/// The balance trend as a word-sized sparkline: the last readings, eight levels.
+fn trend_line(app: &App, n: &Number, ns: Option<&crate::engine::NumberState>) -> Line<'static> {
     let readings: Vec<i64> = ns
         .map(|ns| {
             ns.readings
@@ -388,26 +443,40 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
                 .collect()
         })
         .unwrap_or_default();
-    let mut trend = vec![label(tr!(T::TuiBalanceTrend))];
+    let mut trend = vec![label(app, tr!(T::TuiBalanceTrend))];
     if readings.len() >= 3 {
         let (lo, hi) = (
             readings.iter().min().copied().unwrap_or(0),
             readings.iter().max().copied().unwrap_or(0),
         );
-        trend.push(Span::styled(sparkline(&readings), t.accent()));
+        trend.push(Span::styled(sparkline(&readings), app.theme.accent()));
         trend.push(Span::styled(
             format!(
                 " {}–{}",
                 Money::new(lo, n.currency),
                 Money::new(hi, n.currency)
             ),
-            dim,
+            app.theme.dim(),
         ));
     } else {
-        trend.push(none());
+        trend.push(none(app));
     }
-    lines.push(Line::from(trend));
-    // Plan and deadlines.
+    Line::from(trend)
+}
+
+/// The style of a host's health word.
+fn seen_style(app: &App, seen: crate::text::labels::Seen) -> Style {
+    match seen {
+        crate::text::labels::Seen::Good => app.theme.ok(),
+        crate::text::labels::Seen::Unsure => app.theme.warn(),
+        crate::text::labels::Seen::Bad => app.theme.error(),
+    }
+}
+
+/// The plan (fee, validity, keep-alive, budget), the carrier, and the health of the
+/// modem or forwarder the number is on: one line, so no row moves.
+fn plan_line(app: &App, n: &Number, s: &NumberStatus) -> Line<'static> {
+    let dim = app.theme.dim();
     let mut plan = Vec::new();
     if let Some(fee) = n.plan.monthly_fee {
         plan.push(tr!(T::TuiFee, fee.display()));
@@ -425,9 +494,9 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             b.display()
         ));
     }
-    let mut plan_line = vec![label(tr!(T::TuiPlan))];
+    let mut plan_line = vec![label(app, tr!(T::TuiPlan))];
     if plan.is_empty() {
-        plan_line.push(none());
+        plan_line.push(none(app));
     } else {
         plan_line.push(Span::raw(plan.join(" · ")));
     }
@@ -437,20 +506,13 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
             dim,
         ));
     }
-    // A number in a modem: its state and signal, on this line so no row moves.
+    // A number in a modem: its state and signal.
     if n.modem.is_some() {
         let (text, style) = crate::text::labels::modem_seen(app.modems.get(&n.id));
         plan_line.push(Span::styled("  · ", dim));
-        plan_line.push(Span::styled(
-            text,
-            match style {
-                crate::text::labels::Seen::Good => t.ok(),
-                crate::text::labels::Seen::Unsure => t.warn(),
-                crate::text::labels::Seen::Bad => t.error(),
-            },
-        ));
+        plan_line.push(Span::styled(text, seen_style(app, style)));
     }
-    // A number on a forwarder: the phone's or board's health, on the same line.
+    // A number on a forwarder: the phone's or board's health.
     if let Some(r) = &n.forwarder
         && let Some(f) = app.session.config.forwarders.iter().find(|f| f.id == r.id)
     {
@@ -460,17 +522,14 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         let silent = s.has(crate::engine::Attention::ForwarderSilent);
         let (text, style) = crate::text::labels::forwarder_seen(f, seen, heard, silent, app.now);
         plan_line.push(Span::styled("  · ", dim));
-        plan_line.push(Span::styled(
-            text,
-            match style {
-                crate::text::labels::Seen::Good => t.ok(),
-                crate::text::labels::Seen::Unsure => t.warn(),
-                crate::text::labels::Seen::Bad => t.error(),
-            },
-        ));
+        plan_line.push(Span::styled(text, seen_style(app, style)));
     }
-    lines.push(Line::from(plan_line));
-    let mut dl = vec![label(tr!(T::TuiDeadlines))];
+    Line::from(plan_line)
+}
+
+/// The validity and activity deadlines, coloured by how near they are.
+fn deadlines_line(app: &App, s: &NumberStatus) -> Line<'static> {
+    let mut dl = vec![label(app, tr!(T::TuiDeadlines))];
     if let (Some(v), d) = (s.validity, s.validity_days_left) {
         dl.push(Span::styled(
             tr!(T::TuiValidUntil, v, days_left(d)),
@@ -485,11 +544,16 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         ));
     }
     if dl.len() == 1 {
-        dl.push(none());
+        dl.push(none(app));
     }
-    lines.push(Line::from(dl));
-    // Rules, in as many rows as the number with the most rules needs.
-    lines.push(Line::from(label(tr!(T::TuiRulesLabel))));
+    Line::from(dl)
+}
+
+/// The rules with their next planned time, in as many rows as the number with the most
+/// rules needs.
+fn rule_lines(app: &App, n: &Number) -> Vec<Line<'static>> {
+    let dim = app.theme.dim();
+    let mut lines = vec![Line::from(label(app, tr!(T::TuiRulesLabel)))];
     let rule_rows = app
         .session
         .config
@@ -523,8 +587,13 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     for _ in n.rules.len().max(1)..rule_rows {
         lines.push(Line::raw(""));
     }
-    // The last entries of this number (balance readings aside: the trend shows them).
-    lines.push(Line::from(label(tr!(T::TuiLastEntries))));
+    lines
+}
+
+/// The last entries of this number (balance readings aside: the trend shows them), in
+/// [`PANE_ENTRIES`] rows.
+fn entry_lines(app: &App, n: &Number) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(label(app, tr!(T::TuiLastEntries)))];
     let history = &app.session.history;
     let rows = &history.rows;
     let entries: Vec<Line> = (0..history.rows_by_time())
@@ -543,60 +612,55 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         .map(|e| crate::tui::history::entry_line(app, &e))
         .collect();
     if entries.is_empty() {
-        lines.push(Line::styled(format!("  {}", tr!(T::HistoryEmpty)), dim));
+        lines.push(Line::styled(
+            format!("  {}", tr!(T::HistoryEmpty)),
+            app.theme.dim(),
+        ));
     }
     let shown = entries.len().max(1);
     lines.extend(entries);
     for _ in shown..PANE_ENTRIES {
         lines.push(Line::raw(""));
     }
-    // An external recharge with no evidence: where to look, in red.
-    let mut missed: Vec<Line> = Vec::new();
-    if let Some(ns) = ns {
-        let judged =
-            crate::engine::reconcile::reconcile(ns, Some(n), app.session.config.timezone, app.now);
-        if let Some((k, a)) = judged
-            .missed()
-            .filter_map(|v| ns.key_at(v.key))
-            .filter_map(|k| Some((k, k.last()?)))
-            .last()
-        {
-            let via = n
-                .rule(k.rule)
-                .and_then(|r| r.via.clone())
-                .unwrap_or_default();
-            // When the rule made it due, not when the worker wrote it down (a worker that
-            // was down writes it late).
-            let tz = app.session.config.timezone;
-            let due =
-                crate::engine::reconcile::due_of(&k, Some(n), tz).map_or(a.at, |d| d.min(a.at));
-            let sentence = tr!(
-                T::TuiMissed,
-                Money::new(k.amount_minor, k.currency).display(),
-                via,
-                when(tz, due, true),
-                a.intent
-            );
-            // The whole sentence, wrapped in the pane: its end says what to do.
-            missed = crate::tui::widgets::wrap(&sentence, inner.width as usize)
-                .into_iter()
-                .map(|l| Line::styled(l, t.error()))
-                .collect();
-        }
-    }
-    // A failed refresh, last, so that it never moves the rest.
-    if let Some(err) = app.refresh_errors.get(&n.id) {
-        lines.push(Line::from(vec![
-            label(tr!(T::TuiRefreshFailedLabel)),
-            Span::styled(err.clone(), t.error()),
-        ]));
-    }
-    let w = inner.width as usize;
-    let mut lines: Vec<Line> = lines.into_iter().map(|l| clip_line(l, w)).collect();
-    // The missed sentence, wrapped, goes before the refresh error (which stays last).
-    let at = lines.len() - usize::from(app.refresh_errors.contains_key(&n.id));
-    lines.splice(at..at, missed);
-    f.render_widget(Paragraph::new(lines), inner);
+    lines
+}
+
+/// An external recharge with no evidence: where to look, in red, the whole sentence
+/// wrapped to `width` (its end says what to do). Empty when none is missed.
+fn missed_lines(
+    app: &App,
+    n: &Number,
+    ns: &crate::engine::NumberState,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let tz = app.session.config.timezone;
+    let judged = crate::engine::reconcile::reconcile(ns, Some(n), tz, app.now);
+    let Some((k, a)) = judged
+        .missed()
+        .filter_map(|v| ns.key_at(v.key))
+        .filter_map(|k| Some((k, k.last()?)))
+        .last()
+    else {
+        return Vec::new();
+    };
+    let via = n
+        .rule(k.rule)
+        .and_then(|r| r.via.clone())
+        .unwrap_or_default();
+    // When the rule made it due, not when the worker wrote it down (a worker that was
+    // down writes it late).
+    let due = crate::engine::reconcile::due_of(&k, Some(n), tz).map_or(a.at, |d| d.min(a.at));
+    let sentence = tr!(
+        T::TuiMissed,
+        Money::new(k.amount_minor, k.currency).display(),
+        via,
+        when(tz, due, true),
+        a.intent
+    );
+    crate::tui::widgets::wrap(&sentence, width as usize)
+        .into_iter()
+        .map(|l| Line::styled(l, app.theme.error()))
+        .collect()
 }
 
 /// One line of block characters, lowest reading to highest.

@@ -77,7 +77,7 @@ struct Looked {
 /// What the Rules tab works out for every row, so that its columns fit every row: made once
 /// per [`App::recompute`] (the views' `Derived` it is part of is made anew there), not once
 /// a frame. The rest of a row (its description, wrapped) is made only when it is on screen:
-/// a move among 20,000 rules draws a screenful, not 20,000 rows (issue 18 item 13).
+/// a move among 20,000 rules draws a screenful, not 20,000 rows.
 #[derive(Default)]
 pub struct RuleCells(std::cell::OnceCell<Made>);
 
@@ -144,6 +144,56 @@ impl Made {
     }
 }
 
+/// A rule's row: its mark and description (wrapped to `room`, or under 64 columns to the
+/// screen with the mode and the next time below it), then the mode and the next time.
+fn rule_row(
+    app: &App,
+    r: &crate::model::Rule,
+    looked: &Looked,
+    width: u16,
+    room: usize,
+) -> Row<'static> {
+    let t = app.theme;
+    let narrow = width < 64;
+    let wide = width >= 100;
+    let (mode, next) = (&looked.mode[wide as usize], &looked.next[narrow as usize]);
+    let style = if r.enabled { Style::new() } else { t.dim() };
+    let text = if narrow {
+        let mut lines = crate::tui::widgets::wrap(&r.describe(), width.saturating_sub(4) as usize);
+        lines.push(format!("{mode} · {next}"));
+        lines
+    } else {
+        crate::tui::widgets::wrap(&r.describe(), room)
+    };
+    let mark = if r.enabled {
+        Span::styled(" ✓ ", t.ok())
+    } else {
+        Span::styled(" ✗ ", t.dim())
+    };
+    let mut text = text.into_iter();
+    let first = text.next().unwrap_or_default();
+    let mut lines = vec![Line::from(vec![mark, Span::styled(first, style)])];
+    let rest: Vec<String> = text.collect();
+    let last = rest.len();
+    lines.extend(rest.into_iter().enumerate().map(|(j, l)| {
+        Line::styled(
+            format!("   {l}"),
+            if narrow && j + 1 == last {
+                t.dim()
+            } else {
+                style
+            },
+        )
+    }));
+    let height = lines.len() as u16;
+    let mut row = vec![Cell::from(ratatui::text::Text::from(lines))];
+    if !narrow {
+        row.push(Cell::from(Span::styled(mode.clone(), style)));
+        row.push(Cell::from(Span::styled(next.clone(), style)));
+    }
+    Row::new(row).height(height)
+}
+
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
     if app.session.config.numbers.is_empty() {
@@ -184,45 +234,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .map(|(r, looked)| match (*r, looked) {
             (RuleRow::Rule(ni, ri), Some(looked)) => {
                 let r = &app.session.config.numbers[ni].rules[ri];
-                let (mode, next) = (&looked.mode[wide as usize], &looked.next[narrow as usize]);
-                let style = if r.enabled { Style::new() } else { t.dim() };
-                let text = if narrow {
-                    let mut lines = crate::tui::widgets::wrap(
-                        &r.describe(),
-                        area.width.saturating_sub(4) as usize,
-                    );
-                    lines.push(format!("{mode} · {next}"));
-                    lines
-                } else {
-                    crate::tui::widgets::wrap(&r.describe(), room)
-                };
-                let mark = if r.enabled {
-                    Span::styled(" ✓ ", t.ok())
-                } else {
-                    Span::styled(" ✗ ", t.dim())
-                };
-                let mut text = text.into_iter();
-                let first = text.next().unwrap_or_default();
-                let mut lines = vec![Line::from(vec![mark, Span::styled(first, style)])];
-                let rest: Vec<String> = text.collect();
-                let last = rest.len();
-                lines.extend(rest.into_iter().enumerate().map(|(j, l)| {
-                    Line::styled(
-                        format!("   {l}"),
-                        if narrow && j + 1 == last {
-                            t.dim()
-                        } else {
-                            style
-                        },
-                    )
-                }));
-                let height = lines.len() as u16;
-                let mut row = vec![Cell::from(ratatui::text::Text::from(lines))];
-                if !narrow {
-                    row.push(Cell::from(Span::styled(mode.clone(), style)));
-                    row.push(Cell::from(Span::styled(next.clone(), style)));
-                }
-                Row::new(row).height(height)
+                rule_row(app, r, looked, area.width, room)
             }
             (RuleRow::Empty(_), _) => Row::new(vec![Cell::from(Span::styled(
                 format!("   {}", tr!(T::TuiNoRulesAdd)),

@@ -620,222 +620,254 @@ pub fn act(app: &mut App, a: Action) {
         Action::Up => move_sel(app, -1),
         Action::PageDown => move_sel(app, page as isize),
         Action::PageUp => move_sel(app, -(page as isize)),
-        Action::Top => {
-            app.tabs.list_mut(app.tab).sel = 0;
-            move_sel(app, 0);
-        }
-        Action::Bottom => {
-            app.tabs.list_mut(app.tab).sel = rows.saturating_sub(1);
-            move_sel(app, 0);
-        }
+        Action::Top => select_at(app, 0),
+        Action::Bottom => select_at(app, rows.saturating_sub(1)),
         Action::Help => app.overlay = Overlay::Help(0),
-        Action::Mask => {
-            app.masked = !app.masked;
-            app.say(
-                if app.masked {
-                    tr!(T::TuiMasked)
-                } else {
-                    tr!(T::TuiUnmasked)
-                },
-                Level::Info,
-            );
-        }
+        Action::Mask => toggle_mask(app),
         Action::RefreshAll => refresh_all(app),
-        Action::Refresh => {
-            let Some(i) = app.selected_number() else {
-                return;
-            };
-            let n = app.session.config.numbers[i].clone();
-            if n.provider == Provider::Manual {
-                open_form(app, forms::balance_form(&n));
-            } else if app.worker == WorkerMode::Session {
-                app.effects
-                    .push(Effect::Worker(Request::Refresh(n.id.clone())));
-                app.say(tr!(T::TuiRefreshingOne, n.label), Level::Info);
-            } else {
-                refresh_all(app);
-            }
-        }
-        Action::Filter => {
-            app.tabs.history.editing = true;
-        }
-        Action::Add => match app.tab {
-            Tab::Numbers => open_form(app, forms::number_form(None, &app.session.config)),
-            Tab::Rules => match app
-                .selected_number()
-                .map(|i| app.session.config.numbers[i].clone())
-            {
-                Some(n) => open_form(app, forms::rule_form(&app.session.config, &n, None)),
-                None => app.say(tr!(T::TuiAddNumberFirst), Level::Warn),
-            },
-            _ => {}
-        },
-        Action::Edit => match app.tab {
-            Tab::Numbers => {
-                if let Some(i) = app.selected_number() {
-                    let n = app.session.config.numbers[i].clone();
-                    open_form(app, forms::number_form(Some(&n), &app.session.config));
-                }
-            }
-            Tab::Rules => match app.derived.rule_rows.get(app.tabs.rules.sel).copied() {
-                Some(RuleRow::Rule(ni, ri)) => {
-                    let n = app.session.config.numbers[ni].clone();
-                    let r = n.rules[ri].clone();
-                    open_form(app, forms::rule_form(&app.session.config, &n, Some(&r)));
-                }
-                Some(RuleRow::Empty(ni)) | Some(RuleRow::Number(ni)) => {
-                    let n = app.session.config.numbers[ni].clone();
-                    open_form(app, forms::rule_form(&app.session.config, &n, None));
-                }
-                None => app.say(tr!(T::TuiAddNumberFirst), Level::Warn),
-            },
-            _ => {}
-        },
-        Action::Delete => match app.tab {
-            Tab::Numbers => {
-                if let Some(i) = app.selected_number() {
-                    app.overlay = Overlay::Confirm(Confirm::DeleteNumber(
-                        app.session.config.numbers[i].id.clone(),
-                    ));
-                }
-            }
-            Tab::Rules => {
-                if let Some(RuleRow::Rule(ni, ri)) =
-                    app.derived.rule_rows.get(app.tabs.rules.sel).copied()
-                {
-                    let n = &app.session.config.numbers[ni];
-                    app.overlay = Overlay::Confirm(Confirm::DeleteRule {
-                        number: n.id.clone(),
-                        rule: n.rules[ri].id.clone(),
-                    });
-                }
-            }
-            _ => {}
-        },
-        Action::Toggle => {
-            if let Some(RuleRow::Rule(ni, ri)) =
-                app.derived.rule_rows.get(app.tabs.rules.sel).copied()
-            {
-                // Sets the state the person saw turned over, whatever the file says now.
-                let n = &app.session.config.numbers[ni];
-                let r = &n.rules[ri];
-                let change = ConfigChange::SetEnabled {
-                    number: n.id.clone(),
-                    rule: r.id.clone(),
-                    enabled: !r.enabled,
-                };
-                app.effects.push(Effect::SaveConfig { change, form: None });
-            }
-        }
-        Action::TopUp => {
-            if let Some(i) = app.selected_number() {
-                let n = app.session.config.numbers[i].clone();
-                let f = forms::topup_form(&n, app.session.state());
-                open_form(app, f);
-            } else {
-                app.say(tr!(T::TuiAddNumberFirst), Level::Warn);
-            }
-        }
-        Action::Activity => {
-            if let Some(i) = app.selected_number() {
-                let n = app.session.config.numbers[i].clone();
-                open_form(app, forms::activity_form(&n));
-            }
-        }
-        Action::Details => {
-            let entry = app.history_row(app.tabs.history.list.sel).and_then(|row| {
-                app.session
-                    .history
-                    .entry(&row, &app.session.config, app.now)
-            });
-            if let Some(e) = entry {
-                let label = app
-                    .session
-                    .config
-                    .number(&e.number)
-                    .map_or("", |n| n.label.as_str());
-                let lines =
-                    crate::text::labels::entry_lines(&e, label, app.session.config.timezone);
-                app.overlay = Overlay::Details(tr!(T::DetailTitle, e.id), lines);
-            }
-        }
-        Action::Resolve => {
-            let entry = app.history_row(app.tabs.history.list.sel).and_then(|row| {
-                let e = app
-                    .session
-                    .history
-                    .entry(&row, &app.session.config, app.now)?;
-                Some((e, row))
-            });
-            let Some((e, row)) = entry else {
-                return app.say(tr!(T::TuiNotInDoubt), Level::Warn);
-            };
-            let open_reminder = e.status == Some(EntryStatus::Reminder)
-                && e.status_str() == Some("reminder")
-                && matches!(row, Row::Recharge { .. });
-            if open_reminder {
-                let (label, amount) = label_and_amount(app, &e);
-                let text = tr!(T::TuiDismissQuestion, amount, label);
-                app.overlay = Overlay::Confirm(Confirm::DismissReminder { intent: e.id, text });
-            } else if e.status == Some(EntryStatus::InDoubt) && matches!(row, Row::Recharge { .. })
-            {
-                let (label, amount) = label_and_amount(app, &e);
-                let text = tr!(
-                    T::TuiResolveQuestion,
-                    amount,
-                    label,
-                    crate::text::format::local_minute(e.at, app.session.config.timezone)
-                );
-                app.overlay = Overlay::Resolve {
-                    intent: e.id,
-                    text,
-                    external: false,
-                };
-            } else if e.status == Some(EntryStatus::Missed) && matches!(row, Row::Recharge { .. }) {
-                let (label, amount) = label_and_amount(app, &e);
-                let tz = app.session.config.timezone;
-                let number = app.session.config.number(&e.number);
-                let rule = app
-                    .session
-                    .state()
-                    .number(&e.number)
-                    .and_then(|ns| ns.key_of_intent(&e.id));
-                let via = rule
-                    .as_ref()
-                    .and_then(|k| number?.rule(k.rule)?.via.clone())
-                    .unwrap_or_default();
-                let due = rule
-                    .as_ref()
-                    .and_then(|k| crate::engine::reconcile::due_of(k, number, tz))
-                    .map_or(e.at, |d| d.min(e.at));
-                let text = tr!(
-                    T::TuiResolveMissedQuestion,
-                    amount,
-                    label,
-                    via,
-                    crate::text::format::local_minute(due, tz)
-                );
-                app.overlay = Overlay::Resolve {
-                    intent: e.id,
-                    text,
-                    external: true,
-                };
-            } else {
-                app.say(tr!(T::TuiNotInDoubt), Level::Warn);
-            }
-        }
+        Action::Refresh => refresh_selected(app),
+        Action::Filter => app.tabs.history.editing = true,
+        Action::Add => add(app),
+        Action::Edit => edit(app),
+        Action::Delete => delete(app),
+        Action::Toggle => toggle_rule(app),
+        Action::TopUp => top_up(app),
+        Action::Activity => activity(app),
+        Action::Details => details(app),
+        Action::Resolve => resolve(app),
         Action::Export => export(app),
         Action::Import => open_form(app, forms::import_form(&app.session.config)),
         Action::QuickFilter => quick_filter(app),
-        Action::Settings => {
-            let fwd =
-                forms::forwarder_lines(&app.session.config, app.state(), &app.forwarders, app.now);
-            open_form(
-                app,
-                forms::settings_form(&app.session.config, app.state(), fwd),
-            )
-        }
+        Action::Settings => settings(app),
     }
+}
+
+/// Selects row `i` of the tab (the nearest selectable one).
+fn select_at(app: &mut App, i: usize) {
+    app.tabs.list_mut(app.tab).sel = i;
+    move_sel(app, 0);
+}
+
+fn toggle_mask(app: &mut App) {
+    app.masked = !app.masked;
+    app.say(
+        if app.masked {
+            tr!(T::TuiMasked)
+        } else {
+            tr!(T::TuiUnmasked)
+        },
+        Level::Info,
+    );
+}
+
+/// A manual number is read by the person (the balance form); another is asked of the
+/// worker, this one alone if it runs here.
+fn refresh_selected(app: &mut App) {
+    let Some(i) = app.selected_number() else {
+        return;
+    };
+    let n = app.session.config.numbers[i].clone();
+    if n.provider == Provider::Manual {
+        open_form(app, forms::balance_form(&n));
+    } else if app.worker == WorkerMode::Session {
+        app.effects
+            .push(Effect::Worker(Request::Refresh(n.id.clone())));
+        app.say(tr!(T::TuiRefreshingOne, n.label), Level::Info);
+    } else {
+        refresh_all(app);
+    }
+}
+
+fn add(app: &mut App) {
+    match app.tab {
+        Tab::Numbers => open_form(app, forms::number_form(None, &app.session.config)),
+        Tab::Rules => match app
+            .selected_number()
+            .map(|i| app.session.config.numbers[i].clone())
+        {
+            Some(n) => open_form(app, forms::rule_form(&app.session.config, &n, None)),
+            None => app.say(tr!(T::TuiAddNumberFirst), Level::Warn),
+        },
+        _ => {}
+    }
+}
+
+fn edit(app: &mut App) {
+    match app.tab {
+        Tab::Numbers => {
+            if let Some(i) = app.selected_number() {
+                let n = app.session.config.numbers[i].clone();
+                open_form(app, forms::number_form(Some(&n), &app.session.config));
+            }
+        }
+        Tab::Rules => match app.derived.rule_rows.get(app.tabs.rules.sel).copied() {
+            Some(RuleRow::Rule(ni, ri)) => {
+                let n = app.session.config.numbers[ni].clone();
+                let r = n.rules[ri].clone();
+                open_form(app, forms::rule_form(&app.session.config, &n, Some(&r)));
+            }
+            Some(RuleRow::Empty(ni)) | Some(RuleRow::Number(ni)) => {
+                let n = app.session.config.numbers[ni].clone();
+                open_form(app, forms::rule_form(&app.session.config, &n, None));
+            }
+            None => app.say(tr!(T::TuiAddNumberFirst), Level::Warn),
+        },
+        _ => {}
+    }
+}
+
+fn delete(app: &mut App) {
+    match app.tab {
+        Tab::Numbers => {
+            if let Some(i) = app.selected_number() {
+                app.overlay = Overlay::Confirm(Confirm::DeleteNumber(
+                    app.session.config.numbers[i].id.clone(),
+                ));
+            }
+        }
+        Tab::Rules => {
+            if let Some(RuleRow::Rule(ni, ri)) =
+                app.derived.rule_rows.get(app.tabs.rules.sel).copied()
+            {
+                let n = &app.session.config.numbers[ni];
+                app.overlay = Overlay::Confirm(Confirm::DeleteRule {
+                    number: n.id.clone(),
+                    rule: n.rules[ri].id.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn toggle_rule(app: &mut App) {
+    if let Some(RuleRow::Rule(ni, ri)) = app.derived.rule_rows.get(app.tabs.rules.sel).copied() {
+        // Sets the state the person saw turned over, whatever the file says now.
+        let n = &app.session.config.numbers[ni];
+        let r = &n.rules[ri];
+        let change = ConfigChange::SetEnabled {
+            number: n.id.clone(),
+            rule: r.id.clone(),
+            enabled: !r.enabled,
+        };
+        app.effects.push(Effect::SaveConfig { change, form: None });
+    }
+}
+
+fn top_up(app: &mut App) {
+    if let Some(i) = app.selected_number() {
+        let n = app.session.config.numbers[i].clone();
+        let f = forms::topup_form(&n, app.session.state());
+        open_form(app, f);
+    } else {
+        app.say(tr!(T::TuiAddNumberFirst), Level::Warn);
+    }
+}
+
+fn activity(app: &mut App) {
+    if let Some(i) = app.selected_number() {
+        let n = app.session.config.numbers[i].clone();
+        open_form(app, forms::activity_form(&n));
+    }
+}
+
+fn details(app: &mut App) {
+    let entry = app.history_row(app.tabs.history.list.sel).and_then(|row| {
+        app.session
+            .history
+            .entry(&row, &app.session.config, app.now)
+    });
+    if let Some(e) = entry {
+        let label = app
+            .session
+            .config
+            .number(&e.number)
+            .map_or("", |n| n.label.as_str());
+        let lines = crate::text::labels::entry_lines(&e, label, app.session.config.timezone);
+        app.overlay = Overlay::Details(tr!(T::DetailTitle, e.id), lines);
+    }
+}
+
+/// The selected History entry, if it is one a person can answer: an open reminder
+/// (dismiss it?), a recharge in doubt or a missed external one (resolve it?).
+fn resolve(app: &mut App) {
+    let entry = app.history_row(app.tabs.history.list.sel).and_then(|row| {
+        let e = app
+            .session
+            .history
+            .entry(&row, &app.session.config, app.now)?;
+        Some((e, row))
+    });
+    let Some((e, row)) = entry else {
+        return app.say(tr!(T::TuiNotInDoubt), Level::Warn);
+    };
+    let recharge = matches!(row, Row::Recharge { .. });
+    let open_reminder = e.shown_status()
+        == Some(crate::engine::ShownStatus::Entry(EntryStatus::Reminder))
+        && recharge;
+    if open_reminder {
+        let (label, amount) = label_and_amount(app, &e);
+        let text = tr!(T::TuiDismissQuestion, amount, label);
+        app.overlay = Overlay::Confirm(Confirm::DismissReminder { intent: e.id, text });
+    } else if e.status == Some(EntryStatus::InDoubt) && recharge {
+        let (label, amount) = label_and_amount(app, &e);
+        let text = tr!(
+            T::TuiResolveQuestion,
+            amount,
+            label,
+            crate::text::format::local_minute(e.at, app.session.config.timezone)
+        );
+        app.overlay = Overlay::Resolve {
+            intent: e.id,
+            text,
+            external: false,
+        };
+    } else if e.status == Some(EntryStatus::Missed) && recharge {
+        let text = missed_question(app, &e);
+        app.overlay = Overlay::Resolve {
+            intent: e.id,
+            text,
+            external: true,
+        };
+    } else {
+        app.say(tr!(T::TuiNotInDoubt), Level::Warn);
+    }
+}
+
+/// The question about a missed external recharge: the money, the number, where it was to
+/// be paid and when the rule made it due.
+fn missed_question(app: &App, e: &crate::engine::Entry) -> String {
+    let (label, amount) = label_and_amount(app, e);
+    let tz = app.session.config.timezone;
+    let number = app.session.config.number(&e.number);
+    let rule = app
+        .session
+        .state()
+        .number(&e.number)
+        .and_then(|ns| ns.key_of_intent(&e.id));
+    let via = rule
+        .as_ref()
+        .and_then(|k| number?.rule(k.rule)?.via.clone())
+        .unwrap_or_default();
+    let due = rule
+        .as_ref()
+        .and_then(|k| crate::engine::reconcile::due_of(k, number, tz))
+        .map_or(e.at, |d| d.min(e.at));
+    tr!(
+        T::TuiResolveMissedQuestion,
+        amount,
+        label,
+        via,
+        crate::text::format::local_minute(due, tz)
+    )
+}
+
+fn settings(app: &mut App) {
+    let fwd = forms::forwarder_lines(&app.session.config, app.state(), &app.forwarders, app.now);
+    open_form(
+        app,
+        forms::settings_form(&app.session.config, app.state(), fwd),
+    )
 }
 
 /// The number's label and the entry's amount, as a question about it names them.
@@ -876,20 +908,22 @@ fn move_sel(app: &mut App, step: isize) {
     app.tabs.list_mut(app.tab).sel = s;
 }
 
-/// The History view (as filtered) as CSV, oldest first as the log reads; the loop writes it.
+/// The History view (as filtered) as CSV, oldest first as the log reads, listed as
+/// `history --csv` lists; the loop writes it.
 fn export(app: &mut App) {
-    app.finish_filter();
     let tz = app.session.config.timezone;
-    let n = app.rows(Tab::History);
-    let entries: Vec<_> = (0..n)
-        .rev()
-        .filter_map(|i| {
-            let row = app.history_row(i)?;
-            app.session
-                .history
-                .entry(&row, &app.session.config, app.now)
-        })
-        .collect();
+    let terms = crate::tui::app::filter_terms(app.tabs.history.filter.value());
+    let config = &app.session.config;
+    let keep = |e: &crate::engine::Entry| crate::tui::app::filter_keeps(&terms, e, config);
+    let mut entries = Vec::new();
+    let listed = app.session.list_history(&keep, app.now, &mut |e| {
+        entries.push(e);
+        std::ops::ControlFlow::Continue(())
+    });
+    if let Err(e) = listed {
+        return app.say(e.message, Level::Error);
+    }
+    let n = entries.len();
     let csv = crate::text::export::csv(&entries, tz);
     let name = format!(
         "baohao-history-{}.csv",

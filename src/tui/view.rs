@@ -157,7 +157,7 @@ fn render_header(app: &App, f: &mut Frame, area: Rect) {
             },
         ));
     }
-    // Nothing is charged while the clock is behind what baohao already wrote (issue 18):
+    // Nothing is charged while the clock is behind what baohao already wrote:
     // said before the zone and the worker, which give way to it.
     if app.derived.plan.clock_behind.is_some() {
         let label = format!(" {} ", tr!(T::AttClockBehind));

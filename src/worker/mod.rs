@@ -235,7 +235,7 @@ impl Worker {
             .as_deref()
             .and_then(crate::modem::text::parse_timestamp);
         let from = (!a.sms.number.is_empty()).then_some(a.sms.number.as_str());
-        // More than a day ahead of the clock (issue 18): kept for review, never read as a
+        // More than a day ahead of the clock: kept for review, never read as a
         // balance or a top-up.
         let ahead = stamped.filter(|t| *t > local_now + crate::import::limits::DATED_AHEAD);
         let events = match ahead {
@@ -397,7 +397,7 @@ impl Worker {
     }
 
     /// After a pass that read or wrote new lines: a checkpoint of the state, so that
-    /// the next start replays only what comes after (issue 23). Failing to write one costs
+    /// the next start replays only what comes after. Failing to write one costs
     /// only speed: said once, never fatal.
     fn checkpoint(&mut self) {
         match self.session.write_checkpoint() {
@@ -576,12 +576,15 @@ impl Worker {
         }
     }
 
-    /// Runs every due intent: intent (checked and written under the lock) → executor → outcome.
-    async fn run_due(&mut self, config: &Config) {
-        let now = self.clock.now();
-        self.dismiss_stale(config, now);
-        let p = agenda(self.session.state(), config, now);
-        match p.clock_behind {
+    /// Says once that the clock is behind the newest time the log holds (recharges wait),
+    /// and again only after it caught up and fell behind anew.
+    fn say_clock_behind(
+        &mut self,
+        config: &Config,
+        clock_behind: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) {
+        match clock_behind {
             Some(own) if !self.clock_behind_said => {
                 self.clock_behind_said = true;
                 let tz = config.timezone;
@@ -594,7 +597,11 @@ impl Worker {
             Some(_) => {}
             None => self.clock_behind_said = false,
         }
-        for b in &p.blocked {
+    }
+
+    /// Says each due the agenda holds back, and why, once.
+    fn say_blocked(&mut self, config: &Config, blocked: &[crate::engine::Blocked]) {
+        for b in blocked {
             if self.blocked_seen.insert((b.number.clone(), b.key.clone())) {
                 let why = match &b.reason {
                     BlockReason::Budget { committed, budget } => tr!(
@@ -618,6 +625,15 @@ impl Worker {
                 )));
             }
         }
+    }
+
+    /// Runs every due intent: intent (checked and written under the lock) → executor → outcome.
+    async fn run_due(&mut self, config: &Config) {
+        let now = self.clock.now();
+        self.dismiss_stale(config, now);
+        let p = agenda(self.session.state(), config, now);
+        self.say_clock_behind(config, p.clock_behind, now);
+        self.say_blocked(config, &p.blocked);
         // Each due's number by id, found once: a scan of the config per due would make a
         // pass over many numbers quadratic.
         let mut by_id = std::collections::HashMap::<&str, &crate::model::Number>::new();

@@ -41,8 +41,6 @@ pub fn due_alerts_with(
         return Vec::new();
     };
     let tz = config.timezone;
-    let today = local_date(tz, now);
-    let recent = now - Duration::days(RECENT_DAYS);
     let behind = crate::engine::due::clock_behind(state, now);
     let channel_ids: Vec<String> = notify.channels.iter().map(|c| channel_id(c)).collect();
     let mut out = Vec::new();
@@ -57,7 +55,24 @@ pub fn due_alerts_with(
         } else {
             n.msisdn.clone()
         };
-        let mut push = |event: NotifyEvent, key: String, message: String| {
+        let mut candidates = Vec::new();
+        // Once per episode: the newest own time names it (it only grows while right).
+        if let Some(own) = behind {
+            candidates.push((
+                NotifyEvent::ClockBehind,
+                format!("clock:{}", own.to_rfc3339()),
+                tr!(
+                    T::AlertClockBehind,
+                    crate::text::format::rfc3339(now, tz),
+                    crate::text::format::rfc3339(own, tz),
+                    n.label
+                ),
+            ));
+        }
+        candidates.extend(charge_alerts(ns, n, &shown, now));
+        candidates.extend(deadline_alerts(ns, n, config, now));
+        candidates.extend(evidence_alerts(ns, n, tz, now));
+        for (event, key, message) in candidates {
             let message = if config.mask_numbers {
                 mask_in(&message, &n.msisdn, &shown)
             } else {
@@ -71,178 +86,215 @@ pub fn due_alerts_with(
                     message,
                 });
             }
-        };
-        // Once per episode: the newest own time names it (it only grows while right).
-        if let Some(own) = behind {
-            push(
-                NotifyEvent::ClockBehind,
-                format!("clock:{}", own.to_rfc3339()),
-                tr!(
-                    T::AlertClockBehind,
-                    crate::text::format::rfc3339(now, tz),
-                    crate::text::format::rfc3339(own, tz),
-                    n.label
-                ),
-            );
-        }
-        for (k, a) in crate::engine::reminders::standing(ns, n) {
-            let amount = Money::new(k.amount_minor, k.currency).display();
-            push(
-                NotifyEvent::ReminderDue,
-                a.intent.to_string(),
-                tr!(T::AlertReminder, n.label, shown, amount, k.rule),
-            );
-        }
-        for (k, a) in ns.in_doubt() {
-            let amount = Money::new(k.amount_minor, k.currency).display();
-            // Give a fresh intent time to finish before calling it in doubt.
-            if a.outcome.is_some() || now - a.at > Duration::minutes(30) {
-                push(
-                    NotifyEvent::InDoubt,
-                    a.intent.to_string(),
-                    tr!(T::AlertInDoubt, n.label, amount, a.intent),
-                );
-            }
-        }
-        for k in ns.failed_keys() {
-            if let (KeyStatus::Failed { attempts }, Some(last)) = (k.status(), k.last())
-                && last.status() == AttemptStatus::Failed
-                && last.at > recent
-            {
-                let amount = Money::new(k.amount_minor, k.currency).display();
-                let why = last.error.unwrap_or("-");
-                push(
-                    NotifyEvent::RechargeFailed,
-                    format!("{}#{attempts}", k.key),
-                    tr!(T::AlertFailed, n.label, amount, attempts, why),
-                );
-            }
-        }
-        if let (Some(obs), Some(expected)) = (&ns.observed, ns.expected_balance())
-            && obs.currency == n.currency
-            && expected < low_threshold(n)
-        {
-            push(
-                NotifyEvent::LowBalance,
-                obs.id.clone(),
-                tr!(
-                    T::AlertLow,
-                    n.label,
-                    Money::new(expected, n.currency).display()
-                ),
-            );
-        }
-        if let Some(v) = ns.validity_in(&n.plan, tz) {
-            let left = (v - today).num_days();
-            if left <= config.deadline_days.warn as i64 {
-                push(
-                    NotifyEvent::DeadlineNear,
-                    format!("validity:{v}"),
-                    tr!(T::AlertValidity, n.label, v, left),
-                );
-            }
-        }
-        if let (Some(days), Some(last)) = (
-            n.plan.keep_alive_days,
-            crate::engine::start::keep_alive_base(Some(ns), n, tz),
-        ) {
-            let on = crate::engine::calendar::add_days(local_date(tz, last), days);
-            let left = (on - today).num_days();
-            if left <= config.deadline_days.warn as i64 {
-                push(
-                    NotifyEvent::DeadlineNear,
-                    format!("inactive:{on}"),
-                    tr!(T::AlertInactive, n.label, on, left),
-                );
-            }
-        }
-        let recon = crate::engine::reconcile::reconcile(ns, Some(n), tz, now);
-        for v in &recon.keys {
-            let Some(k) = ns.key_at(v.key) else { continue };
-            let amount = Money::new(k.amount_minor, k.currency).display();
-            let via = n
-                .rule(k.rule)
-                .and_then(|r| r.via.clone())
-                .unwrap_or_default();
-            if v.verdict == crate::engine::reconcile::Verdict::Missed {
-                push(
-                    NotifyEvent::ExternalMissed,
-                    k.key.to_string(),
-                    tr!(T::AlertExternalMissed, n.label, amount, via),
-                );
-            }
-        }
-        // Charged twice? Said once each, while it is recent.
-        for d in crate::engine::duplicate::duplicates(ns, &recon, n.currency) {
-            if d.at <= recent {
-                continue;
-            }
-            let amount = Money::new(d.amount_minor, d.currency).display();
-            let message = match d.expected.and_then(|k| ns.key_at(k)) {
-                Some(k) => {
-                    let via = n
-                        .rule(k.rule)
-                        .and_then(|r| r.via.clone())
-                        .unwrap_or_default();
-                    tr!(T::AlertDuplicateCharge, n.label, amount, via)
-                }
-                None => {
-                    let when = crate::text::format::local_minute(d.at, tz);
-                    tr!(T::AlertDuplicateTopUp, n.label, amount, when)
-                }
-            };
-            push(NotifyEvent::DuplicateCharge, d.key, message);
-        }
-        for c in ns
-            .verify
-            .checks()
-            .rev()
-            .take_while(|c| c.at > recent.timestamp())
-        {
-            if c.verification(n.verify_tolerance, now) == Verification::Unverified {
-                let amount = Money::new(c.amount, n.currency).display();
-                let when = DateTime::from_timestamp(c.at, 0)
-                    .map(|t| crate::text::format::local_minute(t, tz))
-                    .unwrap_or_default();
-                push(
-                    NotifyEvent::Unverified,
-                    format!("{}:{}", c.at, c.amount),
-                    tr!(T::AlertUnverified, n.label, amount, when),
-                );
-            }
         }
     }
-    // A silent forwarder is said once per silence (named by the time it is counted from),
-    // on the first number it holds: one phone, one notification.
     if notify.events.contains(&NotifyEvent::ForwarderSilent) {
-        let empty = crate::engine::state::NumberState::default();
-        for (id, since) in crate::forwarder::seen::silent(config, state, seen, now) {
-            let held: Vec<&crate::model::Number> = config
-                .numbers
-                .iter()
-                .filter(|n| n.forwarder.as_ref().is_some_and(|r| r.id == id))
-                .collect();
-            let Some(first) = held.first() else { continue };
-            let ns = state.number(&first.id).unwrap_or(&empty);
-            let key = format!("silent:{id}:{}", since.to_rfc3339());
-            let event = NotifyEvent::ForwarderSilent;
-            if !owed(notify, &channel_ids, ns, event, &key) {
-                continue;
-            }
-            let labels: Vec<&str> = held.iter().map(|n| n.label.as_str()).collect();
-            out.push(Alert {
-                event,
-                number: first.id.clone(),
-                key,
-                message: tr!(
-                    T::AlertForwarderSilent,
-                    id,
-                    labels.join(", "),
-                    crate::text::format::local_minute(since, tz),
-                    (now - since).num_hours()
-                ),
-            });
+        out.extend(silent_alerts(state, config, &channel_ids, seen, now));
+    }
+    out
+}
+
+/// An alert before the config's events and the log's records of it are asked: its event,
+/// its key and its sentence.
+type Candidate = (NotifyEvent, String, String);
+
+/// Recharges that need a person: a reminder standing, a charge in doubt, a recent
+/// failure.
+fn charge_alerts(
+    ns: &crate::engine::state::NumberState,
+    n: &crate::model::Number,
+    shown: &str,
+    now: DateTime<Utc>,
+) -> Vec<Candidate> {
+    let recent = now - Duration::days(RECENT_DAYS);
+    let mut out = Vec::new();
+    for (k, a) in crate::engine::reminders::standing(ns, n) {
+        let amount = Money::new(k.amount_minor, k.currency).display();
+        out.push((
+            NotifyEvent::ReminderDue,
+            a.intent.to_string(),
+            tr!(T::AlertReminder, n.label, shown, amount, k.rule),
+        ));
+    }
+    for (k, a) in ns.in_doubt() {
+        let amount = Money::new(k.amount_minor, k.currency).display();
+        // Give a fresh intent time to finish before calling it in doubt.
+        if a.outcome.is_some() || now - a.at > Duration::minutes(30) {
+            out.push((
+                NotifyEvent::InDoubt,
+                a.intent.to_string(),
+                tr!(T::AlertInDoubt, n.label, amount, a.intent),
+            ));
         }
+    }
+    for k in ns.failed_keys() {
+        if let (KeyStatus::Failed { attempts }, Some(last)) = (k.status(), k.last())
+            && last.status() == AttemptStatus::Failed
+            && last.at > recent
+        {
+            let amount = Money::new(k.amount_minor, k.currency).display();
+            let why = last.error.unwrap_or("-");
+            out.push((
+                NotifyEvent::RechargeFailed,
+                format!("{}#{attempts}", k.key),
+                tr!(T::AlertFailed, n.label, amount, attempts, why),
+            ));
+        }
+    }
+    out
+}
+
+/// The number's money and deadlines: a low expected balance, validity or activity ending
+/// within the warning days.
+fn deadline_alerts(
+    ns: &crate::engine::state::NumberState,
+    n: &crate::model::Number,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Vec<Candidate> {
+    let tz = config.timezone;
+    let today = local_date(tz, now);
+    let mut out = Vec::new();
+    if let (Some(obs), Some(expected)) = (&ns.observed, ns.expected_balance())
+        && obs.currency == n.currency
+        && expected < low_threshold(n)
+    {
+        out.push((
+            NotifyEvent::LowBalance,
+            obs.id.clone(),
+            tr!(
+                T::AlertLow,
+                n.label,
+                Money::new(expected, n.currency).display()
+            ),
+        ));
+    }
+    if let Some(v) = ns.validity_in(&n.plan, tz) {
+        let left = (v - today).num_days();
+        if left <= config.deadline_days.warn as i64 {
+            out.push((
+                NotifyEvent::DeadlineNear,
+                format!("validity:{v}"),
+                tr!(T::AlertValidity, n.label, v, left),
+            ));
+        }
+    }
+    if let (Some(days), Some(last)) = (
+        n.plan.keep_alive_days,
+        crate::engine::start::keep_alive_base(Some(ns), n, tz),
+    ) {
+        let on = crate::engine::calendar::add_days(local_date(tz, last), days);
+        let left = (on - today).num_days();
+        if left <= config.deadline_days.warn as i64 {
+            out.push((
+                NotifyEvent::DeadlineNear,
+                format!("inactive:{on}"),
+                tr!(T::AlertInactive, n.label, on, left),
+            ));
+        }
+    }
+    out
+}
+
+/// What the evidence says: an external recharge missed, a charge seen twice (said once
+/// each, while it is recent), a recent top-up the balance never showed.
+fn evidence_alerts(
+    ns: &crate::engine::state::NumberState,
+    n: &crate::model::Number,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Vec<Candidate> {
+    let recent = now - Duration::days(RECENT_DAYS);
+    let mut out = Vec::new();
+    let via_of = |rule: &str| n.rule(rule).and_then(|r| r.via.clone()).unwrap_or_default();
+    let recon = crate::engine::reconcile::reconcile(ns, Some(n), tz, now);
+    for v in &recon.keys {
+        let Some(k) = ns.key_at(v.key) else { continue };
+        let amount = Money::new(k.amount_minor, k.currency).display();
+        if v.verdict == crate::engine::reconcile::Verdict::Missed {
+            out.push((
+                NotifyEvent::ExternalMissed,
+                k.key.to_string(),
+                tr!(T::AlertExternalMissed, n.label, amount, via_of(k.rule)),
+            ));
+        }
+    }
+    for d in crate::engine::duplicate::duplicates(ns, &recon, n.currency) {
+        if d.at <= recent {
+            continue;
+        }
+        let amount = Money::new(d.amount_minor, d.currency).display();
+        let message = match d.expected.and_then(|k| ns.key_at(k)) {
+            Some(k) => tr!(T::AlertDuplicateCharge, n.label, amount, via_of(k.rule)),
+            None => {
+                let when = crate::text::format::local_minute(d.at, tz);
+                tr!(T::AlertDuplicateTopUp, n.label, amount, when)
+            }
+        };
+        out.push((NotifyEvent::DuplicateCharge, d.key, message));
+    }
+    for c in ns
+        .verify
+        .checks()
+        .rev()
+        .take_while(|c| c.at > recent.timestamp())
+    {
+        if c.verification(n.verify_tolerance, now) == Verification::Unverified {
+            let amount = Money::new(c.amount, n.currency).display();
+            let when = DateTime::from_timestamp(c.at, 0)
+                .map(|t| crate::text::format::local_minute(t, tz))
+                .unwrap_or_default();
+            out.push((
+                NotifyEvent::Unverified,
+                format!("{}:{}", c.at, c.amount),
+                tr!(T::AlertUnverified, n.label, amount, when),
+            ));
+        }
+    }
+    out
+}
+
+/// A silent forwarder is said once per silence (named by the time it is counted from),
+/// on the first number it holds: one phone, one notification.
+fn silent_alerts(
+    state: &State,
+    config: &Config,
+    channel_ids: &[String],
+    seen: &[crate::forwarder::seen::Seen],
+    now: DateTime<Utc>,
+) -> Vec<Alert> {
+    let Some(notify) = &config.notify else {
+        return Vec::new();
+    };
+    let tz = config.timezone;
+    let mut out = Vec::new();
+    let empty = crate::engine::state::NumberState::default();
+    for (id, since) in crate::forwarder::seen::silent(config, state, seen, now) {
+        let held: Vec<&crate::model::Number> = config
+            .numbers
+            .iter()
+            .filter(|n| n.forwarder.as_ref().is_some_and(|r| r.id == id))
+            .collect();
+        let Some(first) = held.first() else { continue };
+        let ns = state.number(&first.id).unwrap_or(&empty);
+        let key = format!("silent:{id}:{}", since.to_rfc3339());
+        let event = NotifyEvent::ForwarderSilent;
+        if !owed(notify, channel_ids, ns, event, &key) {
+            continue;
+        }
+        let labels: Vec<&str> = held.iter().map(|n| n.label.as_str()).collect();
+        out.push(Alert {
+            event,
+            number: first.id.clone(),
+            key,
+            message: tr!(
+                T::AlertForwarderSilent,
+                id,
+                labels.join(", "),
+                crate::text::format::local_minute(since, tz),
+                (now - since).num_hours()
+            ),
+        });
     }
     out
 }

@@ -348,7 +348,7 @@ mod tests {
         assert_eq!(f.stderr, "bad");
     }
 
-    /// Issue 18 item 14: when the terminal goes (a short grace asked for), a balance read
+    /// When the terminal goes (a short grace asked for), a balance read
     /// in flight is cut at once, while a recharge keeps its grace. The grace asked here
     /// outlasts the command: a read that waited for it would finish on its own, unstopped.
     #[tokio::test]

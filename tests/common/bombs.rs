@@ -55,7 +55,7 @@ pub fn measured(cmd: &mut Command) -> (Output, u64) {
     )
 }
 
-/// The memory bound every import stays within (issue 18).
+/// The memory bound every import stays within.
 pub const BOUND: u64 = 256 << 20;
 
 /// How a part of an archive is stored.

@@ -1,4 +1,4 @@
-//! A "phone" for the inbox tests (issue 20): posts webhooks to the real binary the way
+//! A "phone" for the inbox tests: posts webhooks to the real binary the way
 //! SmsForwarder, SMS Gateway for Android and a board do, over plain HTTP/1.1 on loopback,
 //! written here from the formats (not copied from the apps). Raw sockets, so that a test
 //! can also trickle bytes, send oversized heads and bodies, and hold connections open.

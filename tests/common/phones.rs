@@ -1,6 +1,6 @@
 //! Loopback stand-ins for the phone apps baohao sends through: SmsForwarder's HTTP server
-//! and SMS Gateway for Android's API, written from the formats in issue 20 (not copied
-//! from the apps). Every request's signature or credentials and fields are checked; a
+//! and SMS Gateway for Android's API, written from their published formats (not
+//! copied from the apps). Every request's signature or credentials and fields are checked; a
 //! request that fails a check is answered as the app would refuse it and kept in `bad`,
 //! so a test can assert that baohao never sent one. A stand-in can also refuse
 //! connections (it is never started: `refused_url`), hang, drop a connection after
@@ -78,7 +78,7 @@ pub struct State {
     pub auto_reply: Option<(String, String, String)>,
     /// The phone's clock for the replies it receives, in ms (default: the real clock). A
     /// test pinning baohao's clock sets it too: a reply dated months ahead of baohao's
-    /// clock is set aside, never read (issue 18).
+    /// clock is set aside, never read.
     pub clock_ms: Option<i64>,
     /// SMS Gateway only: where its `sms:received` webhook posts (the inbox's address, the
     /// path, the signing key), and the HTTP status of each post.

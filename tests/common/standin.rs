@@ -1,4 +1,4 @@
-//! Loopback stand-ins for the push services of issue 21, one small HTTP/1.1 server on
+//! Loopback stand-ins for the push services of the channel table, one small HTTP/1.1 server on
 //! 127.0.0.1:0 each (written by hand, so that it can also hang or drop a connection). Each
 //! checks what its service checks: the method, the path, the headers and the body, and it
 //! recomputes the DingTalk and Feishu signatures itself. A request the service would refuse
@@ -18,7 +18,7 @@ use base64::Engine as _;
 use hmac::{KeyInit as _, Mac as _};
 use serde_json::{Value, json};
 
-/// The services of the issue's table that speak HTTP.
+/// The services of the channel table that speak HTTP.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Service {
     Ntfy,

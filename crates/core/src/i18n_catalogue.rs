@@ -89,7 +89,7 @@ catalogue! {
     LineInvalid => "the field \"{0}\" has an invalid value \"{1}\"", "字段“{0}”的值“{1}”无效";
     LogBadLine => "{0}:{1}: skipped a line: {2}", "{0}:{1}：已跳过一行：{2}";
     LogTornTail => "{0}:{1}: the last line is incomplete ({2} bytes, an interrupted write); it is ignored and will be cut off before the next entry", "{0}:{1}：最后一行不完整（{2} 字节，写入被中断）；已忽略，下次写入前会截去";
-    // ---- the checkpoint (issue 23)
+    // ---- the checkpoint
     CheckpointRefused => "{0} does not match the log ({1}); the whole log was read instead, and a fresh checkpoint is written after the next worker pass", "{0} 与日志不符（{1}）；已改为读取整个日志，下次后台处理后会写入新的检查点";
     CkTorn => "it is cut short or not a checkpoint", "文件不完整或不是检查点";
     CkVersion => "it was written by another version of baohao", "它由另一版本的 baohao 写入";
@@ -151,7 +151,7 @@ catalogue! {
     ImportNoRows => "no rows", "没有任何记录行";
     ImportNoTopUps => "{0}: {1} rows, none of them a phone top-up.", "{0}：共 {1} 行，没有一行是话费充值。";
     ImportUnmatchedHintTui => "(pick the number in the form)", "（可在表单中选择号码）";
-    // ---- import limits (issue 18 items 4-12, issue 19 item 6)
+    // ---- import limits
     ImportBinary => "this is not a text or CSV export: it holds NUL bytes (a binary file or a device)", "这不是文本或 CSV 导出文件：其中含有 NUL 字节（是二进制文件或设备）";
     ImportTooLarge => "the file is larger than {0} MiB, more than any statement export; export a shorter period", "文件超过 {0} MiB，比任何账单导出都大；请导出较短的时间段";
     ImportZipEntries => "the archive declares {0} entries, more than a statement or workbook has ({1} at most)", "压缩包声明有 {0} 个文件，超过账单或表格应有的数量（最多 {1} 个）";
@@ -805,7 +805,7 @@ catalogue! {
     MmUnknown => "unknown", "未知";
     WorkerTextKept => "{0}: a text from {1} arrived that baohao does not understand; it is kept in History for review", "{0}：收到来自 {1} 的短信，baohao 无法识别；已保留在记录中待查看";
     WorkerTextDatedAhead => "{0}: a text from {1} is dated {2}, more than a day ahead of the clock; it is kept in History for review and not read as a balance or a top-up", "{0}：来自 {1} 的短信日期为 {2}，比当前时钟超前一天以上；已保留在记录中待查看，不作为余额或充值记录";
-    // ---- the inbox: texts a forwarder posts (issue 20, receiving)
+    // ---- the inbox: texts a forwarder posts (receiving)
     InboxOpenForwarders => "the inbox does not listen on {0}: that address is reachable from the network and the secret or token of {1} is not set in baohao's environment, so anyone could post texts as it; set it, or listen on 127.0.0.1 behind a reverse proxy", "收件箱不在 {0} 上监听：该地址可从网络访问，而 {1} 的密钥或令牌未在 baohao 的环境变量中设置，任何人都能冒充它发来短信；请设置它，或监听 127.0.0.1 并在前面放反向代理";
     InboxBind => "the inbox cannot listen on {0} ({1}); baohao tries again every 30 seconds", "收件箱无法在 {0} 上监听（{1}）；baohao 每 30 秒重试一次";
     InboxListening => "listening for forwarders' texts on {0}", "正在 {0} 上接收转发器发来的短信";
@@ -817,7 +817,7 @@ catalogue! {
     InboxWhyMalformed => "its body is not what that kind of forwarder posts", "请求内容不是该类转发器发送的格式";
     InboxLogBusy => "{0} stayed locked by another baohao for more than 3 seconds; the text was not written (the forwarder will send it again)", "{0} 被另一个 baohao 锁定超过 3 秒；短信未写入（转发器会重新发送）";
     ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
-    // ---- issue 12 (newcomer)
+    // ---- what a newcomer meets: hand-edited lines, dismissals, forms, JSON syntax, counts
     LineWrongType => "the field \"{0}\" has the wrong type ({1})", "字段“{0}”的类型不对（{1}）";
     StFailedFinal => "failed, not to be retried", "失败（不再重试）";
     StDismissed => "dismissed", "已撤销";

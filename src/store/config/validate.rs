@@ -147,65 +147,7 @@ fn validate(read: super::strict::Read, problems: &mut Vec<Problem>) -> Option<Co
             }
         }
     };
-    let notify = file.notify.as_ref().map(|n| {
-        let mut events = Vec::new();
-        for (i, e) in n.events.iter().enumerate() {
-            match NotifyEvent::parse(e) {
-                Some(ev) => events.push(ev),
-                None => problems.push(Problem::at(
-                    format!("notify.events[{i}]"),
-                    tr!(
-                        T::CfgChoice,
-                        e,
-                        NotifyEvent::ALL.map(|e| e.as_str()).join(", ")
-                    ),
-                )),
-            }
-        }
-        if n.events.is_empty() {
-            events = NotifyEvent::ALL.to_vec();
-        }
-        let command = (n.program.is_some() || n.channels.is_empty()).then(|| {
-            command_spec(
-                "notify",
-                n.program.as_ref(),
-                Some(&n.args),
-                n.timeout_secs.or(Some(10)),
-                problems,
-            )
-        });
-        for (i, url) in n.channels.iter().enumerate() {
-            if let Err(why) = crate::channels::check(url) {
-                problems.push(Problem::at(format!("notify.channels[{i}]"), why));
-            }
-        }
-        let digest = n.digest.as_ref().and_then(|d| {
-            let weekday = crate::channels::digest::parse_weekday(&d.weekday);
-            if weekday.is_none() {
-                problems.push(Problem::at(
-                    "notify.digest.weekday",
-                    tr!(T::CfgChoice, d.weekday, "mon, tue, wed, thu, fri, sat, sun"),
-                ));
-            }
-            let at = parse_hhmm(&d.at);
-            if at.is_none() {
-                problems.push(Problem::at("notify.digest.at", tr!(T::CfgDigestAt, d.at)));
-            }
-            Some(crate::model::Digest {
-                weekday: weekday?,
-                at: at?,
-            })
-        });
-        if n.digest.is_some() && n.channels.is_empty() {
-            problems.push(Problem::at("notify.digest", tr!(T::CfgDigestNoChannel)));
-        }
-        Notify {
-            command,
-            channels: n.channels.clone(),
-            events,
-            digest,
-        }
-    });
+    let notify = file.notify.as_ref().map(|n| validate_notify(n, problems));
     for (i, name) in file.secret_env.iter().enumerate() {
         if !crate::secrets::is_env_name(name) {
             problems.push(Problem::at(
@@ -232,6 +174,67 @@ fn validate(read: super::strict::Read, problems: &mut Vec<Problem>) -> Option<Co
         numbers,
         secret_env: file.secret_env.clone(),
     })
+}
+
+/// The `notify` section: its events, its command, its channels and the weekly digest.
+fn validate_notify(n: &FileNotify, problems: &mut Vec<Problem>) -> Notify {
+    let mut events = Vec::new();
+    for (i, e) in n.events.iter().enumerate() {
+        match NotifyEvent::parse(e) {
+            Some(ev) => events.push(ev),
+            None => problems.push(Problem::at(
+                format!("notify.events[{i}]"),
+                tr!(
+                    T::CfgChoice,
+                    e,
+                    NotifyEvent::ALL.map(|e| e.as_str()).join(", ")
+                ),
+            )),
+        }
+    }
+    if n.events.is_empty() {
+        events = NotifyEvent::ALL.to_vec();
+    }
+    let command = (n.program.is_some() || n.channels.is_empty()).then(|| {
+        command_spec(
+            "notify",
+            n.program.as_ref(),
+            Some(&n.args),
+            n.timeout_secs.or(Some(10)),
+            problems,
+        )
+    });
+    for (i, url) in n.channels.iter().enumerate() {
+        if let Err(why) = crate::channels::check(url) {
+            problems.push(Problem::at(format!("notify.channels[{i}]"), why));
+        }
+    }
+    let digest = n.digest.as_ref().and_then(|d| {
+        let weekday = crate::channels::digest::parse_weekday(&d.weekday);
+        if weekday.is_none() {
+            problems.push(Problem::at(
+                "notify.digest.weekday",
+                tr!(T::CfgChoice, d.weekday, "mon, tue, wed, thu, fri, sat, sun"),
+            ));
+        }
+        let at = parse_hhmm(&d.at);
+        if at.is_none() {
+            problems.push(Problem::at("notify.digest.at", tr!(T::CfgDigestAt, d.at)));
+        }
+        Some(crate::model::Digest {
+            weekday: weekday?,
+            at: at?,
+        })
+    });
+    if n.digest.is_some() && n.channels.is_empty() {
+        problems.push(Problem::at("notify.digest", tr!(T::CfgDigestNoChannel)));
+    }
+    Notify {
+        command,
+        channels: n.channels.clone(),
+        events,
+        digest,
+    }
 }
 
 /// Validates one number on its own (presets, the TUI's forms).
@@ -267,67 +270,9 @@ fn money(path: &str, text: &str, currency: Currency, problems: &mut Vec<Problem>
     }
 }
 
-fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> Option<Number> {
-    if !is_slug(&n.id) {
-        problems.push(Problem::at(format!("{here}.id"), tr!(T::CfgSlug, n.id)));
-    }
-    if n.label.trim().is_empty() || n.label.chars().any(char::is_control) {
-        problems.push(Problem::at(format!("{here}.label"), tr!(T::CfgLabel)));
-    }
-    let currency = match Currency::new(&n.currency) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            problems.push(Problem::at(format!("{here}.currency"), e.to_string()));
-            None
-        }
-    };
-    // A local number (`13800138000`) takes the country of the number's currency.
-    let msisdn = crate::model::phone::normalise(&n.msisdn, currency);
-    match msisdn
-        .as_deref()
-        .and_then(crate::model::phone::wrong_length)
-    {
-        _ if msisdn.is_none() => problems.push(Problem::at(
-            format!("{here}.msisdn"),
-            tr!(T::CfgMsisdn, n.msisdn),
-        )),
-        Some((cc, want, have)) => problems.push(Problem::at(
-            format!("{here}.msisdn"),
-            tr!(T::CfgMsisdnLength, n.msisdn, have, cc, want),
-        )),
-        None => {}
-    }
-    let monthly_fee = match (&n.plan.monthly_fee, currency) {
-        (Some(d), Some(c)) => money(&format!("{here}.plan.monthly_fee"), &d.0, c, problems),
-        _ => None,
-    };
-    for (name, v) in [
-        ("validity_days", n.plan.validity_days),
-        ("keep_alive_days", n.plan.keep_alive_days),
-    ] {
-        if let Some(v) = v
-            && !(1..=3650).contains(&v)
-        {
-            problems.push(Problem::at(
-                format!("{here}.plan.{name}"),
-                tr!(T::CfgRange, v, 1, 3650),
-            ));
-        }
-    }
-    let monthly_budget = match (&n.monthly_budget, currency) {
-        (Some(d), Some(c)) => money(&format!("{here}.monthly_budget"), &d.0, c, problems),
-        _ => None,
-    };
-    let verify_tolerance = n
-        .verify_tolerance
-        .unwrap_or(DEFAULT_VERIFY_TOLERANCE as u32);
-    if verify_tolerance > 100 {
-        problems.push(Problem::at(
-            format!("{here}.verify_tolerance"),
-            tr!(T::CfgRange, verify_tolerance, 0, 100),
-        ));
-    }
-    let provider = match n.provider.kind.as_str() {
+/// The number's `provider`: how its balance is read.
+fn validate_provider(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> Provider {
+    match n.provider.kind.as_str() {
         "manual" => {
             no_command_fields(&format!("{here}.provider"), &n.provider, problems);
             Provider::Manual
@@ -364,8 +309,12 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             ));
             Provider::Manual
         }
-    };
-    let executor = match n.executor.kind.as_str() {
+    }
+}
+
+/// The number's `executor`: how a recharge is made.
+fn validate_executor(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> Executor {
+    match n.executor.kind.as_str() {
         "remind" => {
             no_command_fields(&format!("{here}.executor"), &n.executor, problems);
             Executor::Remind
@@ -386,7 +335,82 @@ fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> O
             ));
             Executor::Remind
         }
+    }
+}
+
+/// The number's phone number in its international form, if it reads as one: a local
+/// number (`13800138000`) takes the country of the number's currency.
+fn validate_msisdn(
+    n: &FileNumber,
+    here: &str,
+    currency: Option<Currency>,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    let msisdn = crate::model::phone::normalise(&n.msisdn, currency);
+    match msisdn
+        .as_deref()
+        .and_then(crate::model::phone::wrong_length)
+    {
+        _ if msisdn.is_none() => problems.push(Problem::at(
+            format!("{here}.msisdn"),
+            tr!(T::CfgMsisdn, n.msisdn),
+        )),
+        Some((cc, want, have)) => problems.push(Problem::at(
+            format!("{here}.msisdn"),
+            tr!(T::CfgMsisdnLength, n.msisdn, have, cc, want),
+        )),
+        None => {}
+    }
+    msisdn
+}
+
+fn validate_number(n: &FileNumber, here: &str, problems: &mut Vec<Problem>) -> Option<Number> {
+    if !is_slug(&n.id) {
+        problems.push(Problem::at(format!("{here}.id"), tr!(T::CfgSlug, n.id)));
+    }
+    if n.label.trim().is_empty() || n.label.chars().any(char::is_control) {
+        problems.push(Problem::at(format!("{here}.label"), tr!(T::CfgLabel)));
+    }
+    let currency = match Currency::new(&n.currency) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            problems.push(Problem::at(format!("{here}.currency"), e.to_string()));
+            None
+        }
     };
+    let msisdn = validate_msisdn(n, here, currency, problems);
+    let monthly_fee = match (&n.plan.monthly_fee, currency) {
+        (Some(d), Some(c)) => money(&format!("{here}.plan.monthly_fee"), &d.0, c, problems),
+        _ => None,
+    };
+    for (name, v) in [
+        ("validity_days", n.plan.validity_days),
+        ("keep_alive_days", n.plan.keep_alive_days),
+    ] {
+        if let Some(v) = v
+            && !(1..=3650).contains(&v)
+        {
+            problems.push(Problem::at(
+                format!("{here}.plan.{name}"),
+                tr!(T::CfgRange, v, 1, 3650),
+            ));
+        }
+    }
+    let monthly_budget = match (&n.monthly_budget, currency) {
+        (Some(d), Some(c)) => money(&format!("{here}.monthly_budget"), &d.0, c, problems),
+        _ => None,
+    };
+    let verify_tolerance = n
+        .verify_tolerance
+        .unwrap_or(DEFAULT_VERIFY_TOLERANCE as u32);
+    if verify_tolerance > 100 {
+        problems.push(Problem::at(
+            format!("{here}.verify_tolerance"),
+            tr!(T::CfgRange, verify_tolerance, 0, 100),
+        ));
+    }
+    let provider = validate_provider(n, here, problems);
+    let executor = validate_executor(n, here, problems);
     let currency = currency?;
     let mut rule_ids = HashSet::new();
     let mut rules = Vec::new();
@@ -801,23 +825,8 @@ pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(h.parse().ok()?, m.parse().ok()?, 0)
 }
 
-fn validate_trigger(
-    t: &FileTrigger,
-    tp: &str,
-    currency: Currency,
-    problems: &mut Vec<Problem>,
-) -> Option<Trigger> {
-    let Some(kind) = TriggerKind::parse(&t.kind) else {
-        problems.push(Problem::at(
-            format!("{tp}.kind"),
-            tr!(
-                T::CfgChoice,
-                t.kind,
-                TriggerKind::ALL.map(|k| k.as_str()).join(", ")
-            ),
-        ));
-        return None;
-    };
+/// Says each field of `t` that its kind does not take (a `day` on a `low_balance`).
+fn fields_of_kind(t: &FileTrigger, tp: &str, kind: TriggerKind, problems: &mut Vec<Problem>) {
     let allowed: &[&str] = match kind {
         TriggerKind::Monthly => &["day", "at"],
         TriggerKind::LowBalance => &["below", "cooldown_hours"],
@@ -839,6 +848,26 @@ fn validate_trigger(
             ));
         }
     }
+}
+
+fn validate_trigger(
+    t: &FileTrigger,
+    tp: &str,
+    currency: Currency,
+    problems: &mut Vec<Problem>,
+) -> Option<Trigger> {
+    let Some(kind) = TriggerKind::parse(&t.kind) else {
+        problems.push(Problem::at(
+            format!("{tp}.kind"),
+            tr!(
+                T::CfgChoice,
+                t.kind,
+                TriggerKind::ALL.map(|k| k.as_str()).join(", ")
+            ),
+        ));
+        return None;
+    };
+    fields_of_kind(t, tp, kind, problems);
     let required = |name: &str, problems: &mut Vec<Problem>| {
         problems.push(Problem::at(format!("{tp}.{name}"), tr!(T::CfgRequired)));
     };

@@ -32,43 +32,10 @@ pub(crate) fn executor_kinds() -> Vec<(String, String)> {
     ])
 }
 
-/// The number form. "Last used on" starts empty for a new number (a guess of today would
-/// promise a whole keep-alive period nobody knows of) and shows the saved day when editing.
-pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
-    let n = editing;
-    let ptimeout = n
-        .and_then(|n| timeout_of_provider(&n.provider))
-        .unwrap_or(DEFAULT_TIMEOUT_SECS)
-        .to_string();
-    let etimeout = n
-        .and_then(|n| timeout_of_executor(&n.executor))
-        .unwrap_or(DEFAULT_TIMEOUT_SECS)
-        .to_string();
-    let (pk, pprog, pargs) = match n.map(|n| &n.provider) {
-        Some(Provider::Command(c)) => ("command", c.program.clone(), c.args.join(" ")),
-        Some(p) => (p.kind(), String::new(), String::new()),
-        None => ("manual", String::new(), String::new()),
-    };
-    let (ek, eprog, eargs) = match n.map(|n| &n.executor) {
-        Some(Executor::Command(c)) => ("command", c.program.clone(), c.args.join(" ")),
-        Some(e) => (e.kind(), String::new(), String::new()),
-        None => ("remind", String::new(), String::new()),
-    };
-    let mut fields = Vec::new();
-    if n.is_none() {
-        let mut options = vec![("".to_string(), tr!(T::PresetNone))];
-        options.extend(presets::all().into_iter().map(|p| (p.id, p.name)));
-        fields.push(Field::choice(
-            FieldId::Preset,
-            tr!(T::FieldPreset),
-            options,
-            "",
-        ));
-    }
-    let id = Field::text(FieldId::Id, tr!(T::FieldId), n.map_or("", |n| &n.id))
-        .with_hint(tr!(T::HintSlug));
-    fields.push(if n.is_some() { id.locked() } else { id });
-    fields.extend([
+/// The number and its plan: label, phone number, carrier, currency, fee, validity,
+/// keep-alive and budget.
+fn plan_fields(n: Option<&Number>) -> Vec<Field> {
+    vec![
         Field::text(
             FieldId::Label,
             tr!(T::FieldLabel),
@@ -115,6 +82,31 @@ pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
             &money_text(n.and_then(|n| n.monthly_budget)),
         )
         .with_hint(tr!(T::HintOptional)),
+    ]
+}
+
+/// How the balance is read and a recharge made: each kind, with its program, arguments and
+/// timeout for a command.
+fn command_fields(n: Option<&Number>) -> Vec<Field> {
+    let ptimeout = n
+        .and_then(|n| timeout_of_provider(&n.provider))
+        .unwrap_or(DEFAULT_TIMEOUT_SECS)
+        .to_string();
+    let etimeout = n
+        .and_then(|n| timeout_of_executor(&n.executor))
+        .unwrap_or(DEFAULT_TIMEOUT_SECS)
+        .to_string();
+    let (pk, pprog, pargs) = match n.map(|n| &n.provider) {
+        Some(Provider::Command(c)) => ("command", c.program.clone(), c.args.join(" ")),
+        Some(p) => (p.kind(), String::new(), String::new()),
+        None => ("manual", String::new(), String::new()),
+    };
+    let (ek, eprog, eargs) = match n.map(|n| &n.executor) {
+        Some(Executor::Command(c)) => ("command", c.program.clone(), c.args.join(" ")),
+        Some(e) => (e.kind(), String::new(), String::new()),
+        None => ("remind", String::new(), String::new()),
+    };
+    vec![
         Field::choice(
             FieldId::ProviderKind,
             tr!(T::FieldProvider),
@@ -137,8 +129,12 @@ pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
         Field::text(FieldId::ExecutorArgs, tr!(T::FieldArgs), &eargs).with_hint(tr!(T::HintArgs)),
         Field::text(FieldId::ExecutorTimeout, tr!(T::FieldTimeout), &etimeout)
             .with_hint(tr!(T::HintSeconds)),
-    ]);
-    // Where the SIM is: one choice, so a number has a modem or a forwarder, never both.
+    ]
+}
+
+/// Where the SIM is, as one choice (a number has a modem or a forwarder, never both), with
+/// the modem's match and the forwarder's slot.
+fn host_fields(n: Option<&Number>, config: &Config) -> Vec<Field> {
     let mut hosts = vec![
         ("".to_string(), tr!(T::SimHostNone)),
         ("modem".to_string(), tr!(T::SimHostModem)),
@@ -169,7 +165,7 @@ pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
         (Some(_), None) => "modem".to_string(),
         (None, None) => String::new(),
     };
-    fields.extend([
+    vec![
         Field::choice(FieldId::SimHost, tr!(T::FieldSimHost), hosts, &host),
         Field::text(
             FieldId::ModemMatch,
@@ -187,7 +183,30 @@ pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
                 .unwrap_or_default(),
         )
         .with_hint(tr!(T::HintSlot)),
-    ]);
+    ]
+}
+
+/// The number form. "Last used on" starts empty for a new number (a guess of today would
+/// promise a whole keep-alive period nobody knows of) and shows the saved day when editing.
+pub fn number_form(editing: Option<&Number>, config: &Config) -> OpenForm {
+    let n = editing;
+    let mut fields = Vec::new();
+    if n.is_none() {
+        let mut options = vec![("".to_string(), tr!(T::PresetNone))];
+        options.extend(presets::all().into_iter().map(|p| (p.id, p.name)));
+        fields.push(Field::choice(
+            FieldId::Preset,
+            tr!(T::FieldPreset),
+            options,
+            "",
+        ));
+    }
+    let id = Field::text(FieldId::Id, tr!(T::FieldId), n.map_or("", |n| &n.id))
+        .with_hint(tr!(T::HintSlug));
+    fields.push(if n.is_some() { id.locked() } else { id });
+    fields.extend(plan_fields(n));
+    fields.extend(command_fields(n));
+    fields.extend(host_fields(n, config));
     // Keep-alive counts from here, and nothing is owed for before it.
     fields.push(
         Field::text(
@@ -362,6 +381,60 @@ pub(crate) fn timeout_of_executor(e: &Executor) -> Option<u64> {
 /// Marks a note as a warning the form computed (so the next check replaces it).
 const WARNING: &str = "⚠ ";
 
+/// The forwarder's slot (1 to 8), for a number on a forwarder; a bad one is marked.
+fn slot_field(f: &mut Form, host: &str) -> Option<u8> {
+    match f.get(FieldId::Slot).trim() {
+        _ if !host.starts_with(FORWARDER) => None,
+        "" => None,
+        s => match s.parse::<u8>() {
+            Ok(n) if (1..=8).contains(&n) => Some(n),
+            _ => {
+                f.set_error(FieldId::Slot, Some(tr!(T::CfgRange, s, 1, 8)));
+                None
+            }
+        },
+    }
+}
+
+/// The day the number was last used, if given: not after today (a bad one is marked).
+fn since_field(f: &mut Form, config: &Config, now: DateTime<Utc>) -> Option<chrono::NaiveDate> {
+    let s = f
+        .field(FieldId::Since)
+        .map(|x| x.get().trim().to_string())?;
+    if s.is_empty() {
+        return None;
+    }
+    match crate::model::event::parse_date(&s) {
+        Some(d) if d <= crate::engine::calendar::local_date(config.timezone, now) => Some(d),
+        Some(_) => {
+            f.set_error(FieldId::Since, Some(tr!(T::SinceFuture)));
+            None
+        }
+        None => {
+            f.set_error(FieldId::Since, Some(tr!(T::BadDate, "", s)));
+            None
+        }
+    }
+}
+
+/// Marks each problem the config's own validation found on its field (the first on each),
+/// or on the form when no field holds it.
+fn mark_problems(f: &mut Form, problems: Vec<crate::store::config::Problem>) {
+    for p in problems {
+        match field_of(&p.path) {
+            Some(id) if f.field(id).is_some_and(|x| x.error.is_none()) => {
+                f.set_error(id, Some(p.message))
+            }
+            Some(_) => {}
+            None => f.error = Some(format!("{}: {}", p.path, p.message)),
+        }
+    }
+    if f.error.is_some() && !f.has_errors() {
+        // A preset rule does not fit (say, decimals in a zero-decimal currency).
+        f.set_error(FieldId::Currency, f.error.clone());
+    }
+}
+
 pub(crate) fn validate_number(
     of: &mut OpenForm,
     config: &Config,
@@ -380,32 +453,8 @@ pub(crate) fn validate_number(
     let ptimeout = timeout_field(f, FieldId::ProviderTimeout);
     let etimeout = timeout_field(f, FieldId::ExecutorTimeout);
     let host = f.get(FieldId::SimHost).to_string();
-    let slot = match f.get(FieldId::Slot).trim() {
-        _ if !host.starts_with(FORWARDER) => None,
-        "" => None,
-        s => match s.parse::<u8>() {
-            Ok(n) if (1..=8).contains(&n) => Some(n),
-            _ => {
-                f.set_error(FieldId::Slot, Some(tr!(T::CfgRange, s, 1, 8)));
-                None
-            }
-        },
-    };
-    let since = match f.field(FieldId::Since).map(|x| x.get().trim().to_string()) {
-        None => None,
-        Some(s) if s.is_empty() => None,
-        Some(s) => match crate::model::event::parse_date(&s) {
-            Some(d) if d <= crate::engine::calendar::local_date(config.timezone, now) => Some(d),
-            Some(_) => {
-                f.set_error(FieldId::Since, Some(tr!(T::SinceFuture)));
-                None
-            }
-            None => {
-                f.set_error(FieldId::Since, Some(tr!(T::BadDate, "", s)));
-                None
-            }
-        },
-    };
+    let slot = slot_field(f, &host);
+    let since = since_field(f, config, now);
     let rules: Vec<FileRule> = match editing {
         Some(n) => n.rules.iter().map(rule_to_file).collect(),
         None => of.preset_rules.iter().map(rule_to_file).collect(),
@@ -462,19 +511,7 @@ pub(crate) fn validate_number(
             (!f.has_errors()).then_some(Built::Number(n))
         }
         Err(problems) => {
-            for p in problems {
-                match field_of(&p.path) {
-                    Some(id) if f.field(id).is_some_and(|x| x.error.is_none()) => {
-                        f.set_error(id, Some(p.message))
-                    }
-                    Some(_) => {}
-                    None => f.error = Some(format!("{}: {}", p.path, p.message)),
-                }
-            }
-            if f.error.is_some() && !f.has_errors() {
-                // A preset rule does not fit (say, decimals in a zero-decimal currency).
-                f.set_error(FieldId::Currency, f.error.clone());
-            }
+            mark_problems(f, problems);
             None
         }
     }

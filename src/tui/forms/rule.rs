@@ -20,13 +20,18 @@ pub(crate) fn kind_options() -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> OpenForm {
-    let r = editing;
-    let numbers: Vec<(String, String)> = config
-        .numbers
-        .iter()
-        .map(|n| (n.id.clone(), format!("{} ({})", n.label, n.id)))
-        .collect();
+/// What the trigger fields start with: the rule's own values, the defaults for the
+/// others.
+struct TriggerTexts {
+    day: String,
+    at: String,
+    below: String,
+    cooldown: String,
+    days: String,
+    every: String,
+}
+
+fn trigger_texts(r: Option<&Rule>) -> TriggerTexts {
     let (day, at, below, cooldown, days, every) = match r.map(|r| &r.trigger) {
         Some(Trigger::Monthly { day, at }) => (
             day.label(),
@@ -72,12 +77,52 @@ pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> Op
             "150".into(),
         ),
     };
+    TriggerTexts {
+        day,
+        at,
+        below,
+        cooldown,
+        days,
+        every,
+    }
+}
+
+/// The trigger's fields, every kind's (the form shows those of the kind chosen).
+fn trigger_fields(texts: TriggerTexts, number: &Number) -> Vec<Field> {
+    let TriggerTexts {
+        day,
+        at,
+        below,
+        cooldown,
+        days,
+        every,
+    } = texts;
+    vec![
+        Field::text(FieldId::Day, tr!(T::FieldDay), &day).with_hint(tr!(T::HintDay)),
+        Field::text(FieldId::At, tr!(T::FieldAt), &at).with_hint("HH:MM".into()),
+        Field::text(FieldId::Below, tr!(T::FieldBelow), &below)
+            .with_hint(number.currency.code().to_string()),
+        Field::text(FieldId::Cooldown, tr!(T::FieldCooldown), &cooldown)
+            .with_hint(tr!(T::HintHours)),
+        Field::text(FieldId::Days, tr!(T::FieldDays), &days)
+            .with_hint(tr!(T::HintDaysBeforeExpiry)),
+        Field::text(FieldId::EveryDays, tr!(T::FieldEveryDays), &every).with_hint(tr!(T::HintDays)),
+    ]
+}
+
+pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> OpenForm {
+    let r = editing;
+    let numbers: Vec<(String, String)> = config
+        .numbers
+        .iter()
+        .map(|n| (n.id.clone(), format!("{} ({})", n.label, n.id)))
+        .collect();
     let number_field = Field::choice(FieldId::Number, tr!(T::FieldNumber), numbers, &number.id);
     let id_default = r
         .map(|r| r.id.clone())
         .unwrap_or_else(|| fresh_rule_id(number, "monthly"));
     let id = Field::text(FieldId::Id, tr!(T::FieldId), &id_default).with_hint(tr!(T::HintSlug));
-    let fields = vec![
+    let mut fields = vec![
         if r.is_some() {
             number_field.locked()
         } else {
@@ -130,15 +175,6 @@ pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> Op
                 "no"
             },
         ),
-        Field::text(FieldId::Day, tr!(T::FieldDay), &day).with_hint(tr!(T::HintDay)),
-        Field::text(FieldId::At, tr!(T::FieldAt), &at).with_hint("HH:MM".into()),
-        Field::text(FieldId::Below, tr!(T::FieldBelow), &below)
-            .with_hint(number.currency.code().to_string()),
-        Field::text(FieldId::Cooldown, tr!(T::FieldCooldown), &cooldown)
-            .with_hint(tr!(T::HintHours)),
-        Field::text(FieldId::Days, tr!(T::FieldDays), &days)
-            .with_hint(tr!(T::HintDaysBeforeExpiry)),
-        Field::text(FieldId::EveryDays, tr!(T::FieldEveryDays), &every).with_hint(tr!(T::HintDays)),
         Field::text(
             FieldId::MaxPerMonth,
             tr!(T::FieldMaxPerMonth),
@@ -146,6 +182,10 @@ pub fn rule_form(config: &Config, number: &Number, editing: Option<&Rule>) -> Op
         )
         .with_hint(tr!(T::HintNoCap)),
     ];
+    // The trigger's own fields go before the monthly cap.
+    let cap = fields.pop();
+    fields.extend(trigger_fields(trigger_texts(r), number));
+    fields.extend(cap);
     let title = match r {
         Some(r) => tr!(T::FormEditRule, r.id, number.label),
         None => tr!(T::FormAddRule),
@@ -195,6 +235,56 @@ pub fn fresh_rule_id(number: &Number, base: &str) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
+/// The trigger the form's fields of `kind` say; a whole number that does not read is
+/// marked on its field (the config's validation says what else is wrong).
+fn trigger_of_form(f: &mut Form, kind: &str) -> FileTrigger {
+    let visible = |f: &Form, id| f.field(id).is_some_and(|x| x.visible);
+    let whole = |f: &mut Form, id| {
+        if visible(f, id) {
+            opt_u32(f, id).unwrap_or(None)
+        } else {
+            None
+        }
+    };
+    let cooldown = whole(f, FieldId::Cooldown);
+    let days = whole(f, FieldId::Days);
+    let every = whole(f, FieldId::EveryDays);
+    let day = f.get(FieldId::Day).trim().to_string();
+    let mut trigger = FileTrigger {
+        kind: kind.to_string(),
+        ..FileTrigger::default()
+    };
+    match TriggerKind::parse(kind) {
+        Some(TriggerKind::Monthly) => {
+            trigger.day = Some(serde_json::Value::String(day));
+            trigger.at = Some(f.get(FieldId::At).trim().to_string());
+        }
+        Some(TriggerKind::LowBalance) => {
+            trigger.below = Some(Decimal(f.get(FieldId::Below).trim().to_string()));
+            trigger.cooldown_hours = cooldown;
+        }
+        Some(TriggerKind::BeforeExpiry) => trigger.days = days,
+        Some(TriggerKind::KeepAlive) => trigger.every_days = every,
+        None => {}
+    }
+    trigger
+}
+
+/// Marks each problem on its visible field (the first on each); one no field shows is
+/// said by the form, so Enter never fails silently.
+fn mark_rule_problems(f: &mut Form, problems: Vec<crate::store::config::Problem>) {
+    for p in problems {
+        match field_of(&p.path) {
+            Some(id) if f.field(id).is_some_and(|x| x.visible && x.error.is_none()) => {
+                f.set_error(id, Some(p.message));
+            }
+            Some(id) if f.field(id).is_some_and(|x| x.visible) => {}
+            _ if f.error.is_none() => f.error = Some(tr!(T::FormCannotSave, p.message)),
+            _ => {}
+        }
+    }
+}
+
 pub(crate) fn validate_rule(
     of: &mut OpenForm,
     config: &Config,
@@ -209,36 +299,8 @@ pub(crate) fn validate_rule(
     };
     let f = &mut of.form;
     let kind = f.get(FieldId::Kind).to_string();
-    let visible = |f: &Form, id| f.field(id).is_some_and(|x| x.visible);
-    let whole = |f: &mut Form, id| {
-        if visible(f, id) {
-            opt_u32(f, id).unwrap_or(None)
-        } else {
-            None
-        }
-    };
-    let cooldown = whole(f, FieldId::Cooldown);
-    let days = whole(f, FieldId::Days);
-    let every = whole(f, FieldId::EveryDays);
+    let trigger = trigger_of_form(f, &kind);
     let max = opt_u32(f, FieldId::MaxPerMonth).unwrap_or(None);
-    let day = f.get(FieldId::Day).trim().to_string();
-    let mut trigger = FileTrigger {
-        kind: kind.clone(),
-        ..FileTrigger::default()
-    };
-    match TriggerKind::parse(&kind) {
-        Some(TriggerKind::Monthly) => {
-            trigger.day = Some(serde_json::Value::String(day));
-            trigger.at = Some(f.get(FieldId::At).trim().to_string());
-        }
-        Some(TriggerKind::LowBalance) => {
-            trigger.below = Some(Decimal(f.get(FieldId::Below).trim().to_string()));
-            trigger.cooldown_hours = cooldown;
-        }
-        Some(TriggerKind::BeforeExpiry) => trigger.days = days,
-        Some(TriggerKind::KeepAlive) => trigger.every_days = every,
-        None => {}
-    }
     let kept = editing_id.as_deref().and_then(|id| number.rule(id));
     let mode = f.get(FieldId::Mode).to_string();
     // What no longer applies to the mode chosen is dropped, so switching modes keeps the
@@ -296,17 +358,7 @@ pub(crate) fn validate_rule(
             })
         }
         Err(problems) => {
-            for p in problems {
-                match field_of(&p.path) {
-                    Some(id) if f.field(id).is_some_and(|x| x.visible && x.error.is_none()) => {
-                        f.set_error(id, Some(p.message));
-                    }
-                    Some(id) if f.field(id).is_some_and(|x| x.visible) => {}
-                    // No field shows it: the form says it, so Enter never fails silently.
-                    _ if f.error.is_none() => f.error = Some(tr!(T::FormCannotSave, p.message)),
-                    _ => {}
-                }
-            }
+            mark_rule_problems(f, problems);
             f.notes = vec![tr!(T::PreviewWhenValid)];
             None
         }

@@ -209,127 +209,178 @@ fn agenda_of(
     out: &mut Agenda,
 ) {
     let tz = config.timezone;
-    {
-        let ns = state.number(&number.id);
-        // A number whose history is in another currency is never charged: its amounts
-        // would be re-priced (see `currency.rs`; the config is refused where it is read).
-        if ns.is_some_and(|n| crate::engine::currency::other_currency(n, number.currency).is_some())
+    let ns = state.number(&number.id);
+    // A number whose history is in another currency is never charged: its amounts
+    // would be re-priced (see `currency.rs`; the config is refused where it is read).
+    if ns.is_some_and(|n| crate::engine::currency::other_currency(n, number.currency).is_some()) {
+        return;
+    }
+    let mut plan = NumberPlan {
+        state,
+        config,
+        number,
+        ns,
+        facts: facts(ns, number, tz),
+        tz,
+        now,
+        committed: committed_this_month(ns, number, tz, now),
+    };
+    for rule in number.rules.iter().filter(|r| r.enabled) {
+        plan.rule(rule, out);
+    }
+}
+
+/// One number's agenda under way: what it stands on, and the money its dues so far commit
+/// this month.
+struct NumberPlan<'a> {
+    state: &'a State,
+    config: &'a Config,
+    number: &'a Number,
+    ns: Option<&'a NumberState>,
+    facts: Facts<'a>,
+    tz: Tz,
+    now: DateTime<Utc>,
+    committed: i64,
+}
+
+impl NumberPlan<'_> {
+    /// Adds what `rule` asks for now to `out`: a due, a retry to wait for, or a block.
+    fn rule(&mut self, rule: &Rule, out: &mut Agenda) {
+        let (number, ns, tz, now) = (self.number, self.ns, self.tz, self.now);
+        let Some((period, since)) = current_key(rule, number, &self.facts, tz, now) else {
+            return;
+        };
+        let key = period.to_string();
+        // A period that ended before the newest time baohao's clock wrote is passed,
+        // whatever the clock says now (it may be a little behind, within tolerance).
+        if let Some(own) = self.state.own_newest().filter(|&own| own > now)
+            && current_key(rule, number, &self.facts, tz, own).is_none_or(|(k, _)| k != period)
         {
             return;
         }
-        let mut committed = committed_this_month(ns, number, tz, now);
-        let facts = facts(ns, number, tz);
-        for rule in number.rules.iter().filter(|r| r.enabled) {
-            let Some((period, since)) = current_key(rule, number, &facts, tz, now) else {
-                continue;
-            };
-            let key = period.to_string();
-            // A period that ended before the newest time baohao's clock wrote is passed,
-            // whatever the clock says now (it may be a little behind, within tolerance).
-            if let Some(own) = state.own_newest().filter(|&own| own > now)
-                && current_key(rule, number, &facts, tz, own).is_none_or(|(k, _)| k != period)
-            {
-                continue;
-            }
-            // A low balance read too long ago is not the present one: it raises a reminder
-            // (an `auto` rule) rather than charging, and expects nothing of a platform.
-            let stale = matches!(rule.trigger, Trigger::LowBalance { .. })
-                && !reading_is_recent(ns, number, config.refresh_minutes, now);
-            let existing = ns.and_then(|n| n.key(&key));
-            let (attempt, due_at) = match existing.map(|k| (k, k.status())) {
-                None => {
-                    if let Trigger::LowBalance { cooldown_hours, .. } = rule.trigger
-                        && let Some(last) = ns.and_then(|n| n.last_intent_of(&rule.id))
-                        && now < last + Duration::hours(cooldown_hours as i64)
-                    {
-                        continue;
-                    }
-                    (1, since)
-                }
-                Some((k, KeyStatus::Failed { attempts }))
-                    if attempts < MAX_ATTEMPTS && k.mode != Mode::External && !k.no_retry =>
-                {
-                    let retry_at = k.last().map_or(now, |a| a.settled_at()) + retry_delay(attempts);
-                    if now < retry_at {
-                        out.retries.push(Retry {
-                            number: number.id.clone(),
-                            rule: rule.id.clone(),
-                            key,
-                            attempt: attempts + 1,
-                            at: retry_at,
-                        });
-                        continue;
-                    }
-                    if stale {
-                        out.blocked.push(Blocked {
-                            number: number.id.clone(),
-                            rule: rule.id.clone(),
-                            key,
-                            amount: rule.amount,
-                            reason: BlockReason::StaleReading {
-                                observed_at: ns
-                                    .and_then(|n| n.observed.as_ref())
-                                    .map_or(now, |o| o.at),
-                            },
-                        });
-                        continue;
-                    }
-                    (attempts + 1, retry_at)
-                }
-                // Charged, in doubt, exhausted, or a reminder: never again under this key.
-                Some(_) => continue,
-            };
-            let mode = match effective_mode(rule, number) {
-                Mode::External if stale && attempt == 1 => continue,
-                Mode::Auto if stale && attempt == 1 => Mode::Remind,
-                m => m,
-            };
-            if mode == Mode::Auto {
-                let block = |reason| Blocked {
-                    number: number.id.clone(),
-                    rule: rule.id.clone(),
-                    key: key.clone(),
-                    amount: rule.amount,
-                    reason,
-                };
-                if matches!(
-                    rule.trigger,
-                    Trigger::LowBalance { .. } | Trigger::BeforeExpiry { .. }
-                ) && let Some(ns) = ns
-                    && let Some((_, a)) = ns.in_doubt().find(|(k, _)| *k.rule == *rule.id)
-                {
-                    out.blocked.push(block(BlockReason::InDoubt {
-                        intent: a.intent.to_string(),
-                    }));
-                    continue;
-                }
-                if let (Some(max), Some(ns)) = (rule.max_per_month, ns)
-                    && charges_this_month(ns, &rule.id, tz, now) >= max
-                {
-                    out.blocked.push(block(BlockReason::RuleCap { max }));
-                    continue;
-                }
-                if let Some(budget) = number.monthly_budget
-                    && committed + rule.amount.minor > budget.minor
-                {
-                    out.blocked.push(block(BlockReason::Budget {
-                        committed,
-                        budget: budget.minor,
-                    }));
-                    continue;
-                }
-                committed += rule.amount.minor;
-            }
-            out.due.push(Due {
-                number: number.id.clone(),
-                rule: rule.id.clone(),
-                key,
-                attempt,
-                amount: rule.amount,
-                mode,
-                due_at,
-            });
+        // A low balance read too long ago is not the present one: it raises a reminder
+        // (an `auto` rule) rather than charging, and expects nothing of a platform.
+        let stale = matches!(rule.trigger, Trigger::LowBalance { .. })
+            && !reading_is_recent(ns, number, self.config.refresh_minutes, now);
+        let Some((attempt, due_at)) = self.attempt(rule, &key, stale, since, out) else {
+            return;
+        };
+        let mode = match effective_mode(rule, number) {
+            Mode::External if stale && attempt == 1 => return,
+            Mode::Auto if stale && attempt == 1 => Mode::Remind,
+            m => m,
+        };
+        if mode == Mode::Auto && !self.auto_allowed(rule, &key, out) {
+            return;
         }
+        out.due.push(Due {
+            number: number.id.clone(),
+            rule: rule.id.clone(),
+            key,
+            attempt,
+            amount: rule.amount,
+            mode,
+            due_at,
+        });
+    }
+
+    /// Which attempt of `key` is due and since when: the first (unless a low-balance
+    /// rule's cooldown holds it), or a retry of a failed one whose delay has passed.
+    /// `None` when nothing is due under the key now (a retry still waiting is put in
+    /// `out.retries`, one held by a stale reading in `out.blocked`).
+    fn attempt(
+        &self,
+        rule: &Rule,
+        key: &str,
+        stale: bool,
+        since: DateTime<Utc>,
+        out: &mut Agenda,
+    ) -> Option<(u32, DateTime<Utc>)> {
+        let (number, ns, now) = (self.number, self.ns, self.now);
+        let existing = ns.and_then(|n| n.key(key));
+        match existing.map(|k| (k, k.status())) {
+            None => {
+                if let Trigger::LowBalance { cooldown_hours, .. } = rule.trigger
+                    && let Some(last) = ns.and_then(|n| n.last_intent_of(&rule.id))
+                    && now < last + Duration::hours(cooldown_hours as i64)
+                {
+                    return None;
+                }
+                Some((1, since))
+            }
+            Some((k, KeyStatus::Failed { attempts }))
+                if attempts < MAX_ATTEMPTS && k.mode != Mode::External && !k.no_retry =>
+            {
+                let retry_at = k.last().map_or(now, |a| a.settled_at()) + retry_delay(attempts);
+                if now < retry_at {
+                    out.retries.push(Retry {
+                        number: number.id.clone(),
+                        rule: rule.id.clone(),
+                        key: key.to_string(),
+                        attempt: attempts + 1,
+                        at: retry_at,
+                    });
+                    return None;
+                }
+                if stale {
+                    out.blocked.push(Blocked {
+                        number: number.id.clone(),
+                        rule: rule.id.clone(),
+                        key: key.to_string(),
+                        amount: rule.amount,
+                        reason: BlockReason::StaleReading {
+                            observed_at: ns.and_then(|n| n.observed.as_ref()).map_or(now, |o| o.at),
+                        },
+                    });
+                    return None;
+                }
+                Some((attempts + 1, retry_at))
+            }
+            // Charged, in doubt, exhausted, or a reminder: never again under this key.
+            Some(_) => None,
+        }
+    }
+
+    /// Whether an automatic charge under `key` may go: not while a recharge of the rule is
+    /// in doubt, over the rule's monthly cap or over the number's budget (each said in
+    /// `out.blocked`). One that may go counts against the budget.
+    fn auto_allowed(&mut self, rule: &Rule, key: &str, out: &mut Agenda) -> bool {
+        let (number, ns) = (self.number, self.ns);
+        let block = |reason| Blocked {
+            number: number.id.clone(),
+            rule: rule.id.clone(),
+            key: key.to_string(),
+            amount: rule.amount,
+            reason,
+        };
+        if matches!(
+            rule.trigger,
+            Trigger::LowBalance { .. } | Trigger::BeforeExpiry { .. }
+        ) && let Some(ns) = ns
+            && let Some((_, a)) = ns.in_doubt().find(|(k, _)| *k.rule == *rule.id)
+        {
+            out.blocked.push(block(BlockReason::InDoubt {
+                intent: a.intent.to_string(),
+            }));
+            return false;
+        }
+        if let (Some(max), Some(ns)) = (rule.max_per_month, ns)
+            && charges_this_month(ns, &rule.id, self.tz, self.now) >= max
+        {
+            out.blocked.push(block(BlockReason::RuleCap { max }));
+            return false;
+        }
+        if let Some(budget) = number.monthly_budget
+            && self.committed + rule.amount.minor > budget.minor
+        {
+            out.blocked.push(block(BlockReason::Budget {
+                committed: self.committed,
+                budget: budget.minor,
+            }));
+            return false;
+        }
+        self.committed += rule.amount.minor;
+        true
     }
 }
 

@@ -151,6 +151,22 @@ impl Sim {
     }
 }
 
+/// One number's simulation under way: the projected facts, and what it has planned and
+/// held back so far.
+struct Run<'a> {
+    number: &'a Number,
+    ns: Option<&'a crate::engine::state::NumberState>,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    end: DateTime<Utc>,
+    sim: Sim,
+    items: Vec<Planned>,
+    held: Vec<Held>,
+    /// Keys already standing or planned: never planned again.
+    taken: HashSet<(String, String)>,
+}
+
 fn simulate(
     state: &State,
     config: &Config,
@@ -159,42 +175,87 @@ fn simulate(
     days: u32,
     now_plan: &crate::engine::due::Agenda,
 ) -> (Vec<Planned>, Projection, Vec<Held>) {
-    let tz = config.timezone;
-    let today = local_date(tz, now);
-    let end = now + Duration::days(days as i64);
-    let end_date = local_date(tz, end);
-    let ns = state.number(&number.id);
-    let now_facts = crate::engine::due::facts(ns, number, tz);
-    let mut sim = Sim {
-        balance: now_facts.balance,
-        validity: now_facts.validity,
-        validity_estimated: false,
-        last_activity: now_facts.activity,
-        activity_estimated: false,
-        last_fire: ns
-            .map(|n| {
-                n.rule_last_intents()
-                    .map(|(r, t)| (r.to_string(), t))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        spent: BTreeMap::new(),
-        points: Vec::new(),
-    };
-    sim.spent.insert(
-        YearMonth::of(today),
-        committed_this_month(ns, number, tz, now),
-    );
-    if let Some(b) = sim.balance {
-        sim.points.push((today, b));
+    let mut run = Run::start(state, config, number, now, days);
+    run.count_standing();
+    run.hold_now(now_plan);
+    run.plan_pending(now_plan);
+    let rules: Vec<_> = number.rules.iter().filter(|r| r.enabled).collect();
+    let end_date = local_date(run.tz, run.end);
+    let mut day = run.today;
+    while day <= end_date {
+        run.simulate_day(&rules, day);
+        day = match day.succ_opt() {
+            Some(d) => d,
+            None => break,
+        };
     }
-    let mut items = Vec::new();
-    let mut held: Vec<Held> = Vec::new();
-    let mut taken: HashSet<(String, String)> = HashSet::new();
-    // Reminders already raised and still standing are money the person is asked for now
-    // (status shows them as due): counted in the projected balance, so that a low-balance
-    // rule does not plan the same top-up again, but not planned a second time.
-    if let Some(ns) = ns {
+    run.items.sort_by_key(|i| i.at);
+    let projection = Projection {
+        number: number.id.clone(),
+        currency: number.currency,
+        points: run.sim.points,
+    };
+    (run.items, projection, run.held)
+}
+
+impl<'a> Run<'a> {
+    /// The number as it stands at `now`, nothing planned yet.
+    fn start(
+        state: &'a State,
+        config: &Config,
+        number: &'a Number,
+        now: DateTime<Utc>,
+        days: u32,
+    ) -> Run<'a> {
+        let tz = config.timezone;
+        let today = local_date(tz, now);
+        let ns = state.number(&number.id);
+        let now_facts = crate::engine::due::facts(ns, number, tz);
+        let mut sim = Sim {
+            balance: now_facts.balance,
+            validity: now_facts.validity,
+            validity_estimated: false,
+            last_activity: now_facts.activity,
+            activity_estimated: false,
+            last_fire: ns
+                .map(|n| {
+                    n.rule_last_intents()
+                        .map(|(r, t)| (r.to_string(), t))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            spent: BTreeMap::new(),
+            points: Vec::new(),
+        };
+        sim.spent.insert(
+            YearMonth::of(today),
+            committed_this_month(ns, number, tz, now),
+        );
+        if let Some(b) = sim.balance {
+            sim.points.push((today, b));
+        }
+        Run {
+            number,
+            ns,
+            tz,
+            now,
+            today,
+            end: now + Duration::days(days as i64),
+            sim,
+            items: Vec::new(),
+            held: Vec::new(),
+            taken: HashSet::new(),
+        }
+    }
+
+    /// Reminders already raised and still standing are money the person is asked for now
+    /// (status shows them as due): counted in the projected balance, so that a low-balance
+    /// rule does not plan the same top-up again, but not planned a second time.
+    fn count_standing(&mut self) {
+        let Some(ns) = self.ns else {
+            return;
+        };
+        let number = self.number;
         let mut open: Vec<_> = crate::engine::reminders::standing(ns, number)
             .map(|(k, _)| {
                 (
@@ -208,161 +269,192 @@ fn simulate(
         open.sort();
         for (rule, key, amount, currency) in open {
             if currency == number.currency
-                && let Some(b) = sim.balance.as_mut()
+                && let Some(b) = self.sim.balance.as_mut()
             {
                 *b += amount;
             }
-            sim.last_fire.insert(rule.clone(), now);
-            taken.insert((rule, key));
+            self.sim.last_fire.insert(rule.clone(), self.now);
+            self.taken.insert((rule, key));
         }
-    }
-    for b in now_plan.blocked.iter().filter(|b| b.number == number.id) {
-        if let crate::engine::due::BlockReason::Budget { committed, budget } = b.reason {
-            held.push(Held {
-                number: number.id.clone(),
-                rule: b.rule.clone(),
-                at: now,
-                amount: b.amount,
-                spent: committed,
-                budget: Money::new(budget, b.amount.currency),
-            });
-        }
-    }
-    let rules: Vec<_> = number.rules.iter().filter(|r| r.enabled).collect();
-    let within_budget = |sim: &Sim, day: NaiveDate, amount: i64, mode: Mode| {
-        mode == Mode::Remind
-            || number.monthly_budget.is_none_or(|b| {
-                sim.spent.get(&YearMonth::of(day)).copied().unwrap_or(0) + amount <= b.minor
-            })
-    };
-
-    // What is due now (or waits for a retry) comes first, as the worker will run it.
-    let pending = now_plan
-        .due
-        .iter()
-        .filter(|d| d.number == number.id)
-        .map(|d| (d.rule.clone(), d.key.clone(), now))
-        .chain(
-            now_plan
-                .retries
-                .iter()
-                .filter(|r| r.number == number.id && r.at <= end)
-                .map(|r| (r.rule.clone(), r.key.clone(), r.at)),
-        );
-    for (rule_id, key, at) in pending.collect::<Vec<_>>() {
-        let Some(rule) = number.rule(&rule_id) else {
-            continue;
-        };
-        let estimated = rule.trigger.kind().is_estimated();
-        let day = local_date(tz, at);
-        items.push(Planned {
-            number: number.id.clone(),
-            rule: rule.id.clone(),
-            at,
-            amount: rule.amount,
-            mode: effective_mode(rule, number),
-            estimated,
-        });
-        sim.fire(number, day, at, &rule.id, rule.amount.minor, estimated);
-        taken.insert((rule.id.clone(), key));
     }
 
-    let mut day = today;
-    while day <= end_date {
-        if day > today
-            && day.day() == 1
-            && let (Some(fee), Some(b)) = (number.plan.monthly_fee, sim.balance.as_mut())
-        {
-            *b -= fee.minor;
-            sim.points.push((day, *b));
+    /// What the budget holds back now, as the agenda says.
+    fn hold_now(&mut self, now_plan: &crate::engine::due::Agenda) {
+        let number = self.number;
+        for b in now_plan.blocked.iter().filter(|b| b.number == number.id) {
+            if let crate::engine::due::BlockReason::Budget { committed, budget } = b.reason {
+                self.held.push(Held {
+                    number: number.id.clone(),
+                    rule: b.rule.clone(),
+                    at: self.now,
+                    amount: b.amount,
+                    spent: committed,
+                    budget: Money::new(budget, b.amount.currency),
+                });
+            }
         }
-        let day_start = start_of_day(tz, day).max(now);
-        // Every rule is asked about the day as it stands at its start: the date triggers
-        // fire then, before any monthly time that day, so a charge later in the day does
-        // not move what they were due on (the agenda at that instant would list them).
-        let facts = Facts {
-            balance: sim.balance,
-            reading: None,
-            validity: sim.validity,
-            activity: sim.last_activity,
-        };
-        for rule in &rules {
-            let mode = effective_mode(rule, number);
-            let amount = rule.amount.minor;
-            // Only on a monthly rule's day is there anything to work out.
-            if let Trigger::Monthly { day: md, .. } = rule.trigger
-                && YearMonth::of(day).day(md) != day
-            {
-                continue;
-            }
-            let Some(f) = firing(rule, number, &facts, tz, day) else {
-                continue;
-            };
-            let fire_at = match &rule.trigger {
-                Trigger::Monthly { .. } => {
-                    let t = f.at(tz);
-                    let known = f.key(&rule.id).is_some_and(|k| {
-                        let key = k.to_string();
-                        ns.is_some_and(|n| n.key(&key).is_some())
-                            || taken.contains(&(rule.id.clone(), key))
-                    });
-                    (t > now && !known).then_some((t, false))
-                }
-                Trigger::KeepAlive { .. } => {
-                    (f.day == day && day > today).then_some((day_start, sim.activity_estimated))
-                }
-                Trigger::BeforeExpiry { .. } => {
-                    (f.day == day && day > today).then_some((day_start, sim.validity_estimated))
-                }
-                Trigger::LowBalance { cooldown_hours, .. } => {
-                    let cooled = sim
-                        .last_fire
-                        .get(&rule.id)
-                        .is_none_or(|l| *l + Duration::hours(*cooldown_hours as i64) <= day_start);
-                    (day > today && cooled).then_some((day_start, true))
-                }
-            };
-            let Some((at, estimated)) = fire_at else {
+    }
+
+    /// What is due now (or waits for a retry) comes first, as the worker will run it.
+    fn plan_pending(&mut self, now_plan: &crate::engine::due::Agenda) {
+        let number = self.number;
+        let pending = now_plan
+            .due
+            .iter()
+            .filter(|d| d.number == number.id)
+            .map(|d| (d.rule.clone(), d.key.clone(), self.now))
+            .chain(
+                now_plan
+                    .retries
+                    .iter()
+                    .filter(|r| r.number == number.id && r.at <= self.end)
+                    .map(|r| (r.rule.clone(), r.key.clone(), r.at)),
+            );
+        for (rule_id, key, at) in pending.collect::<Vec<_>>() {
+            let Some(rule) = number.rule(&rule_id) else {
                 continue;
             };
-            if at > end {
-                continue;
-            }
-            if !within_budget(&sim, day, amount, mode) {
-                if let Some(budget) = number.monthly_budget
-                    && !held.iter().any(|h| h.rule == rule.id)
-                {
-                    held.push(Held {
-                        number: number.id.clone(),
-                        rule: rule.id.clone(),
-                        at,
-                        amount: rule.amount,
-                        spent: sim.spent.get(&YearMonth::of(day)).copied().unwrap_or(0),
-                        budget,
-                    });
-                }
-                continue;
-            }
-            items.push(Planned {
+            let estimated = rule.trigger.kind().is_estimated();
+            let day = local_date(self.tz, at);
+            self.items.push(Planned {
                 number: number.id.clone(),
                 rule: rule.id.clone(),
                 at,
                 amount: rule.amount,
-                mode,
+                mode: effective_mode(rule, number),
                 estimated,
             });
-            sim.fire(number, day, at, &rule.id, amount, estimated);
+            self.sim
+                .fire(number, day, at, &rule.id, rule.amount.minor, estimated);
+            self.taken.insert((rule.id.clone(), key));
         }
-        day = match day.succ_opt() {
-            Some(d) => d,
-            None => break,
-        };
     }
-    items.sort_by_key(|i| i.at);
-    let projection = Projection {
-        number: number.id.clone(),
-        currency: number.currency,
-        points: sim.points,
-    };
-    (items, projection, held)
+
+    /// One local day: the monthly fee on the 1st, then every rule asked about the day.
+    fn simulate_day(&mut self, rules: &[&crate::model::Rule], day: NaiveDate) {
+        if day > self.today
+            && day.day() == 1
+            && let (Some(fee), Some(b)) = (self.number.plan.monthly_fee, self.sim.balance.as_mut())
+        {
+            *b -= fee.minor;
+            self.sim.points.push((day, *b));
+        }
+        // Every rule is asked about the day as it stands at its start: the date triggers
+        // fire then, before any monthly time that day, so a charge later in the day does
+        // not move what they were due on (the agenda at that instant would list them).
+        let facts = Facts {
+            balance: self.sim.balance,
+            reading: None,
+            validity: self.sim.validity,
+            activity: self.sim.last_activity,
+        };
+        for rule in rules {
+            self.consider(rule, &facts, day);
+        }
+    }
+
+    /// Plans `rule` on `day` if it fires then, within the range and the budget; a charge
+    /// the budget holds back is kept as held (the first of each rule).
+    fn consider(&mut self, rule: &crate::model::Rule, facts: &Facts, day: NaiveDate) {
+        let number = self.number;
+        // Only on a monthly rule's day is there anything to work out.
+        if let Trigger::Monthly { day: md, .. } = rule.trigger
+            && YearMonth::of(day).day(md) != day
+        {
+            return;
+        }
+        let Some(f) = firing(rule, number, facts, self.tz, day) else {
+            return;
+        };
+        let Some((at, estimated)) = self.fire_time(rule, &f, day) else {
+            return;
+        };
+        if at > self.end {
+            return;
+        }
+        let mode = effective_mode(rule, number);
+        let amount = rule.amount.minor;
+        if !self.within_budget(day, amount, mode) {
+            if let Some(budget) = number.monthly_budget
+                && !self.held.iter().any(|h| h.rule == rule.id)
+            {
+                self.held.push(Held {
+                    number: number.id.clone(),
+                    rule: rule.id.clone(),
+                    at,
+                    amount: rule.amount,
+                    spent: self
+                        .sim
+                        .spent
+                        .get(&YearMonth::of(day))
+                        .copied()
+                        .unwrap_or(0),
+                    budget,
+                });
+            }
+            return;
+        }
+        self.items.push(Planned {
+            number: number.id.clone(),
+            rule: rule.id.clone(),
+            at,
+            amount: rule.amount,
+            mode,
+            estimated,
+        });
+        self.sim.fire(number, day, at, &rule.id, amount, estimated);
+    }
+
+    /// When a rule that fires on `day` would be charged, and whether that time is an
+    /// estimate; `None` where the simulation does not plan it (already known, or today's,
+    /// which the agenda plans).
+    fn fire_time(
+        &self,
+        rule: &crate::model::Rule,
+        f: &crate::engine::trigger::Firing,
+        day: NaiveDate,
+    ) -> Option<(DateTime<Utc>, bool)> {
+        let day_start = start_of_day(self.tz, day).max(self.now);
+        let later = day > self.today;
+        match &rule.trigger {
+            Trigger::Monthly { .. } => {
+                let t = f.at(self.tz);
+                let known = f.key(&rule.id).is_some_and(|k| {
+                    let key = k.to_string();
+                    self.ns.is_some_and(|n| n.key(&key).is_some())
+                        || self.taken.contains(&(rule.id.clone(), key))
+                });
+                (t > self.now && !known).then_some((t, false))
+            }
+            Trigger::KeepAlive { .. } => {
+                (f.day == day && later).then_some((day_start, self.sim.activity_estimated))
+            }
+            Trigger::BeforeExpiry { .. } => {
+                (f.day == day && later).then_some((day_start, self.sim.validity_estimated))
+            }
+            Trigger::LowBalance { cooldown_hours, .. } => {
+                let cooled = self
+                    .sim
+                    .last_fire
+                    .get(&rule.id)
+                    .is_none_or(|l| *l + Duration::hours(*cooldown_hours as i64) <= day_start);
+                (later && cooled).then_some((day_start, true))
+            }
+        }
+    }
+
+    /// A remind rule asks for nothing the budget counts; an automatic one fits while the
+    /// month's spending stays within it.
+    fn within_budget(&self, day: NaiveDate, amount: i64, mode: Mode) -> bool {
+        mode == Mode::Remind
+            || self.number.monthly_budget.is_none_or(|b| {
+                self.sim
+                    .spent
+                    .get(&YearMonth::of(day))
+                    .copied()
+                    .unwrap_or(0)
+                    + amount
+                    <= b.minor
+            })
+    }
 }

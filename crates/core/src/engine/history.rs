@@ -67,6 +67,26 @@ pub(crate) const SETTLED: &str = "settled";
 /// The status of a reminder closed without a top-up (in place of `reminder`).
 pub(crate) const DISMISSED: &str = "dismissed";
 
+/// What an entry's or an attempt's `status` says: an [`EntryStatus`], or how a reminder
+/// ended, which replaces `reminder`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ShownStatus {
+    Entry(EntryStatus),
+    Settled,
+    Dismissed,
+}
+
+impl ShownStatus {
+    /// The word outputs write: the status's own, `settled` or `dismissed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShownStatus::Entry(s) => s.as_str(),
+            ShownStatus::Settled => SETTLED,
+            ShownStatus::Dismissed => DISMISSED,
+        }
+    }
+}
+
 /// Every word an entry's or an attempt's `status` may hold: each status, and the two ends
 /// of a reminder that replace `reminder`.
 pub fn status_words() -> Vec<&'static str> {
@@ -89,63 +109,7 @@ words! {
     }
 }
 
-/// A history row as recorded: recharges point into the state's keys, the rest are copies.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Row {
-    Recharge {
-        number: String,
-        key: String,
-    },
-    Manual {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        amount_minor: i64,
-        currency: Currency,
-        note: Option<String>,
-        intent: Option<String>,
-        /// The reminder key it settles (an index into the number's keys).
-        settles: Option<u32>,
-        /// Its verification check in the number's tracker.
-        check: Option<u32>,
-    },
-    Balance {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        balance_minor: i64,
-        currency: Currency,
-        validity_until: Option<NaiveDate>,
-        source: String,
-    },
-    Activity {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        note: Option<String>,
-    },
-    Statement {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        amount_minor: i64,
-        currency: Currency,
-        source: String,
-        reference: String,
-        text: String,
-        refund_of: Option<String>,
-        /// Its index in the number's evidence (None for a refund row).
-        evidence: Option<u32>,
-    },
-    Message {
-        id: String,
-        at: DateTime<Utc>,
-        number: String,
-        source: String,
-        from: Option<String>,
-        text: String,
-    },
-}
+pub use crate::engine::rows::Row;
 
 /// A history entry, ready to show or export.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,8 +152,8 @@ pub struct AttemptInfo {
     pub intent: String,
     pub n: u32,
     pub at: DateTime<Utc>,
-    /// `succeeded`, `failed` or `in_doubt`.
-    pub status: &'static str,
+    /// The executor's answer for an automatic recharge; otherwise what its entry is.
+    pub status: ShownStatus,
     /// Whether a person (or a query) resolved it rather than the executor's answer.
     pub resolved: bool,
     pub reference: Option<String>,
@@ -225,10 +189,17 @@ impl Entry {
     /// The status every face shows and exports: a reminder that ended says how
     /// (`settled`, `dismissed`), others their `EntryStatus`.
     pub fn status_str(&self) -> Option<&'static str> {
+        self.shown_status().map(ShownStatus::as_str)
+    }
+
+    /// [`Entry::status_str`] as a value.
+    pub fn shown_status(&self) -> Option<ShownStatus> {
         match (&self.status, &self.reminder_end) {
-            (Some(EntryStatus::Reminder), Some(ReminderEnd::Settled)) => Some(SETTLED),
-            (Some(EntryStatus::Reminder), Some(ReminderEnd::Dismissed(_))) => Some(DISMISSED),
-            (s, _) => s.map(|s| s.as_str()),
+            (Some(EntryStatus::Reminder), Some(ReminderEnd::Settled)) => Some(ShownStatus::Settled),
+            (Some(EntryStatus::Reminder), Some(ReminderEnd::Dismissed(_))) => {
+                Some(ShownStatus::Dismissed)
+            }
+            (s, _) => s.map(ShownStatus::Entry),
         }
     }
 
@@ -254,7 +225,7 @@ impl Entry {
             s.push_str(reason.as_str());
         }
         for a in &self.attempt_list {
-            s.push_str(&format!(" attempt {} {}", a.n, a.status));
+            s.push_str(&format!(" attempt {} {}", a.n, a.status.as_str()));
             if let Some(e) = &a.error {
                 s.push(' ');
                 s.push_str(e);
@@ -586,6 +557,11 @@ impl History {
         self.keep == Keep::StateOnly
     }
 
+    /// Whether this history keeps the rows themselves (not only the state or row facts).
+    pub fn keeps_rows(&self) -> bool {
+        self.keep == Keep::Rows
+    }
+
     /// What a recording history recorded (empty for the others).
     pub fn facts(&self) -> &RowFacts {
         &self.facts
@@ -815,153 +791,11 @@ fn entry_judged(
     judged: &mut Judged,
     mut fetch: FetchReference,
 ) -> Option<Entry> {
-    Some(match row {
+    match row {
         Row::Recharge { number, key } => {
-            let ks = state.number(number)?.key(key)?;
-            let last = ks.last()?;
-            let status = match ks.status() {
-                KeyStatus::Charged => EntryStatus::Succeeded,
-                KeyStatus::InDoubt => EntryStatus::InDoubt,
-                KeyStatus::Failed { .. } => EntryStatus::Failed,
-                KeyStatus::ReminderOpen
-                | KeyStatus::ReminderSettled
-                | KeyStatus::ReminderDismissed => EntryStatus::Reminder,
-                KeyStatus::Expected => EntryStatus::Expected,
-            };
-            let succeeded = ks
-                .attempts
-                .iter()
-                .find(|a| a.status() == AttemptStatus::Succeeded);
-            let mut flags =
-                succeeded.map_or_else(Vec::new, |a| flags_for(state, number, a.check, config, now));
-            let mut status = status;
-            let mut evidence_ref = None;
-            if ks.mode == crate::model::Mode::External {
-                let ns = state.number(number)?;
-                let index = ns.key_index_of_intent(last.intent)?;
-                let r = judged.of(state, number, config, now)?;
-                if let Some(v) = r.key(index) {
-                    match v.verdict {
-                        Verdict::Verified | Verdict::Late => {
-                            status = EntryStatus::Succeeded;
-                            flags = vec![Flag::Verified];
-                            if v.verdict == Verdict::Late {
-                                flags.push(Flag::Late);
-                            }
-                        }
-                        Verdict::Missed => status = EntryStatus::Missed,
-                        Verdict::Pending | Verdict::Resolved => {}
-                    }
-                    if v.possible_duplicate {
-                        flags.push(Flag::PossibleDuplicate);
-                    }
-                    evidence_ref = v.reference.clone();
-                }
-            }
-            Entry {
-                id: last.intent.to_string(),
-                at: ks.first_at()?,
-                number: number.clone(),
-                kind: EntryKind::Recharge,
-                amount_minor: Some(ks.amount_minor),
-                currency: Some(ks.currency),
-                status: Some(status),
-                rule: Some(ks.rule.to_string()),
-                key: Some(ks.key.to_string()),
-                attempts: Some(ks.attempts.iter().map(|a| a.n).max().unwrap_or(1)),
-                reference: evidence_ref
-                    .or_else(|| succeeded.and_then(|a| reference_of(&a, &mut fetch)))
-                    .or_else(|| {
-                        ks.attempts
-                            .iter()
-                            .rev()
-                            .find_map(|a| reference_of(&a, &mut fetch))
-                    })
-                    .or_else(|| ks.settled_by.map(str::to_string)),
-                error: last.error.map(str::to_string),
-                note: None,
-                validity_until: None,
-                money_in: status == EntryStatus::Succeeded
-                    && !ks.spend
-                    && (ks.mode != crate::model::Mode::External
-                        || ks.status() == KeyStatus::Charged),
-                flags,
-                reminder_end: match ks.status() {
-                    KeyStatus::ReminderSettled => Some(ReminderEnd::Settled),
-                    KeyStatus::ReminderDismissed => Some(ReminderEnd::Dismissed(
-                        crate::engine::reminders::DismissReason::parse(
-                            ks.dismissed.unwrap_or_default(),
-                        ),
-                    )),
-                    _ => None,
-                },
-                attempt_list: ks
-                    .attempts
-                    .iter()
-                    .map(|a| AttemptInfo {
-                        intent: a.intent.to_string(),
-                        n: a.n,
-                        at: a.at,
-                        // A reminder or an expected outside recharge has no executor
-                        // answer: its one "attempt" is what the entry is, never in doubt.
-                        status: match (ks.mode, a.status()) {
-                            (crate::model::Mode::Auto, AttemptStatus::Succeeded) => {
-                                EntryStatus::Succeeded.as_str()
-                            }
-                            (crate::model::Mode::Auto, AttemptStatus::Failed) => {
-                                EntryStatus::Failed.as_str()
-                            }
-                            (crate::model::Mode::Auto, AttemptStatus::InDoubt) => {
-                                EntryStatus::InDoubt.as_str()
-                            }
-                            _ => match ks.status() {
-                                KeyStatus::ReminderSettled => SETTLED,
-                                KeyStatus::ReminderDismissed => DISMISSED,
-                                _ => status.as_str(),
-                            },
-                        },
-                        resolved: a.resolved.is_some(),
-                        reference: reference_of(&a, &mut fetch),
-                        error: a.error.map(str::to_string),
-                    })
-                    .collect(),
-            }
+            recharge_entry(state, number, key, config, now, judged, &mut fetch)
         }
-        Row::Manual {
-            id,
-            at,
-            number,
-            amount_minor,
-            currency,
-            note,
-            intent,
-            settles,
-            check,
-        } => {
-            let rule = settles
-                .and_then(|k| state.number(number)?.key_at(k))
-                .map(|k| (k.rule.to_string(), k.key.to_string()));
-            Entry {
-                id: id.clone(),
-                at: *at,
-                number: number.clone(),
-                kind: EntryKind::Manual,
-                amount_minor: Some(*amount_minor),
-                currency: Some(*currency),
-                status: None,
-                rule: rule.as_ref().map(|r| r.0.clone()),
-                key: rule.map(|r| r.1),
-                attempts: None,
-                reference: intent.clone(),
-                error: None,
-                note: note.clone(),
-                validity_until: None,
-                flags: flags_for(state, number, *check, config, now),
-                reminder_end: None,
-                attempt_list: Vec::new(),
-                money_in: true,
-            }
-        }
+        Row::Manual { .. } => manual_entry(state, row, config, now),
         Row::Balance {
             id,
             at,
@@ -970,75 +804,23 @@ fn entry_judged(
             currency,
             validity_until,
             source,
-        } => Entry {
+        } => Some(Entry {
             amount_minor: Some(*balance_minor),
             currency: Some(*currency),
             note: (!source.is_empty()).then(|| source.clone()),
             validity_until: *validity_until,
             ..Entry::bare(id.clone(), *at, number.clone(), EntryKind::Balance)
-        },
+        }),
         Row::Activity {
             id,
             at,
             number,
             note,
-        } => Entry {
+        } => Some(Entry {
             note: note.clone(),
             ..Entry::bare(id.clone(), *at, number.clone(), EntryKind::Activity)
-        },
-        Row::Statement {
-            id,
-            at,
-            number,
-            amount_minor,
-            currency,
-            source,
-            reference,
-            text,
-            refund_of,
-            evidence,
-        } => {
-            let ns = state.number(number)?;
-            let mut status = Some(EntryStatus::Succeeded);
-            let mut flags = Vec::new();
-            let mut rule = None;
-            if let Some(i) = evidence {
-                let ev = ns.evidence.get(*i as usize)?;
-                if ev.refunded {
-                    status = Some(EntryStatus::Refunded);
-                } else {
-                    let r = judged.of(state, number, config, now)?;
-                    let v = r.evidence.get(*i as usize)?;
-                    if v.unexpected {
-                        flags.push(Flag::Unexpected);
-                    }
-                    if v.possible_duplicate {
-                        flags.push(Flag::PossibleDuplicate);
-                    }
-                    rule = v.key.and_then(|k| ns.key_at(k));
-                }
-            } else {
-                status = None;
-            }
-            Entry {
-                amount_minor: Some(*amount_minor),
-                currency: Some(*currency),
-                status,
-                rule: rule.map(|k| k.rule.to_string()),
-                key: rule.map(|k| k.key.to_string()),
-                reference: Some(reference.clone()),
-                note: Some({
-                    let from = crate::text::platform_name(source);
-                    match refund_of {
-                        Some(of) => crate::tr!(crate::i18n::T::StatementRefundNote, from, text, of),
-                        None => crate::tr!(crate::i18n::T::StatementNote, from, text),
-                    }
-                }),
-                money_in: status == Some(EntryStatus::Succeeded) && source != "sms",
-                flags,
-                ..Entry::bare(id.clone(), *at, number.clone(), EntryKind::Statement)
-            }
-        }
+        }),
+        Row::Statement { .. } => statement_entry(state, row, config, now, judged),
         Row::Message {
             id,
             at,
@@ -1046,11 +828,269 @@ fn entry_judged(
             source,
             from,
             text,
-        } => Entry {
+        } => Some(Entry {
             reference: from.clone(),
             note: Some(format!("{source}: {text}")),
             ..Entry::bare(id.clone(), *at, number.clone(), EntryKind::Message)
+        }),
+    }
+}
+
+/// The status a recharge key's own state gives its entry, before any verdict.
+fn key_entry_status(status: KeyStatus) -> EntryStatus {
+    match status {
+        KeyStatus::Charged => EntryStatus::Succeeded,
+        KeyStatus::InDoubt => EntryStatus::InDoubt,
+        KeyStatus::Failed { .. } => EntryStatus::Failed,
+        KeyStatus::ReminderOpen | KeyStatus::ReminderSettled | KeyStatus::ReminderDismissed => {
+            EntryStatus::Reminder
+        }
+        KeyStatus::Expected => EntryStatus::Expected,
+    }
+}
+
+/// What a recharge entry says of itself: its status, its flags and the evidence that
+/// proved it, if any.
+struct Judgement {
+    status: EntryStatus,
+    flags: Vec<Flag>,
+    evidence_ref: Option<String>,
+}
+
+impl Judgement {
+    /// An external recharge is judged by reconciliation's verdict on its key, not by the
+    /// intent alone: verified (maybe late), missed, or still open.
+    fn take_verdict(&mut self, v: &crate::engine::reconcile::KeyVerdict) {
+        match v.verdict {
+            Verdict::Verified | Verdict::Late => {
+                self.status = EntryStatus::Succeeded;
+                self.flags = vec![Flag::Verified];
+                if v.verdict == Verdict::Late {
+                    self.flags.push(Flag::Late);
+                }
+            }
+            Verdict::Missed => self.status = EntryStatus::Missed,
+            Verdict::Pending | Verdict::Resolved => {}
+        }
+        if v.possible_duplicate {
+            self.flags.push(Flag::PossibleDuplicate);
+        }
+        self.evidence_ref = v.reference.clone();
+    }
+}
+
+/// How a reminder key ended, if it did.
+fn reminder_end_of(ks: &crate::engine::state::KeyState<'_>) -> Option<ReminderEnd> {
+    match ks.status() {
+        KeyStatus::ReminderSettled => Some(ReminderEnd::Settled),
+        KeyStatus::ReminderDismissed => Some(ReminderEnd::Dismissed(
+            crate::engine::reminders::DismissReason::parse(ks.dismissed.unwrap_or_default()),
+        )),
+        _ => None,
+    }
+}
+
+/// One attempt of the key `ks` (whose entry has `status`) as history shows it.
+fn attempt_info(
+    ks: &crate::engine::state::KeyState<'_>,
+    a: &crate::engine::state::Attempt<'_>,
+    status: EntryStatus,
+    fetch: &mut FetchReference,
+) -> AttemptInfo {
+    use crate::model::Mode;
+    AttemptInfo {
+        intent: a.intent.to_string(),
+        n: a.n,
+        at: a.at,
+        // A reminder or an expected outside recharge has no executor answer: its one
+        // "attempt" is what the entry is, never in doubt.
+        status: match (ks.mode, a.status()) {
+            (Mode::Auto, AttemptStatus::Succeeded) => ShownStatus::Entry(EntryStatus::Succeeded),
+            (Mode::Auto, AttemptStatus::Failed) => ShownStatus::Entry(EntryStatus::Failed),
+            (Mode::Auto, AttemptStatus::InDoubt) => ShownStatus::Entry(EntryStatus::InDoubt),
+            _ => match ks.status() {
+                KeyStatus::ReminderSettled => ShownStatus::Settled,
+                KeyStatus::ReminderDismissed => ShownStatus::Dismissed,
+                _ => ShownStatus::Entry(status),
+            },
         },
+        resolved: a.resolved.is_some(),
+        reference: reference_of(a, fetch),
+        error: a.error.map(str::to_string),
+    }
+}
+
+fn recharge_entry(
+    state: &State,
+    number: &str,
+    key: &str,
+    config: &Config,
+    now: DateTime<Utc>,
+    judged: &mut Judged,
+    fetch: &mut FetchReference,
+) -> Option<Entry> {
+    let ks = state.number(number)?.key(key)?;
+    let last = ks.last()?;
+    let succeeded = ks
+        .attempts
+        .iter()
+        .find(|a| a.status() == AttemptStatus::Succeeded);
+    let mut judgement = Judgement {
+        status: key_entry_status(ks.status()),
+        flags: succeeded.map_or_else(Vec::new, |a| flags_for(state, number, a.check, config, now)),
+        evidence_ref: None,
+    };
+    if ks.mode == crate::model::Mode::External {
+        let index = state.number(number)?.key_index_of_intent(last.intent)?;
+        let r = judged.of(state, number, config, now)?;
+        if let Some(v) = r.key(index) {
+            judgement.take_verdict(v);
+        }
+    }
+    let Judgement {
+        status,
+        flags,
+        evidence_ref,
+    } = judgement;
+    Some(Entry {
+        id: last.intent.to_string(),
+        at: ks.first_at()?,
+        number: number.to_string(),
+        kind: EntryKind::Recharge,
+        amount_minor: Some(ks.amount_minor),
+        currency: Some(ks.currency),
+        status: Some(status),
+        rule: Some(ks.rule.to_string()),
+        key: Some(ks.key.to_string()),
+        attempts: Some(ks.attempts.iter().map(|a| a.n).max().unwrap_or(1)),
+        reference: evidence_ref
+            .or_else(|| succeeded.and_then(|a| reference_of(&a, fetch)))
+            .or_else(|| {
+                ks.attempts
+                    .iter()
+                    .rev()
+                    .find_map(|a| reference_of(&a, fetch))
+            })
+            .or_else(|| ks.settled_by.map(str::to_string)),
+        error: last.error.map(str::to_string),
+        note: None,
+        validity_until: None,
+        money_in: status == EntryStatus::Succeeded
+            && !ks.spend
+            && (ks.mode != crate::model::Mode::External || ks.status() == KeyStatus::Charged),
+        flags,
+        reminder_end: reminder_end_of(&ks),
+        attempt_list: ks
+            .attempts
+            .iter()
+            .map(|a| attempt_info(&ks, &a, status, fetch))
+            .collect(),
+    })
+}
+
+/// A manual top-up's entry; `None` for any other row.
+fn manual_entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
+    let Row::Manual {
+        id,
+        at,
+        number,
+        amount_minor,
+        currency,
+        note,
+        intent,
+        settles,
+        check,
+    } = row
+    else {
+        return None;
+    };
+    let rule = settles
+        .and_then(|k| state.number(number)?.key_at(k))
+        .map(|k| (k.rule.to_string(), k.key.to_string()));
+    Some(Entry {
+        id: id.clone(),
+        at: *at,
+        number: number.clone(),
+        kind: EntryKind::Manual,
+        amount_minor: Some(*amount_minor),
+        currency: Some(*currency),
+        status: None,
+        rule: rule.as_ref().map(|r| r.0.clone()),
+        key: rule.map(|r| r.1),
+        attempts: None,
+        reference: intent.clone(),
+        error: None,
+        note: note.clone(),
+        validity_until: None,
+        flags: flags_for(state, number, *check, config, now),
+        reminder_end: None,
+        attempt_list: Vec::new(),
+        money_in: true,
+    })
+}
+
+/// A statement row's entry, judged by reconciliation when it is evidence of a top-up;
+/// `None` for any other row.
+fn statement_entry(
+    state: &State,
+    row: &Row,
+    config: &Config,
+    now: DateTime<Utc>,
+    judged: &mut Judged,
+) -> Option<Entry> {
+    let Row::Statement {
+        id,
+        at,
+        number,
+        amount_minor,
+        currency,
+        source,
+        reference,
+        text,
+        refund_of,
+        evidence,
+    } = row
+    else {
+        return None;
+    };
+    let ns = state.number(number)?;
+    let mut status = Some(EntryStatus::Succeeded);
+    let mut flags = Vec::new();
+    let mut rule = None;
+    if let Some(i) = evidence {
+        let ev = ns.evidence.get(*i as usize)?;
+        if ev.refunded {
+            status = Some(EntryStatus::Refunded);
+        } else {
+            let r = judged.of(state, number, config, now)?;
+            let v = r.evidence.get(*i as usize)?;
+            if v.unexpected {
+                flags.push(Flag::Unexpected);
+            }
+            if v.possible_duplicate {
+                flags.push(Flag::PossibleDuplicate);
+            }
+            rule = v.key.and_then(|k| ns.key_at(k));
+        }
+    } else {
+        status = None;
+    }
+    let from = crate::text::platform_name(source);
+    let note = match refund_of {
+        Some(of) => crate::tr!(crate::i18n::T::StatementRefundNote, from, text, of),
+        None => crate::tr!(crate::i18n::T::StatementNote, from, text),
+    };
+    Some(Entry {
+        amount_minor: Some(*amount_minor),
+        currency: Some(*currency),
+        status,
+        rule: rule.map(|k| k.rule.to_string()),
+        key: rule.map(|k| k.key.to_string()),
+        reference: Some(reference.clone()),
+        note: Some(note),
+        money_in: status == Some(EntryStatus::Succeeded) && source != "sms",
+        flags,
+        ..Entry::bare(id.clone(), *at, number.clone(), EntryKind::Statement)
     })
 }
 

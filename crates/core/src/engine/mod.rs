@@ -6,6 +6,7 @@ pub mod chunked;
 pub mod currency;
 pub mod due;
 pub mod duplicate;
+pub mod evidence;
 pub mod forecast;
 pub mod history;
 pub mod key;
@@ -21,7 +22,9 @@ pub mod verify;
 
 pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for, intent_for_number};
 pub use forecast::{Forecast, Planned, forecast};
-pub use history::{Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row};
+pub use history::{
+    Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row, ShownStatus,
+};
 pub use key::Key;
 pub use state::{KeyStatus, NumberState, RefAt, State};
 pub use status::{Attention, NumberStatus, Urgency, number_status, number_statuses};

@@ -6,39 +6,17 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::engine::calendar::{monthly_due, start_of_day, sub_days};
+use crate::engine::evidence::Evidence;
 use crate::engine::key::{Key, Period};
 use crate::engine::state::{KeyState, KeyStatus, NumberState};
 use crate::model::Trigger;
 use crate::model::number::DEFAULT_VERIFY_TOLERANCE;
 use crate::model::rule::default_confirm_hours;
-use crate::model::{Currency, Mode, Number, TriggerKind};
+use crate::model::{Mode, Number, TriggerKind};
 
 /// Evidence may come this long before the intent: the platform keeps its own clock, and the
 /// worker may write the intent late (catch-up after downtime).
 pub(crate) const LEAD_HOURS: i64 = 24;
-
-/// A top-up seen in a record made elsewhere (a `statement` event).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Evidence {
-    /// The statement event's id.
-    pub id: Box<str>,
-    /// When the money went in, as the record says.
-    pub at: DateTime<Utc>,
-    pub amount: i64,
-    pub currency: Currency,
-    pub source: Box<str>,
-    pub reference: Box<str>,
-    /// A later refund row undid it.
-    pub refunded: bool,
-}
-
-impl Evidence {
-    /// Payment records are money in; a carrier's text only confirms money that a reading or
-    /// a statement also shows, so it is not counted twice.
-    pub(crate) fn counts_as_money(&self) -> bool {
-        &*self.source != "sms"
-    }
-}
 
 /// What became of one expected external recharge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,16 +114,6 @@ pub fn reconcile(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Reconciliation {
-    let tolerance = number.map_or(DEFAULT_VERIFY_TOLERANCE, |n| n.verify_tolerance) as i64;
-    let mut out = Reconciliation {
-        keys: Vec::new(),
-        evidence: vec![EvidenceVerdict::default(); ns.evidence.len()],
-    };
-    // Evidence by time (imports append old records after newer events).
-    let mut order: Vec<usize> = (0..ns.evidence.len())
-        .filter(|&i| !ns.evidence[i].refunded)
-        .collect();
-    order.sort_by_key(|&i| (ns.evidence[i].at, i));
     let externals: Vec<(u32, KeyState<'_>, DateTime<Utc>)> = ns
         .keys()
         .enumerate()
@@ -157,17 +125,75 @@ pub fn reconcile(
             Some((i as u32, k, due))
         })
         .collect();
-    let fits = |ev: &Evidence, ks: &KeyState| {
-        let slack = ks.amount_minor.saturating_mul(tolerance) / 100;
-        ev.currency == ks.currency && (ev.amount - ks.amount_minor).abs() <= slack
-    };
-    let needed = |ks: &KeyState| ks.amount_minor - ks.amount_minor.saturating_mul(tolerance) / 100;
-    let mut taken = vec![false; ns.evidence.len()];
+    let mut m = Matching::new(ns, number);
     // Pass 1: evidence inside each window, in the order the recharges were expected.
     // (`at` is when the key came due: the intent's time, or the period's date if earlier.)
     for &(k, ref ks, at) in &externals {
+        let verdict = m.in_window(k, ks, at);
+        m.out.keys.push(verdict);
+    }
+    // Pass 2: late evidence for what found none, before the same rule's next window.
+    for n in 0..externals.len() {
+        m.late(&externals, n, now);
+    }
+    for (n, (_, ks, _)) in externals.iter().enumerate() {
+        let v = &mut m.out.keys[n];
+        if ks.status() == KeyStatus::Charged {
+            v.verdict = Verdict::Resolved;
+        } else if v.verdict == Verdict::Pending && now > v.deadline {
+            v.verdict = Verdict::Missed;
+        }
+    }
+    m.mark_unexpected();
+    m.out
+}
+
+/// Reconciliation under way: which evidence is already taken, and the verdicts so far.
+struct Matching<'a> {
+    ns: &'a NumberState,
+    number: Option<&'a Number>,
+    tolerance: i64,
+    /// Evidence by time (imports append old records after newer events), refunds aside.
+    order: Vec<usize>,
+    taken: Vec<bool>,
+    out: Reconciliation,
+}
+
+impl<'a> Matching<'a> {
+    fn new(ns: &'a NumberState, number: Option<&'a Number>) -> Matching<'a> {
+        let mut order: Vec<usize> = (0..ns.evidence.len())
+            .filter(|&i| !ns.evidence[i].refunded)
+            .collect();
+        order.sort_by_key(|&i| (ns.evidence[i].at, i));
+        Matching {
+            ns,
+            number,
+            tolerance: number.map_or(DEFAULT_VERIFY_TOLERANCE, |n| n.verify_tolerance) as i64,
+            order,
+            taken: vec![false; ns.evidence.len()],
+            out: Reconciliation {
+                keys: Vec::new(),
+                evidence: vec![EvidenceVerdict::default(); ns.evidence.len()],
+            },
+        }
+    }
+
+    /// Whether `ev` is the money `ks` asked for, within the tolerance.
+    fn fits(&self, ev: &Evidence, ks: &KeyState) -> bool {
+        let slack = ks.amount_minor.saturating_mul(self.tolerance) / 100;
+        ev.currency == ks.currency && (ev.amount - ks.amount_minor).abs() <= slack
+    }
+
+    /// The least rise of the balance that shows `ks`'s money went in.
+    fn needed(&self, ks: &KeyState) -> i64 {
+        ks.amount_minor - ks.amount_minor.saturating_mul(self.tolerance) / 100
+    }
+
+    /// The verdict on key `k` (due `at`) from the evidence and readings inside its window.
+    fn in_window(&mut self, k: u32, ks: &KeyState, at: DateTime<Utc>) -> KeyVerdict {
+        let ns = self.ns;
         let start = at - Duration::hours(LEAD_HOURS);
-        let deadline = at + Duration::hours(confirm_hours(ks, number));
+        let deadline = at + Duration::hours(confirm_hours(ks, self.number));
         let mut verdict = KeyVerdict {
             key: k,
             verdict: Verdict::Pending,
@@ -176,114 +202,129 @@ pub fn reconcile(
             deadline,
         };
         let in_window = |ev: &Evidence| ev.at >= start && ev.at <= deadline;
-        let first = order
-            .iter()
-            .copied()
-            .find(|&i| !taken[i] && in_window(&ns.evidence[i]) && fits(&ns.evidence[i], ks));
+        let first = self.order.iter().copied().find(|&i| {
+            !self.taken[i] && in_window(&ns.evidence[i]) && self.fits(&ns.evidence[i], ks)
+        });
         if let Some(i) = first {
-            taken[i] = true;
-            out.evidence[i].key = Some(k);
             verdict.verdict = Verdict::Verified;
             verdict.reference = Some(ns.evidence[i].reference.to_string());
-            // A second record from the same source for the same money: charged twice?
-            // Every other record of the same money in the window belongs here too. Records
-            // from different sources corroborate each other (the carrier's text for the
-            // Alipay row); two from one source are two charges.
-            let mut picked = vec![i];
-            for &j in &order {
-                let ev = &ns.evidence[j];
-                if !taken[j] && in_window(ev) && fits(ev, ks) {
-                    taken[j] = true;
-                    out.evidence[j].key = Some(k);
-                    picked.push(j);
-                }
-            }
-            for &j in &picked {
-                let source = &ns.evidence[j].source;
-                if picked
-                    .iter()
-                    .filter(|&&x| ns.evidence[x].source == *source)
-                    .count()
-                    > 1
-                {
-                    out.evidence[j].possible_duplicate = true;
-                    verdict.possible_duplicate = true;
-                }
-            }
+            verdict.possible_duplicate = self.claim(k, ks, i, in_window);
         }
         let rise = largest_rise(ns, start, deadline);
-        if rise.is_some_and(|r| r >= needed(ks)) && verdict.verdict == Verdict::Pending {
+        if rise.is_some_and(|r| r >= self.needed(ks)) && verdict.verdict == Verdict::Pending {
             verdict.verdict = Verdict::Verified;
         }
         // Twice the money on the number: charged twice? (With a statement row too: the row
         // is one charge, the rise shows two.)
-        if rise.is_some_and(|r| r >= 2 * needed(ks)) {
+        if rise.is_some_and(|r| r >= 2 * self.needed(ks)) {
             verdict.possible_duplicate = true;
         }
-        out.keys.push(verdict);
+        verdict
     }
-    // Pass 2: late evidence for what found none, before the same rule's next window.
-    for n in 0..externals.len() {
-        let (_, ks, _) = &externals[n];
-        if out.keys[n].verdict != Verdict::Pending || now <= out.keys[n].deadline {
-            continue;
+
+    /// Gives evidence `first` to key `k`, with every other record of the same money in the
+    /// window. A second record from the same source for the same money: charged twice?
+    /// Records from different sources corroborate each other (the carrier's text for the
+    /// Alipay row); two from one source are two charges. Returns whether it saw that.
+    fn claim(
+        &mut self,
+        k: u32,
+        ks: &KeyState,
+        first: usize,
+        in_window: impl Fn(&Evidence) -> bool,
+    ) -> bool {
+        let ns = self.ns;
+        self.taken[first] = true;
+        self.out.evidence[first].key = Some(k);
+        let mut picked = vec![first];
+        for x in 0..self.order.len() {
+            let j = self.order[x];
+            let ev = &ns.evidence[j];
+            if !self.taken[j] && in_window(ev) && self.fits(ev, ks) {
+                self.taken[j] = true;
+                self.out.evidence[j].key = Some(k);
+                picked.push(j);
+            }
         }
-        let after = out.keys[n].deadline;
+        let mut duplicate = false;
+        for &j in &picked {
+            let source = &ns.evidence[j].source;
+            if picked
+                .iter()
+                .filter(|&&x| ns.evidence[x].source == *source)
+                .count()
+                > 1
+            {
+                self.out.evidence[j].possible_duplicate = true;
+                duplicate = true;
+            }
+        }
+        duplicate
+    }
+
+    /// Late evidence for external `n` if it found none in its window and the window has
+    /// closed: a record or a rise after it, before the same rule's next window.
+    fn late(
+        &mut self,
+        externals: &[(u32, KeyState<'_>, DateTime<Utc>)],
+        n: usize,
+        now: DateTime<Utc>,
+    ) {
+        let ns = self.ns;
+        let (_, ks, _) = &externals[n];
+        if self.out.keys[n].verdict != Verdict::Pending || now <= self.out.keys[n].deadline {
+            return;
+        }
+        let after = self.out.keys[n].deadline;
         let until = externals[n + 1..]
             .iter()
             .find(|(_, other, _)| other.rule == ks.rule)
             .map(|(_, _, at)| *at - Duration::hours(LEAD_HOURS));
         let in_late = |t: DateTime<Utc>| t > after && until.is_none_or(|u| t < u);
-        if let Some(i) = order
+        if let Some(i) = self.order.iter().copied().find(|&i| {
+            !self.taken[i] && in_late(ns.evidence[i].at) && self.fits(&ns.evidence[i], ks)
+        }) {
+            self.taken[i] = true;
+            self.out.evidence[i].key = Some(self.out.keys[n].key);
+            self.out.keys[n].verdict = Verdict::Late;
+            self.out.keys[n].reference = Some(ns.evidence[i].reference.to_string());
+        } else if largest_rise(ns, after, until.unwrap_or(now).min(now))
+            .is_some_and(|r| r >= self.needed(ks))
+        {
+            self.out.keys[n].verdict = Verdict::Late;
+        }
+    }
+
+    /// Evidence no key took is unexpected. Two payment records nobody expected, from one
+    /// source, of one amount within a day: charged twice? (A carrier often texts twice
+    /// about one top-up: texts are not counted.)
+    fn mark_unexpected(&mut self) {
+        let ns = self.ns;
+        for &i in &self.order {
+            if !self.taken[i] {
+                self.out.evidence[i].unexpected = true;
+            }
+        }
+        let loose: Vec<usize> = self
+            .order
             .iter()
             .copied()
-            .find(|&i| !taken[i] && in_late(ns.evidence[i].at) && fits(&ns.evidence[i], ks))
-        {
-            taken[i] = true;
-            out.evidence[i].key = Some(out.keys[n].key);
-            out.keys[n].verdict = Verdict::Late;
-            out.keys[n].reference = Some(ns.evidence[i].reference.to_string());
-        } else if largest_rise(ns, after, until.unwrap_or(now).min(now))
-            .is_some_and(|r| r >= needed(ks))
-        {
-            out.keys[n].verdict = Verdict::Late;
-        }
-    }
-    for (n, (_, ks, _)) in externals.iter().enumerate() {
-        let v = &mut out.keys[n];
-        if ks.status() == KeyStatus::Charged {
-            v.verdict = Verdict::Resolved;
-        } else if v.verdict == Verdict::Pending && now > v.deadline {
-            v.verdict = Verdict::Missed;
-        }
-    }
-    for &i in &order {
-        if !taken[i] {
-            out.evidence[i].unexpected = true;
-        }
-    }
-    // Two payment records nobody expected, from one source, of one amount within a day:
-    // charged twice? (A carrier often texts twice about one top-up: texts are not
-    // counted.)
-    let loose: Vec<usize> = order
-        .iter()
-        .copied()
-        .filter(|&i| !taken[i] && ns.evidence[i].counts_as_money())
-        .collect();
-    for (x, &i) in loose.iter().enumerate() {
-        let a = &ns.evidence[i];
-        for &j in &loose[x + 1..] {
-            let b = &ns.evidence[j];
-            if b.at - a.at > Duration::hours(crate::engine::verify::DUPLICATE_HOURS) {
-                break;
-            }
-            if a.source == b.source && a.amount == b.amount && a.currency == b.currency {
-                out.evidence[i].possible_duplicate = true;
-                out.evidence[j].possible_duplicate = true;
+            .filter(|&i| !self.taken[i] && ns.evidence[i].counts_as_money())
+            .collect();
+        for (x, &i) in loose.iter().enumerate() {
+            let a = &ns.evidence[i];
+            for &j in &loose[x + 1..] {
+                let b = &ns.evidence[j];
+                if b.at - a.at > Duration::hours(crate::engine::verify::DUPLICATE_HOURS) {
+                    break;
+                }
+                if a.source == b.source && a.amount == b.amount && a.currency == b.currency {
+                    self.out.evidence[i].possible_duplicate = true;
+                    self.out.evidence[j].possible_duplicate = true;
+                }
             }
         }
     }
-    out
 }
 
 /// The largest rise of the balance shown by readings in time order, the later reading in

@@ -8,8 +8,65 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, 
 use hashbrown::HashMap;
 
 use crate::engine::chunked::Chunked;
-use crate::engine::history::Row;
 use crate::model::Currency;
+
+/// A history row as recorded: recharges point into the state's keys, the rest are copies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Row {
+    Recharge {
+        number: String,
+        key: String,
+    },
+    Manual {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        amount_minor: i64,
+        currency: Currency,
+        note: Option<String>,
+        intent: Option<String>,
+        /// The reminder key it settles (an index into the number's keys).
+        settles: Option<u32>,
+        /// Its verification check in the number's tracker.
+        check: Option<u32>,
+    },
+    Balance {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        balance_minor: i64,
+        currency: Currency,
+        validity_until: Option<NaiveDate>,
+        source: String,
+    },
+    Activity {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        note: Option<String>,
+    },
+    Statement {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        amount_minor: i64,
+        currency: Currency,
+        source: String,
+        reference: String,
+        text: String,
+        refund_of: Option<String>,
+        /// Its index in the number's evidence (None for a refund row).
+        evidence: Option<u32>,
+    },
+    Message {
+        id: String,
+        at: DateTime<Utc>,
+        number: String,
+        source: String,
+        from: Option<String>,
+        text: String,
+    },
+}
 
 /// Rows in log order.
 #[derive(Clone, Debug, Default)]
@@ -83,6 +140,14 @@ impl RowStore {
         self.uint(key as u64);
     }
 
+    /// What every row but a recharge starts with: its kind, number, id and time.
+    fn head(&mut self, kind: u8, number: &str, id: &str, at: &DateTime<Utc>) {
+        self.bytes.push(kind);
+        self.name(number);
+        self.str(id);
+        self.at(at);
+    }
+
     pub fn push(&mut self, row: &Row) {
         self.begin_row();
         match row {
@@ -102,10 +167,7 @@ impl RowStore {
                 settles,
                 check,
             } => {
-                self.bytes.push(MANUAL);
-                self.name(number);
-                self.str(id);
-                self.at(at);
+                self.head(MANUAL, number, id, at);
                 self.int(*amount_minor);
                 self.bytes.push(currency.index());
                 self.opt_str(note.as_deref());
@@ -122,10 +184,7 @@ impl RowStore {
                 validity_until,
                 source,
             } => {
-                self.bytes.push(BALANCE);
-                self.name(number);
-                self.str(id);
-                self.at(at);
+                self.head(BALANCE, number, id, at);
                 self.int(*balance_minor);
                 self.bytes.push(currency.index());
                 match validity_until {
@@ -143,10 +202,7 @@ impl RowStore {
                 number,
                 note,
             } => {
-                self.bytes.push(ACTIVITY);
-                self.name(number);
-                self.str(id);
-                self.at(at);
+                self.head(ACTIVITY, number, id, at);
                 self.opt_str(note.as_deref());
             }
             Row::Statement {
@@ -161,10 +217,7 @@ impl RowStore {
                 refund_of,
                 evidence,
             } => {
-                self.bytes.push(STATEMENT);
-                self.name(number);
-                self.str(id);
-                self.at(at);
+                self.head(STATEMENT, number, id, at);
                 self.int(*amount_minor);
                 self.bytes.push(currency.index());
                 self.name(source);
@@ -181,10 +234,7 @@ impl RowStore {
                 from,
                 text,
             } => {
-                self.bytes.push(MESSAGE);
-                self.name(number);
-                self.str(id);
-                self.at(at);
+                self.head(MESSAGE, number, id, at);
                 self.name(source);
                 self.opt_str(from.as_deref());
                 self.str(text);

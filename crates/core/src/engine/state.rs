@@ -10,7 +10,7 @@ use hashbrown::{DefaultHashBuilder, HashMap, HashTable};
 
 use crate::engine::calendar::{YearMonth, add_days, local_date};
 use crate::engine::chunked::Chunked;
-use crate::engine::reconcile::Evidence;
+use crate::engine::evidence::Evidence;
 use crate::engine::verify::Tracker;
 use crate::model::{Currency, Event, EventBody, Mode, Money, OutcomeStatus, Plan, ResolvedStatus};
 use fold::Fold;

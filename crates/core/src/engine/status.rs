@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::engine::calendar::{add_days, local_date};
 use crate::engine::due::{Agenda, BlockReason, committed_this_month};
 use crate::engine::forecast::{Forecast, Planned};
-use crate::engine::state::{KeyStatus, State};
+use crate::engine::state::{KeyStatus, NumberState, State};
 use crate::engine::verify::Verification;
 use crate::model::{Config, Number, Trigger};
 
@@ -213,32 +213,11 @@ fn status_with(
     if in_doubt > 0 {
         attention.push(Attention::InDoubt);
     }
-    let recent = now - Duration::days(RECENT_DAYS);
-    if let Some(ns) = ns {
-        let failed = ns.failed_keys().any(|k| {
-            matches!(k.status(), KeyStatus::Failed { .. })
-                && k.last().is_some_and(|a| {
-                    a.settled_at() > recent && ns.last_top_up.is_none_or(|t| a.at > t)
-                })
-        });
-        if failed {
-            attention.push(Attention::Failed);
-        }
-    }
     if open_reminders > 0 {
         attention.push(Attention::Due);
     }
     if let Some(ns) = ns {
-        let recon = crate::engine::reconcile::reconcile(ns, Some(number), tz, now);
-        if recon.missed().next().is_some() {
-            attention.push(Attention::Missed);
-        }
-        if crate::engine::duplicate::duplicates(ns, &recon, number.currency)
-            .iter()
-            .any(|d| d.at > recent)
-        {
-            attention.push(Attention::Duplicate);
-        }
+        attention.extend(log_attention(ns, config, number, now));
     }
     if expected.is_some_and(|e| e < low_threshold(number)) {
         attention.push(Attention::Low);
@@ -250,30 +229,6 @@ fn status_with(
     let inactive_days_left = days_left(inactive_on);
     if inactive_days_left.is_some_and(|d| d <= config.deadline_days.warn as i64) {
         attention.push(Attention::Inactive);
-    }
-    if let Some(ns) = ns {
-        let unverified = ns
-            .verify
-            .checks()
-            .rev()
-            .take_while(|c| c.at > recent.timestamp())
-            .any(|c| c.verification(number.verify_tolerance, now) == Verification::Unverified);
-        if unverified {
-            attention.push(Attention::Unverified);
-        }
-    }
-    if let (Some(ns), Some(notify)) = (ns, &config.notify) {
-        let ids: Vec<String> = notify
-            .channels
-            .iter()
-            .map(|c| crate::model::channel_id(c))
-            .collect();
-        let gave_up = ns.deliveries.iter().any(|((_, _, channel), d)| {
-            d.gave_up() && d.last_at.is_some_and(|t| t > recent) && ids.contains(channel)
-        });
-        if gave_up {
-            attention.push(Attention::NotifyFailed);
-        }
     }
     let spent_this_month = committed_this_month(ns, number, tz, now);
     let over = number
@@ -298,4 +253,58 @@ fn status_with(
         spent_this_month,
         attention,
     }
+}
+
+/// What the number's log asks a person to look at: a recent failure, a missed or
+/// duplicated external recharge, a recent unverified top-up, a notice given up on.
+fn log_attention(
+    ns: &NumberState,
+    config: &Config,
+    number: &Number,
+    now: DateTime<Utc>,
+) -> Vec<Attention> {
+    let tz = config.timezone;
+    let recent = now - Duration::days(RECENT_DAYS);
+    let mut attention = Vec::new();
+    let failed = ns.failed_keys().any(|k| {
+        matches!(k.status(), KeyStatus::Failed { .. })
+            && k.last()
+                .is_some_and(|a| a.settled_at() > recent && ns.last_top_up.is_none_or(|t| a.at > t))
+    });
+    if failed {
+        attention.push(Attention::Failed);
+    }
+    let recon = crate::engine::reconcile::reconcile(ns, Some(number), tz, now);
+    if recon.missed().next().is_some() {
+        attention.push(Attention::Missed);
+    }
+    if crate::engine::duplicate::duplicates(ns, &recon, number.currency)
+        .iter()
+        .any(|d| d.at > recent)
+    {
+        attention.push(Attention::Duplicate);
+    }
+    let unverified = ns
+        .verify
+        .checks()
+        .rev()
+        .take_while(|c| c.at > recent.timestamp())
+        .any(|c| c.verification(number.verify_tolerance, now) == Verification::Unverified);
+    if unverified {
+        attention.push(Attention::Unverified);
+    }
+    if let Some(notify) = &config.notify {
+        let ids: Vec<String> = notify
+            .channels
+            .iter()
+            .map(|c| crate::model::channel_id(c))
+            .collect();
+        let gave_up = ns.deliveries.iter().any(|((_, _, channel), d)| {
+            d.gave_up() && d.last_at.is_some_and(|t| t > recent) && ids.contains(channel)
+        });
+        if gave_up {
+            attention.push(Attention::NotifyFailed);
+        }
+    }
+    attention
 }

@@ -129,7 +129,7 @@ pub enum NotifyEvent {
     ExternalMissed,
     /// Two pieces of evidence for one expected external recharge.
     DuplicateCharge,
-    /// The clock is behind the newest time baohao wrote: recharges wait (issue 18).
+    /// The clock is behind the newest time baohao wrote: recharges wait.
     ClockBehind,
     /// A forwarder holding the number's SIM has not been heard for its `quiet_hours`.
     ForwarderSilent,

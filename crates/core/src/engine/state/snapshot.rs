@@ -38,7 +38,7 @@ pub(super) fn sorted_set<T: Ord + Serialize, S: serde::Serializer>(
 /// Lists of timed entries (a number's readings and money moves: most of the times a state
 /// holds) with each time as whole seconds and nanoseconds. `DateTime`'s own serde writes
 /// RFC 3339 text, and formatting it was a third of a checkpoint's encoding time
-/// (issue 23: the write's share of a pass).
+/// (the write's share of a pass).
 pub(super) mod timed {
     use std::collections::VecDeque;
 

@@ -232,6 +232,10 @@ impl std::fmt::Display for LineError {
 
 impl<S: Into<String>> Event<S> {
     /// The same event owning its strings.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "a field table: one arm per event kind, each field converted on its line"
+    )]
     pub fn into_owned(self) -> Event {
         let o = |s: S| -> String { s.into() };
         let oo = |s: Option<S>| s.map(Into::into);

@@ -192,7 +192,7 @@ fn fast_raw(line: &[u8]) -> Option<Raw<'_>> {
 /// Where the JSON string whose text starts at `from` ends (its closing quote), if the
 /// string is plain: no escape and no control character before the quote (anything else is
 /// serde's to read). Eight bytes at a time: the strings of a log line are short, and a
-/// search routine's setup cost more than the search (issue 11).
+/// search routine's setup cost more than the search.
 fn plain_string_end(b: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
@@ -405,6 +405,10 @@ impl<'a> EventRef<'a> {
         Self::from_raw(&mut raw)
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the line format's field table: one arm per event kind, one field a line"
+    )]
     fn from_raw(raw: &mut Raw<'a>) -> Result<Option<EventRef<'a>>, LineError> {
         need(raw.v, "v")?;
         let id = text(raw.id.take(), "id")?;
