@@ -320,6 +320,9 @@ async fn event_loop<W: Write>(
     let mut polls = 0u32;
     // A log read within the first frame's budget shows whole at once (no flash of the
     // reading frame); a longer one shows how far it is, and goes on in slices.
+    // The rows are read behind everything else, from the start (the state alone is what
+    // the first frame waits for).
+    app.start_history()?;
     read_log(app, link, spawn, first_frame_budget())?;
     if draw(term, app).is_err() {
         return Ok(End::Lost);
@@ -417,6 +420,8 @@ async fn event_loop<W: Write>(
         if app.loading.is_some() {
             read_log(app, link, spawn, load_slice())?;
         }
+        // The rows taken in once their thread has read them (the poll wakes the loop).
+        app.advance_history()?;
         // A slice of the filter's search per turn, so no key waits for all of it.
         let slice = std::time::Instant::now();
         while app.filter_pending() && slice.elapsed() < FILTER_SLICE {

@@ -542,7 +542,13 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
         })
         .map(|e| crate::tui::history::entry_line(app, &e))
         .collect();
-    if entries.is_empty() {
+    if let Some(p) = app.history_percent() {
+        app.history_shown.set(Some(p));
+        lines.push(Line::styled(
+            format!("  {}", tr!(T::TuiReadingHistory, p)),
+            dim,
+        ));
+    } else if entries.is_empty() {
         lines.push(Line::styled(format!("  {}", tr!(T::HistoryEmpty)), dim));
     }
     let shown = entries.len().max(1);

@@ -657,7 +657,9 @@ pub fn act(app: &mut App, a: Action) {
             }
         }
         Action::Filter => {
-            app.tabs.history.editing = true;
+            if !history_waits(app) {
+                app.tabs.history.editing = true;
+            }
         }
         Action::Add => match app.tab {
             Tab::Numbers => open_form(app, forms::number_form(None, &app.session.config)),
@@ -742,6 +744,9 @@ pub fn act(app: &mut App, a: Action) {
                 open_form(app, forms::activity_form(&n));
             }
         }
+        Action::Details if history_waits(app) => {}
+        Action::Resolve if history_waits(app) => {}
+        Action::QuickFilter if history_waits(app) => {}
         Action::Details => {
             let entry = app.history_row(app.tabs.history.list.sel).and_then(|row| {
                 app.session
@@ -824,7 +829,11 @@ pub fn act(app: &mut App, a: Action) {
                 app.say(tr!(T::TuiNotInDoubt), Level::Warn);
             }
         }
-        Action::Export => export(app),
+        Action::Export => {
+            if !history_waits(app) {
+                export(app)
+            }
+        }
         Action::Import => open_form(app, forms::import_form(&app.session.config)),
         Action::QuickFilter => quick_filter(app),
         Action::Settings => {
@@ -874,6 +883,16 @@ fn move_sel(app: &mut App, step: isize) {
         }
     }
     app.tabs.list_mut(app.tab).sel = s;
+}
+
+/// Whether the History rows are still being read; if so, says so (one sentence), for
+/// anything that needs all of them.
+fn history_waits(app: &mut App) -> bool {
+    let Some(p) = app.history_percent() else {
+        return false;
+    };
+    app.say(tr!(T::TuiHistoryNotReady, p), Level::Info);
+    true
 }
 
 /// The History view (as filtered) as CSV, oldest first as the log reads; the loop writes it.
