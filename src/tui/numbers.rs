@@ -559,13 +559,23 @@ fn pane(app: &App, f: &mut Frame, area: Rect, n: &Number, s: &NumberStatus) {
     // An external recharge with no evidence: where to look, in red.
     let mut missed: Vec<Line> = Vec::new();
     if let Some(ns) = ns {
-        let judged =
-            crate::engine::reconcile::reconcile(ns, Some(n), app.session.config.timezone, app.now);
-        if let Some((k, a)) = judged
-            .missed()
-            .filter_map(|v| ns.key_at(v.key))
-            .filter_map(|k| Some((k, k.last()?)))
-            .last()
+        // Judged once per change of the log (not per frame): the history keeps it.
+        let last_missed = app.session.history.with_reconciliation(
+            &n.id,
+            &app.session.config,
+            app.now,
+            |judged| {
+                judged
+                    .missed()
+                    .filter(|v| ns.key_at(v.key).is_some_and(|k| k.last().is_some()))
+                    .map(|v| v.key)
+                    .last()
+            },
+        );
+        if let Some((k, a)) = last_missed
+            .flatten()
+            .and_then(|key| ns.key_at(key))
+            .and_then(|k| Some((k, k.last()?)))
         {
             let via = n
                 .rule(k.rule)
