@@ -1,19 +1,18 @@
 //! baohao keeps phone numbers alive: balances, deadlines, recharge rules, and a log that
 //! proves each recharge happened exactly once. The binary is a thin layer over this crate.
 
-// The core: pure model and engine, and the files.
-pub mod engine;
-pub mod model;
-pub mod secrets;
+// The core (crates/core): the pure model and engine, and the foundation under them; named
+// here so every face reads `crate::engine`, `crate::model` as before.
+pub use baohao_core::{engine, error, i18n, model, secrets, tr};
+
+// The files.
 pub mod store;
 
 // Shared by every face: the live home, the home on disk, the text layer.
 pub mod channels;
 pub mod clock;
-pub mod error;
 pub mod forwarder;
 pub mod home;
-pub mod i18n;
 pub mod import;
 pub mod inbox;
 pub mod link;

@@ -24,7 +24,6 @@ mod webhook;
 mod wecom;
 
 use chrono::{DateTime, Utc};
-use sha2::Digest as _;
 
 pub use http::{Body, Request};
 pub use message::Message;
@@ -274,14 +273,7 @@ pub async fn test(
 
 /// The log's name for the channel written as `written`.
 pub fn id_of(written: &str) -> String {
-    let written = written.trim();
-    let scheme = written
-        .split_once("://")
-        .map_or("channel", |(s, _)| s)
-        .to_ascii_lowercase();
-    let hash = sha2::Sha256::digest(written.as_bytes());
-    let hex: String = hash[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{scheme}:{hex}")
+    crate::model::channel_id(written)
 }
 
 /// Whether `written` is a channel baohao can use, its `${NAME}`s not read (the config is

@@ -4,7 +4,6 @@
 pub mod forwarders;
 pub mod history;
 pub mod import;
-pub mod input;
 pub mod modems;
 pub mod notify;
 pub mod plan;

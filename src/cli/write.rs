@@ -34,7 +34,7 @@ pub fn init(home: &Home, demo: bool, explicit_home: bool, now: DateTime<Utc>) ->
 
 fn amount_for(snap: &Session, number: &str, text: &str) -> Result<(crate::model::Number, Money)> {
     let n = snap.number(number)?.clone();
-    let m = crate::cli::input::positive_amount(text, n.currency)?;
+    let m = crate::text::input::positive_amount(text, n.currency)?;
     Ok((n, m))
 }
 
@@ -59,7 +59,7 @@ pub fn record(
     let mut snap = open(paths)?;
     let (n, m) = amount_for(&snap, number, amount)?;
     let tz = snap.config.timezone;
-    let when = crate::cli::input::when(at, tz, now)?;
+    let when = crate::text::input::when(at, tz, now)?;
     let (e, settles) = write(&mut snap, |w| w.top_up(&n, m, note, when))?;
     let mut out = tr!(T::RecordDone, m.display(), n.id, n.label, e.id);
     if let Some(at) = settles {
@@ -119,7 +119,7 @@ pub fn activity(
 ) -> Result<String> {
     let mut snap = open(paths)?;
     let n = snap.number(number)?.clone();
-    let when = crate::cli::input::when(at, snap.config.timezone, now)?;
+    let when = crate::text::input::when(at, snap.config.timezone, now)?;
     write(&mut snap, |w| w.activity(&n, note, when))?;
     Ok(tr!(T::ActivityDone, n.id, n.label) + "\n")
 }
@@ -134,7 +134,7 @@ pub fn balance(
 ) -> Result<String> {
     let mut snap = open(paths)?;
     let n = snap.number(number)?.clone();
-    let now = crate::cli::input::when(at, snap.config.timezone, now)?;
+    let now = crate::text::input::when(at, snap.config.timezone, now)?;
     let m =
         Money::parse_signed(amount, n.currency).map_err(|e| Error::input(tr!(T::BadAmount, e)))?;
     let validity = match valid_until {

@@ -448,10 +448,7 @@ fn count_newlines(file: &File, upto: u64) -> io::Result<usize> {
     Ok(n)
 }
 
-/// The longest line baohao writes, and reads: an entry is a few hundred bytes; a line
-/// longer than this is reported as such and passed over, by every reader and the writer
-/// alike, whether or not its newline is there.
-pub const MAX_LINE: usize = 1 << 20;
+pub use crate::model::event::MAX_LINE;
 
 /// How many lines a scan reads between two questions to its `stop`.
 pub const STOP_EVERY: usize = 2048;

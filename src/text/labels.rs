@@ -7,17 +7,7 @@ use crate::i18n::T;
 use crate::model::Money;
 use crate::tr;
 
-/// A statement's or text's source as a person knows it (`alipay` is 支付宝 in Chinese);
-/// a source baohao has no name for (a forwarder's id) as it is.
-pub fn platform_name(source: &str) -> String {
-    match source {
-        "alipay" => tr!(T::StmtPlatformAlipay),
-        "wechat" => tr!(T::StmtPlatformWechat),
-        "sms" => tr!(T::SourceTexts),
-        "csv" => tr!(T::SourceCsv),
-        other => other.to_string(),
-    }
-}
+pub use baohao_core::text::platform_name;
 
 /// A carrier's name in the person's language where baohao knows it (the config keeps
 /// what was typed: `China Mobile` shows as 中国移动 in Chinese).

@@ -2,8 +2,9 @@
 //! formats, the labels of kinds, statuses and flags, and the CSV, ledger and iCal builders.
 //! It reads the core and knows nothing of the command line, the TUI or the worker.
 
-pub mod clean;
+pub use baohao_core::text::clean;
 pub mod export;
 pub mod format;
+pub mod input;
 pub mod labels;
 pub mod table;

@@ -370,7 +370,7 @@ pub fn validate(
             let at = if when.is_empty() {
                 None
             } else {
-                match crate::cli::input::when(Some(&when), config.timezone, now) {
+                match crate::text::input::when(Some(&when), config.timezone, now) {
                     Ok(at) => Some(at),
                     Err(e) => {
                         of.form.set_error(FieldId::When, Some(e.to_string()));

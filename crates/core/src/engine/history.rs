@@ -1143,7 +1143,7 @@ fn entry_judged(
                 key: rule.map(|k| k.key.to_string()),
                 reference: Some(reference.clone()),
                 note: Some({
-                    let from = crate::text::labels::platform_name(source);
+                    let from = crate::text::platform_name(source);
                     match refund_of {
                         Some(of) => crate::tr!(crate::i18n::T::StatementRefundNote, from, text, of),
                         None => crate::tr!(crate::i18n::T::StatementNote, from, text),

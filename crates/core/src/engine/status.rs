@@ -266,7 +266,7 @@ fn status_with(
         let ids: Vec<String> = notify
             .channels
             .iter()
-            .map(|c| crate::channels::id_of(c))
+            .map(|c| crate::model::channel_id(c))
             .collect();
         let gave_up = ns.deliveries.iter().any(|((_, _, channel), d)| {
             d.gave_up() && d.last_at.is_some_and(|t| t > recent) && ids.contains(channel)

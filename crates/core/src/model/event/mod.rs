@@ -4,6 +4,11 @@
 mod line;
 mod parse;
 
+/// The longest line baohao writes, and reads: an entry is a few hundred bytes; a line
+/// longer than this is reported as such and passed over, by every reader and the writer
+/// alike, whether or not its newline is there.
+pub const MAX_LINE: usize = 1 << 20;
+
 pub use parse::{bench_raw_parse, parse_date, parse_rfc3339};
 
 use std::borrow::Cow;
@@ -148,7 +153,7 @@ pub enum EventBody<S = String> {
     /// baohao's own extension: a notification was sent for `event` under `key` (sent once).
     Notified { event: S, key: S },
     /// baohao's own extension: one try to deliver the notification `event`/`key` through the
-    /// push channel `channel` (its id, `crate::channels::Channel::id`). No `error`: delivered;
+    /// push channel `channel` (its id, `baohao::channels::Channel::id`, [`crate::model::channel_id`]). No `error`: delivered;
     /// else failed, to be retried with backoff unless `retry` is false (the service said
     /// never). Older readers skip the unknown type.
     Delivered {
@@ -205,7 +210,7 @@ pub enum LineError {
         field: String,
         detail: String,
     },
-    /// Longer than any line baohao writes ([`crate::store::log::MAX_LINE`]): not read.
+    /// Longer than any line baohao writes ([`MAX_LINE`]): not read.
     TooLong(u64),
 }
 
@@ -218,7 +223,7 @@ impl std::fmt::Display for LineError {
             LineError::Invalid { field, value } => crate::tr!(T::LineInvalid, field, value),
             LineError::WrongType { field, detail } => crate::tr!(T::LineWrongType, field, detail),
             LineError::TooLong(bytes) => {
-                crate::tr!(T::LineTooLong, bytes, crate::store::log::MAX_LINE >> 10)
+                crate::tr!(T::LineTooLong, bytes, MAX_LINE >> 10)
             }
         };
         f.write_str(&s)

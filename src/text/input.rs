@@ -1,5 +1,6 @@
-//! What people type on the command line that is not a plain value: when something
-//! happened (`--at`), and amounts that must be more than zero. One sentence per refusal.
+//! What people type that is not a plain value (on the command line and in the TUI's forms):
+//! when something happened (`--at`), and amounts that must be more than zero. One sentence
+//! per refusal.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;

@@ -174,7 +174,7 @@ pub struct Notify {
     /// The command notifier (`notify.program`), if any.
     pub command: Option<CommandSpec>,
     /// Push channels, as written (Apprise-style URLs; `${NAME}` is expanded when sending,
-    /// see `crate::channels`).
+    /// see `baohao::channels`).
     pub channels: Vec<String>,
     pub events: Vec<NotifyEvent>,
     /// The weekly digest sent through the channels, if asked for.
