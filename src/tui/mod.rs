@@ -320,13 +320,13 @@ async fn event_loop<W: Write>(
     let mut polls = 0u32;
     // A log read within the first frame's budget shows whole at once (no flash of the
     // reading frame); a longer one shows how far it is, and goes on in slices.
-    // The rows are read behind everything else, from the start (the state alone is what
-    // the first frame waits for).
-    app.start_history()?;
     read_log(app, link, spawn, first_frame_budget())?;
     if draw(term, app).is_err() {
         return Ok(End::Lost);
     }
+    // The rows are read behind everything else, once the first frame is out (the state
+    // alone is what it waits for).
+    app.start_history()?;
     app.dirty = false;
     // A test hook: proves that a panic restores the terminal before its report.
     if std::env::var_os("BAOHAO_TEST_PANIC").is_some() {
