@@ -6,10 +6,10 @@ use std::borrow::Cow;
 use std::sync::RwLock;
 
 /// Name parts that make a variable secret by default (compared in upper case).
-pub const SECRET_NAME_PARTS: [&str; 5] = ["TOKEN", "SECRET", "PASSWORD", "PASS", "KEY"];
+pub(crate) const SECRET_NAME_PARTS: [&str; 5] = ["TOKEN", "SECRET", "PASSWORD", "PASS", "KEY"];
 /// Shorter values are not redacted: replacing every "1" or "yes" would garble the output
 /// and protect nothing.
-pub const MIN_SECRET_LEN: usize = 6;
+pub(crate) const MIN_SECRET_LEN: usize = 6;
 
 static NAMED: RwLock<Vec<String>> = RwLock::new(Vec::new());
 /// Secret values that do not come from a variable of a secret name: the keys, tokens and
@@ -50,7 +50,7 @@ pub fn is_env_name(s: &str) -> bool {
 }
 
 /// Whether a variable of this name holds a secret.
-pub fn is_secret_name(name: &str, named: &[String]) -> bool {
+pub(crate) fn is_secret_name(name: &str, named: &[String]) -> bool {
     let upper = name.to_ascii_uppercase();
     named.iter().any(|n| n == name) || SECRET_NAME_PARTS.iter().any(|p| upper.contains(p))
 }
@@ -75,7 +75,7 @@ pub fn values() -> Vec<String> {
 }
 
 /// `s` with every secret value replaced.
-pub fn redact_with<'a>(s: &'a str, secrets: &[String]) -> Cow<'a, str> {
+pub(crate) fn redact_with<'a>(s: &'a str, secrets: &[String]) -> Cow<'a, str> {
     let mut out = Cow::Borrowed(s);
     for v in secrets {
         if out.contains(v.as_str()) {

@@ -37,7 +37,7 @@ impl YearMonth {
         }
     }
 
-    pub fn first_day(self) -> NaiveDate {
+    pub(crate) fn first_day(self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or(NaiveDate::MIN)
     }
 
@@ -84,7 +84,7 @@ pub fn local_instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> 
     }
 }
 
-pub fn start_of_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+pub(crate) fn start_of_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
     local_instant(tz, date, NaiveTime::MIN)
 }
 
@@ -97,13 +97,13 @@ pub fn add_days(date: NaiveDate, days: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
-pub fn sub_days(date: NaiveDate, days: u32) -> NaiveDate {
+pub(crate) fn sub_days(date: NaiveDate, days: u32) -> NaiveDate {
     date.checked_sub_days(Days::new(days as u64))
         .unwrap_or(NaiveDate::MIN)
 }
 
 /// When a monthly rule is due in `month`.
-pub fn monthly_due(tz: Tz, month: YearMonth, day: MonthDay, at: NaiveTime) -> DateTime<Utc> {
+pub(crate) fn monthly_due(tz: Tz, month: YearMonth, day: MonthDay, at: NaiveTime) -> DateTime<Utc> {
     local_instant(tz, month.day(day), at)
 }
 

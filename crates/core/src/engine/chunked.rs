@@ -7,7 +7,7 @@
 const CHUNK: usize = 64;
 
 #[derive(Clone, Debug)]
-pub struct Chunked<T> {
+pub(crate) struct Chunked<T> {
     chunks: Vec<Vec<T>>,
     len: usize,
 }
@@ -48,10 +48,6 @@ impl<T> Chunked<T> {
 
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         self.chunks.get_mut(i / CHUNK)?.get_mut(i % CHUNK)
-    }
-
-    pub fn last(&self) -> Option<&T> {
-        self.chunks.last()?.last()
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
@@ -120,7 +116,6 @@ mod tests {
         assert!(c.iter().rev().copied().eq((0..n).rev()));
         assert_eq!(c.get(CHUNK), Some(&CHUNK));
         assert_eq!(c[n - 1], n - 1);
-        assert_eq!(c.last(), Some(&(n - 1)));
         assert_eq!(c.get(n), None);
         c[CHUNK + 1] = 0;
         *c.get_mut(2 * CHUNK).unwrap() = 1;

@@ -16,7 +16,7 @@ pub struct CurrencyConflict {
 }
 
 /// The first currency other than `configured` that the number's history is in.
-pub fn other_currency(ns: &NumberState, configured: Currency) -> Option<Currency> {
+pub(crate) fn other_currency(ns: &NumberState, configured: Currency) -> Option<Currency> {
     ns.key_currencies()
         .iter()
         .copied()
@@ -25,7 +25,7 @@ pub fn other_currency(ns: &NumberState, configured: Currency) -> Option<Currency
         .find(|c| *c != configured)
 }
 
-pub fn conflict_of(state: &State, number: &Number) -> Option<Currency> {
+pub(crate) fn conflict_of(state: &State, number: &Number) -> Option<Currency> {
     other_currency(state.number(&number.id)?, number.currency)
 }
 

@@ -1,20 +1,20 @@
 //! What is due now: for each enabled rule, the key of its current period and whether that
 //! key may be charged (new, or a failed attempt to retry). Pure: `now` comes in.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use crate::engine::calendar::{YearMonth, local_date, local_instant};
+use crate::engine::calendar::{YearMonth, local_date};
 use crate::engine::key::Key;
 use crate::engine::state::{KeyStatus, NumberState, State};
 use crate::engine::trigger::{Facts, firing};
 use crate::model::{Config, Mode, Money, Number, Rule, Trigger};
 
 /// At most this many attempts under one key.
-pub const MAX_ATTEMPTS: u32 = 3;
+pub(crate) const MAX_ATTEMPTS: u32 = 3;
 
 /// How long to wait after failed attempt `n` before attempt `n + 1`.
-pub fn retry_delay(n: u32) -> Duration {
+pub(crate) fn retry_delay(n: u32) -> Duration {
     match n {
         0 | 1 => Duration::minutes(10),
         _ => Duration::minutes(60),
@@ -78,7 +78,7 @@ pub struct Agenda {
 
 /// How far behind the newest time baohao's own clock wrote the clock may be and still be
 /// trusted (a clock set right by a few minutes, two machines sharing a home).
-pub const CLOCK_TOLERANCE: Duration = Duration::minutes(10);
+pub(crate) const CLOCK_TOLERANCE: Duration = Duration::minutes(10);
 
 /// The newest time baohao's own clock wrote into the log, if `now` is behind it by more
 /// than [`CLOCK_TOLERANCE`] (a Raspberry Pi without a clock battery boots in
@@ -92,7 +92,7 @@ pub fn clock_behind(state: &State, now: DateTime<Utc>) -> Option<DateTime<Utc>> 
 
 /// How old a reading may be and still be charged on: twice the refresh interval, or a day
 /// for a balance typed in by hand (an old text imported today must not charge).
-pub fn reading_max_age(number: &Number, refresh_minutes: u32) -> Duration {
+pub(crate) fn reading_max_age(number: &Number, refresh_minutes: u32) -> Duration {
     match number.provider {
         crate::model::Provider::Manual => Duration::hours(24),
         _ => Duration::minutes(2 * i64::from(refresh_minutes)),
@@ -100,7 +100,7 @@ pub fn reading_max_age(number: &Number, refresh_minutes: u32) -> Duration {
 }
 
 /// Whether the number's current reading is recent enough at `now` to charge on.
-pub fn reading_is_recent(
+pub(crate) fn reading_is_recent(
     ns: Option<&NumberState>,
     number: &Number,
     refresh_minutes: u32,
@@ -124,7 +124,7 @@ pub fn facts<'a>(ns: Option<&'a NumberState>, number: &Number, tz: Tz) -> Facts<
 }
 
 /// The key naming the current period of `rule` and since when it is due, if it is due.
-pub fn current_key(
+pub(crate) fn current_key(
     rule: &Rule,
     number: &Number,
     facts: &Facts,
@@ -156,7 +156,7 @@ pub fn effective_mode(rule: &Rule, number: &Number) -> Mode {
 }
 
 /// Money committed this month: spent, plus in-doubt charges (they may have gone through).
-pub fn committed_this_month(
+pub(crate) fn committed_this_month(
     ns: Option<&NumberState>,
     number: &Number,
     tz: Tz,
@@ -336,11 +336,6 @@ fn agenda_of(
 /// A local time of day for day-granular triggers' forecast entries.
 pub fn day_start() -> NaiveTime {
     NaiveTime::MIN
-}
-
-/// The instant a day-granular event is placed at in forecasts: the start of its local day.
-pub fn on_day(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
-    local_instant(tz, date, day_start())
 }
 
 /// The due → intent step, pure: if `due` is still due in `state` at `now` (nobody wrote

@@ -63,9 +63,9 @@ words! {
 }
 
 /// The status of a reminder a manual top-up settled (in place of `reminder`).
-pub const SETTLED: &str = "settled";
+pub(crate) const SETTLED: &str = "settled";
 /// The status of a reminder closed without a top-up (in place of `reminder`).
-pub const DISMISSED: &str = "dismissed";
+pub(crate) const DISMISSED: &str = "dismissed";
 
 /// Every word an entry's or an attempt's `status` may hold: each status, and the two ends
 /// of a reminder that replace `reminder`.
@@ -908,7 +908,7 @@ impl Judged {
 }
 
 /// Reads a reference kept as where it is in the log ([`RefAt`]); `None` if it cannot.
-pub type FetchReference<'a> = &'a mut dyn FnMut(RefAt) -> Option<String>;
+pub(crate) type FetchReference<'a> = &'a mut dyn FnMut(RefAt) -> Option<String>;
 
 /// An attempt's reference: kept as text, or fetched from the log.
 fn reference_of(

@@ -21,10 +21,7 @@ pub mod verify;
 
 pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for, intent_for_number};
 pub use forecast::{Forecast, Planned, forecast};
-pub use history::{
-    AttemptInfo, Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row, RowFacts,
-    RowMaker,
-};
-pub use key::{Key, Period};
+pub use history::{Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row};
+pub use key::Key;
 pub use state::{KeyStatus, NumberState, RefAt, State};
 pub use status::{Attention, NumberStatus, Urgency, number_status, number_statuses};

@@ -8,7 +8,7 @@ use crate::engine::chunked::Chunked;
 
 /// Each row's time, and the rows sorted by it.
 #[derive(Clone, Debug, Default)]
-pub struct TimeOrder {
+pub(crate) struct TimeOrder {
     /// Each row's own time (milliseconds since the epoch), in log order.
     times: Chunked<i64>,
     /// The first `settled` rows' indices sorted by (time, index); `None` while those rows
@@ -29,11 +29,8 @@ impl TimeOrder {
         self.settled
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.settled == 0
-    }
-
     /// Whether rows pushed since the last settle wait to be placed.
+    #[cfg(test)]
     pub fn unsettled(&self) -> bool {
         self.settled < self.times.len()
     }

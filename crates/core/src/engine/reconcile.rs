@@ -15,7 +15,7 @@ use crate::model::{Currency, Mode, Number, TriggerKind};
 
 /// Evidence may come this long before the intent: the platform keeps its own clock, and the
 /// worker may write the intent late (catch-up after downtime).
-pub const LEAD_HOURS: i64 = 24;
+pub(crate) const LEAD_HOURS: i64 = 24;
 
 /// A top-up seen in a record made elsewhere (a `statement` event).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -35,7 +35,7 @@ pub struct Evidence {
 impl Evidence {
     /// Payment records are money in; a carrier's text only confirms money that a reading or
     /// a statement also shows, so it is not counted twice.
-    pub fn counts_as_money(&self) -> bool {
+    pub(crate) fn counts_as_money(&self) -> bool {
         &*self.source != "sms"
     }
 }

@@ -58,7 +58,7 @@ pub struct Stale {
 }
 
 /// Why `key` (an open reminder of `number`) no longer stands, if it does not.
-pub fn stale_reason(key: &KeyState, number: &Number) -> Option<DismissReason> {
+pub(crate) fn stale_reason(key: &KeyState, number: &Number) -> Option<DismissReason> {
     match number.rule(key.rule) {
         None => Some(DismissReason::RuleDeleted),
         Some(rule) if effective_mode(rule, number) == Mode::Auto => {

@@ -76,7 +76,7 @@ impl RowStore {
 
     /// A recharge row by its key's index in the number's keys: the key's text is already
     /// in the state, so the row does not keep it again.
-    pub fn push_recharge(&mut self, number: &str, key: u32) {
+    pub(crate) fn push_recharge(&mut self, number: &str, key: u32) {
         self.begin_row();
         self.bytes.push(RECHARGE_AT);
         self.name(number);

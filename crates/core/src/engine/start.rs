@@ -22,6 +22,6 @@ pub fn keep_alive_base(ns: Option<&NumberState>, number: &Number, tz: Tz) -> Opt
 }
 
 /// Whether a period due at `due` came before the number's `since` day (so it is skipped).
-pub fn before_start(number: &Number, tz: Tz, due: DateTime<Utc>) -> bool {
+pub(crate) fn before_start(number: &Number, tz: Tz, due: DateTime<Utc>) -> bool {
     number.since.is_some_and(|d| due < start_of_day(tz, d))
 }

@@ -16,6 +16,8 @@ use crate::model::{Currency, Event, EventBody, Mode, Money, OutcomeStatus, Plan,
 use fold::Fold;
 
 mod fold;
+#[cfg(test)]
+mod packing;
 mod snapshot;
 pub use snapshot::options as snapshot_options;
 
@@ -28,7 +30,7 @@ const KEEP_MOVES: usize = 64;
 /// A small set kept in insertion order: the newest is usually the one removed next, so
 /// removal searches from the back. (In-doubt and failed sets are short in real logs.)
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct IndexSet<T>(Vec<T>);
+pub(crate) struct IndexSet<T>(Vec<T>);
 
 impl<T> Default for IndexSet<T> {
     fn default() -> Self {
@@ -690,7 +692,7 @@ impl Attempt<'_> {
     }
 
     /// When this attempt's fate was last told (for retry backoff).
-    pub fn settled_at(self) -> DateTime<Utc> {
+    pub(crate) fn settled_at(self) -> DateTime<Utc> {
         self.resolved
             .map(|r| r.1)
             .or(self.outcome.map(|o| o.1))
@@ -784,7 +786,7 @@ impl<'a> KeyState<'a> {
         )
     }
 
-    pub fn first_at(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn first_at(&self) -> Option<DateTime<Utc>> {
         self.attempts.rec.first().map(|a| a.at)
     }
 
@@ -868,7 +870,7 @@ pub struct Delivery {
 
 /// How long after each failed try the next one is made (about 1 min, 5 min, 30 min, 2 h,
 /// 6 h); after the last, the delivery is given up.
-pub const RETRY_AFTER_MINUTES: [i64; 5] = [1, 5, 30, 120, 360];
+pub(crate) const RETRY_AFTER_MINUTES: [i64; 5] = [1, 5, 30, 120, 360];
 
 impl Delivery {
     /// Failed for good: the service said never, or every retry failed.
@@ -1035,7 +1037,7 @@ impl NumberState {
     }
 
     /// Whether a statement with this source and reference is already in.
-    pub fn has_evidence(&self, source: &str, reference: &str) -> bool {
+    pub(crate) fn has_evidence(&self, source: &str, reference: &str) -> bool {
         self.evidence_refs
             .contains(evidence_key(source, reference).as_ref())
     }
@@ -1049,17 +1051,17 @@ impl NumberState {
     }
 
     /// The index of the key an intent belongs to (stable for the life of the state).
-    pub fn key_index_of_intent(&self, intent: &str) -> Option<u32> {
+    pub(crate) fn key_index_of_intent(&self, intent: &str) -> Option<u32> {
         self.intent_idx(intent).map(|(k, _)| k)
     }
 
     /// Every currency a key of this number was in, each once, in the order first seen.
-    pub fn key_currencies(&self) -> &[Currency] {
+    pub(crate) fn key_currencies(&self) -> &[Currency] {
         &self.key_currencies
     }
 
     /// How many keys this number has (a new key gets this index).
-    pub fn key_count(&self) -> usize {
+    pub(crate) fn key_count(&self) -> usize {
         self.keys.len()
     }
 
@@ -1099,22 +1101,18 @@ impl NumberState {
     }
 
     /// Reminders not yet settled by a manual top-up.
-    pub fn open_reminders(&self) -> impl Iterator<Item = (KeyState<'_>, Attempt<'_>)> {
+    pub(crate) fn open_reminders(&self) -> impl Iterator<Item = (KeyState<'_>, Attempt<'_>)> {
         self.attempts_in(&self.open_reminders)
     }
 
-    pub fn open_reminder_count(&self) -> usize {
-        self.open_reminders.len()
-    }
-
     /// When `rule` last wrote an intent.
-    pub fn last_intent_of(&self, rule: &str) -> Option<DateTime<Utc>> {
+    pub(crate) fn last_intent_of(&self, rule: &str) -> Option<DateTime<Utc>> {
         self.rule_last_intents()
             .find(|(r, _)| *r == rule)
             .map(|(_, t)| t)
     }
 
-    pub fn rule_last_intents(&self) -> impl Iterator<Item = (&str, DateTime<Utc>)> {
+    pub(crate) fn rule_last_intents(&self) -> impl Iterator<Item = (&str, DateTime<Utc>)> {
         self.rule_last_intent
             .iter()
             .map(|(r, t)| (self.rules.get(*r as usize).map_or("", |r| &**r), *t))
@@ -1133,7 +1131,7 @@ impl NumberState {
     }
 
     /// Successful top-ups and manual entries in `month`, in `currency`.
-    pub fn spent_in(&self, month: YearMonth, currency: Currency) -> i64 {
+    pub(crate) fn spent_in(&self, month: YearMonth, currency: Currency) -> i64 {
         self.spend
             .iter()
             .rev()
@@ -1293,7 +1291,7 @@ impl State {
     /// `reference` reads `None`. For those that show none (`status`, the worker): a
     /// reference is the largest text a key has, and a long log has hundreds of thousands
     /// of keys. Nothing the engine decides reads it.
-    pub fn without_references(mut self) -> State {
+    pub(crate) fn without_references(mut self) -> State {
         self.references = References::Dropped;
         self
     }
@@ -1302,7 +1300,7 @@ impl State {
     /// comes with that place ([`State::apply_event_at`]): readers get `reference_at` and
     /// fetch the text themselves. For a streamed listing, which reads the log again anyway
     /// (the references would be about a sixth of its memory).
-    pub fn with_reference_positions(mut self) -> State {
+    pub(crate) fn with_reference_positions(mut self) -> State {
         self.references = References::Places;
         self
     }
@@ -1341,7 +1339,7 @@ impl State {
 
     /// The newest time baohao's own clock is known to have seen: [`State::own_at`], or the
     /// home's creation time when that is newer (a fresh home has an empty log).
-    pub fn own_newest(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn own_newest(&self) -> Option<DateTime<Utc>> {
         self.own_at.max(self.home_created)
     }
 
@@ -1358,7 +1356,7 @@ impl State {
 
     /// [`State::apply_event`] told where the event's reference is in the log (see
     /// [`State::with_reference_positions`]).
-    pub fn apply_event_at<S: EventStr>(&mut self, e: Event<S>, reference_at: Option<RefAt>) {
+    pub(crate) fn apply_event_at<S: EventStr>(&mut self, e: Event<S>, reference_at: Option<RefAt>) {
         let at = e.at.with_timezone(&Utc);
         self.events += 1;
         self.last_at = Some(self.last_at.map_or(at, |l| l.max(at)));

@@ -26,7 +26,7 @@ pub struct Facts<'a> {
 
 /// A period of a rule and when it comes due.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Firing {
+pub(crate) struct Firing {
     /// The period; `None` for a low balance that is only projected (no reading yet to
     /// name it).
     pub period: Option<Period>,
@@ -57,7 +57,7 @@ impl Firing {
 /// `on` (a monthly rule: the month of `on`; a low balance: `on` itself, if it is low), or
 /// `None` when it names none (nothing known to count from, a balance not low, a monthly
 /// date before the number's `since` day).
-pub fn firing(
+pub(crate) fn firing(
     rule: &Rule,
     number: &Number,
     facts: &Facts,

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::engine::chunked::Chunked;
 
-pub const WINDOW_HOURS: i64 = 48;
-pub const DUPLICATE_HOURS: i64 = 24;
+pub(crate) const WINDOW_HOURS: i64 = 48;
+pub(crate) const DUPLICATE_HOURS: i64 = 24;
 const WINDOW_SECS: i64 = WINDOW_HOURS * 3600;
 const DUPLICATE_SECS: i64 = DUPLICATE_HOURS * 3600;
 /// Readings, recent top-ups and open windows kept per number (far above real use).
@@ -282,7 +282,7 @@ impl Tracker {
     }
 
     /// The index the next top-up's check will get.
-    pub fn next_index(&self) -> u32 {
+    pub(crate) fn next_index(&self) -> u32 {
         self.checks.len() as u32
     }
 
@@ -531,5 +531,46 @@ mod tests {
         assert_eq!(in_order.check(0).unwrap().credited(), Some(486));
         assert_eq!(late.check(0), in_order.check(0));
         assert_eq!(verdict(&late, 0, 60), Verification::Unverified);
+    }
+
+    proptest::proptest! {
+        /// A check packs into 16 bytes when its amounts fit an `i32` and its time a packed
+        /// word, else it is kept aside; either way it comes back as it went in, and putting
+        /// a changed check in place of a packed or a wide one keeps the others as they were.
+        #[test]
+        fn every_check_comes_back_as_packed(
+            checks in proptest::collection::vec((
+                proptest::prop_oneof![3 => 0i64..4_000_000_000, 1 => proptest::num::i64::ANY],
+                proptest::prop_oneof![3 => 0i64..100_000, 1 => proptest::num::i64::ANY],
+                proptest::prop_oneof![3 => 0i64..100_000, 1 => proptest::num::i64::ANY],
+                proptest::bool::ANY,
+                proptest::bool::ANY,
+            ), 1..40),
+            change in (0usize..40, proptest::num::i64::ANY, proptest::bool::ANY),
+        ) {
+            let checks: Vec<Check> = checks
+                .into_iter()
+                .map(|(at, amount, credited, has_credit, possible_duplicate)| Check {
+                    at,
+                    amount,
+                    credited,
+                    has_credit,
+                    possible_duplicate,
+                })
+                .collect();
+            let mut tr = Tracker::default();
+            for c in &checks {
+                let p = tr.pack(*c);
+                tr.checks.push(p);
+            }
+            proptest::prop_assert_eq!(tr.checks().collect::<Vec<_>>(), checks.clone());
+            let (i, amount, dup) = change;
+            let i = i % checks.len();
+            let mut expect = checks;
+            expect[i].amount = amount;
+            expect[i].possible_duplicate = dup;
+            tr.put(i as u32, expect[i]);
+            proptest::prop_assert_eq!(tr.checks().collect::<Vec<_>>(), expect);
+        }
     }
 }

@@ -7,7 +7,7 @@ use crate::i18n::T;
 use crate::tr;
 
 /// The largest amount a person may type: 100 000 major units.
-pub const MAX_MAJOR: i64 = 100_000;
+pub(crate) const MAX_MAJOR: i64 = 100_000;
 
 /// (code, minor-unit exponent, symbol) from ISO 4217 for the currencies people top up in.
 const CURRENCIES: &[(&str, u32, &str)] = &[
@@ -81,7 +81,7 @@ impl Currency {
         self.0
     }
 
-    pub fn from_index(i: u8) -> Option<Currency> {
+    pub(crate) fn from_index(i: u8) -> Option<Currency> {
         ((i as usize) < CURRENCIES.len()).then_some(Currency(i))
     }
 
@@ -302,7 +302,7 @@ impl fmt::Display for Money {
 }
 
 /// Formats `minor` units of `currency` as a plain decimal, with exactly its exponent's digits.
-pub fn format_decimal(minor: i64, currency: Currency) -> String {
+pub(crate) fn format_decimal(minor: i64, currency: Currency) -> String {
     let exp = currency.exponent();
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();

@@ -5,7 +5,7 @@
 use crate::model::money::Currency;
 
 /// The calling code of the country a currency belongs to, when there is exactly one.
-pub fn country_code(currency: Currency) -> Option<&'static str> {
+pub(crate) fn country_code(currency: Currency) -> Option<&'static str> {
     Some(match currency.code() {
         "CNY" => "86",
         "GBP" => "44",
@@ -40,7 +40,7 @@ pub fn country_code(currency: Currency) -> Option<&'static str> {
 /// The country calling code an E.164 number starts with (`+85251234567` → `852`), from
 /// the ITU table: 1 and 7 are one digit, the two-digit codes are listed, every other
 /// code is three digits.
-pub fn calling_code(msisdn: &str) -> Option<&str> {
+pub(crate) fn calling_code(msisdn: &str) -> Option<&str> {
     let d = msisdn.strip_prefix('+')?;
     if !d.bytes().all(|b| b.is_ascii_digit()) || d.len() < 4 {
         return None;
@@ -80,7 +80,7 @@ pub fn mask(msisdn: &str) -> String {
 
 /// How many digits follow the calling code in `msisdn`'s country, where every number there
 /// has one length (China: its mobiles, 1[3-9]…; its fixed lines vary).
-pub fn national_length(msisdn: &str) -> Option<(&str, usize)> {
+pub(crate) fn national_length(msisdn: &str) -> Option<(&str, usize)> {
     let cc = calling_code(msisdn)?;
     let national = &msisdn[1 + cc.len()..];
     let len = match cc {

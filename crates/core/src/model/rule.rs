@@ -109,7 +109,7 @@ impl TriggerKind {
     }
 
     /// Whether the rule's dates depend on a balance or validity forecast.
-    pub fn is_estimated(self) -> bool {
+    pub(crate) fn is_estimated(self) -> bool {
         matches!(self, TriggerKind::LowBalance | TriggerKind::BeforeExpiry)
     }
 }
@@ -185,7 +185,7 @@ pub fn default_confirm_hours(kind: TriggerKind) -> u32 {
 }
 
 /// "1st", "2nd", "23rd" in English; "5日" in Chinese.
-pub fn ordinal(n: u32) -> String {
+pub(crate) fn ordinal(n: u32) -> String {
     match crate::i18n::lang() {
         crate::i18n::Lang::Zh => format!("{n}日"),
         crate::i18n::Lang::En => {

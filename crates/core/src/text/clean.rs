@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use unicode_width::UnicodeWidthChar;
 
 /// How many characters of a quoted value an error message keeps.
-pub const MESSAGE_VALUE_CHARS: usize = 80;
+pub(crate) const MESSAGE_VALUE_CHARS: usize = 80;
 /// The longest an error message gets, whatever it quotes.
 pub const MESSAGE_CHARS: usize = 600;
 /// The widest a table column gets, in terminal cells.

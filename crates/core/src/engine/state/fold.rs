@@ -16,7 +16,7 @@ pub(super) struct Fold<'a, S> {
 }
 
 impl<S: EventStr> Fold<'_, S> {
-    pub fn on_balance(
+    pub(crate) fn on_balance(
         self,
         balance_minor: i64,
         currency: Currency,
@@ -61,7 +61,15 @@ impl<S: EventStr> Fold<'_, S> {
     }
 
     /// `spend`: the intent's action spends its amount (a keep-alive text).
-    pub fn on_intent(self, rule: S, key: S, attempt: u32, amount: Money, mode: Mode, spend: bool) {
+    pub(crate) fn on_intent(
+        self,
+        rule: S,
+        key: S,
+        attempt: u32,
+        amount: Money,
+        mode: Mode,
+        spend: bool,
+    ) {
         let (ns, id, at) = (self.ns, self.id, self.at);
         let k = ns.key_entry(
             rule.as_ref(),
@@ -102,7 +110,7 @@ impl<S: EventStr> Fold<'_, S> {
         };
     }
 
-    pub fn on_outcome(
+    pub(crate) fn on_outcome(
         self,
         intent: S,
         status: OutcomeStatus,
@@ -136,7 +144,7 @@ impl<S: EventStr> Fold<'_, S> {
         );
     }
 
-    pub fn on_resolved(self, intent: S, status: ResolvedStatus, retry: bool) {
+    pub(crate) fn on_resolved(self, intent: S, status: ResolvedStatus, retry: bool) {
         if !retry && let Some((k, _)) = self.ns.intent_idx(intent.as_ref()) {
             self.ns.keys[k as usize].set_flag(NO_RETRY, true);
         }
@@ -154,7 +162,7 @@ impl<S: EventStr> Fold<'_, S> {
         );
     }
 
-    pub fn on_dismissed(self, intent: S, reason: S) {
+    pub(crate) fn on_dismissed(self, intent: S, reason: S) {
         let ns = self.ns;
         match ns.intent_idx(intent.as_ref()) {
             Some((k, a)) => {
@@ -172,7 +180,7 @@ impl<S: EventStr> Fold<'_, S> {
         }
     }
 
-    pub fn on_manual(self, amount: Money, intent: Option<S>) {
+    pub(crate) fn on_manual(self, amount: Money, intent: Option<S>) {
         let ns = self.ns;
         let mut by_rule = false;
         if let Some(i) = intent
@@ -194,7 +202,7 @@ impl<S: EventStr> Fold<'_, S> {
         );
     }
 
-    pub fn on_activity(self, intent: Option<S>) {
+    pub(crate) fn on_activity(self, intent: Option<S>) {
         let (ns, at) = (self.ns, self.at);
         ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
         if let Some(i) = intent
@@ -207,11 +215,11 @@ impl<S: EventStr> Fold<'_, S> {
         }
     }
 
-    pub fn on_notified(self, event: S, key: S) {
+    pub(crate) fn on_notified(self, event: S, key: S) {
         self.ns.notified.insert((event.into(), key.into()));
     }
 
-    pub fn on_delivered(self, event: S, key: S, channel: S, error: Option<S>, retry: bool) {
+    pub(crate) fn on_delivered(self, event: S, key: S, channel: S, error: Option<S>, retry: bool) {
         let d = self
             .ns
             .deliveries
@@ -228,7 +236,7 @@ impl<S: EventStr> Fold<'_, S> {
         }
     }
 
-    pub fn on_statement(self, source: S, reference: S, amount: Money, refund_of: Option<S>) {
+    pub(crate) fn on_statement(self, source: S, reference: S, amount: Money, refund_of: Option<S>) {
         let (ns, tz, at) = (self.ns, self.tz, self.at);
         let source = source.as_ref();
         if let Some(of) = refund_of {

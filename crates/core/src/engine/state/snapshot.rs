@@ -76,7 +76,10 @@ pub(super) mod timed {
         }
     }
 
-    pub fn serialize<T: Timed, S: Serializer>(v: &VecDeque<T>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<T: Timed, S: Serializer>(
+        v: &VecDeque<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         s.collect_seq(v.iter().map(|e| {
             let (at, rest) = e.split();
             (at.timestamp(), at.timestamp_subsec_nanos(), rest)

@@ -9,7 +9,7 @@ mod parse;
 /// alike, whether or not its newline is there.
 pub const MAX_LINE: usize = 1 << 20;
 
-pub use parse::{bench_raw_parse, parse_date, parse_rfc3339};
+pub use parse::{bench_raw_parse, parse_date};
 
 use std::borrow::Cow;
 
@@ -179,7 +179,7 @@ pub enum EventBody<S = String> {
 }
 
 impl<S> EventBody<S> {
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             EventBody::Balance { .. } => "balance",
             EventBody::Intent { .. } => "intent",

@@ -142,7 +142,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 
 /// `YYYY-MM-DDTHH:MM:SS` then `Z` or `±HH:MM`, the shape baohao writes, parsed directly;
 /// anything else goes to chrono's full RFC 3339 parser.
-pub fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
+pub(crate) fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
     let b = s.as_bytes();
     let fast = (|| {
         if b.len() < 20
