@@ -1475,11 +1475,9 @@ impl State {
         } else if before == AttemptStatus::InDoubt {
             ns.in_doubt.remove(&(k, a));
         }
-        if after == AttemptStatus::Failed {
-            ns.failed.insert(k);
-        } else if !ns.failed.is_empty() {
-            ns.failed.remove(&k);
-        }
+        // Failed is the key's status, not this attempt's: a late word on an older attempt
+        // neither hides nor invents a failure.
+        Self::refile_failed(ns, k);
         if before != AttemptStatus::Succeeded && after == AttemptStatus::Succeeded {
             if ns.keys[k as usize].spend() {
                 // A paid text: counted in the month's spend (so a budget sees it) and as
@@ -1489,6 +1487,15 @@ impl State {
                 let check = Self::top_up(ns, months, tz, charge_at, amount, currency, true);
                 ns.keys[k as usize].update_attempt(a as usize, |a| a.check = check);
             }
+        }
+    }
+
+    /// Keeps key `k` in the failed set exactly when its status is failed.
+    fn refile_failed(ns: &mut NumberState, k: u32) {
+        if matches!(ns.keys[k as usize].status(), KeyStatus::Failed { .. }) {
+            ns.failed.insert(k);
+        } else if !ns.failed.is_empty() {
+            ns.failed.remove(&k);
         }
     }
 

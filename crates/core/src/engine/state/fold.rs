@@ -100,7 +100,7 @@ impl<S: EventStr> Fold<'_, S> {
         }
         ns.last_intent = Some((k, a));
         if had_attempts {
-            ns.failed.remove(&k);
+            State::refile_failed(ns, k);
         }
         match mode {
             Mode::Auto => ns.in_doubt.insert((k, a)),
