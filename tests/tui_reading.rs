@@ -1,6 +1,7 @@
 //! A long log in the real binary, in a pseudo-terminal (issue 11): the first frame says how
 //! far the log is read instead of waiting for all of it, `q` quits meanwhile, no other key
-//! acts on a half-read log, and the worker waits for the whole log.
+//! acts on a half-read log, and the worker waits for the whole log (its state: the History
+//! rows are read behind it).
 
 mod common;
 
