@@ -7,7 +7,7 @@
 //! (in a pseudo-terminal) until its numbers are shown and its worker started, on a copy
 //! of the 1,000,000-event home with its checkpoint.
 //! Run: `cargo bench --bench checkpoint` (with `BAOHAO_BEFORE=/path/to/old/baohao` for
-//! the side-by-side). Results: docs/PERFORMANCE.md.
+//! the side-by-side; with `CHECKPOINT_TUI_ONLY=1` the TUI's step only). Results: docs/PERFORMANCE.md.
 
 mod common;
 #[path = "../tests/common/pty.rs"]
@@ -110,140 +110,124 @@ fn main() {
         size as f64 / 1e6,
         ck as f64 / 1e6
     );
-    // The same log without a checkpoint: a full replay, as every start was before.
-    let bare = common::home_with(&dir, &format!("home-{events}-compact"), &log, numbers);
-    let _ = checkpoint::remove(&Paths::in_home(&bare));
-    let mut rows = Vec::new();
-    let mut whole = Vec::new();
-    for _ in 0..pairs {
-        let (base, n) = common::best(1, || common::typed_parse(&log));
-        assert_eq!(n, events);
-        let (wall, kib) = status(bin, &home);
-        let old = before.as_ref().map(|b| status(b, &home));
-        rows.push((base.as_secs_f64(), wall, kib, old));
-        whole.push((status(bin, &bare).0, wall));
-    }
-    whole.sort_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)));
-    println!(
-        "  the same binary on the same log without a checkpoint (the whole log read), in turn: median {:.0} ms, speedup median {:.1} ×",
-        whole[whole.len() / 2].0 * 1e3,
-        whole[whole.len() / 2].0 / whole[whole.len() / 2].1
-    );
-    rows.sort_by(|a, b| (a.1 / a.0).total_cmp(&(b.1 / b.0)));
-    let median = &rows[rows.len() / 2];
-    println!(
-        "  status --json ÷ the typed parse, {} pairs in turn: best {:.2}, median {:.2} (target ≤ 0.50): {}",
-        rows.len(),
-        rows[0].1 / rows[0].0,
-        median.1 / median.0,
-        rows.iter()
-            .map(|r| format!("{:.2} ({:.0}/{:.0} ms)", r.1 / r.0, r.1 * 1e3, r.0 * 1e3))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    println!(
-        "  status --json peak {:.1} MiB (target ≤ 64)",
-        rows.iter().map(|r| r.2).max().unwrap_or(0) as f64 / 1024.0
-    );
-    if before.is_some() {
-        let mut speedups: Vec<f64> = rows.iter().filter_map(|r| r.3.map(|o| o.0 / r.1)).collect();
-        speedups.sort_by(f64::total_cmp);
+    // `CHECKPOINT_TUI_ONLY=1`: only the TUI (step 4), on the same home.
+    let tui_only = std::env::var_os("CHECKPOINT_TUI_ONLY").is_some();
+    if !tui_only {
+        // The same log without a checkpoint: a full replay, as every start was before.
+        let bare = common::home_with(&dir, &format!("home-{events}-compact"), &log, numbers);
+        let _ = checkpoint::remove(&Paths::in_home(&bare));
+        let mut rows = Vec::new();
+        let mut whole = Vec::new();
+        for _ in 0..pairs {
+            let (base, n) = common::best(1, || common::typed_parse(&log));
+            assert_eq!(n, events);
+            let (wall, kib) = status(bin, &home);
+            let old = before.as_ref().map(|b| status(b, &home));
+            rows.push((base.as_secs_f64(), wall, kib, old));
+            whole.push((status(bin, &bare).0, wall));
+        }
+        whole.sort_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)));
         println!(
-            "  today's binary, same home, in turn: {} ; speedup median {:.1} × (best {:.1}); its peak {:.1} MiB",
-            rows.iter()
-                .filter_map(|r| r.3.map(|o| format!("{:.0}/{:.0} ms", o.0 * 1e3, r.1 * 1e3)))
-                .collect::<Vec<_>>()
-                .join(", "),
-            speedups[speedups.len() / 2],
-            speedups.last().copied().unwrap_or(0.0),
-            rows.iter()
-                .filter_map(|r| r.3.map(|o| o.1))
-                .max()
-                .unwrap_or(0) as f64
-                / 1024.0
+            "  the same binary on the same log without a checkpoint (the whole log read), in turn: median {:.0} ms, speedup median {:.1} ×",
+            whole[whole.len() / 2].0 * 1e3,
+            whole[whole.len() / 2].0 / whole[whole.len() / 2].1
         );
-    }
-    // What proving the prefix costs: reading and hashing the covered bytes.
-    let (hash_time, _) = common::best(3, || {
-        let f = std::fs::File::open(&log).unwrap();
-        checkpoint::prefix_hash(&f, size).unwrap()
-    });
-    println!(
-        "  BLAKE3 of the whole log, read from the page cache: {:.0} ms ({:.1} GB/s)",
-        hash_time.as_secs_f64() * 1e3,
-        size as f64 / hash_time.as_secs_f64() / 1e9
-    );
-    let (load_time, _) = common::best(3, || load(&Paths::in_home(&home)));
-    println!(
-        "  the checkpoint read and proven (in process): {:.0} ms",
-        load_time.as_secs_f64() * 1e3
-    );
+        rows.sort_by(|a, b| (a.1 / a.0).total_cmp(&(b.1 / b.0)));
+        let median = &rows[rows.len() / 2];
+        println!(
+            "  status --json ÷ the typed parse, {} pairs in turn: best {:.2}, median {:.2} (target ≤ 0.50): {}",
+            rows.len(),
+            rows[0].1 / rows[0].0,
+            median.1 / median.0,
+            rows.iter()
+                .map(|r| format!("{:.2} ({:.0}/{:.0} ms)", r.1 / r.0, r.1 * 1e3, r.0 * 1e3))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!(
+            "  status --json peak {:.1} MiB (target ≤ 64)",
+            rows.iter().map(|r| r.2).max().unwrap_or(0) as f64 / 1024.0
+        );
+        if before.is_some() {
+            let mut speedups: Vec<f64> =
+                rows.iter().filter_map(|r| r.3.map(|o| o.0 / r.1)).collect();
+            speedups.sort_by(f64::total_cmp);
+            println!(
+                "  today's binary, same home, in turn: {} ; speedup median {:.1} × (best {:.1}); its peak {:.1} MiB",
+                rows.iter()
+                    .filter_map(|r| r.3.map(|o| format!("{:.0}/{:.0} ms", o.0 * 1e3, r.1 * 1e3)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                speedups[speedups.len() / 2],
+                speedups.last().copied().unwrap_or(0.0),
+                rows.iter()
+                    .filter_map(|r| r.3.map(|o| o.1))
+                    .max()
+                    .unwrap_or(0) as f64
+                    / 1024.0
+            );
+        }
+        // What proving the prefix costs: reading and hashing the covered bytes.
+        let (hash_time, _) = common::best(3, || {
+            let f = std::fs::File::open(&log).unwrap();
+            checkpoint::prefix_hash(&f, size).unwrap()
+        });
+        println!(
+            "  BLAKE3 of the whole log, read from the page cache: {:.0} ms ({:.1} GB/s)",
+            hash_time.as_secs_f64() * 1e3,
+            size as f64 / hash_time.as_secs_f64() / 1e9
+        );
+        let (load_time, _) = common::best(3, || load(&Paths::in_home(&home)));
+        println!(
+            "  the checkpoint read and proven (in process): {:.0} ms",
+            load_time.as_secs_f64() * 1e3
+        );
 
-    // 2. The write against the replay a worker pass starts with, at 100,000 events.
-    let small = if full { 100_000 } else { 2_000 };
-    let log100 = common::log_file(&dir, small, 20);
-    let home100 = common::home_with(&dir, &format!("home-{small}-pass"), &log100, 20);
-    let mut ratios = Vec::new();
-    let mut encode = Vec::new();
-    for _ in 0..if full { 7 } else { 1 } {
-        let _ = checkpoint::remove(&Paths::in_home(&home100));
-        let t = Instant::now();
-        let mut s = Session::open_state_only(Paths::in_home(&home100)).unwrap();
-        let replay = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        assert!(s.write_checkpoint().unwrap());
-        let write = t.elapsed().as_secs_f64();
-        ratios.push((write / replay, write, replay));
-        // Of which: the state serialized into memory (what the file holds, less the
-        // seal, the temp file and the two fsyncs).
-        let t = Instant::now();
-        let n = std::hint::black_box(s.state().canonical_bytes()).len();
-        encode.push((t.elapsed().as_secs_f64(), n));
-    }
-    ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let m = ratios[ratios.len() / 2];
-    println!(
-        "  {small} events: the checkpoint's write {:.1} ms, the pass's replay {:.1} ms: {:.1} % (median of {}; target ≤ 10 %)",
-        m.1 * 1e3,
-        m.2 * 1e3,
-        m.0 * 100.0,
-        ratios.len()
-    );
-    encode.sort_by(|a, b| a.0.total_cmp(&b.0));
-    println!(
-        "  of which the state serialized into memory: {:.1} ms ({:.1} MB), median of {}",
-        encode[encode.len() / 2].0 * 1e3,
-        encode[encode.len() / 2].1 as f64 / 1e6,
-        encode.len()
-    );
+        // 2. The write against the replay a worker pass starts with, at 100,000 events.
+        let small = if full { 100_000 } else { 2_000 };
+        let log100 = common::log_file(&dir, small, 20);
+        let home100 = common::home_with(&dir, &format!("home-{small}-pass"), &log100, 20);
+        let mut ratios = Vec::new();
+        let mut encode = Vec::new();
+        for _ in 0..if full { 7 } else { 1 } {
+            let _ = checkpoint::remove(&Paths::in_home(&home100));
+            let t = Instant::now();
+            let mut s = Session::open_state_only(Paths::in_home(&home100)).unwrap();
+            let replay = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            assert!(s.write_checkpoint().unwrap());
+            let write = t.elapsed().as_secs_f64();
+            ratios.push((write / replay, write, replay));
+            // Of which: the state serialized into memory (what the file holds, less the
+            // seal, the temp file and the two fsyncs).
+            let t = Instant::now();
+            let n = std::hint::black_box(s.state().canonical_bytes()).len();
+            encode.push((t.elapsed().as_secs_f64(), n));
+        }
+        ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let m = ratios[ratios.len() / 2];
+        println!(
+            "  {small} events: the checkpoint's write {:.1} ms, the pass's replay {:.1} ms: {:.1} % (median of {}; target ≤ 10 %)",
+            m.1 * 1e3,
+            m.2 * 1e3,
+            m.0 * 100.0,
+            ratios.len()
+        );
+        encode.sort_by(|a, b| a.0.total_cmp(&b.0));
+        println!(
+            "  of which the state serialized into memory: {:.1} ms ({:.1} MB), median of {}",
+            encode[encode.len() / 2].0 * 1e3,
+            encode[encode.len() / 2].1 as f64 / 1e6,
+            encode.len()
+        );
 
-    // 3. `status` on 10,000 events, from its checkpoint (median of 21).
-    let log10 = common::log_file(&dir, 10_000, 20);
-    let home10 = home_with_checkpoint(&dir, "home-10000-ckpt", &log10, 20, 9_990);
-    let mut times: Vec<f64> = (0..if full { 21 } else { 3 })
-        .map(|_| {
-            common::run_measured(
-                bin,
-                &[
-                    OsStr::new("--home"),
-                    home10.as_os_str(),
-                    OsStr::new("status"),
-                ],
-            )
-            .0
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    println!(
-        "  status, 10,000 events from a checkpoint at 9,990: median {:.1} ms of {} (target ≤ 15 ms)",
-        times[times.len() / 2] * 1e3,
-        times.len()
-    );
-    if let Some(b) = &before {
-        let mut old: Vec<f64> = (0..if full { 21 } else { 3 })
+        // 3. `status` on 10,000 events, from its checkpoint (median of 21).
+        let log10 = common::log_file(&dir, 10_000, 20);
+        let home10 = home_with_checkpoint(&dir, "home-10000-ckpt", &log10, 20, 9_990);
+        let mut times: Vec<f64> = (0..if full { 21 } else { 3 })
             .map(|_| {
                 common::run_measured(
-                    b,
+                    bin,
                     &[
                         OsStr::new("--home"),
                         home10.as_os_str(),
@@ -253,11 +237,32 @@ fn main() {
                 .0
             })
             .collect();
-        old.sort_by(f64::total_cmp);
+        times.sort_by(f64::total_cmp);
         println!(
-            "  today's binary, same home: median {:.1} ms",
-            old[old.len() / 2] * 1e3
+            "  status, 10,000 events from a checkpoint at 9,990: median {:.1} ms of {} (target ≤ 15 ms)",
+            times[times.len() / 2] * 1e3,
+            times.len()
         );
+        if let Some(b) = &before {
+            let mut old: Vec<f64> = (0..if full { 21 } else { 3 })
+                .map(|_| {
+                    common::run_measured(
+                        b,
+                        &[
+                            OsStr::new("--home"),
+                            home10.as_os_str(),
+                            OsStr::new("status"),
+                        ],
+                    )
+                    .0
+                })
+                .collect();
+            old.sort_by(f64::total_cmp);
+            println!(
+                "  today's binary, same home: median {:.1} ms",
+                old[old.len() / 2] * 1e3
+            );
+        }
     }
 
     // 4. The TUI whole (its numbers shown) and its worker started, on a copy of the big
@@ -270,8 +275,8 @@ fn main() {
             std::fs::copy(e.path(), tui_home.join(e.file_name())).unwrap();
         }
     }
-    let mut whole = Vec::new();
-    for _ in 0..if full { 3 } else { 1 } {
+    let (mut whole, mut rows_in) = (Vec::new(), Vec::new());
+    for _ in 0..if full { 5 } else { 1 } {
         let t = Instant::now();
         let mut s = pty::Session::start(&tui_home, 120, 30, &[]);
         let end = t + std::time::Duration::from_secs(120);
@@ -286,6 +291,19 @@ fn main() {
             }
         }
         whole.push(t.elapsed().as_secs_f64() * 1e3);
+        // Then the History tab, until its rows (read behind) are in.
+        s.send("3");
+        loop {
+            let screen = s.screen();
+            if screen.contains("entries, newest first") {
+                break;
+            }
+            assert!(Instant::now() < end, "History never whole:\n{screen}");
+            if let Ok(b) = s.rx.recv_timeout(std::time::Duration::from_millis(20)) {
+                s.parser.process(&b);
+            }
+        }
+        rows_in.push(t.elapsed().as_secs_f64() * 1e3);
         s.send("q");
         let _ = s.child.wait();
     }
@@ -295,6 +313,13 @@ fn main() {
         whole[whole.len() / 2],
         whole.len(),
         whole.iter().map(|w| w.round()).collect::<Vec<_>>()
+    );
+    rows_in.sort_by(f64::total_cmp);
+    println!(
+        "  the History tab whole (its rows read behind the numbers), from the start: median {:.0} ms of {} ({:?})",
+        rows_in[rows_in.len() / 2],
+        rows_in.len(),
+        rows_in.iter().map(|w| w.round()).collect::<Vec<_>>()
     );
     let _ = std::fs::remove_dir_all(&tui_home);
 }

@@ -89,6 +89,57 @@ impl Session {
         Session::open_config(paths, History::new)
     }
 
+    /// [`Session::open_unread`] for a face that shows the state before its rows (the TUI):
+    /// the state only, started from the checkpoint when it holds, the rest of the log not
+    /// read yet ([`Session::catch_up_for`]). The rows are read behind it by a
+    /// [`Session::rows_reader`] and taken in by [`Session::adopt_rows`].
+    pub fn open_unread_from_checkpoint(paths: Paths) -> Result<Session> {
+        let mut s = Session::open_config(paths, History::state_only)?;
+        s.start_from_checkpoint();
+        Ok(s)
+    }
+
+    /// A session that reads this session's log with rows, from its start, under this
+    /// session's config (it reads no config of its own): it can be moved to a thread
+    /// and read there ([`Session::catch_up_for`]).
+    pub fn rows_reader(&self) -> Session {
+        let state = State::new(self.config.timezone).made_at(self.state().home_created);
+        Session {
+            log: Log::new(&self.paths.log),
+            paths: self.paths.clone(),
+            history: History::new(state),
+            config: self.config.clone(),
+            stamp: self.stamp,
+            config_problem: None,
+            cursor: Cursor::default(),
+            problems: Vec::new(),
+            hash: None,
+            bad_at: Vec::new(),
+            checkpoint_at: None,
+        }
+    }
+
+    /// Takes in what a [`Session::rows_reader`] read, in place of this session's history,
+    /// and reads on from where the reader stopped: every event after the reader's cursor is
+    /// folded in here, once, and those before it only by the reader. Returns how many
+    /// events were read on, or `None` (nothing taken) if the reader's time zone is no
+    /// longer the config's (its local periods would be wrong: read again).
+    pub fn adopt_rows(&mut self, reader: Session) -> Result<Option<usize>> {
+        if reader.config.timezone != self.config.timezone {
+            return Ok(None);
+        }
+        self.history = reader.history;
+        self.cursor = reader.cursor;
+        // A history with rows is not the kind a checkpoint holds.
+        self.hash = None;
+        self.bad_at = reader.bad_at;
+        self.checkpoint_at = None;
+        // Problems the reader met were met (and said) here already, from the checkpoint
+        // or the tail; the owner says each once.
+        self.problems.extend(reader.problems);
+        self.catch_up().map(Some)
+    }
+
     fn open_config(paths: Paths, history: fn(State) -> History) -> Result<Session> {
         let loaded = config::load(&paths)?;
         let mut state = State::new(loaded.config.timezone);

@@ -495,6 +495,8 @@ fn a_log_read_in_slices_shows_what_a_log_read_at_once_shows() {
     }
     assert!(slices >= 2, "{slices}");
     assert!(app.loading.is_none());
+    // The state is whole; the rows, read behind it, once taken in.
+    app.wait_history().unwrap();
     assert_eq!(app.state().events, whole.state().events);
     assert_eq!(
         app.session.history.rows.len(),

@@ -1,6 +1,7 @@
 //! A long log in the real binary, in a pseudo-terminal: the first frame says how
 //! far the log is read instead of waiting for all of it, `q` quits meanwhile, no other key
-//! acts on a half-read log, and the worker waits for the whole log.
+//! acts on a half-read log, and the worker waits for the whole log (its state: the History
+//! rows are read behind it).
 
 mod common;
 
@@ -93,7 +94,9 @@ fn a_long_log_shows_how_far_it_is_read_and_q_quits_meanwhile() {
 
 #[test]
 fn once_the_log_is_whole_the_tui_shows_it_and_starts_its_worker() {
-    let home = long_home(20_000);
+    // Long enough that reading its state (without rows, which come behind) outlasts a
+    // look at the screen.
+    let home = long_home(150_000);
     let mut t = start(home.path());
     t.wait_for("Reading the recharge log");
     t.wait_for("NEXT RECHARGE");

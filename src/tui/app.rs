@@ -282,6 +282,64 @@ pub struct App {
     /// Push-channel tests sent from Settings: each answer comes back here (the loop takes
     /// the receiver and turns answers into `Msg::ChannelTested`).
     pub channel_tests: ChannelTests,
+    /// The History rows, still being read behind the rest (see [`HistoryLoad`]): the state
+    /// is whole, so every tab but the rows works meanwhile.
+    pub history_loading: Option<HistoryLoad>,
+    /// The rows' percentage last drawn (to redraw only when it moves).
+    pub history_shown: Cell<Option<u64>>,
+}
+
+/// The log's rows, read on a thread of their own while the state (from the checkpoint and
+/// the tail) is already shown: the History tab, the Numbers pane's last entries, the `/`
+/// filter and export wait for them. Dropped, it tells the thread to stop.
+#[derive(Debug)]
+pub struct HistoryLoad {
+    /// The log's length when reading began, in bytes.
+    total: u64,
+    /// How far the thread has read, in bytes.
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The reading thread, once started ([`App::start_history`]).
+    job: Option<std::thread::JoinHandle<Result<Session>>>,
+}
+
+impl Drop for HistoryLoad {
+    fn drop(&mut self) {
+        self.cancel
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// How long the rows thread reads between two looks at whether it should stop.
+const ROWS_SLICE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The rows thread: reads `reader` to the log's end, saying how far in `read`; stops early
+/// (its reader then only part read, and thrown away) once `cancel` is set.
+fn read_rows(
+    mut reader: Session,
+    read: &std::sync::atomic::AtomicU64,
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<Session> {
+    use std::sync::atomic::Ordering::Relaxed;
+    lower_this_threads_priority();
+    while !cancel.load(Relaxed) {
+        let whole = reader.catch_up_for(ROWS_SLICE)?;
+        read.store(reader.cursor.offset, Relaxed);
+        if whole {
+            break;
+        }
+    }
+    Ok(reader)
+}
+
+/// The rows are behind everything else: keys, drawing and the worker go first on a busy
+/// machine (on Linux a thread's nice value is its own).
+fn lower_this_threads_priority() {
+    // SAFETY: `gettid` and `setpriority` take plain integers and touch no memory of ours.
+    unsafe {
+        let tid = nix::libc::gettid();
+        let _ = nix::libc::setpriority(nix::libc::PRIO_PROCESS, tid as nix::libc::id_t, 10);
+    }
 }
 
 /// Where the answer to a channel test goes: the URL tried and the service's answer.
@@ -306,19 +364,28 @@ impl App {
     pub fn open(paths: Paths, clock: Clock, theme: Theme) -> Result<App> {
         let mut app = App::open_reading(paths, clock, theme)?;
         app.advance_loading(std::time::Duration::MAX)?;
+        app.wait_history()?;
         Ok(app)
     }
 
     /// [`App::open`] that reads no log yet: the first frame says the log is being read,
     /// and the loop reads it in slices ([`App::advance_loading`]), so a long log shows a
-    /// frame at once and `q` works while it is read.
+    /// frame at once and `q` works while it is read. What is read so is the state only,
+    /// from the checkpoint when it holds; the rows are read behind it
+    /// ([`App::start_history`]), so a long log with a checkpoint is shown at once.
     pub fn open_reading(paths: Paths, clock: Clock, theme: Theme) -> Result<App> {
         let created = crate::home::write_starter_if_new(&paths, clock.now())?
             .then(|| tr!(T::TuiCreatedConfig, paths.config.display()));
         let total = std::fs::metadata(&paths.log).map_or(0, |m| m.len());
-        let session = Session::open_unread(paths)?;
+        let session = Session::open_unread_from_checkpoint(paths)?;
         let mut app = App::new(session, clock, theme);
         app.loading = Some(total);
+        app.history_loading = Some(HistoryLoad {
+            total,
+            read: Default::default(),
+            cancel: Default::default(),
+            job: None,
+        });
         if let Some(m) = created {
             app.say(m, Level::Info);
         }
@@ -343,6 +410,98 @@ impl App {
         self.say_log_problems();
         self.dirty = true;
         Ok(true)
+    }
+
+    /// Starts reading the rows behind the rest, if they are still to be read and not
+    /// being read yet.
+    pub fn start_history(&mut self) -> Result<()> {
+        let Some(load) = self.history_loading.as_mut() else {
+            return Ok(());
+        };
+        if load.job.is_some() {
+            return Ok(());
+        }
+        let (read, cancel) = (load.read.clone(), load.cancel.clone());
+        let (here_read, here_cancel) = (read.clone(), cancel.clone());
+        let reader = self.session.rows_reader();
+        let spawned = std::thread::Builder::new()
+            .name("history-rows".into())
+            .spawn(move || read_rows(reader, &read, &cancel));
+        match spawned {
+            Ok(j) => {
+                if let Some(load) = self.history_loading.as_mut() {
+                    load.job = Some(j);
+                }
+                Ok(())
+            }
+            // No thread to be had: they are read here, now.
+            Err(_) => {
+                let reader = read_rows(self.session.rows_reader(), &here_read, &here_cancel)?;
+                self.adopt_history(reader)
+            }
+        }
+    }
+
+    /// How far the rows are read, in percent, while they are being read.
+    pub fn history_percent(&self) -> Option<u64> {
+        let load = self.history_loading.as_ref()?;
+        let read = load.read.load(std::sync::atomic::Ordering::Relaxed);
+        Some(
+            (read.min(load.total) * 100)
+                .checked_div(load.total)
+                .unwrap_or(100)
+                .min(99),
+        )
+    }
+
+    /// Takes the rows in if the thread has read them (and reads on from where it
+    /// stopped); else marks the screen dirty when the percentage moved. An error reading
+    /// them ends the TUI, as one reading the log at the start does.
+    pub fn advance_history(&mut self) -> Result<()> {
+        let Some(load) = self.history_loading.as_mut() else {
+            return Ok(());
+        };
+        if load.job.as_ref().is_some_and(|j| j.is_finished()) {
+            return self.take_history();
+        }
+        // The percentage on screen (History, the Numbers pane) is redrawn when it moves.
+        if matches!(self.tab, Tab::History | Tab::Numbers) {
+            self.dirty |= self.history_percent() != self.history_shown.get();
+        }
+        Ok(())
+    }
+
+    /// Waits for the rows (starting their thread if needed) and takes them in.
+    pub fn wait_history(&mut self) -> Result<()> {
+        if self.history_loading.is_none() {
+            return Ok(());
+        }
+        self.start_history()?;
+        self.take_history()
+    }
+
+    /// Joins the rows thread and takes its rows in place of the state-only history.
+    fn take_history(&mut self) -> Result<()> {
+        let Some(job) = self.history_loading.as_mut().and_then(|l| l.job.take()) else {
+            return Ok(());
+        };
+        let reader = match job.join() {
+            Ok(r) => r?,
+            Err(p) => std::panic::resume_unwind(p),
+        };
+        self.adopt_history(reader)
+    }
+
+    fn adopt_history(&mut self, reader: Session) -> Result<()> {
+        if self.session.adopt_rows(reader)?.is_none() {
+            // The time zone changed while they were read: they are read again.
+            return self.start_history();
+        }
+        self.history_loading = None;
+        self.say_log_problems();
+        self.after_log_change();
+        self.dirty = true;
+        Ok(())
     }
 
     /// How much of the log is read, in percent of its length when reading began.
@@ -380,6 +539,8 @@ impl App {
             dirty: true,
             loading: None,
             channel_tests: ChannelTests::default(),
+            history_loading: None,
+            history_shown: Cell::new(None),
         };
         app.load_forwarders();
         app.recompute();

@@ -77,7 +77,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     .areas(area);
     let total = app.session.history.rows_by_time();
     let shown = app.rows(Tab::History);
-    let head = if app.tabs.history.filtered.is_some() {
+    app.history_shown.set(app.history_percent());
+    let head = if let Some(p) = app.history_percent() {
+        tr!(T::TuiReadingHistory, p)
+    } else if app.tabs.history.filtered.is_some() {
         let head = tr!(
             T::TuiFilterShown,
             app.tabs.history.filter.value(),

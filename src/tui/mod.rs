@@ -166,6 +166,7 @@ pub fn run(home: Home, mouse: bool, spawn: Spawn) -> Result<()> {
     if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
         return Err(Error::terminal(tr!(T::TuiNeedsTerminal)));
     }
+    one_malloc_arena();
     let clock = Clock::from_env()?;
     let mut app = App::open_reading(home.paths.clone(), clock, theme::Theme::from_env())?;
     app.mouse = mouse;
@@ -189,6 +190,21 @@ pub fn run(home: Home, mouse: bool, spawn: Spawn) -> Result<()> {
         Err(e) => {
             drop(home);
             Err(e)
+        }
+    }
+}
+
+/// One malloc arena for the whole process, set before any thread starts. The History
+/// rows are read on a thread of their own while the view's state and the worker's are
+/// held; in an arena of its own that thread's freed parse buffers stayed mapped beside
+/// them, about 13 MiB more at the peak (208–210 against 194–197 MiB on 1M events), for
+/// An explicit `MALLOC_ARENA_MAX` is left to glibc.
+fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: `mallopt` takes two integers; called before this process starts threads.
+        unsafe {
+            let _ = nix::libc::mallopt(nix::libc::M_ARENA_MAX, 1);
         }
     }
 }
@@ -324,6 +340,9 @@ async fn event_loop<W: Write>(
     if draw(term, app).is_err() {
         return Ok(End::Lost);
     }
+    // The rows are read behind everything else, once the first frame is out (the state
+    // alone is what it waits for).
+    app.start_history()?;
     app.dirty = false;
     // A test hook: proves that a panic restores the terminal before its report.
     if std::env::var_os("BAOHAO_TEST_PANIC").is_some() {
@@ -375,6 +394,8 @@ async fn event_loop<W: Write>(
         if app.loading.is_some() {
             read_log(app, link, spawn, load_slice())?;
         }
+        // The rows taken in once their thread has read them (the poll wakes the loop).
+        app.advance_history()?;
         // A slice of the filter's search per turn, so no key waits for all of it.
         let slice = std::time::Instant::now();
         while app.filter_pending() && slice.elapsed() < FILTER_SLICE {

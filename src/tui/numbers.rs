@@ -611,7 +611,13 @@ fn entry_lines(app: &App, n: &Number) -> Vec<Line<'static>> {
         })
         .map(|e| crate::tui::history::entry_line(app, &e))
         .collect();
-    if entries.is_empty() {
+    if let Some(p) = app.history_percent() {
+        app.history_shown.set(Some(p));
+        lines.push(Line::styled(
+            format!("  {}", tr!(T::TuiReadingHistory, p)),
+            app.theme.dim(),
+        ));
+    } else if entries.is_empty() {
         lines.push(Line::styled(
             format!("  {}", tr!(T::HistoryEmpty)),
             app.theme.dim(),
@@ -634,12 +640,21 @@ fn missed_lines(
     width: u16,
 ) -> Vec<Line<'static>> {
     let tz = app.session.config.timezone;
-    let judged = crate::engine::reconcile::reconcile(ns, Some(n), tz, app.now);
-    let Some((k, a)) = judged
-        .missed()
-        .filter_map(|v| ns.key_at(v.key))
-        .filter_map(|k| Some((k, k.last()?)))
-        .last()
+    // Judged once per change of the log (not per frame): the history keeps it.
+    let last_missed =
+        app.session
+            .history
+            .with_reconciliation(&n.id, &app.session.config, app.now, |judged| {
+                judged
+                    .missed()
+                    .filter(|v| ns.key_at(v.key).is_some_and(|k| k.last().is_some()))
+                    .map(|v| v.key)
+                    .last()
+            });
+    let Some((k, a)) = last_missed
+        .flatten()
+        .and_then(|key| ns.key_at(key))
+        .and_then(|k| Some((k, k.last()?)))
     else {
         return Vec::new();
     };

@@ -626,16 +626,27 @@ pub fn act(app: &mut App, a: Action) {
         Action::Mask => toggle_mask(app),
         Action::RefreshAll => refresh_all(app),
         Action::Refresh => refresh_selected(app),
-        Action::Filter => app.tabs.history.editing = true,
+        Action::Filter => {
+            if !history_waits(app) {
+                app.tabs.history.editing = true;
+            }
+        }
         Action::Add => add(app),
         Action::Edit => edit(app),
         Action::Delete => delete(app),
         Action::Toggle => toggle_rule(app),
         Action::TopUp => top_up(app),
         Action::Activity => activity(app),
+        Action::Details if history_waits(app) => {}
+        Action::Resolve if history_waits(app) => {}
+        Action::QuickFilter if history_waits(app) => {}
         Action::Details => details(app),
         Action::Resolve => resolve(app),
-        Action::Export => export(app),
+        Action::Export => {
+            if !history_waits(app) {
+                export(app)
+            }
+        }
         Action::Import => open_form(app, forms::import_form(&app.session.config)),
         Action::QuickFilter => quick_filter(app),
         Action::Settings => settings(app),
@@ -906,6 +917,16 @@ fn move_sel(app: &mut App, step: isize) {
         }
     }
     app.tabs.list_mut(app.tab).sel = s;
+}
+
+/// Whether the History rows are still being read; if so, says so (one sentence), for
+/// anything that needs all of them.
+fn history_waits(app: &mut App) -> bool {
+    let Some(p) = app.history_percent() else {
+        return false;
+    };
+    app.say(tr!(T::TuiHistoryNotReady, p), Level::Info);
+    true
 }
 
 /// The History view (as filtered) as CSV, oldest first as the log reads, listed as

@@ -489,6 +489,8 @@ catalogue! {
     TuiCreatedConfig => "Created {0}.", "已创建 {0}。";
     TuiDemo => "Demo data in a temporary home: nothing you do here touches your real files.", "演示数据位于临时目录：此处的操作不会影响你的真实文件。";
     TuiNoTerminal => "cannot use this terminal: {0}", "无法使用此终端：{0}";
+    TuiReadingHistory => "reading history… {0}%", "正在读取历史… {0}%";
+    TuiHistoryNotReady => "The history is still being read ({0}%); try again once it is whole.", "历史仍在读取中（{0}%），读完后再试。";
     TuiReadingLog => "Reading the recharge log: {0} of {1} MB ({2}%). Keys wait until it is read; q quits.", "正在读取充值记录：{0} / {1} MB（{2}%）。读完前按键暂不生效；按 q 退出。";
     TuiFinishing => "finishing the recharge in flight before exiting…", "正在完成进行中的充值后退出…";
     // ---- forwarders and the inbox

@@ -111,6 +111,20 @@ words! {
 
 pub use crate::engine::rows::Row;
 
+impl Row {
+    /// The number the row is about.
+    pub fn number(&self) -> &str {
+        match self {
+            Row::Recharge { number, .. }
+            | Row::Manual { number, .. }
+            | Row::Balance { number, .. }
+            | Row::Activity { number, .. }
+            | Row::Statement { number, .. }
+            | Row::Message { number, .. } => number,
+        }
+    }
+}
+
 /// A history entry, ready to show or export.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -259,6 +273,75 @@ pub struct History {
     keep: Keep,
     /// What a second pass needs to make the rows (a recording history only).
     facts: RowFacts,
+    /// Events folded in so far: what the cached judgements are keyed by.
+    changes: u64,
+    /// Each number's reconciliation, judged once per change of the log (or of `now`, or
+    /// of the number's config), however many rows and frames ask for it.
+    reconciled: Reconciled,
+}
+
+/// The cache behind [`History::entry`] and [`History::with_reconciliation`]. A clone
+/// starts empty (it is made again when asked for).
+#[derive(Debug, Default)]
+struct Reconciled(std::sync::Mutex<ReconciledAt>);
+
+impl Reconciled {
+    /// The cache (a panic while it was held left it as it was: each step keeps it whole).
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReconciledAt> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Clone for Reconciled {
+    fn clone(&self) -> Self {
+        Reconciled::default()
+    }
+}
+
+#[derive(Debug, Default)]
+struct ReconciledAt {
+    /// What `judged` was judged at: the history's changes, the state's event count, `now`.
+    at: Option<(u64, u64, DateTime<Utc>)>,
+    /// Each judged number's config as it was then: a changed one is judged again.
+    configs: std::collections::HashMap<String, Option<crate::model::Number>>,
+    judged: Judged,
+    /// How many reconciliations were run (see [`History::reconciliations_run`]).
+    run: u64,
+}
+
+impl ReconciledAt {
+    /// Forgets what no longer holds for `number` at `at` under `config`.
+    fn fit(&mut self, at: (u64, u64, DateTime<Utc>), number: &str, config: &Config) {
+        if self.at != Some(at) {
+            self.at = Some(at);
+            self.configs.clear();
+            self.judged.0.clear();
+        }
+        let now = config.number(number);
+        if self.configs.get(number).map(Option::as_ref) != Some(now) {
+            self.judged.0.remove(number);
+            self.configs.insert(number.to_string(), now.cloned());
+        }
+    }
+
+    /// The judgements, `number`'s among them (judged now if it is not yet).
+    fn ready(
+        &mut self,
+        at: (u64, u64, DateTime<Utc>),
+        state: &State,
+        number: &str,
+        config: &Config,
+    ) -> &mut Judged {
+        self.fit(at, number, config);
+        if !self.judged.0.contains_key(number)
+            && self.judged.of(state, number, config, at.2).is_some()
+        {
+            self.run += 1;
+        }
+        &mut self.judged
+    }
 }
 
 /// What a history keeps besides the state.
@@ -527,6 +610,8 @@ impl History {
             order: TimeOrder::default(),
             keep,
             facts: RowFacts::default(),
+            changes: 0,
+            reconciled: Reconciled::default(),
         }
     }
 
@@ -607,6 +692,7 @@ impl History {
     }
 
     fn apply_event_at<S: EventStr>(&mut self, e: Event<S>, reference_at: Option<RefAt>) {
+        self.changes += 1;
         // A new key goes at the end of its number's keys: a recharge row points there.
         // (Only rows need it: a state-only fold skips the lookup.)
         let next_key = match self.keep {
@@ -674,9 +760,38 @@ impl History {
         row
     }
 
-    /// The entry for `row`, with flags judged at `now` with the number's tolerance.
+    /// The entry for `row`, with flags judged at `now` with the number's tolerance. The
+    /// number's reconciliation is judged once per change of the log, `now` or the number's
+    /// config, not once per row.
     pub fn entry(&self, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
-        entry(&self.state, row, config, now)
+        let mut cache = self.reconciled.lock();
+        let judged = cache.ready(self.judged_at(now), &self.state, row.number(), config);
+        entry_judged(&self.state, row, config, now, judged, &mut |_| None)
+    }
+
+    /// `f` of `number`'s reconciliation at `now` (judged once per change, as for
+    /// [`History::entry`]); `None` for a number the log does not know. `f` must not ask
+    /// this history for entries (the cache is held meanwhile).
+    pub fn with_reconciliation<R>(
+        &self,
+        number: &str,
+        config: &Config,
+        now: DateTime<Utc>,
+        f: impl FnOnce(&Reconciliation) -> R,
+    ) -> Option<R> {
+        let mut cache = self.reconciled.lock();
+        let judged = cache.ready(self.judged_at(now), &self.state, number, config);
+        judged.0.get(number).map(f)
+    }
+
+    /// How many reconciliations [`History::entry`] and [`History::with_reconciliation`]
+    /// have run: one per number asked about, per change of the log, `now` or the config.
+    pub fn reconciliations_run(&self) -> u64 {
+        self.reconciled.lock().run
+    }
+
+    fn judged_at(&self, now: DateTime<Utc>) -> (u64, u64, DateTime<Utc>) {
+        (self.changes, self.state.events, now)
     }
 
     pub fn entries(&self, config: &Config, now: DateTime<Utc>) -> Vec<Entry> {
@@ -744,7 +859,7 @@ impl Lister {
 }
 
 /// Each number's reconciliation, judged once for a whole listing.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Judged(std::collections::HashMap<String, Reconciliation>);
 
 impl Judged {
@@ -1353,5 +1468,46 @@ mod tests {
         );
         // Events past the recorded ones make no rows (lines appended after the first pass).
         assert_eq!(maker.row(&events[0]), None);
+    }
+
+    #[test]
+    fn entries_are_judged_once_per_change_and_are_what_a_fresh_judgement_says() {
+        let mut events = log();
+        let last = events.pop().unwrap();
+        let tz = chrono_tz::Europe::London;
+        let config = Config::empty(None, tz);
+        let mut h = History::new(State::new(tz));
+        for e in &events {
+            h.apply(e);
+        }
+        let now: DateTime<Utc> = "2026-03-20T09:00:00Z".parse().unwrap();
+        let pass = |h: &History, now: DateTime<Utc>| {
+            let rows: Vec<Row> = (0..h.rows.len()).filter_map(|i| h.row(i)).collect();
+            for r in &rows {
+                assert_eq!(h.entry(r, &config, now), entry(&h.state, r, &config, now));
+            }
+            rows.len()
+        };
+        let numbers = 2;
+        assert!(pass(&h, now) > 10);
+        assert_eq!(h.reconciliations_run(), numbers);
+        // Another frame, a filter's scan, the pane: nothing judged again.
+        pass(&h, now);
+        assert_eq!(
+            h.with_reconciliation("a", &config, now, |r| r.keys.len())
+                .map(|_| ()),
+            Some(())
+        );
+        assert_eq!(h.reconciliations_run(), numbers);
+        // A new event: judged again, once, and as a fresh judgement says.
+        h.apply(&last);
+        pass(&h, now);
+        pass(&h, now);
+        assert_eq!(h.reconciliations_run(), 2 * numbers);
+        // Another minute: the same.
+        let later = now + chrono::Duration::days(40);
+        pass(&h, later);
+        pass(&h, later);
+        assert_eq!(h.reconciliations_run(), 3 * numbers);
     }
 }
