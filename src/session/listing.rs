@@ -136,7 +136,11 @@ mod tests {
         let bare = Session::open_state_only(home.paths.clone()).unwrap();
         let now = crate::home::now().unwrap();
         let all = full.history.entries(&full.config, now);
-        assert!(all.len() > 20, "the demo has a history to list: {}", all.len());
+        assert!(
+            all.len() > 20,
+            "the demo has a history to list: {}",
+            all.len()
+        );
         let succeeded = |e: &Entry| e.status == Some(EntryStatus::Succeeded);
         let expected: Vec<Entry> = all.iter().filter(|e| succeeded(e)).cloned().collect();
         assert!(!expected.is_empty() && expected.len() < all.len());
