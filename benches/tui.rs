@@ -98,12 +98,19 @@ fn first_frame_with_peak(home: &std::path::Path, peak_to: Option<&std::path::Pat
     if peak_to.is_some() {
         // The peak is near the end of the History rows' read behind the numbers (both the
         // view's state and the rows' are held then): quit once they are in.
+        // Read off the screen as a terminal shows it: the header is drawn by difference
+        // from the frame before, so its words need not be one run of bytes.
         writer.write_all(b"3").unwrap();
-        let from = seen.len();
-        let rows_in = "entries, newest".as_bytes();
-        while !has(&seen[from..], rows_in) {
+        let nz = |n: u16| std::num::NonZeroU16::new(n).expect("not zero");
+        let mut screen = vt100::Parser::new(nz(30), nz(100), 0);
+        screen.process(&seen);
+        let rows_in = |p: &vt100::Parser| p.screen().contents().contains("entries, newest");
+        while !rows_in(&screen) {
             let n = reader.read(&mut buf).unwrap();
-            seen.extend_from_slice(&buf[..n]);
+            if n == 0 {
+                break;
+            }
+            screen.process(&buf[..n]);
         }
     }
     writer.write_all(b"q").unwrap();

@@ -77,6 +77,7 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
     }
     let reading = got.map_err(|e| Error::input(e.sentence(&name)))?;
     let (added, torn) = Log::new(&paths.log)
+        .stamping(now)
         .append_new(&reading.events, args.dry_run)
         .map_err(|e| Error::io(T::WhatWrite, &paths.log, &e))?;
     if let Some(t) = torn {
