@@ -1,6 +1,9 @@
 //! `baohao import` and external rules through the real binary on temporary homes.
 
 use std::path::Path;
+
+#[path = "common/statements.rs"]
+mod statements;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
@@ -328,34 +331,11 @@ fn an_external_rule_never_runs_the_executor() {
     assert_eq!(std::fs::read_to_string(&calls).unwrap(), "recharge\n");
 }
 
-/// An Alipay export with `closed` closed top-ups of the configured China Unicom number
-/// (skipped) and `other` top-ups of a number nobody configured (unmatched).
-fn many_unusable_rows(closed: usize, other: usize) -> String {
-    let mut s = String::from(
-        "\u{feff}支付宝交易记录明细查询\n---------------------------------交易记录明细列表------------------------------------\n交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,\n",
-    );
-    for i in 0..closed {
-        s.push_str(&format!(
-            "2026-11-05 09:{:02}:{:02} ,充值缴费 ,中国联通 ,cucc***@example.com ,手机充值 130****5678 ,支出 ,30.00 ,余额宝 ,交易关闭 ,C{i:08}\t,M{i}\t, ,\n",
-            i / 60 % 60,
-            i % 60
-        ));
-    }
-    for i in 0..other {
-        s.push_str(&format!(
-            "2026-11-12 08:{:02}:{:02} ,充值缴费 ,中国电信 ,ct***@example.com ,话费充值 189****0000 ,支出 ,50.00 ,余额宝 ,交易成功 ,U{i:08}\t,N{i}\t, ,\n",
-            i / 60 % 60,
-            i % 60
-        ));
-    }
-    s
-}
-
 #[test]
 fn thousands_of_unusable_rows_are_listed_up_to_a_cap_and_counted_exactly() {
     let h = home();
     let file = h.path().join("many.csv");
-    std::fs::write(&file, many_unusable_rows(2500, 1500)).unwrap();
+    std::fs::write(&file, statements::unusable_alipay_rows(2500, 1500, 0)).unwrap();
     let path = file.to_str().unwrap();
     let v = json(
         h.path(),

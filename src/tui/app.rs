@@ -809,14 +809,3 @@ pub fn filter_keeps(
     let hay = crate::text::labels::search_text(e, label);
     terms.iter().all(|t| hay.contains(t.as_str()))
 }
-
-pub fn row_number(row: &Row) -> &str {
-    match row {
-        Row::Recharge { number, .. }
-        | Row::Manual { number, .. }
-        | Row::Balance { number, .. }
-        | Row::Activity { number, .. }
-        | Row::Statement { number, .. }
-        | Row::Message { number, .. } => number,
-    }
-}
