@@ -266,60 +266,106 @@ fn main() {
     }
 
     // 4. The TUI whole (its numbers shown) and its worker started, on a copy of the big
-    // home with its checkpoint (the worker may write: the copy takes it).
-    let tui_home = dir.join(format!("home-{events}-ckpt-tui"));
-    let _ = std::fs::remove_dir_all(&tui_home);
-    std::fs::create_dir_all(&tui_home).unwrap();
-    for e in std::fs::read_dir(&home).unwrap().flatten() {
-        if e.file_type().unwrap().is_file() {
-            std::fs::copy(e.path(), tui_home.join(e.file_name())).unwrap();
+    // home with its checkpoint (the worker may write: the copy takes it); and, side by
+    // side, the binary of before on a copy of its own, start for start in turn.
+    let ours = PathBuf::from(env!("CARGO_BIN_EXE_baohao"));
+    let runs = if full { 5 } else { 1 };
+    let mine = TuiHome::copy(&dir, &home, events, "ours");
+    let theirs = before.as_ref().map(|b| {
+        let h = TuiHome::copy(&dir, &home, events, "before");
+        // Its first start writes a checkpoint of its own version (ours is of another and
+        // not used); the starts timed after it read that one, as its users' would.
+        let _ = tui_start(b, &h.0, true);
+        h
+    });
+    let (mut whole, mut rows_in, mut old_whole, mut old_rows) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..runs {
+        let (w, r) = tui_start(&ours, &mine.0, false);
+        whole.push(w);
+        rows_in.push(r);
+        if let (Some(b), Some(h)) = (before.as_ref(), theirs.as_ref()) {
+            let (w, r) = tui_start(b, &h.0, false);
+            old_whole.push(w);
+            old_rows.push(r);
         }
     }
-    let (mut whole, mut rows_in) = (Vec::new(), Vec::new());
-    for _ in 0..if full { 5 } else { 1 } {
-        let t = Instant::now();
-        let mut s = pty::Session::start(&tui_home, 120, 30, &[]);
-        let end = t + std::time::Duration::from_secs(120);
-        loop {
-            let screen = s.screen();
-            if screen.contains("NEXT RECHARGE") && screen.contains("worker: this session") {
-                break;
-            }
-            assert!(Instant::now() < end, "never whole:\n{screen}");
-            if let Ok(b) = s.rx.recv_timeout(std::time::Duration::from_millis(20)) {
-                s.parser.process(&b);
-            }
-        }
-        whole.push(t.elapsed().as_secs_f64() * 1e3);
-        // Then the History tab, until its rows (read behind) are in.
-        s.send("3");
-        loop {
-            let screen = s.screen();
-            if screen.contains("entries, newest first") {
-                break;
-            }
-            assert!(Instant::now() < end, "History never whole:\n{screen}");
-            if let Ok(b) = s.rx.recv_timeout(std::time::Duration::from_millis(20)) {
-                s.parser.process(&b);
-            }
-        }
-        rows_in.push(t.elapsed().as_secs_f64() * 1e3);
-        s.send("q");
-        let _ = s.child.wait();
+    report_tui(events, "", &whole, &rows_in);
+    if !old_whole.is_empty() {
+        report_tui(events, " (the binary of before)", &old_whole, &old_rows);
     }
-    whole.sort_by(f64::total_cmp);
+}
+
+/// A copy of the big home for TUI starts, removed when dropped.
+struct TuiHome(PathBuf);
+
+impl TuiHome {
+    fn copy(dir: &Path, home: &Path, events: usize, name: &str) -> TuiHome {
+        let to = dir.join(format!("home-{events}-ckpt-tui-{name}"));
+        let _ = std::fs::remove_dir_all(&to);
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(home).unwrap().flatten() {
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+        TuiHome(to)
+    }
+}
+
+impl Drop for TuiHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// One start of `bin`'s TUI on `home`: milliseconds until it is whole with its worker
+/// started, and until the History tab has its rows. `settle`: wait for its worker's
+/// first pass to be written before quitting.
+fn tui_start(bin: &Path, home: &Path, settle: bool) -> (f64, f64) {
+    let t = Instant::now();
+    let mut s = pty::Session::start_bin(bin, home, 120, 30, &[]);
+    let end = t + std::time::Duration::from_secs(120);
+    let wait_for = |s: &mut pty::Session, what: &[&str]| loop {
+        let screen = s.screen();
+        if what.iter().all(|w| screen.contains(w)) {
+            break;
+        }
+        assert!(Instant::now() < end, "never {what:?}:\n{screen}");
+        if let Ok(b) = s.rx.recv_timeout(std::time::Duration::from_millis(20)) {
+            s.parser.process(&b);
+        }
+    };
+    wait_for(&mut s, &["NEXT RECHARGE", "worker: this session"]);
+    let whole = t.elapsed().as_secs_f64() * 1e3;
+    // Then the History tab, until its rows (read behind) are in.
+    s.send("3");
+    wait_for(&mut s, &["entries, newest first"]);
+    let rows_in = t.elapsed().as_secs_f64() * 1e3;
+    if settle {
+        s.pump(std::time::Duration::from_secs(3));
+    }
+    s.send("q");
+    let _ = s.child.wait();
+    (whole, rows_in)
+}
+
+fn report_tui(events: usize, which: &str, whole: &[f64], rows_in: &[f64]) {
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        (
+            v[v.len() / 2],
+            v.iter().map(|w| w.round()).collect::<Vec<_>>(),
+        )
+    };
+    let (w, ws) = median(whole);
     println!(
-        "  the TUI whole, its worker started, {events} events from the checkpoint: median {:.0} ms of {} ({:?}; target ≤ 300 ms)",
-        whole[whole.len() / 2],
+        "  the TUI whole, its worker started, {events} events from the checkpoint{which}: median {w:.0} ms of {} ({ws:?}; target ≤ 300 ms)",
         whole.len(),
-        whole.iter().map(|w| w.round()).collect::<Vec<_>>()
     );
-    rows_in.sort_by(f64::total_cmp);
+    let (r, rs) = median(rows_in);
     println!(
-        "  the History tab whole (its rows read behind the numbers), from the start: median {:.0} ms of {} ({:?})",
-        rows_in[rows_in.len() / 2],
+        "  the History tab whole (its rows read behind the numbers), from the start{which}: median {r:.0} ms of {} ({rs:?})",
         rows_in.len(),
-        rows_in.iter().map(|w| w.round()).collect::<Vec<_>>()
     );
-    let _ = std::fs::remove_dir_all(&tui_home);
 }

@@ -17,6 +17,23 @@ pub struct Session {
 
 impl Session {
     pub fn start(home: &std::path::Path, cols: u16, rows: u16, env: &[(&str, &str)]) -> Session {
+        Session::start_bin(
+            std::path::Path::new(env!("CARGO_BIN_EXE_baohao")),
+            home,
+            cols,
+            rows,
+            env,
+        )
+    }
+
+    /// [`Session::start`] of another build of baohao (a benchmark's binary of before).
+    pub fn start_bin(
+        bin: &std::path::Path,
+        home: &std::path::Path,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Session {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -26,7 +43,7 @@ impl Session {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_baohao"));
+        let mut cmd = CommandBuilder::new(bin);
         cmd.arg("--home");
         cmd.arg(home);
         cmd.env("TERM", "xterm-256color");
