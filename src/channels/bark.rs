@@ -8,8 +8,9 @@ use super::http::{self, Request};
 use super::url::Parts;
 use super::{Failure, Http, Kind, Message, Parsed, Service};
 
-/// What a lock screen shows of a body.
-const MAX_BODY: usize = 1000;
+/// Apple's push payload is at most 4096 bytes, title and keys included: the body is cut
+/// by bytes (Chinese is three a character), leaving room for a cut title and the keys.
+const MAX_BODY_BYTES: usize = 3000;
 
 struct Bark {
     base: String,
@@ -38,8 +39,8 @@ impl Http for Bark {
             format!("{}/push", self.base),
             json!({
                 "device_key": self.key,
-                "title": m.title,
-                "body": super::cut_chars(&m.body, MAX_BODY),
+                "title": super::cut_chars(&m.title, super::MAX_TITLE),
+                "body": super::cut_bytes(&m.body, MAX_BODY_BYTES),
                 "group": "baohao",
                 "level": if m.urgent { "timeSensitive" } else { "active" },
             }),

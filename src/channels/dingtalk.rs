@@ -63,7 +63,7 @@ impl Http for DingTalk {
             json!({
                 "msgtype": "markdown",
                 "markdown": {
-                    "title": m.title,
+                    "title": super::cut_chars(&m.title, super::MAX_TITLE),
                     "text": super::cut_bytes(&m.markdown(), MAX_TEXT_BYTES),
                 },
             }),

@@ -118,7 +118,7 @@ impl Email {
         let fail = |what: String| Failure::new(format!("email: {what}"));
         let mut b = lettre::Message::builder()
             .from(self.from.clone())
-            .subject(m.title.clone())
+            .subject(super::cut_chars(&m.title, super::MAX_TITLE))
             .header(ContentType::TEXT_PLAIN);
         for t in &self.to {
             b = b.to(t.clone());

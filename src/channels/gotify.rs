@@ -38,8 +38,8 @@ impl Http for Gotify {
         let mut r = Request::json(
             format!("{}/message", self.base),
             json!({
-                "title": m.title,
-                "message": m.body,
+                "title": super::cut_chars(&m.title, super::MAX_TITLE),
+                "message": super::cut_bytes(&m.body, super::MAX_BODY_BYTES),
                 "priority": if m.urgent { 8 } else { 5 },
             }),
         );

@@ -34,6 +34,13 @@ const MAX_REASON: usize = 300;
 /// The longest part of a reason quoted from a service's answer.
 pub(crate) const MAX_SERVICE_WORDS: usize = 160;
 
+/// The longest title sent to a service that sets no limit of its own (ntfy, Bark,
+/// DingTalk, Gotify, a webhook, an email subject): more than any lock screen shows, cut
+/// with `…` so a long label cannot make a request the service refuses.
+pub(crate) const MAX_TITLE: usize = 100;
+/// The longest body sent to a service that sets no limit of its own (Gotify, a webhook).
+pub(crate) const MAX_BODY_BYTES: usize = 4096;
+
 /// How long one send may take before it counts as failed (and is retried later).
 pub const SEND_TIMEOUT_SECS: u64 = 20;
 
@@ -346,6 +353,146 @@ mod tests {
         let zh = "保号".repeat(3000);
         let c = cut_bytes(&zh, 4096);
         assert!(c.len() <= 4096 && c.ends_with('…'), "{}", c.len());
+    }
+
+    /// Every string value of a request body, with its key.
+    fn strings(r: &Request) -> Vec<(String, String)> {
+        fn walk(key: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+            match v {
+                serde_json::Value::String(s) => out.push((key.to_string(), s.clone())),
+                serde_json::Value::Object(m) => m.iter().for_each(|(k, v)| walk(k, v, out)),
+                serde_json::Value::Array(a) => a.iter().for_each(|v| walk(key, v, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        match &r.body {
+            Body::Json(v) => walk("", v, &mut out),
+            Body::Form(f) => out.extend(f.iter().map(|(k, v)| (k.to_string(), v.clone()))),
+        }
+        out
+    }
+
+    #[test]
+    fn without_a_base_each_service_is_sent_to_its_own_address_unsigned_when_no_secret() {
+        let now: DateTime<Utc> = "2026-12-04T12:00:00Z".parse().expect("time");
+        let m = Message::test();
+        for (url, address) in [
+            ("ntfy://alerts", "https://ntfy.sh/"),
+            ("ntfy://ntfy.example.org/alerts", "http://ntfy.example.org/"),
+            (
+                "ntfys://ntfy.example.org/alerts",
+                "https://ntfy.example.org/",
+            ),
+            ("bark://api.day.app/KEY", "http://api.day.app/push"),
+            ("barks://api.day.app/KEY", "https://api.day.app/push"),
+            (
+                "schan://SCT123abc",
+                "https://sctapi.ftqq.com/SCT123abc.send",
+            ),
+            (
+                "schan://sctp42tABC",
+                "https://42.push.ft07.com/send/sctp42tABC.send",
+            ),
+            ("pushplus://tok", "https://www.pushplus.plus/send"),
+            (
+                "wecombot://k3y",
+                "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k3y",
+            ),
+            (
+                "dingtalk://tok",
+                "https://oapi.dingtalk.com/robot/send?access_token=tok",
+            ),
+            (
+                "feishu://tok",
+                "https://open.feishu.cn/open-apis/bot/v2/hook/tok",
+            ),
+            (
+                "lark://tok",
+                "https://open.larksuite.com/open-apis/bot/v2/hook/tok",
+            ),
+            (
+                "tgram://123:ABC/456",
+                "https://api.telegram.org/bot123:ABC/sendMessage",
+            ),
+            ("gotify://g.example.org/tok", "http://g.example.org/message"),
+            (
+                "pover://user@tok",
+                "https://api.pushover.net/1/messages.json",
+            ),
+        ] {
+            let c = Channel::parse(url, &Env::Process).unwrap_or_else(|e| panic!("{url}: {e}"));
+            let r = c.request(&m, now).expect("an HTTP channel");
+            assert_eq!(r.url, address, "{url}");
+            if url.starts_with("ntfy://alerts") {
+                assert!(
+                    strings(&r).contains(&("topic".into(), "alerts".into())),
+                    "{r:?}"
+                );
+                assert!(r.headers.is_empty() && r.basic.is_none(), "{r:?}");
+            }
+            if url.starts_with("dingtalk") || url.starts_with("feishu") || url.starts_with("lark") {
+                // No secret: no signature, in the query or the body.
+                assert!(
+                    !r.url.contains("sign=") && !r.url.contains("timestamp="),
+                    "{url}"
+                );
+                assert!(strings(&r).iter().all(|(k, _)| k != "sign"), "{url}: {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_title_or_body_is_cut_to_what_each_service_takes() {
+        let now: DateTime<Utc> = "2026-12-04T12:00:00Z".parse().expect("time");
+        let m = Message {
+            title: "保号".repeat(400),
+            body: "余额不足，请尽快充值。".repeat(2000),
+            event: "low_balance".into(),
+            number: "cmcc".into(),
+            urgent: false,
+        };
+        for url in [
+            "ntfy://alerts",
+            "bark://h/k",
+            "schan://SCT1",
+            "pushplus://t",
+            "wecombot://k",
+            "dingtalk://t",
+            "feishu://t",
+            "tgram://1:A/2",
+            "gotify://h/t",
+            "pover://u@t",
+            "json://h/p",
+            "form://h/p",
+        ] {
+            let c = Channel::parse(url, &Env::Process).unwrap_or_else(|e| panic!("{url}: {e}"));
+            let r = c.request(&m, now).expect("an HTTP channel");
+            let fields = strings(&r);
+            let title = fields.iter().find(|(k, _)| k == "title");
+            if let Some((_, t)) = title {
+                // Pushover's own limit is 250; every other is MAX_TITLE or less.
+                let max = if url.starts_with("pover") {
+                    250
+                } else {
+                    MAX_TITLE
+                };
+                assert!(t.chars().count() <= max && t.ends_with('…'), "{url}: {t}");
+            }
+            for (k, v) in &fields {
+                assert!(v.len() <= 64 << 10, "{url}: {k} is {} bytes", v.len());
+                if v.len() > 1000 {
+                    assert!(v.ends_with('…'), "{url}: {k} cut without saying so");
+                }
+            }
+            if url.starts_with("bark") {
+                let payload: usize = fields.iter().map(|(k, v)| k.len() + v.len()).sum();
+                assert!(
+                    payload < 4000,
+                    "bark: {payload} bytes, over an APNs payload"
+                );
+            }
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl Http for Ntfy {
             format!("{}/", self.base),
             json!({
                 "topic": self.topic,
-                "title": m.title,
+                "title": super::cut_chars(&m.title, super::MAX_TITLE),
                 "message": super::cut_bytes(&m.body, MAX_BODY),
                 "tags": [m.event],
                 "priority": if m.urgent { 4 } else { 3 },

@@ -11,7 +11,7 @@ use super::{Failure, Http, Kind, Message, Parsed, Service};
 
 /// ServerChan cuts titles at 32 characters; say so with `…` ourselves.
 const MAX_TITLE: usize = 32;
-const MAX_DESP: usize = 30_000;
+const MAX_DESP_BYTES: usize = 30_000;
 
 struct ServerChan {
     url: String,
@@ -45,7 +45,7 @@ impl Http for ServerChan {
             self.url.clone(),
             json!({
                 "title": super::cut_chars(&m.title, MAX_TITLE),
-                "desp": super::cut_chars(&m.markdown(), MAX_DESP),
+                "desp": super::cut_bytes(&m.markdown(), MAX_DESP_BYTES),
             }),
         )
     }

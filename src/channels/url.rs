@@ -115,6 +115,11 @@ pub fn split(written: &str, env: &Env) -> Result<Parts, String> {
         let q = expand_env(q, env, &mut p.from_env)?;
         for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
             if k.eq_ignore_ascii_case("base") {
+                // An email URL names its server itself; a base would be a setting that
+                // does nothing, so it is refused rather than accepted and ignored.
+                if p.scheme.starts_with("mailto") {
+                    return Err(tr!(T::ChanMailNoBase));
+                }
                 let b = v.trim_end_matches('/').to_string();
                 if !(b.starts_with("http://") || b.starts_with("https://")) {
                     return Err(tr!(T::ChanBadBase, b));
@@ -225,6 +230,16 @@ mod tests {
         assert_eq!(p.password.as_deref(), Some("p@ss"));
         assert_eq!(p.host, "smtp.example.com:25");
         assert_eq!(p.query("to"), Some("a@b.c"));
+        for base in ["http://127.0.0.1:2525", "smtp://127.0.0.1:2525"] {
+            for scheme in ["mailto", "mailtos"] {
+                let e = split(
+                    &format!("{scheme}://me@smtp.example.com?base={base}"),
+                    &Env::Process,
+                )
+                .expect_err("a mail URL with a base");
+                assert!(e.contains("host:port"), "{e}");
+            }
+        }
     }
 
     #[test]

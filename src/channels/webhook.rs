@@ -48,17 +48,19 @@ pub(super) fn parse(p: &Parts) -> Result<Parsed, String> {
 
 impl Http for Webhook {
     fn request(&self, m: &Message, _now: DateTime<Utc>) -> Request {
+        let title = super::cut_chars(&m.title, super::MAX_TITLE);
+        let message = super::cut_bytes(&m.body, super::MAX_BODY_BYTES);
         let body = if self.form {
             Body::Form(vec![
-                ("title", m.title.clone()),
-                ("message", m.body.clone()),
+                ("title", title),
+                ("message", message),
                 ("event", m.event.clone()),
                 ("number", m.number.clone()),
             ])
         } else {
             Body::Json(json!({
-                "title": m.title,
-                "message": m.body,
+                "title": title,
+                "message": message,
                 "event": m.event,
                 "number": m.number,
             }))

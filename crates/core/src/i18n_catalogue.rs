@@ -343,6 +343,7 @@ catalogue! {
     ChanMissingPart => "the URL lacks its {0}", "网址缺少 {0}";
     ChanTooManyParts => "the URL has more parts than its {0}", "网址中 {0} 之后还有多余的部分";
     ChanBadBase => "base=\"{0}\" must start with http:// or https://", "base=“{0}”必须以 http:// 或 https:// 开头";
+    ChanMailNoBase => "an email channel names its server in the URL itself (mailto://user:pass@host:port); ?base= does not apply to it", "邮件通道在网址中直接写服务器（mailto://用户:密码@主机:端口）；?base= 不适用于它";
     ChanBadVariable => "\"{0}\" is not a variable; write ${NAME}", "“{0}”不是变量；请写成 ${NAME}";
     ChanUnsetVariable => "the environment variable {0} is not set", "环境变量 {0} 未设置";
     ChanBadAddress => "\"{0}\" is not an email address", "“{0}”不是邮箱地址";
