@@ -162,3 +162,97 @@ fn settings_shows_the_inbox_and_each_forwarder_with_its_state() {
     let small = render(&app, 80, 24);
     assert!(small.contains("Settings"), "{small}");
 }
+
+#[test]
+fn settings_rows_follow_the_forwarder_and_the_log_while_open() {
+    let (dir, mut app) = open();
+    keys(&mut app, ",");
+    let before = screen(&app);
+    assert!(before.contains("not looked at yet"), "{before}");
+    // The worker looks at the phone meanwhile: its battery shows without reopening.
+    let now: chrono::DateTime<chrono::Utc> = "2026-11-25T10:00:00Z".parse().unwrap();
+    let seen = baohao::forwarder::seen::Seen {
+        id: "pixel".into(),
+        kind: "smsforwarder".into(),
+        watched_since: now,
+        looked_at: now,
+        answered_at: Some(now),
+        reachable: Some(true),
+        problem: None,
+        battery: Some(77),
+        charging: Some(false),
+    };
+    baohao::forwarder::seen::save(&Paths::in_home(dir.path()), &[seen]).unwrap();
+    app.dirty = false;
+    baohao::tui::update::update(&mut app, baohao::tui::update::Msg::Minute);
+    let after = screen(&app);
+    assert!(app.dirty, "a changed row is drawn again");
+    assert!(after.contains("battery 77%"), "{after}");
+    assert!(!after.contains("not looked at yet"), "{after}");
+    // Nothing changed: nothing to draw.
+    app.dirty = false;
+    baohao::tui::update::update(&mut app, baohao::tui::update::Msg::Minute);
+    assert!(!app.dirty);
+}
+
+fn delivered(id: &str, channel: &str, at: &str, error: Option<&str>) -> String {
+    let error = error
+        .map(|e| format!(r#","error":"{e}""#))
+        .unwrap_or_default();
+    format!(
+        r#"{{"v":1,"id":"{id}","at":"{at}","number":"cmcc","type":"delivered","event":"low_balance","key":"low:1","channel":"{channel}"{error}}}"#
+    ) + "\n"
+}
+
+#[test]
+fn a_channel_row_says_delivered_or_will_retry_and_follows_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, bad) = ("ntfy://alerts-a", "ntfy://alerts-b");
+    let config = CONFIG.replacen(
+        r#""inbox""#,
+        &format!(r#""notify":{{"channels":["{ok}","{bad}"]}},"inbox""#),
+        1,
+    );
+    std::fs::write(dir.path().join("config.json"), config).unwrap();
+    let (a, b) = (baohao::channels::id_of(ok), baohao::channels::id_of(bad));
+    let log = [
+        delivered("d1", &a, "2026-11-25T09:00:00+08:00", Some("HTTP 502")),
+        delivered("d2", &a, "2026-11-25T09:01:00+08:00", None),
+        delivered("d3", &b, "2026-11-25T09:02:00+08:00", Some("HTTP 502")),
+    ]
+    .concat();
+    std::fs::write(dir.path().join("log.jsonl"), &log).unwrap();
+    let mut app = App::open(
+        Paths::in_home(dir.path()),
+        Clock::Fixed("2026-11-25T10:00:00Z".parse().unwrap()),
+        Theme { color: false },
+    )
+    .unwrap();
+    keys(&mut app, ",");
+    let s = screen(&app);
+    let row = |s: &str, url: &str| {
+        s.lines()
+            .find(|l| l.contains(url))
+            .unwrap_or_else(|| panic!("no row for {url}: {s}"))
+            .to_string()
+    };
+    // The newest try is what the row says: a failure retried and then delivered reads
+    // delivered; one that failed last will be retried.
+    assert!(row(&s, "alerts-a").contains("delivered"), "{s}");
+    assert!(row(&s, "alerts-b").contains("failed, will retry"), "{s}");
+    assert!(row(&s, "alerts-b").contains("HTTP 502"), "{s}");
+    // The retry lands while Settings is open.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.path().join("log.jsonl"))
+        .unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        delivered("d4", &b, "2026-11-25T09:05:00+08:00", None).as_bytes(),
+    )
+    .unwrap();
+    app.tail().unwrap();
+    let s = screen(&app);
+    assert!(row(&s, "alerts-b").contains("delivered"), "{s}");
+    assert!(!s.contains("will retry"), "{s}");
+}

@@ -620,6 +620,17 @@ impl App {
             rule_rows,
             rule_cells: Default::default(),
         };
+        if let Overlay::Form(of) = &mut self.overlay
+            && super::forms::refresh_settings_rows(
+                of,
+                &self.session.config,
+                self.session.state(),
+                &self.forwarders,
+                self.now,
+            )
+        {
+            self.dirty = true;
+        }
         if derived != self.derived {
             self.derived = derived;
             self.dirty = true;

@@ -7,7 +7,7 @@ use crate::i18n::T;
 use crate::model::number::{CommandSpec, DEFAULT_TIMEOUT_SECS};
 use crate::model::{Config, DeadlineDays, Notify, NotifyEvent};
 use crate::tr;
-use crate::tui::form::{Field, FieldId};
+use crate::tui::form::{Field, FieldId, Value};
 
 use super::{Built, OpenForm, Original, Purpose, opt_u32};
 use crate::tui::form::Form;
@@ -283,6 +283,51 @@ pub fn forwarder_lines(
         lines.push(format!("  {text} · {serves}"));
     }
     lines
+}
+
+/// Rewrites Settings' forwarder and channel rows in place from what the worker saw last and what the
+/// log holds now (a text just heard, a battery reading): the form stays open while the
+/// phone posts, and its rows must not keep the state of when it was opened. True when a
+/// row changed.
+pub fn refresh_settings_rows(
+    of: &mut OpenForm,
+    config: &Config,
+    state: &crate::engine::State,
+    seen: &[crate::forwarder::seen::Seen],
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    if of.purpose != Purpose::Settings {
+        return false;
+    }
+    let mut lines = forwarder_lines(config, state, seen, now).into_iter();
+    let mut changed = false;
+    for f in of.form.fields.iter_mut() {
+        if !matches!(f.id, FieldId::ForwardersHeader | FieldId::Forwarder(_)) {
+            continue;
+        }
+        // A forwarder added or taken away comes with a config reload, which opens the
+        // form again; here the rows are the same ones, each with its text now.
+        if let (Value::Row(text), Some(line)) = (&mut f.value, lines.next())
+            && *text != line
+        {
+            *text = line;
+            changed = true;
+        }
+    }
+    // The channel rows too: a delivery, or a retry given up, lands in the log meanwhile.
+    let rows = |of: &OpenForm| -> Vec<String> {
+        of.form
+            .fields
+            .iter()
+            .filter_map(|f| match (&f.id, &f.value) {
+                (FieldId::Channel(_), Value::Row(t)) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let before = rows(of);
+    refresh_channel_rows(of, config, state);
+    changed || rows(of) != before
 }
 
 pub fn settings_form(
