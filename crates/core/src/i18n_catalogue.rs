@@ -465,7 +465,7 @@ catalogue! {
     NoNotifyEvents => "name at least one event, or \"all\"", "至少填写一个事件，或填 all";
     FormSettings => "Settings", "设置";
     FormSettingsNote => "Times in rules (\"09:00\") are in this time zone.", "规则中的时间（“09:00”）按此时区计算。";
-    HelpSettings => "settings: time zone, refresh, deadline colours, notifier", "设置：时区、刷新间隔、期限颜色、通知程序";
+    HelpSettings => "settings: time zone, refresh, deadline colours, notifier, push channels (a add, t test, d delete), forwarders", "设置：时区、刷新间隔、期限颜色、通知程序、推送渠道（a 添加、t 测试、d 删除）、转发器";
     TuiSavedSettings => "Saved the settings (time zone {0}).", "已保存设置（时区 {0}）。";
     FieldTimeout => "timeout", "超时";
     HintSeconds => "seconds", "秒";
