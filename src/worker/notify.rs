@@ -175,7 +175,7 @@ fn deadline_alerts(
             out.push((
                 NotifyEvent::DeadlineNear,
                 format!("validity:{v}"),
-                tr!(T::AlertValidity, n.label, v, left),
+                tr!(T::AlertValidity, n.label, v, days_left(left)),
             ));
         }
     }
@@ -189,7 +189,7 @@ fn deadline_alerts(
             out.push((
                 NotifyEvent::DeadlineNear,
                 format!("inactive:{on}"),
-                tr!(T::AlertInactive, n.label, on, left),
+                tr!(T::AlertInactive, n.label, on, days_left(left)),
             ));
         }
     }
@@ -323,6 +323,16 @@ fn channel_id(written: &str) -> String {
     crate::channels::id_of(written)
 }
 
+/// How far a deadline is, as a sentence says it: today, tomorrow, in 5 days, passed.
+fn days_left(left: i64) -> String {
+    match left {
+        ..0 => tr!(T::AlertDaysPast),
+        0 => tr!(T::AlertDaysLeftToday),
+        1 => tr!(T::AlertDaysLeftOne),
+        n => tr!(T::AlertDaysLeft, n),
+    }
+}
+
 /// The alert as a lock screen shows it: a title naming the number and what happened, the
 /// alert's sentence as the body.
 pub fn message(a: &Alert, config: &Config, now: DateTime<Utc>) -> Message {
@@ -342,7 +352,13 @@ pub fn message(a: &Alert, config: &Config, now: DateTime<Utc>) -> Message {
         NotifyEvent::InDoubt => tr!(T::TitleInDoubt, label),
         NotifyEvent::LowBalance => tr!(T::TitleLow, label),
         NotifyEvent::DeadlineNear => match (days_to("validity:"), days_to("inactive:")) {
+            (Some(d), _) if d < 0 => tr!(T::TitleExpired, label),
+            (Some(0), _) => tr!(T::TitleExpiresToday, label),
+            (Some(1), _) => tr!(T::TitleExpiresTomorrow, label),
             (Some(d), _) => tr!(T::TitleExpires, label, d),
+            (_, Some(d)) if d < 0 => tr!(T::TitleInactivePast, label),
+            (_, Some(0)) => tr!(T::TitleInactiveToday, label),
+            (_, Some(1)) => tr!(T::TitleInactiveTomorrow, label),
             (_, Some(d)) => tr!(T::TitleInactive, label, d),
             _ => tr!(T::TitleDeadline, label),
         },
@@ -466,5 +482,102 @@ mod mask_tests {
             let out = super::mask_in(text, "+8613800138000", m);
             assert_eq!(out, format!("refused {m}"), "{text}");
         }
+    }
+}
+
+#[cfg(test)]
+mod lock_screen_tests {
+    use super::*;
+    use crate::i18n::{Lang, with_lang};
+
+    fn alert(config: &Config, event: NotifyEvent, key: &str, message: &str) -> Alert {
+        Alert {
+            event,
+            number: config.numbers[0].id.clone(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn a_deadline_title_says_how_far_it_is_in_each_language() {
+        let config = crate::home::demo::config();
+        let label = config.numbers[0].label.clone();
+        let now: DateTime<Utc> = "2026-12-04T04:00:00Z".parse().expect("time");
+        let title = |lang, key: &str| {
+            with_lang(lang, || {
+                message(
+                    &alert(&config, NotifyEvent::DeadlineNear, key, "x"),
+                    &config,
+                    now,
+                )
+                .title
+            })
+        };
+        // The config's zone decides what today is; 04:00 UTC is the 4th in every demo zone.
+        for (key, en, zh) in [
+            ("validity:2026-12-06", "expires in 2 days", "2 天后到期"),
+            ("validity:2026-12-05", "expires tomorrow", "明天到期"),
+            ("validity:2026-12-04", "expires today", "今天到期"),
+            ("validity:2026-12-01", "has expired", "已到期"),
+            ("inactive:2026-12-09", "within 5 days", "需在 5 天内使用"),
+            ("inactive:2026-12-05", "by tomorrow", "需在明天前使用"),
+            (
+                "inactive:2026-11-30",
+                "past its use-by date",
+                "已超过使用期限",
+            ),
+        ] {
+            let (e, z) = (title(Lang::En, key), title(Lang::Zh, key));
+            assert!(
+                e.starts_with("baohao: ") && e.contains(&label) && e.ends_with(en),
+                "{key}: {e}"
+            );
+            assert!(
+                z.starts_with("保号：") && z.contains(&label) && z.ends_with(zh),
+                "{key}: {z}"
+            );
+        }
+        // The issue's own words.
+        assert_eq!(
+            title(Lang::En, "validity:2026-12-06"),
+            format!("baohao: {label} expires in 2 days")
+        );
+        assert_eq!(
+            title(Lang::Zh, "validity:2026-12-06"),
+            format!("保号：{label} 2 天后到期")
+        );
+    }
+
+    #[test]
+    fn each_alert_body_says_what_to_do_and_never_1_days() {
+        assert_eq!(with_lang(Lang::En, || days_left(1)), "tomorrow");
+        assert_eq!(with_lang(Lang::En, || days_left(3)), "in 3 days");
+        assert_eq!(with_lang(Lang::Zh, || days_left(3)), "还剩 3 天");
+        assert_eq!(with_lang(Lang::En, || days_left(-2)), "already passed");
+        with_lang(Lang::En, || {
+            for (body, action) in [
+                (
+                    tr!(T::AlertFailed, "giffgaff", "£10.00", 3, "declined"),
+                    "baohao record",
+                ),
+                (tr!(T::AlertLow, "giffgaff", "£1.00"), "Top it up"),
+                (
+                    tr!(T::AlertValidity, "giffgaff", "2026-12-05", days_left(1)),
+                    "Top it up before",
+                ),
+                (
+                    tr!(T::AlertInactive, "giffgaff", "2026-12-05", days_left(1)),
+                    "baohao activity",
+                ),
+                (
+                    tr!(T::AlertUnverified, "giffgaff", "£10.00", "2026-12-01"),
+                    "Check the balance",
+                ),
+            ] {
+                assert!(body.contains(action), "{body}");
+                assert!(!body.contains("1 days"), "{body}");
+            }
+        });
     }
 }

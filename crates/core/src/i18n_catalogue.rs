@@ -329,13 +329,17 @@ catalogue! {
     LogStopped => "baohao worker stopped", "baohao 工作进程已停止";
     LogRefreshed => "{0}: balance {1}", "{0}：余额 {1}";
     LogRefreshFailed => "{0}: refresh failed: {1}", "{0}：刷新失败：{1}";
+    AlertDaysLeftOne => "tomorrow", "明天";
+    AlertDaysLeft => "in {0} days", "还剩 {0} 天";
+    AlertDaysLeftToday => "today", "今天";
+    AlertDaysPast => "already passed", "已过期";
     AlertReminder => "Top up {0} ({1}) with {2} (rule {3}).", "请为 {0}（{1}）充值 {2}（规则 {3}）。";
     AlertInDoubt => "A recharge of {1} for {0} is in doubt ({2}); check it and run baohao resolve.", "{0} 的 {1} 充值结果未知（{2}）；请核实后运行 baohao resolve。";
-    AlertFailed => "A recharge of {1} for {0} failed ({2} attempts): {3}.", "{0} 的 {1} 充值失败（已尝试 {2} 次）：{3}。";
-    AlertLow => "{0} is low: {1}.", "{0} 余额不足：{1}。";
-    AlertValidity => "{0} expires on {1} ({2} days).", "{0} 将于 {1} 到期（{2} 天）。";
-    AlertInactive => "{0} needs activity by {1} ({2} days) or the carrier may take it back.", "{0} 需在 {1} 前有使用记录（{2} 天），否则可能被运营商回收。";
-    AlertUnverified => "A top-up of {1} for {0} on {2} never showed in the balance.", "{0} 于 {2} 的 {1} 充值未在余额中体现。";
+    AlertFailed => "A recharge of {1} for {0} failed ({2} attempts): {3}. Top it up another way and run baohao record, or fix the cause.", "{0} 的 {1} 充值失败（已尝试 {2} 次）：{3}。请用其他方式充值后运行 baohao record，或排除原因。";
+    AlertLow => "{0} is low: {1}. Top it up before it runs out.", "{0} 余额不足：{1}。请在用完前充值。";
+    AlertValidity => "{0} expires on {1} ({2}). Top it up before then to keep the number.", "{0} 将于 {1} 到期（{2}）。请在此之前充值以保住号码。";
+    AlertInactive => "{0} needs activity by {1} ({2}) or the carrier may take it back: make a call or send a text, then run baohao activity.", "{0} 需在 {1} 前有使用记录（{2}），否则可能被运营商回收：请打个电话或发条短信，然后运行 baohao activity。";
+    AlertUnverified => "A top-up of {1} for {0} on {2} never showed in the balance. Check the balance with the carrier, and the payment record.", "{0} 于 {2} 的 {1} 充值未在余额中体现。请向运营商查询余额，并核对付款记录。";
     // ---- push channels
     ChanNotUrl => "a channel is a URL like ntfy://topic or bark://host/key", "推送渠道应写成网址，例如 ntfy://topic 或 bark://host/key";
     ChanUnknownScheme => "\"{0}://\" is not a channel baohao knows (ntfy, bark, schan, pushplus, wecombot, dingtalk, feishu, lark, tgram, gotify, pover, mailto, json, form)", "“{0}://”不是可识别的推送渠道（ntfy、bark、schan、pushplus、wecombot、dingtalk、feishu、lark、tgram、gotify、pover、mailto、json、form）";
@@ -369,6 +373,12 @@ catalogue! {
     TitleLow => "baohao: {0} balance low", "保号：{0} 余额不足";
     TitleExpires => "baohao: {0} expires in {1} days", "保号：{0} {1} 天后到期";
     TitleInactive => "baohao: use {0} within {1} days", "保号：{0} 需在 {1} 天内使用";
+    TitleExpiresTomorrow => "baohao: {0} expires tomorrow", "保号：{0} 明天到期";
+    TitleExpiresToday => "baohao: {0} expires today", "保号：{0} 今天到期";
+    TitleExpired => "baohao: {0} has expired", "保号：{0} 已到期";
+    TitleInactiveTomorrow => "baohao: use {0} by tomorrow", "保号：{0} 需在明天前使用";
+    TitleInactiveToday => "baohao: use {0} today", "保号：{0} 需在今天使用";
+    TitleInactivePast => "baohao: {0} is past its use-by date", "保号：{0} 已超过使用期限";
     TitleDeadline => "baohao: {0} deadline near", "保号：{0} 期限将至";
     TitleUnverified => "baohao: {0} top-up not seen", "保号：{0} 充值未到账";
     TitleExternalMissed => "baohao: {0} recharge missed", "保号：{0} 充值未到账";
