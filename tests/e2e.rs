@@ -161,11 +161,11 @@ fn a_new_provider_balance_shows_after_r_and_others_appends_show_unasked() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
         .arg("--home")
         .arg(&home)
-        .args(["record", "uk", "5", "--note", "typed in another shell"])
+        .args(["record", "uk", "5", "--note", "from another shell"])
         .output()
         .unwrap();
     assert!(o.status.success());
-    s.wait_for("typed in another shell");
+    s.wait_for("from another shell");
     eprintln!(
         "an entry appended by another process showed after {:?}",
         t.elapsed()

@@ -114,3 +114,71 @@ fn at_40x10_the_labels_and_deadlines_stay_whole() {
     assert!(s.contains("use by 5d"), "{s}");
     assert!(!s.contains('…'), "{s}");
 }
+
+/// The History table's cells under `col` (from its header's start to the next column's),
+/// down to the chart.
+fn column(rows: &[String], col: &str, next: &str) -> Vec<String> {
+    let head = rows
+        .iter()
+        .position(|r| r.contains(col) && r.contains(next))
+        .unwrap_or_else(|| panic!("no header with {col}: {}", rows.join("\n")));
+    let chars = |s: &str| s.chars().collect::<Vec<_>>();
+    let h = chars(&rows[head]);
+    let find = |w: &str| {
+        let w = chars(w);
+        (0..h.len()).find(|&i| h[i..].starts_with(&w)).unwrap_or(0)
+    };
+    let (a, b) = (find(col), find(next));
+    rows[head + 1..]
+        .iter()
+        .take_while(|r| !r.contains("months") && !r.trim().is_empty())
+        .map(|r| chars(r))
+        .filter(|r| r.len() > b)
+        .map(|r| r[a..b].iter().collect::<String>().trim().to_string())
+        .collect()
+}
+
+#[test]
+fn history_cells_are_whole_or_cut_with_an_ellipsis() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.json"),
+        r#"{"version":1,"timezone":"Asia/Shanghai","numbers":[
+          {"id":"cmcc-alipay","label":"China Mobile by Alipay","msisdn":"+8613912345678",
+           "carrier":"China Mobile","currency":"CNY","provider":{"kind":"manual"},
+           "executor":{"kind":"remind"}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("log.jsonl"),
+        concat!(
+            r#"{"v":1,"id":"imp-1","at":"2026-11-01T10:00:00+08:00","number":"cmcc-alipay","type":"statement","source":"alipay","ref":"2026110122001","amount_minor":3000,"currency":"CNY","text":"话费充值 139****5678 30元"}"#,
+            "\n",
+            r#"{"v":1,"id":"b-1","at":"2026-11-02T10:00:00+08:00","number":"cmcc-alipay","type":"balance","balance_minor":3850,"currency":"CNY","source":"manual"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let mut app = App::open(
+        Paths::in_home(dir.path()),
+        Clock::Fixed(now()),
+        Theme { color: false },
+    )
+    .unwrap();
+    baohao::tui::update::type_text(&mut app, "3");
+    let id = "cmcc-alipay";
+    for (w, h) in [(80, 24), (100, 30)] {
+        let r = rows(&app, w, h);
+        let s = r.join("\n");
+        let kinds = column(&r, "KIND", "AMOUNT");
+        assert!(kinds.contains(&"statement".to_string()), "{kinds:?}\n{s}");
+        let numbers = column(&r, "NUMBER", "KIND");
+        assert_eq!(numbers.len(), 2, "{s}");
+        for n in numbers {
+            assert!(
+                n == id || (n.ends_with('…') && id.starts_with(n.trim_end_matches('…'))),
+                "{n:?} is neither the number's id nor its marked cut\n{s}"
+            );
+        }
+    }
+}

@@ -17,7 +17,7 @@ use crate::model::{Currency, Money};
 use crate::text::labels::{entry_detail, entry_status_label, flag_label, kind_label, status_label};
 use crate::tr;
 use crate::tui::app::{App, Tab};
-use crate::tui::widgets::when;
+use crate::tui::widgets::{clip_line, when};
 
 fn status_style(app: &App, s: Option<EntryStatus>) -> Style {
     let t = app.theme;
@@ -103,8 +103,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
 }
 
-/// A table's header, column widths and rows.
-type Columns = (Vec<String>, Vec<Constraint>, Vec<Row<'static>>);
+/// A table's header, column widths and rows (each row its cells' lines, cut to their
+/// columns when the widths are known).
+type Columns = (Vec<String>, Vec<Constraint>, Vec<Vec<Line<'static>>>);
 
 /// Under 60 columns: date, number, amount, and the status (or the kind when there is
 /// none).
@@ -141,17 +142,17 @@ fn narrow_table(
                 Some(st) => Span::styled(entry_status_label(e), status_style(app, Some(st))),
                 None => Span::styled(kind_label(e.kind), t.dim()),
             };
-            Row::new(vec![
-                Cell::from(
+            vec![
+                Line::from(
                     when(app.session.config.timezone, e.at, true)
                         .get(..5)
                         .unwrap_or("")
                         .to_string(),
                 ),
-                Cell::from(e.number.clone()),
-                Cell::from(Line::from(a.clone()).right_aligned()),
-                Cell::from(what),
-            ])
+                Line::from(e.number.clone()),
+                Line::from(a.clone()).right_aligned(),
+                Line::from(what),
+            ]
         })
         .collect();
     (header, widths, rows)
@@ -179,7 +180,8 @@ fn full_table(
     let mut widths = vec![
         Constraint::Length(if wide { 16 } else { 11 }),
         Constraint::Length(if wide { 14 } else { 9 }),
-        Constraint::Length(8),
+        // "statement", the longest kind, whole.
+        Constraint::Length(9),
         Constraint::Length(amount_w),
         Constraint::Length(9),
     ];
@@ -213,28 +215,28 @@ fn full_table(
                     if wide { n.label.clone() } else { n.id.clone() }
                 });
             let mut cells = vec![
-                Cell::from(when(app.session.config.timezone, e.at, !wide)),
-                Cell::from(label),
-                Cell::from(kind_label(e.kind)),
-                Cell::from(Line::from(a.clone()).right_aligned()),
-                Cell::from(Span::styled(
+                Line::from(when(app.session.config.timezone, e.at, !wide)),
+                Line::from(label),
+                Line::from(kind_label(e.kind)),
+                Line::from(a.clone()).right_aligned(),
+                Line::from(Span::styled(
                     entry_status_label(e),
                     status_style(app, e.status),
                 )),
             ];
             if w >= 72 {
-                cells.push(Cell::from(e.rule.clone().unwrap_or_default()));
+                cells.push(Line::from(e.rule.clone().unwrap_or_default()));
             }
             if wide {
-                cells.push(Cell::from(
+                cells.push(Line::from(
                     e.attempts.map(|a| a.to_string()).unwrap_or_default(),
                 ));
             }
             if w >= 84 {
-                cells.push(Cell::from(entry_detail(e).unwrap_or_default()));
+                cells.push(Line::from(entry_detail(e).unwrap_or_default()));
             }
             let flags: Vec<String> = e.flags.iter().map(|f| flag_label(*f)).collect();
-            cells.push(Cell::from(Span::styled(
+            cells.push(Line::from(Span::styled(
                 flags.join(","),
                 if e.flags.iter().any(|f| *f != crate::engine::Flag::Verified) {
                     t.warn()
@@ -242,7 +244,7 @@ fn full_table(
                     t.dim()
                 },
             )));
-            Row::new(cells)
+            cells
         })
         .collect();
     (header, widths, rows)
@@ -281,7 +283,28 @@ fn table(app: &App, f: &mut Frame, area: Rect) {
     } else {
         full_table(app, &entries, &amounts, amount_w, h_amount, w)
     };
-    let header = Row::new(header.into_iter().map(Cell::from).collect::<Vec<_>>()).style(t.header());
+    // The widths the table will give each column (its layout: spacing 1, from the left):
+    // a cell wider than its column is cut with `…`, never clipped without a sign.
+    let cols = Layout::horizontal(widths.clone())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(Rect {
+            x: 0,
+            y: 0,
+            width: w,
+            height: 1,
+        });
+    let cut = |cells: Vec<Line<'static>>| {
+        Row::new(
+            cells
+                .into_iter()
+                .zip(cols.iter())
+                .map(|(l, c)| Cell::from(clip_line(l, c.width as usize)))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let header = cut(header.into_iter().map(Line::from).collect()).style(t.header());
+    let rows: Vec<Row<'static>> = rows.into_iter().map(cut).collect();
     let table = Table::new(rows, widths)
         .header(header)
         .row_highlight_style(t.selected())
