@@ -182,3 +182,60 @@ fn history_cells_are_whole_or_cut_with_an_ellipsis() {
         }
     }
 }
+
+#[test]
+fn rules_and_forecast_cells_are_whole_or_cut_with_an_ellipsis() {
+    let dir = tempfile::tempdir().unwrap();
+    let label = "China Mobile 保号 plan kept alive by Alipay's monthly auto-recharge";
+    std::fs::write(
+        dir.path().join("config.json"),
+        format!(
+            r#"{{"version":1,"timezone":"Asia/Shanghai","numbers":[
+          {{"id":"cmcc-alipay","label":"{label}","msisdn":"+8613912345678",
+           "carrier":"China Mobile","currency":"CNY","provider":{{"kind":"manual"}},
+           "executor":{{"kind":"remind"}},
+           "rules":[{{"id":"alipay","mode":"external","via":"支付宝自动充值","amount":"30.00",
+                      "trigger":{{"kind":"monthly","day":1,"at":"00:00"}}}}]}}]}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("log.jsonl"), "").unwrap();
+    let mut app = App::open(
+        Paths::in_home(dir.path()),
+        Clock::Fixed(now()),
+        Theme { color: false },
+    )
+    .unwrap();
+    for w in [64, 80, 100] {
+        baohao::tui::update::type_text(&mut app, "2");
+        let r = rows(&app, w, 24);
+        let s = r.join("\n");
+        let heading = r
+            .iter()
+            .find(|l| l.contains("China Mobile 保号"))
+            .unwrap_or_else(|| panic!("no heading\n{s}"));
+        let heading = heading.trim_end();
+        assert!(
+            heading.contains("(cmcc-alipay)") || heading.ends_with('…'),
+            "{heading:?} cut without …\n{s}"
+        );
+        baohao::tui::update::type_text(&mut app, "4");
+        let r = rows(&app, w, 24);
+        let s = r.join("\n");
+        // The planned items (a time, then the label), not the monthly totals.
+        assert!(w < 100 || s.contains("MODE"), "{s}");
+        let planned: Vec<&String> = r
+            .iter()
+            .filter(|l| l.contains("¥30.00") && l.contains(':'))
+            .collect();
+        assert!(!planned.is_empty(), "{s}");
+        for l in planned {
+            assert!(l.contains("China Mobile"), "{l}");
+            // The label is whole or marked; the mode is whole.
+            assert!(l.contains(label) || l.contains('…'), "{l:?}\n{s}");
+            if s.contains("MODE") {
+                assert!(l.contains("external"), "{l:?}\n{s}");
+            }
+        }
+    }
+}

@@ -104,6 +104,20 @@ fn items(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
 
     let show_mode = area.width >= 50;
+    // MODE as wide as the widest mode's name ("external" is 8), and the label cut with
+    // `…` to what its column leaves.
+    use crate::model::Mode;
+    let mode_w = [Mode::Auto, Mode::Remind, Mode::External]
+        .iter()
+        .map(|m| unicode_width::UnicodeWidthStr::width(m.label().as_str()))
+        .chain(std::iter::once(unicode_width::UnicodeWidthStr::width(
+            tr!(T::ColMode).as_str(),
+        )))
+        .max()
+        .unwrap_or(6) as u16;
+    let label_w = area
+        .width
+        .saturating_sub(12 + 10 + 2 + if show_mode { mode_w + 1 } else { 0 });
     let rows = app.derived.forecast.items.iter().map(|p| {
         let label = app
             .session
@@ -116,13 +130,16 @@ fn items(app: &App, f: &mut Frame, area: Rect) {
                 "{}{est}",
                 when(app.session.config.timezone, p.at, true)
             )),
-            Cell::from(label),
+            Cell::from(crate::tui::widgets::clip_line(
+                Line::from(label),
+                label_w as usize,
+            )),
             Cell::from(Line::from(p.amount.display()).right_aligned()),
         ];
         if show_mode {
             cells.push(Cell::from(Span::styled(
                 p.mode.label(),
-                if p.mode == crate::model::Mode::Auto {
+                if p.mode == Mode::Auto {
                     t.accent()
                 } else {
                     t.dim()
@@ -142,7 +159,7 @@ fn items(app: &App, f: &mut Frame, area: Rect) {
         Cell::from(Line::from(tr!(T::ColAmount)).right_aligned()),
     ];
     if show_mode {
-        widths.push(Constraint::Length(6));
+        widths.push(Constraint::Length(mode_w));
         header.push(Cell::from(tr!(T::ColMode)));
     }
     let header = Row::new(header).style(t.header());

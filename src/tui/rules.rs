@@ -13,7 +13,7 @@ use crate::engine::forecast::Planned;
 use crate::i18n::T;
 use crate::tr;
 use crate::tui::app::{App, RuleRow};
-use crate::tui::widgets::when;
+use crate::tui::widgets::{clip_line, when};
 
 /// The Rules tab's lookups by (number id, rule id), made once a frame rather than by a
 /// scan of the forecast and the plan per row.
@@ -152,6 +152,7 @@ fn rule_row(
     looked: &Looked,
     width: u16,
     room: usize,
+    widths: (u16, u16),
 ) -> Row<'static> {
     let t = app.theme;
     let narrow = width < 64;
@@ -188,8 +189,11 @@ fn rule_row(
     let height = lines.len() as u16;
     let mut row = vec![Cell::from(ratatui::text::Text::from(lines))];
     if !narrow {
-        row.push(Cell::from(Span::styled(mode.clone(), style)));
-        row.push(Cell::from(Span::styled(next.clone(), style)));
+        // A MODE or NEXT wider than its column (both are capped) is cut with `…`.
+        let cut =
+            |text: &String, w: usize| clip_line(Line::from(Span::styled(text.clone(), style)), w);
+        row.push(Cell::from(cut(mode, widths.0 as usize)));
+        row.push(Cell::from(cut(next, widths.1 as usize)));
     }
     Row::new(row).height(height)
 }
@@ -218,6 +222,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Constraint::Length(next_w),
         ]
     };
+    // The first column's width as the table lays it out (spacing 2 between columns).
+    let first_w = if narrow {
+        area.width
+    } else {
+        area.width.saturating_sub(mode_w + next_w + 4)
+    };
     // A description longer than its column wraps onto more lines rather than being cut.
     let room = area.width.saturating_sub(mode_w + next_w + 4 + 3) as usize;
     // Only the rows a frame can reach: from the first row shown or the selection (the
@@ -234,7 +244,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .map(|(r, looked)| match (*r, looked) {
             (RuleRow::Rule(ni, ri), Some(looked)) => {
                 let r = &app.session.config.numbers[ni].rules[ri];
-                rule_row(app, r, looked, area.width, room)
+                rule_row(app, r, looked, area.width, room, (mode_w, next_w))
             }
             (RuleRow::Empty(_), _) => Row::new(vec![Cell::from(Span::styled(
                 format!("   {}", tr!(T::TuiNoRulesAdd)),
@@ -242,9 +252,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             ))]),
             (RuleRow::Number(ni), _) | (RuleRow::Rule(ni, _), None) => {
                 let n = &app.session.config.numbers[ni];
-                Row::new(vec![Cell::from(Span::styled(
-                    format!("{} ({})", n.label, n.id),
-                    t.title(),
+                Row::new(vec![Cell::from(clip_line(
+                    Line::from(Span::styled(format!("{} ({})", n.label, n.id), t.title())),
+                    first_w as usize,
                 ))])
             }
         });
