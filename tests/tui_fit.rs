@@ -239,3 +239,41 @@ fn rules_and_forecast_cells_are_whole_or_cut_with_an_ellipsis() {
         }
     }
 }
+
+/// What the popup drawn with corners `┌`…`┐` holds, row by row, inside its borders (read
+/// by cell, so a wide character counts as the two cells it covers).
+fn popup_text(app: &App, w: u16, h: u16) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(app, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let at = |x: u16, y: u16| buf[(x, y)].symbol().to_string();
+    let (x0, top) = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .find(|&(x, y)| at(x, y) == "┌")
+        .expect("a popup");
+    let x1 = (x0..w).rev().find(|&x| at(x, top) == "┐").unwrap_or(w - 1);
+    (top + 1..h)
+        .take_while(|&y| at(x0, y) != "└")
+        .map(|y| (x0 + 1..x1).map(|x| at(x, y)).collect())
+        .collect()
+}
+
+#[test]
+fn help_lines_wrap_within_the_window_never_cut() {
+    let (_dir, mut app) = demo();
+    baohao::tui::update::type_text(&mut app, "?");
+    for lang in [Lang::En, Lang::Zh] {
+        for w in [50, 64, 80] {
+            let inside: String = with_lang(lang, || popup_text(&app, w, 60))
+                .concat()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let want: String = with_lang(lang, || baohao::i18n::T::HelpSettings.s().to_string())
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            assert!(inside.contains(&want), "{lang:?} at {w}: {inside}");
+        }
+    }
+}

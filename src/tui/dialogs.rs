@@ -33,17 +33,26 @@ pub fn popup(theme: Theme, f: &mut Frame, area: Rect, title: &str) -> Rect {
 
 pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
     let t = app.theme;
+    let w = 64.min(area.width);
+    // What a key does wraps under itself, past the key's column, rather than being cut.
+    let text_w = (w as usize).saturating_sub(2);
+    let keyed = |lines: &mut Vec<Line<'static>>, key: String, help: &str| {
+        let pad = key.width();
+        let mut parts = crate::tui::widgets::wrap(help, text_w.saturating_sub(pad)).into_iter();
+        lines.push(Line::from(vec![
+            Span::styled(key, t.key()),
+            Span::raw(parts.next().unwrap_or_default()),
+        ]));
+        lines.extend(parts.map(|p| Line::raw(format!("{}{p}", " ".repeat(pad)))));
+    };
     let mut lines = Vec::new();
-    let section = |lines: &mut Vec<Line>, title: String, table: &[bindings::Binding]| {
+    let section = |lines: &mut Vec<Line<'static>>, title: String, table: &[bindings::Binding]| {
         if table.is_empty() {
             return;
         }
         lines.push(Line::styled(title, t.header()));
         for b in table {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<10}", b.shown), t.key()),
-                Span::raw(b.help.s()),
-            ]));
+            keyed(lines, format!("  {:<10}", b.shown), &b.help.s());
         }
         lines.push(Line::raw(""));
     };
@@ -56,14 +65,10 @@ pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
     section(&mut lines, tr!(T::HelpEverywhere), bindings::GLOBAL);
     lines.push(Line::styled(tr!(T::HelpInForms), t.header()));
     for (k, h) in bindings::FORM {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<12}"), t.key()),
-            Span::raw(h.s()),
-        ]));
+        keyed(&mut lines, format!("  {k:<12}"), &h.s());
     }
     lines.push(Line::raw(""));
     let h = (lines.len() as u16 + 3).min(area.height);
-    let w = 64.min(area.width);
     let inner = popup(app.theme, f, centered(area, w, h), &tr!(T::HelpTitle));
     // The last line always says how to leave (and to scroll, when the keys do not all fit).
     let room = inner.height.saturating_sub(1);
