@@ -692,3 +692,47 @@ fn email_goes_over_tls_from_the_start_or_after_starttls() {
     assert_eq!(smtp.accepted(), 0);
     assert!(!out.contains(standin::SMTP_PASSWORD), "{out}");
 }
+
+#[test]
+fn a_channel_that_hangs_holds_up_no_recharge() {
+    use nix::sys::signal::Signal;
+    let ntfy = Standin::start(Service::Ntfy);
+    ntfy.answer(Answer::Hang);
+    // Ten minutes to answer: the hang outlasts everything below.
+    let url = format!("{}&rto=600", ntfy.url());
+    assert!(url.contains("?base="), "{url}");
+    let h = WorkerHome::new(
+        &config(
+            &[
+                number("alpha", "Alpha", "+8613800138001", "1"),
+                number("bravo", "Bravo", "+8613800138002", "11"),
+            ]
+            .join(","),
+            &[url],
+            r#""recharge_failed""#,
+        ),
+        "2026-01-01T00:30:00Z",
+    );
+    h.set("executor-status", "failed");
+    let d = h.spawn_daemon();
+    wait_until("Alpha's alert sent to the hanging channel", || {
+        ntfy.seen().len() == 1
+    });
+    // Bravo's day comes while that send hangs: its recharge runs all the same.
+    h.set("executor-status", "succeeded");
+    h.set_clock("2026-01-11T00:30:00Z");
+    d.signal(Signal::SIGUSR1);
+    wait_until("Bravo's recharge", || {
+        h.log_of("outcome")
+            .iter()
+            .any(|o| o["number"] == "bravo" && o["status"] == "succeeded")
+    });
+    d.stop(Signal::SIGTERM);
+    // The hanging send never answered: no delivery is logged for it, and it held up
+    // nothing.
+    assert!(
+        h.log_of("delivered").is_empty(),
+        "{:?}",
+        h.log_of("delivered")
+    );
+}
