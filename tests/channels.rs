@@ -579,9 +579,26 @@ fn the_weekly_digest_goes_once_a_week_with_every_number() {
     let digest = bark.seen()[0].json().expect("JSON");
     assert_eq!(digest["title"], "baohao: weekly digest");
     let body = digest["body"].as_str().unwrap_or_default();
+    // One line a number, each with its balance (the provider's 10.00, read by this tick)
+    // or why there is none; then whether anything needs the person.
     for who in ["Alpha", "Bravo", "Charlie"] {
-        assert!(body.contains(who), "{body}");
+        let line = body
+            .lines()
+            .find(|l| l.starts_with(&format!("{who}: ")))
+            .unwrap_or_else(|| panic!("no line for {who}: {body}"));
+        assert!(
+            line.contains("¥10.00") || line.contains("balance not read yet"),
+            "{line}"
+        );
     }
+    assert!(body.contains("¥10.00"), "{body}");
+    assert!(
+        body.lines()
+            .last()
+            .unwrap_or_default()
+            .contains("Nothing needs you"),
+        "{body}"
+    );
     // Later that day, and next Monday before nine: still this week's.
     tick("2026-11-30T02:00:00Z");
     tick("2026-12-07T00:59:00Z");
@@ -735,4 +752,31 @@ fn a_channel_that_hangs_holds_up_no_recharge() {
         "{:?}",
         h.log_of("delivered")
     );
+}
+
+#[test]
+fn a_chinese_title_and_body_reach_the_phone_whole_through_json() {
+    let bark = Standin::start(Service::Bark);
+    let text = config(
+        &number("alpha", "移动保号卡", "+8613800138001", "1"),
+        &[bark.url()],
+        r#""recharge_failed""#,
+    );
+    let h = WorkerHome::new(&text, "2026-01-01T00:30:00Z");
+    h.set("executor-status", "failed");
+    let o = h
+        .cmd(&["tick"])
+        .env("LANG", "zh_CN.UTF-8")
+        .output()
+        .expect("tick");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(bark.accepted(), 1, "{:?}", bark.seen());
+    let sent = bark.seen()[0].json().expect("JSON");
+    assert_eq!(sent["title"], "保号：移动保号卡 充值失败", "{sent}");
+    let body = sent["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains("移动保号卡") && body.contains("充值失败"),
+        "{body}"
+    );
+    assert!(body.contains("baohao record"), "it says what to do: {body}");
 }

@@ -420,11 +420,21 @@ pub fn digest(state: &State, config: &Config, now: DateTime<Utc>) -> Option<(Str
         };
         // The nearest deadline only: a lock screen has room for one.
         match (validity, inactive) {
-            (Some(v), Some(i)) if i < v => {
-                parts.push(tr!(T::ChanDigestInactive, i, (i - today).num_days()))
-            }
-            (Some(v), _) => parts.push(tr!(T::ChanDigestValidity, v, (v - today).num_days())),
-            (None, Some(i)) => parts.push(tr!(T::ChanDigestInactive, i, (i - today).num_days())),
+            (Some(v), Some(i)) if i < v => parts.push(tr!(
+                T::ChanDigestInactive,
+                i,
+                days_left((i - today).num_days())
+            )),
+            (Some(v), _) => parts.push(tr!(
+                T::ChanDigestValidity,
+                v,
+                days_left((v - today).num_days())
+            )),
+            (None, Some(i)) => parts.push(tr!(
+                T::ChanDigestInactive,
+                i,
+                days_left((i - today).num_days())
+            )),
             (None, None) => {}
         }
         lines.push(tr!(T::ChanDigestLine, n.label, parts.join(" · ")));

@@ -363,8 +363,8 @@ catalogue! {
     ChanDigestTitle => "baohao: weekly digest", "保号：每周汇总";
     ChanDigestLine => "{0}: {1}", "{0}：{1}";
     ChanDigestNoBalance => "balance not read yet", "尚未读取余额";
-    ChanDigestValidity => "valid until {0} ({1} days)", "有效期至 {0}（{1} 天）";
-    ChanDigestInactive => "use by {0} ({1} days)", "需在 {0} 前使用（{1} 天）";
+    ChanDigestValidity => "valid until {0} ({1})", "有效期至 {0}（{1}）";
+    ChanDigestInactive => "use by {0} ({1})", "需在 {0} 前使用（{1}）";
     ChanDigestAllWell => "Nothing needs you this week.", "本周没有需要处理的事项。";
     ChanDigestNeeds => "Needs attention: {0}.", "需要处理：{0}。";
     TitleReminder => "baohao: top up {0}", "保号：{0} 需要充值";
