@@ -199,6 +199,15 @@ const BOARD_BODY: &str = r#"{"sender": "10086", "message": "…", "timestamp": 1
 pub fn webhook_url(config: &Config, id: &str, public_url: Option<&str>) -> Result<String> {
     let base = match (public_url, &config.inbox) {
         (Some(u), _) => u.trim().trim_end_matches('/').to_string(),
+        // Every interface: no address a phone could post to. The person knows which of
+        // the machine's addresses the phone reaches (the LAN's, a proxy's); say so.
+        (None, Some(inbox)) if inbox.listen.ip().is_unspecified() => {
+            return Err(Error::input(tr!(
+                T::FwdSetupUnspecified,
+                inbox.listen,
+                inbox.listen.port()
+            )));
+        }
         (None, Some(inbox)) => format!("http://{}", inbox.listen),
         (None, None) => return Err(Error::input(tr!(T::FwdSetupNoInbox))),
     };
@@ -253,4 +262,44 @@ pub fn setup(
         out.push('\n');
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod webhook_url_tests {
+    use super::*;
+
+    fn with_inbox(listen: &str) -> Config {
+        let mut c = crate::home::demo::config();
+        c.inbox = Some(crate::model::forwarder::Inbox {
+            listen: listen.parse().expect("an address"),
+            window_secs: crate::model::forwarder::DEFAULT_WINDOW_SECS,
+        });
+        c
+    }
+
+    #[test]
+    fn a_listener_on_every_interface_asks_for_the_address_the_phone_reaches() {
+        for listen in ["0.0.0.0:8787", "[::]:8787"] {
+            let e = webhook_url(&with_inbox(listen), "pixel", None).expect_err(listen);
+            let said = e.message;
+            assert!(
+                said.contains("--public-url") && said.contains(":8787"),
+                "{said}"
+            );
+            assert!(!said.contains("http://0.0.0.0"), "{said}");
+            assert_eq!(
+                webhook_url(
+                    &with_inbox(listen),
+                    "pixel",
+                    Some("http://192.168.1.5:8787/")
+                )
+                .expect("given"),
+                "http://192.168.1.5:8787/in/pixel"
+            );
+        }
+        assert_eq!(
+            webhook_url(&with_inbox("192.168.1.5:8787"), "pixel", None).expect("an address"),
+            "http://192.168.1.5:8787/in/pixel"
+        );
+    }
 }

@@ -537,6 +537,7 @@ catalogue! {
     FwdReachable => "reachable", "可连接";
     FwdUnreachableShort => "unreachable", "无法连接";
     FwdPostsIn => "posts to baohao", "向 baohao 推送";
+    FwdSetupUnspecified => "inbox.listen is {0}, every address of this machine, not one a phone can post to: give the one it reaches with --public-url (for example --public-url http://192.168.1.10:{1})", "inbox.listen 为 {0}，即本机所有地址，手机无法向它发送：请用 --public-url 给出手机能访问的地址（例如 --public-url http://192.168.1.10:{1}）";
     FwdSetupNoInbox => "baohao takes no webhooks yet: set \"inbox\": {\"listen\": \"IP:port\"} in the config, or give --public-url", "baohao 尚未接收 webhook：请在配置中设置 \"inbox\": {\"listen\": \"IP:端口\"}，或提供 --public-url";
     FwdSetupRegisterOnlyGateway => "only SMS Gateway can be asked to register the webhook; enter it in the app by hand", "只有 SMS Gateway 可以自动注册 webhook；其他请在应用中手动填写";
     FwdSetupRegistered => "Registered: SMS Gateway now posts received texts to {0}.", "已注册：SMS Gateway 会把收到的短信推送到 {0}。";
