@@ -752,9 +752,15 @@ fn a_signature_already_used_cannot_carry_another_text() {
         phone::smsforwarder_json(SMSF_SECRET, ts, from, text, slot, at)
     };
     let genuine = body("10010", real, "SIM2_中国联通_", "2026-03-01 19:58:30");
-    assert_eq!(p.post("/in/pixel", &[json()], &genuine).unwrap().status, 200);
+    assert_eq!(
+        p.post("/in/pixel", &[json()], &genuine).unwrap().status,
+        200
+    );
     // The phone's retry (a lost answer): the same bytes, and the same text as a form.
-    assert_eq!(p.post("/in/pixel", &[json()], &genuine).unwrap().status, 200);
+    assert_eq!(
+        p.post("/in/pixel", &[json()], &genuine).unwrap().status,
+        200
+    );
     let sign = baohao::inbox::sign::smsforwarder_sign(SMSF_SECRET, ts);
     let form = |text: &str| {
         format!(
@@ -777,7 +783,12 @@ fn a_signature_already_used_cannot_carry_another_text() {
     let low = "尊敬的客户，您的账户余额为0.01元。";
     let forged = [
         body("10010", low, "SIM2_中国联通_", "2026-03-01 19:58:30"),
-        body("10010", "您已成功充值100元", "SIM2_中国联通_", "2026-03-01 19:58:30"),
+        body(
+            "10010",
+            "您已成功充值100元",
+            "SIM2_中国联通_",
+            "2026-03-01 19:58:30",
+        ),
         body("95588", real, "SIM2_中国联通_", "2026-03-01 19:58:30"),
         body("10010", real, "SIM1_中国移动_", "2026-03-01 19:58:30"),
         body("10010", real, "SIM2_中国联通_", "2026-03-01 19:59:30"),
@@ -798,7 +809,10 @@ fn a_signature_already_used_cannot_carry_another_text() {
         );
     }
     // The genuine text is still a retry, and a new text signed afresh is heard.
-    assert_eq!(p.post("/in/pixel", &[json()], &genuine).unwrap().status, 200);
+    assert_eq!(
+        p.post("/in/pixel", &[json()], &genuine).unwrap().status,
+        200
+    );
     let next = phone::smsforwarder_json(
         SMSF_SECRET,
         ts + 1,
@@ -813,7 +827,11 @@ fn a_signature_already_used_cannot_carry_another_text() {
         h.texts(),
         vec![
             ("b".to_string(), "balance".to_string(), "1234".to_string()),
-            ("a".to_string(), "message".to_string(), "a later text".to_string()),
+            (
+                "a".to_string(),
+                "message".to_string(),
+                "a later text".to_string()
+            ),
         ]
     );
     assert_eq!(err.matches("was refused").count(), 1, "{err}");

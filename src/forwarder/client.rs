@@ -233,10 +233,7 @@ impl<'a> Phone<'a> {
                 .get(reqwest::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let body = r
-                .text()
-                .await
-                .map_err(|e| self.transport(e).into_inner())?;
+            let body = r.text().await.map_err(|e| self.transport(e).into_inner())?;
             if apps_own_404(content_type.as_deref(), &body) {
                 return Ok(MessageState::Unknown);
             }
@@ -362,7 +359,10 @@ mod tests {
         assert!(!apps_own_404(Some("application/json"), ""));
         assert!(!apps_own_404(Some("application/json"), "<html>404</html>"));
         assert!(!apps_own_404(Some("application/json"), r#"{"error":"x"}"#));
-        assert!(!apps_own_404(Some("application/json"), r#"{"message":404}"#));
+        assert!(!apps_own_404(
+            Some("application/json"),
+            r#"{"message":404}"#
+        ));
         assert!(!apps_own_404(Some("application/jsonx"), app));
     }
 }

@@ -201,10 +201,16 @@ mod tests {
         // Out of the window by the wall clock but not yet held two windows: kept.
         let later = now + 301_000;
         let t1 = t0 + Duration::from_secs(301);
-        assert_eq!(u.check(&signed(9, later), a, later, WINDOW, t1), Verdict::Full);
+        assert_eq!(
+            u.check(&signed(9, later), a, later, WINDOW, t1),
+            Verdict::Full
+        );
         // Both: dropped, and room for new ones.
         let t2 = t0 + Duration::from_secs(601);
-        assert_eq!(u.check(&signed(9, later), a, later, WINDOW, t2), Verdict::First);
+        assert_eq!(
+            u.check(&signed(9, later), a, later, WINDOW, t2),
+            Verdict::First
+        );
         assert_eq!(u.len(), 1);
         // Held two windows but, by the wall clock, still inside one: kept.
         let mut u = Used::new(1);

@@ -154,6 +154,38 @@ impl Shared {
         Ok(config)
     }
 
+    /// Takes SmsForwarder's `signed` for `text`, or the answer that refuses the post: 401
+    /// when the signature came with another text, 503 when the table is full. Taken before
+    /// the write: of two posts racing under one signature with different texts only the
+    /// first goes on, and a failed write keeps it (its retry goes on).
+    fn spend(
+        &self,
+        from: IpAddr,
+        signed: &decode::Signed,
+        text: &Received,
+        now: chrono::DateTime<chrono::Utc>,
+        window: chrono::Duration,
+    ) -> Option<Response<Full<Bytes>>> {
+        let verdict = self.used.lock().unwrap_or_else(|p| p.into_inner()).check(
+            signed,
+            replay::digest(text),
+            now.timestamp_millis(),
+            window.to_std().unwrap_or(Duration::ZERO),
+            Instant::now(),
+        );
+        match verdict {
+            Verdict::First | Verdict::Again => None,
+            Verdict::Other => {
+                self.refused(from, Refusal::Reused);
+                Some(answer(StatusCode::UNAUTHORIZED, false))
+            }
+            Verdict::Full => {
+                self.say_full();
+                Some(answer(StatusCode::SERVICE_UNAVAILABLE, false))
+            }
+        }
+    }
+
     /// Says that the table of signatures is full, at most once a minute.
     fn say_full(&self) {
         let mut said = self.full_said.lock().unwrap_or_else(|p| p.into_inner());
@@ -279,6 +311,19 @@ fn answer(status: StatusCode, close: bool) -> Response<Full<Bytes>> {
     r
 }
 
+/// The whole body, at most [`MAX_BODY`] and within [`REQUEST_WITHIN`]; else the answer.
+async fn read_body(body: Incoming) -> Result<Bytes, Response<Full<Bytes>>> {
+    let body = Limited::new(body, MAX_BODY);
+    match tokio::time::timeout(REQUEST_WITHIN, body.collect()).await {
+        Err(_) => Err(answer(StatusCode::REQUEST_TIMEOUT, true)),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(answer(StatusCode::PAYLOAD_TOO_LARGE, true))
+        }
+        Ok(Err(_)) => Err(answer(StatusCode::BAD_REQUEST, true)),
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+    }
+}
+
 async fn handle(
     req: hyper::Request<Incoming>,
     from: IpAddr,
@@ -325,17 +370,9 @@ async fn handle(
     {
         return answer(StatusCode::PAYLOAD_TOO_LARGE, true);
     }
-    let body = Limited::new(req.into_body(), MAX_BODY);
-    let body = match tokio::time::timeout(REQUEST_WITHIN, body.collect()).await {
-        Err(_) => return answer(StatusCode::REQUEST_TIMEOUT, true),
-        Ok(Err(e)) => {
-            return if e.is::<http_body_util::LengthLimitError>() {
-                answer(StatusCode::PAYLOAD_TOO_LARGE, true)
-            } else {
-                answer(StatusCode::BAD_REQUEST, true)
-            };
-        }
-        Ok(Ok(b)) => b.to_bytes(),
+    let body = match read_body(req.into_body()).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
     };
     let request = decode::Request {
         content_type: content_type.as_deref(),
@@ -365,31 +402,10 @@ async fn handle(
             return answer(StatusCode::UNAUTHORIZED, false);
         }
     };
-    if let Some(signed) = &signed {
-        // Taken before the write: of two posts racing under one signature with different
-        // texts only the first goes on, and a failed write keeps it (its retry goes on).
-        let verdict = shared
-            .used
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .check(
-                signed,
-                replay::digest(&text),
-                now.timestamp_millis(),
-                window.to_std().unwrap_or(Duration::ZERO),
-                Instant::now(),
-            );
-        match verdict {
-            Verdict::First | Verdict::Again => {}
-            Verdict::Other => {
-                shared.refused(from, Refusal::Reused);
-                return answer(StatusCode::UNAUTHORIZED, false);
-            }
-            Verdict::Full => {
-                shared.say_full();
-                return answer(StatusCode::SERVICE_UNAVAILABLE, false);
-            }
-        }
+    if let Some(signed) = &signed
+        && let Some(refusal) = shared.spend(from, signed, &text, now, window)
+    {
+        return refusal;
     }
     let (reply, answered) = oneshot::channel();
     let sent = shared
