@@ -715,3 +715,103 @@ fn a_keep_alive_text_across_sigkills_is_sent_once() {
         assert!(phone.bad().is_empty(), "{app:?}: {:?}", phone.bad());
     }
 }
+
+fn tick_at(home: &Path, phone: &StandIn, at: &str) -> String {
+    let o = common::run_env(home, at, &["tick"], &phone.env());
+    let all = format!(
+        "stdout: {}\nstderr: {}\nphone: {:?}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+        phone.requests()
+    );
+    assert!(o.status.success(), "{all}");
+    all
+}
+
+fn posts(phone: &StandIn) -> usize {
+    phone
+        .requests()
+        .iter()
+        .filter(|r| *r == "POST /message")
+        .count()
+}
+
+/// A 404 to the state query that is not the app's own answer (a reverse proxy's HTML page,
+/// an empty 404, a wrong path in the url) says nothing of the text: it stays in doubt, said
+/// as such, and is never sent again however long that lasts — a second real SMS otherwise.
+#[test]
+fn sms_gateway_a_404_that_is_not_the_apps_leaves_the_text_in_doubt_never_resent() {
+    let phone = StandIn::start(App::SmsGateway);
+    phone.set_gateway_state("Pending");
+    let dir = home(&phone.config("fwd"));
+    let all = tick(dir.path(), &phone);
+    let o = outcomes(dir.path());
+    assert_eq!(o[0]["status"], "unknown", "{all}");
+    let nginx = "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+    let mut at = chrono::DateTime::parse_from_rfc3339(NOW).unwrap();
+    for (content_type, body) in [
+        ("text/html", nginx),
+        ("text/plain", ""),
+        ("application/json", "{\"error\""),
+    ] {
+        phone.answer_state_with(Some((404, content_type, body)));
+        for _ in 0..2 {
+            at += chrono::Duration::minutes(20);
+            let all = tick_at(dir.path(), &phone, &at.to_rfc3339());
+            assert!(
+                all.contains("not SMS Gateway's own answer"),
+                "{content_type} {body:?}: said as such: {all}"
+            );
+        }
+    }
+    assert!(
+        common::log_of_type(dir.path(), "resolved").is_empty(),
+        "{:?}",
+        common::log_of_type(dir.path(), "resolved")
+    );
+    assert_eq!(phone.sent().len(), 1, "never sent again");
+    assert_eq!(posts(&phone), 1);
+    assert_eq!(common::log_of_type(dir.path(), "intent").len(), 1);
+    // The app answers again: the text settles by its state.
+    phone.answer_state_with(None);
+    phone.set_gateway_state("Delivered");
+    at += chrono::Duration::minutes(20);
+    let all = tick_at(dir.path(), &phone, &at.to_rfc3339());
+    let r = common::log_of_type(dir.path(), "resolved");
+    assert_eq!(r.len(), 1, "{all}");
+    assert_eq!(r[0]["status"], "succeeded");
+    assert_eq!(posts(&phone), 1);
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}
+
+/// The app's own JSON 404 does say it has no such text: the request never reached it, so
+/// after 10 minutes the send is failed, and the rule sends again under a new id.
+#[test]
+fn sms_gateway_the_apps_own_404_is_failed_after_ten_minutes_then_sent_again() {
+    let phone = StandIn::start(App::SmsGateway);
+    phone.set_gateway_state("Pending");
+    let dir = home(&phone.config("fwd"));
+    tick(dir.path(), &phone);
+    assert_eq!(outcomes(dir.path())[0]["status"], "unknown");
+    phone.answer_state_with(Some((
+        404,
+        "application/json; charset=utf-8",
+        r#"{"message":"message not found"}"#,
+    )));
+    let all = tick_at(dir.path(), &phone, "2026-03-01T10:05:00+08:00");
+    assert!(
+        common::log_of_type(dir.path(), "resolved").is_empty(),
+        "not before 10 minutes: {all}"
+    );
+    let all = tick_at(dir.path(), &phone, "2026-03-01T10:15:00+08:00");
+    let r = common::log_of_type(dir.path(), "resolved");
+    assert_eq!(r.len(), 1, "{all}");
+    assert_eq!(r[0]["status"], "failed");
+    phone.answer_state_with(None);
+    phone.set_gateway_state("Sent");
+    let all = tick_at(dir.path(), &phone, "2026-03-01T10:30:00+08:00");
+    let sent = phone.sent();
+    assert_eq!(sent.len(), 2, "sent again: {all}");
+    assert_ne!(sent[0].id, sent[1].id);
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}

@@ -225,10 +225,13 @@ fn each_kind_of_forwarder_is_heard_and_every_bad_post_refused_without_a_trace() 
     );
     assert_eq!(p.post("/in/pixel", &[json()], &retry).unwrap().status, 200);
 
-    // SmsForwarder's form body, slot 1: a text baohao does not understand is kept.
-    let sign = baohao::inbox::sign::smsforwarder_sign(SMSF_SECRET, ts);
+    // SmsForwarder's form body, slot 1: a text baohao does not understand is kept. (Signed
+    // a millisecond later: the app signs each post afresh, and a sign already used with
+    // another text is refused.)
+    let sign = baohao::inbox::sign::smsforwarder_sign(SMSF_SECRET, ts + 1);
     let form = format!(
-        "from=10086&content=%E4%BD%A0%E5%A5%BD&card_slot=SIM1&receive_time=2026-03-01+19%3A59%3A00&timestamp={ts}&sign={}",
+        "from=10086&content=%E4%BD%A0%E5%A5%BD&card_slot=SIM1&receive_time=2026-03-01+19%3A59%3A00&timestamp={}&sign={}",
+        ts + 1,
         url::form_urlencoded::byte_serialize(sign.as_bytes()).collect::<String>()
     );
     let a = p
@@ -381,7 +384,8 @@ fn a_burst_of_1000_over_10_connections_is_in_the_log_exactly_once() {
             std::thread::spawn(move || {
                 let mut p = Phone::new(addr);
                 for i in 0..100 {
-                    let ts = now_ms() + i;
+                    // Each post signed at its own millisecond, as the app's are.
+                    let ts = now_ms() + c * 100 + i;
                     let text = format!("burst {c}-{i}");
                     let body = phone::smsforwarder_json(
                         SMSF_SECRET,
@@ -528,7 +532,8 @@ impl Sent {
         let text = format!("kill text {i}");
         let body = phone::smsforwarder_json(
             SMSF_SECRET,
-            now_ms(),
+            // The clock stands still: each text signed at a millisecond of its own.
+            now_ms() - i as i64,
             "10086",
             &text,
             "SIM1",
@@ -729,4 +734,107 @@ fn the_same_text_to_both_slots_is_each_numbers_own_and_a_retry_adds_nothing() {
             ("b".to_string(), "balance".to_string(), "1234".to_string()),
         ]
     );
+}
+
+/// SmsForwarder signs only its `timestamp`, so a post seen on the way (plain HTTP on a
+/// LAN) gives away a `sign` good for the whole window. The same sign again with the same
+/// text is a retry (200, nothing added); with any other text, sender, slot or receive time
+/// it is a forgery: 401, an empty answer, nothing written, said like other refusals.
+#[test]
+fn a_signature_already_used_cannot_carry_another_text() {
+    let h = Home::new("127.0.0.1");
+    let d = h.daemon();
+    phone::wait_listening(h.addr);
+    let mut p = Phone::new(h.addr);
+    let ts = now_ms();
+    let real = "尊敬的客户，您的账户余额为12.34元。";
+    let body = |from: &str, text: &str, slot: &str, at: &str| {
+        phone::smsforwarder_json(SMSF_SECRET, ts, from, text, slot, at)
+    };
+    let genuine = body("10010", real, "SIM2_中国联通_", "2026-03-01 19:58:30");
+    assert_eq!(
+        p.post("/in/pixel", &[json()], &genuine).unwrap().status,
+        200
+    );
+    // The phone's retry (a lost answer): the same bytes, and the same text as a form.
+    assert_eq!(
+        p.post("/in/pixel", &[json()], &genuine).unwrap().status,
+        200
+    );
+    let sign = baohao::inbox::sign::smsforwarder_sign(SMSF_SECRET, ts);
+    let form = |text: &str| {
+        format!(
+            "from=10010&content={}&card_slot=SIM2_%E4%B8%AD%E5%9B%BD%E8%81%94%E9%80%9A_&receive_time=2026-03-01+19%3A58%3A30&timestamp={ts}&sign={}",
+            url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>(),
+            url::form_urlencoded::byte_serialize(sign.as_bytes()).collect::<String>()
+        )
+    };
+    let form_headers = [(
+        "Content-Type",
+        "application/x-www-form-urlencoded".to_string(),
+    )];
+    assert_eq!(
+        p.post("/in/pixel", &form_headers, form(real).as_bytes())
+            .unwrap()
+            .status,
+        200
+    );
+    // Someone who saw it sends what they like under its timestamp and sign.
+    let low = "尊敬的客户，您的账户余额为0.01元。";
+    let forged = [
+        body("10010", low, "SIM2_中国联通_", "2026-03-01 19:58:30"),
+        body(
+            "10010",
+            "您已成功充值100元",
+            "SIM2_中国联通_",
+            "2026-03-01 19:58:30",
+        ),
+        body("95588", real, "SIM2_中国联通_", "2026-03-01 19:58:30"),
+        body("10010", real, "SIM1_中国移动_", "2026-03-01 19:58:30"),
+        body("10010", real, "SIM2_中国联通_", "2026-03-01 19:59:30"),
+        form(low).into_bytes(),
+    ];
+    for (i, f) in forged.iter().enumerate() {
+        let headers = if i == forged.len() - 1 {
+            &form_headers[..]
+        } else {
+            &[json()][..]
+        };
+        let a = p.post("/in/pixel", headers, f).unwrap();
+        assert_eq!(
+            (a.status, a.body.len()),
+            (401, 0),
+            "{}",
+            String::from_utf8_lossy(f)
+        );
+    }
+    // The genuine text is still a retry, and a new text signed afresh is heard.
+    assert_eq!(
+        p.post("/in/pixel", &[json()], &genuine).unwrap().status,
+        200
+    );
+    let next = phone::smsforwarder_json(
+        SMSF_SECRET,
+        ts + 1,
+        "10086",
+        "a later text",
+        "SIM1_中国移动_",
+        "2026-03-01 19:59:00",
+    );
+    assert_eq!(p.post("/in/pixel", &[json()], &next).unwrap().status, 200);
+    let err = stop(d);
+    assert_eq!(
+        h.texts(),
+        vec![
+            ("b".to_string(), "balance".to_string(), "1234".to_string()),
+            (
+                "a".to_string(),
+                "message".to_string(),
+                "a later text".to_string()
+            ),
+        ]
+    );
+    assert_eq!(err.matches("was refused").count(), 1, "{err}");
+    assert!(!err.contains(&sign), "a signature in the log: {err}");
+    assert!(!err.contains(SMSF_SECRET), "a secret in the log: {err}");
 }

@@ -99,6 +99,9 @@ pub enum Settled {
     Failed(String),
     /// The phone has no text by that id: the request never reached it.
     NotThere,
+    /// The phone's address answered something that is not the app (a proxy's 404): the
+    /// text stays in doubt; the sentence says so.
+    Unclear(String),
 }
 
 /// Asks the number's forwarder what became of intent (`key`, `attempt`)'s text. `None`:
@@ -115,7 +118,12 @@ pub async fn settle(
     }
     let phone = Phone::new(f).ok()?;
     let id = gateway_message_id(&number.id, key, attempt);
-    match phone.message_state(&id).await.ok()? {
+    let state = match phone.message_state(&id).await {
+        Ok(s) => s,
+        Err(e @ FwdError::NotTheApp(..)) => return Some(Settled::Unclear(e.to_string())),
+        Err(_) => return None,
+    };
+    match state {
         MessageState::Sent => Some(Settled::Sent(id)),
         MessageState::Failed(why) => Some(Settled::Failed(why)),
         MessageState::Unknown => Some(Settled::NotThere),

@@ -30,8 +30,22 @@ pub enum MessageState {
     Failed(String),
     /// Pending or processed: not settled yet.
     Waiting(String),
-    /// The phone has no text by that id.
+    /// The phone has no text by that id: the app itself said so, in its JSON error.
     Unknown,
+}
+
+/// Whether a 404 is SMS Gateway's own "no such message": a JSON body (and a JSON content
+/// type) with the app's error `{"message": …}`. A reverse proxy's or a web server's 404
+/// (HTML, plain text, empty) is not, and says nothing of the text.
+pub fn apps_own_404(content_type: Option<&str>, body: &str) -> bool {
+    let json_type = content_type.is_some_and(|t| {
+        let t = t.trim().to_ascii_lowercase();
+        t == "application/json" || t.starts_with("application/json;")
+    });
+    json_type
+        && serde_json::from_str::<Value>(body)
+            .ok()
+            .is_some_and(|v| v.get("message").is_some_and(Value::is_string))
 }
 
 /// One phone: the forwarder's config and the client to reach it.
@@ -214,7 +228,21 @@ impl<'a> Phone<'a> {
             .await
             .map_err(|e| self.transport(e).into_inner())?;
         if r.status().as_u16() == 404 {
-            return Ok(MessageState::Unknown);
+            let content_type = r
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let body = r.text().await.map_err(|e| self.transport(e).into_inner())?;
+            if apps_own_404(content_type.as_deref(), &body) {
+                return Ok(MessageState::Unknown);
+            }
+            return Err(FwdError::NotTheApp(
+                self.id(),
+                outside(id),
+                content_type.map_or_else(|| "-".to_string(), |t| outside(&t)),
+                body.len(),
+            ));
         }
         let (_, v) = self
             .gateway_answer(r)
@@ -315,4 +343,26 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apps_own_404;
+
+    #[test]
+    fn only_the_apps_json_error_is_its_own_404() {
+        let app = r#"{"message":"message not found"}"#;
+        assert!(apps_own_404(Some("application/json"), app));
+        assert!(apps_own_404(Some("Application/JSON; charset=utf-8"), app));
+        assert!(!apps_own_404(Some("text/html"), app));
+        assert!(!apps_own_404(None, app));
+        assert!(!apps_own_404(Some("application/json"), ""));
+        assert!(!apps_own_404(Some("application/json"), "<html>404</html>"));
+        assert!(!apps_own_404(Some("application/json"), r#"{"error":"x"}"#));
+        assert!(!apps_own_404(
+            Some("application/json"),
+            r#"{"message":404}"#
+        ));
+        assert!(!apps_own_404(Some("application/jsonx"), app));
+    }
 }

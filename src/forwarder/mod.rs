@@ -35,6 +35,10 @@ pub enum FwdError {
     Lost(String, String),
     /// An answer baohao cannot read.
     BadAnswer(String, String),
+    /// A 404 to SMS Gateway's state query that is not the app's own JSON answer (a reverse
+    /// proxy's page, a wrong path): it says nothing of the text. The forwarder, the text's
+    /// id, the content type, the body's length.
+    NotTheApp(String, String, String, usize),
 }
 
 impl std::fmt::Display for FwdError {
@@ -48,6 +52,7 @@ impl std::fmt::Display for FwdError {
             FwdError::Timeout(id, s) => tr!(T::FwdTimeout, id, s),
             FwdError::Lost(id, why) => tr!(T::FwdLost, id, why),
             FwdError::BadAnswer(id, what) => tr!(T::FwdBadAnswer, id, what),
+            FwdError::NotTheApp(id, text, kind, len) => tr!(T::FwdNotTheApp, id, text, kind, len),
         };
         f.write_str(&s)
     }

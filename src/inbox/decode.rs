@@ -73,6 +73,17 @@ pub enum Refused {
     Malformed,
 }
 
+/// A signature that covers a time but not the text (SmsForwarder's `sign`): good for
+/// any text until its time leaves the window, so the inbox keeps which text it came with
+/// first ([`super::replay`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signed {
+    /// The signed timestamp, Unix milliseconds.
+    pub at_ms: i64,
+    /// A digest of the forwarder, the timestamp and the signature (not the signature).
+    pub key: [u8; 32],
+}
+
 /// Reads `req` as forwarder `f` posts, checking it with `secret` and, for a signed
 /// timestamp, within `window` of `now`. `tz` dates a receive time written without a zone.
 pub fn decode(
@@ -83,6 +94,19 @@ pub fn decode(
     window: chrono::Duration,
     tz: Tz,
 ) -> Result<Decoded, Refused> {
+    decode_signed(f, secret, req, now, window, tz).map(|(d, _)| d)
+}
+
+/// [`decode`], and the signature that does not cover the text, when the request had one
+/// (SmsForwarder with its secret set): the caller must see that it carries no other text.
+pub fn decode_signed(
+    f: &Forwarder,
+    secret: &Secret,
+    req: &Request<'_>,
+    now: DateTime<Utc>,
+    window: chrono::Duration,
+    tz: Tz,
+) -> Result<(Decoded, Option<Signed>), Refused> {
     if *secret == Secret::Unset {
         return Err(Refused::NoSecret);
     }
@@ -92,8 +116,8 @@ pub fn decode(
     };
     match f.kind {
         ForwarderKind::SmsForwarder => smsforwarder(f, key, req, now, window, tz),
-        ForwarderKind::SmsGateway => sms_gateway(f, key, req, now, window),
-        ForwarderKind::Webhook => webhook(f, key, req, tz),
+        ForwarderKind::SmsGateway => sms_gateway(f, key, req, now, window).map(|d| (d, None)),
+        ForwarderKind::Webhook => webhook(f, key, req, tz).map(|d| (d, None)),
     }
 }
 
@@ -108,13 +132,14 @@ fn smsforwarder(
     now: DateTime<Utc>,
     window: chrono::Duration,
     tz: Tz,
-) -> Result<Decoded, Refused> {
+) -> Result<(Decoded, Option<Signed>), Refused> {
     let unreadable = if key.is_some() {
         Refused::BadSignature
     } else {
         Refused::Malformed
     };
     let fields = Fields::of(req).ok_or(unreadable)?;
+    let mut signed = None;
     if let Some(secret) = key {
         let (Some(ts), Some(sign)) = (fields.get("timestamp"), fields.get("sign")) else {
             return Err(Refused::BadSignature);
@@ -122,10 +147,17 @@ fn smsforwarder(
         if !sign::smsforwarder_ok(secret, ts, sign) {
             return Err(Refused::BadSignature);
         }
-        let at: i64 = ts.trim().parse().map_err(|_| Refused::BadSignature)?;
+        let ts = ts.trim();
+        let at: i64 = ts.parse().map_err(|_| Refused::BadSignature)?;
         if !within(at, now, window) {
             return Err(Refused::Stale);
         }
+        // The signature as computed, whatever encoding the request gave it in.
+        let canonical = sign::smsforwarder_raw(secret, ts);
+        signed = Some(Signed {
+            at_ms: at,
+            key: sign::digest(&[f.id.as_bytes(), ts.as_bytes(), canonical.as_bytes()]),
+        });
     }
     let text = fields
         .first(&["org_content", "content", "text", "msg", "message"])
@@ -141,7 +173,7 @@ fn smsforwarder(
             .first(&["receive_time", "received_at"])
             .and_then(|t| parse_time(t, tz)),
     }))
-    .map(|d| board_fill(d, tz))
+    .map(|d| (board_fill(d, tz), signed))
 }
 
 #[derive(serde::Deserialize)]

@@ -10,6 +10,7 @@
 //! one write and fsynced before it returns.
 
 pub mod decode;
+pub mod replay;
 pub mod server;
 pub mod sign;
 

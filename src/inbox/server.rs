@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::decode::{self, Decoded, Refused, Secret};
+use super::replay::{self, Used, Verdict};
 use super::{AcceptError, Accepted, Acceptor, Received};
 use crate::clock::Clock;
 use crate::i18n::T;
@@ -82,6 +83,8 @@ pub async fn run(
         config: Mutex::new(None),
         jobs,
         refused: Mutex::new(HashMap::new()),
+        used: Mutex::new(Used::default()),
+        full_said: Mutex::new(None),
     });
     let mut said: Option<String> = None;
     let mut say = |shared: &Shared, r: Report| {
@@ -125,6 +128,11 @@ struct Shared {
     jobs: std::sync::mpsc::Sender<Job>,
     /// When a refusal from each source was last said.
     refused: Mutex<HashMap<IpAddr, Instant>>,
+    /// SmsForwarder's signatures taken while they are in the window, and the text each came
+    /// with: its `sign` covers only the time, so another text under one is a forgery.
+    used: Mutex<Used>,
+    /// When a full table of signatures was last said.
+    full_said: Mutex<Option<Instant>>,
 }
 
 impl Shared {
@@ -144,6 +152,51 @@ impl Shared {
             .map_err(|p| crate::store::config::problems_error(&self.paths.config, &p).message)?;
         *cached = Some((stamp, config.clone()));
         Ok(config)
+    }
+
+    /// Takes SmsForwarder's `signed` for `text`, or the answer that refuses the post: 401
+    /// when the signature came with another text, 503 when the table is full. Taken before
+    /// the write: of two posts racing under one signature with different texts only the
+    /// first goes on, and a failed write keeps it (its retry goes on).
+    fn spend(
+        &self,
+        from: IpAddr,
+        signed: &decode::Signed,
+        text: &Received,
+        now: chrono::DateTime<chrono::Utc>,
+        window: chrono::Duration,
+    ) -> Option<Response<Full<Bytes>>> {
+        let verdict = self.used.lock().unwrap_or_else(|p| p.into_inner()).check(
+            signed,
+            replay::digest(text),
+            now.timestamp_millis(),
+            window.to_std().unwrap_or(Duration::ZERO),
+            Instant::now(),
+        );
+        match verdict {
+            Verdict::First | Verdict::Again => None,
+            Verdict::Other => {
+                self.refused(from, Refusal::Reused);
+                Some(answer(StatusCode::UNAUTHORIZED, false))
+            }
+            Verdict::Full => {
+                self.say_full();
+                Some(answer(StatusCode::SERVICE_UNAVAILABLE, false))
+            }
+        }
+    }
+
+    /// Says that the table of signatures is full, at most once a minute.
+    fn say_full(&self) {
+        let mut said = self.full_said.lock().unwrap_or_else(|p| p.into_inner());
+        if said.is_some_and(|t| t.elapsed() < SAY_REFUSED_EVERY) {
+            return;
+        }
+        *said = Some(Instant::now());
+        let _ = self.reports.send(Report::Problem(tr!(
+            T::InboxSignaturesFull,
+            replay::MAX_KEPT
+        )));
     }
 
     /// Says a refusal, at most once a minute per source.
@@ -166,6 +219,7 @@ impl Shared {
             Refusal::Decoded(Refused::BadSignature) => tr!(T::InboxWhyBadSignature),
             Refusal::Decoded(Refused::Stale) => tr!(T::InboxWhyStale),
             Refusal::Decoded(Refused::Malformed) => tr!(T::InboxWhyMalformed),
+            Refusal::Reused => tr!(T::InboxWhyReused),
         };
         let _ = self
             .reports
@@ -177,6 +231,8 @@ impl Shared {
 enum Refusal {
     Unknown,
     Decoded(Refused),
+    /// A signature already taken with another text.
+    Reused,
 }
 
 /// Accepts connections until shutdown, or until the config no longer says to listen here.
@@ -255,6 +311,19 @@ fn answer(status: StatusCode, close: bool) -> Response<Full<Bytes>> {
     r
 }
 
+/// The whole body, at most [`MAX_BODY`] and within [`REQUEST_WITHIN`]; else the answer.
+async fn read_body(body: Incoming) -> Result<Bytes, Response<Full<Bytes>>> {
+    let body = Limited::new(body, MAX_BODY);
+    match tokio::time::timeout(REQUEST_WITHIN, body.collect()).await {
+        Err(_) => Err(answer(StatusCode::REQUEST_TIMEOUT, true)),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(answer(StatusCode::PAYLOAD_TOO_LARGE, true))
+        }
+        Ok(Err(_)) => Err(answer(StatusCode::BAD_REQUEST, true)),
+        Ok(Ok(b)) => Ok(b.to_bytes()),
+    }
+}
+
 async fn handle(
     req: hyper::Request<Incoming>,
     from: IpAddr,
@@ -301,17 +370,9 @@ async fn handle(
     {
         return answer(StatusCode::PAYLOAD_TOO_LARGE, true);
     }
-    let body = Limited::new(req.into_body(), MAX_BODY);
-    let body = match tokio::time::timeout(REQUEST_WITHIN, body.collect()).await {
-        Err(_) => return answer(StatusCode::REQUEST_TIMEOUT, true),
-        Ok(Err(e)) => {
-            return if e.is::<http_body_util::LengthLimitError>() {
-                answer(StatusCode::PAYLOAD_TOO_LARGE, true)
-            } else {
-                answer(StatusCode::BAD_REQUEST, true)
-            };
-        }
-        Ok(Ok(b)) => b.to_bytes(),
+    let body = match read_body(req.into_body()).await {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
     };
     let request = decode::Request {
         content_type: content_type.as_deref(),
@@ -323,23 +384,29 @@ async fn handle(
     };
     let window =
         chrono::Duration::seconds(config.inbox.as_ref().map_or(300, |i| i.window_secs) as i64);
-    let decoded = decode::decode(
+    let now = shared.clock.now();
+    let decoded = decode::decode_signed(
         forwarder,
         &Secret::of(forwarder),
         &request,
-        shared.clock.now(),
+        now,
         window,
         config.timezone,
     );
-    let text = match decoded {
-        Ok(Decoded::Text(t)) => t,
-        Ok(Decoded::Ignored) => return answer(StatusCode::OK, false),
+    let (text, signed) = match decoded {
+        Ok((Decoded::Text(t), signed)) => (t, signed),
+        Ok((Decoded::Ignored, _)) => return answer(StatusCode::OK, false),
         Err(Refused::Malformed) => return answer(StatusCode::BAD_REQUEST, false),
         Err(why) => {
             shared.refused(from, Refusal::Decoded(why));
             return answer(StatusCode::UNAUTHORIZED, false);
         }
     };
+    if let Some(signed) = &signed
+        && let Some(refusal) = shared.spend(from, signed, &text, now, window)
+    {
+        return refusal;
+    }
     let (reply, answered) = oneshot::channel();
     let sent = shared
         .jobs

@@ -37,7 +37,7 @@ pub fn smsforwarder_sign(secret: &str, timestamp_ms: i64) -> String {
     url::form_urlencoded::byte_serialize(raw.as_bytes()).collect()
 }
 
-fn smsforwarder_raw(secret: &str, timestamp: &str) -> String {
+pub(crate) fn smsforwarder_raw(secret: &str, timestamp: &str) -> String {
     let mac = hmac(
         secret.as_bytes(),
         &[timestamp.as_bytes(), b"\n", secret.as_bytes()],
@@ -83,6 +83,19 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// SHA-256 over `parts`, each preceded by its length (so that no two lists of parts give
+/// the same bytes): what the inbox keeps of a signature already used and of the text it
+/// carried, instead of the signature itself.
+pub fn digest(parts: &[&[u8]]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().into()
 }
 
 /// SMS Gateway for Android's `X-Signature`: lowercase hex of HMAC-SHA256 with the

@@ -1071,6 +1071,11 @@ impl Worker {
                 Some((ResolvedStatus::Failed, tr!(T::FwdSettledNotThere)))
             }
             Settled::NotThere => None,
+            // Still in doubt, never resent: said, so that a person mends the url or settles it.
+            Settled::Unclear(why) => {
+                self.report(Report::Problem(why));
+                None
+            }
         }
     }
 

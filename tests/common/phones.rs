@@ -84,6 +84,10 @@ pub struct State {
     /// path, the signing key), and the HTTP status of each post.
     pub deliver: Option<(std::net::SocketAddr, String, String)>,
     pub delivered: Vec<u16>,
+    /// SMS Gateway only: what `GET /messages/<id>` is answered instead (status, content
+    /// type, body), before any check, as a reverse proxy in front of the app or a wrong
+    /// path would answer it.
+    pub state_answer: Option<(u16, String, String)>,
 }
 
 pub struct StandIn {
@@ -139,6 +143,7 @@ impl StandIn {
             clock_ms: None,
             deliver: None,
             delivered: Vec::new(),
+            state_answer: None,
         }));
         let s = state.clone();
         std::thread::spawn(move || {
@@ -169,6 +174,13 @@ impl StandIn {
 
     pub fn set_gateway_state(&self, s: &str) {
         self.state.lock().unwrap().gateway_state = s.to_string();
+    }
+
+    /// SMS Gateway: `GET /messages/<id>` is answered `status` with `body` of `content_type`
+    /// (a proxy's HTML 404, say) instead of the app's answer; `None` gives the app back.
+    pub fn answer_state_with(&self, a: Option<(u16, &str, &str)>) {
+        self.state.lock().unwrap().state_answer =
+            a.map(|(s, t, b)| (s, t.to_string(), b.to_string()));
     }
 
     /// A text to `to` is answered by `from` with `text` (held in the app's inbox).
@@ -276,6 +288,10 @@ fn read_request(stream: &mut TcpStream) -> Option<Request> {
 }
 
 fn respond(stream: &mut TcpStream, status: u16, body: &str) {
+    respond_as(stream, status, "application/json", body);
+}
+
+fn respond_as(stream: &mut TcpStream, status: u16, content_type: &str, body: &str) {
     let reason = match status {
         200 => "OK",
         201 => "Created",
@@ -288,7 +304,7 @@ fn respond(stream: &mut TcpStream, status: u16, body: &str) {
     };
     let _ = write!(
         stream,
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.flush();
@@ -303,6 +319,13 @@ fn serve(app: App, mut stream: TcpStream, state: &Arc<Mutex<State>>) {
         .unwrap()
         .requests
         .push(format!("{} {}", req.method, req.path));
+    if app == App::SmsGateway && req.method == "GET" && req.path.starts_with("/messages/") {
+        let instead = state.lock().unwrap().state_answer.clone();
+        if let Some((status, content_type, body)) = instead {
+            respond_as(&mut stream, status, &content_type, &body);
+            return;
+        }
+    }
     let (status, body) = match app {
         App::SmsForwarder => smsforwarder(&req, state),
         App::SmsGateway => gateway(&req, state),

@@ -522,6 +522,7 @@ catalogue! {
     FwdLost => "the connection to the forwarder \"{0}\" broke after the request was sent; the text may have gone out ({1})", "请求发出后与转发器“{0}”的连接中断；短信可能已发出（{1}）";
     FwdBadAnswer => "the forwarder \"{0}\" answered something baohao cannot read: {1}", "转发器“{0}”的应答无法识别：{1}";
     FwdNotSettled => "the forwarder \"{0}\" took the text (id {1}) but has not said it went out (state {2}); baohao asks again, it never resends", "转发器“{0}”已接收短信（id {1}），但尚未确认发出（状态 {2}）；baohao 会再次查询，不会重发";
+    FwdNotTheApp => "asked about the text {1}, the forwarder \"{0}\"'s address answered 404 with something that is not SMS Gateway's own answer ({2}, {3} bytes): a reverse proxy or a wrong path in its url? The text stays in doubt and is never sent again on its own; mend the url and baohao asks again, or say what became of it with `baohao resolve`", "查询短信 {1} 时，转发器“{0}”的地址回复了 404，但内容不是 SMS Gateway 自己的应答（{2}，{3} 字节）：可能是反向代理，或 url 中的路径有误？该短信仍为待确认，不会自动重发；修正 url 后 baohao 会再次查询，或用 `baohao resolve` 说明结果";
     FwdSettledSent => "the forwarder says the text went out (id {0})", "转发器确认短信已发出（id {0}）";
     FwdSettledFailed => "the forwarder says the text failed: {0}", "转发器确认短信发送失败：{0}";
     FwdSettledNotThere => "the forwarder never received the text, so it was not sent", "转发器从未收到该短信，因此没有发出";
@@ -828,6 +829,8 @@ catalogue! {
     InboxWhyNoSecret => "that forwarder's secret or token is not set in baohao's environment", "该转发器的密钥或令牌未在 baohao 的环境变量中设置";
     InboxWhyBadSignature => "its signature or token is missing or wrong", "签名或令牌缺失或不正确";
     InboxWhyStale => "its signed time is further from baohao's clock than the inbox allows (inbox.window_secs)", "签名时间与 baohao 的时钟相差超过允许范围（inbox.window_secs）";
+    InboxWhyReused => "its timestamp and signature were already used, within the window, with another text (SmsForwarder signs only the time: a text forged from one seen on the way, or two texts signed in the same millisecond)", "其时间戳和签名已在有效期内用于另一条短信（SmsForwarder 只对时间签名：可能是有人截取后伪造的短信，也可能是同一毫秒签名的两条短信）";
+    InboxSignaturesFull => "the inbox holds {0} SmsForwarder signatures still inside their window; new signed texts are answered 503 (the phone sends them again) until the oldest expire", "收件箱已保存 {0} 个仍在有效期内的 SmsForwarder 签名；在最早的过期之前，新的签名短信一律回复 503（手机会重新发送）";
     InboxWhyMalformed => "its body is not what that kind of forwarder posts", "请求内容不是该类转发器发送的格式";
     InboxLogBusy => "{0} stayed locked by another baohao for more than 3 seconds; the text was not written (the forwarder will send it again)", "{0} 被另一个 baohao 锁定超过 3 秒；短信未写入（转发器会重新发送）";
     ModemNoReading => "the reply has no balance baohao can read: \"{0}\"", "回复中没有可识别的余额：“{0}”";
