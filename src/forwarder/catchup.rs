@@ -14,22 +14,33 @@ use crate::store::Paths;
 use super::FwdError;
 use super::client::Phone;
 
-/// How many of the newest texts one catch-up reads.
+/// How many texts one page of a catch-up reads.
 pub const PAGE: u32 = 50;
+/// The most pages one catch-up reads (1,000 texts): after a long outage it goes back page
+/// by page until a page holds nothing new, but a phone holding years of texts is not read
+/// whole at every refresh.
+pub const MAX_PAGES: u32 = 20;
 
-/// The newest texts `f` received, as the inbox takes them.
-pub async fn texts(f: &Forwarder) -> Result<Vec<Received>, FwdError> {
+/// Page `page` (from 1, newest first) of the texts `f` received, as the inbox takes them;
+/// and whether the page was full (there may be more behind it).
+pub async fn texts_page(f: &Forwarder, page: u32) -> Result<(Vec<Received>, bool), FwdError> {
     if f.kind != ForwarderKind::SmsForwarder {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
-    let data = Phone::new(f)?.smsf_received(1, PAGE).await?;
+    let data = Phone::new(f)?.smsf_received(page, PAGE).await?;
     let Some(list) = data.as_array() else {
         return Err(FwdError::BadAnswer(
             f.id.clone(),
             super::outside(&data.to_string()),
         ));
     };
-    Ok(list.iter().filter_map(|v| received(f, v)).collect())
+    let full = list.len() >= PAGE as usize;
+    Ok((list.iter().filter_map(|v| received(f, v)).collect(), full))
+}
+
+/// The newest page of texts `f` received.
+pub async fn texts(f: &Forwarder) -> Result<Vec<Received>, FwdError> {
+    Ok(texts_page(f, 1).await?.0)
 }
 
 /// One entry of `/sms/query`: `{"number", "content", "date" (ms), "sim_id" (0-based)}`.
@@ -100,10 +111,32 @@ pub async fn one(
     f: &Forwarder,
     now: DateTime<Utc>,
 ) -> Result<CaughtUp, String> {
-    let list = texts(f).await.map_err(|e| e.to_string())?;
-    if list.is_empty() {
-        return Ok(CaughtUp::default());
+    let mut out = CaughtUp::default();
+    // Newest first, page by page, until a page brings nothing the log lacks (what lies
+    // behind it came in before) or the phone has no more.
+    for page in 1..=MAX_PAGES {
+        let (list, full) = texts_page(f, page).await.map_err(|e| e.to_string())?;
+        if list.is_empty() {
+            break;
+        }
+        let got = page_in(paths, config, list, now).await?;
+        let new = got.added.len();
+        out.added.extend(got.added);
+        out.set_aside.extend(got.set_aside);
+        if new == 0 || !full {
+            break;
+        }
     }
+    Ok(out)
+}
+
+/// One page of texts into the log: what it added.
+async fn page_in(
+    paths: &Paths,
+    config: &Config,
+    list: Vec<Received>,
+    now: DateTime<Utc>,
+) -> Result<CaughtUp, String> {
     let paths = paths.clone();
     let cfg = config.clone();
     // The log's lock and fsync are blocking work: off the runtime's threads.
