@@ -361,13 +361,10 @@ impl<'a> Builder<'a> {
         if first.is_empty() || first.starts_with('-') || first.starts_with('#') {
             return Ok(());
         }
-        let at = self
-            .when(first)
-            .ok_or_else(|| ImportError::at(line, tr!(T::ImportBadDate, first)))?;
         let texts: Vec<&str> = cols.texts.iter().map(|&i| row.get(Some(i))).collect();
         let joined = texts.join(" ");
-        // Only a phone top-up must carry an amount baohao accepts; every other row is
-        // passed over unread.
+        // Only a phone top-up must carry a date and an amount baohao reads; every other
+        // row is passed over unread, whatever its date says (`Pending`, another shape).
         if !is_top_up(&joined, &self.carriers) {
             return Ok(());
         }
@@ -389,6 +386,16 @@ impl<'a> Builder<'a> {
         if direction == "收入" && !refund {
             return Ok(());
         }
+        // A top-up whose time does not read is that row's problem, never the file's.
+        let Some(at) = self.when(first) else {
+            self.out.skipped.push(tr!(
+                T::ImportRowSet,
+                line,
+                shown(currency),
+                tr!(T::ImportBadDate, crate::text::clean::value(first))
+            ));
+            return Ok(());
+        };
         if let Err(why) = parse_amount(amount_text, self.check_currency()) {
             self.skip_bad_amount(line, shown(currency), why);
             return Ok(());
