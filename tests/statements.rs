@@ -310,6 +310,58 @@ fn an_unknown_layout_names_the_layouts_tried_and_their_columns() {
         &["import", &f],
         &["交易订单号", "交易创建时间", "交易号", "Alipay"],
     );
+
+    // No title line and none of the known columns: the sentence still says what was tried
+    // and what each layout needs, the mapped CSV of the config among them.
+    let f = write(
+        h.path(),
+        "bare.csv",
+        "时间,对方,金额\n2026-11-01 00:00:00,中国移动,30.00\n".as_bytes(),
+    );
+    let err = refused(
+        h.path(),
+        &["import", &f],
+        &[
+            "bare.csv",
+            "the Alipay app export",
+            "交易订单号",
+            "the classic Alipay export",
+            "交易创建时间",
+            "the WeChat Pay export",
+            "交易单号",
+            "Date, Amount, Details",
+            "--format",
+        ],
+    );
+    assert!(!err.contains("cannot tell the format;"), "{err}");
+    // Without a mapping, it says a generic CSV needs one.
+    let unmapped = CONFIG.split(",\n \"import\"").next().unwrap().to_string() + "}";
+    assert!(!unmapped.contains("import"), "{unmapped}");
+    let bare = home_with(&unmapped);
+    let f = write(
+        bare.path(),
+        "bare.csv",
+        "时间,对方,金额\n2026-11-01 00:00:00,中国移动,30.00\n".as_bytes(),
+    );
+    refused(
+        bare.path(),
+        &["import", &f],
+        &["交易订单号", "交易创建时间", "交易单号", "import.csv"],
+    );
+}
+
+#[test]
+fn a_classic_alipay_export_without_its_header_lines_is_known_by_its_columns() {
+    let h = home();
+    // As it is after the header lines were cut off in a spreadsheet: the column row first.
+    let start = CLASSIC.find("交易号").unwrap();
+    let (gbk, _, bad) = encoding_rs::GBK.encode(&CLASSIC[start..]);
+    assert!(!bad);
+    let f = write(h.path(), "cut.csv", &gbk);
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["format"], "alipay", "{r}");
+    assert_eq!(r["added"], 3, "{r}");
+    assert_eq!(statements(h.path())[0]["at"], "2026-11-01T00:03:12+08:00");
 }
 
 #[test]

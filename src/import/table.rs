@@ -170,6 +170,25 @@ fn layouts_tried(format: Format) -> String {
         .join("; ")
 }
 
+/// Every layout `import` knows and the columns each needs, the mapped CSV of the config
+/// last (or that a generic CSV needs a mapping): for a file of none of them.
+pub(super) fn every_layout(config: &Config) -> String {
+    let csv = match &config.import_csv {
+        Some(m) => {
+            let mut cols = vec![m.date.as_str(), m.amount.as_str(), m.description.as_str()];
+            cols.extend(m.reference.as_deref());
+            tr!(T::LayoutNeeds, tr!(T::LayoutCsvMapped), cols.join(", "))
+        }
+        None => tr!(T::LayoutCsvUnmapped),
+    };
+    [
+        layouts_tried(Format::Alipay),
+        layouts_tried(Format::Wechat),
+        csv,
+    ]
+    .join("; ")
+}
+
 /// The column row of `format`: its index, or `None` when `cells` is not it. A row that has
 /// a layout's time column but lacks others is an error naming what is missing.
 fn columns(
