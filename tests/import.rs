@@ -188,7 +188,11 @@ fn bad_input_is_one_sentence_with_its_line() {
     // problem on a top-up, never the file's.
     let bad_date = alipay.replace("2026-11-03 12:30:00", "2026-13-03 12:30:00");
     let r = read_bytes(bad_date.into_bytes(), None, None).expect("the rest reads");
-    assert!(r.skipped.kept().iter().all(|s| !s.contains("2026-13-03")), "{:?}", r.skipped);
+    assert!(
+        r.skipped.kept().iter().all(|s| !s.contains("2026-13-03")),
+        "{:?}",
+        r.skipped
+    );
     let bad_date = alipay.replace("2026-11-01 00:00:05", "2026-13-01 00:00:05");
     let r = read_bytes(bad_date.into_bytes(), None, None).expect("the rest reads");
     assert!(

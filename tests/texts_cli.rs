@@ -301,9 +301,18 @@ fn the_signature_picks_the_number_however_its_carrier_is_written() {
         ("中国电信", "【中国电信】您的可用余额为32.00元。"),
     ];
     let spellings = [
-        ("中国移动", ["CMCC", "cmcc", "移动", "China Mobile", "中国移动"]),
-        ("中国联通", ["China Unicom", "china unicom", "联通", "CUCC", "中国联通"]),
-        ("中国电信", ["China Telecom", "电信", "CTCC", "ctcc", "中国电信"]),
+        (
+            "中国移动",
+            ["CMCC", "cmcc", "移动", "China Mobile", "中国移动"],
+        ),
+        (
+            "中国联通",
+            ["China Unicom", "china unicom", "联通", "CUCC", "中国联通"],
+        ),
+        (
+            "中国电信",
+            ["China Telecom", "电信", "CTCC", "ctcc", "中国电信"],
+        ),
     ];
     for (signature, names) in spellings {
         let text = texts.iter().find(|(s, _)| *s == signature).unwrap().1;

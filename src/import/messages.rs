@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::i18n::T;
 use crate::import::sms::{
-    Parsed, carrier_of_sender, carrier_of_signature, clean, is_carrier, named_date, number_patterns,
-    parse_text, patterns_for,
+    Parsed, carrier_of_sender, carrier_of_signature, clean, is_carrier, named_date,
+    number_patterns, parse_text, patterns_for,
 };
 use crate::import::{ImportError, Reading, event_id, hash_ref};
 use crate::model::{Config, Event, EventBody, Number};

@@ -215,10 +215,9 @@ pub fn read(
     }
     let format = match options.format {
         Some(f) => f,
-        None => detect(input.head(), config)
-            .ok_or_else(|| {
-                ImportError::whole(tr!(T::ImportUnknownFormat, table::every_layout(config)))
-            })?,
+        None => detect(input.head(), config).ok_or_else(|| {
+            ImportError::whole(tr!(T::ImportUnknownFormat, table::every_layout(config)))
+        })?,
     };
     let reading = match format {
         Format::Sms => messages::read(config, number, input, now)?,

@@ -112,7 +112,10 @@ const CARRIER_NAMES: &[(&str, &[&str])] = &[
 /// is `carrier` as the presets name it (`China Mobile`): the same name in any case, or one
 /// of the names it goes by.
 pub fn is_carrier(configured: &str, carrier: &str) -> bool {
-    let (c, p) = (configured.trim().to_lowercase(), carrier.trim().to_lowercase());
+    let (c, p) = (
+        configured.trim().to_lowercase(),
+        carrier.trim().to_lowercase(),
+    );
     if c.is_empty() || p.is_empty() || p == "*" {
         return false;
     }
@@ -154,12 +157,9 @@ pub fn carrier_of_signature(text: &str) -> Option<&'static str> {
         .then(|| t.rfind('【').and_then(|i| inner(&t[i..])))
         .flatten();
     [head, tail].into_iter().flatten().find_map(|sig| {
-        carrier_patterns().iter().find_map(|p| {
-            p.signatures
-                .iter()
-                .any(|s| *s == sig)
-                .then_some(p.carrier.as_str())
-        })
+        carrier_patterns()
+            .iter()
+            .find_map(|p| p.signatures.contains(&sig).then_some(p.carrier.as_str()))
     })
 }
 
@@ -412,7 +412,14 @@ mod carrier_tests {
 
     #[test]
     fn a_carrier_is_known_by_the_names_people_write_for_it() {
-        for name in ["China Mobile", "china mobile", "CMCC", "cmcc", "移动", "中国移动"] {
+        for name in [
+            "China Mobile",
+            "china mobile",
+            "CMCC",
+            "cmcc",
+            "移动",
+            "中国移动",
+        ] {
             assert!(is_carrier(name, "China Mobile"), "{name}");
             assert!(!is_carrier(name, "China Unicom"), "{name}");
             // Its own patterns come first, before the generic ones.
@@ -428,6 +435,9 @@ mod carrier_tests {
         assert!(!is_carrier("", "China Mobile"));
         assert!(!is_carrier("Mobile", "China Mobile"));
         assert!(!is_carrier("*", "*"));
-        assert_eq!(patterns_for("CMCC").last().map(|p| p.carrier.as_str()), Some("*"));
+        assert_eq!(
+            patterns_for("CMCC").last().map(|p| p.carrier.as_str()),
+            Some("*")
+        );
     }
 }

@@ -16,6 +16,7 @@ use crate::import::{
     Format, ImportError, Reading, archive, event_id, hash_ref, is_top_up, match_number, number_for,
 };
 use crate::model::{Config, Currency, Event, EventBody, Money, Number};
+use crate::text::clean::value as clean_value;
 use crate::tr;
 
 /// Where each needed column is.
@@ -407,12 +408,11 @@ impl<'a> Builder<'a> {
         }
         // A top-up whose time does not read is that row's problem, never the file's.
         let Some(at) = self.when(first) else {
-            self.out.skipped.push(tr!(
-                T::ImportRowSet,
+            self.skip(
                 line,
                 shown(currency),
-                tr!(T::ImportBadDate, crate::text::clean::value(first))
-            ));
+                tr!(T::ImportBadDate, clean_value(first)),
+            );
             return Ok(());
         };
         if let Err(why) = parse_amount(amount_text, self.check_currency()) {
@@ -429,9 +429,7 @@ impl<'a> Builder<'a> {
         if refunded.is_none()
             && let Some(why) = unusable(self.format, status, refund)
         {
-            self.out
-                .skipped
-                .push(tr!(T::ImportRowSet, line, shown(currency), why));
+            self.skip(line, shown(currency), why);
             return Ok(());
         }
         let order = row.get(cols.order).to_string();
@@ -598,12 +596,14 @@ impl<'a> Builder<'a> {
 
     /// Says a top-up row is passed over for an amount that does not read.
     fn skip_bad_amount(&mut self, line: u64, shown: String, why: String) {
-        self.out.skipped.push(tr!(
-            T::ImportRowSet,
-            line,
-            shown,
-            tr!(T::ImportRowBadAmount, why)
-        ));
+        self.skip(line, shown, tr!(T::ImportRowBadAmount, why));
+    }
+
+    /// Says a top-up row is passed over, and why.
+    fn skip(&mut self, line: u64, shown: String, why: String) {
+        self.out
+            .skipped
+            .push(tr!(T::ImportRowSet, line, shown, why));
     }
 
     fn push_refund(&mut self, mut event: Event, of: String) {
