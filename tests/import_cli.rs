@@ -166,10 +166,14 @@ fn bad_input_is_refused_with_file_and_line() {
     )
     .unwrap();
     let bad = bad.to_str().unwrap();
-    refused(
-        h.path(),
-        &["import", bad],
-        &[&format!("{bad}:9:"), "2026-11-99"],
+    // A top-up whose date does not read is that row's problem, listed with its line.
+    let r = json(h.path(), NOW, &["import", "--json", "--dry-run", bad]);
+    let skipped = r["skipped"].as_array().expect("skipped listed");
+    assert!(
+        skipped.iter().any(|s| s
+            .as_str()
+            .is_some_and(|s| s.starts_with("line 9: ") && s.contains("2026-11-99"))),
+        "{r}"
     );
     let missing = dir.path().join("missing.csv");
     std::fs::write(&missing, alipay.replace(",金额,", ",钱,")).unwrap();

@@ -310,6 +310,128 @@ fn an_unknown_layout_names_the_layouts_tried_and_their_columns() {
         &["import", &f],
         &["交易订单号", "交易创建时间", "交易号", "Alipay"],
     );
+
+    // No title line and none of the known columns: the sentence still says what was tried
+    // and what each layout needs, the mapped CSV of the config among them.
+    let f = write(
+        h.path(),
+        "bare.csv",
+        "时间,对方,金额\n2026-11-01 00:00:00,中国移动,30.00\n".as_bytes(),
+    );
+    let err = refused(
+        h.path(),
+        &["import", &f],
+        &[
+            "bare.csv",
+            "the Alipay app export",
+            "交易订单号",
+            "the classic Alipay export",
+            "交易创建时间",
+            "the WeChat Pay export",
+            "交易单号",
+            "Date, Amount, Details",
+            "--format",
+        ],
+    );
+    assert!(!err.contains("cannot tell the format;"), "{err}");
+    // Without a mapping, it says a generic CSV needs one.
+    let unmapped = CONFIG.split(",\n \"import\"").next().unwrap().to_string() + "}";
+    assert!(!unmapped.contains("import"), "{unmapped}");
+    let bare = home_with(&unmapped);
+    let f = write(
+        bare.path(),
+        "bare.csv",
+        "时间,对方,金额\n2026-11-01 00:00:00,中国移动,30.00\n".as_bytes(),
+    );
+    refused(
+        bare.path(),
+        &["import", &f],
+        &["交易订单号", "交易创建时间", "交易单号", "import.csv"],
+    );
+}
+
+#[test]
+fn a_classic_alipay_export_without_its_header_lines_is_known_by_its_columns() {
+    let h = home();
+    // As it is after the header lines were cut off in a spreadsheet: the column row first.
+    let start = CLASSIC.find("交易号").unwrap();
+    let (gbk, _, bad) = encoding_rs::GBK.encode(&CLASSIC[start..]);
+    assert!(!bad);
+    let f = write(h.path(), "cut.csv", &gbk);
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["format"], "alipay", "{r}");
+    assert_eq!(r["added"], 3, "{r}");
+    assert_eq!(statements(h.path())[0]["at"], "2026-11-01T00:03:12+08:00");
+}
+
+#[test]
+fn a_row_whose_date_does_not_read_stops_nothing_but_itself() {
+    // A bank CSV: a pending card payment and a row in another date shape are not top-ups
+    // and are passed over; a top-up whose date does not read is that row's problem.
+    let h = home();
+    let csv = "Date,Details,Amount
+Pending,Coffee,-3.00
+2026-10-31,Tesco,-12.00
+01/11/2026 09:30,giffgaff top up 07700 900123,-10.00
+Pending,giffgaff top up 07700 900123,-10.00
+";
+    let f = write(h.path(), "bank.csv", csv.as_bytes());
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["added"], 1, "{r}");
+    assert_eq!(r["unmatched"], serde_json::json!([]), "{r}");
+    let skipped = r["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{r}");
+    let s = skipped[0].as_str().unwrap();
+    assert!(s.contains("line 5") && s.contains("Pending"), "{s}");
+    assert_eq!(statements(h.path())[0]["at"], "2026-11-01T09:30:00+00:00");
+
+    // The same in an Alipay export: a purchase with a time that does not read is passed
+    // over, a top-up with one is listed with its line.
+    let h = home();
+    let f = write(
+        h.path(),
+        "bill.csv",
+        app_export(&[
+            (
+                "待定",
+                "日用百货",
+                "示例超市",
+                "购物",
+                "支出",
+                "23.50",
+                "交易成功",
+                "2026110122001400001",
+            ),
+            (
+                "2026-11-02 10:00:00",
+                "充值缴费",
+                "中国移动",
+                "话费充值 139****5678",
+                "支出",
+                "30.00",
+                "交易成功",
+                "2026110222001400002",
+            ),
+            (
+                "2026年11月03日",
+                "充值缴费",
+                "中国移动",
+                "话费充值 139****5678",
+                "支出",
+                "30.00",
+                "交易成功",
+                "2026110322001400003",
+            ),
+        ])
+        .as_bytes(),
+    );
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["added"], 1, "{r}");
+    let skipped = r["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{r}");
+    let s = skipped[0].as_str().unwrap();
+    assert!(s.contains("line 8") && s.contains("2026年11月03日"), "{s}");
+    assert_eq!(statements(h.path())[0]["ref"], "2026110222001400002");
 }
 
 #[test]

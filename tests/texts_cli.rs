@@ -277,6 +277,82 @@ fn top_up_confirmations_in_the_usual_orders() {
     );
 }
 
+#[test]
+fn the_signature_picks_the_number_however_its_carrier_is_written() {
+    let number = |id: &str, msisdn: &str, carrier: &str| {
+        format!(
+            r#"{{"id":"{id}","label":"{id}","msisdn":"{msisdn}","carrier":"{carrier}","currency":"CNY",
+              "provider":{{"kind":"manual"}},"executor":{{"kind":"remind"}}}}"#
+        )
+    };
+    let home_of = |numbers: &[String]| {
+        let dir = tempfile::tempdir().unwrap();
+        let config = format!(
+            r#"{{"version":1,"timezone":"Asia/Shanghai","numbers":[{}]}}"#,
+            numbers.join(",")
+        );
+        std::fs::write(dir.path().join("config.json"), config).unwrap();
+        std::fs::write(dir.path().join("log.jsonl"), "").unwrap();
+        dir
+    };
+    let texts = [
+        ("中国移动", "【中国移动】您的话费余额为12.80元。"),
+        ("中国联通", "【中国联通】您的账户余额为22.50元。"),
+        ("中国电信", "【中国电信】您的可用余额为32.00元。"),
+    ];
+    let spellings = [
+        (
+            "中国移动",
+            ["CMCC", "cmcc", "移动", "China Mobile", "中国移动"],
+        ),
+        (
+            "中国联通",
+            ["China Unicom", "china unicom", "联通", "CUCC", "中国联通"],
+        ),
+        (
+            "中国电信",
+            ["China Telecom", "电信", "CTCC", "ctcc", "中国电信"],
+        ),
+    ];
+    for (signature, names) in spellings {
+        let text = texts.iter().find(|(s, _)| *s == signature).unwrap().1;
+        for name in names {
+            // The one number on that carrier, beside one on each of the others.
+            let others: Vec<String> = [
+                ("a", "+8613700000001", "China Mobile", "中国移动"),
+                ("b", "+8613000000002", "China Unicom", "中国联通"),
+                ("c", "+8618900000003", "China Telecom", "中国电信"),
+            ]
+            .iter()
+            .filter(|(_, _, _, s)| *s != signature)
+            .map(|(id, msisdn, c, _)| number(id, msisdn, c))
+            .collect();
+            let mut numbers = others;
+            numbers.push(number("mine", "+8613912345678", name));
+            numbers.push(number("gg", "+447700900123", "giffgaff"));
+            let h = home_of(&numbers);
+            let r = import(h.path(), NOW, &format!("{text}\n"));
+            assert_eq!(r["unmatched"], serde_json::json!([]), "{name}: {r}");
+            let k = kinds(&history(h.path(), NOW, "mine"));
+            assert_eq!(k.len(), 1, "{name} {text}: {k:?}");
+            assert!(k[0].starts_with("balance "), "{name}: {k:?}");
+        }
+    }
+    // Two numbers on China Mobile, however written: the signature picks neither.
+    let h = home_of(&[
+        number("one", "+8613912345678", "China Mobile"),
+        number("two", "+8613812345678", "CMCC"),
+        number("gg", "+447700900123", "giffgaff"),
+    ]);
+    let r = import(h.path(), NOW, &format!("{}\n", texts[0].1));
+    assert_eq!(r["added"], 0, "{r}");
+    let unmatched = r["unmatched"].as_array().unwrap();
+    assert_eq!(unmatched.len(), 1, "{r}");
+    assert!(unmatched[0].as_str().unwrap().contains("中国移动"), "{r}");
+    assert!(history(h.path(), NOW, "one").is_empty());
+    assert!(history(h.path(), NOW, "two").is_empty());
+}
+
 fn import_for(home: &Path, now: &str, number: &str, input: &str) -> Value {
     let out = ok(
         home,

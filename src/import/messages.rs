@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::i18n::T;
 use crate::import::sms::{
-    Parsed, carrier_of_sender, carrier_of_signature, clean, named_date, number_patterns,
-    parse_text, patterns_for,
+    Parsed, carrier_of_sender, carrier_of_signature, clean, is_carrier, named_date,
+    number_patterns, parse_text, patterns_for,
 };
 use crate::import::{ImportError, Reading, event_id, hash_ref};
 use crate::model::{Config, Event, EventBody, Number};
@@ -84,18 +84,18 @@ pub fn number_of_text<'a>(
     if config.numbers.len() == 1 {
         return config.numbers.first();
     }
-    let only_on = |carrier: &str, alias: &str| {
-        let mut on = config.numbers.iter().filter(|n| {
-            n.carrier.eq_ignore_ascii_case(carrier) || (!alias.is_empty() && n.carrier == alias)
-        });
-        let one = on.next()?;
-        on.next().is_none().then_some(one)
+    // The carrier however the config writes it (`CMCC`, `移动`); two numbers on it, and
+    // neither is picked.
+    let carrier = match from.and_then(carrier_of_sender) {
+        Some(c) => c,
+        None => carrier_of_signature(text)?,
     };
-    if let Some(carrier) = from.and_then(carrier_of_sender) {
-        return only_on(carrier, "");
-    }
-    let (carrier, signature) = carrier_of_signature(text)?;
-    only_on(carrier, signature)
+    let mut on = config
+        .numbers
+        .iter()
+        .filter(|n| is_carrier(&n.carrier, carrier));
+    let one = on.next()?;
+    on.next().is_none().then_some(one)
 }
 
 /// A text's name, whatever brought it: its sender, the minute it arrived and its text with

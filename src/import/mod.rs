@@ -215,8 +215,9 @@ pub fn read(
     }
     let format = match options.format {
         Some(f) => f,
-        None => detect(input.head(), config)
-            .ok_or_else(|| ImportError::whole(tr!(T::ImportUnknownFormat)))?,
+        None => detect(input.head(), config).ok_or_else(|| {
+            ImportError::whole(tr!(T::ImportUnknownFormat, table::every_layout(config)))
+        })?,
     };
     let reading = match format {
         Format::Sms => messages::read(config, number, input, now)?,
@@ -302,7 +303,12 @@ pub fn detect(head: &[u8], config: &Config) -> Option<Format> {
     if t.starts_with('[') || t.starts_with('{') {
         return Some(Format::Sms);
     }
-    if t.contains("交易订单号") || first.contains("支付宝交易记录") {
+    // The app export by its order column, the classic one by its title line or, when the
+    // lines above the table were cut off, by its own order and time columns.
+    if t.contains("交易订单号")
+        || first.contains("支付宝交易记录")
+        || (t.contains("交易号") && t.contains("交易创建时间"))
+    {
         return Some(Format::Alipay);
     }
     if (t.contains("交易单号") && t.contains("商户单号")) || first.contains("微信支付账单")

@@ -100,13 +100,35 @@ pub fn carrier_patterns() -> &'static [CarrierPatterns] {
     })
 }
 
+/// The other names a carrier of the presets goes by, as people write them in the config:
+/// its short name, its code, and its Chinese names.
+const CARRIER_NAMES: &[(&str, &[&str])] = &[
+    ("china mobile", &["cmcc", "移动", "中国移动", "中國移動"]),
+    ("china unicom", &["cucc", "联通", "中国联通", "中國聯通"]),
+    ("china telecom", &["ctcc", "电信", "中国电信", "中國電信"]),
+];
+
+/// Whether a number's `carrier`, as the person wrote it (`CMCC`, `移动`, `china mobile`),
+/// is `carrier` as the presets name it (`China Mobile`): the same name in any case, or one
+/// of the names it goes by.
+pub fn is_carrier(configured: &str, carrier: &str) -> bool {
+    let (c, p) = (
+        configured.trim().to_lowercase(),
+        carrier.trim().to_lowercase(),
+    );
+    if c.is_empty() || p.is_empty() || p == "*" {
+        return false;
+    }
+    c == p
+        || CARRIER_NAMES
+            .iter()
+            .any(|(name, others)| *name == p && others.contains(&c.as_str()))
+}
+
 /// The patterns worth trying for a number of `carrier`: its own, then the generic ones.
 pub fn patterns_for(carrier: &str) -> Vec<&'static CarrierPatterns> {
     let all = carrier_patterns();
-    let c = carrier.trim().to_lowercase();
-    let own = all
-        .iter()
-        .filter(|p| p.carrier != "*" && !c.is_empty() && p.carrier.to_lowercase() == c);
+    let own = all.iter().filter(|p| is_carrier(carrier, &p.carrier));
     own.chain(all.iter().filter(|p| p.carrier == "*")).collect()
 }
 
@@ -119,9 +141,9 @@ pub fn carrier_of_sender(from: &str) -> Option<&'static str> {
         .map(|p| p.carrier.as_str())
 }
 
-/// The carrier whose signature a text carries (`【中国移动】` at its start or end), and the
-/// signature, if one does.
-pub fn carrier_of_signature(text: &str) -> Option<(&'static str, &'static str)> {
+/// The carrier whose signature a text carries (`【中国移动】` at its start or end), if one
+/// does.
+pub fn carrier_of_signature(text: &str) -> Option<&'static str> {
     let t = text.trim();
     let inner = |s: &str| -> Option<String> {
         let open = s.find('【')?;
@@ -135,12 +157,9 @@ pub fn carrier_of_signature(text: &str) -> Option<(&'static str, &'static str)> 
         .then(|| t.rfind('【').and_then(|i| inner(&t[i..])))
         .flatten();
     [head, tail].into_iter().flatten().find_map(|sig| {
-        carrier_patterns().iter().find_map(|p| {
-            p.signatures
-                .iter()
-                .find(|s| **s == sig)
-                .map(|s| (p.carrier.as_str(), s.as_str()))
-        })
+        carrier_patterns()
+            .iter()
+            .find_map(|p| p.signatures.contains(&sig).then_some(p.carrier.as_str()))
     })
 }
 
@@ -385,4 +404,40 @@ fn judge(re: &Regex, text: &str, order: DateOrder) -> Option<Parsed> {
         balance: balance?,
         valid_until,
     })
+}
+
+#[cfg(test)]
+mod carrier_tests {
+    use super::*;
+
+    #[test]
+    fn a_carrier_is_known_by_the_names_people_write_for_it() {
+        for name in [
+            "China Mobile",
+            "china mobile",
+            "CMCC",
+            "cmcc",
+            "移动",
+            "中国移动",
+        ] {
+            assert!(is_carrier(name, "China Mobile"), "{name}");
+            assert!(!is_carrier(name, "China Unicom"), "{name}");
+            // Its own patterns come first, before the generic ones.
+            assert_eq!(patterns_for(name)[0].carrier, "China Mobile", "{name}");
+        }
+        for name in ["China Unicom", "联通", "CUCC", "cucc", "中国联通"] {
+            assert!(is_carrier(name, "China Unicom"), "{name}");
+        }
+        for name in ["China Telecom", "电信", "CTCC", "Ctcc", "中国电信"] {
+            assert!(is_carrier(name, "China Telecom"), "{name}");
+        }
+        assert!(is_carrier("GIFFGAFF", "giffgaff"));
+        assert!(!is_carrier("", "China Mobile"));
+        assert!(!is_carrier("Mobile", "China Mobile"));
+        assert!(!is_carrier("*", "*"));
+        assert_eq!(
+            patterns_for("CMCC").last().map(|p| p.carrier.as_str()),
+            Some("*")
+        );
+    }
 }

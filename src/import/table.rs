@@ -16,6 +16,7 @@ use crate::import::{
     Format, ImportError, Reading, archive, event_id, hash_ref, is_top_up, match_number, number_for,
 };
 use crate::model::{Config, Currency, Event, EventBody, Money, Number};
+use crate::text::clean::value as clean_value;
 use crate::tr;
 
 /// Where each needed column is.
@@ -168,6 +169,25 @@ fn layouts_tried(format: Format) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Every layout `import` knows and the columns each needs, the mapped CSV of the config
+/// last (or that a generic CSV needs a mapping): for a file of none of them.
+pub(super) fn every_layout(config: &Config) -> String {
+    let csv = match &config.import_csv {
+        Some(m) => {
+            let mut cols = vec![m.date.as_str(), m.amount.as_str(), m.description.as_str()];
+            cols.extend(m.reference.as_deref());
+            tr!(T::LayoutNeeds, tr!(T::LayoutCsvMapped), cols.join(", "))
+        }
+        None => tr!(T::LayoutCsvUnmapped),
+    };
+    [
+        layouts_tried(Format::Alipay),
+        layouts_tried(Format::Wechat),
+        csv,
+    ]
+    .join("; ")
 }
 
 /// The column row of `format`: its index, or `None` when `cells` is not it. A row that has
@@ -361,13 +381,10 @@ impl<'a> Builder<'a> {
         if first.is_empty() || first.starts_with('-') || first.starts_with('#') {
             return Ok(());
         }
-        let at = self
-            .when(first)
-            .ok_or_else(|| ImportError::at(line, tr!(T::ImportBadDate, first)))?;
         let texts: Vec<&str> = cols.texts.iter().map(|&i| row.get(Some(i))).collect();
         let joined = texts.join(" ");
-        // Only a phone top-up must carry an amount baohao accepts; every other row is
-        // passed over unread.
+        // Only a phone top-up must carry a date and an amount baohao reads; every other
+        // row is passed over unread, whatever its date says (`Pending`, another shape).
         if !is_top_up(&joined, &self.carriers) {
             return Ok(());
         }
@@ -389,6 +406,15 @@ impl<'a> Builder<'a> {
         if direction == "收入" && !refund {
             return Ok(());
         }
+        // A top-up whose time does not read is that row's problem, never the file's.
+        let Some(at) = self.when(first) else {
+            self.skip(
+                line,
+                shown(currency),
+                tr!(T::ImportBadDate, clean_value(first)),
+            );
+            return Ok(());
+        };
         if let Err(why) = parse_amount(amount_text, self.check_currency()) {
             self.skip_bad_amount(line, shown(currency), why);
             return Ok(());
@@ -403,9 +429,7 @@ impl<'a> Builder<'a> {
         if refunded.is_none()
             && let Some(why) = unusable(self.format, status, refund)
         {
-            self.out
-                .skipped
-                .push(tr!(T::ImportRowSet, line, shown(currency), why));
+            self.skip(line, shown(currency), why);
             return Ok(());
         }
         let order = row.get(cols.order).to_string();
@@ -572,12 +596,14 @@ impl<'a> Builder<'a> {
 
     /// Says a top-up row is passed over for an amount that does not read.
     fn skip_bad_amount(&mut self, line: u64, shown: String, why: String) {
-        self.out.skipped.push(tr!(
-            T::ImportRowSet,
-            line,
-            shown,
-            tr!(T::ImportRowBadAmount, why)
-        ));
+        self.skip(line, shown, tr!(T::ImportRowBadAmount, why));
+    }
+
+    /// Says a top-up row is passed over, and why.
+    fn skip(&mut self, line: u64, shown: String, why: String) {
+        self.out
+            .skipped
+            .push(tr!(T::ImportRowSet, line, shown, why));
     }
 
     fn push_refund(&mut self, mut event: Event, of: String) {

@@ -219,17 +219,17 @@ pub fn number_for<'a>(config: &'a Config, r: &Received) -> Option<&'a Number> {
     if let Some(s) = r.slot {
         return held.into_iter().find(|n| slot_of(n) == Some(s));
     }
-    let (carrier, alias) = match r
+    let carrier = match r
         .sender
         .as_deref()
         .and_then(crate::import::sms::carrier_of_sender)
     {
-        Some(c) => (c, ""),
+        Some(c) => c,
         None => crate::import::sms::carrier_of_signature(&r.text)?,
     };
-    let mut on = held.into_iter().filter(|n| {
-        n.carrier.eq_ignore_ascii_case(carrier) || (!alias.is_empty() && n.carrier == alias)
-    });
+    let mut on = held
+        .into_iter()
+        .filter(|n| crate::import::sms::is_carrier(&n.carrier, carrier));
     let one = on.next()?;
     on.next().is_none().then_some(one)
 }

@@ -29,7 +29,7 @@ catalogue! {
     CfgDateFormat => "\"{0}\" is not a date format (like %Y-%m-%d or %d/%m/%Y %H:%M)", "“{0}”不是日期格式（如 %Y-%m-%d 或 %d/%m/%Y %H:%M）";
     ImportUnknownNumber => "there is no number with id \"{0}\"", "没有 id 为“{0}”的号码";
     ImportImplausibleDate => "an entry dated {0} ({1}) was set aside: that date cannot be right", "日期为 {0} 的一条记录（{1}）已搁置：这个日期不可能正确";
-    ImportUnknownFormat => "cannot tell the format; name it with --format alipay, wechat, csv or sms", "无法识别格式；请用 --format alipay、wechat、csv 或 sms 指定";
+    ImportUnknownFormat => "cannot tell the format: no column row of a known layout was found; tried {0}; or name the format with --format alipay, wechat, csv or sms", "无法识别格式：未找到已知格式的表头行；已尝试：{0}；也可用 --format alipay、wechat、csv 或 sms 指定";
     ImportRead => "could not be read ({0})", "无法读取（{0}）";
     ImportEncoding => "the text is neither UTF-8 nor GBK", "文本既不是 UTF-8 也不是 GBK 编码";
     ImportNoCsvMapping => "a generic CSV needs a column mapping in the config (import.csv: date, amount, description, date_format)", "通用 CSV 需要在配置中写明列的对应关系（import.csv：date、amount、description、date_format）";
@@ -143,6 +143,8 @@ catalogue! {
     LayoutAlipayApp => "the Alipay app export", "支付宝 App 导出的账单";
     LayoutAlipayClassic => "the classic Alipay export", "支付宝经典版（网页）导出的账单";
     LayoutWechat => "the WeChat Pay export", "微信支付导出的账单";
+    LayoutCsvMapped => "the CSV mapped in the config", "配置中映射的 CSV";
+    LayoutCsvUnmapped => "a generic CSV (it needs a column mapping in the config: import.csv)", "通用 CSV（需要在配置中写明列的对应关系：import.csv）";
     LayoutNeeds => "{0} (columns {1})", "{0}（需要列：{1}）";
     ImportNoLayout => "no {0} column row was found; tried {1}", "未找到{0}账单的表头行；已尝试：{1}";
     ImportRowBadAmount => "not an amount baohao accepts as a recharge: {0}", "不是可接受的充值金额：{0}";
