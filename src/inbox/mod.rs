@@ -234,6 +234,9 @@ pub fn number_for<'a>(config: &'a Config, r: &Received) -> Option<&'a Number> {
     on.next().is_none().then_some(one)
 }
 
+/// How many minutes apart two hearings of one text may be dated and still be one text.
+const TWIN_MINUTES: i64 = 2;
+
 /// What the log holds of texts: the ids (and, for lines written before ids named the
 /// number, the id each has today: [`Event::numbered_text_id`]) and text twins
 /// ([`Event::text_twin`]) of every event read from a text, and how far it has been read. The same rule as
@@ -269,7 +272,20 @@ impl Index {
     }
 
     fn has(&self, e: &Event) -> bool {
-        self.ids.contains(&e.id) || e.text_twin().is_some_and(|t| self.twins.contains(&t))
+        if self.ids.contains(&e.id) || e.text_twin().is_some_and(|t| self.twins.contains(&t)) {
+            return true;
+        }
+        // The same text from two ways of hearing it (the webhook's receive time, a
+        // catch-up's epoch milliseconds; a phone's clock read twice) can fall either side
+        // of a minute: a twin within TWIN_MINUTES is the same text.
+        e.text_twin().is_some()
+            && (1..=TWIN_MINUTES).any(|m| {
+                [-m, m].into_iter().any(|d| {
+                    let mut near = e.clone();
+                    near.at += chrono::Duration::minutes(d);
+                    near.text_twin().is_some_and(|t| self.twins.contains(&t))
+                })
+            })
     }
 
     fn add(&mut self, e: &Event) {
@@ -353,6 +369,37 @@ mod tests {
             "{events:?}"
         );
         assert_eq!(set_aside(&soon, events[0].at), None);
+    }
+
+    #[test]
+    fn one_text_dated_either_side_of_a_minute_by_two_hearings_is_one_text() {
+        let (_d, paths, config) = home(&number("a", "China Mobile", r#"{"id":"pixel"}"#));
+        let body = "尊敬的客户，您的账户余额为23.45元。";
+        let by_webhook = text(
+            "pixel",
+            None,
+            "10086",
+            body,
+            "2026-03-01T19:58:59.900+08:00",
+        );
+        let by_catch_up = text(
+            "pixel",
+            None,
+            "10086",
+            body,
+            "2026-03-01T19:59:00.100+08:00",
+        );
+        let (got, _) = accept(&paths, &config, &[by_webhook], now()).unwrap();
+        assert!(matches!(got[0], Accepted::New { .. }), "{got:?}");
+        let (got, _) = accept(&paths, &config, &[by_catch_up], now()).unwrap();
+        assert_eq!(got, vec![Accepted::Duplicate { number: "a".into() }]);
+        // Two minutes on, still one; four minutes from the first, a second text.
+        let later = text("pixel", None, "10086", body, "2026-03-01T20:00:30+08:00");
+        let (got, _) = accept(&paths, &config, &[later], now()).unwrap();
+        assert_eq!(got, vec![Accepted::Duplicate { number: "a".into() }]);
+        let again = text("pixel", None, "10086", body, "2026-03-01T20:02:30+08:00");
+        let (got, _) = accept(&paths, &config, &[again], now()).unwrap();
+        assert!(matches!(got[0], Accepted::New { .. }), "{got:?}");
     }
 
     #[test]
