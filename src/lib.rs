@@ -9,6 +9,10 @@
 // here so every face reads `crate::engine`, `crate::model` as before.
 pub use baohao_core::{engine, error, i18n, model, secrets, tr};
 
+// Files made with care (atomic rewrites, fsync'd appends, 0600/0700): under the store and
+// anything else that reads or writes a file, so none of them needs the store for it.
+pub mod fsutil;
+
 // The files.
 pub mod store;
 

@@ -106,7 +106,7 @@ fn extra_roots() -> Result<Vec<Certificate>, String> {
     };
     let path = std::path::PathBuf::from(path);
     let said = |why: String| tr!(T::ChanCaFile, path.display(), why);
-    let pem = crate::store::fsutil::read_regular(&path, true).map_err(|e| said(e.to_string()))?;
+    let pem = crate::fsutil::read_regular(&path, true).map_err(|e| said(e.to_string()))?;
     Certificate::from_pem(&pem)
         .map(|c| vec![c])
         .map_err(|e| said(e.to_string()))

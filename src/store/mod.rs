@@ -4,7 +4,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod created;
-pub mod fsutil;
+pub use crate::fsutil;
 pub mod lock;
 pub mod log;
 pub mod paths;
