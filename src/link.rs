@@ -60,7 +60,7 @@ pub enum Report {
     /// without a `modem` are not in it).
     Modems(Vec<ModemSeen>),
     /// What each forwarder answered when it was last looked at (every full pass).
-    Forwarders(Vec<crate::forwarder::seen::Seen>),
+    Forwarders(Vec<crate::model::forwarder::Seen>),
 }
 
 /// One number's modem as last seen: its state and signal, or why it could not be seen.

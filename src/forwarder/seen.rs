@@ -14,21 +14,9 @@ use crate::store::Paths;
 
 use super::health::Health;
 
-/// One forwarder as last looked at.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Seen {
-    pub id: String,
-    pub kind: String,
-    /// The first look of this worker's home at it: silence is counted from here at most.
-    pub watched_since: DateTime<Utc>,
-    pub looked_at: DateTime<Utc>,
-    /// The last look it answered (never for a webhook board: nothing is asked of it).
-    pub answered_at: Option<DateTime<Utc>>,
-    pub reachable: Option<bool>,
-    pub problem: Option<String>,
-    pub battery: Option<u32>,
-    pub charging: Option<bool>,
-}
+/// One forwarder as last looked at (the data is the core's, so that a report of it
+/// needs nothing of this module).
+pub use crate::model::forwarder::Seen;
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct File {

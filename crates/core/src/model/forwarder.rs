@@ -135,3 +135,19 @@ pub struct ForwarderProvider {
     pub reply_from: String,
     pub timeout_secs: u64,
 }
+
+/// One forwarder as last looked at.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Seen {
+    pub id: String,
+    pub kind: String,
+    /// The first look of this worker's home at it: silence is counted from here at most.
+    pub watched_since: chrono::DateTime<chrono::Utc>,
+    pub looked_at: chrono::DateTime<chrono::Utc>,
+    /// The last look it answered (never for a webhook board: nothing is asked of it).
+    pub answered_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub reachable: Option<bool>,
+    pub problem: Option<String>,
+    pub battery: Option<u32>,
+    pub charging: Option<bool>,
+}
