@@ -220,6 +220,7 @@ impl Shared {
             Refusal::Decoded(Refused::Stale) => tr!(T::InboxWhyStale),
             Refusal::Decoded(Refused::Malformed) => tr!(T::InboxWhyMalformed),
             Refusal::Reused => tr!(T::InboxWhyReused),
+            Refusal::Proxied => tr!(T::InboxWhyProxied),
         };
         let _ = self
             .reports
@@ -233,6 +234,8 @@ enum Refusal {
     Decoded(Refused),
     /// A signature already taken with another text.
     Reused,
+    /// Unsigned, through a reverse proxy: from anyone the proxy serves.
+    Proxied,
 }
 
 /// Accepts connections until shutdown, or until the config no longer says to listen here.
@@ -361,6 +364,16 @@ async fn handle(
         header("x-signature"),
         header("x-timestamp"),
     );
+    // A forwarder without a secret is taken unsigned only from this machine. Through a
+    // reverse proxy every post comes from loopback, whoever sent it on the internet: one
+    // that says it was forwarded is refused unless the forwarder signs.
+    let proxied = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|h| req.headers().contains_key(*h));
+    if proxied && Secret::of(forwarder) == Secret::NotConfigured {
+        shared.refused(from, Refusal::Proxied);
+        return answer(StatusCode::UNAUTHORIZED, false);
+    }
     let query = req.uri().query().map(str::to_string);
     if req
         .headers()

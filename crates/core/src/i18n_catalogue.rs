@@ -831,6 +831,7 @@ catalogue! {
     InboxWhyNoSecret => "that forwarder's secret or token is not set in baohao's environment", "该转发器的密钥或令牌未在 baohao 的环境变量中设置";
     InboxWhyBadSignature => "its signature or token is missing or wrong", "签名或令牌缺失或不正确";
     InboxWhyStale => "its signed time is further from baohao's clock than the inbox allows (inbox.window_secs)", "签名时间与 baohao 的时钟相差超过允许范围（inbox.window_secs）";
+    InboxWhyProxied => "it came through a reverse proxy and its forwarder has no secret: set one, since everyone the proxy serves could post as it", "它经反向代理转来，而该转发器未设密钥：请设置密钥，因为代理服务的任何人都能冒充它";
     InboxWhyReused => "its timestamp and signature were already used, within the window, with another text (SmsForwarder signs only the time: a text forged from one seen on the way, or two texts signed in the same millisecond)", "其时间戳和签名已在有效期内用于另一条短信（SmsForwarder 只对时间签名：可能是有人截取后伪造的短信，也可能是同一毫秒签名的两条短信）";
     InboxSignaturesFull => "the inbox holds {0} SmsForwarder signatures still inside their window; new signed texts are answered 503 (the phone sends them again) until the oldest expire", "收件箱已保存 {0} 个仍在有效期内的 SmsForwarder 签名；在最早的过期之前，新的签名短信一律回复 503（手机会重新发送）";
     InboxWhyMalformed => "its body is not what that kind of forwarder posts", "请求内容不是该类转发器发送的格式";
