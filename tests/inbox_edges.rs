@@ -1,6 +1,6 @@
-//! A forwarder without a secret is taken unsigned only from this machine. Behind a reverse
-//! proxy every post arrives from loopback, so a post that says it was forwarded
-//! (`X-Forwarded-For`, `Forwarded`, `X-Real-IP`) is refused for such a forwarder.
+//! The inbox's edges through the real binary: a forwarder without a secret takes no post a
+//! reverse proxy forwarded (behind a proxy every post arrives from loopback), and a
+//! connection that trickles its request is cut.
 
 mod common;
 
@@ -9,8 +9,8 @@ use std::process::{Command, Stdio};
 
 use common::phone::{self, Phone};
 
-#[test]
-fn an_unsigned_forwarder_takes_no_post_a_proxy_forwarded() {
+/// A home with one unsigned board, and its daemon listening.
+fn daemon() -> (tempfile::TempDir, SocketAddr, std::process::Child) {
     let dir = tempfile::tempdir().unwrap();
     let port = phone::free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
@@ -27,7 +27,7 @@ fn an_unsigned_forwarder_takes_no_post_a_proxy_forwarded() {
     )
     .unwrap();
     std::fs::write(dir.path().join("log.jsonl"), "").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baohao"))
+    let child = Command::new(env!("CARGO_BIN_EXE_baohao"))
         .arg("--home")
         .arg(dir.path())
         .arg("daemon")
@@ -39,6 +39,12 @@ fn an_unsigned_forwarder_takes_no_post_a_proxy_forwarded() {
         .spawn()
         .unwrap();
     phone::wait_listening(addr);
+    (dir, addr, child)
+}
+
+#[test]
+fn an_unsigned_forwarder_takes_no_post_a_proxy_forwarded() {
+    let (dir, addr, child) = daemon();
     let mut p = Phone::new(addr);
     let json = ("Content-Type", "application/json".to_string());
     let body = |text: &str| {
@@ -81,4 +87,57 @@ fn an_unsigned_forwarder_takes_no_post_a_proxy_forwarded() {
         "said once a minute: {err}"
     );
     assert!(err.contains("reverse proxy"), "{err}");
+}
+
+/// Sends `head` then `body` a byte at a time, two bytes a second, and says how many
+/// bytes went before the server closed the connection (`None`: it never did).
+fn trickle(addr: SocketAddr, head: &[u8], drip: &[u8]) -> Option<usize> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_nodelay(true).unwrap();
+    s.write_all(head).unwrap();
+    s.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 512];
+    for (i, b) in drip.iter().enumerate() {
+        if s.write_all(std::slice::from_ref(b)).is_err() {
+            return Some(i);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        match s.read(&mut buf) {
+            Ok(0) => return Some(i + 1),
+            // An answer (408) comes before the close: keep reading.
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => return Some(i + 1),
+        }
+    }
+    None
+}
+
+#[test]
+fn a_request_that_trickles_is_cut_before_it_is_whole() {
+    let (_dir, addr, mut child) = daemon();
+    // 240 bytes at two a second would take two minutes: the server cuts it long before.
+    let pad = format!("X-Pad: {}\r\n", "a".repeat(232));
+    let cut = trickle(
+        addr,
+        b"POST /in/board HTTP/1.1\r\nHost: x\r\n",
+        pad.as_bytes(),
+    );
+    assert!(cut.is_some(), "a trickled head was never cut");
+    // The same for a body after a whole head.
+    let head = "POST /in/board HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 240\r\n\r\n";
+    let cut = trickle(addr, head.as_bytes(), &[b' '; 240]);
+    assert!(cut.is_some(), "a trickled body was never cut");
+    // And the inbox still answers a whole request at once.
+    let a = Phone::new(addr)
+        .post(
+            "/in/board",
+            &[("Content-Type", "application/json".to_string())],
+            br#"{"sender":"95588","message":"still here","timestamp":1772366340}"#,
+        )
+        .unwrap();
+    assert_eq!(a.status, 200);
+    let _ = child.kill();
+    let _ = child.wait();
 }
