@@ -277,3 +277,26 @@ fn help_lines_wrap_within_the_window_never_cut() {
         }
     }
 }
+
+#[test]
+fn forecast_totals_show_every_amount_whole() {
+    let (_dir, mut app) = demo();
+    baohao::tui::update::type_text(&mut app, "4");
+    // Side by side from 76 columns; stacked under that (tall enough to show the year).
+    for (w, h) in [(60, 50), (76, 30), (80, 24), (100, 30)] {
+        let r = rows(&app, w, h);
+        let s = r.join("\n");
+        let year = r
+            .iter()
+            .find(|l| l.contains("12 months"))
+            .unwrap_or_else(|| panic!("no year row at {w}\n{s}"));
+        let left = year.split('│').next().unwrap_or_default();
+        // Each amount is whole: its currency's sign and its cents.
+        for token in left.split_whitespace().skip(2) {
+            assert!(
+                ["¥", "$", "£", "HK$"].iter().any(|p| token.starts_with(p)) && token.contains('.'),
+                "{token:?} is not a whole amount at {w}\n{s}"
+            );
+        }
+    }
+}

@@ -28,7 +28,13 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Layout::vertical([Constraint::Min(1), Constraint::Length(spark_h)]).areas(area);
     let side = top.width >= 76;
     let [left, right] = if side {
-        Layout::horizontal([Constraint::Percentage(48), Constraint::Percentage(52)]).areas(top)
+        // The totals take what their amounts need (every amount whole), at least 48% and
+        // leaving the planned items 30 columns.
+        let need = Totals::of(app).width();
+        let w = need
+            .max(top.width * 48 / 100)
+            .min(top.width.saturating_sub(30));
+        Layout::horizontal([Constraint::Length(w), Constraint::Fill(1)]).areas(top)
     } else {
         let h = (top.height / 2).max(3);
         Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(top)
@@ -40,59 +46,143 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
 }
 
+/// The next twelve months' cost per currency, as text: one row a month, then the year.
+struct Totals {
+    currencies: Vec<Currency>,
+    /// Each month's label and its cell per currency (`·` for nothing).
+    rows: Vec<(String, Vec<String>)>,
+    year: Vec<String>,
+}
+
+impl Totals {
+    fn of(app: &App) -> Totals {
+        let tz = app.session.config.timezone;
+        let by_month = app.derived.forecast.by_month(tz);
+        let currencies: Vec<Currency> = by_month
+            .keys()
+            .map(|(_, c)| *c)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let first = YearMonth::of(local_date(tz, app.now));
+        let mut months = vec![first];
+        for _ in 0..11 {
+            let next = months.last().map_or(first, |m| m.next());
+            months.push(next);
+        }
+        let get = |m: &YearMonth, c: &Currency| by_month.get(&(*m, *c)).copied().unwrap_or(0);
+        let rows = months
+            .iter()
+            .map(|m| {
+                let cells = currencies
+                    .iter()
+                    .map(|c| match get(m, c) {
+                        0 => "·".to_string(),
+                        v => Money::new(v, *c).display(),
+                    })
+                    .collect();
+                (m.to_string(), cells)
+            })
+            .collect();
+        let year = currencies
+            .iter()
+            .map(|c| Money::new(months.iter().map(|m| get(m, c)).sum(), *c).display())
+            .collect();
+        Totals {
+            currencies,
+            rows,
+            year,
+        }
+    }
+
+    /// Each column's width: the widest of its header and cells.
+    fn widths(&self) -> Vec<u16> {
+        let w = |s: &str| unicode_width::UnicodeWidthStr::width(s) as u16;
+        let mut out = vec![
+            self.rows
+                .iter()
+                .map(|(m, _)| w(m))
+                .chain([w(&tr!(T::TuiMonth)), w(&tr!(T::TuiYear))])
+                .max()
+                .unwrap_or(7),
+        ];
+        for (i, c) in self.currencies.iter().enumerate() {
+            out.push(
+                self.rows
+                    .iter()
+                    .map(|(_, cells)| w(&cells[i]))
+                    .chain([w(c.code()), w(&self.year[i])])
+                    .max()
+                    .unwrap_or(4),
+            );
+        }
+        out
+    }
+
+    /// The width the table needs to show every amount whole (with its spacing and border).
+    fn width(&self) -> u16 {
+        let w = self.widths();
+        w.iter().sum::<u16>() + w.len() as u16
+    }
+}
+
 fn totals(app: &App, f: &mut Frame, area: Rect) {
     let t = app.theme;
-    let tz = app.session.config.timezone;
-    let by_month = app.derived.forecast.by_month(tz);
-    let currencies: Vec<Currency> = by_month
-        .keys()
-        .map(|(_, c)| *c)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let first = YearMonth::of(local_date(tz, app.now));
-    let mut months = vec![first];
-    for _ in 0..11 {
-        let next = months.last().map_or(first, |m| m.next());
-        months.push(next);
-    }
-    let mut rows: Vec<Row> = months
-        .iter()
-        .map(|m| {
-            let mut cells = vec![Cell::from(m.to_string())];
-            for c in &currencies {
-                let v = by_month.get(&(*m, *c)).copied().unwrap_or(0);
-                cells.push(Cell::from(
-                    Line::from(if v == 0 {
-                        "·".to_string()
-                    } else {
-                        Money::new(v, *c).display()
-                    })
-                    .right_aligned(),
-                ));
+    let totals = Totals::of(app);
+    let widths = totals.widths();
+    // Where the screen is narrower than the amounts, the cut is marked.
+    let cell = |s: &str, w: u16, style: ratatui::style::Style| {
+        crate::tui::widgets::clip_line(Line::from(Span::styled(s.to_string(), style)), w as usize)
+            .right_aligned()
+    };
+    let room = area.width.saturating_sub(1);
+    let fair: Vec<u16> = {
+        let mut fair = widths.clone();
+        // Over the room: each amount column gives up what it must, from the widest.
+        while fair.iter().sum::<u16>() + fair.len() as u16 - 1 > room {
+            let Some(widest) = (1..fair.len()).max_by_key(|&i| fair[i]) else {
+                break;
+            };
+            if fair[widest] <= 3 {
+                break;
             }
-            Row::new(cells)
+            fair[widest] -= 1;
+        }
+        fair
+    };
+    let mut rows: Vec<Row> = totals
+        .rows
+        .iter()
+        .map(|(m, cells)| {
+            let mut r = vec![Cell::from(m.clone())];
+            r.extend(
+                cells
+                    .iter()
+                    .zip(&fair[1..])
+                    .map(|(c, w)| Cell::from(cell(c, *w, ratatui::style::Style::new()))),
+            );
+            Row::new(r)
         })
         .collect();
     let mut total = vec![Cell::from(Span::styled(tr!(T::TuiYear), t.header()))];
-    for c in &currencies {
-        let v: i64 = months
+    total.extend(
+        totals
+            .year
             .iter()
-            .map(|m| by_month.get(&(*m, *c)).copied().unwrap_or(0))
-            .sum();
-        total.push(Cell::from(
-            Line::from(Span::styled(Money::new(v, *c).display(), t.header())).right_aligned(),
-        ));
-    }
+            .zip(&fair[1..])
+            .map(|(c, w)| Cell::from(cell(c, *w, t.header()))),
+    );
     rows.push(Row::new(total));
     let mut header = vec![Cell::from(tr!(T::TuiMonth))];
     header.extend(
-        currencies
+        totals
+            .currencies
             .iter()
             .map(|c| Cell::from(Line::from(c.code()).right_aligned())),
     );
-    let mut widths = vec![Constraint::Length(10)];
-    widths.extend(currencies.iter().map(|_| Constraint::Fill(1)));
+    let mut widths: Vec<Constraint> = fair.iter().map(|w| Constraint::Length(*w)).collect();
+    // What is left over goes to the month column, so the amounts stay against the border.
+    widths[0] = Constraint::Fill(1);
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(t.header()))
         .block(Block::new().borders(Borders::RIGHT).border_style(t.dim()))
