@@ -553,3 +553,58 @@ fn an_archive_without_a_statement_or_that_inflates_absurdly_is_refused() {
     );
     refused(h.path(), &["--password", "123456", &f], &["ZIP bomb"]);
 }
+
+/// `baohao import FILE` at a terminal: the password it asks for, typed as a person types
+/// it, and the screen afterwards (the prompt and what the import said).
+fn typed_password(home: &Path, f: &str, typed: &str) -> (u32, String) {
+    let mut s = common::pty::Session::start_args(
+        home,
+        200,
+        12,
+        &["import", f],
+        &[("BAOHAO_NOW", NOW)],
+    );
+    s.wait_for("(not shown): ");
+    s.send(typed);
+    s.send("\r");
+    let code = s.exit_code();
+    (code, s.screen())
+}
+
+#[test]
+fn the_password_asked_on_the_terminal_is_never_shown_and_a_wrong_one_writes_nothing() {
+    let h = demo_home();
+    let st = wechat_statement();
+    for (name, packing) in [
+        ("zipcrypto.zip", Packing::ZipCrypto("k7Pw93")),
+        ("aes.zip", Packing::Aes("k7Pw93")),
+    ] {
+        let f = zipped(h.path(), name, packing, "微信支付账单.csv", &st);
+        let before = log(h.path());
+        let (code, screen) = typed_password(h.path(), &f, "x9Qz41");
+        assert_eq!(code, 1, "{name}: refused\n{screen}");
+        assert!(!screen.contains("x9Qz41"), "{name}: echoed\n{screen}");
+        let said: Vec<&str> = screen
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(said.len(), 2, "{name}: the prompt, then one sentence\n{screen}");
+        assert!(said[0].starts_with("Password for "), "{name}: {screen}");
+        assert!(
+            said[1].contains("password is wrong"),
+            "{name}: said why\n{screen}"
+        );
+        assert_eq!(log(h.path()), before, "{name}: nothing written");
+
+        let (code, screen) = typed_password(h.path(), &f, "k7Pw93");
+        assert_eq!(code, 0, "{name}: read\n{screen}");
+        assert!(!screen.contains("k7Pw93"), "{name}: echoed\n{screen}");
+        assert!(
+            screen.contains("added 1") || screen.contains("added 0, already there 1"),
+            "{name}: {screen}"
+        );
+    }
+    let log = String::from_utf8_lossy(&log(h.path())).into_owned();
+    assert_eq!(log.matches("4200001111202611010001").count(), 1, "imported once");
+}
