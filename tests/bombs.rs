@@ -608,3 +608,41 @@ fn the_password_asked_on_the_terminal_is_never_shown_and_a_wrong_one_writes_noth
     let log = String::from_utf8_lossy(&log(h.path())).into_owned();
     assert_eq!(log.matches("4200001111202611010001").count(), 1, "imported once");
 }
+
+#[test]
+fn a_statement_inflating_past_256_mib_at_a_plausible_ratio_is_refused_by_its_size() {
+    // Rows much like a statement's, a few digits of each drawn at random: they pack some
+    // 30 times, as text does and a bomb does not, so the ratio check passes them and only
+    // the cap on what an archive inflates to stops them.
+    let h = demo_home();
+    let f = path(h.path(), "long.zip");
+    let mut rows = |w: &mut dyn Write| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+        w.write_all("交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n".as_bytes())
+            .unwrap();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut written = 0u64;
+        while written <= 260 << 20 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let line = format!(
+                "2026-11-02 13:00:00,商户消费,示例餐厅 Example Restaurant Ltd,午餐 lunch set menu with drinks and dessert {:06},支出,¥{}.{:02},零钱,支付成功,4200001111202611020000000000000000,M00000000000000000000000000000000,/\n",
+                x % 1_000_000,
+                x >> 40 & 0x3f,
+                x >> 50 & 0x3f
+            );
+            w.write_all(line.as_bytes()).unwrap();
+            written += line.len() as u64;
+        }
+        w.flush().unwrap();
+    };
+    write_zip(Path::new(&f), Packing::Deflated, &mut [("bill.csv", &mut rows)]);
+    let packed = std::fs::metadata(&f).unwrap().len();
+    eprintln!("packed {} MiB", packed >> 20);
+    assert!(
+        (260 << 20) / packed < 100,
+        "under the ratio a bomb has: {packed} bytes"
+    );
+    refused(h.path(), &[&f], &["more than 256 MiB"]);
+}
