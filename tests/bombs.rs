@@ -557,13 +557,8 @@ fn an_archive_without_a_statement_or_that_inflates_absurdly_is_refused() {
 /// `baohao import FILE` at a terminal: the password it asks for, typed as a person types
 /// it, and the screen afterwards (the prompt and what the import said).
 fn typed_password(home: &Path, f: &str, typed: &str) -> (u32, String) {
-    let mut s = common::pty::Session::start_args(
-        home,
-        200,
-        12,
-        &["import", f],
-        &[("BAOHAO_NOW", NOW)],
-    );
+    let mut s =
+        common::pty::Session::start_args(home, 200, 12, &["import", f], &[("BAOHAO_NOW", NOW)]);
     s.wait_for("(not shown): ");
     s.send(typed);
     s.send("\r");
@@ -589,7 +584,11 @@ fn the_password_asked_on_the_terminal_is_never_shown_and_a_wrong_one_writes_noth
             .map(str::trim_end)
             .filter(|l| !l.is_empty())
             .collect();
-        assert_eq!(said.len(), 2, "{name}: the prompt, then one sentence\n{screen}");
+        assert_eq!(
+            said.len(),
+            2,
+            "{name}: the prompt, then one sentence\n{screen}"
+        );
         assert!(said[0].starts_with("Password for "), "{name}: {screen}");
         assert!(
             said[1].contains("password is wrong"),
@@ -606,7 +605,11 @@ fn the_password_asked_on_the_terminal_is_never_shown_and_a_wrong_one_writes_noth
         );
     }
     let log = String::from_utf8_lossy(&log(h.path())).into_owned();
-    assert_eq!(log.matches("4200001111202611010001").count(), 1, "imported once");
+    assert_eq!(
+        log.matches("4200001111202611010001").count(),
+        1,
+        "imported once"
+    );
 }
 
 #[test]
@@ -637,7 +640,11 @@ fn a_statement_inflating_past_256_mib_at_a_plausible_ratio_is_refused_by_its_siz
         }
         w.flush().unwrap();
     };
-    write_zip(Path::new(&f), Packing::Deflated, &mut [("bill.csv", &mut rows)]);
+    write_zip(
+        Path::new(&f),
+        Packing::Deflated,
+        &mut [("bill.csv", &mut rows)],
+    );
     let packed = std::fs::metadata(&f).unwrap().len();
     eprintln!("packed {} MiB", packed >> 20);
     assert!(
