@@ -553,3 +553,103 @@ fn an_archive_without_a_statement_or_that_inflates_absurdly_is_refused() {
     );
     refused(h.path(), &["--password", "123456", &f], &["ZIP bomb"]);
 }
+
+/// `baohao import FILE` at a terminal: the password it asks for, typed as a person types
+/// it, and the screen afterwards (the prompt and what the import said).
+fn typed_password(home: &Path, f: &str, typed: &str) -> (u32, String) {
+    let mut s =
+        common::pty::Session::start_args(home, 200, 12, &["import", f], &[("BAOHAO_NOW", NOW)]);
+    s.wait_for("(not shown): ");
+    s.send(typed);
+    s.send("\r");
+    let code = s.exit_code();
+    (code, s.screen())
+}
+
+#[test]
+fn the_password_asked_on_the_terminal_is_never_shown_and_a_wrong_one_writes_nothing() {
+    let h = demo_home();
+    let st = wechat_statement();
+    for (name, packing) in [
+        ("zipcrypto.zip", Packing::ZipCrypto("k7Pw93")),
+        ("aes.zip", Packing::Aes("k7Pw93")),
+    ] {
+        let f = zipped(h.path(), name, packing, "微信支付账单.csv", &st);
+        let before = log(h.path());
+        let (code, screen) = typed_password(h.path(), &f, "x9Qz41");
+        assert_eq!(code, 1, "{name}: refused\n{screen}");
+        assert!(!screen.contains("x9Qz41"), "{name}: echoed\n{screen}");
+        let said: Vec<&str> = screen
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(
+            said.len(),
+            2,
+            "{name}: the prompt, then one sentence\n{screen}"
+        );
+        assert!(said[0].starts_with("Password for "), "{name}: {screen}");
+        assert!(
+            said[1].contains("password is wrong"),
+            "{name}: said why\n{screen}"
+        );
+        assert_eq!(log(h.path()), before, "{name}: nothing written");
+
+        let (code, screen) = typed_password(h.path(), &f, "k7Pw93");
+        assert_eq!(code, 0, "{name}: read\n{screen}");
+        assert!(!screen.contains("k7Pw93"), "{name}: echoed\n{screen}");
+        assert!(
+            screen.contains("added 1") || screen.contains("added 0, already there 1"),
+            "{name}: {screen}"
+        );
+    }
+    let log = String::from_utf8_lossy(&log(h.path())).into_owned();
+    assert_eq!(
+        log.matches("4200001111202611010001").count(),
+        1,
+        "imported once"
+    );
+}
+
+#[test]
+fn a_statement_inflating_past_256_mib_at_a_plausible_ratio_is_refused_by_its_size() {
+    // Rows much like a statement's, a few digits of each drawn at random: they pack some
+    // 30 times, as text does and a bomb does not, so the ratio check passes them and only
+    // the cap on what an archive inflates to stops them.
+    let h = demo_home();
+    let f = path(h.path(), "long.zip");
+    let mut rows = |w: &mut dyn Write| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+        w.write_all("交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n".as_bytes())
+            .unwrap();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut written = 0u64;
+        while written <= 260 << 20 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let line = format!(
+                "2026-11-02 13:00:00,商户消费,示例餐厅 Example Restaurant Ltd,午餐 lunch set menu with drinks and dessert {:06},支出,¥{}.{:02},零钱,支付成功,4200001111202611020000000000000000,M00000000000000000000000000000000,/\n",
+                x % 1_000_000,
+                x >> 40 & 0x3f,
+                x >> 50 & 0x3f
+            );
+            w.write_all(line.as_bytes()).unwrap();
+            written += line.len() as u64;
+        }
+        w.flush().unwrap();
+    };
+    write_zip(
+        Path::new(&f),
+        Packing::Deflated,
+        &mut [("bill.csv", &mut rows)],
+    );
+    let packed = std::fs::metadata(&f).unwrap().len();
+    eprintln!("packed {} MiB", packed >> 20);
+    assert!(
+        (260 << 20) / packed < 100,
+        "under the ratio a bomb has: {packed} bytes"
+    );
+    refused(h.path(), &[&f], &["more than 256 MiB"]);
+}

@@ -318,6 +318,39 @@ fn none_after_a_preset_clears_what_it_filled_and_placeholders_follow_the_preset(
     );
 }
 
+/// The screen's line that shows the field labelled `label`.
+fn line_of(app: &App, label: &str) -> String {
+    let s = screen(app);
+    s.lines()
+        .find(|l| l.contains(&format!(" {label}  ")))
+        .unwrap_or_else(|| panic!("no line for {label}: {s}"))
+        .to_string()
+}
+
+#[test]
+fn a_placeholder_goes_once_its_field_has_text_and_comes_back_when_it_is_cleared() {
+    let (_dir, mut app) = demo();
+    keys(&mut app, "a");
+    // China Mobile: the number's placeholder is a Chinese example.
+    key(&mut app, KeyCode::Right);
+    for label in ["number", "last used on"] {
+        go_to(&mut app, label);
+        let h = hint(&app, label);
+        assert!(!h.is_empty(), "{label} has a placeholder");
+        assert!(line_of(&app, label).contains(&h), "{}", screen(&app));
+        // One character is text: the placeholder goes, from the field and the screen.
+        keys(&mut app, "1");
+        assert!(!line_of(&app, label).contains(&h), "{}", screen(&app));
+        assert!(!screen(&app).contains(&h), "{}", screen(&app));
+        keys(&mut app, "2026");
+        assert!(!screen(&app).contains(&h), "{}", screen(&app));
+        // Ctrl-U empties the field: the placeholder is back where it was.
+        ctrl(&mut app, 'u');
+        assert_eq!(field(&app, label), "");
+        assert!(line_of(&app, label).contains(&h), "{}", screen(&app));
+    }
+}
+
 #[test]
 fn the_top_up_form_has_a_date_and_its_amount_placeholder_is_a_hint() {
     let (dir, mut app) = demo();

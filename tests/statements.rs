@@ -703,3 +703,168 @@ fn a_row_or_text_dated_more_than_a_day_ahead_is_set_aside() {
         log(h.path())
     );
 }
+
+#[test]
+fn an_app_layout_refund_undoes_its_top_up_and_refunds_of_other_purchases_are_not_listed() {
+    let h = home();
+    let f = write(
+        h.path(),
+        "alipay_app.csv",
+        app_export(&[
+            (
+                "2026-11-01 00:00:05",
+                "充值缴费",
+                "中国移动",
+                "话费充值 139****5678",
+                "支出",
+                "30.00",
+                "交易成功",
+                "2026110122001400101",
+            ),
+            // The app writes a refund as a row of its own: the order's number and `_R1`.
+            (
+                "2026-11-02 09:00:00",
+                "退款",
+                "中国移动",
+                "退款-话费充值 139****5678",
+                "不计收支",
+                "30.00",
+                "退款成功",
+                "2026110122001400101_R1",
+            ),
+            // Top-ups that name the phone without 话费: a carrier beside 充值, or 流量.
+            (
+                "2026-11-03 10:00:00",
+                "充值缴费",
+                "中国联通",
+                "充值 130****5678",
+                "支出",
+                "50.00",
+                "交易成功",
+                "2026110322001400102",
+            ),
+            (
+                "2026-11-04 10:00:00",
+                "生活服务",
+                "示例便民服务",
+                "移动充值 13912345678",
+                "支出",
+                "20.00",
+                "交易成功",
+                "2026110422001400103",
+            ),
+            (
+                "2026-11-05 10:00:00",
+                "数码电器",
+                "示例流量商城",
+                "流量包 5GB 139-1234-5678",
+                "支出",
+                "10.00",
+                "交易成功",
+                "2026110522001400104",
+            ),
+            // A purchase and its refund, and the refund of an electricity bill: not the
+            // phone's, so in none of the lists.
+            (
+                "2026-11-06 10:00:00",
+                "日用百货",
+                "示例超市",
+                "超值大礼包",
+                "支出",
+                "23.50",
+                "交易成功",
+                "2026110622001400105",
+            ),
+            (
+                "2026-11-07 10:00:00",
+                "退款",
+                "示例超市",
+                "退款-超值大礼包",
+                "不计收支",
+                "23.50",
+                "退款成功",
+                "2026110622001400105_R1",
+            ),
+            (
+                "2026-11-08 10:00:00",
+                "充值缴费",
+                "国家电网",
+                "退款-电费 户号 3100123456",
+                "不计收支",
+                "100.00",
+                "退款成功",
+                "2026110122001400099_R1",
+            ),
+        ])
+        .as_bytes(),
+    );
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["format"], "alipay", "{r}");
+    assert_eq!(r["added"], 5, "{r}");
+    assert_eq!(r["top_ups"], 5, "{r}");
+    for list in ["unmatched", "skipped", "duplicates"] {
+        assert_eq!(r[list], serde_json::json!([]), "{list}: {r}");
+    }
+    let s = statements(h.path());
+    let of = |reference: &str| {
+        s.iter()
+            .find(|e| e["ref"] == reference)
+            .unwrap_or_else(|| panic!("{reference} imported: {s:?}"))
+            .clone()
+    };
+    assert_eq!(of("2026110122001400101")["number"], "cmcc");
+    let refund = of("2026110122001400101_R1");
+    assert_eq!(refund["refund_of"], "2026110122001400101", "{refund}");
+    assert_eq!(refund["amount_minor"], 3000, "{refund}");
+    assert_eq!(of("2026110322001400102")["number"], "cu");
+    assert_eq!(of("2026110422001400103")["number"], "cmcc");
+    assert_eq!(of("2026110522001400104")["number"], "cmcc");
+    assert!(
+        !log(h.path()).contains("大礼包") && !log(h.path()).contains("电费"),
+        "no other purchase is kept"
+    );
+    let hist = json(h.path(), &["history", "--json", "--number", "cmcc"]);
+    let hist = hist.as_array().unwrap();
+    let top_up = hist
+        .iter()
+        .find(|e| e["amount_minor"] == 3000)
+        .unwrap_or_else(|| panic!("{hist:?}"));
+    assert_eq!(top_up["status"], "refunded", "{top_up}");
+    // The person reads the same: nothing about the other purchases.
+    let said = ok(h.path(), &["import", &f]);
+    assert!(!said.contains("大礼包") && !said.contains("电费"), "{said}");
+}
+
+#[test]
+fn a_bare_quote_inside_a_wechat_row_stops_nothing() {
+    let h = home();
+    let f = write(
+        h.path(),
+        "wechat.csv",
+        "微信支付账单明细,,,,,,,,,,\n\
+         微信昵称：[示例],,,,,,,,,,\n\
+         ----------------------微信支付账单明细列表--------------------,,,,,,,,,,\n\
+         交易时间,交易类型,交易对方,商品,收/支,金额(元),支付方式,当前状态,交易单号,商户单号,备注\n\
+         2026-11-07 10:00:00,商户消费,示例超市,超值\"大礼包,支出,¥23.50,零钱,支付成功,4200001111202611070001\t,M1\t,/\n\
+         2026-11-08 10:00:00,商户消费,示例数码,27\" 显示器,支出,¥999.00,零钱,支付成功,4200001111202611080002\t,M2\t,/\n\
+         2026-11-09 10:00:00,商户消费,中国移动,话费充值\"快充\" 139****5678,支出,¥30.00,零钱,支付成功,4200001111202611090003\t,M3\t,/\n\
+         2026-11-10 10:00:00,商户消费,中国移动,话费充值 13912345678,支出,¥20.00,零钱,支付成功,4200001111202611100004\t,M4\t,/\n"
+            .as_bytes(),
+    );
+    let r = json(h.path(), &["import", "--json", &f]);
+    assert_eq!(r["format"], "wechat", "{r}");
+    assert_eq!(r["added"], 2, "{r}");
+    for list in ["unmatched", "skipped", "duplicates"] {
+        assert_eq!(r[list], serde_json::json!([]), "{list}: {r}");
+    }
+    let s = statements(h.path());
+    assert_eq!(s.len(), 2, "{s:?}");
+    assert_eq!(s[0]["ref"], "4200001111202611090003", "{s:?}");
+    assert_eq!(s[0]["number"], "cmcc");
+    assert_eq!(s[0]["amount_minor"], 3000);
+    assert!(
+        s[0]["text"].as_str().unwrap().contains("\"快充\""),
+        "the quotes kept as written: {s:?}"
+    );
+    assert_eq!(s[1]["ref"], "4200001111202611100004");
+}

@@ -293,3 +293,97 @@ fn chinese_screens_name_platforms_and_carriers_as_a_chinese_user_knows_them() {
         assert!(!s.contains("alipay:") && !s.contains("alipay："), "{s}");
     });
 }
+
+/// A home with one China Mobile number, no history, and a bank's CSV mapped.
+fn cmcc_home() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.json"),
+        r#"{"version":1,"timezone":"Europe/London","numbers":[
+  {"id":"cmcc","label":"移动保号卡","msisdn":"+8613912345678","carrier":"China Mobile","currency":"CNY",
+   "provider":{"kind":"manual"},"executor":{"kind":"remind"}}],
+ "import":{"csv":{"date":"Date","amount":"Amount","description":"Details","date_format":"%d/%m/%Y"}}}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("log.jsonl"), "").unwrap();
+    let app = App::open(
+        Paths::in_home(dir.path()),
+        Clock::Fixed(now()),
+        Theme { color: false },
+    )
+    .unwrap();
+    (dir, app)
+}
+
+#[test]
+fn two_identical_top_ups_imported_in_the_tui_are_said_to_look_charged_twice() {
+    let (dir, mut app) = cmcc_home();
+    let bill = dir.path().join("bill.csv");
+    let mut text = String::from(
+        "支付宝交易记录明细查询\n账号:[example@example.com]\n\
+         交易时间,交易分类,交易对方,对方账号,商品说明,收/支,金额,收/付款方式,交易状态,交易订单号,商家订单号,备注,\n",
+    );
+    for (time, order) in [
+        ("2026-11-20 08:00:05", "2026112022001400001"),
+        ("2026-11-20 08:00:41", "2026112022001400002"),
+    ] {
+        text.push_str(&format!(
+            "{time},充值缴费,中国移动,,话费充值 139****5678,支出,30.00,余额宝,交易成功,{order}\t,M{order}\t,,\n"
+        ));
+    }
+    std::fs::write(&bill, text).unwrap();
+    keys(&mut app, "3i");
+    keys(&mut app, bill.to_str().unwrap());
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app);
+    assert!(matches!(app.overlay, Overlay::Import(_)), "{s}");
+    assert!(s.contains(": 2 to add"), "{s}");
+    keys(&mut app, "y");
+    assert_eq!(log_lines(&dir), 2);
+    // Said where it is found, as the command line says it: which number, how much, which rows.
+    let said = app
+        .message
+        .as_ref()
+        .map(|(text, _)| text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.contains("2 rows look like one recharge charged twice: cmcc ¥30.00 on 2026-11-20"),
+        "{said}"
+    );
+    assert!(
+        said.contains("2026112022001400001") && said.contains("2026112022001400002"),
+        "{said}"
+    );
+    let s = screen(&app);
+    assert!(s.contains("charged twice"), "on screen: {s}");
+}
+
+#[test]
+fn two_identical_rows_without_a_reference_imported_in_the_tui_are_said_to_look_charged_twice() {
+    let (dir, mut app) = cmcc_home();
+    let bill = dir.path().join("bank.csv");
+    std::fs::write(
+        &bill,
+        "Date,Details,Amount\n20/11/2026,中国移动 话费充值 13912345678,-30.00\n20/11/2026,中国移动 话费充值 13912345678,-30.00\n",
+    )
+    .unwrap();
+    keys(&mut app, "3i");
+    keys(&mut app, bill.to_str().unwrap());
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(app.overlay, Overlay::Import(_)),
+        "{}",
+        screen(&app)
+    );
+    keys(&mut app, "y");
+    assert_eq!(log_lines(&dir), 2, "two charges, both kept");
+    let said = app
+        .message
+        .as_ref()
+        .map(|(text, _)| text.clone())
+        .unwrap_or_default();
+    assert!(
+        said.contains("2 rows look like one recharge charged twice: cmcc ¥30.00 on 2026-11-20"),
+        "{said}"
+    );
+}

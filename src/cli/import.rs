@@ -226,11 +226,12 @@ fn ask_password(name: &str) -> Option<String> {
     let old = tcgetattr(&stdin).ok()?;
     let mut quiet = old.clone();
     quiet.local_flags.remove(LocalFlags::ECHO);
+    // Echo goes off before the prompt shows, so nothing typed once it shows is echoed.
+    tcsetattr(&stdin, SetArg::TCSANOW, &quiet).ok()?;
     eprint!(
         "{}",
         tr!(T::ImportPasswordPrompt, crate::text::clean::value(name))
     );
-    tcsetattr(&stdin, SetArg::TCSANOW, &quiet).ok()?;
     let mut line = String::new();
     let got = stdin.lock().read_line(&mut line);
     let _ = tcsetattr(&stdin, SetArg::TCSANOW, &old);

@@ -26,12 +26,40 @@ impl Session {
         )
     }
 
+    /// `baohao --home HOME ARGS…` in a terminal: a command that asks on the terminal (an
+    /// archive's password, say), as a person at a shell runs it.
+    pub fn start_args(
+        home: &std::path::Path,
+        cols: u16,
+        rows: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Session {
+        Session::spawn(
+            std::path::Path::new(env!("CARGO_BIN_EXE_baohao")),
+            home,
+            (cols, rows),
+            args,
+            env,
+        )
+    }
+
     /// [`Session::start`] of another build of baohao (a benchmark's binary of before).
     pub fn start_bin(
         bin: &std::path::Path,
         home: &std::path::Path,
         cols: u16,
         rows: u16,
+        env: &[(&str, &str)],
+    ) -> Session {
+        Session::spawn(bin, home, (cols, rows), &[], env)
+    }
+
+    fn spawn(
+        bin: &std::path::Path,
+        home: &std::path::Path,
+        (cols, rows): (u16, u16),
+        args: &[&str],
         env: &[(&str, &str)],
     ) -> Session {
         let pty = native_pty_system();
@@ -46,6 +74,9 @@ impl Session {
         let mut cmd = CommandBuilder::new(bin);
         cmd.arg("--home");
         cmd.arg(home);
+        for a in args {
+            cmd.arg(a);
+        }
         cmd.env("TERM", "xterm-256color");
         cmd.env("LANG", "C.UTF-8");
         cmd.env_remove("LC_ALL");
@@ -118,6 +149,24 @@ impl Session {
     pub fn send(&mut self, s: &str) {
         self.writer.write_all(s.as_bytes()).unwrap();
         self.writer.flush().unwrap();
+    }
+
+    /// Waits for the program to end, reading all it wrote; its exit code.
+    pub fn exit_code(&mut self) -> u32 {
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // What it wrote last is still on its way from the reader thread.
+                self.settle(Duration::from_millis(200));
+                return status.exit_code();
+            }
+            assert!(
+                Instant::now() < end,
+                "never ended; screen:\n{}",
+                self.screen()
+            );
+            self.pump(Duration::from_millis(50));
+        }
     }
 
     /// Waits until nothing has been written for `quiet`.
