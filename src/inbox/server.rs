@@ -327,18 +327,32 @@ async fn read_body(body: Incoming) -> Result<Bytes, Response<Full<Bytes>>> {
     }
 }
 
+/// A post for a forwarder without a secret that says a proxy forwarded it. Such a
+/// forwarder is taken unsigned only from this machine; through a reverse proxy every post
+/// comes from loopback, whoever sent it on the internet.
+fn unsigned_through_a_proxy(
+    req: &hyper::Request<Incoming>,
+    forwarder: &crate::model::forwarder::Forwarder,
+) -> bool {
+    ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|h| req.headers().contains_key(*h))
+        && Secret::of(forwarder) == Secret::NotConfigured
+}
+
+/// The forwarder a path `/in/<id>` names.
+fn forwarder_id(path: &str) -> Option<String> {
+    path.strip_prefix("/in/")
+        .map(|p| p.trim_end_matches('/').to_string())
+        .filter(|p| !p.is_empty() && !p.contains('/'))
+}
+
 async fn handle(
     req: hyper::Request<Incoming>,
     from: IpAddr,
     shared: &Shared,
 ) -> Response<Full<Bytes>> {
-    let Some(id) = req
-        .uri()
-        .path()
-        .strip_prefix("/in/")
-        .map(|p| p.trim_end_matches('/').to_string())
-        .filter(|p| !p.is_empty() && !p.contains('/'))
-    else {
+    let Some(id) = forwarder_id(req.uri().path()) else {
         return answer(StatusCode::NOT_FOUND, false);
     };
     if req.method() != Method::POST {
@@ -364,13 +378,7 @@ async fn handle(
         header("x-signature"),
         header("x-timestamp"),
     );
-    // A forwarder without a secret is taken unsigned only from this machine. Through a
-    // reverse proxy every post comes from loopback, whoever sent it on the internet: one
-    // that says it was forwarded is refused unless the forwarder signs.
-    let proxied = ["x-forwarded-for", "forwarded", "x-real-ip"]
-        .iter()
-        .any(|h| req.headers().contains_key(*h));
-    if proxied && Secret::of(forwarder) == Secret::NotConfigured {
+    if unsigned_through_a_proxy(&req, forwarder) {
         shared.refused(from, Refusal::Proxied);
         return answer(StatusCode::UNAUTHORIZED, false);
     }
