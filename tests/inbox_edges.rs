@@ -54,7 +54,11 @@ fn an_unsigned_forwarder_takes_no_post_a_proxy_forwarded() {
     };
     // From this machine, unsigned: taken.
     let a = p
-        .post("/in/board", std::slice::from_ref(&json), &body("from the board"))
+        .post(
+            "/in/board",
+            std::slice::from_ref(&json),
+            &body("from the board"),
+        )
         .unwrap();
     assert_eq!(a.status, 200);
     // Through a proxy, from whoever: refused, whichever header the proxy writes.
