@@ -174,6 +174,76 @@ fn sms_gateway_a_drop_after_reading_is_in_doubt_and_not_resent() {
 }
 
 #[test]
+fn sms_gateway_a_hang_is_in_doubt_and_not_resent() {
+    in_doubt_then_never_resent(App::SmsGateway, Behaviour::Hang);
+}
+
+/// SMS Gateway's HTTP 500 may come after the app took the text in part: in doubt, with the
+/// app's words, and never posted again (the stand-in counts every `POST /message`).
+#[test]
+fn sms_gateway_an_http_500_is_in_doubt_and_not_resent() {
+    let phone = StandIn::start(App::SmsGateway);
+    phone.set(Behaviour::AppFails("database is locked".into()));
+    let dir = home(&phone.config("fwd"));
+    let all = tick(dir.path(), &phone);
+    let o = outcomes(dir.path());
+    assert_eq!(o.len(), 1, "{all}");
+    assert_eq!(o[0]["status"], "unknown", "{o:?}");
+    let error = o[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("may have gone out") && error.contains("database is locked"),
+        "{o:?}"
+    );
+    phone.set(Behaviour::Normal);
+    phone.set_gateway_state("Pending");
+    for _ in 0..2 {
+        tick(dir.path(), &phone);
+    }
+    assert_eq!(posts(&phone), 1, "never posted again: {:?}", phone.requests());
+    assert_eq!(common::log_of_type(dir.path(), "intent").len(), 1);
+    assert_eq!(common::log_of_type(dir.path(), "activity").len(), 1);
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}
+
+/// A refused connection reached nothing: `failed`, and tried again as any failure is
+/// (after the retry delay, not before), this time reaching the phone once.
+#[test]
+fn sms_gateway_a_refused_connection_is_failed_and_retried_after_the_delay() {
+    let phone = StandIn::start(App::SmsGateway);
+    let off = refused_url();
+    let dir = home(&phone.config("fwd").replace(&phone.url, &off));
+    let all = tick(dir.path(), &phone);
+    let o = outcomes(dir.path());
+    assert_eq!(o.len(), 1, "{all}");
+    assert_eq!(o[0]["status"], "failed", "{o:?}");
+    assert!(
+        o[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("nothing was sent")),
+        "{o:?}"
+    );
+    // The phone comes back on.
+    let config = dir.path().join("config.json");
+    let text = std::fs::read_to_string(&config).unwrap().replace(&off, &phone.url);
+    std::fs::write(&config, text).unwrap();
+    tick_at(dir.path(), &phone, "2026-03-01T10:05:00+08:00");
+    assert_eq!(
+        common::log_of_type(dir.path(), "intent").len(),
+        1,
+        "not before the retry delay"
+    );
+    assert_eq!(posts(&phone), 0);
+    let all = tick_at(dir.path(), &phone, "2026-03-01T10:11:00+08:00");
+    assert_eq!(common::log_of_type(dir.path(), "intent").len(), 2, "{all}");
+    assert_eq!(posts(&phone), 1, "{all}");
+    let o = outcomes(dir.path());
+    assert_eq!(o.len(), 2, "{all}");
+    assert_eq!(o[1]["status"], "succeeded", "{o:?}");
+    assert_eq!(phone.sent().len(), 1);
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}
+
+#[test]
 fn sms_gateway_sends_under_an_id_from_the_intent_and_skips_validation_for_a_short_code() {
     let phone = StandIn::start(App::SmsGateway);
     let dir = home(&phone.config("fwd"));

@@ -171,6 +171,16 @@ impl<'a> Phone<'a> {
     /// Asks the phone to send `text` to `to` from SIM `slot`. `id` names the text on SMS
     /// Gateway (derived from the intent); SmsForwarder has no ids.
     pub async fn send(&self, slot: u8, to: &str, text: &str, id: &str) -> Sent {
+        match self.send_once(slot, to, text, id).await {
+            // A 5xx is the app failing, not saying no: it may have sent the text first.
+            Sent::InDoubt(FwdError::Refused(fwd, why)) => {
+                Sent::InDoubt(FwdError::Faulted(fwd, why))
+            }
+            other => other,
+        }
+    }
+
+    async fn send_once(&self, slot: u8, to: &str, text: &str, id: &str) -> Sent {
         match self.forwarder.kind {
             ForwarderKind::SmsForwarder => {
                 let data = json!({"sim_slot": slot, "phone_numbers": to, "msg_content": text});
