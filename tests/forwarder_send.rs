@@ -270,6 +270,35 @@ fn sms_gateway_sends_under_an_id_from_the_intent_and_skips_validation_for_a_shor
     assert_eq!(common::log_of_type(dir.path(), "activity").len(), 2);
 }
 
+/// SMS Gateway's cloud serves the same API under a path (`https://api.sms-gate.app/3rdparty/v1`):
+/// the text is posted to `{url}/message` and settled by `{url}/messages/<id>`, nothing at
+/// the server's root (the stand-in keeps any request outside the prefix as bad).
+#[test]
+fn sms_gateway_under_a_path_prefix_sends_and_settles_there() {
+    let phone = StandIn::start_under(App::SmsGateway, "/3rdparty/v1");
+    assert!(phone.url.ends_with("/3rdparty/v1"), "{}", phone.url);
+    phone.set_gateway_state("Pending");
+    let dir = home(&phone.config("fwd"));
+    let all = tick(dir.path(), &phone);
+    assert_eq!(outcomes(dir.path())[0]["status"], "unknown", "{all}");
+    phone.set_gateway_state("Delivered");
+    let all = tick(dir.path(), &phone);
+    let r = common::log_of_type(dir.path(), "resolved");
+    assert_eq!(r.len(), 1, "{all}");
+    assert_eq!(r[0]["status"], "succeeded");
+    let sent = phone.sent();
+    assert_eq!(sent.len(), 1, "{all}");
+    let id = sent[0].id.clone().unwrap_or_default();
+    let requests = phone.requests();
+    assert!(requests.contains(&"POST /message".to_string()), "{requests:?}");
+    assert!(
+        requests.contains(&format!("GET /messages/{id}")),
+        "{requests:?}"
+    );
+    assert_eq!(posts(&phone), 1);
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}
+
 #[test]
 fn sms_gateway_pending_is_in_doubt_then_settled_by_its_state() {
     let phone = StandIn::start(App::SmsGateway);
@@ -739,6 +768,25 @@ fn forwarders_setup_registers_the_webhook_on_sms_gateway() {
     assert_eq!(hooks[0]["event"], "sms:received");
     assert_eq!(hooks[0]["url"], "http://127.0.0.1:8787/in/moto");
     assert!(String::from_utf8_lossy(&o.stdout).contains("Registered"));
+}
+
+#[test]
+fn forwarders_setup_registers_the_webhook_under_sms_gateways_path_prefix() {
+    let a = StandIn::start(App::SmsForwarder);
+    let b = StandIn::start_under(App::SmsGateway, "/3rdparty/v1");
+    let dir = listing_home(&a, &b);
+    let o = common::run_env(
+        dir.path(),
+        NOW,
+        &["forwarders", "setup", "moto", "--register"],
+        &b.env(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let hooks = b.state.lock().unwrap().webhooks.clone();
+    assert_eq!(hooks.len(), 1, "{:?}", b.bad());
+    assert_eq!(hooks[0]["url"], "http://127.0.0.1:8787/in/moto");
+    assert_eq!(b.requests(), ["POST /webhooks"]);
+    assert!(b.bad().is_empty(), "{:?}", b.bad());
 }
 
 #[test]
