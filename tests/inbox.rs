@@ -838,3 +838,55 @@ fn a_signature_already_used_cannot_carry_another_text() {
     assert!(!err.contains(&sign), "a signature in the log: {err}");
     assert!(!err.contains(SMSF_SECRET), "a secret in the log: {err}");
 }
+
+/// A refusal is said once a minute for each source address, not once for all: bad posts
+/// from three phones (two of them twice) are three lines, each naming its address, and none
+/// shows the signature or a secret.
+#[test]
+fn a_refusal_is_said_once_a_minute_for_each_source_address() {
+    let h = Home::new("127.0.0.1");
+    let d = h.daemon();
+    phone::wait_listening(h.addr);
+    let ts = now_ms();
+    let mut signs = Vec::new();
+    for (i, source) in ["127.0.0.1", "127.0.0.2", "127.0.0.1", "127.0.0.3", "127.0.0.2"]
+        .iter()
+        .enumerate()
+    {
+        let mut body: serde_json::Value = serde_json::from_slice(&phone::smsforwarder_json(
+            "not-the-secret",
+            ts + i as i64,
+            "10086",
+            "您的账户余额为99.00元。",
+            "SIM1_中国移动_",
+            "2026-03-01 19:58:30",
+        ))
+        .unwrap();
+        signs.push(body["sign"].as_str().unwrap().to_string());
+        body["content"] = format!("forged {i}").into();
+        let mut p = Phone::from_source(h.addr, source.parse().unwrap());
+        let a = p
+            .post("/in/pixel", &[json()], body.to_string().as_bytes())
+            .unwrap();
+        assert_eq!((a.status, a.body.len()), (401, 0), "from {source}");
+    }
+    let err = stop(d);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("was refused")).collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    for (line, source) in lines.iter().zip(["127.0.0.1", "127.0.0.2", "127.0.0.3"]) {
+        assert!(line.contains(source), "{source} not in {line:?}\n{err}");
+    }
+    for sign in &signs {
+        let plain: String = url::form_urlencoded::parse(format!("s={sign}").as_bytes())
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert!(
+            !err.contains(sign.as_str()) && !err.contains(&plain),
+            "a signature in the log: {err}"
+        );
+    }
+    for secret in [SMSF_SECRET, "not-the-secret"] {
+        assert!(!err.contains(secret), "a secret in the log: {err}");
+    }
+    assert!(h.texts().is_empty(), "{:?}", h.texts());
+}
