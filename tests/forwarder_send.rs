@@ -199,7 +199,12 @@ fn sms_gateway_an_http_500_is_in_doubt_and_not_resent() {
     for _ in 0..2 {
         tick(dir.path(), &phone);
     }
-    assert_eq!(posts(&phone), 1, "never posted again: {:?}", phone.requests());
+    assert_eq!(
+        posts(&phone),
+        1,
+        "never posted again: {:?}",
+        phone.requests()
+    );
     assert_eq!(common::log_of_type(dir.path(), "intent").len(), 1);
     assert_eq!(common::log_of_type(dir.path(), "activity").len(), 1);
     assert!(phone.bad().is_empty(), "{:?}", phone.bad());
@@ -224,7 +229,9 @@ fn sms_gateway_a_refused_connection_is_failed_and_retried_after_the_delay() {
     );
     // The phone comes back on.
     let config = dir.path().join("config.json");
-    let text = std::fs::read_to_string(&config).unwrap().replace(&off, &phone.url);
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&off, &phone.url);
     std::fs::write(&config, text).unwrap();
     tick_at(dir.path(), &phone, "2026-03-01T10:05:00+08:00");
     assert_eq!(
@@ -290,7 +297,10 @@ fn sms_gateway_under_a_path_prefix_sends_and_settles_there() {
     assert_eq!(sent.len(), 1, "{all}");
     let id = sent[0].id.clone().unwrap_or_default();
     let requests = phone.requests();
-    assert!(requests.contains(&"POST /message".to_string()), "{requests:?}");
+    assert!(
+        requests.contains(&"POST /message".to_string()),
+        "{requests:?}"
+    );
     assert!(
         requests.contains(&format!("GET /messages/{id}")),
         "{requests:?}"

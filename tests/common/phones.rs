@@ -329,7 +329,11 @@ fn serve(app: App, prefix: &str, mut stream: TcpStream, state: &Arc<Mutex<State>
             _ => {
                 let why = format!("{} {}: not under {prefix}", req.method, req.path);
                 state.lock().unwrap().bad.push(why.clone());
-                respond(&mut stream, 404, &serde_json::json!({"message": why}).to_string());
+                respond(
+                    &mut stream,
+                    404,
+                    &serde_json::json!({"message": why}).to_string(),
+                );
                 return;
             }
         }
