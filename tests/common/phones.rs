@@ -88,6 +88,9 @@ pub struct State {
     /// type, body), before any check, as a reverse proxy in front of the app or a wrong
     /// path would answer it.
     pub state_answer: Option<(u16, String, String)>,
+    /// SMS Gateway's server (its cloud): what `GET /devices` lists, the account's phones
+    /// as the server last heard from them.
+    pub devices: serde_json::Value,
 }
 
 pub struct StandIn {
@@ -152,6 +155,7 @@ impl StandIn {
             deliver: None,
             delivered: Vec::new(),
             state_answer: None,
+            devices: serde_json::json!([]),
         }));
         let s = state.clone();
         std::thread::spawn(move || {
@@ -212,6 +216,11 @@ impl StandIn {
     /// The HTTP status of each webhook the stand-in posted.
     pub fn delivered(&self) -> Vec<u16> {
         self.state.lock().unwrap().delivered.clone()
+    }
+
+    /// SMS Gateway's server: `GET /devices` lists these.
+    pub fn set_devices(&self, devices: serde_json::Value) {
+        self.state.lock().unwrap().devices = devices;
     }
 
     pub fn hold(&self, h: Held) {
@@ -646,6 +655,7 @@ fn gateway(req: &Request, state: &Arc<Mutex<State>>) -> (u16, String) {
                 .to_string(),
             )
         }
+        ("GET", "/devices") => (200, state.lock().unwrap().devices.to_string()),
         ("POST", "/webhooks") => {
             let Ok(v) = serde_json::from_slice::<serde_json::Value>(&req.body) else {
                 return bad(state, 400, "/webhooks: the body is not JSON".into());

@@ -528,6 +528,7 @@ catalogue! {
     FwdSettledFailed => "the forwarder says the text failed: {0}", "转发器确认短信发送失败：{0}";
     FwdSettledNotThere => "the forwarder never received the text, so it was not sent", "转发器从未收到该短信，因此没有发出";
     FwdHealthFail => "the forwarder \"{0}\" says its health check fails", "转发器“{0}”报告其健康检查未通过";
+    FwdNoDevice => "no phone is registered with the SMS Gateway account of the forwarder \"{0}\": sign in to it in the app on the phone", "转发器“{0}”的 SMS Gateway 账号下没有已注册的手机：请在手机上的应用中登录该账号";
     FwdBattery => "battery {0}%", "电量 {0}%";
     FwdBatteryCharging => "battery {0}% charging", "电量 {0}% 充电中";
     FwdListNone => "No forwarders in the config (see \"forwarders\").", "配置中没有转发器（参见 \"forwarders\"）。";
