@@ -52,7 +52,7 @@ pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
         }
         lines.push(Line::styled(title, t.header()));
         for b in table {
-            keyed(lines, format!("  {:<10}", b.shown), &b.help.s());
+            keyed(lines, format!("  {:<10}", b.shown), b.help.s());
         }
         lines.push(Line::raw(""));
     };
@@ -65,7 +65,7 @@ pub fn help(app: &App, f: &mut Frame, area: Rect, scroll: u16) {
     section(&mut lines, tr!(T::HelpEverywhere), bindings::GLOBAL);
     lines.push(Line::styled(tr!(T::HelpInForms), t.header()));
     for (k, h) in bindings::FORM {
-        keyed(&mut lines, format!("  {k:<12}"), &h.s());
+        keyed(&mut lines, format!("  {k:<12}"), h.s());
     }
     lines.push(Line::raw(""));
     let h = (lines.len() as u16 + 3).min(area.height);
