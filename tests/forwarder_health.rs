@@ -180,3 +180,100 @@ fn the_numbers_pane_shows_the_phones_health() {
     s.send("q");
     let _ = s.child.wait();
 }
+
+/// `at(hours)` as SMS Gateway's server writes a time (Go's RFC 3339, UTC, with fractions).
+fn go_time(hours: i64) -> String {
+    chrono::DateTime::parse_from_rfc3339(&at(hours))
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+fn device(id: &str, last_seen: &str) -> serde_json::Value {
+    serde_json::json!({"id": id, "name": format!("phone {id}"), "createdAt": "2025-12-01T08:00:00Z",
+        "updatedAt": "2026-02-01T08:00:00Z", "lastSeen": last_seen,
+        "simCards": [{"slotIndex": 0, "simNumber": 1, "carrierName": "China Mobile"}]})
+}
+
+fn answered_at(home: &Path) -> Option<chrono::DateTime<chrono::Utc>> {
+    let seen: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home.join("forwarders.json")).unwrap()).unwrap();
+    seen["forwarders"][0]["answered_at"]
+        .as_str()
+        .map(|t| t.parse().unwrap())
+}
+
+/// Behind SMS Gateway's cloud the server answers while the phone is off: its `/health` is
+/// the server's. The phone counts as heard when the server last saw it (`GET /devices`,
+/// the newest `lastSeen`), so a phone gone off is `forwarder_silent` after quiet_hours.
+#[test]
+fn behind_sms_gateways_cloud_the_phone_is_heard_by_its_last_seen_not_the_servers_health() {
+    let phone = StandIn::start_under(App::SmsGateway, "/3rdparty/v1");
+    let deleted = {
+        let mut d = device("gone", &go_time(0));
+        d["deletedAt"] = go_time(0).into();
+        d
+    };
+    phone.set_devices(serde_json::json!([
+        device("old", &go_time(-200)),
+        device("moto", &go_time(0)),
+        deleted
+    ]));
+    let fake = tempfile::tempdir().unwrap();
+    let dir = home(&phone.config("fwd"), fake.path());
+    let h = dir.path();
+    let mut env = phone.env();
+    env.push(("FAKE_DIR", fake.path().to_str().unwrap()));
+    let t = |hours: i64| -> chrono::DateTime<chrono::Utc> { go_time(hours).parse().unwrap() };
+
+    tick(h, T0, &env);
+    assert_eq!(answered_at(h), Some(t(0)));
+    let requests = phone.requests();
+    assert!(
+        requests.contains(&"GET /devices".to_string()),
+        "{requests:?}"
+    );
+    assert!(
+        !requests.iter().any(|r| r.contains("/health")),
+        "{requests:?}"
+    );
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+
+    // The phone goes off; the server goes on answering, its lastSeen stays.
+    tick(h, &at(23), &env);
+    assert_eq!(
+        answered_at(h),
+        Some(t(0)),
+        "the server answering is not the phone"
+    );
+    assert!(!attention(h, &at(23)).contains(&"forwarder_silent".to_string()));
+    tick(h, &at(25), &env);
+    assert!(attention(h, &at(25)).contains(&"forwarder_silent".to_string()));
+    assert_eq!(said(fake.path()).len(), 1);
+
+    // Back on: the server sees it again.
+    phone.set_devices(serde_json::json!([
+        device("old", &go_time(-200)),
+        device("moto", &go_time(30))
+    ]));
+    tick(h, &at(31), &env);
+    assert_eq!(answered_at(h), Some(t(30)));
+    assert!(!attention(h, &at(31)).contains(&"forwarder_silent".to_string()));
+    // A lastSeen ahead of baohao's clock counts as now, no later.
+    phone.set_devices(serde_json::json!([device("moto", &go_time(40))]));
+    tick(h, &at(32), &env);
+    assert_eq!(answered_at(h), Some(t(32)));
+    // No phone on the account: said, and nothing heard.
+    phone.set_devices(serde_json::json!([]));
+    tick(h, &at(33), &env);
+    assert_eq!(answered_at(h), Some(t(32)));
+    let o = common::run_env(h, &at(33), &["forwarders", "--json"], &phone.env());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v[0]["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("no phone")),
+        "{v}"
+    );
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}

@@ -174,6 +174,83 @@ fn sms_gateway_a_drop_after_reading_is_in_doubt_and_not_resent() {
 }
 
 #[test]
+fn sms_gateway_a_hang_is_in_doubt_and_not_resent() {
+    in_doubt_then_never_resent(App::SmsGateway, Behaviour::Hang);
+}
+
+/// SMS Gateway's HTTP 500 may come after the app took the text in part: in doubt, with the
+/// app's words, and never posted again (the stand-in counts every `POST /message`).
+#[test]
+fn sms_gateway_an_http_500_is_in_doubt_and_not_resent() {
+    let phone = StandIn::start(App::SmsGateway);
+    phone.set(Behaviour::AppFails("database is locked".into()));
+    let dir = home(&phone.config("fwd"));
+    let all = tick(dir.path(), &phone);
+    let o = outcomes(dir.path());
+    assert_eq!(o.len(), 1, "{all}");
+    assert_eq!(o[0]["status"], "unknown", "{o:?}");
+    let error = o[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("may have gone out") && error.contains("database is locked"),
+        "{o:?}"
+    );
+    phone.set(Behaviour::Normal);
+    phone.set_gateway_state("Pending");
+    for _ in 0..2 {
+        tick(dir.path(), &phone);
+    }
+    assert_eq!(
+        posts(&phone),
+        1,
+        "never posted again: {:?}",
+        phone.requests()
+    );
+    assert_eq!(common::log_of_type(dir.path(), "intent").len(), 1);
+    assert_eq!(common::log_of_type(dir.path(), "activity").len(), 1);
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}
+
+/// A refused connection reached nothing: `failed`, and tried again as any failure is
+/// (after the retry delay, not before), this time reaching the phone once.
+#[test]
+fn sms_gateway_a_refused_connection_is_failed_and_retried_after_the_delay() {
+    let phone = StandIn::start(App::SmsGateway);
+    let off = refused_url();
+    let dir = home(&phone.config("fwd").replace(&phone.url, &off));
+    let all = tick(dir.path(), &phone);
+    let o = outcomes(dir.path());
+    assert_eq!(o.len(), 1, "{all}");
+    assert_eq!(o[0]["status"], "failed", "{o:?}");
+    assert!(
+        o[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("nothing was sent")),
+        "{o:?}"
+    );
+    // The phone comes back on.
+    let config = dir.path().join("config.json");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&off, &phone.url);
+    std::fs::write(&config, text).unwrap();
+    tick_at(dir.path(), &phone, "2026-03-01T10:05:00+08:00");
+    assert_eq!(
+        common::log_of_type(dir.path(), "intent").len(),
+        1,
+        "not before the retry delay"
+    );
+    assert_eq!(posts(&phone), 0);
+    let all = tick_at(dir.path(), &phone, "2026-03-01T10:11:00+08:00");
+    assert_eq!(common::log_of_type(dir.path(), "intent").len(), 2, "{all}");
+    assert_eq!(posts(&phone), 1, "{all}");
+    let o = outcomes(dir.path());
+    assert_eq!(o.len(), 2, "{all}");
+    assert_eq!(o[1]["status"], "succeeded", "{o:?}");
+    assert_eq!(phone.sent().len(), 1);
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
+}
+
+#[test]
 fn sms_gateway_sends_under_an_id_from_the_intent_and_skips_validation_for_a_short_code() {
     let phone = StandIn::start(App::SmsGateway);
     let dir = home(&phone.config("fwd"));
@@ -198,6 +275,38 @@ fn sms_gateway_sends_under_an_id_from_the_intent_and_skips_validation_for_a_shor
         phone.requests()
     );
     assert_eq!(common::log_of_type(dir.path(), "activity").len(), 2);
+}
+
+/// SMS Gateway's cloud serves the same API under a path (`https://api.sms-gate.app/3rdparty/v1`):
+/// the text is posted to `{url}/message` and settled by `{url}/messages/<id>`, nothing at
+/// the server's root (the stand-in keeps any request outside the prefix as bad).
+#[test]
+fn sms_gateway_under_a_path_prefix_sends_and_settles_there() {
+    let phone = StandIn::start_under(App::SmsGateway, "/3rdparty/v1");
+    assert!(phone.url.ends_with("/3rdparty/v1"), "{}", phone.url);
+    phone.set_gateway_state("Pending");
+    let dir = home(&phone.config("fwd"));
+    let all = tick(dir.path(), &phone);
+    assert_eq!(outcomes(dir.path())[0]["status"], "unknown", "{all}");
+    phone.set_gateway_state("Delivered");
+    let all = tick(dir.path(), &phone);
+    let r = common::log_of_type(dir.path(), "resolved");
+    assert_eq!(r.len(), 1, "{all}");
+    assert_eq!(r[0]["status"], "succeeded");
+    let sent = phone.sent();
+    assert_eq!(sent.len(), 1, "{all}");
+    let id = sent[0].id.clone().unwrap_or_default();
+    let requests = phone.requests();
+    assert!(
+        requests.contains(&"POST /message".to_string()),
+        "{requests:?}"
+    );
+    assert!(
+        requests.contains(&format!("GET /messages/{id}")),
+        "{requests:?}"
+    );
+    assert_eq!(posts(&phone), 1);
+    assert!(phone.bad().is_empty(), "{:?}", phone.bad());
 }
 
 #[test]
@@ -669,6 +778,25 @@ fn forwarders_setup_registers_the_webhook_on_sms_gateway() {
     assert_eq!(hooks[0]["event"], "sms:received");
     assert_eq!(hooks[0]["url"], "http://127.0.0.1:8787/in/moto");
     assert!(String::from_utf8_lossy(&o.stdout).contains("Registered"));
+}
+
+#[test]
+fn forwarders_setup_registers_the_webhook_under_sms_gateways_path_prefix() {
+    let a = StandIn::start(App::SmsForwarder);
+    let b = StandIn::start_under(App::SmsGateway, "/3rdparty/v1");
+    let dir = listing_home(&a, &b);
+    let o = common::run_env(
+        dir.path(),
+        NOW,
+        &["forwarders", "setup", "moto", "--register"],
+        &b.env(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let hooks = b.state.lock().unwrap().webhooks.clone();
+    assert_eq!(hooks.len(), 1, "{:?}", b.bad());
+    assert_eq!(hooks[0]["url"], "http://127.0.0.1:8787/in/moto");
+    assert_eq!(b.requests(), ["POST /webhooks"]);
+    assert!(b.bad().is_empty(), "{:?}", b.bad());
 }
 
 #[test]

@@ -838,3 +838,140 @@ fn a_signature_already_used_cannot_carry_another_text() {
     assert!(!err.contains(&sign), "a signature in the log: {err}");
     assert!(!err.contains(SMSF_SECRET), "a secret in the log: {err}");
 }
+
+/// A refusal is said once a minute for each source address, not once for all: bad posts
+/// from three phones (two of them twice) are three lines, each naming its address, and none
+/// shows the signature or a secret.
+#[test]
+fn a_refusal_is_said_once_a_minute_for_each_source_address() {
+    let h = Home::new("127.0.0.1");
+    let d = h.daemon();
+    phone::wait_listening(h.addr);
+    let ts = now_ms();
+    let mut signs = Vec::new();
+    for (i, source) in [
+        "127.0.0.1",
+        "127.0.0.2",
+        "127.0.0.1",
+        "127.0.0.3",
+        "127.0.0.2",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut body: serde_json::Value = serde_json::from_slice(&phone::smsforwarder_json(
+            "not-the-secret",
+            ts + i as i64,
+            "10086",
+            "您的账户余额为99.00元。",
+            "SIM1_中国移动_",
+            "2026-03-01 19:58:30",
+        ))
+        .unwrap();
+        signs.push(body["sign"].as_str().unwrap().to_string());
+        body["content"] = format!("forged {i}").into();
+        let mut p = Phone::from_source(h.addr, source.parse().unwrap());
+        let a = p
+            .post("/in/pixel", &[json()], body.to_string().as_bytes())
+            .unwrap();
+        assert_eq!((a.status, a.body.len()), (401, 0), "from {source}");
+    }
+    let err = stop(d);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("was refused")).collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    for (line, source) in lines.iter().zip(["127.0.0.1", "127.0.0.2", "127.0.0.3"]) {
+        assert!(line.contains(source), "{source} not in {line:?}\n{err}");
+    }
+    for sign in &signs {
+        let plain: String = url::form_urlencoded::parse(format!("s={sign}").as_bytes())
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert!(
+            !err.contains(sign.as_str()) && !err.contains(&plain),
+            "a signature in the log: {err}"
+        );
+    }
+    for secret in [SMSF_SECRET, "not-the-secret"] {
+        assert!(!err.contains(secret), "a secret in the log: {err}");
+    }
+    assert!(h.texts().is_empty(), "{:?}", h.texts());
+}
+
+/// A carrier's top-up confirmation received through the inbox is the `statement` an
+/// external rule waits for, and the balance it gives a reading: China Mobile's text
+/// through SmsForwarder (two wordings), a giffgaff text from a board.
+#[test]
+fn a_top_up_text_received_is_statement_evidence_and_its_balance_a_reading() {
+    let h = Home::new("127.0.0.1");
+    // Number d is a giffgaff SIM in pounds.
+    let config = h.home().join("config.json");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        r#""id":"d","label":"d","msisdn":"+8613800000000","currency":"CNY","carrier":"""#,
+        r#""id":"d","label":"d","msisdn":"+447700900123","currency":"GBP","carrier":"giffgaff""#,
+    );
+    assert!(text.contains("giffgaff"));
+    std::fs::write(&config, text).unwrap();
+    let d = h.daemon();
+    phone::wait_listening(h.addr);
+    let mut p = Phone::new(h.addr);
+    let ts = now_ms();
+    for (i, (body, received)) in [
+        (
+            "【中国移动】尊敬的客户，您于2026年03月01日19:50通过支付宝充值50.00元已到账，当前可用余额为58.00元。",
+            "2026-03-01 19:50:30",
+        ),
+        (
+            "【中国移动】尊敬的客户，您于2026年03月01日成功充值30.00元，当前余额为38.50元。",
+            "2026-03-01 19:55:10",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let post =
+            phone::smsforwarder_json(SMSF_SECRET, ts + i as i64, "10086", body, "SIM1_中国移动_", received);
+        assert_eq!(p.post("/in/pixel", &[json()], &post).unwrap().status, 200);
+    }
+    let (body, headers) = phone::board(
+        BOARD_TOKEN,
+        "43430",
+        "Thanks for topping up £10.00. Your balance is now £12.50.",
+        ts / 1000 - 30,
+    );
+    assert_eq!(p.post("/in/board", &headers, &body).unwrap().status, 200);
+    drop(p);
+    let err = stop(d);
+
+    let (events, _) = Log::new(h.home().join("log.jsonl")).read_all().unwrap();
+    let mut statements = Vec::new();
+    let mut readings = Vec::new();
+    for e in &events {
+        match &e.body {
+            EventBody::Statement {
+                source,
+                amount_minor,
+                currency,
+                reference,
+                ..
+            } => {
+                assert_eq!(source, "sms");
+                assert!(!reference.is_empty());
+                statements.push((e.number.clone(), *amount_minor, currency.to_string()));
+            }
+            EventBody::Balance {
+                balance_minor,
+                source,
+                currency,
+                ..
+            } if source == "sms" => {
+                readings.push((e.number.clone(), *balance_minor, currency.to_string()))
+            }
+            EventBody::Message { text, .. } => panic!("kept as a message: {text}\n{err}"),
+            _ => {}
+        }
+    }
+    let cny = |n: i64| ("a".to_string(), n, "CNY".to_string());
+    let gbp = |n: i64| ("d".to_string(), n, "GBP".to_string());
+    assert_eq!(statements, [cny(5000), cny(3000), gbp(1000)], "{err}");
+    assert_eq!(readings, [cny(5800), cny(3850), gbp(1250)], "{err}");
+}

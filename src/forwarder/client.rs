@@ -1,7 +1,8 @@
 //! The HTTP calls to the two phone apps. SmsForwarder: `POST /sms/send`, `/config/query`,
 //! `/battery/query` and `/sms/query`, each `{"data", "timestamp", "sign"}` and answered
 //! `{"code": 200, …}` (a failure is `{"code": 500, "msg"}` with HTTP 200). SMS Gateway:
-//! `POST /message` and `GET /messages/<id>` with Basic auth, `GET /health`, `POST /webhooks`.
+//! `POST /message` and `GET /messages/<id>` with Basic auth, `GET /health` (the phone's),
+//! `GET /devices` (its server's, behind the cloud), `POST /webhooks`.
 
 use std::time::Duration;
 
@@ -171,6 +172,16 @@ impl<'a> Phone<'a> {
     /// Asks the phone to send `text` to `to` from SIM `slot`. `id` names the text on SMS
     /// Gateway (derived from the intent); SmsForwarder has no ids.
     pub async fn send(&self, slot: u8, to: &str, text: &str, id: &str) -> Sent {
+        match self.send_once(slot, to, text, id).await {
+            // A 5xx is the app failing, not saying no: it may have sent the text first.
+            Sent::InDoubt(FwdError::Refused(fwd, why)) => {
+                Sent::InDoubt(FwdError::Faulted(fwd, why))
+            }
+            other => other,
+        }
+    }
+
+    async fn send_once(&self, slot: u8, to: &str, text: &str, id: &str) -> Sent {
         match self.forwarder.kind {
             ForwarderKind::SmsForwarder => {
                 let data = json!({"sim_slot": slot, "phone_numbers": to, "msg_content": text});
@@ -301,6 +312,30 @@ impl<'a> Phone<'a> {
         // the same body either way.
         let text = r.text().await.map_err(|e| self.transport(e).into_inner())?;
         serde_json::from_str(&text).map_err(|_| FwdError::BadAnswer(self.id(), outside(&text)))
+    }
+
+    /// Whether the url is SMS Gateway's server (its cloud, `…/3rdparty/v1`, or one's own)
+    /// rather than the phone: the server answers while the phone is off.
+    pub fn behind_server(&self) -> bool {
+        self.forwarder.kind == ForwarderKind::SmsGateway
+            && self.forwarder.url.as_deref().is_some_and(|u| {
+                reqwest::Url::parse(u).is_ok_and(|u| u.path().contains("/3rdparty/"))
+            })
+    }
+
+    /// SMS Gateway's server's `GET /devices`: the account's phones, each with when the
+    /// server last heard from it.
+    pub async fn gateway_devices(&self) -> Result<Value, FwdError> {
+        let url = self.url("/devices")?;
+        let rb = self.gateway_auth(self.http.get(url))?;
+        let r = rb
+            .send()
+            .await
+            .map_err(|e| self.transport(e).into_inner())?;
+        self.gateway_answer(r)
+            .await
+            .map(|(_, v)| v)
+            .map_err(HttpError::into_inner)
     }
 
     /// Registers baohao's webhook for received texts on SMS Gateway.

@@ -1,7 +1,10 @@
 //! How a forwarder is: reachable or not and why, its battery, its SIMs. SmsForwarder is
-//! asked `/config/query` and `/battery/query`, SMS Gateway `/health`; a webhook board is
-//! not asked anything (it is judged by the age of its last text). Nothing is sent.
+//! asked `/config/query` and `/battery/query`, SMS Gateway on the phone `/health`; SMS
+//! Gateway behind its server (the cloud) `/devices`, since the server's `/health` answers
+//! while the phone is off; a webhook board is not asked anything (it is judged by the age
+//! of its last text). Nothing is sent.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::model::forwarder::{Forwarder, ForwarderKind};
@@ -31,6 +34,13 @@ pub struct Health {
     pub charging: Option<bool>,
     pub device: Option<String>,
     pub sims: Vec<Sim>,
+    /// What answered is a server in front of the phone (SMS Gateway's cloud): its answer
+    /// is not the phone's, which counts as heard only at `phone_seen`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub via_server: bool,
+    /// When that server last heard from the phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_seen: Option<DateTime<Utc>>,
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -98,6 +108,22 @@ fn sims(config: &Value) -> Vec<Sim> {
     out
 }
 
+/// The newest of SMS Gateway's server's devices (`[{"id", "name", "lastSeen",
+/// "deletedAt"?, …}]`, times in RFC 3339): its name and when the server last heard from it.
+/// Deleted devices, and Go's zero time (`0001-01-01T00:00:00Z`, never seen), are left out.
+fn newest_device(devices: &Value) -> Option<(Option<String>, DateTime<Utc>)> {
+    devices
+        .as_array()?
+        .iter()
+        .filter(|d| d.get("deletedAt").is_none_or(Value::is_null))
+        .filter_map(|d| {
+            let seen = d.get("lastSeen")?.as_str()?;
+            let seen = DateTime::parse_from_rfc3339(seen).ok()?.with_timezone(&Utc);
+            (seen.timestamp() > 0).then(|| (d.get("name").and_then(text), seen))
+        })
+        .max_by_key(|(_, seen)| *seen)
+}
+
 /// Looks at `f` once.
 pub async fn look(f: &Forwarder) -> Health {
     let mut h = Health {
@@ -109,6 +135,8 @@ pub async fn look(f: &Forwarder) -> Health {
         charging: None,
         device: None,
         sims: Vec::new(),
+        via_server: false,
+        phone_seen: None,
     };
     if f.kind == ForwarderKind::Webhook {
         return h;
@@ -137,6 +165,25 @@ pub async fn look(f: &Forwarder) -> Health {
                 h.problem = Some(e.to_string());
             }
         },
+        ForwarderKind::SmsGateway if phone.behind_server() => {
+            h.via_server = true;
+            match phone.gateway_devices().await {
+                Ok(v) => {
+                    h.reachable = Some(true);
+                    match newest_device(&v) {
+                        Some((name, seen)) => {
+                            h.device = name;
+                            h.phone_seen = Some(seen);
+                        }
+                        None => h.problem = Some(crate::tr!(crate::i18n::T::FwdNoDevice, f.id)),
+                    }
+                }
+                Err(e) => {
+                    h.reachable = Some(false);
+                    h.problem = Some(e.to_string());
+                }
+            }
+        }
         ForwarderKind::SmsGateway => match phone.gateway_health().await {
             Ok(v) => {
                 h.reachable = Some(true);
@@ -190,5 +237,29 @@ mod tests {
             (1, Some("China Mobile"))
         );
         assert_eq!((s[1].slot, s[1].number.as_deref()), (2, None));
+    }
+
+    #[test]
+    fn the_newest_device_the_server_lists_is_when_the_phone_was_heard() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let v = json!([
+            {"id": "a", "name": "Pixel", "lastSeen": "2026-03-01T01:00:00.5Z"},
+            {"id": "b", "name": "Moto", "lastSeen": "2026-03-01T09:30:00+08:00"},
+            {"id": "c", "name": "Gone", "lastSeen": "2026-03-02T00:00:00Z",
+             "deletedAt": "2026-03-02T00:00:00Z"},
+            {"id": "d", "name": "Never", "lastSeen": "0001-01-01T00:00:00Z"},
+            {"id": "e", "lastSeen": "yesterday"},
+            {"id": "f"}
+        ]);
+        assert_eq!(
+            newest_device(&v),
+            Some((Some("Moto".into()), at("2026-03-01T01:30:00Z")))
+        );
+        assert_eq!(newest_device(&json!([])), None);
+        assert_eq!(newest_device(&json!({"message": "no"})), None);
+        assert_eq!(
+            newest_device(&json!([{"id": "d", "lastSeen": "0001-01-01T00:00:00Z"}])),
+            None
+        );
     }
 }

@@ -29,6 +29,8 @@ pub enum FwdError {
     Unreachable(String, String),
     /// The app answered no, with its words.
     Refused(String, String),
+    /// The app failed (an HTTP 5xx) while taking a text, perhaps after sending it.
+    Faulted(String, String),
     /// No answer within the forwarder's `timeout_secs`.
     Timeout(String, u64),
     /// The connection ended, or the answer could not be read, after the request was written.
@@ -49,6 +51,7 @@ impl std::fmt::Display for FwdError {
             FwdError::NoSecret(env) => tr!(T::FwdNoSecret, env),
             FwdError::Unreachable(id, why) => tr!(T::FwdUnreachable, id, why),
             FwdError::Refused(id, why) => tr!(T::FwdRefused, id, why),
+            FwdError::Faulted(id, why) => tr!(T::FwdFaulted, id, why),
             FwdError::Timeout(id, s) => tr!(T::FwdTimeout, id, s),
             FwdError::Lost(id, why) => tr!(T::FwdLost, id, why),
             FwdError::BadAnswer(id, what) => tr!(T::FwdBadAnswer, id, what),

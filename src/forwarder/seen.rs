@@ -53,17 +53,22 @@ pub fn save(paths: &Paths, seen: &[Seen]) -> std::io::Result<()> {
 /// This look at a forwarder, remembering from `before` since when it is watched and when
 /// it last answered.
 pub fn after_look(h: &Health, before: Option<&Seen>, now: DateTime<Utc>) -> Seen {
-    let answered = h.reachable == Some(true);
+    let earlier = before.and_then(|b| b.answered_at);
+    let answered_at = if h.via_server {
+        // A server's answer is not the phone's: heard when the server last heard it (never
+        // later than now, whatever the server's clock says).
+        h.phone_seen.map(|t| t.min(now)).max(earlier)
+    } else if h.reachable == Some(true) {
+        Some(now)
+    } else {
+        earlier
+    };
     Seen {
         id: h.id.clone(),
         kind: h.kind.to_string(),
         watched_since: before.map_or(now, |b| b.watched_since.min(now)),
         looked_at: now,
-        answered_at: if answered {
-            Some(now)
-        } else {
-            before.and_then(|b| b.answered_at)
-        },
+        answered_at,
         reachable: h.reachable,
         problem: h.problem.clone(),
         battery: h.battery,

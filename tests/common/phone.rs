@@ -42,12 +42,45 @@ pub struct Answer {
 /// A phone's connection, kept open between posts (as apps' HTTP clients keep theirs).
 pub struct Phone {
     addr: SocketAddr,
+    /// The address its connections come from (another phone on the LAN); any when `None`.
+    source: Option<std::net::IpAddr>,
     stream: Option<TcpStream>,
+}
+
+/// A connection to `to` from the address `source` (127.0.0.2 and so on: every loopback
+/// address is this machine's on Linux), as a second phone's would come.
+pub fn connect_from(source: std::net::IpAddr, to: SocketAddr) -> io::Result<TcpStream> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    let s = rt.block_on(async {
+        let sock = match source {
+            std::net::IpAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            std::net::IpAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        sock.bind(SocketAddr::new(source, 0))?;
+        sock.connect(to).await?.into_std()
+    })?;
+    s.set_nonblocking(false)?;
+    Ok(s)
 }
 
 impl Phone {
     pub fn new(addr: SocketAddr) -> Phone {
-        Phone { addr, stream: None }
+        Phone {
+            addr,
+            source: None,
+            stream: None,
+        }
+    }
+
+    /// A phone whose connections come from `source`.
+    pub fn from_source(addr: SocketAddr, source: std::net::IpAddr) -> Phone {
+        Phone {
+            addr,
+            source: Some(source),
+            stream: None,
+        }
     }
 
     /// POSTs `body` to `path` with `headers`; an error when the connection fails (a killed
@@ -61,7 +94,10 @@ impl Phone {
         let mut s = match self.stream.take() {
             Some(s) => s,
             None => {
-                let s = TcpStream::connect(self.addr)?;
+                let s = match self.source {
+                    Some(from) => connect_from(from, self.addr)?,
+                    None => TcpStream::connect(self.addr)?,
+                };
                 s.set_read_timeout(Some(Duration::from_secs(60)))?;
                 s.set_nodelay(true)?;
                 s

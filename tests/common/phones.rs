@@ -88,11 +88,14 @@ pub struct State {
     /// type, body), before any check, as a reverse proxy in front of the app or a wrong
     /// path would answer it.
     pub state_answer: Option<(u16, String, String)>,
+    /// SMS Gateway's server (its cloud): what `GET /devices` lists, the account's phones
+    /// as the server last heard from them.
+    pub devices: serde_json::Value,
 }
 
 pub struct StandIn {
     pub app: App,
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, and the prefix it serves under (`start_under`).
     pub url: String,
     pub state: Arc<Mutex<State>>,
 }
@@ -127,8 +130,16 @@ fn now_ms() -> i64 {
 
 impl StandIn {
     pub fn start(app: App) -> StandIn {
+        StandIn::start_under(app, "")
+    }
+
+    /// A stand-in serving its API under `prefix` (`/3rdparty/v1`, as SMS Gateway's cloud
+    /// does): its `url` ends with the prefix, a request under it is served as the path
+    /// after it (and so recorded), and one outside it is kept in `bad` and answered 404.
+    pub fn start_under(app: App, prefix: &str) -> StandIn {
+        let prefix = prefix.trim_end_matches('/').to_string();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let url = format!("http://{}{prefix}", listener.local_addr().expect("addr"));
         let state = Arc::new(Mutex::new(State {
             behaviour: Behaviour::Normal,
             sent: Vec::new(),
@@ -144,13 +155,15 @@ impl StandIn {
             deliver: None,
             delivered: Vec::new(),
             state_answer: None,
+            devices: serde_json::json!([]),
         }));
         let s = state.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let s = s.clone();
-                std::thread::spawn(move || serve(app, stream, &s));
+                let prefix = prefix.clone();
+                std::thread::spawn(move || serve(app, &prefix, stream, &s));
             }
         });
         StandIn { app, url, state }
@@ -203,6 +216,11 @@ impl StandIn {
     /// The HTTP status of each webhook the stand-in posted.
     pub fn delivered(&self) -> Vec<u16> {
         self.state.lock().unwrap().delivered.clone()
+    }
+
+    /// SMS Gateway's server: `GET /devices` lists these.
+    pub fn set_devices(&self, devices: serde_json::Value) {
+        self.state.lock().unwrap().devices = devices;
     }
 
     pub fn hold(&self, h: Held) {
@@ -310,10 +328,25 @@ fn respond_as(stream: &mut TcpStream, status: u16, content_type: &str, body: &st
     let _ = stream.flush();
 }
 
-fn serve(app: App, mut stream: TcpStream, state: &Arc<Mutex<State>>) {
-    let Some(req) = read_request(&mut stream) else {
+fn serve(app: App, prefix: &str, mut stream: TcpStream, state: &Arc<Mutex<State>>) {
+    let Some(mut req) = read_request(&mut stream) else {
         return;
     };
+    if !prefix.is_empty() {
+        match req.path.strip_prefix(prefix) {
+            Some(rest) if rest.starts_with('/') => req.path = rest.to_string(),
+            _ => {
+                let why = format!("{} {}: not under {prefix}", req.method, req.path);
+                state.lock().unwrap().bad.push(why.clone());
+                respond(
+                    &mut stream,
+                    404,
+                    &serde_json::json!({"message": why}).to_string(),
+                );
+                return;
+            }
+        }
+    }
     state
         .lock()
         .unwrap()
@@ -622,6 +655,7 @@ fn gateway(req: &Request, state: &Arc<Mutex<State>>) -> (u16, String) {
                 .to_string(),
             )
         }
+        ("GET", "/devices") => (200, state.lock().unwrap().devices.to_string()),
         ("POST", "/webhooks") => {
             let Ok(v) = serde_json::from_slice::<serde_json::Value>(&req.body) else {
                 return bad(state, 400, "/webhooks: the body is not JSON".into());

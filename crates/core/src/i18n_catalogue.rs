@@ -522,6 +522,7 @@ catalogue! {
     FwdRefused => "the forwarder \"{0}\" said no: {1}", "转发器“{0}”拒绝了请求：{1}";
     FwdTimeout => "the forwarder \"{0}\" did not answer within {1} s; the text may have gone out", "转发器“{0}”在 {1} 秒内没有应答；短信可能已发出";
     FwdLost => "the connection to the forwarder \"{0}\" broke after the request was sent; the text may have gone out ({1})", "请求发出后与转发器“{0}”的连接中断；短信可能已发出（{1}）";
+    FwdFaulted => "the forwarder \"{0}\" failed while taking the text ({1}); the text may have gone out", "转发器“{0}”在接收短信时出错（{1}）；短信可能已发出";
     FwdBadAnswer => "the forwarder \"{0}\" answered something baohao cannot read: {1}", "转发器“{0}”的应答无法识别：{1}";
     FwdNotSettled => "the forwarder \"{0}\" took the text (id {1}) but has not said it went out (state {2}); baohao asks again, it never resends", "转发器“{0}”已接收短信（id {1}），但尚未确认发出（状态 {2}）；baohao 会再次查询，不会重发";
     FwdNotTheApp => "asked about the text {1}, the forwarder \"{0}\"'s address answered 404 with something that is not SMS Gateway's own answer ({2}, {3} bytes): a reverse proxy or a wrong path in its url? The text stays in doubt and is never sent again on its own; mend the url and baohao asks again, or say what became of it with `baohao resolve`", "查询短信 {1} 时，转发器“{0}”的地址回复了 404，但内容不是 SMS Gateway 自己的应答（{2}，{3} 字节）：可能是反向代理，或 url 中的路径有误？该短信仍为待确认，不会自动重发；修正 url 后 baohao 会再次查询，或用 `baohao resolve` 说明结果";
@@ -529,6 +530,7 @@ catalogue! {
     FwdSettledFailed => "the forwarder says the text failed: {0}", "转发器确认短信发送失败：{0}";
     FwdSettledNotThere => "the forwarder never received the text, so it was not sent", "转发器从未收到该短信，因此没有发出";
     FwdHealthFail => "the forwarder \"{0}\" says its health check fails", "转发器“{0}”报告其健康检查未通过";
+    FwdNoDevice => "no phone is registered with the SMS Gateway account of the forwarder \"{0}\": sign in to it in the app on the phone", "转发器“{0}”的 SMS Gateway 账号下没有已注册的手机：请在手机上的应用中登录该账号";
     FwdBattery => "battery {0}%", "电量 {0}%";
     FwdBatteryCharging => "battery {0}% charging", "电量 {0}% 充电中";
     FwdListNone => "No forwarders in the config (see \"forwarders\").", "配置中没有转发器（参见 \"forwarders\"）。";
