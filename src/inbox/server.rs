@@ -243,7 +243,7 @@ async fn serve(
     listener: TcpListener,
     addr: SocketAddr,
     shared: &Arc<Shared>,
-    shutdown: &Shutdown,
+    shutdown: &Arc<Shutdown>,
     retry: Duration,
 ) {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -283,6 +283,7 @@ async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
+        let shutdown = shutdown.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let io = hyper_util::rt::TokioIo::new(stream);
@@ -290,13 +291,23 @@ async fn serve(
                 let shared = shared.clone();
                 async move { Ok::<_, Infallible>(handle(req, peer.ip(), &shared).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
+            let conn = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(REQUEST_WITHIN)
                 .max_header_size(MAX_HEADERS)
                 .max_buf_size(MAX_HEADERS.max(8192) * 2)
-                .serve_connection(io, service)
-                .await;
+                .serve_connection(io, service);
+            tokio::pin!(conn);
+            // On shutdown a connection kept alive between posts is closed at once (one
+            // mid-request still gets its answer): a phone's idle connection held the
+            // daemon's exit for the 10 s of the head timeout.
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = shutdown.wait() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
         });
     }
 }
