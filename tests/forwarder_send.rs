@@ -804,6 +804,8 @@ fn a_keep_alive_text_across_sigkills_is_sent_once() {
     for app in [App::SmsForwarder, App::SmsGateway] {
         let phone = StandIn::start(app);
         let dir = home(&phone.config("fwd"));
+        // Each send finds its intent already in the log, whenever the kill comes.
+        phone.check_intent_in(dir.path().join("log.jsonl"));
         // Killed at different moments (before, during and after the send); whatever
         // happens, the phone is asked at most once, and a text the log calls sent went out.
         for delay_ms in [20u64, 60, 120, 250, 400, 700, 1000, 1500, 2500] {

@@ -91,6 +91,9 @@ pub struct State {
     /// SMS Gateway's server (its cloud): what `GET /devices` lists, the account's phones
     /// as the server last heard from them.
     pub devices: serde_json::Value,
+    /// A home's log that must already hold the send's intent when the app is asked to
+    /// send (the intent is written and fsynced first); a send without it is bad.
+    pub intent_in: Option<std::path::PathBuf>,
 }
 
 pub struct StandIn {
@@ -156,6 +159,7 @@ impl StandIn {
             delivered: Vec::new(),
             state_answer: None,
             devices: serde_json::json!([]),
+            intent_in: None,
         }));
         let s = state.clone();
         std::thread::spawn(move || {
@@ -221,6 +225,11 @@ impl StandIn {
     /// SMS Gateway's server: `GET /devices` lists these.
     pub fn set_devices(&self, devices: serde_json::Value) {
         self.state.lock().unwrap().devices = devices;
+    }
+
+    /// Checks, at each send, that `log` already holds the intent for it.
+    pub fn check_intent_in(&self, log: std::path::PathBuf) {
+        self.state.lock().unwrap().intent_in = Some(log);
     }
 
     pub fn hold(&self, h: Held) {
@@ -390,6 +399,19 @@ fn misbehave(state: &Mutex<State>, fail: impl Fn(&str) -> (u16, String)) -> Opti
     }
 }
 
+/// When the test asks (`check_intent_in`): whether the log holds a text's intent (an
+/// `intent` line whose action is `sms`) before the app is asked to send `text`; the
+/// reason when it does not.
+fn intent_missing(state: &Mutex<State>, text: &str) -> Option<String> {
+    let log = state.lock().unwrap().intent_in.clone()?;
+    let lines = std::fs::read_to_string(&log).unwrap_or_default();
+    let there = lines.lines().any(|l| {
+        serde_json::from_str::<serde_json::Value>(l)
+            .is_ok_and(|v| v["type"] == "intent" && v["action"] == "sms")
+    });
+    (!there).then(|| format!("asked to send {text:?} before its intent was in the log"))
+}
+
 fn smsforwarder(req: &Request, state: &Mutex<State>) -> (u16, String) {
     if req.method != "POST" {
         return refuse(state, format!("{} {} is not POST", req.method, req.path));
@@ -428,6 +450,9 @@ fn smsforwarder(req: &Request, state: &Mutex<State>) -> (u16, String) {
             };
             if !(1..=2).contains(&slot) || to.is_empty() || text.is_empty() {
                 return refuse(state, format!("/sms/send: bad fields {data}"));
+            }
+            if let Some(why) = intent_missing(state, text) {
+                state.lock().unwrap().bad.push(why);
             }
             let sent = Sent {
                 slot: Some(slot),
@@ -562,6 +587,9 @@ fn gateway(req: &Request, state: &Arc<Mutex<State>>) -> (u16, String) {
             };
             if id.is_empty() || id.len() > 36 || text.is_empty() || phones.len() != 1 {
                 return bad(state, 400, format!("/message: bad fields {v}"));
+            }
+            if let Some(why) = intent_missing(state, text) {
+                state.lock().unwrap().bad.push(why);
             }
             let to = phones[0].as_str().unwrap_or_default().to_string();
             let short = !to.starts_with('+');
