@@ -57,6 +57,7 @@ fn outcomes(home: &Path) -> Vec<serde_json::Value> {
 fn smsforwarder_sends_a_keep_alive_text_once_from_the_numbers_slot() {
     let phone = StandIn::start(App::SmsForwarder);
     let dir = home(&phone.config("fwd"));
+    phone.check_intent_in(dir.path().join("log.jsonl"));
     for _ in 0..3 {
         tick(dir.path(), &phone);
     }
