@@ -105,7 +105,7 @@ fn numbers_come_from_the_checkpoint_at_once_and_history_follows_whole() {
     // An event appended while the rows are read: in the numbers now, in History once after.
     let number = app.session.config.numbers[0].id.clone();
     let line = format!(
-        "{{\"v\":1,\"id\":\"while-reading\",\"at\":\"2026-11-25T09:59:00Z\",\"number\":\"{number}\",\"type\":\"activity\",\"note\":\"appended while reading\"}}\n"
+        "{{\"v\":1,\"id\":\"while-reading\",\"at\":\"2026-11-25T09:59:00Z\",\"number\":\"{number}\",\"type\":\"activity\",\"note\":\"added mid-read\"}}\n"
     );
     let mut log = std::fs::OpenOptions::new()
         .append(true)
@@ -138,7 +138,7 @@ fn numbers_come_from_the_checkpoint_at_once_and_history_follows_whole() {
     app.tab = Tab::History;
     let history = screen(&app);
     assert_eq!(
-        history.matches("appended while reading").count(),
+        history.matches("added mid-read").count(),
         1,
         "{history}"
     );
