@@ -137,11 +137,7 @@ fn numbers_come_from_the_checkpoint_at_once_and_history_follows_whole() {
     }
     app.tab = Tab::History;
     let history = screen(&app);
-    assert_eq!(
-        history.matches("added mid-read").count(),
-        1,
-        "{history}"
-    );
+    assert_eq!(history.matches("added mid-read").count(), 1, "{history}");
     // Now the filter works.
     app.message = None;
     key(&mut app, KeyCode::Char('/'));
