@@ -1510,4 +1510,48 @@ mod tests {
         pass(&h, later);
         assert_eq!(h.reconciliations_run(), 3 * numbers);
     }
+
+    /// What an event's row needs from the state, as a first pass could find it (an
+    /// index is never `u32::MAX`, which the facts keep for none).
+    fn any_at_time() -> impl proptest::strategy::Strategy<Value = AtTime> {
+        use proptest::prelude::*;
+        let index = || proptest::option::of(prop_oneof![3 => 0u32..10, 1 => 0..u32::MAX]);
+        (any::<bool>(), index(), index(), any::<bool>(), index()).prop_map(
+            |(new_key, settles, check, statement_row, evidence)| AtTime {
+                new_key,
+                settles,
+                check,
+                statement_row,
+                evidence,
+            },
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The facts a first pass records give the second pass, event by event, the row
+        /// the first pass would have made from the state itself, and nothing past them.
+        #[test]
+        fn recorded_facts_make_the_rows_again(
+            log in proptest::collection::vec(
+                (crate::model::event::tests::any_event(), any_at_time()),
+                0..200,
+            ),
+            appended in crate::model::event::tests::any_event(),
+        ) {
+            let mut facts = RowFacts::default();
+            for (e, t) in &log {
+                facts.record(e, t);
+            }
+            proptest::prop_assert_eq!(facts.events(), log.len());
+            let mut maker = facts.maker();
+            for (e, t) in &log {
+                proptest::prop_assert!(!maker.done());
+                proptest::prop_assert_eq!(maker.row(e), make_row(e, t));
+            }
+            proptest::prop_assert!(maker.done());
+            proptest::prop_assert_eq!(maker.row(&appended), None);
+        }
+    }
 }

@@ -462,6 +462,189 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Numbers and sources repeat (they go into the table of names), other text is free.
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => proptest::sample::select(vec!["a", "b", "号码 1", "command:x", "bank", ""])
+                .prop_map(String::from),
+            1 => "\\PC{0,12}",
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => "\\PC{0,24}",
+            1 => "[x]{100,300}",
+        ]
+    }
+
+    /// Any time chrono can hold, leap seconds too (a nanosecond count past a billion).
+    fn time() -> impl Strategy<Value = DateTime<Utc>> {
+        let days = NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce();
+        prop_oneof![
+            (days.clone(), 0u32..86_400, 0u32..1_000_000_000),
+            (
+                days,
+                (0u32..1440).prop_map(|m| m * 60 + 59),
+                1_000_000_000u32..2_000_000_000
+            ),
+        ]
+        .prop_filter_map("a time chrono holds", |(d, s, ns)| {
+            let day = NaiveDate::from_num_days_from_ce_opt(d)?;
+            let t = NaiveTime::from_num_seconds_from_midnight_opt(s, ns)?;
+            Some(NaiveDateTime::new(day, t).and_utc())
+        })
+    }
+
+    fn date() -> impl Strategy<Value = NaiveDate> {
+        (NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce())
+            .prop_filter_map("a date chrono holds", NaiveDate::from_num_days_from_ce_opt)
+    }
+
+    fn currency() -> impl Strategy<Value = Currency> {
+        proptest::sample::select(vec!["CNY", "GBP", "JPY", "KWD", "USD"])
+            .prop_map(|c| Currency::new(c).unwrap())
+    }
+
+    fn amount() -> impl Strategy<Value = i64> {
+        prop_oneof![3 => -100_000i64..100_000, 1 => any::<i64>()]
+    }
+
+    fn index() -> impl Strategy<Value = Option<u32>> {
+        proptest::option::of(prop_oneof![3 => 0u32..10, 1 => any::<u32>()])
+    }
+
+    fn row() -> impl Strategy<Value = Row> {
+        let opt = || proptest::option::of(text());
+        prop_oneof![
+            (name(), text()).prop_map(|(number, key)| Row::Recharge { number, key }),
+            (
+                (text(), time(), name()),
+                (amount(), currency(), opt(), opt(), index(), index())
+            )
+                .prop_map(
+                    |((id, at, number), (amount_minor, currency, note, intent, settles, check))| {
+                        Row::Manual {
+                            id,
+                            at,
+                            number,
+                            amount_minor,
+                            currency,
+                            note,
+                            intent,
+                            settles,
+                            check,
+                        }
+                    }
+                ),
+            (
+                (text(), time(), name()),
+                (amount(), currency(), proptest::option::of(date()), name())
+            )
+                .prop_map(
+                    |((id, at, number), (balance_minor, currency, validity_until, source))| {
+                        Row::Balance {
+                            id,
+                            at,
+                            number,
+                            balance_minor,
+                            currency,
+                            validity_until,
+                            source,
+                        }
+                    }
+                ),
+            (text(), time(), name(), opt()).prop_map(|(id, at, number, note)| Row::Activity {
+                id,
+                at,
+                number,
+                note
+            }),
+            (
+                (text(), time(), name()),
+                (amount(), currency(), name(), text(), text(), opt(), index())
+            )
+                .prop_map(
+                    |(
+                        (id, at, number),
+                        (amount_minor, currency, source, reference, text, refund_of, evidence),
+                    )| Row::Statement {
+                        id,
+                        at,
+                        number,
+                        amount_minor,
+                        currency,
+                        source,
+                        reference,
+                        text,
+                        refund_of,
+                        evidence,
+                    }
+                ),
+            (text(), time(), name(), name(), opt(), text()).prop_map(
+                |(id, at, number, source, from, text)| Row::Message {
+                    id,
+                    at,
+                    number,
+                    source,
+                    from,
+                    text,
+                }
+            ),
+        ]
+    }
+
+    /// Pushes `row` as `History` does: a recharge by its key's index (here, in `keys`).
+    fn put(store: &mut RowStore, row: &Row, keys: &mut Vec<(String, String)>) {
+        match row {
+            Row::Recharge { number, key } => {
+                store.push_recharge(number, keys.len() as u32);
+                keys.push((number.clone(), key.clone()));
+            }
+            row => store.push(row),
+        }
+    }
+
+    fn number(row: &Row) -> &str {
+        match row {
+            Row::Recharge { number, .. }
+            | Row::Manual { number, .. }
+            | Row::Balance { number, .. }
+            | Row::Activity { number, .. }
+            | Row::Statement { number, .. }
+            | Row::Message { number, .. } => number,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Every row pushed comes back equal, and its number and kind read alone agree,
+        /// across several groups of rows (each with its own base offset).
+        #[test]
+        fn any_rows_come_back_as_they_went_in(rows in proptest::collection::vec(row(), 0..200)) {
+            let mut store = RowStore::default();
+            let mut keys = Vec::new();
+            for r in &rows {
+                put(&mut store, r, &mut keys);
+            }
+            let key_of = |n: &str, k: u32| {
+                let (number, key) = keys.get(k as usize)?;
+                (number == n).then(|| key.clone())
+            };
+            prop_assert_eq!(store.len(), rows.len());
+            prop_assert_eq!(store.is_empty(), rows.is_empty());
+            for (i, r) in rows.iter().enumerate() {
+                prop_assert_eq!(store.get(i, key_of), Some(r.clone()));
+                let balance = matches!(r, Row::Balance { .. });
+                prop_assert_eq!(store.number_of(i), Some((number(r), balance)));
+            }
+            prop_assert_eq!(store.get(rows.len(), key_of), None);
+            prop_assert_eq!(store.number_of(rows.len()), None);
+        }
+    }
 
     #[test]
     fn every_row_comes_back_as_it_went_in() {

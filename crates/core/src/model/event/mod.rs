@@ -484,7 +484,7 @@ pub fn sender_key(from: Option<&str>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn at(s: &str) -> DateTime<FixedOffset> {
@@ -615,7 +615,8 @@ mod tests {
         ]
     }
 
-    fn any_event() -> impl proptest::strategy::Strategy<Value = Event> {
+    /// Any event of any kind (also used by the engine's row tests).
+    pub(crate) fn any_event() -> impl proptest::strategy::Strategy<Value = Event> {
         use proptest::prelude::*;
         let cur = (0usize..4).prop_map(|i| Currency::new(["CNY", "GBP", "JPY", "KWD"][i]).unwrap());
         let body = prop_oneof![
