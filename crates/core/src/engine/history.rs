@@ -705,8 +705,7 @@ impl History {
         // A row's own time is its event's (a recharge's is its first intent's).
         let at = e.at.with_timezone(&Utc);
         match self.apply_event_row_at(e, reference_at) {
-            Some(Row::Recharge { number, .. }) => self.rows.push_recharge(&number, next_key),
-            Some(row) => self.rows.push(&row),
+            Some(row) => self.rows.push(&row, next_key),
             None => return,
         }
         self.order.push(at);

@@ -10,7 +10,8 @@ use hashbrown::HashMap;
 use crate::engine::chunked::Chunked;
 use crate::model::Currency;
 
-/// A history row as recorded: recharges point into the state's keys, the rest are copies.
+/// A history row as recorded: recharges point into the state's keys (a recharge row keeps
+/// its key's index there, not its text), the rest are copies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Row {
     Recharge {
@@ -88,14 +89,13 @@ const GROUP: usize = 64;
 /// In `starts`: the start is in `far`.
 const FAR: u32 = u32::MAX;
 
+/// A recharge, by its key's index in the number's keys (the key's text is in the state).
 const RECHARGE: u8 = 0;
 const MANUAL: u8 = 1;
 const BALANCE: u8 = 2;
 const ACTIVITY: u8 = 3;
 const STATEMENT: u8 = 4;
 const MESSAGE: u8 = 5;
-/// A recharge by its key's index in the number's keys (the key's text is in the state).
-const RECHARGE_AT: u8 = 6;
 
 impl RowStore {
     pub fn len(&self) -> usize {
@@ -107,7 +107,7 @@ impl RowStore {
     }
 
     /// The row at `i` (log order); `key_of(number, index)` names a key a recharge row
-    /// points to (see [`RowStore::push_recharge`]).
+    /// points to (see [`RowStore::push`]).
     pub fn get(&self, i: usize, key_of: impl Fn(&str, u32) -> Option<String>) -> Option<Row> {
         let start = self.start(i)?;
         let end = self.start(i + 1).unwrap_or(self.bytes.len());
@@ -131,15 +131,6 @@ impl RowStore {
         Some((name, kind == BALANCE))
     }
 
-    /// A recharge row by its key's index in the number's keys: the key's text is already
-    /// in the state, so the row does not keep it again.
-    pub(crate) fn push_recharge(&mut self, number: &str, key: u32) {
-        self.begin_row();
-        self.bytes.push(RECHARGE_AT);
-        self.name(number);
-        self.uint(key as u64);
-    }
-
     /// What every row but a recharge starts with: its kind, number, id and time.
     fn head(&mut self, kind: u8, number: &str, id: &str, at: &DateTime<Utc>) {
         self.bytes.push(kind);
@@ -148,13 +139,16 @@ impl RowStore {
         self.at(at);
     }
 
-    pub fn push(&mut self, row: &Row) {
+    /// Adds `row`. A recharge row is kept as `key`, its key's index in the number's keys:
+    /// the key's text is already in the state, so the row does not keep it again (`key`
+    /// is not read for other rows).
+    pub(crate) fn push(&mut self, row: &Row, key: u32) {
         self.begin_row();
         match row {
-            Row::Recharge { number, key } => {
+            Row::Recharge { number, .. } => {
                 self.bytes.push(RECHARGE);
                 self.name(number);
-                self.str(key);
+                self.uint(key as u64);
             }
             Row::Manual {
                 id,
@@ -394,15 +388,11 @@ impl Reader<'_> {
 
     fn row(mut self, key_of: impl Fn(&str, u32) -> Option<String>) -> Option<Row> {
         Some(match self.byte()? {
-            RECHARGE_AT => {
+            RECHARGE => {
                 let number = self.name()?;
                 let key = key_of(&number, u32::try_from(self.uint()?).ok()?)?;
                 Row::Recharge { number, key }
             }
-            RECHARGE => Row::Recharge {
-                number: self.name()?,
-                key: self.str()?,
-            },
             MANUAL => Row::Manual {
                 number: self.name()?,
                 id: self.str()?,
@@ -598,12 +588,9 @@ mod tests {
 
     /// Pushes `row` as `History` does: a recharge by its key's index (here, in `keys`).
     fn put(store: &mut RowStore, row: &Row, keys: &mut Vec<(String, String)>) {
-        match row {
-            Row::Recharge { number, key } => {
-                store.push_recharge(number, keys.len() as u32);
-                keys.push((number.clone(), key.clone()));
-            }
-            row => store.push(row),
+        store.push(row, keys.len() as u32);
+        if let Row::Recharge { number, key } = row {
+            keys.push((number.clone(), key.clone()));
         }
     }
 
@@ -741,18 +728,28 @@ mod tests {
                 text: "hello".into(),
             },
         ];
+        // The recharge is the first key of "号码 1" (the state would name it).
+        let keys = |n: &str, k: u32| (n, k) == ("号码 1", 0);
+        let state_key = |n: &str, k: u32| keys(n, k).then(|| "m:2026-01".to_string());
         let mut store = RowStore::default();
         for r in &rows {
-            store.push(r);
+            store.push(r, 0);
         }
         assert_eq!(store.len(), rows.len());
-        let none = |_: &str, _: u32| None;
         let back: Vec<Row> = (0..store.len())
-            .filter_map(|i| store.get(i, none))
+            .filter_map(|i| store.get(i, state_key))
             .collect();
         assert_eq!(back, rows);
-        store.push_recharge("b", 7);
+        // A recharge row keeps its key's index, not the text it was given.
+        store.push(
+            &Row::Recharge {
+                number: "b".into(),
+                key: "not kept".into(),
+            },
+            7,
+        );
         let key_of = |n: &str, k: u32| Some(format!("{n}:{k}"));
+        let none = |_: &str, _: u32| None;
         assert_eq!(
             store.get(9, key_of),
             Some(Row::Recharge {
@@ -770,12 +767,12 @@ mod tests {
         let mut many = RowStore::default();
         for _ in 0..30 {
             for r in &rows {
-                many.push(r);
+                many.push(r, 0);
             }
         }
         assert_eq!(many.len(), 30 * rows.len());
         for i in (0..many.len()).step_by(7) {
-            assert_eq!(many.get(i, none).as_ref(), Some(&rows[i % rows.len()]));
+            assert_eq!(many.get(i, state_key).as_ref(), Some(&rows[i % rows.len()]));
         }
     }
 }
