@@ -655,7 +655,8 @@ impl History {
     /// Folds `e` in and places its row in the time order at once (for a few events; a
     /// reader of many calls [`History::apply_event`] and settles once at the end).
     pub fn apply(&mut self, e: &Event) {
-        self.apply_owned(e.clone());
+        self.apply_event(e.borrowed());
+        self.settle_order();
     }
 
     /// [`History::apply`] for an owned event.
@@ -1499,7 +1500,7 @@ mod tests {
         );
         assert_eq!(h.reconciliations_run(), numbers);
         // A new event: judged again, once, and as a fresh judgement says.
-        h.apply(&last);
+        h.apply_owned(last);
         pass(&h, now);
         pass(&h, now);
         assert_eq!(h.reconciliations_run(), 2 * numbers);
