@@ -307,7 +307,7 @@ struct ReconciledAt {
     /// Each judged number's config as it was then: a changed one is judged again.
     configs: std::collections::HashMap<String, Option<crate::model::Number>>,
     judged: Judged,
-    /// How many reconciliations were run (see [`History::reconciliations_run`]).
+    /// How many reconciliations were run (the tests of the cache count them).
     run: u64,
 }
 
@@ -785,8 +785,10 @@ impl History {
     }
 
     /// How many reconciliations [`History::entry`] and [`History::with_reconciliation`]
-    /// have run: one per number asked about, per change of the log, `now` or the config.
-    pub fn reconciliations_run(&self) -> u64 {
+    /// have run: one per number asked about, per change of the log, `now` or the config
+    /// (what the tests of the cache count).
+    #[cfg(test)]
+    fn reconciliations_run(&self) -> u64 {
         self.reconciled.lock().run
     }
 
@@ -830,7 +832,9 @@ fn flags_for(
     flags
 }
 
-pub fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
+/// `row`'s entry judged afresh, with no cache: what [`History::entry`] must agree with.
+#[cfg(test)]
+fn entry(state: &State, row: &Row, config: &Config, now: DateTime<Utc>) -> Option<Entry> {
     entry_judged(state, row, config, now, &mut Judged::default(), &mut |_| {
         None
     })
