@@ -18,6 +18,7 @@ use crate::store::Paths;
 use crate::tr;
 use crate::tui::forms::OpenForm;
 use crate::tui::theme::Theme;
+pub use crate::tui::widgets::ListState;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tab {
@@ -153,25 +154,6 @@ impl RuleRow {
     pub fn number(self) -> usize {
         match self {
             RuleRow::Number(n) | RuleRow::Rule(n, _) | RuleRow::Empty(n) => n,
-        }
-    }
-}
-
-/// A list's selection and scroll: the selected row (in the tab's row order), and what the
-/// last frame showed (kept by the views, like a `TableState`) for PgUp/PgDn.
-#[derive(Debug)]
-pub struct ListState {
-    pub sel: usize,
-    pub offset: Cell<usize>,
-    pub page: Cell<usize>,
-}
-
-impl Default for ListState {
-    fn default() -> Self {
-        ListState {
-            sel: 0,
-            offset: Cell::new(0),
-            page: Cell::new(10),
         }
     }
 }

@@ -2,17 +2,16 @@
 //! decides and returns effects; the loop (or a test's `press`) runs them here: config
 //! saves, log appends, the CSV export, a signal to the daemon, requests to the worker.
 
-use chrono::NaiveDate;
-
 use crate::error::{Error, ErrorKind, Result};
 use crate::i18n::T;
 use crate::link::Request;
-use crate::model::{Config, Money, Number, Rule};
+use crate::model::{Config, Number, Rule};
 use crate::session::Resolution;
 use crate::store::Log;
 use crate::tr;
 use crate::tui::app::{App, ImportPreview, Level, Overlay, RuleRow};
 use crate::tui::forms::{self, OpenForm};
+use crate::tui::operation::Operation;
 
 /// A change to the config, applied on top of the file as it is when saved: only what the
 /// person changed is written, so an edit another program made meanwhile stays.
@@ -50,31 +49,6 @@ pub enum ConfigChange {
     Settings {
         original: Box<forms::Settings>,
         edited: Box<forms::Settings>,
-    },
-}
-
-/// Something a person does that is appended to the log.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Operation {
-    TopUp {
-        number: String,
-        amount: Money,
-        note: Option<String>,
-        /// When the money went in (`None`: now).
-        at: Option<chrono::DateTime<chrono::Utc>>,
-    },
-    Balance {
-        number: String,
-        amount: Money,
-        validity: Option<NaiveDate>,
-    },
-    Activity {
-        number: String,
-        note: Option<String>,
-    },
-    Resolve {
-        intent: String,
-        resolution: Resolution,
     },
 }
 

@@ -19,6 +19,7 @@ pub mod form;
 pub mod forms;
 pub mod history;
 mod numbers;
+pub mod operation;
 mod rules;
 pub mod theme;
 pub mod update;

@@ -15,9 +15,10 @@ use crate::session::Resolution;
 use crate::tr;
 use crate::tui::app::{App, Confirm, Level, Overlay, RuleRow, Tab, WorkerMode};
 use crate::tui::bindings::{self, Action};
-use crate::tui::effect::{self, ConfigChange, Effect, Operation};
+use crate::tui::effect::{self, ConfigChange, Effect};
 use crate::tui::form::FormEvent;
 use crate::tui::forms::{self, Built, Original, Purpose};
+use crate::tui::operation::Operation;
 
 /// Something that happened.
 #[derive(Clone, Debug)]

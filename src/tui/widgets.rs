@@ -1,5 +1,7 @@
 //! Small pieces several views share: the status badge, popups, masked numbers, dates.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -12,7 +14,6 @@ use crate::i18n::T;
 use crate::model::Config;
 use crate::model::number::mask_msisdn;
 use crate::tr;
-use crate::tui::app::ListState;
 use crate::tui::theme::Theme;
 
 /// The one word that matters most about a number, and its style.
@@ -159,6 +160,25 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// A list's selection and scroll: the selected row (in the tab's row order), and what the
+/// last frame showed (kept by the views, like a `TableState`) for PgUp/PgDn.
+#[derive(Debug)]
+pub struct ListState {
+    pub sel: usize,
+    pub offset: Cell<usize>,
+    pub page: Cell<usize>,
+}
+
+impl Default for ListState {
+    fn default() -> Self {
+        ListState {
+            sel: 0,
+            offset: Cell::new(0),
+            page: Cell::new(10),
+        }
+    }
 }
 
 /// Renders a table with `state`, and remembers in the tab's `list` its scroll offset and

@@ -309,7 +309,7 @@ pub fn forwarder_provider(
     }
     let (to, text) = match &a.sms {
         Some(sms) => {
-            super::validate::sms_fields(&format!("{path}.sms"), sms, problems);
+            super::problem::sms_fields(&format!("{path}.sms"), sms, problems);
             (sms.to.clone(), sms.text.clone())
         }
         None => {

@@ -5,12 +5,14 @@ mod file;
 mod forwarders;
 mod history;
 mod locate;
+mod problem;
 mod strict;
 mod validate;
 
 pub use file::*;
 pub use history::{check_save, history_problems};
 pub use locate::line_of_path;
+pub use problem::{Problem, is_slug};
 pub use validate::*;
 
 use std::fs::OpenOptions;

@@ -21,8 +21,8 @@ use crate::i18n::T;
 use crate::model::{Config, Money, Number, Rule, TriggerKind};
 use crate::store::config::Decimal;
 use crate::tr;
-use crate::tui::effect::Operation;
 use crate::tui::form::{Field, FieldId, Form};
+use crate::tui::operation::Operation;
 
 /// What a form is for.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,7 +10,8 @@ use hashbrown::HashMap;
 use crate::engine::chunked::Chunked;
 use crate::model::Currency;
 
-/// A history row as recorded: recharges point into the state's keys, the rest are copies.
+/// A history row as recorded: recharges point into the state's keys (a recharge row keeps
+/// its key's index there, not its text), the rest are copies.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Row {
     Recharge {
@@ -88,14 +89,13 @@ const GROUP: usize = 64;
 /// In `starts`: the start is in `far`.
 const FAR: u32 = u32::MAX;
 
+/// A recharge, by its key's index in the number's keys (the key's text is in the state).
 const RECHARGE: u8 = 0;
 const MANUAL: u8 = 1;
 const BALANCE: u8 = 2;
 const ACTIVITY: u8 = 3;
 const STATEMENT: u8 = 4;
 const MESSAGE: u8 = 5;
-/// A recharge by its key's index in the number's keys (the key's text is in the state).
-const RECHARGE_AT: u8 = 6;
 
 impl RowStore {
     pub fn len(&self) -> usize {
@@ -107,7 +107,7 @@ impl RowStore {
     }
 
     /// The row at `i` (log order); `key_of(number, index)` names a key a recharge row
-    /// points to (see [`RowStore::push_recharge`]).
+    /// points to (see [`RowStore::push`]).
     pub fn get(&self, i: usize, key_of: impl Fn(&str, u32) -> Option<String>) -> Option<Row> {
         let start = self.start(i)?;
         let end = self.start(i + 1).unwrap_or(self.bytes.len());
@@ -131,15 +131,6 @@ impl RowStore {
         Some((name, kind == BALANCE))
     }
 
-    /// A recharge row by its key's index in the number's keys: the key's text is already
-    /// in the state, so the row does not keep it again.
-    pub(crate) fn push_recharge(&mut self, number: &str, key: u32) {
-        self.begin_row();
-        self.bytes.push(RECHARGE_AT);
-        self.name(number);
-        self.uint(key as u64);
-    }
-
     /// What every row but a recharge starts with: its kind, number, id and time.
     fn head(&mut self, kind: u8, number: &str, id: &str, at: &DateTime<Utc>) {
         self.bytes.push(kind);
@@ -148,13 +139,16 @@ impl RowStore {
         self.at(at);
     }
 
-    pub fn push(&mut self, row: &Row) {
+    /// Adds `row`. A recharge row is kept as `key`, its key's index in the number's keys:
+    /// the key's text is already in the state, so the row does not keep it again (`key`
+    /// is not read for other rows).
+    pub(crate) fn push(&mut self, row: &Row, key: u32) {
         self.begin_row();
         match row {
-            Row::Recharge { number, key } => {
+            Row::Recharge { number, .. } => {
                 self.bytes.push(RECHARGE);
                 self.name(number);
-                self.str(key);
+                self.uint(key as u64);
             }
             Row::Manual {
                 id,
@@ -394,15 +388,11 @@ impl Reader<'_> {
 
     fn row(mut self, key_of: impl Fn(&str, u32) -> Option<String>) -> Option<Row> {
         Some(match self.byte()? {
-            RECHARGE_AT => {
+            RECHARGE => {
                 let number = self.name()?;
                 let key = key_of(&number, u32::try_from(self.uint()?).ok()?)?;
                 Row::Recharge { number, key }
             }
-            RECHARGE => Row::Recharge {
-                number: self.name()?,
-                key: self.str()?,
-            },
             MANUAL => Row::Manual {
                 number: self.name()?,
                 id: self.str()?,
@@ -462,6 +452,186 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Numbers and sources repeat (they go into the table of names), other text is free.
+    fn name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => proptest::sample::select(vec!["a", "b", "号码 1", "command:x", "bank", ""])
+                .prop_map(String::from),
+            1 => "\\PC{0,12}",
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => "\\PC{0,24}",
+            1 => "[x]{100,300}",
+        ]
+    }
+
+    /// Any time chrono can hold, leap seconds too (a nanosecond count past a billion).
+    fn time() -> impl Strategy<Value = DateTime<Utc>> {
+        let days = NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce();
+        prop_oneof![
+            (days.clone(), 0u32..86_400, 0u32..1_000_000_000),
+            (
+                days,
+                (0u32..1440).prop_map(|m| m * 60 + 59),
+                1_000_000_000u32..2_000_000_000
+            ),
+        ]
+        .prop_filter_map("a time chrono holds", |(d, s, ns)| {
+            let day = NaiveDate::from_num_days_from_ce_opt(d)?;
+            let t = NaiveTime::from_num_seconds_from_midnight_opt(s, ns)?;
+            Some(NaiveDateTime::new(day, t).and_utc())
+        })
+    }
+
+    fn date() -> impl Strategy<Value = NaiveDate> {
+        (NaiveDate::MIN.num_days_from_ce()..=NaiveDate::MAX.num_days_from_ce())
+            .prop_filter_map("a date chrono holds", NaiveDate::from_num_days_from_ce_opt)
+    }
+
+    fn currency() -> impl Strategy<Value = Currency> {
+        proptest::sample::select(vec!["CNY", "GBP", "JPY", "KWD", "USD"])
+            .prop_map(|c| Currency::new(c).unwrap())
+    }
+
+    fn amount() -> impl Strategy<Value = i64> {
+        prop_oneof![3 => -100_000i64..100_000, 1 => any::<i64>()]
+    }
+
+    fn index() -> impl Strategy<Value = Option<u32>> {
+        proptest::option::of(prop_oneof![3 => 0u32..10, 1 => any::<u32>()])
+    }
+
+    fn row() -> impl Strategy<Value = Row> {
+        let opt = || proptest::option::of(text());
+        prop_oneof![
+            (name(), text()).prop_map(|(number, key)| Row::Recharge { number, key }),
+            (
+                (text(), time(), name()),
+                (amount(), currency(), opt(), opt(), index(), index())
+            )
+                .prop_map(
+                    |((id, at, number), (amount_minor, currency, note, intent, settles, check))| {
+                        Row::Manual {
+                            id,
+                            at,
+                            number,
+                            amount_minor,
+                            currency,
+                            note,
+                            intent,
+                            settles,
+                            check,
+                        }
+                    }
+                ),
+            (
+                (text(), time(), name()),
+                (amount(), currency(), proptest::option::of(date()), name())
+            )
+                .prop_map(
+                    |((id, at, number), (balance_minor, currency, validity_until, source))| {
+                        Row::Balance {
+                            id,
+                            at,
+                            number,
+                            balance_minor,
+                            currency,
+                            validity_until,
+                            source,
+                        }
+                    }
+                ),
+            (text(), time(), name(), opt()).prop_map(|(id, at, number, note)| Row::Activity {
+                id,
+                at,
+                number,
+                note
+            }),
+            (
+                (text(), time(), name()),
+                (amount(), currency(), name(), text(), text(), opt(), index())
+            )
+                .prop_map(
+                    |(
+                        (id, at, number),
+                        (amount_minor, currency, source, reference, text, refund_of, evidence),
+                    )| Row::Statement {
+                        id,
+                        at,
+                        number,
+                        amount_minor,
+                        currency,
+                        source,
+                        reference,
+                        text,
+                        refund_of,
+                        evidence,
+                    }
+                ),
+            (text(), time(), name(), name(), opt(), text()).prop_map(
+                |(id, at, number, source, from, text)| Row::Message {
+                    id,
+                    at,
+                    number,
+                    source,
+                    from,
+                    text,
+                }
+            ),
+        ]
+    }
+
+    /// Pushes `row` as `History` does: a recharge by its key's index (here, in `keys`).
+    fn put(store: &mut RowStore, row: &Row, keys: &mut Vec<(String, String)>) {
+        store.push(row, keys.len() as u32);
+        if let Row::Recharge { number, key } = row {
+            keys.push((number.clone(), key.clone()));
+        }
+    }
+
+    fn number(row: &Row) -> &str {
+        match row {
+            Row::Recharge { number, .. }
+            | Row::Manual { number, .. }
+            | Row::Balance { number, .. }
+            | Row::Activity { number, .. }
+            | Row::Statement { number, .. }
+            | Row::Message { number, .. } => number,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Every row pushed comes back equal, and its number and kind read alone agree,
+        /// across several groups of rows (each with its own base offset).
+        #[test]
+        fn any_rows_come_back_as_they_went_in(rows in proptest::collection::vec(row(), 0..200)) {
+            let mut store = RowStore::default();
+            let mut keys = Vec::new();
+            for r in &rows {
+                put(&mut store, r, &mut keys);
+            }
+            let key_of = |n: &str, k: u32| {
+                let (number, key) = keys.get(k as usize)?;
+                (number == n).then(|| key.clone())
+            };
+            prop_assert_eq!(store.len(), rows.len());
+            prop_assert_eq!(store.is_empty(), rows.is_empty());
+            for (i, r) in rows.iter().enumerate() {
+                prop_assert_eq!(store.get(i, key_of), Some(r.clone()));
+                let balance = matches!(r, Row::Balance { .. });
+                prop_assert_eq!(store.number_of(i), Some((number(r), balance)));
+            }
+            prop_assert_eq!(store.get(rows.len(), key_of), None);
+            prop_assert_eq!(store.number_of(rows.len()), None);
+        }
+    }
 
     #[test]
     fn every_row_comes_back_as_it_went_in() {
@@ -558,18 +728,28 @@ mod tests {
                 text: "hello".into(),
             },
         ];
+        // The recharge is the first key of "号码 1" (the state would name it).
+        let keys = |n: &str, k: u32| (n, k) == ("号码 1", 0);
+        let state_key = |n: &str, k: u32| keys(n, k).then(|| "m:2026-01".to_string());
         let mut store = RowStore::default();
         for r in &rows {
-            store.push(r);
+            store.push(r, 0);
         }
         assert_eq!(store.len(), rows.len());
-        let none = |_: &str, _: u32| None;
         let back: Vec<Row> = (0..store.len())
-            .filter_map(|i| store.get(i, none))
+            .filter_map(|i| store.get(i, state_key))
             .collect();
         assert_eq!(back, rows);
-        store.push_recharge("b", 7);
+        // A recharge row keeps its key's index, not the text it was given.
+        store.push(
+            &Row::Recharge {
+                number: "b".into(),
+                key: "not kept".into(),
+            },
+            7,
+        );
         let key_of = |n: &str, k: u32| Some(format!("{n}:{k}"));
+        let none = |_: &str, _: u32| None;
         assert_eq!(
             store.get(9, key_of),
             Some(Row::Recharge {
@@ -587,12 +767,12 @@ mod tests {
         let mut many = RowStore::default();
         for _ in 0..30 {
             for r in &rows {
-                many.push(r);
+                many.push(r, 0);
             }
         }
         assert_eq!(many.len(), 30 * rows.len());
         for i in (0..many.len()).step_by(7) {
-            assert_eq!(many.get(i, none).as_ref(), Some(&rows[i % rows.len()]));
+            assert_eq!(many.get(i, state_key).as_ref(), Some(&rows[i % rows.len()]));
         }
     }
 }

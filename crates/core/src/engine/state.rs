@@ -1326,9 +1326,10 @@ impl State {
         self.numbers.get(id)
     }
 
-    /// Folds one event in. Never fails: what does not add up is noted in `oddities`.
+    /// Folds one event in. Never fails: what does not add up is noted in `oddities`. The
+    /// fold copies only the strings it keeps ([`State::apply_owned`] moves them in).
     pub fn apply(&mut self, e: &Event) {
-        self.apply_owned(e.clone());
+        self.apply_event(e.borrowed());
     }
 
     /// This state, for a home made at `created` (see [`State::home_created`]).
