@@ -327,8 +327,14 @@ impl<'a> Phone<'a> {
     /// server last heard from it.
     pub async fn gateway_devices(&self) -> Result<Value, FwdError> {
         let url = self.url("/devices")?;
-        let rb = self.gateway_auth(self.http.get(url))?;
-        let r = rb
+        self.gateway_call(self.http.get(url)).await
+    }
+
+    /// One call to SMS Gateway's API that needs no answer but its JSON: sent with the
+    /// account's login, judged as the app answers.
+    async fn gateway_call(&self, rb: reqwest::RequestBuilder) -> Result<Value, FwdError> {
+        let r = self
+            .gateway_auth(rb)?
             .send()
             .await
             .map_err(|e| self.transport(e).into_inner())?;
@@ -342,15 +348,9 @@ impl<'a> Phone<'a> {
     pub async fn gateway_register(&self, url: &str) -> Result<(), FwdError> {
         let target = self.url("/webhooks")?;
         let body = json!({"id": format!("baohao-{}", self.forwarder.id), "url": url, "event": "sms:received"});
-        let rb = self.gateway_auth(self.http.post(target).json(&body))?;
-        let r = rb
-            .send()
-            .await
-            .map_err(|e| self.transport(e).into_inner())?;
-        self.gateway_answer(r)
+        self.gateway_call(self.http.post(target).json(&body))
             .await
             .map(|_| ())
-            .map_err(HttpError::into_inner)
     }
 }
 
