@@ -613,6 +613,38 @@ fn the_password_asked_on_the_terminal_is_never_shown_and_a_wrong_one_writes_noth
 }
 
 #[test]
+fn ctrl_c_at_the_password_prompt_gives_the_terminal_back_with_its_echo() {
+    let h = demo_home();
+    let f = zipped(
+        h.path(),
+        "aes.zip",
+        Packing::Aes("k7Pw93"),
+        "微信支付账单.csv",
+        &wechat_statement(),
+    );
+    let script = format!(
+        // The shell traps Ctrl-C (so it lives on to report); baohao gets the default.
+        "trap true INT; '{}' --home '{}' import '{f}'; echo \"status $?\"; stty -a; echo END",
+        env!("CARGO_BIN_EXE_baohao"),
+        h.path().display()
+    );
+    let before = log(h.path());
+    let mut s = common::pty::Session::start_shell(&script, 200, 40, &[("BAOHAO_NOW", NOW)]);
+    s.wait_for("(not shown): ");
+    s.send("k7P\x03");
+    s.wait_for("END");
+    let screen = s.screen();
+    let flags: Vec<&str> = screen.split_whitespace().collect();
+    assert!(flags.contains(&"echo"), "echo is still off:\n{screen}");
+    assert!(!flags.contains(&"-echo"), "echo is still off:\n{screen}");
+    assert!(
+        screen.contains("status 130"),
+        "stopped as by Ctrl-C:\n{screen}"
+    );
+    assert_eq!(log(h.path()), before, "nothing written");
+}
+
+#[test]
 fn a_statement_inflating_past_256_mib_at_a_plausible_ratio_is_refused_by_its_size() {
     // Rows much like a statement's, a few digits of each drawn at random: they pack some
     // 30 times, as text does and a bomb does not, so the ratio check passes them and only

@@ -216,7 +216,32 @@ fn capped(list: &[String]) -> (&[String], usize) {
 
 /// Asks for an archive's password on the terminal, with echo off; `None` when standard
 /// input is not a terminal (a script is told to pass `--password`) or nothing was typed.
+/// The terminal's settings before the password prompt turned echo off, for the signal
+/// handler that gives them back when Ctrl-C (or a hang-up, or a kill) ends baohao there.
+static BEFORE_PROMPT: std::sync::OnceLock<nix::libc::termios> = std::sync::OnceLock::new();
+
+/// Puts the terminal back as it was before the prompt, then dies of `sig` as it would
+/// have: a shell must not be left without echo.
+extern "C" fn give_the_terminal_back(sig: nix::libc::c_int) {
+    // SAFETY: tcsetattr, signal and raise are async-signal-safe; the settings were
+    // stored before the handler was installed and are never changed.
+    unsafe {
+        if let Some(t) = BEFORE_PROMPT.get() {
+            nix::libc::tcsetattr(0, nix::libc::TCSANOW, t);
+        }
+        nix::libc::signal(sig, nix::libc::SIG_DFL);
+        nix::libc::raise(sig);
+    }
+}
+
+const PROMPT_SIGNALS: [nix::sys::signal::Signal; 3] = [
+    nix::sys::signal::Signal::SIGINT,
+    nix::sys::signal::Signal::SIGTERM,
+    nix::sys::signal::Signal::SIGHUP,
+];
+
 fn ask_password(name: &str) -> Option<String> {
+    use nix::sys::signal::{SigHandler, signal};
     use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
     use std::io::{BufRead, IsTerminal};
     let stdin = std::io::stdin();
@@ -224,6 +249,12 @@ fn ask_password(name: &str) -> Option<String> {
         return None;
     }
     let old = tcgetattr(&stdin).ok()?;
+    let _ = BEFORE_PROMPT.set(old.clone().into());
+    // SAFETY: the handler does only async-signal-safe calls (see it).
+    let before: Vec<_> = PROMPT_SIGNALS
+        .iter()
+        .map(|s| unsafe { signal(*s, SigHandler::Handler(give_the_terminal_back)) })
+        .collect();
     let mut quiet = old.clone();
     quiet.local_flags.remove(LocalFlags::ECHO);
     // Echo goes off before the prompt shows, so nothing typed once it shows is echoed.
@@ -235,6 +266,12 @@ fn ask_password(name: &str) -> Option<String> {
     let mut line = String::new();
     let got = stdin.lock().read_line(&mut line);
     let _ = tcsetattr(&stdin, SetArg::TCSANOW, &old);
+    for (s, was) in PROMPT_SIGNALS.iter().zip(before) {
+        if let Ok(was) = was {
+            // SAFETY: this puts back the handler that was there before the prompt.
+            let _ = unsafe { signal(*s, was) };
+        }
+    }
     eprintln!();
     got.ok()?;
     let p = line.trim_end_matches(['\n', '\r']).to_string();

@@ -44,6 +44,18 @@ impl Session {
         )
     }
 
+    /// A shell running `script` in the terminal (`sh -c`), for what a person's shell sees
+    /// after baohao exits.
+    #[allow(dead_code)]
+    pub fn start_shell(script: &str, cols: u16, rows: u16, env: &[(&str, &str)]) -> Session {
+        Session::spawn_cmd(
+            std::path::Path::new("/bin/sh"),
+            &["-c", script],
+            (cols, rows),
+            env,
+        )
+    }
+
     /// [`Session::start`] of another build of baohao (a benchmark's binary of before).
     pub fn start_bin(
         bin: &std::path::Path,
@@ -58,8 +70,20 @@ impl Session {
     fn spawn(
         bin: &std::path::Path,
         home: &std::path::Path,
-        (cols, rows): (u16, u16),
+        size: (u16, u16),
         args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Session {
+        let home = home.display().to_string();
+        let mut all = vec!["--home", home.as_str()];
+        all.extend_from_slice(args);
+        Session::spawn_cmd(bin, &all, size, env)
+    }
+
+    fn spawn_cmd(
+        bin: &std::path::Path,
+        args: &[&str],
+        (cols, rows): (u16, u16),
         env: &[(&str, &str)],
     ) -> Session {
         let pty = native_pty_system();
@@ -72,8 +96,6 @@ impl Session {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(bin);
-        cmd.arg("--home");
-        cmd.arg(home);
         for a in args {
             cmd.arg(a);
         }
