@@ -338,6 +338,9 @@ fn two_identical_top_ups_imported_in_the_tui_are_said_to_look_charged_twice() {
     let s = screen(&app);
     assert!(matches!(app.overlay, Overlay::Import(_)), "{s}");
     assert!(s.contains(": 2 to add"), "{s}");
+    // Said before the rows go in, as `import --dry-run` says it.
+    assert!(s.contains("charged twice"), "in the preview: {s}");
+    assert_eq!(log_lines(&dir), 0, "the preview writes nothing");
     keys(&mut app, "y");
     assert_eq!(log_lines(&dir), 2);
     // Said where it is found, as the command line says it: which number, how much, which rows.

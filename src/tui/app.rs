@@ -135,6 +135,9 @@ pub struct ImportPreview {
     pub already: usize,
     pub unmatched: crate::import::Listed,
     pub skipped: crate::import::Listed,
+    /// What would look charged twice once these rows are in (as `import --dry-run` says
+    /// it), shown before the person adds them.
+    pub duplicates: Vec<String>,
 }
 
 /// A row of the Rules tab.

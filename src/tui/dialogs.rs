@@ -162,6 +162,11 @@ pub fn import(app: &App, f: &mut Frame, area: Rect, p: &ImportPreview) {
         }
         listed += take;
     }
+    // A recharge that would look charged twice: said before the rows go in, in warning.
+    for d in &p.duplicates {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(crate::text::clean::value(d), t.warn()));
+    }
     lines.push(Line::raw(""));
     let keys = if p.added > 0 {
         tr!(T::ImportKeys)

@@ -492,7 +492,19 @@ fn import_read(
     let (added, _) = Log::new(log)
         .append_new(&reading.events, true)
         .map_err(|e| Error::io(T::WhatRead, log, &e))?;
+    // What the rows would look like once in: on a copy of the state, as the command's dry
+    // run does (only when something is new: otherwise the import says it adds nothing).
+    let duplicates = if added > 0 {
+        let mut state = app.session.state().clone();
+        for e in &reading.events {
+            state.apply(e);
+        }
+        crate::import::duplicates_said(&state, config, &reading.events, app.clock.now())
+    } else {
+        Vec::new()
+    };
     Ok(ImportPreview {
+        duplicates,
         name: path.to_string(),
         already: reading.events.len() - added,
         added,
