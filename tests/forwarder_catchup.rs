@@ -24,11 +24,7 @@ fn home(forwarders: &str) -> tempfile::TempDir {
 }
 
 fn queries(phone: &StandIn) -> usize {
-    phone
-        .requests()
-        .iter()
-        .filter(|r| *r == "POST /sms/query")
-        .count()
+    phone.asked("POST /sms/query")
 }
 
 #[test]

@@ -331,14 +331,7 @@ fn sms_gateway_pending_is_in_doubt_then_settled_by_its_state() {
     tick(dir.path(), &phone);
     assert_eq!(phone.sent().len(), 1);
     assert_eq!(common::log_of_type(dir.path(), "intent").len(), 1);
-    assert_eq!(
-        phone
-            .requests()
-            .iter()
-            .filter(|r| *r == "POST /message")
-            .count(),
-        1
-    );
+    assert_eq!(posts(&phone), 1);
 }
 
 #[test]
@@ -587,12 +580,7 @@ fn texts_received_while_baohao_was_down_are_caught_up_once() {
     assert_eq!(m.len(), 1);
     assert_eq!(m[0]["text"], "see you at 6");
     assert!(
-        phone
-            .requests()
-            .iter()
-            .filter(|r| *r == "POST /sms/query")
-            .count()
-            >= 2,
+        phone.asked("POST /sms/query") >= 2,
         "read at every refresh: {:?}",
         phone.requests()
     );
@@ -763,41 +751,28 @@ fn forwarders_setup_says_what_to_enter_in_each_app_in_both_languages() {
 }
 
 #[test]
-fn forwarders_setup_registers_the_webhook_on_sms_gateway() {
-    let a = StandIn::start(App::SmsForwarder);
-    let b = StandIn::start(App::SmsGateway);
-    let dir = listing_home(&a, &b);
-    let o = common::run_env(
-        dir.path(),
-        NOW,
-        &["forwarders", "setup", "moto", "--register"],
-        &b.env(),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let hooks = b.state.lock().unwrap().webhooks.clone();
-    assert_eq!(hooks.len(), 1, "{:?}", b.bad());
-    assert_eq!(hooks[0]["event"], "sms:received");
-    assert_eq!(hooks[0]["url"], "http://127.0.0.1:8787/in/moto");
-    assert!(String::from_utf8_lossy(&o.stdout).contains("Registered"));
-}
-
-#[test]
-fn forwarders_setup_registers_the_webhook_under_sms_gateways_path_prefix() {
-    let a = StandIn::start(App::SmsForwarder);
-    let b = StandIn::start_under(App::SmsGateway, "/3rdparty/v1");
-    let dir = listing_home(&a, &b);
-    let o = common::run_env(
-        dir.path(),
-        NOW,
-        &["forwarders", "setup", "moto", "--register"],
-        &b.env(),
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let hooks = b.state.lock().unwrap().webhooks.clone();
-    assert_eq!(hooks.len(), 1, "{:?}", b.bad());
-    assert_eq!(hooks[0]["url"], "http://127.0.0.1:8787/in/moto");
-    assert_eq!(b.requests(), ["POST /webhooks"]);
-    assert!(b.bad().is_empty(), "{:?}", b.bad());
+fn forwarders_setup_registers_the_webhook_on_sms_gateway_at_its_root_or_under_a_prefix() {
+    for b in [
+        StandIn::start(App::SmsGateway),
+        StandIn::start_under(App::SmsGateway, "/3rdparty/v1"),
+    ] {
+        let a = StandIn::start(App::SmsForwarder);
+        let dir = listing_home(&a, &b);
+        let o = common::run_env(
+            dir.path(),
+            NOW,
+            &["forwarders", "setup", "moto", "--register"],
+            &b.env(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let hooks = b.state.lock().unwrap().webhooks.clone();
+        assert_eq!(hooks.len(), 1, "{}: {:?}", b.url, b.bad());
+        assert_eq!(hooks[0]["event"], "sms:received");
+        assert_eq!(hooks[0]["url"], "http://127.0.0.1:8787/in/moto");
+        assert!(String::from_utf8_lossy(&o.stdout).contains("Registered"));
+        assert_eq!(b.requests(), ["POST /webhooks"], "{}", b.url);
+        assert!(b.bad().is_empty(), "{}: {:?}", b.url, b.bad());
+    }
 }
 
 #[test]
@@ -860,11 +835,7 @@ fn tick_at(home: &Path, phone: &StandIn, at: &str) -> String {
 }
 
 fn posts(phone: &StandIn) -> usize {
-    phone
-        .requests()
-        .iter()
-        .filter(|r| *r == "POST /message")
-        .count()
+    phone.asked("POST /message")
 }
 
 /// A 404 to the state query that is not the app's own answer (a reverse proxy's HTML page,

@@ -132,16 +132,8 @@ fn a_adds_a_channel_from_the_fields_of_its_kind_tested_before_it_is_saved() {
     let key = Service::DingTalk.key();
     let h = home(&[]);
     let mut tui = start(&h, &[("BH_DT", secret.as_str())]);
-    tui.send(",");
-    tui.wait_for("+ add a channel");
-    tui.send(UP);
-    tui.settle(Duration::from_millis(200));
-    tui.send("a");
-    tui.wait_for("Add a push channel");
     // ntfy, Bark, ServerChan, PushPlus, WeCom, then DingTalk.
-    for _ in 0..5 {
-        tui.send(RIGHT);
-    }
+    open_the_add_form(&mut tui, 5);
     tui.wait_for("DingTalk robot");
     tui.wait_for("access_token");
     tui.wait_for("signing secret");
@@ -180,6 +172,20 @@ fn a_adds_a_channel_from_the_fields_of_its_kind_tested_before_it_is_saved() {
     quit(tui);
 }
 
+/// Opens Settings, then the form that adds a channel, on the kind `rights` steps right of
+/// ntfy.
+fn open_the_add_form(tui: &mut Session, rights: usize) {
+    tui.send(",");
+    tui.wait_for("+ add a channel");
+    tui.send(UP);
+    tui.settle(Duration::from_millis(200));
+    tui.send("a");
+    tui.wait_for("Add a push channel");
+    for _ in 0..rights {
+        tui.send(RIGHT);
+    }
+}
+
 /// Adds the stand-in's channel through the form: the kind `rights` steps right of ntfy,
 /// then each of `typed` (given the stand-in's base URL) into the next field, Tab between;
 /// tested with Ctrl-T, then saved. The URL the form composes must be the stand-in's own.
@@ -200,15 +206,7 @@ fn add_through_the_form(
         .collect();
     let h = home(&[]);
     let mut tui = start(&h, &[]);
-    tui.send(",");
-    tui.wait_for("+ add a channel");
-    tui.send(UP);
-    tui.settle(Duration::from_millis(200));
-    tui.send("a");
-    tui.wait_for("Add a push channel");
-    for _ in 0..rights {
-        tui.send(RIGHT);
-    }
+    open_the_add_form(&mut tui, rights);
     tui.wait_for(label);
     for t in typed(&standin.base()) {
         tui.send("\t");
@@ -257,11 +255,12 @@ fn bark_is_added_with_its_server_and_device_key() {
 }
 
 #[test]
-fn feishu_is_added_with_its_token_and_signing_secret() {
-    let s = Service::Feishu;
-    add_through_the_form(s, 6, "signing secret", |base| {
-        vec![s.key(), s.secret().unwrap(), base.into()]
-    });
+fn feishu_and_lark_are_added_with_their_token_and_signing_secret() {
+    for (s, rights) in [(Service::Feishu, 6), (Service::Lark, 7)] {
+        add_through_the_form(s, rights, "signing secret", |base| {
+            vec![s.key(), s.secret().unwrap(), base.into()]
+        });
+    }
 }
 
 #[test]
@@ -308,14 +307,6 @@ fn serverchan_both_key_forms_pushplus_and_wecom_are_added_with_their_key() {
 }
 
 #[test]
-fn lark_is_added_with_its_token_and_signing_secret() {
-    let s = Service::Lark;
-    add_through_the_form(s, 7, "signing secret", |base| {
-        vec![s.key(), s.secret().unwrap(), base.into()]
-    });
-}
-
-#[test]
 fn gotify_and_pushover_are_added_with_their_tokens() {
     let s = Service::Gotify;
     add_through_the_form(s, 9, "app token", |base| {
@@ -358,15 +349,7 @@ fn email_is_added_with_its_server_login_and_address() {
         .to_string();
     let h = home(&[]);
     let mut tui = start(&h, &[]);
-    tui.send(",");
-    tui.wait_for("+ add a channel");
-    tui.send(UP);
-    tui.settle(Duration::from_millis(200));
-    tui.send("a");
-    tui.wait_for("Add a push channel");
-    for _ in 0..11 {
-        tui.send(RIGHT);
-    }
+    open_the_add_form(&mut tui, 11);
     tui.wait_for("SMTP");
     // SMTP server, user, password, to, from (the user, as it is), TLS (yes → STARTTLS → no).
     for t in [

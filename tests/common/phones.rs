@@ -227,6 +227,12 @@ impl StandIn {
         self.state.lock().unwrap().devices = devices;
     }
 
+    /// How many times the app was asked `request` (`METHOD /path`).
+    #[allow(dead_code)]
+    pub fn asked(&self, request: &str) -> usize {
+        self.requests().iter().filter(|r| *r == request).count()
+    }
+
     /// Checks, at each send, that `log` already holds the intent for it.
     pub fn check_intent_in(&self, log: std::path::PathBuf) {
         self.state.lock().unwrap().intent_in = Some(log);
