@@ -27,10 +27,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let [top, bottom] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(spark_h)]).areas(area);
     let side = top.width >= 76;
+    let sums = Totals::of(app);
     let [left, right] = if side {
         // The totals take what their amounts need (every amount whole), at least 48% and
         // leaving the planned items 30 columns.
-        let need = Totals::of(app).width();
+        let need = sums.width();
         let w = need
             .max(top.width * 48 / 100)
             .min(top.width.saturating_sub(30));
@@ -39,7 +40,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         let h = (top.height / 2).max(3);
         Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(top)
     };
-    totals(app, f, left);
+    totals(app, &sums, f, left);
     items(app, f, right);
     if spark_h > 0 {
         projection(app, f, bottom);
@@ -126,9 +127,8 @@ impl Totals {
     }
 }
 
-fn totals(app: &App, f: &mut Frame, area: Rect) {
+fn totals(app: &App, totals: &Totals, f: &mut Frame, area: Rect) {
     let t = app.theme;
-    let totals = Totals::of(app);
     let widths = totals.widths();
     // Where the screen is narrower than the amounts, the cut is marked.
     let cell = |s: &str, w: u16, style: ratatui::style::Style| {
