@@ -45,6 +45,7 @@ const SOURCES: &[&str] = &[
     include_str!("../../crates/core/src/engine/state.rs"),
     include_str!("../../crates/core/src/engine/state/snapshot.rs"),
     include_str!("../../crates/core/src/engine/state/fold.rs"),
+    include_str!("../../crates/core/src/engine/state/packed.rs"),
     include_str!("../../crates/core/src/engine/key.rs"),
     include_str!("../../crates/core/src/engine/verify.rs"),
     include_str!("../../crates/core/src/engine/reconcile.rs"),

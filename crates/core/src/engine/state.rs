@@ -14,10 +14,11 @@ use crate::engine::evidence::Evidence;
 use crate::engine::verify::Tracker;
 use crate::model::{Currency, Event, EventBody, Mode, Money, OutcomeStatus, Plan, ResolvedStatus};
 use fold::Fold;
+pub use packed::RefAt;
+use packed::{Arena, AttemptRec, KeyRec};
 
 mod fold;
-#[cfg(test)]
-mod packing;
+mod packed;
 mod snapshot;
 pub use snapshot::options as snapshot_options;
 
@@ -76,559 +77,6 @@ pub struct Observation {
     pub currency: Currency,
 }
 
-/// Where a number keeps the strings of its keys and attempts: fixed-size chunks of text,
-/// each string behind a short length prefix, named by its chunk and offset. A quarter of a
-/// million keys then cost no allocation each and no doubling slack (the state is most of
-/// what `status` holds).
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Arena {
-    chunks: Vec<String>,
-    /// Strings too long for a chunk, or past the chunks a handle can name (never in
-    /// real logs).
-    big: Vec<Box<str>>,
-    /// The last few strings pushed with [`Arena::push_shared`]: errors and reasons repeat.
-    shared: [Str; 8],
-    next_shared: usize,
-    /// Strings kept as where they are in the log ([`Arena::push_at`]).
-    at: Chunked<RefAt>,
-}
-
-/// A string in a number's [`Arena`], or none: the top bit says "in `big`", the next "in
-/// `at`" (where it is in the log); otherwise the chunk index above [`CHUNK_BITS`] and the
-/// offset below.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct Str(u32);
-
-impl Str {
-    const NONE: Str = Str(u32::MAX);
-    const BIG: u32 = 1 << 31;
-    const AT: u32 = 1 << 30;
-}
-
-/// Where a string is in the log: its byte offset (36 bits), its length (12 bits) and a
-/// 16-bit hash of its text, so that a reader fetching it can tell the log changed. A
-/// streamed listing keeps executor references this way ([`State::with_reference_positions`]):
-/// 8 bytes instead of the text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RefAt(u64);
-
-impl RefAt {
-    const LEN_BITS: u32 = 12;
-    const HASH_BITS: u32 = 16;
-
-    /// `text` at byte `offset` of the log, if it fits (a log under 64 GiB, a string under
-    /// 4 KiB).
-    pub fn new(offset: u64, text: &str) -> Option<RefAt> {
-        let len = text.len() as u64;
-        (offset < 1 << (64 - Self::LEN_BITS - Self::HASH_BITS) && len < 1 << Self::LEN_BITS).then(
-            || {
-                RefAt(
-                    offset << (Self::LEN_BITS + Self::HASH_BITS)
-                        | len << Self::HASH_BITS
-                        | u64::from(Self::hash(text.as_bytes())),
-                )
-            },
-        )
-    }
-
-    pub fn offset(self) -> u64 {
-        self.0 >> (Self::LEN_BITS + Self::HASH_BITS)
-    }
-
-    pub fn len(self) -> usize {
-        ((self.0 >> Self::HASH_BITS) & ((1 << Self::LEN_BITS) - 1)) as usize
-    }
-
-    pub fn is_empty(self) -> bool {
-        self.len() == 0
-    }
-
-    /// The text read back from the log at this place, if it is the text that was there.
-    pub fn check(self, bytes: &[u8]) -> Option<&str> {
-        (bytes.len() == self.len() && u64::from(Self::hash(bytes)) == self.0 & 0xffff)
-            .then(|| std::str::from_utf8(bytes).ok())
-            .flatten()
-    }
-
-    /// FNV-1a, folded to 16 bits.
-    fn hash(bytes: &[u8]) -> u16 {
-        let h = bytes.iter().fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
-        });
-        (h ^ (h >> 16)) as u16
-    }
-}
-
-const CHUNK_BITS: u32 = 12;
-/// Bytes per chunk.
-const CHUNK_SIZE: usize = 1 << CHUNK_BITS;
-/// Longer strings go to `big` (a length up to this takes at most two prefix bytes).
-const ARENA_MAX_LEN: usize = 1024;
-
-impl Default for Arena {
-    fn default() -> Self {
-        Arena {
-            chunks: Vec::new(),
-            big: Vec::new(),
-            shared: [Str::NONE; 8],
-            next_shared: 0,
-            at: Chunked::default(),
-        }
-    }
-}
-
-impl Arena {
-    /// [`Arena::push`] for text that often repeats (executor errors, dismissal reasons):
-    /// the same string pushed lately is named again rather than stored again.
-    fn push_shared(&mut self, s: &str) -> Str {
-        if let Some(h) = self
-            .shared
-            .iter()
-            .find(|h| **h != Str::NONE && self.get(**h) == s)
-        {
-            return *h;
-        }
-        let h = self.push(s);
-        self.shared[self.next_shared] = h;
-        self.next_shared = (self.next_shared + 1) % self.shared.len();
-        h
-    }
-
-    /// The prefix is ASCII (so a chunk stays a `String`): digits of six bits, most
-    /// significant first, `0x40 | d` for all but the last, which is `d` alone.
-    fn push(&mut self, s: &str) -> Str {
-        let n = s.len();
-        let need = n + 2;
-        let fits = self
-            .chunks
-            .last()
-            .is_some_and(|c| c.len() + need <= CHUNK_SIZE);
-        if n > ARENA_MAX_LEN || (!fits && self.chunks.len() >= (Str::AT >> CHUNK_BITS) as usize) {
-            let i = self.big.len() as u32;
-            self.big.push(s.into());
-            return Str(Str::BIG | i);
-        }
-        if !fits {
-            self.chunks.push(String::with_capacity(CHUNK_SIZE));
-        }
-        let chunk = self.chunks.len() - 1;
-        let text = &mut self.chunks[chunk];
-        let at = text.len();
-        if n >= 1 << 6 {
-            text.push(char::from(0x40 | (n >> 6) as u8));
-        }
-        text.push(char::from((n & 0x3f) as u8));
-        text.push_str(s);
-        Str(((chunk as u32) << CHUNK_BITS) | at as u32)
-    }
-
-    /// Keeps a string as where it is in the log (read by `get_at`; `get` reads it as "").
-    fn push_at(&mut self, at: RefAt) -> Str {
-        let i = self.at.len() as u32;
-        if i >= Str::AT {
-            return Str::NONE;
-        }
-        self.at.push(at);
-        Str(Str::AT | i)
-    }
-
-    fn get_at(&self, s: Str) -> Option<RefAt> {
-        (s.0 & (Str::BIG | Str::AT) == Str::AT)
-            .then(|| self.at.get((s.0 & !Str::AT) as usize).copied())
-            .flatten()
-    }
-
-    fn get(&self, s: Str) -> &str {
-        if s.0 & (Str::BIG | Str::AT) == Str::AT {
-            return "";
-        }
-        if s.0 & Str::BIG != 0 {
-            return self
-                .big
-                .get((s.0 & !Str::BIG) as usize)
-                .map_or("", |b| &**b);
-        }
-        let Some(text) = self.chunks.get((s.0 >> CHUNK_BITS) as usize) else {
-            return "";
-        };
-        let bytes = text.as_bytes();
-        let mut i = (s.0 as usize) & (CHUNK_SIZE - 1);
-        let mut n = 0usize;
-        while let Some(&b) = bytes.get(i) {
-            i += 1;
-            n = (n << 6) | (b & 0x3f) as usize;
-            if b & 0x40 == 0 {
-                break;
-            }
-        }
-        text.get(i..i + n).unwrap_or("")
-    }
-
-    fn get_opt(&self, s: Str) -> Option<&str> {
-        (s != Str::NONE && self.get_at(s).is_none()).then(|| self.get(s))
-    }
-}
-
-/// One attempt as kept: strings in the number's arena; an outcome and a resolution as a
-/// tag (0: none) and a time, which packs tighter than two `Option`s. A key's first attempt
-/// is kept packed inside its [`KeyRec`]; retries are kept as they are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct AttemptRec {
-    at: DateTime<Utc>,
-    outcome_at: DateTime<Utc>,
-    resolved_at: DateTime<Utc>,
-    intent: Str,
-    n: u32,
-    reference: Str,
-    error: Str,
-    /// `NO_CHECK`: none.
-    check: u32,
-    outcome: u8,
-    resolved: u8,
-}
-
-const NO_CHECK: u32 = u32::MAX;
-
-impl AttemptRec {
-    fn new(intent: Str, n: u32, at: DateTime<Utc>) -> AttemptRec {
-        AttemptRec {
-            at,
-            outcome_at: at,
-            resolved_at: at,
-            intent,
-            n,
-            reference: Str::NONE,
-            error: Str::NONE,
-            check: NO_CHECK,
-            outcome: 0,
-            resolved: 0,
-        }
-    }
-
-    fn outcome(&self) -> Option<(OutcomeStatus, DateTime<Utc>)> {
-        let status = match self.outcome {
-            1 => OutcomeStatus::Succeeded,
-            2 => OutcomeStatus::Failed,
-            3 => OutcomeStatus::Unknown,
-            _ => return None,
-        };
-        Some((status, self.outcome_at))
-    }
-
-    fn set_outcome(&mut self, status: OutcomeStatus, at: DateTime<Utc>) {
-        self.outcome = match status {
-            OutcomeStatus::Succeeded => 1,
-            OutcomeStatus::Failed => 2,
-            OutcomeStatus::Unknown => 3,
-        };
-        self.outcome_at = at;
-    }
-
-    fn resolved(&self) -> Option<(ResolvedStatus, DateTime<Utc>)> {
-        let status = match self.resolved {
-            1 => ResolvedStatus::Succeeded,
-            2 => ResolvedStatus::Failed,
-            _ => return None,
-        };
-        Some((status, self.resolved_at))
-    }
-
-    fn set_resolved(&mut self, status: ResolvedStatus, at: DateTime<Utc>) {
-        self.resolved = match status {
-            ResolvedStatus::Succeeded => 1,
-            ResolvedStatus::Failed => 2,
-        };
-        self.resolved_at = at;
-    }
-
-    fn check(&self) -> Option<u32> {
-        (self.check != NO_CHECK).then_some(self.check)
-    }
-
-    fn status(&self) -> AttemptStatus {
-        attempt_status(self.resolved(), self.outcome())
-    }
-}
-
-/// One key as kept, in 56 bytes (a long log holds hundreds of thousands):
-/// strings in the number's arena, the rule by its index, the first attempt packed inline
-/// (its times as whole seconds from `first_at`), and what few keys have — retries, a
-/// reminder's ending, a first attempt whose times do not pack — behind one pointer.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct KeyRec {
-    /// The first attempt's time, in Unix seconds (when it packs).
-    first_at: i64,
-    extra: Option<Box<KeyExtra>>,
-    /// `WIDE_AMOUNT`: in `extra` (see `KeyRec::amount_minor`).
-    amount: i32,
-    key: Str,
-    // The first attempt, packed (see `KeyRec::first`).
-    intent: Str,
-    reference: Str,
-    error: Str,
-    check: u32,
-    /// Seconds from `first_at` to the outcome's time and to the resolution's.
-    outcome_dt: i32,
-    resolved_dt: i32,
-    /// `WIDE_RULE`: in `extra` (see `KeyRec::rule`).
-    rule: u16,
-    n: u16,
-    mode: Mode,
-    currency: Currency,
-    /// `HAS_FIRST`, `FIRST_WIDE`, `NO_RETRY`, `SPEND`, and the first attempt's outcome
-    /// and resolution tags (two bits each, from `OUTCOME_SHIFT` and `RESOLVED_SHIFT`).
-    bits: u8,
-}
-
-const HAS_FIRST: u8 = 1;
-/// The first attempt is kept whole in `extra` (its times have fractions of a second, or
-/// lie too far apart for an `i32` of seconds).
-const FIRST_WIDE: u8 = 2;
-/// A failed charge the person said not to try again.
-const NO_RETRY: u8 = 4;
-/// The intent spends its amount (a keep-alive text) rather than topping up.
-const SPEND: u8 = 8;
-const OUTCOME_SHIFT: u8 = 4;
-const RESOLVED_SHIFT: u8 = 6;
-/// An amount or a rule index too large for its packed field.
-const WIDE_AMOUNT: i32 = i32::MIN;
-const WIDE_RULE: u16 = u16::MAX;
-
-/// What few keys have.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct KeyExtra {
-    /// The first attempt, when it does not pack (`FIRST_WIDE`).
-    first: Option<AttemptRec>,
-    /// Retries, oldest first.
-    more: Vec<AttemptRec>,
-    settled_by: Str,
-    dismissed: Str,
-    /// The amount, when it does not fit `KeyRec::amount`.
-    amount_minor: i64,
-    /// The rule's index, when it does not fit `KeyRec::rule`.
-    rule: u32,
-}
-
-impl Default for KeyExtra {
-    fn default() -> Self {
-        KeyExtra {
-            first: None,
-            more: Vec::new(),
-            settled_by: Str::NONE,
-            dismissed: Str::NONE,
-            amount_minor: 0,
-            rule: 0,
-        }
-    }
-}
-
-impl KeyRec {
-    fn new(key: Str, rule: u32, mode: Mode, currency: Currency, amount_minor: i64) -> KeyRec {
-        let mut k = KeyRec {
-            first_at: 0,
-            extra: None,
-            amount: WIDE_AMOUNT,
-            key,
-            intent: Str::NONE,
-            reference: Str::NONE,
-            error: Str::NONE,
-            check: NO_CHECK,
-            outcome_dt: 0,
-            resolved_dt: 0,
-            rule: WIDE_RULE,
-            n: 0,
-            mode,
-            currency,
-            bits: 0,
-        };
-        match i32::try_from(amount_minor) {
-            Ok(a) if a != WIDE_AMOUNT => k.amount = a,
-            _ => k.extra_mut().amount_minor = amount_minor,
-        }
-        match u16::try_from(rule) {
-            Ok(r) if r != WIDE_RULE => k.rule = r,
-            _ => k.extra_mut().rule = rule,
-        }
-        k
-    }
-
-    fn amount_minor(&self) -> i64 {
-        match (self.amount, &self.extra) {
-            (WIDE_AMOUNT, Some(e)) => e.amount_minor,
-            (a, _) => a.into(),
-        }
-    }
-
-    /// The rule's index in the number's `rules`.
-    fn rule(&self) -> u32 {
-        match (self.rule, &self.extra) {
-            (WIDE_RULE, Some(e)) => e.rule,
-            (r, _) => r.into(),
-        }
-    }
-
-    fn extra_mut(&mut self) -> &mut KeyExtra {
-        self.extra.get_or_insert_default()
-    }
-
-    fn flag(&self, bit: u8) -> bool {
-        self.bits & bit != 0
-    }
-
-    fn set_flag(&mut self, bit: u8, on: bool) {
-        if on {
-            self.bits |= bit;
-        } else {
-            self.bits &= !bit;
-        }
-    }
-
-    fn no_retry(&self) -> bool {
-        self.flag(NO_RETRY)
-    }
-
-    fn spend(&self) -> bool {
-        self.flag(SPEND)
-    }
-
-    fn settled_by(&self) -> Str {
-        self.extra.as_ref().map_or(Str::NONE, |e| e.settled_by)
-    }
-
-    fn dismissed(&self) -> Str {
-        self.extra.as_ref().map_or(Str::NONE, |e| e.dismissed)
-    }
-
-    /// The first attempt, unpacked.
-    fn first(&self) -> Option<AttemptRec> {
-        if !self.flag(HAS_FIRST) {
-            return None;
-        }
-        if self.flag(FIRST_WIDE) {
-            return self.extra.as_ref()?.first;
-        }
-        let at = DateTime::from_timestamp(self.first_at, 0)?;
-        let outcome = (self.bits >> OUTCOME_SHIFT) & 3;
-        let resolved = (self.bits >> RESOLVED_SHIFT) & 3;
-        // A time not told yet is the attempt's own (see `AttemptRec::new`).
-        let after = |told: bool, dt: i32| match (told, dt) {
-            (false, _) | (true, 0) => Some(at),
-            (true, dt) => at.checked_add_signed(chrono::Duration::seconds(dt.into())),
-        };
-        Some(AttemptRec {
-            at,
-            outcome_at: after(outcome != 0, self.outcome_dt)?,
-            resolved_at: after(resolved != 0, self.resolved_dt)?,
-            intent: self.intent,
-            n: self.n.into(),
-            reference: self.reference,
-            error: self.error,
-            check: self.check,
-            outcome,
-            resolved,
-        })
-    }
-
-    /// Attempt `i`'s intent, without unpacking its times (intent lookups).
-    fn intent_of(&self, i: usize) -> Option<Str> {
-        match i {
-            0 if self.flag(HAS_FIRST) && !self.flag(FIRST_WIDE) => Some(self.intent),
-            _ => self.attempt(i).map(|a| a.intent),
-        }
-    }
-
-    /// Keeps `a` as the first attempt: packed when its times are whole seconds no more
-    /// than an `i32` of seconds apart (then they come back exactly) and its number fits,
-    /// else whole in `extra`.
-    fn set_first(&mut self, a: AttemptRec) {
-        let whole = |t: DateTime<Utc>| t.timestamp_subsec_nanos() == 0;
-        let secs = |t: DateTime<Utc>| i32::try_from(t.timestamp() - a.at.timestamp()).ok();
-        // A time not told yet equals the attempt's own (`AttemptRec::new`); a tag of 0
-        // with another time is kept whole, so it too comes back as it was.
-        let untold = |tag: u8, t: DateTime<Utc>| tag == 0 && t != a.at;
-        self.bits |= HAS_FIRST;
-        if let (Some(outcome_dt), Some(resolved_dt), Ok(n)) =
-            (secs(a.outcome_at), secs(a.resolved_at), u16::try_from(a.n))
-            && whole(a.at)
-            && whole(a.outcome_at)
-            && whole(a.resolved_at)
-            && !untold(a.outcome, a.outcome_at)
-            && !untold(a.resolved, a.resolved_at)
-            && a.outcome <= 3
-            && a.resolved <= 3
-        {
-            self.first_at = a.at.timestamp();
-            self.outcome_dt = outcome_dt;
-            self.resolved_dt = resolved_dt;
-            self.intent = a.intent;
-            self.n = n;
-            self.reference = a.reference;
-            self.error = a.error;
-            self.check = a.check;
-            self.bits &= !(3 << OUTCOME_SHIFT | 3 << RESOLVED_SHIFT | FIRST_WIDE);
-            self.bits |= a.outcome << OUTCOME_SHIFT | a.resolved << RESOLVED_SHIFT;
-            if let Some(e) = self.extra.as_mut() {
-                e.first = None;
-            }
-            debug_assert_eq!(self.first(), Some(a));
-            return;
-        }
-        self.bits |= FIRST_WIDE;
-        self.extra_mut().first = Some(a);
-    }
-
-    fn attempt_count(&self) -> usize {
-        self.flag(HAS_FIRST) as usize + self.extra.as_ref().map_or(0, |e| e.more.len())
-    }
-
-    fn attempt(&self, i: usize) -> Option<AttemptRec> {
-        match i {
-            0 => self.first(),
-            _ => self.extra.as_ref()?.more.get(i - 1).copied(),
-        }
-    }
-
-    fn last_attempt(&self) -> Option<AttemptRec> {
-        match self.extra.as_ref().and_then(|e| e.more.last()) {
-            Some(a) => Some(*a),
-            None => self.first(),
-        }
-    }
-
-    fn attempts(&self) -> impl DoubleEndedIterator<Item = AttemptRec> + '_ {
-        self.first()
-            .into_iter()
-            .chain(self.extra.iter().flat_map(|e| e.more.iter().copied()))
-    }
-
-    fn push_attempt(&mut self, a: AttemptRec) {
-        if self.flag(HAS_FIRST) {
-            self.extra_mut().more.push(a);
-        } else {
-            self.set_first(a);
-        }
-    }
-
-    /// Lets `change` update attempt `i` (if there is one); returns it as it was.
-    fn update_attempt(
-        &mut self,
-        i: usize,
-        change: impl FnOnce(&mut AttemptRec),
-    ) -> Option<AttemptRec> {
-        if i == 0 {
-            let before = self.first()?;
-            let mut a = before;
-            change(&mut a);
-            self.set_first(a);
-            return Some(before);
-        }
-        let a = self.extra.as_mut()?.more.get_mut(i - 1)?;
-        let before = *a;
-        change(a);
-        Some(before)
-    }
-}
-
 /// One attempt of a key, as readers see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Attempt<'a> {
@@ -654,12 +102,12 @@ impl<'a> Attempt<'a> {
             intent: arena.get(a.intent),
             n: a.n,
             at: a.at,
-            outcome: a.outcome(),
-            resolved: a.resolved(),
-            reference: arena.get_opt(a.reference),
-            reference_at: arena.get_at(a.reference),
-            error: arena.get_opt(a.error),
-            check: a.check(),
+            outcome: a.outcome,
+            resolved: a.resolved,
+            reference: a.reference.and_then(|r| arena.text(r)),
+            reference_at: a.reference.and_then(|r| arena.get_at(r)),
+            error: a.error.map(|e| arena.get(e)),
+            check: a.check,
         }
     }
 }
@@ -683,6 +131,12 @@ fn attempt_status(
         (None, Some((OutcomeStatus::Succeeded, _))) => AttemptStatus::Succeeded,
         (None, Some((OutcomeStatus::Failed, _))) => AttemptStatus::Failed,
         (None, _) => AttemptStatus::InDoubt,
+    }
+}
+
+impl AttemptRec {
+    fn status(&self) -> AttemptStatus {
+        attempt_status(self.resolved, self.outcome)
     }
 }
 
@@ -770,8 +224,8 @@ impl<'a> KeyState<'a> {
             currency: k.currency,
             amount_minor: k.amount_minor(),
             attempts: Attempts { arena, rec: k },
-            settled_by: arena.get_opt(k.settled_by()),
-            dismissed: arena.get_opt(k.dismissed()),
+            settled_by: k.settled_by().map(|s| arena.get(s)),
+            dismissed: k.dismissed().map(|s| arena.get(s)),
             no_retry: k.no_retry(),
             spend: k.spend(),
         }
@@ -813,7 +267,7 @@ pub enum KeyStatus {
 
 fn key_status(mode: Mode, settled: bool, dismissed: bool, rec: &KeyRec) -> KeyStatus {
     if mode == Mode::External {
-        return match rec.attempts().rev().find_map(|a| a.resolved()) {
+        return match rec.attempts().rev().find_map(|a| a.resolved) {
             Some((ResolvedStatus::Succeeded, _)) => KeyStatus::Charged,
             Some((ResolvedStatus::Failed, _)) => KeyStatus::Failed {
                 attempts: rec.attempts().map(|a| a.n).max().unwrap_or(0),
@@ -848,8 +302,8 @@ impl KeyRec {
     fn status(&self) -> KeyStatus {
         key_status(
             self.mode,
-            self.settled_by() != Str::NONE,
-            self.dismissed() != Str::NONE,
+            self.settled_by().is_some(),
+            self.dismissed().is_some(),
             self,
         )
     }
@@ -1205,6 +659,83 @@ impl NumberState {
     }
 }
 
+/// What an event tells of one attempt.
+pub(super) enum Told<'a> {
+    Outcome {
+        status: OutcomeStatus,
+        at: DateTime<Utc>,
+        /// Kept as the text, or as where it is in the log when that can be kept; no
+        /// reference leaves the one told before.
+        reference: Option<(&'a str, Option<RefAt>)>,
+        error: Option<&'a str>,
+    },
+    Resolved {
+        status: ResolvedStatus,
+        at: DateTime<Utc>,
+    },
+    /// The verification check of its top-up.
+    Check(u32),
+}
+
+impl NumberState {
+    /// A new attempt `n` of key `k`, by intent `intent`: its index among the key's attempts.
+    fn push_attempt(&mut self, k: u32, intent: &str, n: u32, at: DateTime<Utc>) -> u32 {
+        let a = self.keys[k as usize].attempt_count() as u32;
+        let intent = self.arena.push(intent);
+        self.keys[k as usize].push_attempt(AttemptRec::new(intent, n, at));
+        a
+    }
+
+    /// Tells attempt `a` of key `k` what became of it; gives its status as it was.
+    fn tell(&mut self, k: u32, a: u32, told: Told<'_>) -> Option<AttemptStatus> {
+        let arena = &mut self.arena;
+        let change = |attempt: &mut AttemptRec| match told {
+            Told::Outcome {
+                status,
+                at,
+                reference,
+                error,
+            } => {
+                attempt.outcome = Some((status, at));
+                if let Some((text, place)) = reference {
+                    attempt.reference = place
+                        .and_then(|p| arena.push_at(p))
+                        .or_else(|| Some(arena.push(text)));
+                }
+                attempt.error = error.map(|e| arena.push_shared(e));
+            }
+            Told::Resolved { status, at } => attempt.resolved = Some((status, at)),
+            Told::Check(check) => attempt.check = Some(check),
+        };
+        let was = self.keys[k as usize].update_attempt(a as usize, change)?;
+        Some(was.status())
+    }
+
+    /// Key `k` settled by the top-up or the activity `by` (an event id).
+    fn settle_key(&mut self, k: u32, by: &str) {
+        let by = self.arena.push(by);
+        self.keys[k as usize].settle(by);
+    }
+
+    /// Reminder `k` closed without a top-up, for `reason`, unless it was settled or
+    /// closed already.
+    fn dismiss_key(&mut self, k: u32, reason: &str) {
+        let ks = &self.keys[k as usize];
+        if ks.settled_by().is_none() && ks.dismissed().is_none() {
+            let reason = self.arena.push_shared(reason);
+            self.keys[k as usize].dismiss(reason);
+        }
+    }
+
+    fn mark_spend(&mut self, k: u32) {
+        self.keys[k as usize].mark_spend();
+    }
+
+    fn forbid_retry(&mut self, k: u32) {
+        self.keys[k as usize].forbid_retry();
+    }
+}
+
 /// A key index's 32-bit hash as the table is given it.
 fn widen(h: u32) -> u64 {
     (u64::from(h) << 32) | u64::from(h)
@@ -1486,7 +1017,7 @@ impl State {
                 Self::spent(ns, months, tz, charge_at, amount, currency);
             } else {
                 let check = Self::top_up(ns, months, tz, charge_at, amount, currency, true);
-                ns.keys[k as usize].update_attempt(a as usize, |a| a.check = check);
+                ns.tell(k, a, Told::Check(check));
             }
         }
     }
@@ -1583,8 +1114,8 @@ fn evidence_key(source: &str, reference: &str) -> Box<str> {
     format!("{source}\0{reference}").into()
 }
 
-/// Finds the attempt an outcome or a resolution speaks of, lets `change` update it, and
-/// does the book-keeping; an intent nobody wrote is noted as an oddity.
+/// Finds the attempt an outcome or a resolution speaks of, tells it, and does the
+/// book-keeping; an intent nobody wrote is noted as an oddity.
 fn change_attempt<S: EventStr>(
     ns: &mut NumberState,
     oddities: &mut Vec<Oddity>,
@@ -1592,7 +1123,7 @@ fn change_attempt<S: EventStr>(
     tz: Tz,
     id: S,
     intent: S,
-    change: impl FnOnce(&mut Arena, &mut AttemptRec),
+    told: Told<'_>,
 ) {
     let Some((k, a)) = ns.intent_idx(intent.as_ref()) else {
         oddities.push(Oddity {
@@ -1601,13 +1132,9 @@ fn change_attempt<S: EventStr>(
         });
         return;
     };
-    let arena = &mut ns.arena;
-    let Some(was) =
-        ns.keys[k as usize].update_attempt(a as usize, |attempt| change(arena, attempt))
-    else {
-        return;
-    };
-    State::settle(ns, months, tz, k, a, was.status());
+    if let Some(was) = ns.tell(k, a, told) {
+        State::settle(ns, months, tz, k, a, was);
+    }
 }
 
 /// The local month of the last instant asked about, so that an in-order log converts
@@ -1631,138 +1158,5 @@ impl MonthCache {
         let end = crate::engine::calendar::start_of_day(tz, m.next().first_day()).timestamp();
         self.range = Some((start, end, m));
         m
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_arena_gives_back_every_string_it_was_given() {
-        let mut arena = Arena::default();
-        // Lengths around each prefix width and the chunk and `big` limits, enough strings
-        // to fill several chunks, and text that is not ASCII.
-        let mut all = Vec::new();
-        for (i, n) in [0, 1, 63, 64, 65, 4095, 1023, 1024, 1025, 70_000, 5, 300]
-            .into_iter()
-            .cycle()
-            .take(400)
-            .enumerate()
-        {
-            let s: String = "号a".chars().cycle().take(n).collect::<String>() + &format!("#{i}");
-            all.push((arena.push(&s), s));
-        }
-        assert!(arena.chunks.len() > 2 && !arena.big.is_empty());
-        for (h, s) in &all {
-            assert_eq!(arena.get(*h), s);
-        }
-        assert_eq!(arena.get_opt(Str::NONE), None);
-        let empty = arena.push("");
-        assert_eq!(arena.get_opt(empty), Some(""));
-        // Repeated text pushed as shared is stored once while it is recent.
-        let a = arena.push_shared("timed out");
-        let b = arena.push_shared("HTTP 502");
-        assert_eq!(arena.push_shared("timed out"), a);
-        assert_ne!(a, b);
-        assert_eq!((arena.get(a), arena.get(b)), ("timed out", "HTTP 502"));
-        for i in 0..20 {
-            let h = arena.push_shared(&format!("error {i}"));
-            assert_eq!(arena.get(h), format!("error {i}"));
-        }
-        let again = arena.push_shared("timed out");
-        assert_eq!(arena.get(again), "timed out");
-    }
-
-    /// A key is 64 bytes, and its first attempt comes back exactly as it went in, whether
-    /// it packs (whole seconds, close together) or is kept whole (fractions of a second,
-    /// times decades apart, the edges of chrono's range); retries and a reminder's ending
-    /// sit beside it.
-    #[test]
-    fn a_key_keeps_its_attempts_exactly_in_56_bytes() {
-        assert_eq!(std::mem::size_of::<KeyRec>(), 56);
-        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
-        let at = t("2026-11-25T10:00:00Z");
-        let mut cases = Vec::new();
-        for (at, outcome_at, resolved_at) in [
-            (at, at, at),
-            (at, t("2026-11-25T10:00:30Z"), t("2026-12-01T00:00:00Z")),
-            (t("2026-11-25T10:00:00.5Z"), at, at),
-            (at, t("2026-11-25T10:00:00.000000001Z"), at),
-            (at, at, t("2100-01-01T00:00:00Z")),
-            (t("1900-01-01T00:00:00Z"), at, at),
-            (
-                DateTime::<Utc>::MIN_UTC,
-                DateTime::<Utc>::MIN_UTC,
-                DateTime::<Utc>::MAX_UTC,
-            ),
-            (
-                DateTime::<Utc>::MAX_UTC,
-                DateTime::<Utc>::MAX_UTC,
-                DateTime::<Utc>::MAX_UTC,
-            ),
-        ] {
-            for (outcome, resolved) in [(0, 0), (1, 0), (3, 2), (2, 1)] {
-                cases.push(AttemptRec {
-                    at,
-                    outcome_at,
-                    resolved_at,
-                    intent: Str(7),
-                    n: 3,
-                    reference: Str(9),
-                    error: Str::NONE,
-                    check: 42,
-                    outcome,
-                    resolved,
-                });
-            }
-        }
-        let mut wide = 0;
-        for a in cases {
-            let mut k = KeyRec::new(Str(1), 0, Mode::Auto, Currency::new("CNY").unwrap(), 800);
-            assert_eq!(k.first(), None);
-            k.push_attempt(a);
-            assert_eq!(k.first(), Some(a));
-            wide += k.flag(FIRST_WIDE) as usize;
-            // A change that packs, then one that does not, then back.
-            let before = k.update_attempt(0, |x| x.check = 5).unwrap();
-            assert_eq!(before, a);
-            assert_eq!(k.first().map(|x| x.check), Some(5));
-            k.update_attempt(0, |x| x.outcome_at = t("2026-11-25T10:00:00.25Z"));
-            assert!(k.flag(FIRST_WIDE));
-            k.update_attempt(0, |x| *x = a);
-            assert_eq!(k.first(), Some(a));
-            let retry = AttemptRec::new(Str(11), 4, at);
-            k.push_attempt(retry);
-            k.extra_mut().dismissed = Str(13);
-            k.set_flag(NO_RETRY, true);
-            assert_eq!(k.attempt_count(), 2);
-            assert_eq!(k.attempts().collect::<Vec<_>>(), vec![a, retry]);
-            assert_eq!(k.last_attempt(), Some(retry));
-            assert_eq!((k.dismissed(), k.settled_by()), (Str(13), Str::NONE));
-            assert!(k.no_retry() && !k.spend());
-            assert_eq!(k.first(), Some(a));
-        }
-        assert!(wide >= 16, "{wide}");
-        // Amounts, rule indexes and attempt numbers past their packed fields.
-        let cny = Currency::new("CNY").unwrap();
-        for (amount, rule) in [
-            (0, 0),
-            (i64::from(i32::MAX), u32::from(u16::MAX) - 1),
-            (i64::from(i32::MIN), u32::from(u16::MAX)),
-            (i64::MAX, u32::MAX),
-            (i64::MIN, 70_000),
-            (-5, 3),
-        ] {
-            let k = KeyRec::new(Str(1), rule, Mode::Remind, cny, amount);
-            assert_eq!((k.amount_minor(), k.rule()), (amount, rule));
-        }
-        for n in [0, 1, u32::from(u16::MAX), u32::from(u16::MAX) + 1, u32::MAX] {
-            let mut k = KeyRec::new(Str(1), 0, Mode::Auto, cny, 1);
-            let a = AttemptRec::new(Str(2), n, at);
-            k.push_attempt(a);
-            assert_eq!(k.first(), Some(a));
-            assert_eq!(k.flag(FIRST_WIDE), n > u32::from(u16::MAX));
-        }
     }
 }

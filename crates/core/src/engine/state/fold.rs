@@ -79,21 +79,18 @@ impl<S: EventStr> Fold<'_, S> {
             amount.minor,
         );
         if spend {
-            ns.keys[k as usize].set_flag(SPEND, true);
+            ns.mark_spend(k);
         }
-        let ks = &ns.keys[k as usize];
-        if ks.attempt_count() > 0 && !matches!(ks.status(), KeyStatus::Failed { .. }) {
+        let ks = ns.view(k);
+        let had_attempts = !ks.attempts.is_empty();
+        if had_attempts && !matches!(ks.status(), KeyStatus::Failed { .. }) {
             self.oddities.push(Oddity {
                 event: id.as_ref().to_string(),
-                what: OddityKind::KeyReused(ns.arena.get(ks.key).to_string()),
+                what: OddityKind::KeyReused(ks.key.to_string()),
             });
         }
-        let a = ks.attempt_count() as u32;
-        let had_attempts = a > 0;
-        let intent = ns.arena.push(id.as_ref());
-        let ks = &mut ns.keys[k as usize];
-        ks.push_attempt(AttemptRec::new(intent, attempt, at));
-        let rule = ks.rule();
+        let a = ns.push_attempt(k, id.as_ref(), attempt, at);
+        let rule = ns.keys[k as usize].rule();
         match ns.rule_last_intent.iter_mut().find(|(r, _)| *r == rule) {
             Some(slot) => slot.1 = at,
             None => ns.rule_last_intent.push((rule, at)),
@@ -120,7 +117,12 @@ impl<S: EventStr> Fold<'_, S> {
     ) {
         let reference = reference.filter(|_| self.references != References::Dropped);
         let reference_at = reference_at.filter(|_| self.references == References::Places);
-        let at = self.at;
+        let told = Told::Outcome {
+            status,
+            at: self.at,
+            reference: reference.as_ref().map(|r| (r.as_ref(), reference_at)),
+            error: error.as_ref().map(|e| e.as_ref()),
+        };
         change_attempt(
             self.ns,
             self.oddities,
@@ -128,27 +130,18 @@ impl<S: EventStr> Fold<'_, S> {
             self.tz,
             self.id,
             intent,
-            |arena, attempt| {
-                attempt.set_outcome(status, at);
-                if let Some(r) = reference {
-                    attempt.reference = match reference_at.map(|p| arena.push_at(p)) {
-                        Some(h) if h != Str::NONE => h,
-                        _ => arena.push(r.as_ref()),
-                    };
-                }
-                attempt.error = match &error {
-                    Some(e) => arena.push_shared(e.as_ref()),
-                    None => Str::NONE,
-                };
-            },
+            told,
         );
     }
 
     pub(crate) fn on_resolved(self, intent: S, status: ResolvedStatus, retry: bool) {
         if !retry && let Some((k, _)) = self.ns.intent_idx(intent.as_ref()) {
-            self.ns.keys[k as usize].set_flag(NO_RETRY, true);
+            self.ns.forbid_retry(k);
         }
-        let at = self.at;
+        let told = Told::Resolved {
+            status,
+            at: self.at,
+        };
         change_attempt(
             self.ns,
             self.oddities,
@@ -156,9 +149,7 @@ impl<S: EventStr> Fold<'_, S> {
             self.tz,
             self.id,
             intent,
-            |_, attempt| {
-                attempt.set_resolved(status, at);
-            },
+            told,
         );
     }
 
@@ -166,11 +157,7 @@ impl<S: EventStr> Fold<'_, S> {
         let ns = self.ns;
         match ns.intent_idx(intent.as_ref()) {
             Some((k, a)) => {
-                let ks = &ns.keys[k as usize];
-                if ks.settled_by() == Str::NONE && ks.dismissed() == Str::NONE {
-                    let reason = ns.arena.push_shared(reason.as_ref());
-                    ns.keys[k as usize].extra_mut().dismissed = reason;
-                }
+                ns.dismiss_key(k, reason.as_ref());
                 ns.open_reminders.remove(&(k, a));
             }
             None => self.oddities.push(Oddity {
@@ -186,8 +173,7 @@ impl<S: EventStr> Fold<'_, S> {
         if let Some(i) = intent
             && let Some((k, a)) = ns.intent_idx(i.as_ref())
         {
-            let by = ns.arena.push(self.id.as_ref());
-            ns.keys[k as usize].extra_mut().settled_by = by;
+            ns.settle_key(k, self.id.as_ref());
             ns.open_reminders.remove(&(k, a));
             by_rule = true;
         }
@@ -207,10 +193,9 @@ impl<S: EventStr> Fold<'_, S> {
         ns.last_activity = Some(ns.last_activity.map_or(at, |l| l.max(at)));
         if let Some(i) = intent
             && let Some((k, a)) = ns.intent_idx(i.as_ref())
-            && ns.keys[k as usize].status() == KeyStatus::ReminderOpen
+            && ns.view(k).status() == KeyStatus::ReminderOpen
         {
-            let by = ns.arena.push(self.id.as_ref());
-            ns.keys[k as usize].extra_mut().settled_by = by;
+            ns.settle_key(k, self.id.as_ref());
             ns.open_reminders.remove(&(k, a));
         }
     }

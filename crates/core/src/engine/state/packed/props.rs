@@ -1,12 +1,11 @@
-//! Every packed shape of the state gives back what was packed: `RefAt`, the string
+//! `unpack(pack(x)) == x` for every packed shape: a string's handle, `RefAt`, the string
 //! `Arena`, an attempt's outcome and resolution tags, a key's amount and rule (packed or
-//! wide), and a key's first attempt (packed inline or kept whole). These codecs are kept
-//! in step by hand; this is what keeps them honest.
+//! wide), and a key's first attempt (packed inline or kept whole).
 
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 
-use super::{Arena, AttemptRec, KeyRec, RefAt, Str};
+use super::{Arena, AttemptRec, CHUNK_SIZE, CHUNKS, KeyRec, PLACES, Place, RefAt, Str, Tags};
 use crate::model::{Currency, Mode, OutcomeStatus, ResolvedStatus};
 
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
@@ -50,18 +49,11 @@ fn resolution() -> impl Strategy<Value = Option<ResolvedStatus>> {
 /// handles into `arena`.
 fn attempt(arena: &mut Arena, a: &Parts) -> AttemptRec {
     let mut rec = AttemptRec::new(arena.push(&a.intent), a.n, a.at);
-    if let Some((status, at)) = a.outcome {
-        rec.set_outcome(status, at);
-    }
-    if let Some((status, at)) = a.resolved {
-        rec.set_resolved(status, at);
-    }
-    rec.reference = a.reference.as_deref().map_or(Str::NONE, |r| arena.push(r));
-    rec.error = a
-        .error
-        .as_deref()
-        .map_or(Str::NONE, |e| arena.push_shared(e));
-    rec.check = a.check.unwrap_or(super::NO_CHECK);
+    rec.outcome = a.outcome;
+    rec.resolved = a.resolved;
+    rec.reference = a.reference.as_deref().map(|r| arena.push(r));
+    rec.error = a.error.as_deref().map(|e| arena.push_shared(e));
+    rec.check = a.check;
     rec
 }
 
@@ -92,7 +84,7 @@ fn parts() -> impl Strategy<Value = Parts> {
         ),
         proptest::option::of(text()),
         proptest::option::of(text()),
-        proptest::option::of(0u32..u32::MAX),
+        proptest::option::of(prop_oneof![3 => 0u32..1000, 1 => any::<u32>(), 1 => Just(u32::MAX)]),
     )
         .prop_map(
             |(intent, n, at, (o, odt), (r, rdt), reference, error, check)| {
@@ -146,29 +138,31 @@ proptest! {
             .collect();
         for (h, s) in &handles {
             prop_assert_eq!(arena.get(*h), *s);
-            prop_assert_eq!(arena.get_opt(*h), Some(*s));
+            prop_assert_eq!(arena.text(*h), Some(*s));
             prop_assert_eq!(arena.get_at(*h), None);
         }
-        prop_assert_eq!(arena.get_opt(Str::NONE), None);
         let at = RefAt::new(1234, "ref").expect("fits");
-        let h = arena.push_at(at);
+        let h = arena.push_at(at).expect("room");
         prop_assert_eq!(arena.get_at(h), Some(at));
-        prop_assert_eq!(arena.get_opt(h), None);
+        prop_assert_eq!(arena.text(h), None);
         // Strings pushed after a position are not disturbed by it.
         let after = arena.push("after");
         prop_assert_eq!(arena.get(after), "after");
     }
 
     #[test]
-    fn an_attempt_gives_back_its_outcome_and_resolution(a in parts()) {
-        let mut arena = Arena::default();
-        let rec = attempt(&mut arena, &a);
-        prop_assert_eq!(rec.outcome(), a.outcome);
-        prop_assert_eq!(rec.resolved(), a.resolved);
-        prop_assert_eq!(rec.check(), a.check);
-        prop_assert_eq!(arena.get(rec.intent), a.intent.as_str());
-        prop_assert_eq!(arena.get_opt(rec.reference), a.reference.as_deref());
-        prop_assert_eq!(arena.get_opt(rec.error), a.error.as_deref());
+    fn a_handle_gives_back_its_place(kind in 0u8..3, i in prop_oneof![3 => 0u32..1000, 1 => 0u32..PLACES], offset in 0u32..CHUNK_SIZE as u32) {
+        let place = match kind {
+            0 => Place::Chunk { chunk: i % CHUNKS as u32, offset },
+            1 => Place::Big(i),
+            _ => Place::At(i),
+        };
+        prop_assert_eq!(Str::pack(place).unpack(), place);
+    }
+
+    #[test]
+    fn tags_give_back_an_outcome_and_a_resolution(o in outcome(), r in resolution()) {
+        prop_assert_eq!(Tags::unpack(Tags::pack(o, r)), (o, r));
     }
 
     #[test]
