@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use hashbrown::HashMap;
+use nonmax::NonMaxU32;
 
 use crate::engine::chunked::Chunked;
 use crate::model::Currency;
@@ -74,8 +75,8 @@ pub enum Row {
 pub struct RowStore {
     bytes: Vec<u8>,
     /// Where each row starts in `bytes`, from its group's base (see [`RowStore::start`]):
-    /// four bytes a row rather than eight.
-    starts: Chunked<u32>,
+    /// four bytes a row rather than eight; `None`: too far from it, in `far`.
+    starts: Chunked<Option<NonMaxU32>>,
     /// Where each group of [`GROUP`] rows starts in `bytes`.
     bases: Vec<u64>,
     /// Starts too far from their group's base for a `u32` (rows of gigabytes).
@@ -86,8 +87,6 @@ pub struct RowStore {
 
 /// Rows per base offset.
 const GROUP: usize = 64;
-/// In `starts`: the start is in `far`.
-const FAR: u32 = u32::MAX;
 
 /// A recharge, by its key's index in the number's keys (the key's text is in the state).
 const RECHARGE: u8 = 0;
@@ -238,10 +237,9 @@ impl RowStore {
 
     /// Where row `i` starts in `bytes`.
     fn start(&self, i: usize) -> Option<usize> {
-        let rel = *self.starts.get(i)?;
-        let at = match rel {
-            FAR => *self.far.get(&i)?,
-            _ => *self.bases.get(i / GROUP)? + rel as u64,
+        let at = match *self.starts.get(i)? {
+            None => *self.far.get(&i)?,
+            Some(rel) => *self.bases.get(i / GROUP)? + u64::from(rel.get()),
         };
         usize::try_from(at).ok()
     }
@@ -254,12 +252,10 @@ impl RowStore {
             self.bases.push(at);
         }
         let base = self.bases.last().copied().unwrap_or(0);
-        match u32::try_from(at - base).ok().filter(|r| *r != FAR) {
-            Some(rel) => self.starts.push(rel),
-            None => {
-                self.starts.push(FAR);
-                self.far.insert(i, at);
-            }
+        let rel = u32::try_from(at - base).ok().and_then(NonMaxU32::new);
+        self.starts.push(rel);
+        if rel.is_none() {
+            self.far.insert(i, at);
         }
     }
 
