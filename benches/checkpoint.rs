@@ -18,7 +18,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use baohao::engine::{History, State};
+use baohao::engine::{History, Keep, State};
 use baohao::session::Session;
 use baohao::store::{Cursor, Paths, checkpoint};
 
@@ -40,14 +40,14 @@ fn home_with_checkpoint(
     }
     let bytes = std::fs::read(&paths.log).unwrap();
     let tz = chrono_tz::Tz::Europe__London;
-    let mut history = History::state_only(State::new(tz));
+    let mut history = History::new(State::new(tz), Keep::StateOnly);
     let (mut offset, mut n) = (0usize, 0usize);
     for line in bytes.split_inclusive(|b| *b == b'\n') {
         if n == covered {
             break;
         }
         if let Ok(Some(e)) = baohao::model::EventRef::parse_ref(&line[..line.len() - 1]) {
-            history.apply_event(e);
+            history.apply(&e, None);
         }
         offset += line.len();
         n += 1;
@@ -58,7 +58,7 @@ fn home_with_checkpoint(
         offset: offset as u64,
         line: n,
     };
-    checkpoint::write(&paths, &history.state, tz, cursor, &hash, &[]).unwrap();
+    checkpoint::write(&paths, history.state(), tz, cursor, &hash, &[]).unwrap();
     home
 }
 

@@ -13,7 +13,7 @@ use baohao::store::{Cursor, Log};
 fn replay(path: &std::path::Path) -> State {
     let mut state = State::new(chrono_tz::Tz::Europe__London);
     let scan = Log::new(path)
-        .scan_ref(Cursor::default(), |e| state.apply_event(e))
+        .scan_ref(Cursor::default(), |e| state.apply(&e))
         .unwrap();
     assert!(scan.problems.is_empty());
     state
@@ -42,8 +42,8 @@ fn main() {
         let (events, _) = Log::new(&args[i + 1]).read_all().unwrap();
         let t = std::time::Instant::now();
         let mut state = State::new(chrono_tz::Tz::Europe__London);
-        for e in events {
-            state.apply_owned(e);
+        for e in &events {
+            state.apply(e);
         }
         println!("fold only: {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
         std::mem::forget(state);

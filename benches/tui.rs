@@ -212,7 +212,7 @@ fn main() {
     app.finish_filter();
     println!(
         "`/` filter over {} rows: a key waits {first:.1} ms for the first {} rows (+ ≤ 20 ms of a slice under way; target ≤ 50 ms); the whole search, in the background: {:.0} ms, {} matches",
-        app.session.history.rows.len(),
+        app.session.history.rows().len(),
         baohao::tui::app::FILTER_FIRST_ROWS,
         t.elapsed().as_secs_f64() * 1e3,
         app.tabs.history.filtered.as_ref().map_or(0, Vec::len)

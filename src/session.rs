@@ -8,7 +8,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::engine::state::AttemptStatus;
-use crate::engine::{History, KeyStatus, State};
+use crate::engine::{History, Keep, KeyStatus, State};
 use crate::error::{Error, ErrorKind, Result};
 use crate::i18n::T;
 use crate::model::{Config, Event, EventBody, Mode, Money, Number, ResolvedStatus};
@@ -59,23 +59,23 @@ pub struct Session {
 impl Session {
     /// Reads the config (an error if it does not read) and the whole log, with rows.
     pub fn open(paths: Paths) -> Result<Session> {
-        Session::open_with(paths, History::new)
+        Session::open_with(paths, Keep::Rows)
     }
 
     /// Reads the config and the log's state only, without history rows (for the worker,
     /// `status` and anything else that needs no rows).
     pub fn open_state_only(paths: Paths) -> Result<Session> {
-        Session::open_with(paths, History::state_only)
+        Session::open_with(paths, Keep::StateOnly)
     }
 
     /// [`Session::open_state_only`] that also records what a second pass over the log
-    /// needs to make the history rows (`History::recording`): for a streamed listing.
+    /// needs to make the history rows (`Keep::Recording`): for a streamed listing.
     pub fn open_for_listing(paths: Paths) -> Result<Session> {
-        Session::open_with(paths, History::recording)
+        Session::open_with(paths, Keep::Recording)
     }
 
-    fn open_with(paths: Paths, history: fn(State) -> History) -> Result<Session> {
-        let mut s = Session::open_config(paths, history)?;
+    fn open_with(paths: Paths, keep: Keep) -> Result<Session> {
+        let mut s = Session::open_config(paths, keep)?;
         s.start_from_checkpoint();
         s.catch_up()?;
         s.check_history()?;
@@ -86,7 +86,7 @@ impl Session {
     /// in slices ([`Session::catch_up_for`]), then checks it against the config
     /// ([`Session::check_history`]).
     pub fn open_unread(paths: Paths) -> Result<Session> {
-        Session::open_config(paths, History::new)
+        Session::open_config(paths, Keep::Rows)
     }
 
     /// [`Session::open_unread`] for a face that shows the state before its rows (the TUI):
@@ -94,7 +94,7 @@ impl Session {
     /// read yet ([`Session::catch_up_for`]). The rows are read behind it by a
     /// [`Session::rows_reader`] and taken in by [`Session::adopt_rows`].
     pub fn open_unread_from_checkpoint(paths: Paths) -> Result<Session> {
-        let mut s = Session::open_config(paths, History::state_only)?;
+        let mut s = Session::open_config(paths, Keep::StateOnly)?;
         s.start_from_checkpoint();
         Ok(s)
     }
@@ -107,7 +107,7 @@ impl Session {
         Session {
             log: Log::new(&self.paths.log),
             paths: self.paths.clone(),
-            history: History::new(state),
+            history: History::new(state, Keep::Rows),
             config: self.config.clone(),
             stamp: self.stamp,
             config_problem: None,
@@ -140,15 +140,15 @@ impl Session {
         self.catch_up().map(Some)
     }
 
-    fn open_config(paths: Paths, history: fn(State) -> History) -> Result<Session> {
+    fn open_config(paths: Paths, keep: Keep) -> Result<Session> {
         let loaded = config::load(&paths)?;
         let mut state = State::new(loaded.config.timezone);
         state.home_created = crate::store::created::load(&paths);
-        let history = history(state);
+        let history = History::new(state, keep);
         Ok(Session {
             log: Log::new(&paths.log),
             paths,
-            hash: history.is_state_only().then(blake3::Hasher::new),
+            hash: (keep == Keep::StateOnly).then(blake3::Hasher::new),
             history,
             config: loaded.config,
             stamp: Some(loaded.stamp),
@@ -180,7 +180,10 @@ impl Session {
         Session {
             log: Log::new(&paths.log),
             paths,
-            history: History::state_only(State::new(config.timezone).made_at(home_created)),
+            history: History::new(
+                State::new(config.timezone).made_at(home_created),
+                Keep::StateOnly,
+            ),
             config,
             stamp: None,
             config_problem: None,
@@ -196,7 +199,7 @@ impl Session {
     /// holds; one that does not hold is said once, through [`Session::problems`], and the
     /// whole log is read.
     fn start_from_checkpoint(&mut self) {
-        if !self.history.is_state_only() || self.cursor != Cursor::default() {
+        if self.history.keep() != Keep::StateOnly || self.cursor != Cursor::default() {
             return;
         }
         match checkpoint::load(&self.paths, self.config.timezone) {
@@ -210,8 +213,8 @@ impl Session {
             }
             Found::Held(r) => {
                 let mut r = *r;
-                r.state.home_created = self.history.state.home_created;
-                self.history = History::state_only(r.state);
+                r.state.home_created = self.state().home_created;
+                self.history = History::new(r.state, Keep::StateOnly);
                 self.cursor = r.cursor;
                 self.hash = Some(r.hash);
                 self.bad_at = r.bad_at;
@@ -260,7 +263,7 @@ impl Session {
     }
 
     pub fn state(&self) -> &State {
-        &self.history.state
+        self.history.state()
     }
 
     /// Whether a good config is in force (recharges may run).
@@ -316,7 +319,7 @@ impl Session {
         let scan = self.log.scan_hashed(
             self.cursor,
             self.hash.as_mut(),
-            |line, e| history.apply_event_located(line.offset, line.bytes, e),
+            |line, e| history.apply(&e, Some(line)),
             stop,
         );
         // Rows read before a failure are in the history: they are placed either way.
@@ -335,12 +338,11 @@ impl Session {
 
     /// Replays the log from the start (the time zone changed: local periods moved).
     fn replay(&mut self) -> Result<()> {
-        let created = self.history.state.home_created;
-        self.history = self
-            .history
-            .fresh(State::new(self.config.timezone).made_at(created));
+        let created = self.state().home_created;
+        let keep = self.history.keep();
+        self.history = History::new(State::new(self.config.timezone).made_at(created), keep);
         self.cursor = Cursor::default();
-        self.hash = self.history.is_state_only().then(blake3::Hasher::new);
+        self.hash = (keep == Keep::StateOnly).then(blake3::Hasher::new);
         self.bad_at.clear();
         self.checkpoint_at = None;
         self.start_from_checkpoint();
@@ -430,9 +432,9 @@ impl Session {
         let cursor = self.cursor;
         let (hash, bad_at) = (&mut self.hash, &mut self.bad_at);
         let result = self.log.transact(|txn| {
-            let scan = txn.scan_hashed(cursor, hash.as_mut(), |e| history.apply_event(e))?;
+            let scan = txn.scan_hashed(cursor, hash.as_mut(), |e| history.apply(&e, None))?;
             bad_at.extend(&scan.bad_at);
-            match decide(&history.state) {
+            match decide(history.state()) {
                 Ok((events, value)) => {
                     if let Some(now) = clock_of(&events) {
                         txn.stamping(now);

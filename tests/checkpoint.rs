@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use baohao::engine::{History, State};
+use baohao::engine::{History, Keep, State};
 use baohao::model::{Currency, Event, EventBody, Mode, OutcomeStatus, ResolvedStatus};
 use baohao::session::Session;
 use baohao::store::checkpoint::{self, Found};
@@ -27,11 +27,11 @@ fn tz(home: &Path) -> chrono_tz::Tz {
 
 /// The state of a full state-only replay of HOME's log, as a checkpoint would write it.
 fn replayed(home: &Path) -> Vec<u8> {
-    let mut h = History::state_only(State::new(tz(home)));
+    let mut h = History::new(State::new(tz(home)), Keep::StateOnly);
     Log::new(Paths::in_home(home).log)
-        .scan_ref(Cursor::default(), |e| h.apply_event(e))
+        .scan_ref(Cursor::default(), |e| h.apply(&e, None))
         .unwrap();
-    h.state.canonical_bytes()
+    h.state().canonical_bytes()
 }
 
 /// The state a reader starts with (from the checkpoint when it holds) and what it said.
@@ -559,10 +559,10 @@ fn validate_reports_a_checkpoint_whose_state_differs_from_a_replay() {
     let log = std::fs::read(&paths.log).unwrap();
     let lines = log.iter().filter(|b| **b == b'\n').count();
     // The state of fewer lines, sealed as covering all of them.
-    let mut short = History::state_only(State::new(tz(h)));
+    let mut short = History::new(State::new(tz(h)), Keep::StateOnly);
     for line in log.split(|b| *b == b'\n').take(lines - 5) {
         if let Ok(Some(e)) = Event::parse_line(line) {
-            short.apply_owned(e);
+            short.apply(&e, None);
         }
     }
     let mut hash = blake3::Hasher::new();
@@ -571,7 +571,7 @@ fn validate_reports_a_checkpoint_whose_state_differs_from_a_replay() {
         offset: log.len() as u64,
         line: lines,
     };
-    checkpoint::write(&paths, &short.state, tz(h), cursor, &hash, &[]).unwrap();
+    checkpoint::write(&paths, short.state(), tz(h), cursor, &hash, &[]).unwrap();
     let o = run(h, NOW, &["validate"]);
     assert!(!o.status.success());
     let out = String::from_utf8_lossy(&o.stdout);

@@ -580,7 +580,7 @@ fn a_log_written_today_reads_unchanged() {
             let e = Event::parse_line(l.as_bytes())
                 .expect("a line of today's format")
                 .expect("an event");
-            s.apply_owned(e);
+            s.apply(&e);
         }
         s
     };
@@ -632,7 +632,7 @@ fn settled_state(
     let mut push = |s: &mut State, at: DateTime<Utc>, number: &str, body: EventBody| {
         seq += 1;
         let id = format!("e{seq:06}");
-        s.apply_owned(Event {
+        s.apply(&Event {
             id: id.clone(),
             at: at.fixed_offset(),
             number: number.into(),

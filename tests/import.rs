@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::io::Cursor;
 
-use baohao::engine::{History, State};
+use baohao::engine::{History, Keep, State};
 use baohao::import::sms::{Parsed, parse_text, patterns_for};
 use baohao::import::{Format, Options, Reading, detect, read};
 use baohao::model::{Config, Currency, Event};
@@ -327,9 +327,9 @@ fn import_pieces(pieces: &[Vec<u8>]) -> (BTreeSet<String>, Vec<String>) {
         }
     }
     let c = config();
-    let mut h = History::new(State::new(c.timezone));
+    let mut h = History::new(State::new(c.timezone), Keep::Rows);
     for e in &log {
-        h.apply(e);
+        h.apply(e, None);
     }
     let now = now().with_timezone(&chrono::Utc);
     let mut entries: Vec<String> = h

@@ -3,7 +3,7 @@
 
 use baohao::engine::agenda;
 use baohao::engine::reconcile::{Verdict, reconcile};
-use baohao::engine::{Attention, Entry, EntryKind, EntryStatus, Flag, History, State};
+use baohao::engine::{Attention, Entry, EntryKind, EntryStatus, Flag, History, Keep, State};
 use baohao::model::{Config, Currency, Event, EventBody, Mode, ResolvedStatus};
 use baohao::store::config::parse;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -104,9 +104,9 @@ impl Timeline {
     }
 
     fn history(&self) -> History {
-        let mut h = History::new(State::new(config().timezone));
+        let mut h = History::new(State::new(config().timezone), Keep::Rows);
         for e in &self.events {
-            h.apply(e);
+            h.apply(e, None);
         }
         h
     }
@@ -134,9 +134,9 @@ impl Timeline {
         let c = config();
         let h = self.history();
         let now = due() + Duration::hours(hours);
-        let p = agenda(&h.state, &c, now);
-        let f = baohao::engine::forecast(&h.state, &c, now, 30);
-        baohao::engine::number_status(&h.state, &c, &c.numbers[0], now, &p, &f).attention
+        let p = agenda(h.state(), &c, now);
+        let f = baohao::engine::forecast(h.state(), &c, now, 30);
+        baohao::engine::number_status(h.state(), &c, &c.numbers[0], now, &p, &f).attention
     }
 }
 
@@ -180,7 +180,7 @@ fn nothing_by_the_deadline_is_missed_and_notified_once() {
     assert!(t.attention(49).contains(&Attention::Missed));
     let c = config();
     let h = t.history();
-    let alerts = baohao::worker::notify::due_alerts(&h.state, &c, due() + Duration::hours(49));
+    let alerts = baohao::worker::notify::due_alerts(h.state(), &c, due() + Duration::hours(49));
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0].event.as_str(), "external_missed");
     // Once sent (a `notified` event), never again.
@@ -194,7 +194,7 @@ fn nothing_by_the_deadline_is_missed_and_notified_once() {
     );
     let h2 = t2.history();
     assert!(
-        baohao::worker::notify::due_alerts(&h2.state, &c, due() + Duration::hours(50)).is_empty()
+        baohao::worker::notify::due_alerts(h2.state(), &c, due() + Duration::hours(50)).is_empty()
     );
 }
 
@@ -220,7 +220,7 @@ fn two_rows_for_one_expectation_are_possible_duplicates_on_both() {
     assert!(s.iter().all(|e| !e.has(Flag::Unexpected)));
     let h = t.history();
     let alerts =
-        baohao::worker::notify::due_alerts(&h.state, &config(), due() + Duration::hours(3));
+        baohao::worker::notify::due_alerts(h.state(), &config(), due() + Duration::hours(3));
     assert_eq!(
         alerts.iter().map(|a| a.event.as_str()).collect::<Vec<_>>(),
         vec!["duplicate_charge"]
@@ -243,7 +243,7 @@ fn a_refund_cancels_the_evidence_it_refunds() {
     assert_eq!(s[0].status, Some(EntryStatus::Refunded));
     // Spend goes back too.
     let h = t.history();
-    let spent: i64 = h.state.number("cmcc").unwrap().spend().values().sum();
+    let spent: i64 = h.state().number("cmcc").unwrap().spend().values().sum();
     assert_eq!(spent, 0);
 }
 
@@ -301,13 +301,13 @@ fn an_external_rule_comes_due_as_an_external_intent_once() {
     let t = Timeline::new();
     let h = t.history();
     assert!(
-        agenda(&h.state, &c, due() + Duration::hours(100))
+        agenda(h.state(), &c, due() + Duration::hours(100))
             .due
             .is_empty()
     );
     // A missed key is not retried either.
     let r = reconcile(
-        h.state.number("cmcc").unwrap(),
+        h.state().number("cmcc").unwrap(),
         Some(&c.numbers[0]),
         c.timezone,
         due() + Duration::hours(100),
@@ -398,7 +398,7 @@ fn an_evidenced_recharge_is_money_in_once() {
     assert_eq!(spent(&t, 100), 5000);
     let state_spend: i64 = t
         .history()
-        .state
+        .state()
         .number("cmcc")
         .unwrap()
         .spend()

@@ -210,7 +210,7 @@ fn deleting_asks_first() {
 fn entries_appended_by_another_process_appear() {
     let h = Home::demo();
     let mut app = h.app();
-    let before = app.session.history.rows.len();
+    let before = app.session.history.rows().len();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_baohao"))
         .arg("--home")
         .arg(h.dir.path())
@@ -220,7 +220,7 @@ fn entries_appended_by_another_process_appear() {
     assert!(o.status.success());
     let fx = update(&mut app, Msg::LogGrew);
     baohao::tui::effect::run_all(&mut app, fx);
-    assert_eq!(app.session.history.rows.len(), before + 1);
+    assert_eq!(app.session.history.rows().len(), before + 1);
     keys(&mut app, "3");
     assert!(
         screen(&app).contains("from another shell"),
@@ -337,11 +337,14 @@ fn app_without_home() -> App {
     let mut session = baohao::session::Session::unread(paths);
     let (config, events) = baohao::home::demo::events(now());
     session.config = config;
-    session.history =
-        baohao::engine::History::new(baohao::engine::State::new(session.config.timezone));
+    session.history = baohao::engine::History::new(
+        baohao::engine::State::new(session.config.timezone),
+        baohao::engine::Keep::Rows,
+    );
     for e in &events {
-        session.history.apply(e);
+        session.history.apply(e, None);
     }
+    session.history.settle_order();
     App::new(session, Clock::Fixed(now()), Theme { color: false })
 }
 
@@ -428,10 +431,11 @@ fn a_filter_over_many_rows_goes_on_in_slices_and_finds_the_same() {
     let mut app = app_without_home();
     let (_, events) = baohao::home::demo::events(now());
     // The demo's events again and again, until the history is longer than one slice.
-    while app.session.history.rows.len() <= baohao::tui::app::FILTER_FIRST_ROWS {
+    while app.session.history.rows().len() <= baohao::tui::app::FILTER_FIRST_ROWS {
         for e in &events {
-            app.session.history.apply(e);
+            app.session.history.apply(e, None);
         }
+        app.session.history.settle_order();
     }
     app.tabs.history.filter = tui_input::Input::new("succeeded".to_string());
     app.refilter();
@@ -499,8 +503,8 @@ fn a_log_read_in_slices_shows_what_a_log_read_at_once_shows() {
     app.wait_history().unwrap();
     assert_eq!(app.state().events, whole.state().events);
     assert_eq!(
-        app.session.history.rows.len(),
-        whole.session.history.rows.len()
+        app.session.history.rows().len(),
+        whole.session.history.rows().len()
     );
     for tab in [Tab::Numbers, Tab::Rules, Tab::History, Tab::Forecast] {
         let mut a = home.app();

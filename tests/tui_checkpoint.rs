@@ -62,7 +62,7 @@ fn numbers_come_from_the_checkpoint_at_once_and_history_follows_whole() {
     // The state is whole (from the checkpoint and the tail); the rows are not read yet.
     assert_eq!(app.session.cursor, reference.session.cursor);
     assert_eq!(app.state().events, reference.state().events);
-    assert_eq!(app.session.history.rows.len(), 0);
+    assert_eq!(app.session.history.rows().len(), 0);
     assert_eq!(app.history_percent(), Some(0));
     assert_eq!(app.derived, reference.derived);
     for tab in [Tab::Rules, Tab::Forecast] {
@@ -124,8 +124,8 @@ fn numbers_come_from_the_checkpoint_at_once_and_history_follows_whole() {
     assert_eq!(app.session.cursor, after.session.cursor);
     assert_eq!(app.state().events, after.state().events);
     assert_eq!(
-        app.session.history.rows.len(),
-        after.session.history.rows.len()
+        app.session.history.rows().len(),
+        after.session.history.rows().len()
     );
     // (What was said before the rows came in is not part of the comparison.)
     app.message = None;

@@ -49,7 +49,7 @@ fn log_lines(dir: &tempfile::TempDir) -> usize {
 fn importing_shows_what_it_adds_first_and_adds_it_once() {
     let (dir, mut app) = demo();
     let before = log_lines(&dir);
-    let rows_before = app.session.history.rows.len();
+    let rows_before = app.session.history.rows().len();
     keys(&mut app, "3i");
     assert!(
         screen(&app).contains("Import a statement"),
@@ -80,7 +80,7 @@ fn importing_shows_what_it_adds_first_and_adds_it_once() {
         screen(&app)
     );
     assert!(
-        app.session.history.rows.len() > rows_before,
+        app.session.history.rows().len() > rows_before,
         "the new rows are read back"
     );
 
@@ -138,7 +138,7 @@ fn f_cycles_the_filters_an_import_calls_for() {
         screen(&app)
     );
     keys(&mut app, "y");
-    let all = app.session.history.rows.len();
+    let all = app.session.history.rows().len();
     keys(&mut app, "f");
     assert_eq!(app.tabs.history.filter.value(), "missed");
     keys(&mut app, "ff");

@@ -254,7 +254,7 @@ mod tests {
         let full = Session::open(home.paths.clone()).unwrap();
         let lean = Session::open_for_listing(home.paths.clone()).unwrap();
         let bare = Session::open_state_only(home.paths.clone()).unwrap();
-        assert!(lean.history.rows.is_empty());
+        assert!(lean.history.rows().is_empty());
         // The listing's state keeps references as where they are in the log.
         let (texts, places) = lean
             .state()

@@ -87,11 +87,7 @@ pub fn run(paths: &Paths, args: &ImportArgs, now: DateTime<Utc>) -> Result<Strin
     // Charged twice? Said where it is found (a dry run folds the file's records in as if
     // they were written).
     let duplicates = {
-        let mut session = crate::cli::open_state_only(paths)?;
-        let mut state = std::mem::replace(
-            &mut session.history.state,
-            crate::engine::State::new(config.timezone),
-        );
+        let mut state = crate::cli::open_state_only(paths)?.history.into_state();
         if args.dry_run {
             for e in &reading.events {
                 state.apply(e);

@@ -314,7 +314,7 @@ pub fn validate(paths: &Paths, rebuild: bool) -> Result<(String, bool)> {
     let tz = config.as_ref().map_or(chrono_tz::Tz::UTC, |c| c.timezone);
     let mut state = State::new(tz);
     let scan = Log::new(&paths.log)
-        .scan(Default::default(), |e| state.apply_owned(e))
+        .scan_ref(Default::default(), |e| state.apply(&e))
         .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
     if let Some(c) = &config {
         for p in config::history_problems(&bytes, c, &state) {

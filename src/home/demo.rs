@@ -412,7 +412,7 @@ impl Script {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{EntryStatus, Flag, History};
+    use crate::engine::{EntryStatus, Flag, History, Keep};
     use chrono::TimeZone;
 
     #[test]
@@ -420,11 +420,11 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 10, 0, 0).unwrap();
         let (config, events) = events(now);
         assert_eq!(config.numbers.len(), 4);
-        let mut h = History::new(State::new(config.timezone));
+        let mut h = History::new(State::new(config.timezone), Keep::Rows);
         for e in &events {
-            h.apply(e);
+            h.apply(e, None);
         }
-        assert!(h.state.oddities.is_empty());
+        assert!(h.state().oddities.is_empty());
         let entries = h.entries(&config, now);
         let status = |s| entries.iter().filter(|e| e.status == Some(s)).count();
         assert!(status(EntryStatus::InDoubt) == 1, "one in doubt");

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::{Entry, History, Lister, RefAt, State};
+use crate::engine::{Entry, History, Keep, Lister, RefAt, State};
 use crate::error::{Error, Result};
 use crate::i18n::T;
 use crate::session::Session;
@@ -26,7 +26,7 @@ impl Session {
         now: DateTime<Utc>,
         sink: &mut dyn FnMut(Entry) -> ControlFlow<()>,
     ) -> Result<()> {
-        if self.history.keeps_rows() {
+        if self.history.keep() == Keep::Rows {
             for e in self.history.entries(&self.config, now) {
                 if keep(&e) && sink(e).is_break() {
                     break;
@@ -40,7 +40,7 @@ impl Session {
             self.history.facts()
         } else {
             recorded = self.record(state.events)?;
-            state = &recorded.state;
+            state = recorded.state();
             recorded.facts()
         };
         let mut rows = facts.maker();
@@ -94,11 +94,11 @@ impl Session {
     /// A session opened without recording (its state keeps no references) records now,
     /// on a state of its own, the first `events` events: the ones its state holds.
     fn record(&self, events: u64) -> Result<History> {
-        let mut h = History::recording(State::new(self.config.timezone));
+        let mut h = History::new(State::new(self.config.timezone), Keep::Recording);
         Log::new(&self.paths.log)
             .scan_ref(Cursor::default(), |e| {
-                if h.state.events < events {
-                    h.apply_event(e);
+                if h.state().events < events {
+                    h.apply(&e, None);
                 }
             })
             .map_err(|e| Error::io(T::WhatRead, &self.paths.log, &e))?;

@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use bincode::Options;
 use chrono_tz::Tz;
 
-use crate::engine::State;
 use crate::engine::state::snapshot_options;
+use crate::engine::{History, Keep, State};
 use crate::i18n::T;
 use crate::model::EventRef;
 use crate::store::fsutil;
@@ -460,16 +460,16 @@ pub fn verdict(paths: &Paths, tz: Tz) -> io::Result<Verdict> {
         Found::Held(r) => r,
     };
     let log = crate::store::Log::new(&paths.log);
-    let fold = |history: &mut crate::engine::History, from: Cursor| {
-        log.scan_ref(from, |e| history.apply_event(e)).map(drop)
+    let fold = |history: &mut History, from: Cursor| {
+        log.scan_ref(from, |e| history.apply(&e, None)).map(drop)
     };
     let (events, offset) = (restored.state.events, restored.cursor.offset);
-    let mut from_checkpoint = crate::engine::History::state_only(restored.state);
+    let mut from_checkpoint = History::new(restored.state, Keep::StateOnly);
     fold(&mut from_checkpoint, restored.cursor)?;
-    let mut full = crate::engine::History::state_only(State::new(tz));
+    let mut full = History::new(State::new(tz), Keep::StateOnly);
     fold(&mut full, Cursor::default())?;
     Ok(
-        if from_checkpoint.state.canonical_bytes() == full.state.canonical_bytes() {
+        if from_checkpoint.state().canonical_bytes() == full.state().canonical_bytes() {
             Verdict::Equal { events, offset }
         } else {
             Verdict::Differs

@@ -478,18 +478,10 @@ fn count_newlines(file: &File, upto: u64) -> io::Result<usize> {
     Ok(n)
 }
 
-pub use crate::model::event::MAX_LINE;
+pub use crate::model::event::{Line, MAX_LINE};
 
 /// How many lines a scan reads between two questions to its `stop`.
 pub const STOP_EVERY: usize = 2048;
-
-/// A line of the log as read: where it starts, and its bytes (an event read from it
-/// borrows from them).
-#[derive(Clone, Copy, Debug)]
-pub struct Line<'a> {
-    pub offset: u64,
-    pub bytes: &'a [u8],
-}
 
 fn scan_file(
     file: &File,

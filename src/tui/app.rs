@@ -686,7 +686,7 @@ impl App {
                 .map(|r| r.number()),
             Tab::History => {
                 let row = self.history_row_index(self.tabs.history.list.sel)?;
-                let (number, _) = self.session.history.rows.number_of(row)?;
+                let (number, _) = self.session.history.rows().number_of(row)?;
                 numbers.iter().position(|n| n.id == number)
             }
             Tab::Forecast => {

@@ -595,7 +595,7 @@ fn rule_lines(app: &App, n: &Number) -> Vec<Line<'static>> {
 fn entry_lines(app: &App, n: &Number) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(label(app, tr!(T::TuiLastEntries)))];
     let history = &app.session.history;
-    let rows = &history.rows;
+    let rows = history.rows();
     let entries: Vec<Line> = (0..history.rows_by_time())
         .filter_map(|place| history.row_newest(place))
         .filter(|&i| {

@@ -79,7 +79,7 @@ pub fn demo_home() -> tempfile::TempDir {
 /// of the log's first `lines` lines ends in (as the worker would have written it then).
 /// Returns the byte offset it covers.
 pub fn checkpoint_after(home: &Path, lines: usize) -> u64 {
-    use baohao::engine::{History, State};
+    use baohao::engine::{History, Keep, State};
     use baohao::store::log::BadAt;
     let paths = baohao::store::Paths::in_home(home);
     let tz = baohao::store::config::load(&paths)
@@ -87,7 +87,7 @@ pub fn checkpoint_after(home: &Path, lines: usize) -> u64 {
         .config
         .timezone;
     let bytes = std::fs::read(&paths.log).expect("the log reads");
-    let mut history = History::state_only(State::new(tz));
+    let mut history = History::new(State::new(tz), Keep::StateOnly);
     let (mut offset, mut n, mut bad) = (0usize, 0usize, Vec::new());
     for line in bytes.split_inclusive(|b| *b == b'\n') {
         if n == lines || !line.ends_with(b"\n") {
@@ -97,7 +97,7 @@ pub fn checkpoint_after(home: &Path, lines: usize) -> u64 {
         let body = body.strip_suffix(b"\r").unwrap_or(body);
         if !body.iter().all(u8::is_ascii_whitespace) {
             match baohao::model::Event::parse_line(body) {
-                Ok(Some(e)) => history.apply_owned(e),
+                Ok(Some(e)) => history.apply(&e, None),
                 Ok(None) => {}
                 Err(_) => bad.push(BadAt {
                     line: n + 1,
@@ -115,7 +115,7 @@ pub fn checkpoint_after(home: &Path, lines: usize) -> u64 {
         offset: offset as u64,
         line: n,
     };
-    baohao::store::checkpoint::write(&paths, &history.state, tz, cursor, &hash, &bad)
+    baohao::store::checkpoint::write(&paths, history.state(), tz, cursor, &hash, &bad)
         .expect("the checkpoint is written");
     offset as u64
 }

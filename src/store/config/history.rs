@@ -48,7 +48,7 @@ pub fn check_save(paths: &Paths, before: Option<&Config>, after: &Config) -> Res
     }
     let mut state = State::new(after.timezone);
     Log::new(&paths.log)
-        .scan(Default::default(), |e| state.apply_owned(e))
+        .scan_ref(Default::default(), |e| state.apply(&e))
         .map_err(|e| Error::io(T::WhatRead, &paths.log, &e))?;
     let text = super::render(after);
     match history_problems(text.as_bytes(), after, &state).first() {

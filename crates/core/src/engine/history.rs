@@ -8,6 +8,7 @@ use crate::engine::reconcile::{Reconciliation, Verdict, reconcile};
 use crate::engine::rows::RowStore;
 use crate::engine::state::{AttemptStatus, EventStr, KeyStatus, NumberState, RefAt, State};
 use crate::engine::verify::Verification;
+use crate::model::event::Line;
 use crate::model::{Config, Currency, Event, EventBody, EventRef};
 
 /// An enum of words that outputs emit, with `as_str` and `ALL` (every variant, in order)
@@ -263,11 +264,12 @@ impl Entry {
 }
 
 /// State plus the rows in log order; fed one event at a time (also live, by the TUI).
+/// Made by [`History::new`] for what it is to [`Keep`], fed by [`History::apply`].
 #[derive(Clone, Debug)]
 pub struct History {
-    pub state: State,
+    state: State,
     /// The rows, compactly (see [`RowStore`]).
-    pub rows: RowStore,
+    rows: RowStore,
     /// The rows in the order of their own time (see [`History::settle_order`]).
     order: TimeOrder,
     keep: Keep,
@@ -346,12 +348,17 @@ impl ReconciledAt {
 
 /// What a history keeps besides the state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Keep {
+pub enum Keep {
+    /// The rows themselves (every face that shows them).
     Rows,
-    /// Nothing: the worker and `status` need only the state.
+    /// Nothing: the worker and `status` need only the state, and its state keeps no
+    /// executor references (nothing it is used for shows them). The kind a checkpoint
+    /// holds (see `store::checkpoint`).
     StateOnly,
-    /// The [`RowFacts`] of a first pass of a streamed listing.
-    Facts,
+    /// Instead of rows, the [`RowFacts`] a second pass over the same lines needs to make
+    /// them (a streamed listing); its state keeps an executor reference as where it is in
+    /// the log when told the event's [`Line`].
+    Recording,
 }
 
 /// What the rows of a log need from the state at their own time, recorded by a first,
@@ -597,13 +604,26 @@ fn make_row<S: EventStr>(e: &Event<S>, t: &AtTime) -> Option<Row> {
     }
 }
 
+/// Where `reference`, a string of an event read from `line`, is in the log: a string
+/// borrowed from the line is a slice of it (escapes and all absent); one unescaped into a
+/// string of its own lies elsewhere, and has no place.
+fn reference_in(line: Line<'_>, reference: &str) -> Option<RefAt> {
+    let at = (reference.as_ptr() as usize).checked_sub(line.bytes.as_ptr() as usize)?;
+    if at + reference.len() > line.bytes.len() {
+        return None;
+    }
+    RefAt::new(line.offset + at as u64, reference)
+}
+
 impl History {
-    fn with(state: State, keep: Keep) -> History {
+    /// An empty history over `state` (usually a new one, or a checkpoint's), keeping what
+    /// `keep` says.
+    pub fn new(state: State, keep: Keep) -> History {
         History {
             state: match keep {
                 Keep::StateOnly => state.without_references(),
                 // The listing's second pass fetches references from the log.
-                Keep::Facts => state.with_reference_positions(),
+                Keep::Recording => state.with_reference_positions(),
                 Keep::Rows => state,
             },
             rows: RowStore::default(),
@@ -615,36 +635,25 @@ impl History {
         }
     }
 
-    pub fn new(state: State) -> History {
-        History::with(state, Keep::Rows)
+    /// What this history keeps besides the state (a replay from the start makes a new
+    /// history of the same kind).
+    pub fn keep(&self) -> Keep {
+        self.keep
     }
 
-    /// A history that folds the state only and records no rows; its state keeps no
-    /// executor references (nothing it is used for shows them).
-    pub fn state_only(state: State) -> History {
-        History::with(state, Keep::StateOnly)
+    /// The state of the log folded so far.
+    pub fn state(&self) -> &State {
+        &self.state
     }
 
-    /// A history that folds the state and records, instead of rows, the [`RowFacts`] a
-    /// second pass over the same lines needs to make them (a streamed listing).
-    pub fn recording(state: State) -> History {
-        History::with(state, Keep::Facts)
+    /// The state, for one who needs no rows any more.
+    pub fn into_state(self) -> State {
+        self.state
     }
 
-    /// An empty history of the same kind, for a replay from the start.
-    pub fn fresh(&self, state: State) -> History {
-        History::with(state, self.keep)
-    }
-
-    /// Whether this history keeps the state only (no rows, no row facts): the kind a
-    /// checkpoint holds (see `store::checkpoint`).
-    pub fn is_state_only(&self) -> bool {
-        self.keep == Keep::StateOnly
-    }
-
-    /// Whether this history keeps the rows themselves (not only the state or row facts).
-    pub fn keeps_rows(&self) -> bool {
-        self.keep == Keep::Rows
+    /// The rows in log order, compactly (see [`RowStore`]; [`History::row`] makes one).
+    pub fn rows(&self) -> &RowStore {
+        &self.rows
     }
 
     /// What a recording history recorded (empty for the others).
@@ -652,47 +661,25 @@ impl History {
         &self.facts
     }
 
-    /// Folds `e` in and places its row in the time order at once (for a few events; a
-    /// reader of many calls [`History::apply_event`] and settles once at the end).
-    pub fn apply(&mut self, e: &Event) {
-        self.apply_event(e.borrowed());
-        self.settle_order();
-    }
-
-    /// [`History::apply`] for an owned event.
-    pub fn apply_owned(&mut self, e: Event) {
-        self.apply_event(e);
-        self.settle_order();
-    }
-
-    /// [`History::apply_event`] for an event read from `line`, which starts at byte
-    /// `line_offset` of the log: a history that records row facts keeps an executor
-    /// reference as where it is there.
-    pub fn apply_event_located(&mut self, line_offset: u64, line: &[u8], e: EventRef<'_>) {
-        let reference_at = match (&self.keep, &e.body) {
+    /// Folds `e` into the state and records its row, if it makes one. `line` is the log
+    /// line `e` was read from, if it was: a recording history keeps an executor reference
+    /// as where it is there. The row's place in the time order waits for
+    /// [`History::settle_order`] (once per read, not once per event).
+    pub fn apply<S: AsRef<str>>(&mut self, e: &Event<S>, line: Option<Line<'_>>) {
+        let reference_at = match (self.keep, line, &e.body) {
             (
-                Keep::Facts,
+                Keep::Recording,
+                Some(line),
                 EventBody::Outcome {
-                    reference: Some(std::borrow::Cow::Borrowed(r)),
-                    ..
+                    reference: Some(r), ..
                 },
-            ) => {
-                // A string borrowed from the line is a slice of it, escapes and all absent.
-                let at = (r.as_ptr() as usize).checked_sub(line.as_ptr() as usize);
-                at.filter(|at| at + r.len() <= line.len())
-                    .and_then(|at| RefAt::new(line_offset + at as u64, r))
-            }
+            ) => reference_in(line, r.as_ref()),
             _ => None,
         };
-        self.apply_event_at(e, reference_at);
+        self.fold(e.borrowed(), reference_at);
     }
 
-    /// Folds `e` into the state and records its row, if it makes one.
-    pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
-        self.apply_event_at(e, None)
-    }
-
-    fn apply_event_at<S: EventStr>(&mut self, e: Event<S>, reference_at: Option<RefAt>) {
+    fn fold(&mut self, e: EventRef<'_>, reference_at: Option<RefAt>) {
         self.changes += 1;
         // A new key goes at the end of its number's keys: a recharge row points there.
         // (Only rows need it: a state-only fold skips the lookup.)
@@ -701,11 +688,11 @@ impl History {
                 .state
                 .number(e.number.as_ref())
                 .map_or(0, |n| n.key_count() as u32),
-            Keep::StateOnly | Keep::Facts => 0,
+            Keep::StateOnly | Keep::Recording => 0,
         };
         // A row's own time is its event's (a recharge's is its first intent's).
         let at = e.at.with_timezone(&Utc);
-        match self.apply_event_row_at(e, reference_at) {
+        match self.fold_row(e, reference_at) {
             Some(row) => self.rows.push(&row, next_key),
             None => return,
         }
@@ -742,14 +729,11 @@ impl History {
         })
     }
 
-    fn apply_event_row_at<S: EventStr>(
-        &mut self,
-        e: Event<S>,
-        reference_at: Option<RefAt>,
-    ) -> Option<Row> {
+    /// Folds `e` into the state; the row it makes, for a history that keeps rows.
+    fn fold_row(&mut self, e: EventRef<'_>, reference_at: Option<RefAt>) -> Option<Row> {
         let row = match self.keep {
             Keep::StateOnly => None,
-            Keep::Facts => {
+            Keep::Recording => {
                 let t = at_time(self.state.number(e.number.as_ref()), &e);
                 self.facts.record(&e, &t);
                 None
@@ -1444,13 +1428,13 @@ mod tests {
     fn rows_made_from_recorded_facts_are_the_rows_of_a_live_history() {
         let events = log();
         let tz = chrono_tz::Europe::London;
-        let mut live = History::new(State::new(tz));
-        let mut first = History::recording(State::new(tz));
+        let mut live = History::new(State::new(tz), Keep::Rows);
+        let mut first = History::new(State::new(tz), Keep::Recording);
         for e in &events {
-            live.apply(e);
-            first.apply(e);
+            live.apply(e, None);
+            first.apply(e, None);
         }
-        assert!(first.rows.is_empty());
+        assert!(first.rows().is_empty());
         assert_eq!(first.facts().events(), events.len());
         let mut maker = first.facts().maker();
         let made: Vec<Row> = events.iter().filter_map(|e| maker.row(e)).collect();
@@ -1480,9 +1464,9 @@ mod tests {
         let last = events.pop().unwrap();
         let tz = chrono_tz::Europe::London;
         let config = Config::empty(None, tz);
-        let mut h = History::new(State::new(tz));
+        let mut h = History::new(State::new(tz), Keep::Rows);
         for e in &events {
-            h.apply(e);
+            h.apply(e, None);
         }
         let now: DateTime<Utc> = "2026-03-20T09:00:00Z".parse().unwrap();
         let pass = |h: &History, now: DateTime<Utc>| {
@@ -1504,7 +1488,7 @@ mod tests {
         );
         assert_eq!(h.reconciliations_run(), numbers);
         // A new event: judged again, once, and as a fresh judgement says.
-        h.apply_owned(last);
+        h.apply(&last, None);
         pass(&h, now);
         pass(&h, now);
         assert_eq!(h.reconciliations_run(), 2 * numbers);

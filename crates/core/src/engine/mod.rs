@@ -23,7 +23,7 @@ pub mod verify;
 pub use due::{Agenda, BlockReason, Blocked, Due, agenda, intent_for, intent_for_number};
 pub use forecast::{Forecast, Planned, forecast};
 pub use history::{
-    Entry, EntryKind, EntryStatus, Flag, History, Lister, ReminderEnd, Row, ShownStatus,
+    Entry, EntryKind, EntryStatus, Flag, History, Keep, Lister, ReminderEnd, Row, ShownStatus,
 };
 pub use key::Key;
 pub use state::{KeyStatus, NumberState, RefAt, State};

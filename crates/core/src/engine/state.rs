@@ -857,10 +857,10 @@ impl State {
         self.numbers.get(id)
     }
 
-    /// Folds one event in. Never fails: what does not add up is noted in `oddities`. The
-    /// fold copies only the strings it keeps ([`State::apply_owned`] moves them in).
-    pub fn apply(&mut self, e: &Event) {
-        self.apply_event(e.borrowed());
+    /// Folds one event in, owned or borrowing from the line being read. Never fails: what
+    /// does not add up is noted in `oddities`. The fold copies only the strings it keeps.
+    pub fn apply<S: AsRef<str>>(&mut self, e: &Event<S>) {
+        self.apply_event_at(e.borrowed(), None);
     }
 
     /// This state, for a home made at `created` (see [`State::home_created`]).
@@ -875,18 +875,7 @@ impl State {
         self.own_at.max(self.home_created)
     }
 
-    /// [`State::apply`] for an event the caller no longer needs: its strings move in.
-    pub fn apply_owned(&mut self, e: Event) {
-        self.apply_event(e);
-    }
-
-    /// Folds an event whose strings are owned or borrowed from the line being read;
-    /// only what the state keeps is copied.
-    pub fn apply_event<S: EventStr>(&mut self, e: Event<S>) {
-        self.apply_event_at(e, None)
-    }
-
-    /// [`State::apply_event`] told where the event's reference is in the log (see
+    /// [`State::apply`] told where the event's reference is in the log (see
     /// [`State::with_reference_positions`]).
     pub(crate) fn apply_event_at<S: EventStr>(&mut self, e: Event<S>, reference_at: Option<RefAt>) {
         let at = e.at.with_timezone(&Utc);

@@ -9,6 +9,14 @@ mod parse;
 /// alike, whether or not its newline is there.
 pub const MAX_LINE: usize = 1 << 20;
 
+/// A line of the log as read: where it starts, and its bytes (an event read from it
+/// borrows from them).
+#[derive(Clone, Copy, Debug)]
+pub struct Line<'a> {
+    pub offset: u64,
+    pub bytes: &'a [u8],
+}
+
 pub use parse::{bench_raw_parse, parse_date};
 
 use std::borrow::Cow;
